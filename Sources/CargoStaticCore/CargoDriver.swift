@@ -1,0 +1,193 @@
+import Foundation
+
+/// What the user asked for, parsed once.
+public struct BuildRequest {
+    public enum Mode: String, Codable { case build, test, run }
+    public var mode: Mode
+    public var targets: [Target]
+    public var toolchain: String?
+    public var cToolchain: CToolchain.Kind?
+    public var pie: Bool
+    /// cargo's own arguments, passed through untouched.
+    public var cargoArguments: [String]
+    /// Arguments after `--` (for the program or the test harness).
+    public var programArguments: [String]
+    public var directory: String
+
+    public init(mode: Mode, targets: [Target], toolchain: String? = nil, cToolchain: CToolchain.Kind? = nil,
+                pie: Bool = true, cargoArguments: [String] = [], programArguments: [String] = [],
+                directory: String = FileManager.default.currentDirectoryPath) {
+        self.mode = mode
+        self.targets = targets
+        self.toolchain = toolchain
+        self.cToolchain = cToolchain
+        self.pie = pie
+        self.cargoArguments = cargoArguments
+        self.programArguments = programArguments
+        self.directory = directory
+    }
+
+    /// The manifest cargo will use: `--manifest-path`, else the nearest Cargo.toml upwards.
+    public func manifestPath() throws -> String {
+        if let i = cargoArguments.firstIndex(of: "--manifest-path"), i + 1 < cargoArguments.count {
+            return try existingManifest(cargoArguments[i + 1])
+        }
+        if let arg = cargoArguments.first(where: { $0.hasPrefix("--manifest-path=") }) {
+            return try existingManifest(String(arg.dropFirst("--manifest-path=".count)))
+        }
+        var dir = URL(fileURLWithPath: directory).standardizedFileURL
+        while true {
+            let candidate = dir.appendingPathComponent("Cargo.toml").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            if dir.path == "/" { break }
+            dir.deleteLastPathComponent()
+        }
+        throw CargoStaticError(.notCargoProject, "\(directory) is not inside a Cargo project (no Cargo.toml here or in any parent directory)",
+                               fix: "run cargo-static in the project's directory, or pass --manifest-path path/to/Cargo.toml")
+    }
+
+    private func existingManifest(_ path: String) throws -> String {
+        let absolute = path.hasPrefix("/") ? path : directory + "/" + path
+        guard FileManager.default.fileExists(atPath: absolute) else {
+            throw CargoStaticError(.notCargoProject, "the manifest \(path) does not exist",
+                                   fix: "check the --manifest-path argument; it must name a Cargo.toml")
+        }
+        return absolute
+    }
+}
+
+/// Everything a build will do, as data: shown by `plan` / `--dry-run`, executed by `CargoDriver`.
+public struct BuildPlan: Codable {
+    public struct TargetPlan: Codable {
+        public let target: Target
+        public let toolchain: Toolchain
+        public let toolchainReason: String
+        public let std: StdSource
+        /// The `--sysroot` of a from-source std (nil for a prebuilt std).
+        public let sysroot: String?
+        public let stdCacheEntry: String?
+        public let stdBuild: Command?
+        public let cToolchain: CToolchain
+        public let cargo: Command
+    }
+
+    public let manifest: String
+    public let mode: BuildRequest.Mode
+    public let pie: Bool
+    public let targets: [TargetPlan]
+}
+
+/// Builds the cargo command line and environment for one target.
+public enum CargoInvocation {
+    /// Variables that must not reach the user's build: RUSTC_BOOTSTRAP would make old
+    /// proc-macro2 versions switch to unstable APIs.
+    public static let unset = ["RUSTC_BOOTSTRAP", "CARGO_BUILD_TARGET"]
+
+    public static func rustflags(target: Target, toolchain: Toolchain, sysroot: String?, pie: Bool) -> [String] {
+        var flags: [String] = []
+        if let sysroot { flags.append("--sysroot=\(sysroot)") }
+        flags.append("-Ctarget-feature=+crt-static")
+        if !pie { flags.append("-Crelocation-model=static") }
+        // The C toolchain supplies crt1.o and libc.a when rustc has no self-contained copies.
+        if !toolchain.hasSelfContainedCrt(for: target) { flags.append("-Clink-self-contained=no") }
+        return flags
+    }
+
+    public static func command(mode: BuildRequest.Mode, target: Target, toolchain: Toolchain, sysroot: String?,
+                               cc: CToolchain, pie: Bool, cargoArguments: [String], manifestDir: String,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) -> Command {
+        var env = cc.cargoEnvironment
+        env["RUSTC"] = toolchain.rustc
+        let ours = rustflags(target: target, toolchain: toolchain, sysroot: sysroot, pie: pie)
+        // RUSTFLAGS (and its encoded form) beat target rustflags in cargo: extend whichever the user set.
+        if let encoded = environment["CARGO_ENCODED_RUSTFLAGS"], !encoded.isEmpty {
+            env["CARGO_ENCODED_RUSTFLAGS"] = ([encoded] + ours).joined(separator: "\u{1F}")
+        } else if let user = environment["RUSTFLAGS"], !user.isEmpty {
+            env["RUSTFLAGS"] = ([user] + ours).joined(separator: " ")
+        } else {
+            let key = "\(target.cargoEnvPrefix)_RUSTFLAGS"
+            env[key] = ([environment[key]].compactMap { $0 }.filter { !$0.isEmpty } + ours).joined(separator: " ")
+        }
+        let sub = mode == .test ? "test" : "build"
+        var args = [sub, "--target", target.triple, "--message-format=json-render-diagnostics"]
+        if mode == .test { args.append("--no-run") }
+        args += cargoArguments
+        return Command(toolchain.cargo, args, environment: env, unset: unset, directory: manifestDir)
+    }
+}
+
+/// An executable that cargo produced.
+public struct Artifact: Codable {
+    public let path: String
+    public let package: String
+    public let name: String
+    public let isTest: Bool
+}
+
+/// What cargo's JSON messages say: executables and what build scripts linked.
+public struct CargoMessages {
+    public var artifacts: [Artifact] = []
+    public var linkedLibraries: [(package: String, libs: [String], paths: [String])] = []
+
+    public mutating func consume(_ line: String) {
+        guard line.hasPrefix("{"), let data = line.data(using: .utf8),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let reason = obj["reason"] as? String else { return }
+        let package = CargoMessages.packageName(obj["package_id"] as? String ?? "")
+        if reason == "compiler-artifact", let exe = obj["executable"] as? String {
+            let target = obj["target"] as? [String: Any]
+            let isTest = (obj["profile"] as? [String: Any])?["test"] as? Bool ?? false
+            artifacts.append(Artifact(path: exe, package: package, name: target?["name"] as? String ?? "", isTest: isTest))
+        } else if reason == "build-script-executed" {
+            let libs = obj["linked_libs"] as? [String] ?? []
+            let paths = obj["linked_paths"] as? [String] ?? []
+            if !libs.isEmpty || !paths.isEmpty { linkedLibraries.append((package, libs, paths)) }
+        }
+    }
+
+    /// `registry+https://...#flate2@1.0.0` or `path+file:///x#hello@0.1.0` -> `flate2 1.0.0`
+    static func packageName(_ id: String) -> String {
+        let last = id.split(separator: "#").last.map(String.init) ?? id
+        if last.contains("@") { return last.replacingOccurrences(of: "@", with: " ") }
+        if id.contains(" ") { return id.split(separator: " ").prefix(2).joined(separator: " ") }
+        return last
+    }
+
+    /// Libraries that build scripts asked to link from the host's own library
+    /// directories: glibc-built, so they either fail to link or make the binary dynamic.
+    public func hostLinkedLibraries() -> [(package: String, library: String, directory: String)] {
+        var found: [(String, String, String)] = []
+        for entry in linkedLibraries {
+            let dirs = entry.paths.map { $0.split(separator: "=").last.map(String.init) ?? $0 }
+            let hostDirs = dirs.filter(HostLibraries.isHostDirectory)
+            let ownDirs = dirs.filter { !HostLibraries.isHostDirectory($0) }
+            for lib in entry.libs {
+                let parts = lib.split(separator: "=", maxSplits: 1).map(String.init)
+                let kind = parts.count == 2 ? parts[0] : ""
+                let name = parts.last ?? lib
+                if kind.hasPrefix("dylib") {
+                    found.append((entry.package, name, hostDirs.first ?? "(shared library)"))
+                } else if let dir = hostDirs.first, !ownDirs.contains(where: { HostLibraries.has(name, in: $0) }) {
+                    // Searched for in a host directory and not supplied by the crate's own build.
+                    found.append((entry.package, name, dir))
+                }
+            }
+        }
+        return found
+    }
+}
+
+enum HostLibraries {
+    static let directories = ["/usr/lib", "/lib", "/usr/lib64", "/lib64", "/usr/local/lib",
+                              "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"]
+
+    static func isHostDirectory(_ dir: String) -> Bool {
+        let clean = URL(fileURLWithPath: dir).standardizedFileURL.path
+        return directories.contains(clean) || clean.hasPrefix("/usr/lib/gcc/")
+    }
+
+    static func has(_ lib: String, in dir: String) -> Bool {
+        let fm = FileManager.default
+        return fm.fileExists(atPath: "\(dir)/lib\(lib).a") || fm.fileExists(atPath: "\(dir)/lib\(lib).so")
+    }
+}

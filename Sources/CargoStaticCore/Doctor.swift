@@ -1,0 +1,81 @@
+import Foundation
+
+/// `doctor`: every piece the pipeline needs, found or missing, with the command that installs it.
+public struct DoctorReport: Codable {
+    public struct Item: Codable {
+        public let area: String
+        public let name: String
+        public let ok: Bool
+        public let detail: String
+        public let fix: String?
+    }
+    public let target: String
+    public let items: [Item]
+    /// True when a build for the target can run now.
+    public var ready: Bool {
+        items.contains { $0.area == "rust" && $0.ok } && items.contains { $0.area == "c-toolchain" && $0.ok }
+    }
+
+    public static func collect(target: Target, runner: Runner, cache: SysrootCache, requested: String? = nil) -> DoctorReport {
+        var items: [Item] = []
+        let discovery = ToolchainDiscovery(runner: runner)
+        let candidates = discovery.candidates(requested: requested)
+        for tc in candidates {
+            let usable = tc.hasPrebuiltStd(for: target) || tc.hasVendoredLibraryDependencies
+            items.append(Item(area: "rust", name: "rustc \(tc.release) (\(tc.origin.rawValue)) \(tc.rustc)", ok: usable,
+                              detail: discovery.describe(tc, target) + "; cargo: \(tc.cargo)",
+                              fix: usable ? nil : (tc.origin != .system ? "rustup target add \(target) (needs network) or rustup component add rust-src" : nil)))
+        }
+        if !candidates.contains(where: { $0.hasPrebuiltStd(for: target) || $0.hasVendoredLibraryDependencies }) {
+            items.append(Item(area: "rust", name: "a rustc that can build for \(target)", ok: false,
+                              detail: candidates.isEmpty ? "no rustc found" : "none of the rustc above has a musl std or a vendored rust-src",
+                              fix: "apt-get install rustc-web cargo-web rust-web-src"))
+        }
+        if let choice = try? discovery.choose(for: target, requested: requested) {
+            items.append(Item(area: "rust", name: "chosen", ok: true, detail: "\(choice.toolchain.rustc): \(choice.reason)", fix: nil))
+        }
+        let ccDiscovery = CToolchainDiscovery(runner: runner, cacheRoot: cache.root)
+        for kind in CToolchain.Kind.allCases {
+            if let cc = try? ccDiscovery.find(target, preferred: kind) {
+                items.append(Item(area: "c-toolchain", name: kind.rawValue, ok: true, detail: "\(cc.version); wrapper \(cc.cc)", fix: nil))
+                items.append(Item(area: "unwinder", name: "\(kind.rawValue) unwinder", ok: cc.providesUnwinder,
+                                  detail: cc.providesUnwinder ? "static libunwind for musl" : "no musl libunwind: panic=unwind programs cannot link with this backend",
+                                  fix: cc.providesUnwinder ? nil : "use zig (the default)"))
+            } else {
+                let fix: String
+                switch kind {
+                case .zig: fix = "python3 -m pip install ziglang"
+                case .muslGcc: fix = "apt-get install musl-tools"
+                case .crossGcc: fix = "install a \(target.arch)-linux-musl-gcc cross compiler on PATH (optional)"
+                }
+                items.append(Item(area: "c-toolchain", name: kind.rawValue, ok: false, detail: "not found", fix: fix))
+            }
+        }
+        if !target.isNative {
+            let qemu = try? ProgramRunner.emulator(for: target)
+            items.append(Item(area: "run", name: target.info.qemu ?? "qemu", ok: qemu != nil, detail: qemu ?? "not found",
+                              fix: qemu == nil ? "apt-get install qemu-user-static" : nil))
+        }
+        let chroot = Runner.which("chroot") != nil || FileManager.default.fileExists(atPath: "/usr/sbin/chroot")
+        items.append(Item(area: "run", name: "empty-root runner", ok: chroot, detail: geteuid() == 0 ? "chroot (running as root)" : "unshare --user + chroot",
+                          fix: chroot ? nil : "apt-get install coreutils util-linux"))
+        let entries = cache.list()
+        items.append(Item(area: "cache", name: cache.root, ok: true,
+                          detail: "\(entries.count) cached std(s), \(humanSize(entries.compactMap(\.sizeBytes).reduce(0, +)))", fix: nil))
+        let order = ["rust", "c-toolchain", "unwinder", "run", "cache"]
+        let sorted = items.enumerated().sorted { (order.firstIndex(of: $0.element.area) ?? 9, $0.offset) < (order.firstIndex(of: $1.element.area) ?? 9, $1.offset) }
+        return DoctorReport(target: target.triple, items: sorted.map(\.element))
+    }
+
+    public var human: String {
+        var lines: [String] = ["cargo-static doctor (target \(target))"]
+        var area = ""
+        for item in items {
+            if item.area != area { area = item.area; lines.append("\n[\(area)]") }
+            lines.append("  \(item.ok ? "ok     " : "missing") \(item.name): \(item.detail)")
+            if let fix = item.fix { lines.append("          install: \(fix)") }
+        }
+        lines.append("\n" + (ready ? "ready: `cargo-static build` can build for \(target)" : "not ready: install what is missing above"))
+        return lines.joined(separator: "\n")
+    }
+}

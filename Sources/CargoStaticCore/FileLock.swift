@@ -1,0 +1,33 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An advisory lock on a file (flock). The kernel drops it when the process dies,
+/// even by kill -9, so a crashed build never leaves the cache locked.
+public final class FileLock {
+    private let fd: Int32
+    public let path: String
+
+    /// Takes the lock, calling `onWait` once if another process holds it.
+    public init(path: String, onWait: (() -> Void)? = nil) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw CargoStaticError(.commandFailed, "cannot open lock file \(path): \(String(cString: strerror(errno)))")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            onWait?()
+            while flock(fd, LOCK_EX) != 0 {
+                if errno != EINTR { close(fd); throw CargoStaticError(.commandFailed, "cannot lock \(path)") }
+            }
+        }
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

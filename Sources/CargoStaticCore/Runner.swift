@@ -1,0 +1,234 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One external command, as data: what a plan shows and what the runner executes.
+public struct Command: Codable, Equatable {
+    public var executable: String
+    public var arguments: [String]
+    /// Variables set (or overridden) on top of the inherited environment.
+    public var environment: [String: String]
+    /// Variables removed from the inherited environment.
+    public var unset: [String]
+    public var directory: String?
+
+    public init(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
+                unset: [String] = [], directory: String? = nil) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.unset = unset
+        self.directory = directory
+    }
+
+    /// A shell line a user can paste to reproduce the command by hand.
+    public var shellLine: String {
+        var parts: [String] = []
+        if let directory { parts.append("cd \(Shell.quote(directory)) &&") }
+        if !environment.isEmpty || !unset.isEmpty {
+            parts.append("env")
+            parts += unset.sorted().map { "-u \($0)" }
+            parts += environment.keys.sorted().map { "\($0)=\(Shell.quote(environment[$0]!))" }
+        }
+        parts.append(Shell.quote(executable))
+        parts += arguments.map(Shell.quote)
+        return parts.joined(separator: " ")
+    }
+}
+
+public enum Shell {
+    public static func quote(_ s: String) -> String {
+        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        if !s.isEmpty, s.unicodeScalars.allSatisfy({ safe.contains($0) }) { return s }
+        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+/// The result of a finished command.
+public struct CommandResult {
+    public let command: Command
+    public let status: Int32
+    public let output: String
+    public var succeeded: Bool { status == 0 }
+}
+
+/// Runs every external command of the tool. It records what ran (for `--verbose` and
+/// for failure reports) and, when a command fails, can show its exact command line,
+/// environment and the tail of its output.
+public final class Runner {
+    public var verbose: Bool
+    public private(set) var log: [Command] = []
+    private let lock = NSLock()
+
+    public init(verbose: Bool = false) { self.verbose = verbose }
+
+    /// Runs and captures stdout+stderr. `onLine` sees each line as it arrives (for progress).
+    @discardableResult
+    public func capture(_ command: Command, onLine: ((String) -> Void)? = nil) throws -> CommandResult {
+        record(command)
+        let process = try makeProcess(command)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        let collector = LineCollector(onLine: onLine)
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { collector.append(data) }
+        }
+        try launch(process, command)
+        process.waitUntilExit()
+        pipe.fileHandleForReading.readabilityHandler = nil
+        collector.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        collector.finish()
+        return CommandResult(command: command, status: process.terminationStatus, output: collector.text)
+    }
+
+    /// Runs with the terminal attached (cargo's own output and colours reach the user).
+    /// stdout of the child can be redirected to stderr so that our stdout stays machine-readable.
+    @discardableResult
+    public func passthrough(_ command: Command, stdoutToStderr: Bool = false) throws -> Int32 {
+        record(command)
+        let process = try makeProcess(command)
+        if stdoutToStderr { process.standardOutput = FileHandle.standardError }
+        try launch(process, command)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Runs and throws a `CargoStaticError` showing the command and its output tail on failure.
+    @discardableResult
+    public func check(_ command: Command, what: String, kind: CargoStaticError.Kind = .commandFailed,
+                      fix: String? = nil, onLine: ((String) -> Void)? = nil) throws -> CommandResult {
+        let result = try capture(command, onLine: onLine)
+        guard result.succeeded else {
+            if DiskSpace.isFull(result.output) {
+                throw DiskSpace.error(at: command.directory ?? FileManager.default.currentDirectoryPath, output: result.output)
+            }
+            throw CargoStaticError(kind, "\(what) failed (exit status \(result.status))", fix: fix,
+                                   detail: Runner.failureReport(result))
+        }
+        return result
+    }
+
+    public static func failureReport(_ result: CommandResult, lines: Int = 25) -> String {
+        "command: \(result.command.shellLine)\n--- last lines of its output ---\n\(tail(result.output, lines: lines))"
+    }
+
+    public static func tail(_ text: String, lines: Int) -> String {
+        let all = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return all.suffix(lines).joined(separator: "\n")
+    }
+
+    func record(_ command: Command) {
+        lock.lock(); log.append(command); lock.unlock()
+        if verbose { FileHandle.standardError.write(Data("+ \(command.shellLine)\n".utf8)) }
+    }
+
+    func makeProcess(_ command: Command) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Runner.resolve(command.executable))
+        process.arguments = command.arguments
+        var env = ProcessInfo.processInfo.environment
+        for key in command.unset { env.removeValue(forKey: key) }
+        env.merge(command.environment) { _, new in new }
+        process.environment = env
+        if let dir = command.directory { process.currentDirectoryURL = URL(fileURLWithPath: dir) }
+        return process
+    }
+
+    func launch(_ process: Process, _ command: Command) throws {
+        do { try process.run() } catch {
+            throw CargoStaticError(.commandFailed, "could not start \(command.executable): \(error.localizedDescription)",
+                                   detail: "command: \(command.shellLine)")
+        }
+        ChildProcesses.shared.add(process)
+    }
+
+    /// Finds an executable on PATH (absolute and relative paths are returned as given).
+    public static func resolve(_ name: String) throws -> String {
+        if name.contains("/") { return name }
+        if let found = which(name) { return found }
+        throw CargoStaticError(.commandFailed, "`\(name)` was not found on PATH")
+    }
+
+    public static func which(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
+
+/// Splits a byte stream into lines for progress callbacks while keeping the whole text.
+final class LineCollector {
+    private var buffer = Data()
+    private var all = Data()
+    private let onLine: ((String) -> Void)?
+    private let lock = NSLock()
+
+    init(onLine: ((String) -> Void)?) { self.onLine = onLine }
+
+    func append(_ data: Data) {
+        lock.lock(); defer { lock.unlock() }
+        all.append(data)
+        guard let onLine else { return }
+        buffer.append(data)
+        while let nl = buffer.firstIndex(of: 0x0A) {
+            let line = String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self)
+            buffer.removeSubrange(buffer.startIndex...nl)
+            onLine(line)
+        }
+    }
+
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        if let onLine, !buffer.isEmpty { onLine(String(decoding: buffer, as: UTF8.self)) }
+        buffer.removeAll()
+    }
+
+    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: all, as: UTF8.self) }
+}
+
+/// Children still running when the user presses Ctrl-C are stopped with us, so no
+/// orphaned cargo keeps writing into a cache directory.
+public final class ChildProcesses {
+    public static let shared = ChildProcesses()
+    private var processes: [Process] = []
+    private let lock = NSLock()
+
+    func add(_ p: Process) {
+        lock.lock(); processes.removeAll { !$0.isRunning }; processes.append(p); lock.unlock()
+    }
+
+    public func terminateAll() {
+        lock.lock(); let running = processes.filter { $0.isRunning }; lock.unlock()
+        for p in running { kill(p.processIdentifier, SIGTERM) }
+    }
+}
+
+extension Runner {
+    /// Runs with stdout captured (cargo's JSON messages) while stderr goes straight to the
+    /// user (cargo's own progress and error messages, in cargo's own words).
+    public func captureStdout(_ command: Command, onLine: ((String) -> Void)? = nil) throws -> CommandResult {
+        record(command)
+        let process = try makeProcess(command)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        let collector = LineCollector(onLine: onLine)
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { collector.append(data) }
+        }
+        try launch(process, command)
+        process.waitUntilExit()
+        pipe.fileHandleForReading.readabilityHandler = nil
+        collector.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        collector.finish()
+        return CommandResult(command: command, status: process.terminationStatus, output: collector.text)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// A Rust musl target triple, parsed once, with everything the tool needs to know
+/// about it. The per-architecture facts live in `TargetTable.known` (data, not code paths).
+public struct Target: Hashable, Codable, CustomStringConvertible {
+    public let triple: String
+    public let info: TargetInfo
+
+    public static let defaultTriple = "x86_64-unknown-linux-musl"
+
+    public init(_ triple: String) throws {
+        let trimmed = triple.trimmingCharacters(in: .whitespaces)
+        guard trimmed.contains("-linux-musl") else {
+            throw CargoStaticError(.badInput, "target `\(trimmed)` is not a Linux musl target",
+                                   fix: "use a `*-linux-musl*` triple, for example --target \(Target.defaultTriple); glibc cannot be linked fully statically")
+        }
+        guard let info = TargetTable.known[trimmed] else {
+            let list = TargetTable.known.keys.sorted().joined(separator: ", ")
+            throw CargoStaticError(.badInput, "target `\(trimmed)` is not in cargo-static's target table",
+                                   fix: "supported targets: \(list)")
+        }
+        self.triple = trimmed
+        self.info = info
+    }
+
+    public var description: String { triple }
+
+    /// The architecture part of the triple (`x86_64`, `aarch64`, ...).
+    public var arch: String { String(triple.split(separator: "-")[0]) }
+
+    /// `x86_64-unknown-linux-musl` -> `x86_64_unknown_linux_musl`, for `CC_<target>` and friends.
+    public var envSuffix: String { triple.replacingOccurrences(of: "-", with: "_") }
+
+    /// `CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_...` prefix.
+    public var cargoEnvPrefix: String { "CARGO_TARGET_\(envSuffix.uppercased())" }
+
+    public var isNative: Bool {
+        #if arch(x86_64)
+        return info.elfMachine == 62
+        #elseif arch(arm64)
+        return info.elfMachine == 183
+        #else
+        return false
+        #endif
+    }
+
+    /// Parses `a,b,c` into targets (duplicates dropped, order kept).
+    public static func list(_ spec: String) throws -> [Target] {
+        var seen = Set<String>()
+        var result: [Target] = []
+        for part in spec.split(separator: ",") {
+            let name = String(part).trimmingCharacters(in: .whitespaces)
+            let expanded = name == "all-tested" ? TargetTable.tested : [name]
+            for triple in expanded where seen.insert(triple).inserted { result.append(try Target(triple)) }
+        }
+        if result.isEmpty { result.append(try Target(defaultTriple)) }
+        return result
+    }
+}
+
+/// Facts about one target: how zig and qemu name it, what the ELF header must say.
+public struct TargetInfo: Hashable, Codable {
+    public let zigTarget: String
+    public let elfMachine: UInt16
+    public let bits: Int
+    public let bigEndian: Bool
+    public let qemu: String?
+    /// Extra arguments for the C compiler (CPU/ABI choices).
+    public let cflags: [String]
+    public let notes: String?
+}
+
+public enum TargetTable {
+    public static let known: [String: TargetInfo] = [
+        "x86_64-unknown-linux-musl": TargetInfo(zigTarget: "x86_64-linux-musl", elfMachine: 62, bits: 64, bigEndian: false,
+                                                qemu: "qemu-x86_64-static", cflags: [], notes: nil),
+        "aarch64-unknown-linux-musl": TargetInfo(zigTarget: "aarch64-linux-musl", elfMachine: 183, bits: 64, bigEndian: false,
+                                                 qemu: "qemu-aarch64-static", cflags: [], notes: nil),
+        "armv7-unknown-linux-musleabihf": TargetInfo(zigTarget: "arm-linux-musleabihf", elfMachine: 40, bits: 32, bigEndian: false,
+                                                     qemu: "qemu-arm-static", cflags: ["-mcpu=generic+v7a+vfp3d16"], notes: "hard-float ABI"),
+        "i686-unknown-linux-musl": TargetInfo(zigTarget: "x86-linux-musl", elfMachine: 3, bits: 32, bigEndian: false,
+                                              qemu: "qemu-i386-static", cflags: ["-mcpu=pentium4"], notes: nil),
+        "riscv64gc-unknown-linux-musl": TargetInfo(zigTarget: "riscv64-linux-musl", elfMachine: 243, bits: 64, bigEndian: false,
+                                                   qemu: "qemu-riscv64-static", cflags: [], notes: nil),
+        "powerpc64-unknown-linux-musl": TargetInfo(zigTarget: "powerpc64-linux-musl", elfMachine: 21, bits: 64, bigEndian: true,
+                                                   qemu: "qemu-ppc64-static", cflags: [], notes: "big-endian"),
+        "s390x-unknown-linux-musl": TargetInfo(zigTarget: "s390x-linux-musl", elfMachine: 22, bits: 64, bigEndian: true,
+                                               qemu: "qemu-s390x-static", cflags: [], notes: "big-endian"),
+    ]
+
+    /// The targets CI builds and runs under qemu.
+    public static let tested = [
+        "aarch64-unknown-linux-musl", "armv7-unknown-linux-musleabihf", "i686-unknown-linux-musl",
+        "riscv64gc-unknown-linux-musl", "s390x-unknown-linux-musl",
+    ]
+}

@@ -1,0 +1,155 @@
+import Foundation
+
+/// A Rust compiler found on the machine, with what it can do for a musl target.
+public struct Toolchain: Codable {
+    public enum Origin: String, Codable {
+        case requested, active, rustup, system
+    }
+
+    public let rustc: String
+    public let cargo: String
+    public let origin: Origin
+    public let name: String
+    public let versionInfo: String      // full `rustc -vV`
+    public let release: String
+    public let host: String
+    public let sysroot: String
+
+    /// `<sysroot>/lib/rustlib/src/rust/library` when it has std's sources and the
+    /// vendored crates std needs (required to build std offline).
+    public var librarySource: String? {
+        let lib = sysroot + "/lib/rustlib/src/rust/library"
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: lib + "/std/Cargo.toml"), fm.fileExists(atPath: lib + "/Cargo.lock") else { return nil }
+        return lib
+    }
+
+    public var hasVendoredLibraryDependencies: Bool {
+        guard let lib = librarySource else { return false }
+        return FileManager.default.fileExists(atPath: lib + "/vendor")
+    }
+
+    public var hasRustSrc: Bool { librarySource != nil }
+
+    /// True when a prebuilt standard library for `target` is installed in the sysroot.
+    public func hasPrebuiltStd(for target: Target) -> Bool {
+        let dir = sysroot + "/lib/rustlib/\(target.triple)/lib"
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return files.contains { $0.hasPrefix("libstd-") && $0.hasSuffix(".rlib") }
+    }
+
+    /// Self-contained crt objects (crt1.o, libc.a) shipped with a prebuilt musl std.
+    public func hasSelfContainedCrt(for target: Target) -> Bool {
+        FileManager.default.fileExists(atPath: sysroot + "/lib/rustlib/\(target.triple)/lib/self-contained/crt1.o")
+    }
+}
+
+/// How a toolchain will supply the standard library for a target.
+public enum StdSource: Codable, Equatable {
+    case prebuilt
+    case fromSource(library: String)
+}
+
+/// The toolchain chosen for a build and why.
+public struct ToolchainChoice {
+    public let toolchain: Toolchain
+    public let std: StdSource
+    public let reason: String
+    /// Set when the chosen rustc is not the one `rustc` on PATH runs.
+    public let differsFromDefault: Toolchain?
+}
+
+/// Finds rustc candidates: requested, active (PATH), rustup toolchains, the system's.
+public struct ToolchainDiscovery {
+    let runner: Runner
+    let environment: [String: String]
+
+    public init(runner: Runner, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.runner = runner
+        self.environment = environment
+    }
+
+    public func candidates(requested: String? = nil) -> [Toolchain] {
+        var found: [Toolchain] = []
+        var seen = Set<String>()
+        func add(_ rustc: String, _ origin: Origin, _ name: String? = nil) {
+            guard let tc = probe(rustc: rustc, origin: origin, name: name), seen.insert(tc.sysroot).inserted else { return }
+            found.append(tc)
+        }
+        typealias Origin = Toolchain.Origin
+        if let requested { for path in resolveRequested(requested) { add(path, .requested, requested) } }
+        if let active = Runner.which("rustc") { add(active, .active) }
+        for (name, path) in rustupToolchains() { add(path, .rustup, name) }
+        for path in ["/usr/bin/rustc", "/usr/local/bin/rustc"] where FileManager.default.isExecutableFile(atPath: path) {
+            add(path, .system)
+        }
+        return found
+    }
+
+    /// Picks a toolchain for `target`: one with a prebuilt musl std first, then one
+    /// whose rust-src tree (with vendored dependencies) lets us build std offline.
+    public func choose(for target: Target, requested: String? = nil) throws -> ToolchainChoice {
+        let all = candidates(requested: requested)
+        let pool = requested == nil ? all : all.filter { $0.origin == .requested }
+        if requested != nil, pool.isEmpty {
+            throw CargoStaticError(.noToolchain, "the requested toolchain `\(requested!)` was not found or its rustc does not run",
+                                   fix: "pass --toolchain with a rustup toolchain name, a rustc path or a sysroot directory; `cargo-static doctor` lists what was found")
+        }
+        let active = all.first { $0.origin == .active }
+        func choice(_ tc: Toolchain, _ std: StdSource, _ why: String) -> ToolchainChoice {
+            let differs = (active != nil && active!.sysroot != tc.sysroot) ? active : nil
+            return ToolchainChoice(toolchain: tc, std: std, reason: why, differsFromDefault: differs)
+        }
+        if let tc = pool.first(where: { $0.hasPrebuiltStd(for: target) }) {
+            return choice(tc, .prebuilt, "it has a prebuilt standard library for \(target)")
+        }
+        if let tc = pool.first(where: { $0.hasVendoredLibraryDependencies }), let lib = tc.librarySource {
+            return choice(tc, .fromSource(library: lib), "it has no musl std, but its rust-src tree (\(lib)) can build one offline")
+        }
+        let seen = all.map { "  \($0.rustc) (\($0.release), \($0.origin.rawValue)): " + describe($0, target) }.joined(separator: "\n")
+        throw CargoStaticError(.noToolchain, "no Rust toolchain can build for \(target): none has a musl standard library or a rust-src tree with vendored dependencies",
+                               fix: "install Debian's `rustc-web cargo-web rust-web-src` (apt-get install rustc-web cargo-web rust-web-src), or `rustup target add \(target)` where rustup can download",
+                               detail: seen.isEmpty ? "no rustc was found at all" : "toolchains found:\n" + seen)
+    }
+
+    public func describe(_ tc: Toolchain, _ target: Target) -> String {
+        if tc.hasPrebuiltStd(for: target) { return "prebuilt \(target) std" }
+        if tc.hasVendoredLibraryDependencies { return "no \(target) std; rust-src with vendored dependencies (std can be built)" }
+        if tc.hasRustSrc { return "no \(target) std; rust-src without vendored dependencies (needs crates.io)" }
+        return "no \(target) std, no rust-src"
+    }
+
+    func resolveRequested(_ spec: String) -> [String] {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: spec, isDirectory: &isDir) {
+            return isDir.boolValue ? [spec + "/bin/rustc"] : [spec]
+        }
+        return rustupToolchains().filter { $0.name == spec || $0.name.hasPrefix(spec + "-") }.map(\.path)
+    }
+
+    func rustupToolchains() -> [(name: String, path: String)] {
+        let home = environment["RUSTUP_HOME"] ?? (NSHomeDirectory() + "/.rustup")
+        let dir = home + "/toolchains"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        return names.map { ($0, "\(dir)/\($0)/bin/rustc") }.filter { FileManager.default.isExecutableFile(atPath: $0.1) }
+    }
+
+    /// Runs the rustc once for its version and sysroot; the real binary (not the rustup proxy) is recorded.
+    func probe(rustc: String, origin: Toolchain.Origin, name: String?) -> Toolchain? {
+        guard let vv = try? runner.capture(Command(rustc, ["-vV"])), vv.succeeded,
+              let sr = try? runner.capture(Command(rustc, ["--print", "sysroot"])), sr.succeeded else { return nil }
+        let sysroot = sr.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let fields = Dictionary(vv.output.split(separator: "\n").compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }, uniquingKeysWith: { a, _ in a })
+        let realRustc = FileManager.default.isExecutableFile(atPath: sysroot + "/bin/rustc") ? sysroot + "/bin/rustc" : rustc
+        let cargoNextToRustc = (realRustc as NSString).deletingLastPathComponent + "/cargo"
+        let cargo = FileManager.default.isExecutableFile(atPath: cargoNextToRustc) ? cargoNextToRustc : (Runner.which("cargo") ?? "cargo")
+        return Toolchain(rustc: realRustc, cargo: cargo, origin: origin,
+                         name: name ?? (origin == .system ? "system (\(realRustc))" : realRustc),
+                         versionInfo: vv.output.trimmingCharacters(in: .whitespacesAndNewlines),
+                         release: fields["release"] ?? "?", host: fields["host"] ?? "?", sysroot: sysroot)
+    }
+}

@@ -1,0 +1,328 @@
+import ArgumentParser
+import CargoStaticCore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Arguments after `--` belong to the program (run) or the test harness (test).
+nonisolated(unsafe) var programArguments: [String] = []
+
+struct CargoStatic: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cargo-static",
+        abstract: "Build any Cargo project into a fully static Linux executable that needs nothing but the kernel.",
+        discussion: """
+        cargo-static links against musl, builds the Rust standard library from source when no
+        prebuilt musl std is installed (offline, cached once per toolchain and target), links with
+        zig (or musl-gcc) and a static unwinder, and checks every executable it produces.
+
+        Examples:
+          cargo-static build --release                 # static-pie for x86_64-unknown-linux-musl
+          cargo static build --release                 # the same, as a cargo subcommand
+          cargo-static run --empty-root -- --version   # run it in an empty root filesystem
+          cargo-static test                            # build the tests statically and run them
+          cargo-static plan --release                  # every command and variable, to run by hand
+          cargo-static verify target/x86_64-unknown-linux-musl/release/app
+          cargo-static doctor                          # what was found, what is missing
+        """,
+        subcommands: [Build.self, Test.self, Run.self, Plan.self, Verify.self, Doctor.self, Cache.self]
+    )
+}
+
+/// Options shared by build, test, run and plan. Anything else is passed to cargo.
+struct BuildOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested`.", valueName: "triple[,triple…]"))
+    var target: String = Target.defaultTriple
+
+    @Option(help: ArgumentHelp("A rustup toolchain name, a rustc path or a sysroot directory.", valueName: "name|path"))
+    var toolchain: String?
+
+    @Option(name: .customLong("cc"), help: ArgumentHelp("The C toolchain: zig (default), musl-gcc or cross-gcc.", valueName: "kind"))
+    var cc: String?
+
+    @Flag(name: .customLong("no-pie"), help: "Produce a plain static ET_EXEC instead of a static-pie.")
+    var noPie = false
+
+    @Flag(help: "Print the result as JSON on stdout.")
+    var json = false
+
+    @Flag(help: "Print what would run (like `plan`) and build nothing.")
+    var dryRun = false
+
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("cargo's own arguments (--release, -p, --bin, --features, --manifest-path, …).", valueName: "cargo-args"))
+    var cargoArguments: [String] = []
+
+    var verbose: Bool { cargoArguments.contains { $0 == "-v" || $0 == "-vv" || $0 == "--verbose" } }
+
+    func request(_ mode: BuildRequest.Mode) throws -> BuildRequest {
+        var kind: CToolchain.Kind? = nil
+        if let cc {
+            guard let k = CToolchain.Kind(rawValue: cc) else {
+                throw CargoStaticError(.badInput, "unknown C toolchain `\(cc)`", fix: "use --cc zig, --cc musl-gcc or --cc cross-gcc")
+            }
+            kind = k
+        }
+        return BuildRequest(mode: mode, targets: try Target.list(target), toolchain: toolchain, cToolchain: kind,
+                            pie: !noPie, cargoArguments: cargoArguments, programArguments: programArguments)
+    }
+}
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build static executables and check each one.",
+        discussion: "Prints the path of each executable and a one-line verdict. Fails when any executable is not fully static.")
+    @OptionGroup var options: BuildOptions
+
+    func run() throws {
+        try Session.run(json: options.json) { session in
+            let request = try options.request(.build)
+            if options.dryRun { return try Session.printPlan(request, session, json: options.json) }
+            let results = try session.build(request)
+            Session.printResults(results, json: options.json)
+        }
+    }
+}
+
+struct Test: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build the crate's tests statically, check them, and run them (under qemu for foreign targets).",
+        discussion: "Arguments after `--` go to the test harness, as with cargo test.")
+    @OptionGroup var options: BuildOptions
+    @Flag(help: "Run each test executable inside an empty root filesystem.")
+    var emptyRoot = false
+
+    func run() throws {
+        try Session.run(json: options.json) { session in
+            let request = try options.request(.test)
+            if options.dryRun { return try Session.printPlan(request, session, json: options.json) }
+            let results = try session.build(request)
+            var failed = 0
+            for result in results {
+                let target = try Target(result.target)
+                for exe in result.executables where exe.isTest {
+                    session.reporter.info("running \(exe.path) (\(target))")
+                    let status = try ProgramRunner(runner: session.runner)
+                        .run(executable: exe.path, arguments: request.programArguments, target: target, emptyRoot: emptyRoot)
+                    if status != 0 { failed += 1 }
+                }
+            }
+            Session.printResults(results, json: options.json)
+            if failed > 0 {
+                throw CargoStaticError(.runFailed, "\(failed) test executable(s) failed", fix: "see the test output above")
+            }
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build, then run the executable (under qemu for foreign targets).",
+        discussion: "Arguments after `--` go to the program. With --empty-root the program runs in a directory that holds only itself: proof that it needs nothing but the kernel.")
+    @OptionGroup var options: BuildOptions
+    @Flag(help: "Run inside an empty root filesystem (chroot, or a user namespace when not root).")
+    var emptyRoot = false
+
+    func run() throws {
+        var status: Int32 = 0
+        try Session.run(json: options.json) { session in
+            let request = try options.request(.run)
+            if options.dryRun { return try Session.printPlan(request, session, json: options.json) }
+            guard request.targets.count == 1 else {
+                throw CargoStaticError(.badInput, "run takes one target", fix: "pass a single --target")
+            }
+            let results = try session.build(request)
+            let programs = results[0].executables.filter { !$0.isTest }
+            guard programs.count == 1, let program = programs.first else {
+                let names = programs.map(\.name).joined(separator: ", ")
+                throw CargoStaticError(.badInput, programs.isEmpty ? "the build produced no executable to run" : "the build produced several executables (\(names))",
+                                       fix: "choose one with --bin NAME")
+            }
+            session.reporter.info("running \(program.path)" + (emptyRoot ? " in an empty root" : ""))
+            status = try ProgramRunner(runner: session.runner)
+                .run(executable: program.path, arguments: request.programArguments, target: try Target(program.target), emptyRoot: emptyRoot)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show every command and environment variable a build would use, to reproduce it by hand.")
+    @OptionGroup var options: BuildOptions
+
+    func run() throws {
+        try Session.run(json: options.json) { session in
+            try Session.printPlan(try options.request(.build), session, json: options.json)
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Audit ELF files without running them: linkage, libc, hardening, verdict.",
+        discussion: """
+        Exit status: 0 = every file is fully static and kernel-only (and meets --require);
+        1 = some file is not (the reasons are listed); 2 = a file is not ELF, unreadable or malformed.
+        Policy items for --require: static, static-pie, pie, relro=full, relro=partial, nx,
+        stack-protector, cet, stripped, kernel-only.
+        """)
+    @Argument(help: "ELF files to audit.") var files: [String]
+    @Flag(help: "Print the audit as JSON.") var json = false
+    @Option(help: ArgumentHelp("Extra requirements, e.g. static-pie,relro=full,nx.", valueName: "policy")) var require: String?
+
+    func run() throws {
+        let policy: AuditPolicy?
+        do { policy = try require.map(AuditPolicy.parse) } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var audits: [Audit] = []
+        var worst: Int32 = 0
+        var violations: [String] = []
+        for file in files {
+            do {
+                let audit = try Audit.audit(path: file)
+                audits.append(audit)
+                let extra = policy?.violations(audit) ?? []
+                if !audit.kernelOnly || !extra.isEmpty { worst = max(worst, 1) }
+                violations += extra.map { "\(file): does not meet --require: \($0)" }
+            } catch {
+                FileHandle.standardError.write(Data("error: \(file): \(error)\n".utf8))
+                worst = 2
+            }
+        }
+        print(json ? try AuditReport.json(audits) : AuditReport.human(audits))
+        for v in violations { FileHandle.standardError.write(Data("\(v)\n".utf8)) }
+        if worst != 0 { throw ExitCode(worst) }
+    }
+}
+
+struct Doctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List every piece cargo-static found or misses, with the command that installs it.")
+    @Option(help: "The target to check for.") var target: String = Target.defaultTriple
+    @Option(help: "A rustup toolchain name, a rustc path or a sysroot directory.") var toolchain: String?
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+        try Session.run(json: json) { session in
+            for target in try Target.list(target) {
+                let report = DoctorReport.collect(target: target, runner: session.runner, cache: session.cache, requested: toolchain)
+                print(json ? try encodeJSON(report) : report.human)
+            }
+        }
+    }
+}
+
+struct Cache: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The cached standard libraries ($CARGO_STATIC_CACHE, else $XDG_CACHE_HOME/cargo-static).",
+        subcommands: [List.self, Clean.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List cached standard libraries with their sizes and keys.")
+        @Flag(help: "Print as JSON.") var json = false
+        func run() throws {
+            let cache = SysrootCache()
+            let entries = cache.list()
+            if json { print(try encodeJSON(entries)); return }
+            print("cache: \(cache.root)")
+            if entries.isEmpty { print("  (no cached standard library)") }
+            for e in entries {
+                print("  \(e.name)  \(humanSize(e.sizeBytes ?? 0))  rustc \(e.release) (\(e.rustc)), settings \(e.settings), built in \(Int(e.buildSeconds)) s")
+            }
+        }
+    }
+
+    struct Clean: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove cached standard libraries (all, or those whose name contains PATTERN).")
+        @Argument(help: "Only entries whose name contains this text.") var pattern: String?
+        func run() throws {
+            try Session.run(json: false) { session in
+                let removed = try session.cache.clean(matching: pattern)
+                print(removed.isEmpty ? "nothing to remove" : removed.map { "removed \($0)" }.joined(separator: "\n"))
+            }
+        }
+    }
+}
+
+/// One invocation: the runner, reporter and cache, and the error/interrupt handling around it.
+struct Session {
+    let runner: Runner
+    let reporter: Reporter
+    let cache: SysrootCache
+
+    static func run(json: Bool, verbose: Bool = ProcessInfo.processInfo.environment["CARGO_STATIC_VERBOSE"] != nil,
+                    _ body: (Session) throws -> Void) throws {
+        installInterruptHandler()
+        let session = Session(runner: Runner(verbose: verbose), reporter: Reporter(verbose: verbose), cache: SysrootCache())
+        do {
+            try body(session)
+        } catch let error as CargoStaticError {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            if json, let text = try? encodeJSON(ErrorReport(error: error)) { print(text) }
+            throw ExitCode(error.exitCode)
+        }
+    }
+
+    func build(_ request: BuildRequest) throws -> [TargetResult] {
+        if request.cargoArguments.contains(where: { $0 == "-v" || $0 == "-vv" || $0 == "--verbose" }) {
+            runner.verbose = true
+            reporter.verbose = true
+        }
+        return try StaticBuild(request: request, runner: runner, reporter: reporter, cache: cache).run()
+    }
+
+    static func printResults(_ results: [TargetResult], json: Bool) {
+        if json {
+            if let text = try? encodeJSON(results) { print(text) }
+            return
+        }
+        for result in results {
+            for exe in result.executables {
+                print(exe.path)
+                print("    \(exe.verdict)")
+            }
+        }
+        if results.count > 1 {
+            print("\n" + SummaryTable.render(results))
+        }
+    }
+
+    static func printPlan(_ request: BuildRequest, _ session: Session, json: Bool) throws {
+        let plan = try StaticBuild(request: request, runner: session.runner, reporter: session.reporter, cache: session.cache).plan()
+        print(json ? try encodeJSON(plan) : PlanView.render(plan))
+    }
+
+    static func installInterruptHandler() {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig) { number in
+                ChildProcesses.shared.terminateAll()
+                let text = "\ninterrupted: nothing half-built was published to the cache; the next run resumes where this one stopped\n"
+                text.withCString { _ = write(STDERR_FILENO, $0, strlen($0)) }
+                _exit(128 + number)
+            }
+        }
+    }
+}
+
+struct ErrorReport: Encodable {
+    let error: String
+    let kind: String
+    let fix: String?
+    init(error: CargoStaticError) {
+        self.error = error.message
+        self.kind = error.kind.rawValue
+        self.fix = error.fix
+    }
+}
+
+// `cargo static …` runs `cargo-static static …`.
+var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "static" { arguments.removeFirst() }
+if let dashes = arguments.firstIndex(of: "--") {
+    programArguments = Array(arguments[(dashes + 1)...])
+    arguments = Array(arguments[..<dashes])
+}
+CargoStatic.main(arguments)

@@ -1,0 +1,47 @@
+import XCTest
+@testable import CargoStaticCore
+
+final class RunnerTests: XCTestCase {
+    func testShellLineQuotesWhatNeedsQuoting() {
+        let c = Command("/usr/bin/cargo", ["build", "--features", "a b", "it's"],
+                        environment: ["B": "x y", "A": "1"], unset: ["RUSTC_BOOTSTRAP"], directory: "/tmp/my dir")
+        XCTAssertEqual(c.shellLine, "cd '/tmp/my dir' && env -u RUSTC_BOOTSTRAP A=1 B='x y' /usr/bin/cargo build --features 'a b' 'it'\\''s'")
+    }
+
+    func testShellLineRunsAsPrinted() throws {
+        let c = Command("/bin/sh", ["-c", "printf '%s|%s' \"$GREETING\" \"${GONE:-unset}\""],
+                        environment: ["GREETING": "hello world"], unset: ["GONE"])
+        setenv("GONE", "present", 1)
+        defer { unsetenv("GONE") }
+        let viaRunner = try Runner().capture(c)
+        let viaShell = try Runner().capture(Command("/bin/sh", ["-c", c.shellLine]))
+        XCTAssertEqual(viaRunner.output, "hello world|unset")
+        XCTAssertEqual(viaShell.output, viaRunner.output)
+    }
+
+    func testCheckReportsCommandAndOutputTail() {
+        let c = Command("/bin/sh", ["-c", "for i in $(seq 1 40); do echo line$i; done; exit 3"])
+        XCTAssertThrowsError(try Runner().check(c, what: "the probe")) { error in
+            let e = error as? CargoStaticError
+            XCTAssertEqual(e?.message, "the probe failed (exit status 3)")
+            XCTAssertTrue(e?.detail?.contains("command: /bin/sh -c") ?? false)
+            XCTAssertTrue(e?.detail?.contains("line40") ?? false)
+            XCTAssertFalse(e?.detail?.contains("line10\n") ?? true, "only the tail is shown")
+        }
+    }
+
+    func testDiskFullIsRecognised() {
+        let c = Command("/bin/sh", ["-c", "echo 'error: failed to write: No space left on device (os error 28)'; exit 101"])
+        XCTAssertThrowsError(try Runner().check(c, what: "x")) { error in
+            XCTAssertEqual((error as? CargoStaticError)?.kind, .diskFull)
+        }
+    }
+
+    func testRunnerRecordsEveryCommandAndStreamsLines() throws {
+        let runner = Runner()
+        var lines: [String] = []
+        try runner.capture(Command("/bin/sh", ["-c", "echo a; echo b"])) { lines.append($0) }
+        XCTAssertEqual(lines, ["a", "b"])
+        XCTAssertEqual(runner.log.count, 1)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The std cache under stress: a build killed midway, then two builds at once.
+/// Uses its own cache directory, so it pays for one extra std build.
+final class CacheTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    func testKilledStdBuildLeavesCacheUsableAndConcurrentBuildsShareOneStdBuild() throws {
+        let cache = try Harness.temporaryDirectory("cache")
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let first = try Harness.fixture("hello")
+        let second = try Harness.fixture("second-project")
+
+        // 1. Start a cold build and kill -9 it once the std build is under way.
+        let doomed = try Harness.start(["build"], in: first, cache: cache)
+        let deadline = Date().addingTimeInterval(300)
+        while !doomed.stderrSoFar.contains("building std for x86_64-unknown-linux-musl: 5/"), Date() < deadline, doomed.process.isRunning {
+            usleep(200_000)
+        }
+        XCTAssertTrue(doomed.process.isRunning, "the std build ended before it could be killed:\n\(doomed.stderrSoFar)")
+        kill(doomed.process.processIdentifier, SIGKILL)
+        _ = doomed.wait()
+        let afterKill = (try? FileManager.default.contentsOfDirectory(atPath: cache + "/std")) ?? []
+        XCTAssertTrue(afterKill.filter { !$0.hasPrefix(".") }.isEmpty, "a killed build must publish nothing: \(afterKill)")
+
+        // 2. Two builds at once: both succeed, exactly one builds std, the other waits and reuses it.
+        let a = try Harness.start(["build", "--json"], in: first, cache: cache)
+        let b = try Harness.start(["build", "--json"], in: second, cache: cache)
+        let outA = a.wait(), outB = b.wait()
+        XCTAssertEqual(outA.status, 0, outA.all)
+        XCTAssertEqual(outB.status, 0, outB.all)
+        let stds = [try Harness.results(outA), try Harness.results(outB)].compactMap { $0.first?["std"] as? String }.sorted()
+        XCTAssertEqual(stds, ["built", "cache hit after waiting"], "\(outA.stderr)\n\(outB.stderr)")
+        XCTAssertTrue((outA.stderr + outB.stderr).contains("waiting for another cargo-static"))
+
+        // 3. The cache lists one complete entry; staging leftovers are gone.
+        let list = try Harness.run(["cache", "list", "--json"], in: first, cache: cache)
+        let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        XCTAssertEqual(entries.count, 1, list.all)
+        XCTAssertGreaterThan(entries.first?["sizeBytes"] as? Int ?? 0, 10_000_000)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: cache + "/std").filter { $0.hasPrefix(".staging") }
+        XCTAssertEqual(leftovers, [])
+
+        // 4. clean removes it.
+        let clean = try Harness.run(["cache", "clean"], in: first, cache: cache)
+        XCTAssertTrue(clean.stdout.contains("removed x86_64-unknown-linux-musl-"), clean.all)
+        let empty = try Harness.run(["cache", "list", "--json"], in: first, cache: cache)
+        let remaining = try JSONSerialization.jsonObject(with: Data(empty.stdout.utf8)) as? [Any] ?? ["unparsed"]
+        XCTAssertEqual(remaining.count, 0, empty.all)
+    }
+}

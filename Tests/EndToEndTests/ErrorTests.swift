@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The errors users hit: one clear message naming the cause and the fix, a non-zero exit.
+final class ErrorTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    func testNotACargoProject() throws {
+        let dir = try Harness.temporaryDirectory("empty")
+        let out = try Harness.run(["build"], in: dir)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("is not inside a Cargo project"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("fix: run cargo-static in the project's directory"), out.stderr)
+        let missing = try Harness.run(["build", "--manifest-path", "nope/Cargo.toml"], in: dir)
+        XCTAssertTrue(missing.stderr.contains("the manifest nope/Cargo.toml does not exist"), missing.stderr)
+    }
+
+    func testCompileErrorShowsCargosOwnMessage() throws {
+        let dir = try Harness.fixture("compile-error")
+        let out = try Harness.run(["build"], in: dir)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("error[E0308]: mismatched types"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("cargo build failed for x86_64-unknown-linux-musl"), out.stderr)
+        // Ours is one short paragraph after cargo's, not a wall of text.
+        let ours = out.stderr.components(separatedBy: "error: cargo build failed").last ?? ""
+        XCTAssertLessThan(ours.split(separator: "\n").count, 4, ours)
+    }
+
+    func testHostLibraryIsRefusedNamingCrateAndLibrary() throws {
+        let dir = try Harness.fixture("host-libz")
+        let out = try Harness.run(["build", "--json"], in: dir)
+        XCTAssertEqual(out.status, 1, out.all)
+        XCTAssertTrue(out.stderr.contains("crate host-libz 0.1.0 links the host library `z`"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("fix: enable the crate's vendored"), out.stderr)
+        XCTAssertTrue(out.stdout.contains("\"kind\" : \"not-static\""), out.stdout)
+    }
+
+    func testNoToolchainThatCanTargetMusl() throws {
+        let dir = try Harness.fixture("hello")
+        // rustup's stable here has neither a musl std nor rust-src.
+        let rustup = NSHomeDirectory() + "/.rustup/toolchains"
+        guard let stable = try FileManager.default.contentsOfDirectory(atPath: rustup).first(where: { $0.hasPrefix("stable") }) else {
+            throw XCTSkip("no rustup stable toolchain on this machine")
+        }
+        let tc = "\(rustup)/\(stable)"
+        if FileManager.default.fileExists(atPath: tc + "/lib/rustlib/x86_64-unknown-linux-musl") {
+            throw XCTSkip("this rustup stable has a musl std")
+        }
+        let out = try Harness.run(["build", "--toolchain", tc], in: dir)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("no Rust toolchain can build for x86_64-unknown-linux-musl"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("apt-get install rustc-web cargo-web rust-web-src"), out.stderr)
+        let unknown = try Harness.run(["build", "--toolchain", "no-such-toolchain"], in: dir)
+        XCTAssertTrue(unknown.stderr.contains("the requested toolchain `no-such-toolchain` was not found"), unknown.stderr)
+    }
+
+    func testNoCToolchain() throws {
+        let dir = try Harness.fixture("hello")
+        let out = try Harness.run(["build", "--cc", "cross-gcc"], in: dir)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("no C toolchain can link for x86_64-unknown-linux-musl"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("fix: install zig"), out.stderr)
+        let bad = try Harness.run(["build", "--cc", "tcc"], in: dir)
+        XCTAssertTrue(bad.stderr.contains("unknown C toolchain `tcc`"), bad.stderr)
+    }
+
+    func testNotAMuslTarget() throws {
+        let dir = try Harness.fixture("hello")
+        let out = try Harness.run(["build", "--target", "x86_64-unknown-linux-gnu"], in: dir)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("is not a Linux musl target"), out.stderr)
+    }
+
+    /// A full disk during the std build: a clear message, and nothing published.
+    func testDiskFullDuringStdBuild() throws {
+        guard geteuid() == 0 else { throw XCTSkip("mounting a small tmpfs needs root") }
+        let mountPoint = try Harness.temporaryDirectory("tinydisk")
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint]
+        try mount.run(); mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else { throw XCTSkip("cannot mount a tmpfs here") }
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [mountPoint]
+            try? umount.run(); umount.waitUntilExit()
+        }
+        let dir = try Harness.fixture("hello")
+        let out = try Harness.run(["build"], in: dir, cache: mountPoint + "/cache")
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("is full"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("cargo-static cache clean"), out.stderr)
+        let published = (try? FileManager.default.contentsOfDirectory(atPath: mountPoint + "/cache/std")) ?? []
+        XCTAssertTrue(published.filter { !$0.hasPrefix(".") }.isEmpty, "nothing may be published: \(published)")
+    }
+
+    func testVerifyReportsDynamicExecutable() throws {
+        let out = try Harness.run(["verify", "/bin/ls"], in: "/")
+        XCTAssertEqual(out.status, 1, out.all)
+        XCTAssertTrue(out.stdout.contains("dynamic"), out.stdout)
+        XCTAssertTrue(out.stdout.contains("libc.so.6"), out.stdout)
+        let notElf = try Harness.run(["verify", "/etc/hostname"], in: "/")
+        XCTAssertEqual(notElf.status, 2, notElf.all)
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import XCTest
+
+/// Each fixture crate: built for x86_64 musl, found fully static by the ELF check,
+/// run inside an empty root filesystem, its output asserted.
+final class FixtureTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    /// Builds `name` with `--release --json`, checks the verdict, and returns the executable path.
+    private func buildStatic(_ name: String, extra: [String] = []) throws -> (dir: String, exe: String, result: [String: Any]) {
+        let dir = try Harness.fixture(name)
+        let out = try Harness.run(["build", "--release", "--json"] + extra, in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        let results = try Harness.results(out)
+        XCTAssertEqual(results.count, 1)
+        let result = results.first ?? [:]
+        let exes = Harness.executables(result)
+        XCTAssertEqual(exes.count, 1, out.all)
+        let exe = exes.first ?? [:]
+        let audit = exe["audit"] as? [String: Any] ?? [:]
+        XCTAssertEqual(audit["linkage"] as? String, "static-pie", out.all)
+        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, out.all)
+        XCTAssertNil(audit["interpreter"] as? String)
+        XCTAssertEqual((audit["needed"] as? [String])?.count, 0)
+        XCTAssertEqual(audit["relro"] as? String, "full")
+        XCTAssertEqual(audit["nx"] as? Bool, true)
+        XCTAssertEqual(audit["libc"] as? String, "musl", "\(audit)")
+        let path = exe["path"] as? String ?? ""
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: path))
+        return (dir, path, result)
+    }
+
+    private func runInEmptyRoot(_ dir: String, _ programArgs: [String] = [], env: [String: String] = [:]) throws -> Harness.Output {
+        let out = try Harness.run(["run", "--release", "--empty-root", "--"] + programArgs, in: dir, environment: env)
+        XCTAssertEqual(out.status, 0, out.all)
+        XCTAssertTrue(out.stderr.contains("in an empty root"), out.stderr)
+        return out
+    }
+
+    func testHello() throws {
+        let (dir, _, _) = try buildStatic("hello")
+        let out = try runInEmptyRoot(dir, ["one", "two words"])
+        XCTAssertTrue(out.stdout.contains(#"Hello from a static executable! args=["one", "two words"]"#), out.all)
+    }
+
+    func testPanicUnwindAndBacktrace() throws {
+        let (dir, exe, _) = try buildStatic("panic-unwind")
+        let out = try runInEmptyRoot(dir)
+        XCTAssertTrue(out.stdout.contains("caught panic: intentional panic at the bottom"), out.all)
+        XCTAssertTrue(out.stdout.contains("guard dropped during unwind"), out.all)
+        XCTAssertTrue(out.stdout.contains("second caught: true"), out.all)
+        XCTAssertTrue(out.stdout.contains("backtrace status: captured"), out.all)
+        XCTAssertTrue(out.stderr.contains("hook saw:"), out.all)
+        // Outside the empty root, /proc/self/exe lets the backtrace resolve names.
+        let direct = try Self.runDirect(exe)
+        XCTAssertTrue(direct.contains("backtrace names capture_here: true"), direct)
+        let frames = direct.split(separator: "\n").first { $0.hasPrefix("backtrace frames: ") }
+            .flatMap { Int($0.dropFirst("backtrace frames: ".count)) } ?? 0
+        XCTAssertGreaterThan(frames, 2, direct)
+    }
+
+    func testThreadsAndThreadLocals() throws {
+        let (dir, _, _) = try buildStatic("threads")
+        let out = try runInEmptyRoot(dir)
+        XCTAssertTrue(out.stdout.contains("threads: 8"), out.all)
+        XCTAssertTrue(out.stdout.contains("total: 8000"), out.all)
+        XCTAssertTrue(out.stdout.contains("main thread-local untouched: 0"), out.all)
+    }
+
+    func testTcpEchoOverLoopback() throws {
+        let (dir, _, _) = try buildStatic("tcp-echo")
+        let out = try runInEmptyRoot(dir)
+        XCTAssertTrue(out.stdout.contains("echo: static hello"), out.all)
+        XCTAssertTrue(out.stdout.contains("parsed: [::1]:8080"), out.all)
+    }
+
+    func testFilesAndEnvironment() throws {
+        let (dir, _, _) = try buildStatic("files-env")
+        let out = try runInEmptyRoot(dir, env: ["FIXTURE_GREETING": "from-the-test"])
+        XCTAssertTrue(out.stdout.contains("env FIXTURE_GREETING=from-the-test"), out.all)
+        XCTAssertTrue(out.stdout.contains("lines read back: 2"), out.all)
+        XCTAssertTrue(out.stdout.contains("file removed: true"), out.all)
+    }
+
+    func testNoPieGivesPlainStaticExecutable() throws {
+        let dir = try Harness.fixture("hello")
+        let out = try Harness.run(["build", "--no-pie", "--json"], in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        let audit = Harness.executables(try Harness.results(out).first ?? [:]).first?["audit"] as? [String: Any] ?? [:]
+        XCTAssertEqual(audit["linkage"] as? String, "static", out.all)
+        XCTAssertEqual(audit["pie"] as? Bool, false)
+        XCTAssertEqual(audit["kernelOnly"] as? Bool, true)
+    }
+
+    func testUnitTestsRunAsStaticExecutables() throws {
+        let dir = try Harness.fixture("unit-tests")
+        let out = try Harness.run(["test", "--json"], in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        XCTAssertTrue(out.all.contains("test result: ok. 3 passed"), out.all)
+        let tests = Harness.executables(try Harness.results(out).first ?? [:]).filter { $0["isTest"] as? Bool == true }
+        XCTAssertEqual(tests.count, 1, out.stdout)
+        XCTAssertEqual((tests.first?["audit"] as? [String: Any])?["kernelOnly"] as? Bool, true)
+    }
+
+    func testSecondProjectReusesCachedStd() throws {
+        _ = try buildStatic("hello")   // makes sure std is in the shared cache
+        let (_, _, result) = try buildStatic("second-project")
+        XCTAssertEqual(result["std"] as? String, "cache hit")
+        XCTAssertNotNil(result["stdCacheEntry"] as? String)
+    }
+
+    func testPlanShowsEveryCommandAndVariable() throws {
+        let dir = try Harness.fixture("hello")
+        let out = try Harness.run(["plan", "--release", "--json"], in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        let plan = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] ?? [:]
+        let target = (plan["targets"] as? [[String: Any]])?.first ?? [:]
+        let cargo = target["cargo"] as? [String: Any] ?? [:]
+        let env = cargo["environment"] as? [String: String] ?? [:]
+        XCTAssertNotNil(env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"])
+        XCTAssertNotNil(env["CC_x86_64_unknown_linux_musl"])
+        XCTAssertTrue(env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS"]?.contains("--sysroot=") ?? false, "\(env)")
+        XCTAssertNil(env["RUSTC_BOOTSTRAP"], "the user's crates must not be built with RUSTC_BOOTSTRAP")
+        XCTAssertTrue((cargo["unset"] as? [String])?.contains("RUSTC_BOOTSTRAP") ?? false)
+        XCTAssertTrue((cargo["arguments"] as? [String])?.contains("--release") ?? false)
+        // The human view is a pasteable shell line.
+        let human = try Harness.run(["build", "--dry-run", "--release"], in: dir)
+        XCTAssertEqual(human.status, 0, human.all)
+        XCTAssertTrue(human.stdout.contains("--target x86_64-unknown-linux-musl"), human.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/target"), "a dry run must build nothing")
+    }
+
+    static func runDirect(_ exe: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -210,6 +210,16 @@ rg_dir=$(src_tree rust-ripgrep)
 if grep -q '^simd-accel = \["grep/simd-accel"\]' "$rg_dir/Cargo.toml"; then
     sed -i 's|^simd-accel = \["grep/simd-accel"\]|# cargo-static: Debian'"'"'s grep crate has no simd-accel feature\n# &|' "$rg_dir/Cargo.toml"
 fi
+# (d) ripgrep only: on 64-bit musl its main.rs makes jemallocator the global
+#     allocator; Debian's disable-jemallocator.diff removed the dependency but
+#     not that musl-only item (Debian never builds for musl), so the musl build
+#     fails with "cannot find crate jemallocator". The item is commented out:
+#     ripgrep then uses the allocator it uses on every other target.
+if grep -q '^static ALLOC: jemallocator::Jemalloc' "$rg_dir/crates/core/main.rs"; then
+    sed -i -e 's|^#\[cfg(all(target_env = "musl", target_pointer_width = "64"))\]$|// cargo-static: jemallocator is not packaged in Debian\n// &|' \
+        -e 's|^#\[global_allocator\]$|// &|' -e 's|^static ALLOC: jemallocator::Jemalloc = jemallocator::Jemalloc;$|// &|' \
+        "$rg_dir/crates/core/main.rs"
+fi
 dirs=("$rg_dir")
 if [ "${PREPARE_FD:-1}" != 0 ]; then
     fixup_tree "$(src_tree rust-fd-find)"

@@ -79,6 +79,21 @@ public struct CToolchainDiscovery {
                                detail: tried.map { "  " + $0 }.joined(separator: "\n"))
     }
 
+    /// musl-gcc has no musl unwinder: build LLVM's libunwind with it once (under a lock).
+    private func ensureUnwinder(dir: String, kind: Kind, gcc: String) throws -> Bool {
+        let archive = dir + "/libunwind.a"
+        if FileManager.default.fileExists(atPath: archive) { return true }
+        guard kind == .muslGcc, let source = UnwinderBuilder.sourceDirectory() else { return false }
+        let lock = try FileLock(path: dir + "/.libunwind.lock")
+        defer { withExtendedLifetime(lock) {} }
+        if FileManager.default.fileExists(atPath: archive) { return true }
+        let musl = ["-nostdinc", "-isystem", "/usr/include/x86_64-linux-musl"]
+        let gxxInclude = (try? runner.capture(Command("gcc", ["-print-file-name=include"])))?.output
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        try UnwinderBuilder(runner: runner).build(into: dir, cc: dir + "/cc", cxx: ["g++"] + musl + ["-isystem", gxxInclude], source: source)
+        return FileManager.default.fileExists(atPath: archive)
+    }
+
     static func isMuslGccScript(_ path: String) -> Bool {
         guard let data = FileManager.default.contents(atPath: path), data.count < 4096 else { return false }
         return String(decoding: data, as: UTF8.self).contains("musl-gcc.specs")
@@ -111,11 +126,12 @@ public struct CToolchainDiscovery {
             try MuslGccSpecs.text.write(toFile: dir + "/musl-gcc-static.specs", atomically: true, encoding: .utf8)
             driver = "\"${REALGCC:-gcc}\" -specs " + Shell.quote(dir + "/musl-gcc-static.specs")
         }
-        try Wrapper.write(dir + "/cc", Wrapper.compiler(driver, note: "\(kind.rawValue) for \(target)"))
+        // -L: where our musl libunwind.a is, for rustc's `-lunwind`.
+        try Wrapper.write(dir + "/cc", Wrapper.compiler(driver + " -L" + Shell.quote(dir), note: "\(kind.rawValue) for \(target)"))
         let cxxName = gcc.replacingOccurrences(of: "-gcc", with: "-g++")
         try Wrapper.write(dir + "/c++", Wrapper.compiler(Shell.quote(kind == .muslGcc ? "g++" : cxxName), note: "C++ for \(target)"))
         try Wrapper.write(dir + "/ar", Wrapper.plain(kind == .crossGcc ? Shell.quote(gcc.replacingOccurrences(of: "-gcc", with: "-ar")) : "ar"))
-        let unwinder = FileManager.default.fileExists(atPath: dir + "/libunwind.a")
+        let unwinder = try ensureUnwinder(dir: dir, kind: kind, gcc: gcc)
         return CToolchain(kind: kind, target: target, cc: dir + "/cc", cxx: dir + "/c++", ar: dir + "/ar",
                           version: "\(kind.rawValue) \(version)", providesUnwinder: unwinder)
     }

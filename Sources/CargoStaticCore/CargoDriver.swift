@@ -147,8 +147,11 @@ public struct CargoMessages {
 
     /// `registry+https://...#flate2@1.0.0` or `path+file:///x#hello@0.1.0` -> `flate2 1.0.0`
     static func packageName(_ id: String) -> String {
-        let last = id.split(separator: "#").last.map(String.init) ?? id
+        let parts = id.split(separator: "#", maxSplits: 1).map(String.init)
+        let last = parts.last ?? id
         if last.contains("@") { return last.replacingOccurrences(of: "@", with: " ") }
+        // `path+file:///w/hello#0.1.0`: the name is the directory's when cargo omits it.
+        if parts.count == 2, let dir = parts[0].split(separator: "/").last { return "\(dir) \(last)" }
         if id.contains(" ") { return id.split(separator: " ").prefix(2).joined(separator: " ") }
         return last
     }

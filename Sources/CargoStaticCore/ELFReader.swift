@@ -37,6 +37,11 @@ public enum ELFError: Error, CustomStringConvertible, LocalizedError, Equatable 
 
 func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
+func hexBytes<S: Sequence>(_ bytes: S, separator: String = "") -> String where S.Element == UInt8 {
+    let digits = Array("0123456789abcdef")
+    return bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 15)]]) }.joined(separator: separator)
+}
+
 // MARK: - Constants
 
 /// The subset of ELF constants the reader and the audit use.
@@ -75,6 +80,7 @@ enum ELFLimits {
     static let maxSections = 65_535 * 4        // extended numbering allows more than 16 bits
     static let maxSymbolsPerTable = 4 << 20
     static let maxTableBytes = 64 << 20        // one symbol table or string table
+    static let maxSymbolBytesTotal = 256 << 20 // all symbol tables and their string tables together
     static let maxStringScanBytes = 256 << 20  // all string scans of one parse together
     static let maxStringLength = 1 << 20
     static let maxDynamicBytes = 1 << 20
@@ -112,6 +118,7 @@ public struct ELFFile {
         public let size: UInt64
         public let link: UInt32
         public let info: UInt32
+        public let addralign: UInt64
         public let entsize: UInt64
     }
 
@@ -158,6 +165,8 @@ public struct ELFFile {
     public let dynamicFlags: UInt64
     public let flags1: UInt64
     public let hasDynamicSegment: Bool
+    /// Names from .symtab and .dynsym, defined and undefined, without
+    /// "@VERSION" suffixes.
     public let symbolNames: Set<String>
     /// True when a symbol or string table exceeded a reader cap, so
     /// `symbolNames` holds only part of the symbols.
@@ -387,31 +396,42 @@ struct StringTable {
     let what: String
     let budget: ScanBudget
 
-    /// The NUL-terminated string at `offset`, nil when it lies beyond a cap.
-    func string(at offset: UInt64) throws -> String? {
+    /// The NUL-terminated string at `offset`; nil when it lies beyond a cap
+    /// (table read partially, or the parse's scan budget is spent).
+    /// With `cutAt`, the string ends before the first such byte unless it is
+    /// the first byte (used to drop "@VERSION" from symbol names).
+    func string(at offset: UInt64, cutAt: UInt8? = nil) throws -> String? {
         guard offset < UInt64(view.count) else {
             if truncated { return nil }
             throw ELFError.malformed(offset: view.base,
                                      reason: "\(what) string offset \(hex(offset)) is outside the table (size \(view.count))")
         }
+        guard budget.remaining > 0 else { return nil }
         let start = Int(offset)
-        let window = min(view.count - start, ELFLimits.maxStringLength, budget.remaining)
-        let length = view.bytes.withUnsafeBufferPointer { buffer -> Int? in
-            let base = UnsafeRawPointer(buffer.baseAddress! + start)
+        let toEnd = view.count - start
+        let window = min(toEnd, ELFLimits.maxStringLength + 1, budget.remaining)
+        // memchr and decoding from a raw buffer keep this fast in debug builds too.
+        let found = view.bytes.withUnsafeBufferPointer { buffer -> (text: String, length: Int)? in
+            let base = buffer.baseAddress! + start
             guard let hit = memchr(base, 0, window) else { return nil }
-            return UnsafeRawPointer(hit) - base
+            let length = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+            var kept = length
+            if let cutAt, length > 1, let cut = memchr(base + 1, Int32(cutAt), length - 1) {
+                kept = UnsafeRawPointer(cut) - UnsafeRawPointer(base)
+            }
+            return (String(decoding: UnsafeBufferPointer(start: base, count: kept), as: UTF8.self), length)
         }
-        budget.remaining -= min(window, (length ?? window) + 1)
-        if let length {
-            return String(decoding: view.bytes[start ..< start + length], as: UTF8.self)
+        if let found {
+            budget.remaining -= found.length + 1
+            return found.text
         }
-        return try unterminated(start: start, window: window)
+        let budgetBound = window == budget.remaining && window < toEnd
+        budget.remaining -= window
+        return try unterminated(at: start, reachedEnd: window == toEnd, budgetBound: budgetBound)
     }
 
-    private func unterminated(start: Int, window: Int) throws -> String? {
-        let reachedEnd = window == view.count - start
-        if truncated && reachedEnd { return nil }
-        if budget.remaining <= 0 && !reachedEnd { return nil }
+    private func unterminated(at start: Int, reachedEnd: Bool, budgetBound: Bool) throws -> String? {
+        if (truncated && reachedEnd) || budgetBound { return nil }
         let reason = reachedEnd ? "\(what) string is not NUL-terminated within its table (size \(view.count))"
                                 : "\(what) string is longer than \(ELFLimits.maxStringLength) bytes"
         throw ELFError.malformed(offset: view.base &+ UInt64(start), reason: reason)
@@ -466,6 +486,9 @@ final class ParseContext {
     let path: String
     let fileSize: UInt64
     let budget = ScanBudget()
+    /// Bytes still allowed for symbol tables and their string tables; many
+    /// section headers may name the same huge table.
+    private var symbolBytesLeft = ELFLimits.maxSymbolBytesTotal
     private(set) var is64 = true
     private(set) var big = false
 
@@ -509,7 +532,7 @@ final class ParseContext {
         guard fileSize > 0 else { throw ELFError.notELF(reason: "file is empty") }
         let ident = try read(0, min(fileSize, 64), "ELF header")
         guard ident.count >= 4, ident.bytes[0 ..< 4] == [0x7f, 0x45, 0x4c, 0x46] else {
-            let shown = ident.bytes.prefix(4).map { String(format: "%02x", $0) }.joined(separator: " ")
+            let shown = hexBytes(ident.bytes.prefix(4), separator: " ")
             throw ELFError.notELF(reason: "bad magic (\(shown), expected 7f 45 4c 46)")
         }
         guard ident.count >= 16 else {
@@ -647,7 +670,8 @@ final class ParseContext {
             name: "", type: try t.u32(o + 4), flags: try t.word(o + 8, is64: is64),
             addr: try t.word(o + 8 + w, is64: is64), offset: try t.word(o + 8 + 2 * w, is64: is64),
             size: try t.word(o + 8 + 3 * w, is64: is64), link: try t.u32(o + 8 + 4 * w),
-            info: try t.u32(o + 12 + 4 * w), entsize: try t.word(o + 16 + 5 * w, is64: is64))
+            info: try t.u32(o + 12 + 4 * w), addralign: try t.word(o + 16 + 4 * w, is64: is64),
+            entsize: try t.word(o + 16 + 5 * w, is64: is64))
         return (name, section)
     }
 
@@ -749,10 +773,10 @@ final class ParseContext {
                                 sections: [ELFFile.Section], at dynOffset: UInt64) throws -> StringTable {
         let address = entries.first { $0.tag == ELFConst.DT_STRTAB }?.value
         let declared = entries.first { $0.tag == ELFConst.DT_STRSZ }?.value
-        if let address, let (offset, available) = fileRange(ofAddress: address, phdrs: phdrs) {
-            let size = min(declared ?? available, available)
+        if let address, let range = fileRange(ofAddress: address, phdrs: phdrs) {
+            let size = min(declared ?? range.available, range.available)
             let capped = size > UInt64(ELFLimits.maxDynStrBytes)
-            let view = try read(offset, capped ? UInt64(ELFLimits.maxDynStrBytes) : size, "dynamic string table")
+            let view = try read(range.offset, capped ? UInt64(ELFLimits.maxDynStrBytes) : size, "dynamic string table")
             return StringTable(view: view, truncated: capped, what: "dynamic", budget: budget)
         }
         if let dynamic = sections.first(where: { $0.type == ELFConst.SHT_DYNAMIC }), Int(dynamic.link) < sections.count {
@@ -762,7 +786,7 @@ final class ParseContext {
     }
 
     /// File offset of a virtual address and how many file bytes follow it in its segment.
-    func fileRange(ofAddress address: UInt64, phdrs: [ELFFile.ProgramHeader]) -> (UInt64, UInt64)? {
+    func fileRange(ofAddress address: UInt64, phdrs: [ELFFile.ProgramHeader]) -> (offset: UInt64, available: UInt64)? {
         for phdr in phdrs where phdr.type == ELFConst.PT_LOAD {
             guard address >= phdr.vaddr else { continue }
             let delta = address - phdr.vaddr
@@ -779,6 +803,7 @@ final class ParseContext {
         var names = Set<String>()
         var truncated = false
         for table in sections where table.type == ELFConst.SHT_SYMTAB || table.type == ELFConst.SHT_DYNSYM {
+            guard symbolBytesLeft > 0 else { truncated = true; break }
             if try readSymbolTable(table, sections: sections, into: &names) { truncated = true }
         }
         return (names, truncated)
@@ -796,16 +821,22 @@ final class ParseContext {
         }
         try checkRange(table.offset, table.size, "symbol table")
         let total = table.size / stride
-        let limit = min(UInt64(ELFLimits.maxSymbolsPerTable), UInt64(ELFLimits.maxTableBytes) / stride)
+        let byteCap = min(ELFLimits.maxTableBytes, symbolBytesLeft)
+        let limit = min(UInt64(ELFLimits.maxSymbolsPerTable), UInt64(byteCap) / stride)
         let count = Int(min(total, limit))
-        let strings = try stringTable(sections[Int(table.link)], cap: ELFLimits.maxTableBytes, what: "symbol")
         let view = try read(table.offset, UInt64(count) * stride, "symbol table")
+        symbolBytesLeft -= view.count
+        let strings = try stringTable(sections[Int(table.link)], cap: min(ELFLimits.maxTableBytes, symbolBytesLeft), what: "symbol")
+        symbolBytesLeft -= strings.view.count
         var cut = total > limit
         var seen = [UInt32: Bool]()  // each name offset is scanned once
         for index in 0 ..< count {
             let nameOffset = try view.u32(index * Int(stride))
             guard nameOffset != 0, seen.updateValue(true, forKey: nameOffset) == nil else { continue }
-            guard let name = try strings.string(at: UInt64(nameOffset)) else { cut = true; continue }
+            // GNU ld writes undefined versioned symbols into .symtab as
+            // "printf@GLIBC_2.2.5"; keep the plain name so one spelling matches
+            // .symtab and .dynsym alike. '@' never occurs in C or Rust symbol names.
+            guard let name = try strings.string(at: UInt64(nameOffset), cutAt: UInt8(ascii: "@")) else { cut = true; continue }
             names.insert(name)
             if strings.exhausted { cut = true; break }
         }
@@ -827,10 +858,10 @@ final class ParseContext {
             return try versionNames(view, count: UInt64(section.info), strings: strings)
         }
         guard let address = dynamic.verneed, let strings = dynamic.strings else { return [] }
-        guard let (offset, available) = fileRange(ofAddress: address, phdrs: phdrs) else {
+        guard let range = fileRange(ofAddress: address, phdrs: phdrs) else {
             throw ELFError.malformed(offset: 0, reason: "DT_VERNEED \(hex(address)) is not inside any PT_LOAD segment")
         }
-        let view = try read(offset, min(available, UInt64(ELFLimits.maxDynamicBytes)), "version needs")
+        let view = try read(range.offset, min(range.available, UInt64(ELFLimits.maxDynamicBytes)), "version needs")
         return try versionNames(view, count: dynamic.verneedNum, strings: strings)
     }
 
@@ -882,9 +913,9 @@ final class ParseContext {
 
     /// PT_NOTE segments; object files and odd layouts only have SHT_NOTE sections.
     private func noteRegions(phdrs: [ELFFile.ProgramHeader], sections: [ELFFile.Section]) -> [(offset: UInt64, size: UInt64, align: UInt64)] {
-        let segments = phdrs.filter { $0.type == ELFConst.PT_NOTE }.map { ($0.offset, $0.filesz, $0.align) }
+        let segments = phdrs.filter { $0.type == ELFConst.PT_NOTE }.map { (offset: $0.offset, size: $0.filesz, align: $0.align) }
         if !segments.isEmpty { return segments }
-        return sections.filter { $0.type == ELFConst.SHT_NOTE }.map { ($0.offset, $0.size, $0.align) }
+        return sections.filter { $0.type == ELFConst.SHT_NOTE }.map { (offset: $0.offset, size: $0.size, align: $0.addralign) }
     }
 
     private func parseNotes(_ view: ByteView, alignment: UInt64, capped: Bool, machine: UInt16, into info: inout NoteInfo) throws {
@@ -911,7 +942,7 @@ final class ParseContext {
     private func applyGNUNote(type: UInt32, desc: ByteView, machine: UInt16, to info: inout NoteInfo) throws {
         switch type {
         case ELFConst.NT_GNU_BUILD_ID where desc.count > 0 && desc.count <= ELFLimits.maxBuildIDBytes:
-            info.buildID = desc.bytes.map { String(format: "%02x", $0) }.joined()
+            info.buildID = hexBytes(desc.bytes)
         case ELFConst.NT_GNU_ABI_TAG where desc.count >= 16:
             let os = ["Linux", "Hurd", "Solaris", "FreeBSD", "NetBSD", "Syllable"]
             let osIndex = Int(try desc.u32(0))
@@ -973,10 +1004,8 @@ extension ELFHeader {
 }
 
 extension ELFFile.Section {
-    var align: UInt64 { 0 }  // only notes need it; sections use 4-byte note alignment unless 8 is recorded
-
     func renamed(_ name: String) -> ELFFile.Section {
         ELFFile.Section(name: name, type: type, flags: flags, addr: addr, offset: offset, size: size,
-                        link: link, info: info, entsize: entsize)
+                        link: link, info: info, addralign: addralign, entsize: entsize)
     }
 }

@@ -9,12 +9,13 @@ public struct StdSettings: Codable, Equatable {
     public var crates: [String]
     public var rustflags: [String]
 
-    /// panic=unwind std (with backtraces), plus panic_abort so `panic = "abort"` profiles work too.
+    /// panic=unwind std (with backtraces), plus panic_abort so `panic = "abort"` profiles work too,
+    /// and libtest so `cargo-static test` can build test harnesses.
     /// Bitcode is embedded so user crates may use LTO against this std.
     public static let standard = StdSettings(
         name: "default", profile: "release",
         features: ["panic-unwind", "backtrace"],
-        crates: ["std", "panic_unwind", "panic_abort"],
+        crates: ["std", "panic_unwind", "panic_abort", "test"],
         rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes"])
 }
 
@@ -52,6 +53,7 @@ public struct StdBuildPlan {
         \(dep("std", ", features = [\(features)]"))
         \(dep("panic_unwind"))
         \(dep("panic_abort"))
+        \(dep("test"))
 
         [patch.crates-io]
         \(dep("rustc-std-workspace-core"))

@@ -11,7 +11,7 @@ final class CargoDriverTests: XCTestCase {
         m.consume("not json")
         XCTAssertEqual(m.artifacts.count, 1)
         XCTAssertEqual(m.artifacts.first?.path, "/w/target/x/release/hello")
-        XCTAssertEqual(m.artifacts.first?.package, "hello")
+        XCTAssertEqual(m.artifacts.first?.package, "hello 0.1.0")
         let host = m.hostLinkedLibraries()
         XCTAssertEqual(host.count, 1)
         XCTAssertEqual(host.first?.package, "bad 0.1.0")
@@ -41,7 +41,7 @@ final class CargoDriverTests: XCTestCase {
         let root = NSTemporaryDirectory() + "cs-manifest-\(getpid())"
         try FileManager.default.createDirectory(atPath: root + "/crate/src/deep", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        FileManager.default.createFile(atPath: root + "/crate/Cargo.toml", contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: root + "/crate/Cargo.toml", contents: Data()))
         let req = BuildRequest(mode: .build, targets: [], directory: root + "/crate/src/deep")
         XCTAssertEqual(try req.manifestPath(), root + "/crate/Cargo.toml")
         let none = BuildRequest(mode: .build, targets: [], directory: "/proc")

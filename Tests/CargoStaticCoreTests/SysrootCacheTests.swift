@@ -31,7 +31,7 @@ final class SysrootCacheTests: XCTestCase {
         let cache = SysrootCache(root: root)
         let t = try Target("x86_64-unknown-linux-musl")
         let rlib = root + "/libstd-abc.rlib"
-        FileManager.default.createFile(atPath: rlib, contents: Data(repeating: 7, count: 1000))
+        XCTAssertTrue(FileManager.default.createFile(atPath: rlib, contents: Data(repeating: 7, count: 1000)))
         let entry = CacheEntry(name: "e1", key: "the key", target: t.triple, rustc: "r", release: "1", settings: "default",
                                created: Date(), buildSeconds: 1)
         // A leftover from an interrupted run is invisible and cleaned.
@@ -54,11 +54,11 @@ final class SysrootCacheTests: XCTestCase {
         var first: FileLock? = try FileLock(path: path)
         XCTAssertNotNil(first)
         let taken = expectation(description: "second lock taken")
-        var waited = false
-        var takenAt = Date.distantPast
+        final class Seen: @unchecked Sendable { var waited = false; var takenAt = Date.distantPast }
+        let seen = Seen()
         DispatchQueue.global().async {
-            let second = try? FileLock(path: path) { waited = true }
-            takenAt = Date()
+            let second = try? FileLock(path: path) { seen.waited = true }
+            seen.takenAt = Date()
             XCTAssertNotNil(second)
             taken.fulfill()
         }
@@ -66,8 +66,8 @@ final class SysrootCacheTests: XCTestCase {
         let releasedAt = Date()
         first = nil
         wait(for: [taken], timeout: 10)
-        XCTAssertTrue(waited, "the second holder must be told it waits")
-        XCTAssertGreaterThanOrEqual(takenAt, releasedAt, "the second lock was taken before the first was released")
+        XCTAssertTrue(seen.waited, "the second holder must be told it waits")
+        XCTAssertGreaterThanOrEqual(seen.takenAt, releasedAt, "the second lock was taken before the first was released")
     }
 
     func testCacheRootFollowsEnvironment() {

@@ -53,7 +53,8 @@ final class FixtureTests: XCTestCase {
         XCTAssertTrue(out.stderr.contains("hook saw:"), out.all)
         // Outside the empty root, /proc/self/exe lets the backtrace resolve names.
         let direct = try Self.runDirect(exe)
-        XCTAssertTrue(direct.contains("backtrace names capture_here: true"), direct)
+        XCTAssertTrue(direct.contains("backtrace names main: true"), direct)
+        XCTAssertTrue(direct.contains("backtrace has source lines: true"), direct)
         let frames = direct.split(separator: "\n").first { $0.hasPrefix("backtrace frames: ") }
             .flatMap { Int($0.dropFirst("backtrace frames: ".count)) } ?? 0
         XCTAssertGreaterThan(frames, 2, direct)

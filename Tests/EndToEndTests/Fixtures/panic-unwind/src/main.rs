@@ -33,8 +33,10 @@ fn main() {
     println!("second caught: {}", r.is_err());
     let bt = capture_here();
     let text = bt.to_string();
+    if std::env::var_os("SHOW_BACKTRACE").is_some() { eprintln!("{text}"); }
     let frames = text.lines().filter(|l| l.trim_start().chars().next().map_or(false, |c| c.is_ascii_digit())).count();
     println!("backtrace status: {}", if bt.status() == BacktraceStatus::Captured { "captured" } else { "other" });
     println!("backtrace frames: {}", frames);
-    println!("backtrace names capture_here: {}", text.contains("capture_here"));
+    println!("backtrace names main: {}", text.contains("panic_unwind::main"));
+    println!("backtrace has source lines: {}", text.contains("src/main.rs:"));
 }

@@ -59,7 +59,7 @@ PY
 median_ms() {
   if command -v hyperfine >/dev/null; then
     hyperfine --warmup 3 --runs "$runs" -N -i --style none --export-json "$work/run.json" -- "$1" >/dev/null 2>&1
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r["median"]*1000:.1f}")' "$work/run.json"
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f" % (r["median"] * 1000))' "$work/run.json"
   else
     local times=() i t0 t1
     for i in $(seq 3); do eval "$1" >/dev/null 2>&1 || true; done
@@ -89,6 +89,9 @@ for entry in "${tools[@]}"; do
   b=$(median_ms "${template//FILE/$(printf %q "$big")}")
   table+=$'\n'"| \`$name\` | $s ms | $b ms |"
 done
+# What process start-up alone costs (Swift runtime, Foundation): the audit is the rest.
+startup=$(median_ms "$(printf %q "$bin") --help")
+table+=$'\n'"| _start-up only: \`cargo-static --help\`_ | $startup ms | $startup ms |"
 
 # --- report -------------------------------------------------------------------
 

@@ -310,6 +310,8 @@ public struct AuditPolicy: Equatable {
                              "build-id", "fortify"]
 
     /// Comma-separated items, e.g. "static-pie,relro=full,nx,stack-protector".
+    /// "static" accepts static and static-pie; "static-pie" only static-pie;
+    /// "relro" alone means at least partial; "cet" means any of ibt/shstk/bti/pac.
     public static func parse(_ spec: String) throws -> AuditPolicy {
         let items = spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         guard !items.isEmpty else { throw AuditPolicyError.empty }

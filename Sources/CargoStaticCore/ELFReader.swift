@@ -829,10 +829,12 @@ final class ParseContext {
         let strings = try stringTable(sections[Int(table.link)], cap: min(ELFLimits.maxTableBytes, symbolBytesLeft), what: "symbol")
         symbolBytesLeft -= strings.view.count
         var cut = total > limit
-        var seen = [UInt32: Bool]()  // each name offset is scanned once
+        names.reserveCapacity(names.count + count)
+        // Repeated or overlapping name offsets are charged to the scan budget
+        // each time, which bounds hostile tables without a per-offset memo.
         for index in 0 ..< count {
             let nameOffset = try view.u32(index * Int(stride))
-            guard nameOffset != 0, seen.updateValue(true, forKey: nameOffset) == nil else { continue }
+            guard nameOffset != 0 else { continue }
             // GNU ld writes undefined versioned symbols into .symtab as
             // "printf@GLIBC_2.2.5"; keep the plain name so one spelling matches
             // .symtab and .dynsym alike. '@' never occurs in C or Rust symbol names.

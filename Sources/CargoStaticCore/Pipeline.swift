@@ -139,7 +139,9 @@ public final class StaticBuild {
             if elf.machine != target.info.elfMachine || audit.bits != target.info.bits {
                 problems.append("built for \(audit.machine) (\(audit.bits)-bit), expected \(target.arch)")
             }
-            if request.pie && audit.linkage != .staticPIE { problems.append("expected static-pie, got \(audit.linkage.rawValue)") }
+            if request.pie && target.info.staticPie && audit.linkage != .staticPIE {
+                problems.append("expected static-pie, got \(audit.linkage.rawValue)")
+            }
             if !problems.isEmpty { failures.append("\(artifact.path): " + problems.joined(separator: "; ")) }
             out.append(BuiltExecutable(target: target.triple, path: artifact.path, package: artifact.package,
                                        name: artifact.name, isTest: artifact.isTest, audit: audit))

@@ -11,12 +11,14 @@ public struct StdSettings: Codable, Equatable {
 
     /// panic=unwind std (with backtraces), plus panic_abort so `panic = "abort"` profiles work too,
     /// and libtest so `cargo-static test` can build test harnesses.
-    /// Bitcode is embedded so user crates may use LTO against this std.
+    /// Bitcode is embedded so user crates may use LTO against this std. crt-static is on even
+    /// where the target's default is off (riscv64, powerpc64): then no std dylib is attempted,
+    /// which would need a host linker for the target.
     public static let standard = StdSettings(
         name: "default", profile: "release",
         features: ["panic-unwind", "backtrace"],
         crates: ["std", "panic_unwind", "panic_abort", "test"],
-        rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes"])
+        rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes", "-Ctarget-feature=+crt-static"])
 }
 
 /// The cargo invocation that compiles std from a rust-src tree, offline, using the

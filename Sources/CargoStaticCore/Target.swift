@@ -65,6 +65,8 @@ public struct TargetInfo: Hashable, Codable {
     public let bits: Int
     public let bigEndian: Bool
     public let qemu: String?
+    /// Whether rustc's target spec supports static-pie; elsewhere rustc links a plain static executable.
+    public let staticPie: Bool
     /// Extra arguments for the C compiler (CPU/ABI choices).
     public let cflags: [String]
     public let notes: String?
@@ -73,19 +75,19 @@ public struct TargetInfo: Hashable, Codable {
 public enum TargetTable {
     public static let known: [String: TargetInfo] = [
         "x86_64-unknown-linux-musl": TargetInfo(zigTarget: "x86_64-linux-musl", elfMachine: 62, bits: 64, bigEndian: false,
-                                                qemu: "qemu-x86_64-static", cflags: [], notes: nil),
+                                                qemu: "qemu-x86_64-static", staticPie: true, cflags: [], notes: nil),
         "aarch64-unknown-linux-musl": TargetInfo(zigTarget: "aarch64-linux-musl", elfMachine: 183, bits: 64, bigEndian: false,
-                                                 qemu: "qemu-aarch64-static", cflags: [], notes: nil),
+                                                 qemu: "qemu-aarch64-static", staticPie: false, cflags: [], notes: nil),
         "armv7-unknown-linux-musleabihf": TargetInfo(zigTarget: "arm-linux-musleabihf", elfMachine: 40, bits: 32, bigEndian: false,
-                                                     qemu: "qemu-arm-static", cflags: ["-mcpu=generic+v7a+vfp3d16"], notes: "hard-float ABI"),
+                                                     qemu: "qemu-arm-static", staticPie: false, cflags: ["-mcpu=generic+v7a+vfp3d16"], notes: "hard-float ABI"),
         "i686-unknown-linux-musl": TargetInfo(zigTarget: "x86-linux-musl", elfMachine: 3, bits: 32, bigEndian: false,
-                                              qemu: "qemu-i386-static", cflags: ["-mcpu=pentium4"], notes: nil),
+                                              qemu: "qemu-i386-static", staticPie: false, cflags: ["-mcpu=pentium4"], notes: nil),
         "riscv64gc-unknown-linux-musl": TargetInfo(zigTarget: "riscv64-linux-musl", elfMachine: 243, bits: 64, bigEndian: false,
-                                                   qemu: "qemu-riscv64-static", cflags: [], notes: nil),
+                                                   qemu: "qemu-riscv64-static", staticPie: false, cflags: [], notes: nil),
         "powerpc64-unknown-linux-musl": TargetInfo(zigTarget: "powerpc64-linux-musl", elfMachine: 21, bits: 64, bigEndian: true,
-                                                   qemu: "qemu-ppc64-static", cflags: [], notes: "big-endian"),
+                                                   qemu: "qemu-ppc64-static", staticPie: false, cflags: [], notes: "big-endian"),
         "s390x-unknown-linux-musl": TargetInfo(zigTarget: "s390x-linux-musl", elfMachine: 22, bits: 64, bigEndian: true,
-                                               qemu: "qemu-s390x-static", cflags: [], notes: "big-endian"),
+                                               qemu: "qemu-s390x-static", staticPie: true, cflags: [], notes: "big-endian"),
     ]
 
     /// The targets CI builds and runs under qemu.

@@ -13,18 +13,16 @@ struct CargoStatic: ParsableCommand {
         commandName: "cargo-static",
         abstract: "Build any Cargo project into a fully static Linux executable that needs nothing but the kernel.",
         discussion: """
-        cargo-static links against musl, builds the Rust standard library from source when no
-        prebuilt musl std is installed (offline, cached once per toolchain and target), links with
-        zig (or musl-gcc) and a static unwinder, and checks every executable it produces.
+        cargo-static links against musl, builds the Rust standard library from source when no prebuilt musl std is installed (offline, cached once per toolchain and target), links with zig (or musl-gcc) and a static unwinder, and checks every executable it produces.
 
         Examples:
-          cargo-static build --release                 # static-pie for x86_64-unknown-linux-musl
-          cargo static build --release                 # the same, as a cargo subcommand
-          cargo-static run --empty-root -- --version   # run it in an empty root filesystem
-          cargo-static test                            # build the tests statically and run them
-          cargo-static plan --release                  # every command and variable, to run by hand
-          cargo-static verify target/x86_64-unknown-linux-musl/release/app
-          cargo-static doctor                          # what was found, what is missing
+          cargo-static build --release        static-pie for x86_64 musl
+          cargo static build --release        the same, as a cargo subcommand
+          cargo-static run --empty-root       run it alone in an empty root
+          cargo-static test                   build the tests statically, run them
+          cargo-static plan --release         every command and variable
+          cargo-static verify FILE            audit any ELF file
+          cargo-static doctor                 what was found, what is missing
         """,
         subcommands: [Build.self, Test.self, Run.self, Plan.self, Verify.self, Doctor.self, Cache.self]
     )

@@ -88,7 +88,10 @@ final class ELFFuzzTests: XCTestCase {
     }
 
     private func save(_ bytes: [UInt8], index: Int) -> String {
-        let path = ELFFixtures.shared.directory + "/failing-variant-\(index)"
+        // Outside the fixture directory, which is removed when the tests end.
+        let directory = NSTemporaryDirectory() + "cargo-static-fuzz-failures"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/variant-\(index)"
         try? Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
     }

@@ -129,6 +129,7 @@ final class ELFFixtures {
         for (name, text) in ELFFixtures.sources {
             try? text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
         }
+        atexit { ELFFixtures.shared.remove() }
     }
 
     /// Builds the named fixtures not built yet (all when nil). Failures are kept for `path`.

@@ -83,6 +83,17 @@ final class FixtureTests: XCTestCase {
         XCTAssertTrue(out.stdout.contains("file removed: true"), out.all)
     }
 
+    /// Debian's musl-gcc turns -static-pie into a dynamic executable; ours must not, and
+    /// unwinding must work with the libunwind cargo-static builds for it.
+    func testMuslGccBackendGivesStaticPieWithUnwinding() throws {
+        let (dir, _, result) = try buildStatic("panic-unwind", extra: ["--cc", "musl-gcc"])
+        XCTAssertTrue((result["cToolchain"] as? String)?.hasPrefix("musl-gcc") ?? false, "\(result)")
+        let out = try Harness.run(["run", "--release", "--cc", "musl-gcc", "--empty-root"], in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        XCTAssertTrue(out.stdout.contains("caught panic: intentional panic at the bottom"), out.all)
+        XCTAssertTrue(out.stdout.contains("guard dropped during unwind"), out.all)
+    }
+
     func testNoPieGivesPlainStaticExecutable() throws {
         let dir = try Harness.fixture("hello")
         let out = try Harness.run(["build", "--no-pie", "--json"], in: dir)
@@ -129,6 +140,10 @@ final class FixtureTests: XCTestCase {
         XCTAssertEqual(human.status, 0, human.all)
         XCTAssertTrue(human.stdout.contains("--target x86_64-unknown-linux-musl"), human.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/target"), "a dry run must build nothing")
+        // As a cargo subcommand, cargo runs `cargo-static static plan …`.
+        let viaCargo = try Harness.run(["static", "plan", "--release"], in: dir)
+        XCTAssertEqual(viaCargo.status, 0, viaCargo.all)
+        XCTAssertEqual(viaCargo.stdout, human.stdout)
     }
 
     static func runDirect(_ exe: String) throws -> String {

@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+
+/// Every CI-tested musl architecture: std from source, zig for the C side, qemu to run.
+/// The slowest tests (one std build per target); `CARGO_STATIC_SKIP_CROSS=1` skips them.
+final class CrossTargetTests: XCTestCase {
+    override func setUpWithError() throws {
+        try Harness.skipUnlessEndToEnd()
+        if ProcessInfo.processInfo.environment["CARGO_STATIC_SKIP_CROSS"] != nil {
+            throw XCTSkip("cross-target tests skipped (CARGO_STATIC_SKIP_CROSS is set)")
+        }
+    }
+
+    /// triple -> (ELF machine name as the audit prints it, bits, endianness, linkage)
+    static let expected: [String: (machine: String, bits: Int, endian: String, linkage: String)] = [
+        "aarch64-unknown-linux-musl": ("aarch64", 64, "little", "static"),
+        "armv7-unknown-linux-musleabihf": ("arm", 32, "little", "static"),
+        "i686-unknown-linux-musl": ("i386", 32, "little", "static"),
+        "riscv64gc-unknown-linux-musl": ("riscv64", 64, "little", "static"),
+        "s390x-unknown-linux-musl": ("s390x", 64, "big", "static-pie"),
+    ]
+    static let targets = ["aarch64-unknown-linux-musl", "armv7-unknown-linux-musleabihf", "i686-unknown-linux-musl",
+                          "riscv64gc-unknown-linux-musl", "s390x-unknown-linux-musl"]
+
+    /// One `build --target a,b,c,d,e` call; each executable checked, then run under qemu in an empty root.
+    private func buildAllAndRun(_ fixture: String, expect: [String]) throws {
+        let dir = try Harness.fixture(fixture)
+        let out = try Harness.run(["build", "--release", "--json", "--target", Self.targets.joined(separator: ",")], in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        let results = try Harness.results(out)
+        XCTAssertEqual(results.map { $0["target"] as? String ?? "" }, Self.targets)
+        for result in results {
+            let triple = result["target"] as? String ?? ""
+            let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
+            let want = Self.expected[triple]!
+            XCTAssertEqual(audit["machine"] as? String, want.machine, triple)
+            XCTAssertEqual(audit["bits"] as? Int, want.bits, triple)
+            XCTAssertEqual(audit["endianness"] as? String, want.endian, triple)
+            XCTAssertEqual(audit["linkage"] as? String, want.linkage, triple)
+            XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(triple): \(audit)")
+            let run = try Harness.run(["run", "--release", "--target", triple, "--empty-root"], in: dir)
+            XCTAssertEqual(run.status, 0, "\(triple): \(run.all)")
+            for line in expect { XCTAssertTrue(run.stdout.contains(line), "\(triple): missing \(line)\n\(run.all)") }
+        }
+    }
+
+    func testHelloOnEveryTarget() throws {
+        try buildAllAndRun("hello", expect: ["Hello from a static executable!"])
+    }
+
+    func testPanicUnwindOnEveryTarget() throws {
+        try buildAllAndRun("panic-unwind", expect: ["caught panic: intentional panic at the bottom", "guard dropped during unwind",
+                                                    "second caught: true", "backtrace status: captured"])
+    }
+
+    func testThreadsOnEveryTarget() throws {
+        try buildAllAndRun("threads", expect: ["threads: 8", "total: 8000"])
+    }
+
+    func testTcpEchoOnEveryTarget() throws {
+        try buildAllAndRun("tcp-echo", expect: ["echo: static hello"])
+    }
+
+    func testUnitTestsUnderQemu() throws {
+        let dir = try Harness.fixture("unit-tests")
+        let out = try Harness.run(["test", "--target", "aarch64-unknown-linux-musl", "--empty-root"], in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        XCTAssertTrue(out.all.contains("test result: ok. 3 passed"), out.all)
+    }
+}

@@ -135,6 +135,8 @@ enum AuditRules {
         if !muslHits.isEmpty { musl.append("musl symbols " + listed(muslHits, limit: 4)) }
         if let tag = elf.abiTag { glibc.append("NT_GNU_ABI_TAG note (\(tag)) from glibc's crt1.o") }
         if let line = elf.comment.first(where: { $0.contains("GNU C Library") }) { glibc.append(".comment: \(line)") }
+        if elf.rodataMarkers.contains("No error information") { musl.append("musl's strerror text in .rodata (stripped binary)") }
+        if elf.rodataMarkers.contains("GLIBC_TUNABLES") { glibc.append("GLIBC_TUNABLES in .rodata (stripped binary)") }
         return verdict(glibc: glibc, musl: musl, elf: elf)
     }
 

@@ -88,6 +88,7 @@ enum ELFLimits {
     static let maxNoteBytes = 1 << 20
     static let maxNoteRegions = 64
     static let maxCommentBytes = 64 << 10
+    static let maxRodataScanBytes = 16 << 20
     static let maxCommentStrings = 64
     static let maxVersionEntries = 65_536
     static let maxBuildIDBytes = 256
@@ -177,6 +178,8 @@ public struct ELFFile {
     public let abiTag: String?
     public let gnuProperties: GNUProperties
     public let comment: [String]
+    /// libc marker strings found in .rodata; only searched when the symbol table is gone.
+    public let rodataMarkers: [String]
 
     public var bits: Int { elfClass == .elf64 ? 64 : 32 }
 
@@ -259,6 +262,7 @@ public struct ELFFile {
         abiTag = notes.abiTag
         gnuProperties = notes.properties
         comment = try ctx.readComment(sections: sections)
+        rodataMarkers = symbols.names.isEmpty ? try ctx.readRodataMarkers(sections: sections) : []
     }
 }
 
@@ -978,6 +982,19 @@ final class ParseContext {
         }
     }
 
+    // MARK: .rodata markers
+
+    /// Strings only one libc puts in read-only data, for stripped static binaries:
+    /// musl's strerror(0) text, glibc's tunables variable.
+    static let libcMarkers = ["No error information", "GLIBC_TUNABLES"]
+
+    func readRodataMarkers(sections: [ELFFile.Section]) throws -> [String] {
+        guard let section = section(named: ".rodata", in: sections), section.type != ELFConst.SHT_NOBITS else { return [] }
+        let size = min(section.size, UInt64(ELFLimits.maxRodataScanBytes))
+        let bytes = try read(section.offset, size, ".rodata section").bytes
+        return ParseContext.libcMarkers.filter { bytes.containsSubsequence(Array($0.utf8)) }
+    }
+
     // MARK: .comment
 
     /// Toolchain identification strings ("GCC: (Debian 12.2.0-14) 12.2.0", "rustc version ...").
@@ -1009,5 +1026,23 @@ extension ELFFile.Section {
     func renamed(_ name: String) -> ELFFile.Section {
         ELFFile.Section(name: name, type: type, flags: flags, addr: addr, offset: offset, size: size,
                         link: link, info: info, addralign: addralign, entsize: entsize)
+    }
+}
+
+extension Collection where Element == UInt8, Index == Int {
+    /// Naive search; markers are short and the scanned range is capped.
+    func containsSubsequence(_ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, needle.count <= count else { return needle.isEmpty }
+        var i = startIndex
+        let last = endIndex - needle.count
+        while i <= last {
+            if self[i] == first {
+                var j = 1
+                while j < needle.count && self[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 }

@@ -306,7 +306,8 @@ final class ELFReaderTests: XCTestCase {
         XCTAssertEqual(a.endianness, "big")
         XCTAssertEqual(a.linkage, .staticExecutable)
         XCTAssertTrue(a.stripped)
-        XCTAssertEqual(a.libc, .unknown)
+        // No symbols left: musl is recognised by its strerror text in .rodata.
+        XCTAssertEqual(a.libc, .musl, "\(a.libcEvidence)")
         XCTAssertTrue(a.kernelOnly)
     }
 
@@ -320,8 +321,10 @@ final class ELFReaderTests: XCTestCase {
         let (a, b) = (Audit(full), Audit(bare))
         XCTAssertFalse(a.stripped)
         XCTAssertTrue(b.stripped)
-        XCTAssertEqual(b.libc, .unknown)
-        XCTAssertTrue(b.libcEvidence.joined().contains("stripped"), "\(b.libcEvidence)")
+        XCTAssertEqual(b.libc, .musl)
+        XCTAssertTrue(b.libcEvidence.joined().contains("stripped binary"), "\(b.libcEvidence)")
+        XCTAssertTrue(bare.rodataMarkers.contains("No error information"))
+        XCTAssertTrue(full.rodataMarkers.isEmpty, "only searched when the symbols are gone")
         XCTAssertEqual(a.linkage, b.linkage)
         XCTAssertTrue(b.kernelOnly, "stripping does not change linkage")
         XCTAssertEqual(try AuditPolicy.parse("stripped").violations(a), ["not stripped (has .symtab)"])

@@ -36,11 +36,13 @@ public struct ProgramRunner {
         return (try chrootCommand(root: root, inside: inside), root)
     }
 
-    /// Runs with the terminal attached; returns the program's exit status.
-    public func run(executable: String, arguments: [String], target: Target, emptyRoot: Bool) throws -> Int32 {
+    /// Runs with the terminal attached; returns the program's exit status. With
+    /// `stdoutToStderr` the program's output stays off stdout (which then carries JSON).
+    public func run(executable: String, arguments: [String], target: Target, emptyRoot: Bool,
+                    stdoutToStderr: Bool = false) throws -> Int32 {
         let (cmd, root) = try command(executable: executable, arguments: arguments, target: target, emptyRoot: emptyRoot)
         defer { if let root { try? FileManager.default.removeItem(atPath: root) } }
-        return try runner.passthrough(cmd)
+        return try runner.passthrough(cmd, stdoutToStderr: stdoutToStderr)
     }
 
     /// A fresh directory with only the executable (and qemu) in it.

@@ -101,7 +101,8 @@ struct Test: ParsableCommand {
                 for exe in result.executables where exe.isTest {
                     session.reporter.info("running \(exe.path) (\(target))")
                     let status = try ProgramRunner(runner: session.runner)
-                        .run(executable: exe.path, arguments: request.programArguments, target: target, emptyRoot: emptyRoot)
+                        .run(executable: exe.path, arguments: request.programArguments, target: target, emptyRoot: emptyRoot,
+                             stdoutToStderr: options.json)
                     if status != 0 { failed += 1 }
                 }
             }
@@ -138,7 +139,8 @@ struct Run: ParsableCommand {
             }
             session.reporter.info("running \(program.path)" + (emptyRoot ? " in an empty root" : ""))
             status = try ProgramRunner(runner: session.runner)
-                .run(executable: program.path, arguments: request.programArguments, target: try Target(program.target), emptyRoot: emptyRoot)
+                .run(executable: program.path, arguments: request.programArguments, target: try Target(program.target),
+                     emptyRoot: emptyRoot, stdoutToStderr: options.json)
         }
         if status != 0 { throw ExitCode(status) }
     }

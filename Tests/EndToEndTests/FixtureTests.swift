@@ -38,7 +38,10 @@ final class FixtureTests: XCTestCase {
     }
 
     func testHello() throws {
-        let (dir, _, _) = try buildStatic("hello")
+        let (dir, exe, _) = try buildStatic("hello")
+        let verify = try Harness.run(["verify", "--require", "static-pie,relro=full,nx", exe], in: dir)
+        XCTAssertEqual(verify.status, 0, verify.all)
+        XCTAssertTrue(verify.stdout.contains("kernel-only"), verify.stdout)
         let out = try runInEmptyRoot(dir, ["one", "two words"])
         XCTAssertTrue(out.stdout.contains(#"Hello from a static executable! args=["one", "two words"]"#), out.all)
     }

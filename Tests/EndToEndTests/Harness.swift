@@ -86,8 +86,8 @@ enum Harness {
         env["CARGO_STATIC_CACHE"] = cache ?? sharedCache
         env.merge(environment) { _, new in new }
         p.environment = env
-        FileManager.default.createFile(atPath: logs + "/out", contents: nil)
-        FileManager.default.createFile(atPath: logs + "/err", contents: nil)
+        _ = FileManager.default.createFile(atPath: logs + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: logs + "/err", contents: nil)
         p.standardOutput = FileHandle(forWritingAtPath: logs + "/out")
         p.standardError = FileHandle(forWritingAtPath: logs + "/err")
         p.standardInput = FileHandle.nullDevice

@@ -36,23 +36,12 @@ public struct CToolchainDiscovery {
     let runner: Runner
     let cacheRoot: String
 
+    let probes: ProbeCache
+
     public init(runner: Runner, cacheRoot: String) {
         self.runner = runner
         self.cacheRoot = cacheRoot
-    }
-
-    /// The command that runs zig: `zig` on PATH, else the PyPI package through python3.
-    public static func zigCommand() -> [String]? {
-        if let zig = Runner.which("zig") { return [zig] }
-        guard let python = Runner.which("python3") else { return nil }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: python)
-        probe.arguments = ["-c", "import ziglang"]
-        probe.standardOutput = FileHandle.nullDevice
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return nil }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0 ? [python, "-m", "ziglang"] : nil
+        probes = ProbeCache(root: cacheRoot)
     }
 
     public func find(_ target: Target, preferred: Kind? = nil) throws -> CToolchain {
@@ -61,7 +50,7 @@ public struct CToolchainDiscovery {
         for kind in order {
             switch kind {
             case .zig:
-                if let zig = Self.zigCommand() { return try zigToolchain(zig, target) }
+                if let zig = ZigInstallation.locate(probes: probes, runner: runner) { return try zigToolchain(zig, target) }
                 tried.append("zig: neither `zig` on PATH nor the `ziglang` Python package")
             case .crossGcc:
                 // Debian's musl-tools names musl-gcc x86_64-linux-musl-gcc too: that one is musl-gcc, not a cross gcc.
@@ -83,7 +72,8 @@ public struct CToolchainDiscovery {
     private func ensureUnwinder(dir: String, kind: Kind, gcc: String) throws -> Bool {
         let archive = dir + "/libunwind.a"
         if FileManager.default.fileExists(atPath: archive) { return true }
-        guard kind == .muslGcc, let source = UnwinderBuilder.sourceDirectory() else { return false }
+        guard kind == .muslGcc,
+              let source = UnwinderBuilder.sourceDirectory(zig: ZigInstallation.locate(probes: probes, runner: runner)) else { return false }
         let lock = try FileLock(path: dir + "/.libunwind.lock")
         defer { withExtendedLifetime(lock) {} }
         if FileManager.default.fileExists(atPath: archive) { return true }
@@ -101,11 +91,10 @@ public struct CToolchainDiscovery {
 
     private func wrapperDir(_ kind: Kind, _ target: Target) -> String { "\(cacheRoot)/cc/\(kind.rawValue)-\(target.triple)" }
 
-    private func zigToolchain(_ zig: [String], _ target: Target) throws -> CToolchain {
-        let version = (try? runner.capture(Command(zig[0], Array(zig.dropFirst()) + ["version"])))?.output
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+    private func zigToolchain(_ zig: ZigInstallation, _ target: Target) throws -> CToolchain {
+        let version = zig.version
         let dir = wrapperDir(.zig, target)
-        let zigLine = zig.map(Shell.quote).joined(separator: " ")
+        let zigLine = Shell.quote(zig.executable)
         let flags = ([target.info.zigTarget].map { "-target \($0)" } + target.info.cflags).joined(separator: " ")
         try Wrapper.write(dir + "/cc", Wrapper.compiler(zigLine + " cc " + flags, note: "zig \(version) as the C compiler and linker for \(target)", zigStaticPie: true))
         try Wrapper.write(dir + "/c++", Wrapper.compiler(zigLine + " c++ " + flags, note: "zig \(version) as the C++ compiler for \(target)", zigStaticPie: true))

@@ -18,7 +18,7 @@ public struct DoctorReport: Codable {
 
     public static func collect(target: Target, runner: Runner, cache: SysrootCache, requested: String? = nil) -> DoctorReport {
         var items: [Item] = []
-        let discovery = ToolchainDiscovery(runner: runner)
+        let discovery = ToolchainDiscovery(runner: runner, probes: ProbeCache(root: cache.root))
         let candidates = discovery.candidates(requested: requested)
         for tc in candidates {
             let usable = tc.hasPrebuiltStd(for: target) || tc.hasVendoredLibraryDependencies

@@ -41,7 +41,7 @@ public final class StaticBuild {
     public func plan() throws -> BuildPlan {
         let manifest = try request.manifestPath()
         let dir = (manifest as NSString).deletingLastPathComponent
-        let discovery = ToolchainDiscovery(runner: runner)
+        let discovery = ToolchainDiscovery(runner: runner, probes: ProbeCache(root: cache.root))
         var plans: [BuildPlan.TargetPlan] = []
         for target in request.targets {
             let choice = try discovery.choose(for: target, requested: request.toolchain)
@@ -71,7 +71,7 @@ public final class StaticBuild {
 
     private func build(target: Target, manifestDir: String) throws -> TargetResult {
         let started = Date()
-        let choice = try ToolchainDiscovery(runner: runner).choose(for: target, requested: request.toolchain)
+        let choice = try ToolchainDiscovery(runner: runner, probes: ProbeCache(root: cache.root)).choose(for: target, requested: request.toolchain)
         announce(choice, target)
         let cc = try CToolchainDiscovery(runner: runner, cacheRoot: cache.root).find(target, preferred: request.cToolchain)
         reporter.detail("C toolchain: \(cc.version) (\(cc.cc))")

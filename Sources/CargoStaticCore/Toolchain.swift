@@ -63,10 +63,12 @@ public struct ToolchainChoice {
 public struct ToolchainDiscovery {
     let runner: Runner
     let environment: [String: String]
+    let probes: ProbeCache?
 
-    public init(runner: Runner, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(runner: Runner, environment: [String: String] = ProcessInfo.processInfo.environment, probes: ProbeCache? = nil) {
         self.runner = runner
         self.environment = environment
+        self.probes = probes
     }
 
     public func candidates(requested: String? = nil) -> [Toolchain] {
@@ -135,21 +137,38 @@ public struct ToolchainDiscovery {
         return names.map { ($0, "\(dir)/\($0)/bin/rustc") }.filter { FileManager.default.isExecutableFile(atPath: $0.1) }
     }
 
-    /// Runs the rustc once for its version and sysroot; the real binary (not the rustup proxy) is recorded.
+    /// The real rustc behind `rustc`: a rustup proxy is asked for its sysroot (it depends on
+    /// the directory's toolchain override), a real binary is probed once and remembered.
     func probe(rustc: String, origin: Toolchain.Origin, name: String?) -> Toolchain? {
-        guard let vv = try? runner.capture(Command(rustc, ["-vV"])), vv.succeeded,
-              let sr = try? runner.capture(Command(rustc, ["--print", "sysroot"])), sr.succeeded else { return nil }
-        let sysroot = sr.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let fields = Dictionary(vv.output.split(separator: "\n").compactMap { line -> (String, String)? in
+        var real = rustc
+        if Self.isRustupProxy(rustc) {
+            guard let sr = try? runner.capture(Command(rustc, ["--print", "sysroot"])), sr.succeeded else { return nil }
+            let sysroot = sr.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard FileManager.default.isExecutableFile(atPath: sysroot + "/bin/rustc") else { return nil }
+            real = sysroot + "/bin/rustc"
+        }
+        let measure = { () -> [String: String]? in
+            guard let vv = try? self.runner.capture(Command(real, ["-vV"])), vv.succeeded,
+                  let sr = try? self.runner.capture(Command(real, ["--print", "sysroot"])), sr.succeeded else { return nil }
+            return ["vV": vv.output.trimmingCharacters(in: .whitespacesAndNewlines),
+                    "sysroot": sr.output.trimmingCharacters(in: .whitespacesAndNewlines)]
+        }
+        guard let found = probes.map({ $0.values("rustc:" + real, stampedBy: real, compute: measure) }) ?? measure(),
+              let versionInfo = found["vV"], let sysroot = found["sysroot"] else { return nil }
+        let fields = Dictionary(versionInfo.split(separator: "\n").compactMap { line -> (String, String)? in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }, uniquingKeysWith: { a, _ in a })
-        let realRustc = FileManager.default.isExecutableFile(atPath: sysroot + "/bin/rustc") ? sysroot + "/bin/rustc" : rustc
-        let cargoNextToRustc = (realRustc as NSString).deletingLastPathComponent + "/cargo"
+        let cargoNextToRustc = (real as NSString).deletingLastPathComponent + "/cargo"
         let cargo = FileManager.default.isExecutableFile(atPath: cargoNextToRustc) ? cargoNextToRustc : (Runner.which("cargo") ?? "cargo")
-        return Toolchain(rustc: realRustc, cargo: cargo, origin: origin,
-                         name: name ?? (origin == .system ? "system (\(realRustc))" : realRustc),
-                         versionInfo: vv.output.trimmingCharacters(in: .whitespacesAndNewlines),
-                         release: fields["release"] ?? "?", host: fields["host"] ?? "?", sysroot: sysroot)
+        return Toolchain(rustc: real, cargo: cargo, origin: origin,
+                         name: name ?? (origin == .system ? "system (\(real))" : real),
+                         versionInfo: versionInfo, release: fields["release"] ?? "?", host: fields["host"] ?? "?", sysroot: sysroot)
+    }
+
+    /// rustup installs its proxies next to the `rustup` binary (~/.cargo/bin).
+    static func isRustupProxy(_ path: String) -> Bool {
+        let dir = (path as NSString).deletingLastPathComponent
+        return !path.contains("/toolchains/") && FileManager.default.isExecutableFile(atPath: dir + "/rustup")
     }
 }

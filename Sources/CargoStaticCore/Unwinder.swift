@@ -9,24 +9,11 @@ struct UnwinderBuilder {
 
     /// LLVM libunwind sources: `$CARGO_STATIC_LIBUNWIND_SRC`, else the copy bundled in the
     /// ziglang Python package (which zig itself compiles for every target).
-    static func sourceDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    static func sourceDirectory(zig: ZigInstallation?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         var candidates: [String] = []
         if let explicit = environment["CARGO_STATIC_LIBUNWIND_SRC"] { candidates.append(explicit) }
-        if let zig = CToolchainDiscovery.zigCommand() {
-            if zig.count == 1 {
-                let real = URL(fileURLWithPath: zig[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-                candidates.append(real + "/lib/libunwind")
-            } else if let dir = ziglangPackageDirectory(python: zig[0]) {
-                candidates.append(dir + "/lib/libunwind")
-            }
-        }
+        if let zig { candidates.append(zig.libDirectory + "/libunwind") }
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/src/libunwind.cpp") }
-    }
-
-    private static func ziglangPackageDirectory(python: String) -> String? {
-        let r = try? Runner().capture(Command(python, ["-c", "import ziglang, os; print(os.path.dirname(ziglang.__file__))"]))
-        guard let r, r.succeeded else { return nil }
-        return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Compiles the sources with the musl C compiler into `<dir>/libunwind.a` (atomically).

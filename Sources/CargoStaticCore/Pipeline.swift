@@ -48,12 +48,11 @@ public final class StaticBuild {
             let cc = try CToolchainDiscovery(runner: runner, cacheRoot: cache.root).find(target, preferred: request.cToolchain)
             var sysroot: String? = nil, entry: String? = nil, stdBuild: Command? = nil
             if case .fromSource(let library) = choice.std {
-                let provider = StdProvider(cache: cache, runner: runner, reporter: reporter)
-                let name = SysrootCache.entryName(choice.toolchain, target, .standard, library: library)
-                sysroot = cache.sysrootPath(name)
-                entry = name
-                let key = SysrootCache.keyText(choice.toolchain, target, .standard, library: library)
-                if cache.lookup(name, key: key) == nil { stdBuild = provider.plan(choice.toolchain, target, library: library).buildCommand }
+                let (name, key) = SysrootCache.entryID(choice.toolchain, target, .standard, library: library)
+                (sysroot, entry) = (cache.sysrootPath(name), name)
+                if cache.lookup(name, key: key) == nil {
+                    stdBuild = StdProvider(cache: cache, runner: runner, reporter: reporter).plan(choice.toolchain, target, library: library).buildCommand
+                }
             }
             let cargo = CargoInvocation.command(mode: request.mode, target: target, toolchain: choice.toolchain, sysroot: sysroot,
                                                 cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, manifestDir: dir)

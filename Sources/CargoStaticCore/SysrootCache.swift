@@ -48,6 +48,11 @@ public struct SysrootCache {
         "\(target.triple)-\(tc.release)-\(settings.name)-\(Fingerprint.hex(keyText(tc, target, settings, library: library)))"
     }
 
+    /// The entry's name and full key text, computed together so they never disagree.
+    public static func entryID(_ tc: Toolchain, _ target: Target, _ settings: StdSettings, library: String) -> (name: String, key: String) {
+        (entryName(tc, target, settings, library: library), keyText(tc, target, settings, library: library))
+    }
+
     public func sysrootPath(_ name: String) -> String { "\(stdDir)/\(name)/sysroot" }
 
     /// A published entry whose key matches, or nil.
@@ -170,8 +175,7 @@ public struct StdProvider {
     /// Returns the sysroot to pass with `--sysroot` and how it was obtained.
     public func ensure(_ tc: Toolchain, _ target: Target, library: String,
                        settings: StdSettings = .standard) throws -> (sysroot: String, outcome: Outcome, name: String) {
-        let name = SysrootCache.entryName(tc, target, settings, library: library)
-        let key = SysrootCache.keyText(tc, target, settings, library: library)
+        let (name, key) = SysrootCache.entryID(tc, target, settings, library: library)
         if cache.lookup(name, key: key) != nil { return (cache.sysrootPath(name), .hit, name) }
 
         var waited = false

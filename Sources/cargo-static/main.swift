@@ -51,8 +51,6 @@ struct BuildOptions: ParsableArguments {
     @Argument(parsing: .allUnrecognized, help: ArgumentHelp("cargo's own arguments (--release, -p, --bin, --features, --manifest-path, …).", valueName: "cargo-args"))
     var cargoArguments: [String] = []
 
-    var verbose: Bool { cargoArguments.contains { $0 == "-v" || $0 == "-vv" || $0 == "--verbose" } }
-
     func request(_ mode: BuildRequest.Mode) throws -> BuildRequest {
         var kind: CToolchain.Kind? = nil
         if let cc {

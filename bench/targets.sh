@@ -48,7 +48,7 @@ section=$(mktemp)
   echo
   echo "Measured by \`bench/targets.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); rustc $(/usr/bin/rustc --version | cut -d' ' -f2), zig $(python3 -m ziglang version)."
   echo "std: the cold build of the standard library from rust-src for that target (once per toolchain and target, then cached)."
-  echo "Sizes in bytes of release builds (zig strips them, as rustc's default \`strip = \"debuginfo\"\` asks); ripgrep 13.0.0 from Debian's source package."
+  echo "Sizes in bytes of release builds (zig strips them, as rustc's default \`strip = \"debuginfo\"\` asks); ripgrep 13.0.0 from Debian's source package$([ -z "$rg_dir" ] && echo ": not measured in this run (BENCH_RIPGREP=0)")."
   echo
   echo "| target | std build | hello | ripgrep | linkage |"
   echo "|---|---|---|---|---|"

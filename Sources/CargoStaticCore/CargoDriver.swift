@@ -94,7 +94,7 @@ public enum CargoInvocation {
     }
 
     public static func command(mode: BuildRequest.Mode, target: Target, toolchain: Toolchain, sysroot: String?,
-                               cc: CToolchain, pie: Bool, cargoArguments: [String], manifestDir: String,
+                               cc: CToolchain, pie: Bool, cargoArguments: [String], directory: String,
                                environment: [String: String] = ProcessInfo.processInfo.environment) -> Command {
         var env = cc.cargoEnvironment
         env["RUSTC"] = toolchain.rustc
@@ -112,7 +112,9 @@ public enum CargoInvocation {
         var args = [sub, "--target", target.triple, "--message-format=json-render-diagnostics"]
         if mode == .test { args.append("--no-run") }
         args += cargoArguments
-        return Command(toolchain.cargo, args, environment: env, unset: unset, directory: manifestDir)
+        // cargo runs where the user ran us: a relative --manifest-path and cargo's config lookup
+        // (.cargo/config.toml from the current directory upwards) mean what they would for cargo.
+        return Command(toolchain.cargo, args, environment: env, unset: unset, directory: directory)
     }
 }
 

@@ -40,7 +40,6 @@ public final class StaticBuild {
     /// The plan without side effects beyond probing tools and writing compiler wrappers.
     public func plan() throws -> BuildPlan {
         let manifest = try request.manifestPath()
-        let dir = (manifest as NSString).deletingLastPathComponent
         let discovery = ToolchainDiscovery(runner: runner, probes: ProbeCache(root: cache.root))
         var plans: [BuildPlan.TargetPlan] = []
         for target in request.targets {
@@ -55,7 +54,7 @@ public final class StaticBuild {
                 }
             }
             let cargo = CargoInvocation.command(mode: request.mode, target: target, toolchain: choice.toolchain, sysroot: sysroot,
-                                                cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, manifestDir: dir)
+                                                cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory)
             plans.append(.init(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason, std: choice.std,
                                sysroot: sysroot, stdCacheEntry: entry, stdBuild: stdBuild, cToolchain: cc, cargo: cargo))
         }
@@ -63,12 +62,11 @@ public final class StaticBuild {
     }
 
     public func run() throws -> [TargetResult] {
-        let manifest = try request.manifestPath()
-        let dir = (manifest as NSString).deletingLastPathComponent
-        return try request.targets.map { try build(target: $0, manifestDir: dir) }
+        _ = try request.manifestPath()   // fail early, before any std build, outside a project
+        return try request.targets.map { try build(target: $0) }
     }
 
-    private func build(target: Target, manifestDir: String) throws -> TargetResult {
+    private func build(target: Target) throws -> TargetResult {
         let started = Date()
         let choice = try ToolchainDiscovery(runner: runner, probes: ProbeCache(root: cache.root)).choose(for: target, requested: request.toolchain)
         announce(choice, target)
@@ -87,7 +85,7 @@ public final class StaticBuild {
         reporter.event("std for \(target): \(stdOutcome.rawValue)" + (entry.map { " (\($0))" } ?? ""))
 
         let command = CargoInvocation.command(mode: request.mode, target: target, toolchain: choice.toolchain, sysroot: sysroot,
-                                              cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, manifestDir: manifestDir)
+                                              cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory)
         var messages = CargoMessages()
         let result = try runner.captureStdout(command) { messages.consume($0) }
         try checkHostLibraries(messages, target: target)

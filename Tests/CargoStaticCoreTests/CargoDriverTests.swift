@@ -24,14 +24,14 @@ final class CargoDriverTests: XCTestCase {
                            release: "1.96.0", host: "x86_64-unknown-linux-gnu", sysroot: "/nonexistent")
         let cc = CToolchain(kind: .zig, target: target, cc: "/c/cc", cxx: "/c/c++", ar: "/c/ar", version: "zig", providesUnwinder: true)
         let plain = CargoInvocation.command(mode: .build, target: target, toolchain: tc, sysroot: "/s", cc: cc, pie: true,
-                                            cargoArguments: ["--release"], manifestDir: "/w", environment: [:])
+                                            cargoArguments: ["--release"], directory: "/w", environment: [:])
         XCTAssertEqual(plain.environment["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS"],
                        "--sysroot=/s -Ctarget-feature=+crt-static -Clink-self-contained=no")
         XCTAssertEqual(plain.arguments.prefix(3), ["build", "--target", "x86_64-unknown-linux-musl"])
         XCTAssertTrue(plain.arguments.contains("--release"))
         XCTAssertTrue(plain.unset.contains("RUSTC_BOOTSTRAP"))
         let withUser = CargoInvocation.command(mode: .test, target: target, toolchain: tc, sysroot: "/s", cc: cc, pie: false,
-                                               cargoArguments: [], manifestDir: "/w", environment: ["RUSTFLAGS": "-Copt-level=1"])
+                                               cargoArguments: [], directory: "/w", environment: ["RUSTFLAGS": "-Copt-level=1"])
         XCTAssertEqual(withUser.environment["RUSTFLAGS"],
                        "-Copt-level=1 --sysroot=/s -Ctarget-feature=+crt-static -Crelocation-model=static -Clink-self-contained=no")
         XCTAssertTrue(withUser.arguments.contains("--no-run"))

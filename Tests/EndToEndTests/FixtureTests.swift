@@ -97,6 +97,16 @@ final class FixtureTests: XCTestCase {
         XCTAssertTrue(out.stdout.contains("guard dropped during unwind"), out.all)
     }
 
+    /// Like cargo: a relative --manifest-path is taken from the directory the user is in.
+    func testRelativeManifestPathFromAnotherDirectory() throws {
+        let dir = try Harness.fixture("hello")
+        let parent = (dir as NSString).deletingLastPathComponent
+        let out = try Harness.run(["build", "--json", "--manifest-path", "hello/Cargo.toml"], in: parent)
+        XCTAssertEqual(out.status, 0, out.all)
+        let exe = Harness.executables(try Harness.results(out).first ?? [:]).first?["path"] as? String ?? ""
+        XCTAssertTrue(exe.hasPrefix(dir + "/target/"), exe)
+    }
+
     func testNoPieGivesPlainStaticExecutable() throws {
         let dir = try Harness.fixture("hello")
         let out = try Harness.run(["build", "--no-pie", "--json"], in: dir)

@@ -25,7 +25,7 @@ unset RUSTFLAGS CARGO_TARGET_DIR
 source_dir() {
   case "$1" in
     hello) rm -rf "$work/hello"; cp -r "$repo/examples/hello" "$work/hello"; echo "$work/hello" ;;
-    ripgrep) VERIFY_BUILD=0 PREPARE_FD=0 bench/prepare-rust-programs.sh "$work" | sed -n 's/^ripgrep=//p' ;;
+    ripgrep) VERIFY_BUILD=0 PREPARE_FD=0 scripts/prepare-rust-programs "$work" | sed -n 's/^ripgrep=//p' ;;
   esac
 }
 

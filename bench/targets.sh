@@ -14,7 +14,7 @@ mkdir -p "$work"
 targets=${BENCH_TARGETS:-"x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf i686-unknown-linux-musl riscv64gc-unknown-linux-musl s390x-unknown-linux-musl"}
 rg_dir=""
 if [ "${BENCH_RIPGREP:-1}" != 0 ]; then
-  rg_dir=$(VERIFY_BUILD=0 PREPARE_FD=0 bench/prepare-rust-programs.sh "$work" | sed -n 's/^ripgrep=//p')
+  rg_dir=$(VERIFY_BUILD=0 PREPARE_FD=0 scripts/prepare-rust-programs "$work" | sed -n 's/^ripgrep=//p')
 fi
 rm -rf "$work/hello-targets"; cp -r examples/hello "$work/hello-targets"
 cache=$(mktemp -d "$work/targets-cache-XXXX")

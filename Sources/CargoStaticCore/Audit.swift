@@ -12,6 +12,12 @@ public struct Audit: Codable {
 
     public enum Libc: String, Codable { case musl, glibc, none, unknown }
 
+    /// The malloc implementation linked in (for a dynamic executable: its libc's).
+    public enum Heap: String, Codable {
+        case mimalloc, jemalloc
+        case zigLibc = "zig-libc", mallocng = "musl-mallocng", glibc = "glibc-ptmalloc", unknown
+    }
+
     public enum RELRO: String, Codable {
         case none, partial, full
         var rank: Int { self == .none ? 0 : self == .partial ? 1 : 2 }
@@ -36,6 +42,9 @@ public struct Audit: Codable {
     /// Symbols through which the binary can load shared objects at run time
     /// even though it is linked statically (glibc NSS, iconv, dlopen).
     public let runtimeLoading: [String]
+
+    public let allocator: Heap
+    public let allocatorEvidence: String
 
     public let pie: Bool
     public let relro: RELRO
@@ -76,6 +85,7 @@ public struct Audit: Codable {
         self.libc = libc
         libcEvidence = evidence
         runtimeLoading = libc == .glibc ? AuditRules.runtimeLoading(elf.symbolNames) : []
+        (allocator, allocatorEvidence) = AuditRules.allocator(elf, libc: libc)
 
         pie = elf.type == ELFConst.ET_DYN && (linkage == .staticPIE || linkage == .dynamic)
         relro = AuditRules.relro(elf, linkage: linkage)
@@ -174,6 +184,31 @@ enum AuditRules {
     private static func listed(_ items: [String], limit: Int) -> String {
         let shown = items.prefix(limit).joined(separator: ", ")
         return items.count > limit ? shown + " (+\(items.count - limit) more)" : shown
+    }
+
+    // MARK: Allocator
+
+    /// Symbols that only one malloc implementation defines, most specific first.
+    static let allocatorSymbols: [(Audit.Heap, [String])] = [
+        (.mimalloc, ["mi_malloc", "_mi_heap_main"]),
+        (.jemalloc, ["mallctl", "je_malloc_default", "malloc_stats_print"]),
+        (.zigLibc, ["c.malloc.malloc"]),
+        (.mallocng, ["__malloc_alloc_meta", "__libc_malloc_impl"]),
+        (.glibc, ["_int_malloc", "ptmalloc_init", "__libc_malloc"]),
+    ]
+
+    /// Prefixes the allocators put on their messages, for stripped binaries.
+    static let allocatorMarkers: [(Audit.Heap, String)] = [(.mimalloc, "mimalloc: "), (.jemalloc, "<jemalloc>: ")]
+
+    static func allocator(_ elf: ELFFile, libc: Audit.Libc) -> (Audit.Heap, String) {
+        for (heap, names) in allocatorSymbols {
+            if let hit = names.first(where: elf.symbolNames.contains) { return (heap, "symbol \(hit)") }
+        }
+        for (heap, marker) in allocatorMarkers where elf.rodataMarkers.contains(marker) {
+            return (heap, "\"\(marker)\" messages in .rodata (stripped binary)")
+        }
+        if elf.needed.contains("libc.so.6") { return (.glibc, "the shared glibc's (needs libc.so.6)") }
+        return (.unknown, elf.symbolNames.isEmpty ? "stripped, no allocator marker" : "no known allocator symbol")
     }
 
     // MARK: Run-time loading
@@ -400,6 +435,7 @@ public enum AuditReport {
             ("rpath", [a.rpath.map { "RPATH \($0)" }, a.runpath.map { "RUNPATH \($0)" }].compactMap { $0 }.joined(separator: ", ").orNone),
             ("libc", "\(a.libc.rawValue) (\(a.libcEvidence.joined(separator: "; ")))"),
             ("runtime loads", a.runtimeLoading.joined(separator: ", ").orNone),
+            ("allocator", "\(a.allocator.rawValue) (\(a.allocatorEvidence))"),
             ("hardening", hardening(a)),
             ("symbols", a.stripped ? "stripped" : "not stripped"),
             ("debug info", a.debugSections.joined(separator: ", ").orNone),

@@ -6,6 +6,15 @@ public struct CToolchain: Codable {
         case zig
         case muslGcc = "musl-gcc"
         case crossGcc = "cross-gcc"
+
+        /// `--cc` as typed (nil: the default order).
+        public static func parse(_ text: String?) throws -> Kind? {
+            guard let text else { return nil }
+            guard let kind = Kind(rawValue: text) else {
+                throw CargoStaticError(.badInput, "unknown C toolchain `\(text)`", fix: "use --cc zig, --cc musl-gcc or --cc cross-gcc")
+            }
+            return kind
+        }
     }
 
     public let kind: Kind
@@ -14,19 +23,33 @@ public struct CToolchain: Codable {
     public let cc: String
     public let cxx: String
     public let ar: String
+    public let ranlib: String
     public let version: String
     /// Whether `-lunwind` resolves to a static unwinder built for musl.
     public let providesUnwinder: Bool
+    /// Archives placed last on every link line (compatibility symbols for old crates).
+    public var linkArchives: [String] = []
+
+    /// Changes whenever a wrapper's flags change: part of the C libraries' cache keys.
+    public var wrapperFingerprint: String {
+        Fingerprint.hex([cc, cxx, ar, ranlib].map { String(decoding: FileManager.default.contents(atPath: $0) ?? Data(), as: UTF8.self) }
+            .joined(separator: "\n"))
+    }
 
     /// Environment that makes cargo link with this toolchain and makes `cc`/`cmake`
     /// build scripts compile C and C++ for the target instead of the host.
     public var cargoEnvironment: [String: String] {
-        [
+        var env = [
             "\(target.cargoEnvPrefix)_LINKER": cc,
             "CC_\(target.envSuffix)": cc,
             "CXX_\(target.envSuffix)": cxx,
             "AR_\(target.envSuffix)": ar,
+            "RANLIB_\(target.envSuffix)": ranlib,
         ]
+        // The cc crate links C++ code against libstdc++ by default, which exists only for
+        // glibc here; zig brings LLVM's libc++ for every target and links it statically.
+        if kind == .zig { env["CXXSTDLIB_\(target.envSuffix)"] = "c++" }
+        return env
     }
 }
 
@@ -95,12 +118,19 @@ public struct CToolchainDiscovery {
         let version = zig.version
         let dir = wrapperDir(.zig, target)
         let zigLine = Shell.quote(zig.executable)
-        let flags = ([target.info.zigTarget].map { "-target \($0)" } + target.info.cflags).joined(separator: " ")
+        // zig builds musl (and its own libc parts) for the target in the optimisation mode of
+        // the link command, and rustc's link command has no -O: without one, every program
+        // would carry a Debug libc with safety checks. Compiles that say -O… later still win.
+        // Debug C code would otherwise be built with UBSan and need zig's sanitizer runtime.
+        let flags = (["-target \(target.info.zigTarget)"] + target.info.cflags + ["-O2", "-fno-sanitize=undefined"]).joined(separator: " ")
         try Wrapper.write(dir + "/cc", Wrapper.compiler(zigLine + " cc " + flags, note: "zig \(version) as the C compiler and linker for \(target)", zigStaticPie: true))
         try Wrapper.write(dir + "/c++", Wrapper.compiler(zigLine + " c++ " + flags, note: "zig \(version) as the C++ compiler for \(target)", zigStaticPie: true))
         try Wrapper.write(dir + "/ar", Wrapper.plain(zigLine + " ar"))
-        return CToolchain(kind: .zig, target: target, cc: dir + "/cc", cxx: dir + "/c++", ar: dir + "/ar",
-                          version: "zig \(version)", providesUnwinder: true)
+        try Wrapper.write(dir + "/ranlib", Wrapper.plain(zigLine + " ranlib"))
+        // zig's musl is newer than 1.2.4: old `libc` crates need the LFS64 names back.
+        let compat = try LargeFileCompat.ensure(in: dir, cc: dir + "/cc", ar: dir + "/ar", runner: runner)
+        return CToolchain(kind: .zig, target: target, cc: dir + "/cc", cxx: dir + "/c++", ar: dir + "/ar", ranlib: dir + "/ranlib",
+                          version: "zig \(version)", providesUnwinder: true, linkArchives: [compat])
     }
 
     private func gccToolchain(_ kind: Kind, _ gcc: String, _ target: Target) throws -> CToolchain {
@@ -120,8 +150,9 @@ public struct CToolchainDiscovery {
         let cxxName = gcc.replacingOccurrences(of: "-gcc", with: "-g++")
         try Wrapper.write(dir + "/c++", Wrapper.compiler(Shell.quote(kind == .muslGcc ? "g++" : cxxName), note: "C++ for \(target)"))
         try Wrapper.write(dir + "/ar", Wrapper.plain(kind == .crossGcc ? Shell.quote(gcc.replacingOccurrences(of: "-gcc", with: "-ar")) : "ar"))
+        try Wrapper.write(dir + "/ranlib", Wrapper.plain(kind == .crossGcc ? Shell.quote(gcc.replacingOccurrences(of: "-gcc", with: "-ranlib")) : "ranlib"))
         let unwinder = try ensureUnwinder(dir: dir, kind: kind, gcc: gcc)
-        return CToolchain(kind: kind, target: target, cc: dir + "/cc", cxx: dir + "/c++", ar: dir + "/ar",
+        return CToolchain(kind: kind, target: target, cc: dir + "/cc", cxx: dir + "/c++", ar: dir + "/ar", ranlib: dir + "/ranlib",
                           version: "\(kind.rawValue) \(version)", providesUnwinder: unwinder)
     }
 }

@@ -8,6 +8,10 @@ public struct BuildRequest {
     public var toolchain: String?
     public var cToolchain: CToolchain.Kind?
     public var pie: Bool
+    /// C libraries asked for with `--deps`, on top of what the project's -sys crates need.
+    public var extraLibraries: [String]
+    /// `--allocator`; nil: `Allocator.default`, falling back to the libc's when it cannot be built.
+    public var allocator: Allocator?
     /// cargo's own arguments, passed through untouched.
     public var cargoArguments: [String]
     /// Arguments after `--` (for the program or the test harness).
@@ -15,8 +19,11 @@ public struct BuildRequest {
     public var directory: String
 
     public init(mode: Mode, targets: [Target], toolchain: String? = nil, cToolchain: CToolchain.Kind? = nil,
-                pie: Bool = true, cargoArguments: [String] = [], programArguments: [String] = [],
+                pie: Bool = true, extraLibraries: [String] = [], allocator: Allocator? = nil,
+                cargoArguments: [String] = [], programArguments: [String] = [],
                 directory: String = FileManager.default.currentDirectoryPath) {
+        self.extraLibraries = extraLibraries
+        self.allocator = allocator
         self.mode = mode
         self.targets = targets
         self.toolchain = toolchain
@@ -68,6 +75,12 @@ public struct BuildPlan: Codable {
         public let stdCacheEntry: String?
         public let stdBuild: Command?
         public let cToolchain: CToolchain
+        /// C libraries the project needs, and how each would be built (empty steps: cached).
+        public let requirements: [LibraryRequirement]
+        public let libraries: [LibraryPlan]
+        /// The malloc the executables get, and the linker wrapper that puts it first.
+        public let allocator: Allocator
+        public let allocatorLinker: String?
         public let cargo: Command
     }
 
@@ -83,22 +96,37 @@ public enum CargoInvocation {
     /// proc-macro2 versions switch to unstable APIs.
     public static let unset = ["RUSTC_BOOTSTRAP", "CARGO_BUILD_TARGET"]
 
-    public static func rustflags(target: Target, toolchain: Toolchain, sysroot: String?, pie: Bool) -> [String] {
+    /// pkg-config confined to the cache's prefixes, plus what each -sys crate of a provided library reads.
+    public static func nativeLibraryEnvironment(_ libraries: [ProvidedLibrary], target: Target) -> [String: String] {
+        var env = SysCrateTable.pkgConfigEnvironment(prefixes: libraries.map(\.prefix), target: target)
+        for lib in libraries {
+            for binding in SysCrateTable.bindings where binding.library == lib.name {
+                env.merge(binding.environment(prefix: lib.prefix, target: target)) { _, new in new }
+            }
+        }
+        return env
+    }
+
+    public static func rustflags(target: Target, toolchain: Toolchain, sysroot: String?, cc: CToolchain, pie: Bool) -> [String] {
         var flags: [String] = []
         if let sysroot { flags.append("--sysroot=\(sysroot)") }
         flags.append("-Ctarget-feature=+crt-static")
         if !pie { flags.append("-Crelocation-model=static") }
         // The C toolchain supplies crt1.o and libc.a when rustc has no self-contained copies.
         if !toolchain.hasSelfContainedCrt(for: target) { flags.append("-Clink-self-contained=no") }
+        flags += cc.linkArchives.map { "-Clink-arg=\($0)" }
         return flags
     }
 
     public static func command(mode: BuildRequest.Mode, target: Target, toolchain: Toolchain, sysroot: String?,
                                cc: CToolchain, pie: Bool, cargoArguments: [String], directory: String,
+                               libraries: [ProvidedLibrary] = [], linker: String? = nil,
                                environment: [String: String] = ProcessInfo.processInfo.environment) -> Command {
         var env = cc.cargoEnvironment
         env["RUSTC"] = toolchain.rustc
-        let ours = rustflags(target: target, toolchain: toolchain, sysroot: sysroot, pie: pie)
+        if let linker { env["\(target.cargoEnvPrefix)_LINKER"] = linker }
+        env.merge(nativeLibraryEnvironment(libraries, target: target)) { _, new in new }
+        let ours = rustflags(target: target, toolchain: toolchain, sysroot: sysroot, cc: cc, pie: pie)
         // RUSTFLAGS (and its encoded form) beat target rustflags in cargo: extend whichever the user set.
         if let encoded = environment["CARGO_ENCODED_RUSTFLAGS"], !encoded.isEmpty {
             env["CARGO_ENCODED_RUSTFLAGS"] = ([encoded] + ours).joined(separator: "\u{1F}")

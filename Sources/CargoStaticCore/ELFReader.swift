@@ -984,9 +984,9 @@ final class ParseContext {
 
     // MARK: .rodata markers
 
-    /// Strings only one libc puts in read-only data, for stripped static binaries:
-    /// musl's strerror(0) text, glibc's tunables variable.
-    static let libcMarkers = ["No error information", "GLIBC_TUNABLES"]
+    /// Strings only one libc (or allocator) puts in read-only data, for stripped static
+    /// binaries: musl's strerror(0) text, glibc's tunables variable, the allocators' message prefixes.
+    static let libcMarkers = ["No error information", "GLIBC_TUNABLES"] + AuditRules.allocatorMarkers.map(\.1)
 
     func readRodataMarkers(sections: [ELFFile.Section]) throws -> [String] {
         guard let section = section(named: ".rodata", in: sections), section.type != ELFConst.SHT_NOBITS else { return [] }

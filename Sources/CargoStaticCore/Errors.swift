@@ -11,6 +11,7 @@ public struct CargoStaticError: Error, CustomStringConvertible {
         case cargoFailed = "cargo-failed"
         case notStatic = "not-static"
         case stdBuildFailed = "std-build-failed"
+        case libraryBuildFailed = "library-build-failed"
         case diskFull = "disk-full"
         case interrupted
         case badInput = "bad-input"

@@ -19,6 +19,10 @@ public struct TargetResult: Codable {
     public let std: String          // "prebuilt", "cache hit", "built", ...
     public let stdCacheEntry: String?
     public let cToolchain: String
+    /// C libraries built for (or found cached for) this target's -sys crates.
+    public let nativeLibraries: [ProvidedLibrary]
+    /// The malloc linked into the executables (each one's audit confirms it).
+    public let allocator: Allocator
     public let executables: [BuiltExecutable]
     public let seconds: Double
 }
@@ -53,10 +57,22 @@ public final class StaticBuild {
                     stdBuild = StdProvider(cache: cache, runner: runner, reporter: reporter).plan(choice.toolchain, target, library: library).buildCommand
                 }
             }
+            let requirements = try NativeDependencyScan(runner: runner, toolchain: choice.toolchain, request: request).requirements(for: target)
+            let allocator = request.allocator ?? .default
+            let provider = LibraryProvider(cacheRoot: cache.root, runner: runner, reporter: reporter)
+            let libraryPlans = try provider.plan(requirements.map(\.library) + [allocator.library].compactMap { $0 }, target: target, toolchain: cc)
+            let provided = libraryPlans.map { p in
+                ProvidedLibrary(name: p.library, version: "", outcome: p.cached ? .hit : .built,
+                                prefix: p.entry.map { provider.cache.prefix(target, $0) } ?? "<\(p.library) prefix>", entry: p.entry ?? p.library)
+            }
+            let heap = provided.first { $0.name == allocator.library }
+            let linker = try heap.map { try AllocatorLinker.write(allocator, library: $0, toolchain: cc) }
             let cargo = CargoInvocation.command(mode: request.mode, target: target, toolchain: choice.toolchain, sysroot: sysroot,
-                                                cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory)
+                                                cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory,
+                                                libraries: provided.filter { $0.name != allocator.library }, linker: linker)
             plans.append(.init(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason, std: choice.std,
-                               sysroot: sysroot, stdCacheEntry: entry, stdBuild: stdBuild, cToolchain: cc, cargo: cargo))
+                               sysroot: sysroot, stdCacheEntry: entry, stdBuild: stdBuild, cToolchain: cc,
+                               requirements: requirements, libraries: libraryPlans, allocator: allocator, allocatorLinker: linker, cargo: cargo))
         }
         return BuildPlan(manifest: manifest, mode: request.mode, pie: request.pie, targets: plans)
     }
@@ -83,21 +99,68 @@ public final class StaticBuild {
             (sysroot, stdOutcome, entry) = (got.sysroot, got.outcome, got.name)
         }
         reporter.event("std for \(target): \(stdOutcome.rawValue)" + (entry.map { " (\($0))" } ?? ""))
+        let libraries = try provideLibraries(choice.toolchain, target, cc)
+        let (allocator, linker) = try provideAllocator(target, cc)
 
         let command = CargoInvocation.command(mode: request.mode, target: target, toolchain: choice.toolchain, sysroot: sysroot,
-                                              cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory)
+                                              cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory,
+                                              libraries: libraries, linker: linker)
         var messages = CargoMessages()
         let result = try runner.captureStdout(command) { messages.consume($0) }
         try checkHostLibraries(messages, target: target)
         guard result.succeeded else {
             throw CargoStaticError(.cargoFailed, "cargo \(request.mode == .test ? "test" : "build") failed for \(target) (its own messages are above)",
-                                   fix: "fix the error cargo reported; `cargo-static plan` shows the exact command and environment to reproduce it",
+                                   fix: missingLibraryHint(messages, provided: libraries)
+                                       ?? "fix the error cargo reported; `cargo-static plan` shows the exact command and environment to reproduce it",
                                    exitCode: result.status == 0 ? 1 : result.status)
         }
-        let executables = try verify(messages.artifacts, target: target)
+        let executables = try verify(messages.artifacts, target: target, allocator: allocator)
         return TargetResult(target: target.triple, toolchain: choice.toolchain.name, rustcRelease: choice.toolchain.release,
-                            std: stdOutcome.rawValue, stdCacheEntry: entry, cToolchain: cc.version,
-                            executables: executables, seconds: Date().timeIntervalSince(started))
+                            std: stdOutcome.rawValue, stdCacheEntry: entry, cToolchain: cc.version, nativeLibraries: libraries,
+                            allocator: allocator, executables: executables, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The C libraries the project's -sys crates (and `deps` metadata, `--deps`) need, from the cache or built now.
+    private func provideLibraries(_ toolchain: Toolchain, _ target: Target, _ cc: CToolchain) throws -> [ProvidedLibrary] {
+        let requirements = try NativeDependencyScan(runner: runner, toolchain: toolchain, request: request).requirements(for: target)
+        guard !requirements.isEmpty else { return [] }
+        for r in requirements { reporter.detail("C library \(r.library): needed by \(r.reason)") }
+        let libraries = try LibraryProvider(cacheRoot: cache.root, runner: runner, reporter: reporter)
+            .ensure(requirements.map(\.library), target: target, toolchain: cc)
+        reporter.event("C libraries for \(target): " + libraries.map { "\($0.name) \($0.version) (\($0.outcome.rawValue))" }.joined(separator: ", "))
+        return libraries
+    }
+
+    /// The allocator's library (cached or built now) and the linker wrapper that puts it first.
+    /// An explicit `--allocator` must be honoured; the default falls back to the libc's malloc,
+    /// with a warning, where its source cannot be had (no deb-src entry on an offline machine).
+    private func provideAllocator(_ target: Target, _ cc: CToolchain) throws -> (Allocator, String?) {
+        let allocator = request.allocator ?? .default
+        guard let name = allocator.library else { return (allocator, nil) }
+        do {
+            let provided = try LibraryProvider(cacheRoot: cache.root, runner: runner, reporter: reporter)
+                .ensure([name], target: target, toolchain: cc)
+            guard let library = provided.last else { return (.musl, nil) }
+            reporter.event("allocator for \(target): \(allocator.rawValue) \(library.version) (\(library.outcome.rawValue))")
+            return (allocator, try AllocatorLinker.write(allocator, library: library, toolchain: cc))
+        } catch let error as CargoStaticError where request.allocator == nil {
+            reporter.warn("the default allocator, \(allocator.rawValue), is not available for \(target): \(error.message); "
+                          + "linking the libc's own malloc instead (pass --allocator musl to silence this, or fix: \(error.fix ?? "see above"))")
+            return (.musl, nil)
+        }
+    }
+
+    /// After a failed build: a build script asked for a library cargo-static can build but was not told to.
+    private func missingLibraryHint(_ messages: CargoMessages, provided: [ProvidedLibrary]) -> String? {
+        for entry in messages.linkedLibraries {
+            for lib in entry.libs {
+                let name = String(lib.split(separator: "=").last ?? Substring(lib))
+                if let recipe = NativeLibrary.providing(link: name), !provided.contains(where: { $0.name == recipe.name }) {
+                    return "crate \(entry.package) links `\(name)`, which cargo-static can build for musl: pass --deps \(recipe.name), or add `deps = [\"\(recipe.name)\"]` under [package.metadata.cargo-static] in Cargo.toml"
+                }
+            }
+        }
+        return nil
     }
 
     private func announce(_ choice: ToolchainChoice, _ target: Target) {
@@ -118,12 +181,14 @@ public final class StaticBuild {
         let bad = messages.hostLinkedLibraries()
         guard let first = bad.first else { return }
         let list = bad.map { "  crate \($0.package) links `\($0.library)` from \($0.directory)" }.joined(separator: "\n")
+        let buildable = NativeLibrary.providing(link: first.library)
+        let fix = buildable.map { "cargo-static can build \($0.name) for \(target): pass --deps \($0.name) (or add `deps = [\"\($0.name)\"]` under [package.metadata.cargo-static]) and make the crate find it through pkg-config; or enable the crate's vendored/bundled/static feature" }
+            ?? "enable the crate's vendored/bundled/static feature so it compiles the library from source for \(target), or build the library for musl and point the crate at it (e.g. its *_DIR / *_STATIC variables)"
         throw CargoStaticError(.notStatic, "crate \(first.package) links the host library `\(first.library)` (from \(first.directory)), which is built for glibc and cannot be part of a static musl executable",
-                               fix: "enable the crate's vendored/bundled/static feature so it compiles the library from source for \(target), or build the library for musl and point the crate at it (e.g. its *_DIR / *_STATIC variables or PKG_CONFIG_PATH)",
-                               detail: list)
+                               fix: fix, detail: list)
     }
 
-    private func verify(_ artifacts: [Artifact], target: Target) throws -> [BuiltExecutable] {
+    private func verify(_ artifacts: [Artifact], target: Target, allocator: Allocator) throws -> [BuiltExecutable] {
         var out: [BuiltExecutable] = []
         var failures: [String] = []
         for artifact in artifacts {
@@ -139,12 +204,15 @@ public final class StaticBuild {
             if request.pie && target.info.staticPie && audit.linkage != .staticPIE {
                 problems.append("expected static-pie, got \(audit.linkage.rawValue)")
             }
+            if !allocator.isDetected(in: audit) {
+                problems.append("expected the \(allocator.rawValue) allocator, found \(audit.allocator.rawValue) (\(audit.allocatorEvidence))")
+            }
             if !problems.isEmpty { failures.append("\(artifact.path): " + problems.joined(separator: "; ")) }
             out.append(BuiltExecutable(target: target.triple, path: artifact.path, package: artifact.package,
                                        name: artifact.name, isTest: artifact.isTest, audit: audit))
         }
         if !failures.isEmpty {
-            throw CargoStaticError(.notStatic, "an executable built for \(target) is not fully static",
+            throw CargoStaticError(.notStatic, "an executable built for \(target) failed its checks",
                                    fix: "see the reasons above; `cargo-static verify FILE` shows the full audit",
                                    detail: failures.joined(separator: "\n"))
         }

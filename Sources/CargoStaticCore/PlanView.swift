@@ -22,6 +22,19 @@ public enum PlanView {
                     out.append("# 1. std is cached: nothing to build")
                 }
             }
+            for r in t.requirements { out.append("# C library \(r.library): needed by \(r.reason)") }
+            for lib in t.libraries {
+                if lib.cached { out.append("# \(lib.library) is cached (\(lib.entry ?? "")): nothing to build"); continue }
+                out.append("# build \(lib.library) for \(t.target) (cargo-static copies its source into the work directory, runs these, then moves")
+                out.append("#   the installed prefix into the cache entry):")
+                if let fetch = lib.fetch { out.append(fetch.shellLine) }
+                out += lib.steps.map(\.shellLine)
+            }
+            if let linker = t.allocatorLinker {
+                out.append("# allocator: \(t.allocator.rawValue), linked first by the linker wrapper \(linker)")
+            } else {
+                out.append("# allocator: the libc's own malloc")
+            }
             out.append("# 2. build the project:")
             out.append(t.cargo.shellLine)
         }

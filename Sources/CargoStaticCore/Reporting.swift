@@ -11,6 +11,7 @@ public final class Reporter {
     private let isTTY: Bool
     private var progressShown = false
     private var lastPlainProgress = -1
+    private var lastPlainTime = Date.distantPast
     private let lock = NSLock()
     /// Events a JSON report can carry ("cache hit", "std built", ...).
     public private(set) var events: [String] = []
@@ -38,17 +39,18 @@ public final class Reporter {
         info(text)
     }
 
-    public func progress(_ label: String, done: Int, total: Int, item: String? = nil) {
+    public func progress(_ label: String, done: Int, total: Int, item: String? = nil, unit: String = "units") {
         guard !quiet else { return }
-        let count = total > 0 ? "\(done)/\(total) units" : "\(done) units"
+        let count = total > 0 ? "\(done)/\(total) \(unit)" : "\(done) \(unit)"
         let line = "\(label): \(count)" + (item.map { " (\($0))" } ?? "")
         lock.lock(); defer { lock.unlock() }
         if isTTY {
             FileHandle.standardError.write(Data("\r\u{1B}[K" + line))
             progressShown = true
-        } else if done == 0 || done == total || done - lastPlainProgress >= 5 {
-            // One line every few units keeps CI logs short but alive.
+        } else if done == 0 || done == total || (done != lastPlainProgress && Date().timeIntervalSince(lastPlainTime) >= 10) {
+            // At most a line every 10 s keeps CI logs short but alive.
             lastPlainProgress = done
+            lastPlainTime = Date()
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
     }

@@ -128,7 +128,10 @@ public final class Runner {
 
     func makeProcess(_ command: Command) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Runner.resolve(command.executable))
+        var executable = try Runner.resolve(command.executable)
+        // `./configure` means the script in the command's own directory, as in a shell after `cd`.
+        if !executable.hasPrefix("/"), let dir = command.directory { executable = dir + "/" + executable }
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = command.arguments
         var env = ProcessInfo.processInfo.environment
         for key in command.unset { env.removeValue(forKey: key) }

@@ -61,6 +61,8 @@ public struct Target: Hashable, Codable, CustomStringConvertible {
 /// Facts about one target: how zig and qemu name it, what the ELF header must say.
 public struct TargetInfo: Hashable, Codable {
     public let zigTarget: String
+    /// The GNU triple autotools' `--host` takes for this target.
+    public let gnuTriple: String
     public let elfMachine: UInt16
     public let bits: Int
     public let bigEndian: Bool
@@ -74,19 +76,19 @@ public struct TargetInfo: Hashable, Codable {
 
 public enum TargetTable {
     public static let known: [String: TargetInfo] = [
-        "x86_64-unknown-linux-musl": TargetInfo(zigTarget: "x86_64-linux-musl", elfMachine: 62, bits: 64, bigEndian: false,
+        "x86_64-unknown-linux-musl": TargetInfo(zigTarget: "x86_64-linux-musl", gnuTriple: "x86_64-linux-musl", elfMachine: 62, bits: 64, bigEndian: false,
                                                 qemu: "qemu-x86_64-static", staticPie: true, cflags: [], notes: nil),
-        "aarch64-unknown-linux-musl": TargetInfo(zigTarget: "aarch64-linux-musl", elfMachine: 183, bits: 64, bigEndian: false,
+        "aarch64-unknown-linux-musl": TargetInfo(zigTarget: "aarch64-linux-musl", gnuTriple: "aarch64-linux-musl", elfMachine: 183, bits: 64, bigEndian: false,
                                                  qemu: "qemu-aarch64-static", staticPie: false, cflags: [], notes: nil),
-        "armv7-unknown-linux-musleabihf": TargetInfo(zigTarget: "arm-linux-musleabihf", elfMachine: 40, bits: 32, bigEndian: false,
+        "armv7-unknown-linux-musleabihf": TargetInfo(zigTarget: "arm-linux-musleabihf", gnuTriple: "arm-linux-musleabihf", elfMachine: 40, bits: 32, bigEndian: false,
                                                      qemu: "qemu-arm-static", staticPie: false, cflags: ["-mcpu=generic+v7a+vfp3d16"], notes: "hard-float ABI"),
-        "i686-unknown-linux-musl": TargetInfo(zigTarget: "x86-linux-musl", elfMachine: 3, bits: 32, bigEndian: false,
+        "i686-unknown-linux-musl": TargetInfo(zigTarget: "x86-linux-musl", gnuTriple: "i686-linux-musl", elfMachine: 3, bits: 32, bigEndian: false,
                                               qemu: "qemu-i386-static", staticPie: false, cflags: ["-mcpu=pentium4"], notes: nil),
-        "riscv64gc-unknown-linux-musl": TargetInfo(zigTarget: "riscv64-linux-musl", elfMachine: 243, bits: 64, bigEndian: false,
+        "riscv64gc-unknown-linux-musl": TargetInfo(zigTarget: "riscv64-linux-musl", gnuTriple: "riscv64-linux-musl", elfMachine: 243, bits: 64, bigEndian: false,
                                                    qemu: "qemu-riscv64-static", staticPie: false, cflags: [], notes: nil),
-        "powerpc64-unknown-linux-musl": TargetInfo(zigTarget: "powerpc64-linux-musl", elfMachine: 21, bits: 64, bigEndian: true,
+        "powerpc64-unknown-linux-musl": TargetInfo(zigTarget: "powerpc64-linux-musl", gnuTriple: "powerpc64-linux-musl", elfMachine: 21, bits: 64, bigEndian: true,
                                                    qemu: "qemu-ppc64-static", staticPie: false, cflags: [], notes: "big-endian"),
-        "s390x-unknown-linux-musl": TargetInfo(zigTarget: "s390x-linux-musl", elfMachine: 22, bits: 64, bigEndian: true,
+        "s390x-unknown-linux-musl": TargetInfo(zigTarget: "s390x-linux-musl", gnuTriple: "s390x-linux-musl", elfMachine: 22, bits: 64, bigEndian: true,
                                                qemu: "qemu-s390x-static", staticPie: true, cflags: [], notes: "big-endian"),
     ]
 

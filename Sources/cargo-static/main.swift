@@ -22,9 +22,10 @@ struct CargoStatic: ParsableCommand {
           cargo-static test                   build the tests statically, run them
           cargo-static plan --release         every command and variable
           cargo-static verify FILE            audit any ELF file
+          cargo-static deps build openssl     a C library built for musl, cached
           cargo-static doctor                 what was found, what is missing
         """,
-        subcommands: [Build.self, Test.self, Run.self, Plan.self, Verify.self, Doctor.self, Cache.self]
+        subcommands: [Build.self, Test.self, Run.self, Plan.self, Verify.self, Doctor.self, Cache.self, Deps.self]
     )
 }
 
@@ -39,6 +40,12 @@ struct BuildOptions: ParsableArguments {
     @Option(name: .customLong("cc"), help: ArgumentHelp("The C toolchain: zig (default), musl-gcc or cross-gcc.", valueName: "kind"))
     var cc: String?
 
+    @Option(name: .customLong("deps"), help: ArgumentHelp("C libraries to build for the target and expose through pkg-config, on top of those the project's -sys crates need (see `deps`).", valueName: "lib[,lib…]"))
+    var deps: String?
+
+    @Option(help: ArgumentHelp("The malloc for Rust and C code: mimalloc (default), jemalloc, or musl (the libc's own). Built from Debian's source for the target, linked in place of the libc's; no code change.", valueName: "name"))
+    var allocator: String?
+
     @Flag(name: .customLong("no-pie"), help: "Produce a plain static ET_EXEC instead of a static-pie.")
     var noPie = false
 
@@ -52,15 +59,11 @@ struct BuildOptions: ParsableArguments {
     var cargoArguments: [String] = []
 
     func request(_ mode: BuildRequest.Mode) throws -> BuildRequest {
-        var kind: CToolchain.Kind? = nil
-        if let cc {
-            guard let k = CToolchain.Kind(rawValue: cc) else {
-                throw CargoStaticError(.badInput, "unknown C toolchain `\(cc)`", fix: "use --cc zig, --cc musl-gcc or --cc cross-gcc")
-            }
-            kind = k
-        }
+        let kind = try CToolchain.Kind.parse(cc)
+        let libraries = try (deps ?? "").split(separator: ",").map { try NativeLibrary.named(String($0).trimmingCharacters(in: .whitespaces)).name }
         return BuildRequest(mode: mode, targets: try Target.list(target), toolchain: toolchain, cToolchain: kind,
-                            pie: !noPie, cargoArguments: cargoArguments, programArguments: programArguments)
+                            pie: !noPie, extraLibraries: libraries, allocator: try allocator.map { try Allocator.parse($0) },
+                            cargoArguments: cargoArguments, programArguments: programArguments)
     }
 }
 
@@ -239,6 +242,109 @@ struct Cache: ParsableCommand {
         func run() throws {
             try Session.run(json: false) { session in
                 let removed = try session.cache.clean(matching: pattern)
+                print(removed.isEmpty ? "nothing to remove" : removed.map { "removed \($0)" }.joined(separator: "\n"))
+            }
+        }
+    }
+}
+
+struct Deps: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "C libraries compiled from source for musl targets, cached like the standard library.",
+        discussion: """
+        `build` needs them automatically when the project's dependency graph contains a -sys crate
+        cargo-static knows (libz-sys, openssl-sys, libsqlite3-sys, zstd-sys, lzma-sys, bzip2-sys, ncurses),
+        or when they are named in Cargo.toml (`[package.metadata.cargo-static] deps = ["ncurses"]`) or
+        with --deps. Sources come from the Debian source package of the same name (`apt-get source`,
+        needs a deb-src entry) or from --source. Libraries: \(NativeLibrary.all.map(\.name).joined(separator: ", ")).
+        """,
+        subcommands: [Build.self, List.self, Clean.self], defaultSubcommand: List.self)
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build C libraries (and what they depend on) for the target(s), unless cached.",
+            discussion: "Example: cargo-static deps build zlib openssl --target x86_64-unknown-linux-musl,aarch64-unknown-linux-musl")
+        @Argument(help: "Library names: zlib, openssl, sqlite3, zstd, xz, bzip2, ncurses, libedit, mimalloc, jemalloc.") var names: [String]
+        @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested`.", valueName: "triple[,triple…]"))
+        var target: String = Target.defaultTriple
+        @Option(name: .customLong("cc"), help: ArgumentHelp("The C toolchain: zig (default), musl-gcc or cross-gcc.", valueName: "kind"))
+        var cc: String?
+        @Option(help: ArgumentHelp("Build the (single) named library from this source directory or tarball instead of Debian's source package, now and in later builds.", valueName: "path"))
+        var source: String?
+        @Flag(help: "Print the result as JSON on stdout.") var json = false
+        @Flag(help: "Print the commands that would run and build nothing.") var dryRun = false
+
+        func run() throws {
+            try Session.run(json: json) { session in
+                let libraries = try names.map(NativeLibrary.named)
+                if let source {
+                    guard libraries.count == 1 else {
+                        throw CargoStaticError(.badInput, "--source names the source of one library, but \(libraries.count) were given",
+                                               fix: "build that library alone: cargo-static deps build NAME --source PATH")
+                    }
+                    if !dryRun {
+                        _ = try SourceStore(cacheRoot: session.cache.root, runner: session.runner, reporter: session.reporter)
+                            .useLocal(source, for: libraries[0])
+                    }
+                }
+                let provider = LibraryProvider(cacheRoot: session.cache.root, runner: session.runner, reporter: session.reporter)
+                var results: [DepsResult] = []
+                for target in try Target.list(target) {
+                    let toolchain = try CToolchainDiscovery(runner: session.runner, cacheRoot: session.cache.root)
+                        .find(target, preferred: try CToolchain.Kind.parse(cc))
+                    if dryRun {
+                        let plans = try provider.plan(libraries.map(\.name), target: target, toolchain: toolchain)
+                        if json { print(try encodeJSON(plans)); continue }
+                        for p in plans {
+                            print("# \(p.library) for \(target)" + (p.cached ? ": cached (\(p.entry ?? ""))" : ""))
+                            if let fetch = p.fetch { print(fetch.shellLine) }
+                            for step in p.steps { print(step.shellLine) }
+                        }
+                        continue
+                    }
+                    results.append(DepsResult(target: target.triple,
+                                              libraries: try provider.ensure(libraries.map(\.name), target: target, toolchain: toolchain)))
+                }
+                if dryRun { return }
+                if json { print(try encodeJSON(results)); return }
+                for r in results {
+                    for lib in r.libraries { print("\(r.target)  \(lib.name) \(lib.version)  \(lib.outcome.rawValue)  \(lib.prefix)") }
+                }
+            }
+        }
+    }
+
+    struct DepsResult: Encodable {
+        let target: String
+        let libraries: [ProvidedLibrary]
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the built C libraries with their targets, versions, sizes and prefixes.")
+        @Flag(help: "Print as JSON.") var json = false
+        func run() throws {
+            let cache = LibraryCache(root: SysrootCache().root)
+            let entries = cache.list()
+            if json { print(try encodeJSON(entries)); return }
+            print("C libraries in \(cache.depsDir)")
+            if entries.isEmpty { print("  (none built yet: cargo-static deps build NAME)") }
+            for e in entries {
+                print("  \(e.target)  \(e.library) \(e.version)  \(humanSize(e.sizeBytes ?? 0))  \(e.origin), built in \(Int(e.buildSeconds)) s  \(e.prefix)")
+            }
+        }
+    }
+
+    struct Clean: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove built C libraries (all, or those whose name or target contains PATTERN).")
+        @Argument(help: "Only entries whose name or target contains this text.") var pattern: String?
+        @Flag(help: "Also remove the downloaded sources (they are fetched again when needed).") var sources = false
+        func run() throws {
+            try Session.run(json: false) { session in
+                var removed = try LibraryCache(root: session.cache.root).clean(matching: pattern)
+                if sources {
+                    removed += try SourceStore(cacheRoot: session.cache.root, runner: session.runner, reporter: session.reporter)
+                        .clean(matching: pattern).map { "source \($0)" }
+                }
                 print(removed.isEmpty ? "nothing to remove" : removed.map { "removed \($0)" }.joined(separator: "\n"))
             }
         }

@@ -22,7 +22,7 @@ final class CargoDriverTests: XCTestCase {
         let target = try Target("x86_64-unknown-linux-musl")
         let tc = Toolchain(rustc: "/usr/bin/rustc", cargo: "/usr/bin/cargo", origin: .system, name: "system", versionInfo: "v",
                            release: "1.96.0", host: "x86_64-unknown-linux-gnu", sysroot: "/nonexistent")
-        let cc = CToolchain(kind: .zig, target: target, cc: "/c/cc", cxx: "/c/c++", ar: "/c/ar", version: "zig", providesUnwinder: true)
+        let cc = CToolchain(kind: .zig, target: target, cc: "/c/cc", cxx: "/c/c++", ar: "/c/ar", ranlib: "/c/ranlib", version: "zig", providesUnwinder: true)
         let plain = CargoInvocation.command(mode: .build, target: target, toolchain: tc, sysroot: "/s", cc: cc, pie: true,
                                             cargoArguments: ["--release"], directory: "/w", environment: [:])
         XCTAssertEqual(plain.environment["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS"],

@@ -34,7 +34,9 @@ final class ErrorTests: XCTestCase {
         let out = try Harness.run(["build", "--json"], in: dir)
         XCTAssertEqual(out.status, 1, out.all)
         XCTAssertTrue(out.stderr.contains("crate host-libz 0.1.0 links the host library `z`"), out.stderr)
-        XCTAssertTrue(out.stderr.contains("fix: enable the crate's vendored"), out.stderr)
+        // zlib is one cargo-static builds for musl: the fix names the flag and the metadata key.
+        XCTAssertTrue(out.stderr.contains("fix: cargo-static can build zlib for x86_64-unknown-linux-musl: pass --deps zlib"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("or enable the crate's vendored/bundled/static feature"), out.stderr)
         XCTAssertTrue(out.stdout.contains("\"kind\" : \"not-static\""), out.stdout)
     }
 

@@ -12,12 +12,12 @@ enum Harness {
         .deletingLastPathComponent().deletingLastPathComponent().path
     static let fixtures = packageRoot + "/Tests/EndToEndTests/Fixtures"
 
+    /// The cargo-static built with these tests: next to the test executable (.build/<triple>/<config>/),
+    /// whatever --scratch-path was used.
     static var binary: String {
-        // The test bundle sits next to the products (.build/<config>/).
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            let candidate = (bundle.bundlePath as NSString).deletingLastPathComponent + "/cargo-static"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
+        let testExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let sibling = testExecutable.deletingLastPathComponent().appendingPathComponent("cargo-static").path
+        if FileManager.default.isExecutableFile(atPath: sibling) { return sibling }
         return packageRoot + "/.build/debug/cargo-static"
     }
 
@@ -107,5 +107,58 @@ enum Harness {
 
     static func executables(_ result: [String: Any]) -> [[String: Any]] {
         result["executables"] as? [[String: Any]] ?? []
+    }
+
+    /// Runs another program (not cargo-static) and waits; output goes to files, as with `start`.
+    static func runTool(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> Output {
+        let logs = try temporaryDirectory("tool")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        _ = FileManager.default.createFile(atPath: logs + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: logs + "/err", contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: logs + "/out")
+        p.standardError = FileHandle(forWritingAtPath: logs + "/err")
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        return Running(process: p, outFile: logs + "/out", errFile: logs + "/err").wait()
+    }
+
+    /// A loopback TCP port nobody listens on right now.
+    static func freeLoopbackPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { ptr in
+            ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard bound else { throw XCTSkip("cannot bind a loopback port") }
+        return UInt16(bigEndian: addr.sin_port)
+    }
+
+    static func canConnect(port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = port.bigEndian
+        return withUnsafePointer(to: &addr) { ptr in
+            ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// e_machine of the first ELF object inside an `ar` archive (little-endian objects).
+    static func firstELFMachine(inArchive path: String) throws -> Int {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard data.starts(with: Array("!<arch>\n".utf8)),
+              let start = data.firstRange(of: Data([0x7F, 0x45, 0x4C, 0x46]))?.lowerBound,
+              start + 20 <= data.count else { return -1 }
+        return Int(data[start + 18]) | Int(data[start + 19]) << 8
     }
 }

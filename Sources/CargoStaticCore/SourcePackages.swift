@@ -1,0 +1,180 @@
+import Foundation
+
+/// A C library's source, ready to be copied into a build directory.
+public struct LibrarySource: Codable, Equatable {
+    /// The Debian source package, or the library's name for a local source.
+    public let package: String
+    /// The Debian version (`1:1.2.13.dfsg-1`) or, for a local source, what its name says.
+    public let version: String
+    /// The upstream part (`1.2.13.dfsg`), used in names and .pc files.
+    public let upstreamVersion: String
+    /// Where it came from, for people and for the cache key (`debian`, or the local path).
+    public let origin: String
+    /// An extracted tree (a directory) or, for a local source, possibly a tarball.
+    public let path: String
+}
+
+/// Fetched sources, shared by every target and kept until `deps clean --sources`:
+///   sources/<package>_<version>/tree     an extracted Debian source package (patches applied)
+///   sources/<package>.selected           which one builds use (the newest fetched, or a local one)
+public struct SourceStore {
+    public let root: String
+    let runner: Runner
+    let reporter: Reporter
+
+    public init(cacheRoot: String, runner: Runner, reporter: Reporter) {
+        root = cacheRoot + "/sources"
+        self.runner = runner
+        self.reporter = reporter
+    }
+
+    /// The source builds of `library` use: the selected one, fetched from Debian the first time.
+    public func current(_ library: NativeLibrary) throws -> LibrarySource {
+        if let selected = selected(library) { return selected }
+        return try fetchFromDebian(library)
+    }
+
+    func selected(_ library: NativeLibrary) -> LibrarySource? {
+        guard let data = FileManager.default.contents(atPath: selectionFile(library)),
+              let source = try? JSONDecoder().decode(LibrarySource.self, from: data),
+              FileManager.default.fileExists(atPath: source.path) else { return nil }
+        return source
+    }
+
+    private func selectionFile(_ library: NativeLibrary) -> String { "\(root)/\(library.name).selected" }
+
+    private func select(_ source: LibrarySource, for library: NativeLibrary) throws {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let file = selectionFile(library)
+        let tmp = "\(file).tmp-\(getpid())"
+        try JSONEncoder().encode(source).write(to: URL(fileURLWithPath: tmp))
+        _ = rename(tmp, file)
+    }
+
+    /// Uses a local directory or tarball from now on (`deps build NAME --source PATH`).
+    public func useLocal(_ path: String, for library: NativeLibrary) throws -> LibrarySource {
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard let stamp = ProbeCache.stamp(absolute) else {
+            throw CargoStaticError(.badInput, "the source \(path) for \(library.name) does not exist",
+                                   fix: "pass --source with a source directory or a .tar.gz/.tar.xz/.tar.bz2 file")
+        }
+        let name = (absolute as NSString).lastPathComponent
+        let version = Self.versionInName(name) ?? "local"
+        let source = LibrarySource(package: library.name, version: version, upstreamVersion: version,
+                                   origin: "local \(absolute) (\(stamp))", path: absolute)
+        try select(source, for: library)
+        return source
+    }
+
+    /// `zlib-1.3.1.tar.gz` -> `1.3.1`
+    static func versionInName(_ name: String) -> String? {
+        var base = name
+        for ext in [".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".tar.zst", ".tar"] where base.hasSuffix(ext) {
+            base = String(base.dropLast(ext.count))
+        }
+        guard let dash = base.lastIndex(of: "-") else { return nil }
+        let version = String(base[base.index(after: dash)...])
+        return version.first?.isNumber == true ? version : nil
+    }
+
+    /// Downloads and unpacks the newest version apt can fetch (`apt-get source`), trying
+    /// older ones when a mirror lacks a file of the newest.
+    public func fetchFromDebian(_ library: NativeLibrary) throws -> LibrarySource {
+        let package = library.debianSource
+        let versions = try availableVersions(package)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var failures: [String] = []
+        for version in versions {
+            let dir = "\(root)/\(package)_\(version.text)"
+            if fm.fileExists(atPath: dir + "/tree") {
+                let source = debianSource(package, version, dir)
+                try select(source, for: library)
+                return source
+            }
+            let staging = "\(root)/.staging-\(package)-\(getpid())"
+            try? fm.removeItem(atPath: staging)
+            try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            reporter.info("fetching the source of \(library.name): apt-get source \(package)=\(version.text)")
+            let result = try runner.capture(Command("apt-get", ["source", "--only-source", "-q", "\(package)=\(version.text)"],
+                                                    environment: ["LC_ALL": "C"], directory: staging))
+            if result.succeeded, let tree = try extractedTree(in: staging) {
+                try fm.moveItem(atPath: tree, toPath: staging + "/tree")
+                try removeDownloads(in: staging)
+                try? fm.removeItem(atPath: dir)
+                try fm.moveItem(atPath: staging, toPath: dir)
+                let source = debianSource(package, version, dir)
+                try select(source, for: library)
+                return source
+            }
+            try? fm.removeItem(atPath: staging)
+            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: root, output: result.output) }
+            if result.output.contains("dpkg-source: not found") {
+                throw CargoStaticError(.commandFailed, "apt-get downloaded the source of \(package) but cannot unpack it without dpkg-source",
+                                       fix: "apt-get install dpkg-dev")
+            }
+            failures.append("\(package)=\(version.text): " + Runner.tail(result.output, lines: 3).replacingOccurrences(of: "\n", with: " | "))
+        }
+        throw CargoStaticError(.commandFailed, "could not download the Debian source package \(package) for \(library.name)",
+                               fix: "check that the Debian mirror is reachable (apt-get update), or pass a local source: cargo-static deps build \(library.name) --source PATH",
+                               detail: failures.joined(separator: "\n"))
+    }
+
+    private func debianSource(_ package: String, _ version: DebianVersion, _ dir: String) -> LibrarySource {
+        LibrarySource(package: package, version: version.text, upstreamVersion: version.upstreamVersion,
+                      origin: "debian", path: dir + "/tree")
+    }
+
+    /// Versions of a source package apt knows, newest first.
+    func availableVersions(_ package: String) throws -> [DebianVersion] {
+        guard Runner.which("apt-cache") != nil else {
+            throw CargoStaticError(.commandFailed, "fetching C library sources needs apt (Debian or Ubuntu)",
+                                   fix: "pass a local source directory or tarball: cargo-static deps build NAME --source PATH")
+        }
+        let result = try runner.capture(Command("apt-cache", ["showsrc", "--only-source", package], environment: ["LC_ALL": "C"]))
+        let versions = Self.versions(inShowsrc: result.output)
+        guard !versions.isEmpty else {
+            throw CargoStaticError(.commandFailed, "apt knows no source package `\(package)`: it has no deb-src entry, or its index is not downloaded",
+                                   fix: "add a deb-src entry for your Debian mirror (a copy of the `deb` line or stanza with `deb-src`), run `apt-get update`, then retry; or pass a local source with --source PATH")
+        }
+        return versions
+    }
+
+    static func versions(inShowsrc text: String) -> [DebianVersion] {
+        var seen = Set<String>()
+        return text.split(separator: "\n").compactMap { line -> DebianVersion? in
+            guard line.hasPrefix("Version: ") else { return nil }
+            let v = String(line.dropFirst("Version: ".count)).trimmingCharacters(in: .whitespaces)
+            return seen.insert(v).inserted ? DebianVersion(v) : nil
+        }.sorted(by: >)
+    }
+
+    /// The one directory `apt-get source` unpacked.
+    private func extractedTree(in dir: String) throws -> String? {
+        let fm = FileManager.default
+        for item in try fm.contentsOfDirectory(atPath: dir) {
+            var isDir: ObjCBool = false
+            if fm.fileExists(atPath: dir + "/" + item, isDirectory: &isDir), isDir.boolValue { return dir + "/" + item }
+        }
+        return nil
+    }
+
+    /// The tarballs are unpacked: keep only the tree.
+    private func removeDownloads(in dir: String) throws {
+        let fm = FileManager.default
+        for item in try fm.contentsOfDirectory(atPath: dir) where item != "tree" {
+            try fm.removeItem(atPath: dir + "/" + item)
+        }
+    }
+
+    /// Removes fetched sources (all, or those of packages whose name contains `matching`).
+    public func clean(matching: String?) throws -> [String] {
+        let fm = FileManager.default
+        var removed: [String] = []
+        for item in (try? fm.contentsOfDirectory(atPath: root)) ?? [] where matching == nil || item.contains(matching!) {
+            try fm.removeItem(atPath: root + "/" + item)
+            if !item.hasPrefix("."), !item.hasSuffix(".selected") { removed.append(item) }
+        }
+        return removed
+    }
+}

@@ -1,0 +1,130 @@
+import XCTest
+@testable import CargoStaticCore
+
+final class NativeLibraryTests: XCTestCase {
+    func testDebianVersionsOrderAsDpkgDoes() {
+        let sorted = ["3.0.17-1~deb12u2", "3.0.20-1~deb12u2", "3.0.9-1", "1:0.9-1", "3.0.20-1", "3.0.20~rc1-1"].map(DebianVersion.init).sorted()
+        XCTAssertEqual(sorted.map(\.text), ["3.0.9-1", "3.0.17-1~deb12u2", "3.0.20~rc1-1", "3.0.20-1~deb12u2", "3.0.20-1", "1:0.9-1"])
+        XCTAssertEqual(DebianVersion("1:1.2.13.dfsg-1").upstreamVersion, "1.2.13.dfsg")
+        XCTAssertEqual(DebianVersion("3.1-20221030-2").upstreamVersion, "3.1-20221030")
+    }
+
+    func testShowsrcVersionsNewestFirstWithoutDuplicates() {
+        let text = "Package: openssl\nVersion: 3.0.17-1~deb12u2\n\nPackage: openssl\nVersion: 3.0.20-1~deb12u2\n\nVersion: 3.0.17-1~deb12u2\n"
+        XCTAssertEqual(SourceStore.versions(inShowsrc: text).map(\.text), ["3.0.20-1~deb12u2", "3.0.17-1~deb12u2"])
+    }
+
+    func testVersionFromTarballName() {
+        XCTAssertEqual(SourceStore.versionInName("zlib-1.3.1.tar.gz"), "1.3.1")
+        XCTAssertEqual(SourceStore.versionInName("sqlite-autoconf-3450000.tar.xz"), "3450000")
+        XCTAssertNil(SourceStore.versionInName("my-zlib"))
+    }
+
+    func testNamesAliasesAndDependencyOrder() throws {
+        XCTAssertEqual(try NativeLibrary.named("lzma").name, "xz")
+        XCTAssertEqual(try NativeLibrary.named("SQLite").name, "sqlite3")
+        XCTAssertEqual(try NativeLibrary.closure(["libedit", "zlib", "ncurses"]).map(\.name), ["ncurses", "libedit", "zlib"])
+        XCTAssertThrowsError(try NativeLibrary.named("libfoo")) { error in
+            XCTAssertTrue("\(error)".contains("known libraries: zlib"), "\(error)")
+        }
+        XCTAssertEqual(NativeLibrary.providing(link: "ssl")?.name, "openssl")
+        XCTAssertEqual(NativeLibrary.providing(link: "ncurses")?.name, "ncurses")
+        XCTAssertNil(NativeLibrary.providing(link: "pcre2-8"))
+    }
+
+    /// The -sys crates of the resolved graph, minus those whose self-building feature is on,
+    /// plus what a workspace member declares.
+    func testRequirementsFromCargoMetadata() throws {
+        let json: [String: Any] = [
+            "packages": [
+                ["id": "a", "name": "libz-sys", "version": "1.1.8"],
+                ["id": "b", "name": "openssl-sys", "version": "0.9.80"],
+                ["id": "c", "name": "libsqlite3-sys", "version": "0.25.1"],
+                ["id": "me", "name": "app", "version": "0.1.0", "metadata": ["cargo-static": ["deps": ["editline"]]]],
+            ],
+            "resolve": ["nodes": [
+                ["id": "a", "features": ["libc"]],
+                ["id": "b", "features": ["vendored"]],
+                ["id": "c", "features": ["bundled"]],
+                ["id": "me", "features": []],
+            ]],
+            "workspace_members": ["me"],
+        ]
+        let found = try NativeDependencyScan.requirements(inMetadata: json)
+        XCTAssertEqual(found.map(\.library), ["zlib", "libedit"])
+        XCTAssertEqual(found.first?.reason, "crate libz-sys 1.1.8")
+        XCTAssertEqual(found.last?.reason, "[package.metadata.cargo-static] of app")
+        var bad = json
+        bad["packages"] = [["id": "me", "name": "app", "metadata": ["cargo-static": ["dep": "zlib"]]]]
+        XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: bad))
+    }
+
+    func testMetadataGetsOnlyTheArgumentsItUnderstands() {
+        let args = ["--release", "--features", "a,b", "-p", "x", "--offline", "--manifest-path=sub/Cargo.toml", "--bin", "y", "--locked"]
+        XCTAssertEqual(NativeDependencyScan.metadataArguments(args),
+                       ["--features", "a,b", "--offline", "--manifest-path=sub/Cargo.toml", "--locked"])
+    }
+
+    /// pkg-config is confined to the cache for the target, and each crate gets its variables.
+    func testCargoEnvironmentForProvidedLibraries() throws {
+        let target = try Target("aarch64-unknown-linux-musl")
+        let libs = [ProvidedLibrary(name: "openssl", version: "3", outcome: .hit, prefix: "/c/ssl", entry: "ssl-1"),
+                    ProvidedLibrary(name: "zlib", version: "1", outcome: .built, prefix: "/c/z", entry: "z-1")]
+        let env = CargoInvocation.nativeLibraryEnvironment(libs, target: target)
+        XCTAssertEqual(env["PKG_CONFIG_LIBDIR_aarch64_unknown_linux_musl"], "/c/ssl/lib/pkgconfig:/c/z/lib/pkgconfig")
+        XCTAssertEqual(env["PKG_CONFIG_PATH_aarch64_unknown_linux_musl"], "")
+        XCTAssertEqual(env["PKG_CONFIG_ALL_STATIC"], "1")
+        XCTAssertEqual(env["AARCH64_UNKNOWN_LINUX_MUSL_OPENSSL_DIR"], "/c/ssl")
+        XCTAssertEqual(env["AARCH64_UNKNOWN_LINUX_MUSL_OPENSSL_STATIC"], "1")
+        XCTAssertEqual(env["LIBZ_SYS_STATIC"], "1")
+        XCTAssertNil(env["SQLITE3_STATIC"])
+        // Without libraries pkg-config still finds nothing of the host's for the target.
+        XCTAssertEqual(CargoInvocation.nativeLibraryEnvironment([], target: target)["PKG_CONFIG_LIBDIR_aarch64_unknown_linux_musl"], "")
+    }
+
+    /// The cache key is the recipe's commands: another target or toolchain is another entry.
+    func testLibraryKeyFollowsTargetToolchainAndRecipe() throws {
+        let source = LibrarySource(package: "zlib", version: "1:1.2.13.dfsg-1", upstreamVersion: "1.2.13.dfsg", origin: "debian", path: "/s")
+        func spec(_ triple: String, _ version: String) throws -> LibraryBuildSpec {
+            let t = try Target(triple)
+            let cc = CToolchain(kind: .zig, target: t, cc: "/nonexistent/cc", cxx: "/nonexistent/c++", ar: "/nonexistent/ar",
+                                ranlib: "/nonexistent/ranlib", version: version, providesUnwinder: true)
+            return LibraryBuildSpec(library: try NativeLibrary.named("zlib"), source: source, target: t, toolchain: cc, dependencies: [])
+        }
+        let a = try spec("x86_64-unknown-linux-musl", "zig 0.17.1")
+        XCTAssertEqual(a.keyText, try spec("x86_64-unknown-linux-musl", "zig 0.17.1").keyText)
+        XCTAssertNotEqual(a.entryName, try spec("aarch64-unknown-linux-musl", "zig 0.17.1").entryName)
+        XCTAssertNotEqual(a.entryName, try spec("x86_64-unknown-linux-musl", "zig 0.18.0").entryName)
+        XCTAssertTrue(a.entryName.hasPrefix("zlib-1.2.13.dfsg-"))
+        XCTAssertFalse(a.keyText.contains("/s/"), "the key must not depend on where the source was copied")
+    }
+
+    /// Generated autotools files end up newer than every input, so make never reruns autoconf.
+    func testAutotoolsOutputsAreMadeNewest() throws {
+        let dir = NSTemporaryDirectory() + "cs-autotools-\(getpid())-\(UUID().uuidString)"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/src", withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: dir) }
+        for file in ["configure", "aclocal.m4", "src/Makefile.in", "configure.ac", "src/Makefile.am"] {
+            try "x".write(toFile: dir + "/" + file, atomically: false, encoding: .utf8)
+        }
+        let old = Date(timeIntervalSince1970: 1_600_000_000), patched = Date(timeIntervalSince1970: 1_700_000_000)
+        for file in ["configure", "aclocal.m4", "src/Makefile.in"] { try fm.setAttributes([.modificationDate: old], ofItemAtPath: dir + "/" + file) }
+        for file in ["configure.ac", "src/Makefile.am"] { try fm.setAttributes([.modificationDate: patched], ofItemAtPath: dir + "/" + file) }
+        try AutotoolsTimestamps.settle(dir)
+        func date(_ f: String) throws -> Date { try fm.attributesOfItem(atPath: dir + "/" + f)[.modificationDate] as! Date }
+        for generated in ["configure", "aclocal.m4", "src/Makefile.in"] {
+            XCTAssertGreaterThan(try date(generated), try date("configure.ac"), generated)
+            XCTAssertGreaterThan(try date(generated), try date("src/Makefile.am"), generated)
+        }
+    }
+
+    /// The LFS64 source defines every name the old libc crate asks for, each once.
+    func testLargeFileCompatDefinesEachNameOnce() {
+        let source = LargeFileCompat.source
+        for name in ["open64", "openat64", "fstat64", "stat64", "lseek64", "readdir64", "mmap64", "prlimit64", "sendfile64"] {
+            XCTAssertEqual(source.components(separatedBy: " \(name)(").count - 1, 1, name)
+        }
+        XCTAssertFalse(source.contains("_LARGEFILE64_SOURCE"), "musl's headers would turn open64 into a macro")
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import XCTest
+
+/// C and C++ dependencies: real -sys crates from Debian's registry, the C libraries
+/// built from Debian's source packages for musl, linked statically, run in an empty root.
+/// The libraries land in the shared cache, so each is built once per test run.
+final class CLibraryTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    /// Builds a fixture, checks it is a kernel-only static-pie, and returns its result.
+    private func buildStatic(_ name: String) throws -> (dir: String, result: [String: Any]) {
+        let dir = try Harness.fixture(name)
+        let out = try Harness.run(["build", "--release", "--json"], in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        let result = try Harness.results(out).first ?? [:]
+        let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
+        XCTAssertEqual(audit["linkage"] as? String, "static-pie", out.all)
+        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
+        XCTAssertEqual(audit["libc"] as? String, "musl", "\(audit)")
+        XCTAssertEqual((audit["needed"] as? [String])?.count, 0)
+        return (dir, result)
+    }
+
+    private func libraries(_ result: [String: Any]) -> [String] {
+        (result["nativeLibraries"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+    }
+
+    private func runInEmptyRoot(_ dir: String, env: [String: String] = [:]) throws -> Harness.Output {
+        let out = try Harness.run(["run", "--release", "--empty-root"], in: dir, environment: env)
+        XCTAssertEqual(out.status, 0, out.all)
+        return out
+    }
+
+    func testZlibThroughFlate2AndLibzSys() throws {
+        let (dir, result) = try buildStatic("zlib-flate2")
+        XCTAssertEqual(libraries(result), ["zlib"])
+        let out = try runInEmptyRoot(dir)
+        XCTAssertTrue(out.stdout.contains("zlib version: 1.2.13"), out.all)
+        XCTAssertTrue(out.stdout.contains("compressed 7000 bytes into"), out.all)
+        XCTAssertTrue(out.stdout.contains("round trip ok: true"), out.all)
+    }
+
+    func testSqliteThroughRusqlite() throws {
+        let (dir, result) = try buildStatic("sqlite")
+        XCTAssertEqual(libraries(result), ["sqlite3"])
+        let out = try runInEmptyRoot(dir)
+        XCTAssertTrue(out.stdout.contains("sqlite version: 3.40.1"), out.all)
+        XCTAssertTrue(out.stdout.contains("rows: libc=300,serde=250"), out.all)
+        XCTAssertTrue(out.stdout.contains("fts5: true"), out.all)
+    }
+
+    /// SHA-256, then a verified TLS 1.3 handshake with a local `openssl s_server`.
+    func testOpenSSLHashAndTLSHandshake() throws {
+        let (dir, result) = try buildStatic("openssl-tls")
+        XCTAssertEqual(libraries(result), ["openssl"])
+        let server = try TLSServer.start()
+        defer { server.stop() }
+        let out = try runInEmptyRoot(dir, env: ["TLS_ADDRESS": server.address, "TLS_CA_PEM": server.certificatePEM])
+        XCTAssertTrue(out.stdout.contains("openssl version: OpenSSL 3."), out.all)
+        XCTAssertTrue(out.stdout.contains("sha256(abc) = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), out.all)
+        XCTAssertTrue(out.stdout.contains("handshake: TLSv1.3"), out.all)
+        XCTAssertTrue(out.stdout.contains("peer verified: true"), out.all)
+        XCTAssertTrue(out.stdout.contains("response: HTTP/1.0 200 ok"), out.all)
+    }
+
+    /// C++ through the cc crate: compiled for musl, libc++ linked statically, exceptions work.
+    func testCxxThroughCcCrate() throws {
+        let (dir, result) = try buildStatic("cxx-cc")
+        XCTAssertEqual(libraries(result), [])
+        let out = try runInEmptyRoot(dir)
+        XCTAssertTrue(out.stdout.contains("c++ summary: staticx3 of 3 distinct (status 0)"), out.all)
+        XCTAssertTrue(out.stdout.contains("c++ exception caught: no words (status 1)"), out.all)
+    }
+
+    /// ncurses and libedit asked for in Cargo.toml metadata, found by a build script through
+    /// pkg-config. In an empty root there is no terminfo database: the terminals compiled into
+    /// ncurses still work, any other is reported as not found (setupterm's err -1).
+    func testNcursesAndLibeditFromPackageMetadata() throws {
+        let (dir, result) = try buildStatic("terminal-edit")
+        XCTAssertEqual(libraries(result), ["ncurses", "libedit"])
+        let out = try runInEmptyRoot(dir, env: ["TERM": "xterm-256color"])
+        XCTAssertTrue(out.stdout.contains("ncurses: ncurses 6.4"), out.all)
+        XCTAssertTrue(out.stdout.contains(#"terminfo xterm-256color: cols 80, clear "\u{1b}[H\u{1b}[2J""#), out.all)
+        XCTAssertTrue(out.stdout.contains("terminfo no-such-terminal: not found (status -1, err -1)"), out.all)
+        XCTAssertTrue(out.stdout.contains(#"history: 3 entries, newest "ls -l""#), out.all)
+        XCTAssertTrue(out.stdout.contains(#"tokens: ["run", "--empty-root", "two words", "and more"]"#), out.all)
+        XCTAssertTrue(out.stdout.contains(#"el_gets: "typed into libedit" (19 chars)"#), out.all)
+    }
+
+    /// `plan` names the library, the crate that needs it and the variables the crate reads.
+    func testPlanShowsLibraryAndVariables() throws {
+        let dir = try Harness.fixture("sqlite")
+        let out = try Harness.run(["plan", "--release", "--json"], in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        let plan = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] ?? [:]
+        let target = (plan["targets"] as? [[String: Any]])?.first ?? [:]
+        let requirements = target["requirements"] as? [[String: Any]] ?? []
+        XCTAssertEqual(requirements.first?["library"] as? String, "sqlite3", "\(requirements)")
+        XCTAssertTrue((requirements.first?["reason"] as? String ?? "").hasPrefix("crate libsqlite3-sys"), "\(requirements)")
+        let env = (target["cargo"] as? [String: Any])?["environment"] as? [String: String] ?? [:]
+        XCTAssertEqual(env["SQLITE3_STATIC"], "1")
+        XCTAssertEqual(env["PKG_CONFIG_ALL_STATIC"], "1")
+        XCTAssertTrue(env["PKG_CONFIG_LIBDIR_x86_64_unknown_linux_musl"]?.contains("/deps/x86_64-unknown-linux-musl/sqlite3-") ?? false, "\(env)")
+        XCTAssertEqual(env["PKG_CONFIG_PATH_x86_64_unknown_linux_musl"], "")
+    }
+
+    /// All eight libraries for x86_64 musl: each prefix has its archives and pkg-config
+    /// files, and pkg-config gives a static link line inside the cache only.
+    func testDepsBuildsAllEightLibraries() throws {
+        let dir = try Harness.temporaryDirectory("deps")
+        let names = ["zlib", "openssl", "sqlite3", "zstd", "xz", "bzip2", "ncurses", "libedit"]
+        let out = try Harness.run(["deps", "build", "--json"] + names, in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        let results = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]] ?? []
+        let libs = results.first?["libraries"] as? [[String: Any]] ?? []
+        XCTAssertEqual(Set(libs.compactMap { $0["name"] as? String }), Set(names))
+        let modules = ["zlib": "zlib", "openssl": "openssl", "sqlite3": "sqlite3", "zstd": "libzstd", "xz": "liblzma",
+                       "bzip2": "bzip2", "ncurses": "ncursesw", "libedit": "libedit"]
+        let prefixes = libs.compactMap { $0["prefix"] as? String }
+        for lib in libs {
+            let name = lib["name"] as? String ?? "", prefix = lib["prefix"] as? String ?? ""
+            let pkg = try Harness.runTool("/usr/bin/pkg-config", ["--static", "--libs", modules[name] ?? name],
+                                          environment: ["PKG_CONFIG_LIBDIR": prefixes.map { $0 + "/lib/pkgconfig" }.joined(separator: ":"),
+                                                        "PKG_CONFIG_PATH": ""])
+            XCTAssertEqual(pkg.status, 0, "\(name): \(pkg.all)")
+            XCTAssertTrue(pkg.stdout.contains("-L\(prefix)/lib"), "\(name): \(pkg.stdout)")
+            XCTAssertFalse(pkg.stdout.contains("/usr/lib"), "\(name) must not point at the host: \(pkg.stdout)")
+            let archives = try FileManager.default.contentsOfDirectory(atPath: prefix + "/lib").filter { $0.hasSuffix(".a") }
+            XCTAssertFalse(archives.isEmpty, name)
+            for archive in archives {
+                XCTAssertEqual(try Harness.firstELFMachine(inArchive: prefix + "/lib/" + archive), 62, "\(name)/\(archive) is not x86_64")
+            }
+        }
+        // A second call is all cache hits, and `deps list` shows the entries.
+        let again = try Harness.run(["deps", "build", "--json"] + names, in: dir)
+        let outcomes = ((try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [[String: Any]])?.first?["libraries"] as? [[String: Any]] ?? [])
+            .compactMap { $0["outcome"] as? String }
+        XCTAssertEqual(Set(outcomes), ["cache hit"], again.all)
+        let list = try Harness.run(["deps", "list", "--json"], in: dir)
+        let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        XCTAssertTrue(Set(names).isSubset(of: Set(entries.compactMap { $0["library"] as? String })), list.all)
+    }
+
+    func testUnknownLibraryNamesTheKnownOnes() throws {
+        let dir = try Harness.temporaryDirectory("deps-unknown")
+        let out = try Harness.run(["deps", "build", "libfoo"], in: dir)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("does not know how to build the C library `libfoo`"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("known libraries: zlib, bzip2, xz, zstd, sqlite3, openssl, ncurses, libedit"), out.stderr)
+    }
+}
+
+/// `openssl s_server` on a free loopback port with a fresh self-signed certificate.
+struct TLSServer {
+    let process: Process
+    let address: String
+    let certificatePEM: String
+
+    static func start() throws -> TLSServer {
+        let dir = try Harness.temporaryDirectory("tls")
+        let req = try Harness.runTool("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                                          "-nodes", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "2",
+                                                          "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"])
+        guard req.status == 0 else { throw XCTSkip("openssl cannot make a certificate: \(req.all)") }
+        let port = try Harness.freeLoopbackPort()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        p.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", dir + "/cert.pem", "-key", dir + "/key.pem", "-www", "-quiet"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Ready when it accepts connections.
+        let deadline = Date().addingTimeInterval(10)
+        while !Harness.canConnect(port: port), Date() < deadline { usleep(100_000) }
+        return TLSServer(process: p, address: "127.0.0.1:\(port)",
+                         certificatePEM: try String(contentsOfFile: dir + "/cert.pem", encoding: .utf8))
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

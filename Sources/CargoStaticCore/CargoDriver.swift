@@ -12,6 +12,13 @@ public struct BuildRequest {
     public var extraLibraries: [String]
     /// `--allocator`; nil: `Allocator.default`, falling back to the libc's when it cannot be built.
     public var allocator: Allocator?
+    /// `--std-profile`: how std is compiled (and what that implies for the program's profile).
+    public var stdSettings: StdSettings
+    /// `--strip`: no symbol table in the executables.
+    public var strip: Bool
+
+    /// `--allocator`, else the std profile's choice.
+    public var chosenAllocator: Allocator { allocator ?? stdSettings.defaultAllocator }
     /// cargo's own arguments, passed through untouched.
     public var cargoArguments: [String]
     /// Arguments after `--` (for the program or the test harness).
@@ -20,10 +27,13 @@ public struct BuildRequest {
 
     public init(mode: Mode, targets: [Target], toolchain: String? = nil, cToolchain: CToolchain.Kind? = nil,
                 pie: Bool = true, extraLibraries: [String] = [], allocator: Allocator? = nil,
+                stdSettings: StdSettings = .standard, strip: Bool = false,
                 cargoArguments: [String] = [], programArguments: [String] = [],
                 directory: String = FileManager.default.currentDirectoryPath) {
         self.extraLibraries = extraLibraries
         self.allocator = allocator
+        self.stdSettings = stdSettings
+        self.strip = strip
         self.mode = mode
         self.targets = targets
         self.toolchain = toolchain
@@ -107,7 +117,25 @@ public enum CargoInvocation {
         return env
     }
 
-    public static func rustflags(target: Target, toolchain: Toolchain, sysroot: String?, cc: CToolchain, pie: Bool) -> [String] {
+    /// The cargo profile the build uses: `--profile NAME`, `--release`, else dev (test for `test`).
+    public static func profileName(_ args: [String], mode: BuildRequest.Mode) -> String {
+        if let i = args.firstIndex(of: "--profile"), i + 1 < args.count { return args[i + 1] }
+        if let arg = args.first(where: { $0.hasPrefix("--profile=") }) { return String(arg.dropFirst("--profile=".count)) }
+        if args.contains("--release") || args.contains("-r") { return "release" }
+        return mode == .test ? "test" : "dev"
+    }
+
+    /// `CARGO_PROFILE_<NAME>_*` overrides: what the std profile asks of the program, and --strip.
+    /// (cargo ranks these above the manifest's [profile] tables.)
+    public static func profileEnvironment(_ settings: StdSettings, strip: Bool, profile: String) -> [String: String] {
+        var keys = settings.userProfile ?? [:]
+        if strip { keys["STRIP"] = "symbols" }
+        let name = profile.uppercased().replacingOccurrences(of: "-", with: "_")
+        return Dictionary(uniqueKeysWithValues: keys.map { ("CARGO_PROFILE_\(name)_\($0.key)", $0.value) })
+    }
+
+    public static func rustflags(target: Target, toolchain: Toolchain, sysroot: String?, cc: CToolchain, pie: Bool,
+                                 settings: StdSettings = .standard) -> [String] {
         var flags: [String] = []
         if let sysroot { flags.append("--sysroot=\(sysroot)") }
         flags.append("-Ctarget-feature=+crt-static")
@@ -115,18 +143,21 @@ public enum CargoInvocation {
         // The C toolchain supplies crt1.o and libc.a when rustc has no self-contained copies.
         if !toolchain.hasSelfContainedCrt(for: target) { flags.append("-Clink-self-contained=no") }
         flags += cc.linkArchives.map { "-Clink-arg=\($0)" }
+        flags += settings.userRustflags ?? []
         return flags
     }
 
     public static func command(mode: BuildRequest.Mode, target: Target, toolchain: Toolchain, sysroot: String?,
                                cc: CToolchain, pie: Bool, cargoArguments: [String], directory: String,
                                libraries: [ProvidedLibrary] = [], linker: String? = nil,
+                               settings: StdSettings = .standard, strip: Bool = false,
                                environment: [String: String] = ProcessInfo.processInfo.environment) -> Command {
         var env = cc.cargoEnvironment
         env["RUSTC"] = toolchain.rustc
         if let linker { env["\(target.cargoEnvPrefix)_LINKER"] = linker }
+        env.merge(profileEnvironment(settings, strip: strip, profile: profileName(cargoArguments, mode: mode))) { _, new in new }
         env.merge(nativeLibraryEnvironment(libraries, target: target)) { _, new in new }
-        let ours = rustflags(target: target, toolchain: toolchain, sysroot: sysroot, cc: cc, pie: pie)
+        let ours = rustflags(target: target, toolchain: toolchain, sysroot: sysroot, cc: cc, pie: pie, settings: settings)
         // RUSTFLAGS (and its encoded form) beat target rustflags in cargo: extend whichever the user set.
         if let encoded = environment["CARGO_ENCODED_RUSTFLAGS"], !encoded.isEmpty {
             env["CARGO_ENCODED_RUSTFLAGS"] = ([encoded] + ours).joined(separator: "\u{1F}")
@@ -136,13 +167,18 @@ public enum CargoInvocation {
             let key = "\(target.cargoEnvPrefix)_RUSTFLAGS"
             env[key] = ([environment[key]].compactMap { $0 }.filter { !$0.isEmpty } + ours).joined(separator: " ")
         }
+        var unsetting = unset
+        if settings.userBootstrap == true {
+            env["RUSTC_BOOTSTRAP"] = "1"
+            unsetting.removeAll { $0 == "RUSTC_BOOTSTRAP" }
+        }
         let sub = mode == .test ? "test" : "build"
         var args = [sub, "--target", target.triple, "--message-format=json-render-diagnostics"]
         if mode == .test { args.append("--no-run") }
         args += cargoArguments
         // cargo runs where the user ran us: a relative --manifest-path and cargo's config lookup
         // (.cargo/config.toml from the current directory upwards) mean what they would for cargo.
-        return Command(toolchain.cargo, args, environment: env, unset: unset, directory: directory)
+        return Command(toolchain.cargo, args, environment: env, unset: unsetting, directory: directory)
     }
 }
 

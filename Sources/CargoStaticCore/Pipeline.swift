@@ -51,14 +51,15 @@ public final class StaticBuild {
             let cc = try CToolchainDiscovery(runner: runner, cacheRoot: cache.root).find(target, preferred: request.cToolchain)
             var sysroot: String? = nil, entry: String? = nil, stdBuild: Command? = nil
             if case .fromSource(let library) = choice.std {
-                let (name, key) = SysrootCache.entryID(choice.toolchain, target, .standard, library: library)
+                let (name, key) = SysrootCache.entryID(choice.toolchain, target, request.stdSettings, library: library)
                 (sysroot, entry) = (cache.sysrootPath(name), name)
                 if cache.lookup(name, key: key) == nil {
-                    stdBuild = StdProvider(cache: cache, runner: runner, reporter: reporter).plan(choice.toolchain, target, library: library).buildCommand
+                    stdBuild = StdProvider(cache: cache, runner: runner, reporter: reporter)
+                        .plan(choice.toolchain, target, library: library, settings: request.stdSettings).buildCommand
                 }
             }
             let requirements = try NativeDependencyScan(runner: runner, toolchain: choice.toolchain, request: request).requirements(for: target)
-            let allocator = request.allocator ?? .default
+            let allocator = request.chosenAllocator
             let provider = LibraryProvider(cacheRoot: cache.root, runner: runner, reporter: reporter)
             let libraryPlans = try provider.plan(requirements.map(\.library) + [allocator.library].compactMap { $0 }, target: target, toolchain: cc)
             let provided = libraryPlans.map { p in
@@ -69,7 +70,8 @@ public final class StaticBuild {
             let linker = try heap.map { try AllocatorLinker.write(allocator, library: $0, toolchain: cc) }
             let cargo = CargoInvocation.command(mode: request.mode, target: target, toolchain: choice.toolchain, sysroot: sysroot,
                                                 cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory,
-                                                libraries: provided.filter { $0.name != allocator.library }, linker: linker)
+                                                libraries: provided.filter { $0.name != allocator.library }, linker: linker,
+                                                settings: request.stdSettings, strip: request.strip)
             plans.append(.init(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason, std: choice.std,
                                sysroot: sysroot, stdCacheEntry: entry, stdBuild: stdBuild, cToolchain: cc,
                                requirements: requirements, libraries: libraryPlans, allocator: allocator, allocatorLinker: linker, cargo: cargo))
@@ -79,6 +81,10 @@ public final class StaticBuild {
 
     public func run() throws -> [TargetResult] {
         _ = try request.manifestPath()   // fail early, before any std build, outside a project
+        if request.mode == .test && !request.stdSettings.supportsTests {
+            throw CargoStaticError(.badInput, "the \(request.stdSettings.name) std profile has no test harness (it is built panic=abort, without libtest)",
+                                   fix: "run the tests with the default std profile: cargo-static test (without --std-profile)")
+        }
         return try request.targets.map { try build(target: $0) }
     }
 
@@ -86,6 +92,9 @@ public final class StaticBuild {
         let started = Date()
         let choice = try ToolchainDiscovery(runner: runner, probes: ProbeCache(root: cache.root)).choose(for: target, requested: request.toolchain)
         announce(choice, target)
+        if request.stdSettings.userBootstrap == true {
+            reporter.info("note: --std-profile \(request.stdSettings.name) compiles your crates with RUSTC_BOOTSTRAP=1 and -Cpanic=immediate-abort (unstable); a crate that behaves differently under RUSTC_BOOTSTRAP may fail: use --std-profile size then")
+        }
         let cc = try CToolchainDiscovery(runner: runner, cacheRoot: cache.root).find(target, preferred: request.cToolchain)
         reporter.detail("C toolchain: \(cc.version) (\(cc.cc))")
         guard cc.providesUnwinder || hasPanicAbortOnly() else {
@@ -95,7 +104,8 @@ public final class StaticBuild {
         var sysroot: String? = nil, entry: String? = nil
         var stdOutcome = StdProvider.Outcome.prebuilt
         if case .fromSource(let library) = choice.std {
-            let got = try StdProvider(cache: cache, runner: runner, reporter: reporter).ensure(choice.toolchain, target, library: library)
+            let got = try StdProvider(cache: cache, runner: runner, reporter: reporter)
+                .ensure(choice.toolchain, target, library: library, settings: request.stdSettings)
             (sysroot, stdOutcome, entry) = (got.sysroot, got.outcome, got.name)
         }
         reporter.event("std for \(target): \(stdOutcome.rawValue)" + (entry.map { " (\($0))" } ?? ""))
@@ -104,7 +114,7 @@ public final class StaticBuild {
 
         let command = CargoInvocation.command(mode: request.mode, target: target, toolchain: choice.toolchain, sysroot: sysroot,
                                               cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory,
-                                              libraries: libraries, linker: linker)
+                                              libraries: libraries, linker: linker, settings: request.stdSettings, strip: request.strip)
         var messages = CargoMessages()
         let result = try runner.captureStdout(command) { messages.consume($0) }
         try checkHostLibraries(messages, target: target)
@@ -135,7 +145,7 @@ public final class StaticBuild {
     /// An explicit `--allocator` must be honoured; the default falls back to the libc's malloc,
     /// with a warning, where its source cannot be had (no deb-src entry on an offline machine).
     private func provideAllocator(_ target: Target, _ cc: CToolchain) throws -> (Allocator, String?) {
-        let allocator = request.allocator ?? .default
+        let allocator = request.chosenAllocator
         guard let name = allocator.library else { return (allocator, nil) }
         do {
             let provided = try LibraryProvider(cacheRoot: cache.root, runner: runner, reporter: reporter)

@@ -94,7 +94,13 @@ public final class Runner {
         if stdoutToStderr { process.standardOutput = FileHandle.standardError }
         try launch(process, command)
         process.waitUntilExit()
-        return process.terminationStatus
+        return Runner.shellStatus(process)
+    }
+
+    /// The status a shell reports: the exit code, or 128 + the signal that killed it
+    /// (an aborting program is 134, not 6, which would look like an ordinary exit code).
+    static func shellStatus(_ process: Process) -> Int32 {
+        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     /// Runs and throws a `CargoStaticError` showing the command and its output tail on failure.

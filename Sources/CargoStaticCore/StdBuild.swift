@@ -8,6 +8,17 @@ public struct StdSettings: Codable, Equatable {
     public var features: [String]
     public var crates: [String]
     public var rustflags: [String]
+    /// Extra `[profile.<profile>]` keys, as TOML values (`opt-level = "\"z\""`).
+    /// (Optionals, so settings without them keep the cache keys they always had.)
+    public var profileKeys: [String: String]? = nil
+    /// The same profile keys for the user's crates, as `CARGO_PROFILE_<NAME>_<KEY>` values:
+    /// a crate built against a panic=abort std must itself be panic=abort.
+    public var userProfile: [String: String]? = nil
+    /// Extra flags for the program's crates (`-Clink-arg=-Os`: zig then builds the libc for size).
+    public var userRustflags: [String]? = nil
+    /// The program's crates need unstable flags too (`-Cpanic=immediate-abort`): the one
+    /// profile that sets RUSTC_BOOTSTRAP for them, on the user's explicit request.
+    public var userBootstrap: Bool? = nil
 
     /// panic=unwind std (with backtraces), plus panic_abort so `panic = "abort"` profiles work too,
     /// and libtest so `cargo-static test` can build test harnesses.
@@ -19,6 +30,52 @@ public struct StdSettings: Codable, Equatable {
         features: ["panic-unwind", "backtrace"],
         crates: ["std", "panic_unwind", "panic_abort", "test"],
         rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes", "-Ctarget-feature=+crt-static"])
+
+    /// `--std-profile size`: std compiled for size (opt-level z, one codegen unit,
+    /// size-optimised algorithms), panic=abort without the unwinder and without the
+    /// backtrace symbolizer. The program follows: opt-level z, panic=abort, one codegen
+    /// unit and fat LTO against std's embedded bitcode. No test harness (tests unwind).
+    public static let size = StdSettings(
+        name: "size", profile: "release",
+        features: ["optimize_for_size"],
+        crates: ["std", "panic_abort"],
+        rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes", "-Ctarget-feature=+crt-static", "-Cforce-unwind-tables=no"],
+        profileKeys: ["opt-level": "\"z\"", "codegen-units": "1", "panic": "\"abort\""],
+        userProfile: ["OPT_LEVEL": "z", "PANIC": "abort", "CODEGEN_UNITS": "1", "LTO": "fat"],
+        userRustflags: ["-Cforce-unwind-tables=no", "-Clink-arg=-Os"])
+
+    /// `--std-profile min`: `size`, and panics abort on the spot (panic=immediate-abort:
+    /// no message, no formatting or unwinding code at all). That strategy is unstable, so
+    /// the program's crates are compiled with RUSTC_BOOTSTRAP=1 and -Zunstable-options.
+    public static let min = StdSettings(
+        name: "min", profile: "release",
+        features: ["optimize_for_size"],
+        crates: ["std", "panic_abort"],
+        rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes", "-Ctarget-feature=+crt-static", "-Cforce-unwind-tables=no",
+                    "-Zunstable-options", "-Cpanic=immediate-abort"],
+        profileKeys: ["opt-level": "\"z\"", "codegen-units": "1"],
+        userProfile: ["OPT_LEVEL": "z", "PANIC": "abort", "CODEGEN_UNITS": "1", "LTO": "fat"],
+        userRustflags: ["-Cforce-unwind-tables=no", "-Zunstable-options", "-Cpanic=immediate-abort", "-Clink-arg=-Os"],
+        userBootstrap: true)
+
+    public static let profiles: [StdSettings] = [.standard, .size, .min]
+
+    /// `--std-profile NAME`.
+    public static func named(_ name: String?) throws -> StdSettings {
+        if let found = profiles.first(where: { $0.name == (name ?? "default") }) { return found }
+        throw CargoStaticError(.badInput, "unknown std profile `\(name ?? "")`",
+                               fix: "use --std-profile default (speed, unwinding, backtraces), size (small, panic=abort) or min (smallest, panics abort without a message)")
+    }
+
+    /// The allocator without --allocator: the size profiles keep the libc's malloc, which
+    /// is far smaller than mimalloc (docs/benchmarks.md has both sizes).
+    public var defaultAllocator: Allocator { userProfile?["OPT_LEVEL"] == "z" ? .musl : .default }
+
+    /// Whether std itself is compiled with a panic strategy in its flags (then panic_abort follows it).
+    var setsPanicStrategy: Bool { rustflags.contains { $0.hasPrefix("-Cpanic=") } }
+
+    /// Whether `cargo-static test` can use this std (the test harness needs unwinding and libtest).
+    public var supportsTests: Bool { crates.contains("test") }
 }
 
 /// The cargo invocation that compiles std from a rust-src tree, offline, using the
@@ -52,10 +109,7 @@ public struct StdBuildPlan {
         path = "lib.rs"
 
         [dependencies]
-        \(dep("std", ", features = [\(features)]"))
-        \(dep("panic_unwind"))
-        \(dep("panic_abort"))
-        \(dep("test"))
+        \(settings.crates.map { dep($0, $0 == "std" ? ", features = [\(features)]" : "") }.joined(separator: "\n"))
 
         [patch.crates-io]
         \(dep("rustc-std-workspace-core"))
@@ -64,14 +118,17 @@ public struct StdBuildPlan {
 
         [profile.\(settings.profile)]
         debug = 0
+        \((settings.profileKeys ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n"))
 
         # As in the library's own workspace: one object per intrinsic avoids clashes with libgcc.
         [profile.\(settings.profile).package.compiler_builtins]
         codegen-units = 10000
 
+        \(settings.setsPanicStrategy ? "" : """
         # panic_abort is always compiled with panic=abort.
         [profile.\(settings.profile).package.panic_abort]
         rustflags = ["-Cpanic=abort"]
+        """)
 
         """
     }

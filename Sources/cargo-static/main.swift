@@ -46,6 +46,12 @@ struct BuildOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The malloc for Rust and C code: mimalloc (default), jemalloc, or musl (the libc's own). Built from Debian's source for the target, linked in place of the libc's; no code change.", valueName: "name"))
     var allocator: String?
 
+    @Option(name: .customLong("std-profile"), help: ArgumentHelp("How std is compiled: default (speed, unwinding, backtraces); size (opt-level z, panic=abort, no backtrace symbolizer; the program gets opt-level z, panic=abort, fat LTO, stripped); min (size, and panics abort without a message: needs RUSTC_BOOTSTRAP=1 for your crates, which cargo-static then sets). Each is its own cache entry.", valueName: "name"))
+    var stdProfile: String?
+
+    @Flag(help: "Strip the symbol table from the executables (smaller; backtraces lose function names).")
+    var strip = false
+
     @Flag(name: .customLong("no-pie"), help: "Produce a plain static ET_EXEC instead of a static-pie.")
     var noPie = false
 
@@ -63,6 +69,7 @@ struct BuildOptions: ParsableArguments {
         let libraries = try (deps ?? "").split(separator: ",").map { try NativeLibrary.named(String($0).trimmingCharacters(in: .whitespaces)).name }
         return BuildRequest(mode: mode, targets: try Target.list(target), toolchain: toolchain, cToolchain: kind,
                             pie: !noPie, extraLibraries: libraries, allocator: try allocator.map { try Allocator.parse($0) },
+                            stdSettings: try StdSettings.named(stdProfile), strip: strip,
                             cargoArguments: cargoArguments, programArguments: programArguments)
     }
 }

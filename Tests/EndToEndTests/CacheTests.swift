@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// The std cache under stress: a build killed midway, then two builds at once.
-/// Uses its own cache directory, so it pays for one extra std build.
+/// Uses its own cache directory, so it pays for one extra std build: the size profile's,
+/// the quickest to build (the cache treats every profile alike).
 final class CacheTests: XCTestCase {
     override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
 
@@ -16,7 +17,7 @@ final class CacheTests: XCTestCase {
         let second = try Harness.fixture("second-project")
 
         // 1. Start a cold build and kill -9 it once the std build is under way.
-        let doomed = try Harness.start(["build"], in: first, cache: cache)
+        let doomed = try Harness.start(["build", "--std-profile", "size"], in: first, cache: cache)
         let deadline = Date().addingTimeInterval(300)
         while Self.stdUnitsDone(doomed.stderrSoFar) < 1, Date() < deadline, doomed.process.isRunning {
             usleep(200_000)
@@ -28,8 +29,8 @@ final class CacheTests: XCTestCase {
         XCTAssertTrue(afterKill.filter { !$0.hasPrefix(".") }.isEmpty, "a killed build must publish nothing: \(afterKill)")
 
         // 2. Two builds at once: both succeed, exactly one builds std, the other waits and reuses it.
-        let a = try Harness.start(["build", "--json"], in: first, cache: cache)
-        let b = try Harness.start(["build", "--json"], in: second, cache: cache)
+        let a = try Harness.start(["build", "--json", "--std-profile", "size"], in: first, cache: cache)
+        let b = try Harness.start(["build", "--json", "--std-profile", "size"], in: second, cache: cache)
         let outA = a.wait(), outB = b.wait()
         XCTAssertEqual(outA.status, 0, outA.all)
         XCTAssertEqual(outB.status, 0, outB.all)

@@ -1,0 +1,62 @@
+import Foundation
+import XCTest
+
+/// `--std-profile size|min` and `--strip`: a std compiled for size (its own cache entry),
+/// the program compiled to match, and what each does with a panic.
+final class SizeProfileTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    private func build(_ dir: String, _ args: [String]) throws -> [String: Any] {
+        let out = try Harness.run(["build", "--release", "--json"] + args, in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        let result = try Harness.results(out).first ?? [:]
+        let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
+        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
+        XCTAssertEqual(audit["linkage"] as? String, "static-pie", "\(audit)")
+        return audit
+    }
+
+    private func run(_ dir: String, _ args: [String], programArgs: [String] = []) throws -> Harness.Output {
+        try Harness.run(["run", "--release", "--empty-root"] + args + ["--"] + programArgs, in: dir)
+    }
+
+    func testSizeProfileIsSmallerAndAbortsOnPanic() throws {
+        let dir = try Harness.fixture("size-probe")
+        let normal = try build(dir, ["--allocator", "musl"])
+        let small = try build(dir, ["--std-profile", "size", "--strip"])
+        let normalSize = normal["size"] as? Int ?? 0, smallSize = small["size"] as? Int ?? 0
+        XCTAssertLessThan(smallSize, normalSize * 3 / 10, "size profile: \(smallSize) bytes, default: \(normalSize)")
+        XCTAssertEqual(small["stripped"] as? Bool, true)
+        let hello = try run(dir, ["--std-profile", "size"])
+        XCTAssertEqual(hello.status, 0, hello.all)
+        XCTAssertTrue(hello.stdout.contains("Hello, world!"), hello.all)
+        // panic=abort: the message is printed, then the process dies of SIGABRT (128 + 6).
+        let panic = try run(dir, ["--std-profile", "size"], programArgs: ["panic"])
+        XCTAssertEqual(panic.status, 134, panic.all)
+        XCTAssertTrue(panic.stderr.contains("asked to panic"), panic.all)
+    }
+
+    /// panic=immediate-abort: no panic machinery at all, under 50 KB.
+    func testMinProfileUnder50KB() throws {
+        let dir = try Harness.fixture("size-probe")
+        let tiny = try build(dir, ["--std-profile", "min"])
+        XCTAssertLessThanOrEqual(tiny["size"] as? Int ?? .max, 50_000, "\(tiny)")
+        let hello = try run(dir, ["--std-profile", "min"])
+        XCTAssertEqual(hello.status, 0, hello.all)
+        XCTAssertTrue(hello.stdout.contains("Hello, world!"), hello.all)
+        XCTAssertTrue(hello.stderr.contains("RUSTC_BOOTSTRAP=1"), "the build must say it uses RUSTC_BOOTSTRAP: \(hello.stderr)")
+        // The panic ends the process at once (an illegal-instruction trap), without a message.
+        let panic = try run(dir, ["--std-profile", "min"], programArgs: ["panic"])
+        XCTAssertNotEqual(panic.status, 0, panic.all)
+        XCTAssertFalse(panic.stderr.contains("asked to panic"), panic.all)
+    }
+
+    func testTestsNeedTheDefaultProfile() throws {
+        let dir = try Harness.fixture("unit-tests")
+        let out = try Harness.run(["test", "--std-profile", "size"], in: dir)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.stderr.contains("the size std profile has no test harness"), out.stderr)
+        let unknown = try Harness.run(["build", "--std-profile", "tiny"], in: dir)
+        XCTAssertTrue(unknown.stderr.contains("unknown std profile `tiny`"), unknown.stderr)
+    }
+}

@@ -7,47 +7,19 @@
 #   BENCH_PROGRAMS=hello bench/build-time.sh
 #   BENCH_RUNS=3                   warm and plain builds are repeated; the median is used
 set -euo pipefail
-cd "$(dirname "$0")/.."
-repo=$PWD
-scripts/setup
-python3 -c 'import cargo_zigbuild' 2>/dev/null || command -v cargo-zigbuild >/dev/null \
-  || python3 -m pip install --quiet cargo-zigbuild 2>/dev/null || python3 -m pip install --quiet --break-system-packages cargo-zigbuild
-swift build -c release --product cargo-static >/dev/null
-bin=$repo/.build/release/cargo-static
+source "$(dirname "$0")/lib.sh"
+bench_setup
+ensure_cargo_zigbuild
 runs=${BENCH_RUNS:-3}
-programs=${BENCH_PROGRAMS:-"hello ripgrep"}
-work=$repo/.bench-work
-mkdir -p "$work"
-library=/usr/lib/rustlib/src/rust/library
+programs=${BENCH_PROGRAMS:-$([ "${BENCH_RIPGREP:-1}" = 0 ] && echo hello || echo "hello ripgrep")}
 export RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo
 unset RUSTFLAGS CARGO_TARGET_DIR
 
 source_dir() {
   case "$1" in
     hello) rm -rf "$work/hello"; cp -r "$repo/examples/hello" "$work/hello"; echo "$work/hello" ;;
-    ripgrep) VERIFY_BUILD=0 PREPARE_FD=0 scripts/prepare-rust-programs "$work" | sed -n 's/^ripgrep=//p' ;;
+    ripgrep) ripgrep_dir ;;
   esac
-}
-
-# A directory registry holding both the program's crates (Debian's) and std's vendored
-# crates, since cargo-zigbuild -Zbuild-std resolves both through one crates-io replacement.
-combined_registry() {
-  local dir=$work/combined-registry
-  if [ ! -d "$dir" ]; then
-    mkdir -p "$dir.tmp"
-    for c in /usr/share/cargo/registry/* "$library"/vendor/*; do ln -sfn "$c" "$dir.tmp/$(basename "$c")"; done
-    mv "$dir.tmp" "$dir"
-  fi
-  echo "$dir"
-}
-
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
-kind_of() {  # linkage according to our own audit
-  # verify exits 1 for a dynamic file; only its JSON matters here.
-  { "$bin" verify --json "$1" 2>/dev/null || true; } | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["linkage"])' 2>/dev/null || echo "?"
 }
 
 # time_build NAME DIR EXE CMD...: runs CMD in DIR after removing DIR/target; prints seconds.
@@ -83,14 +55,10 @@ for prog in $programs; do
   echo "   cargo-static warm: ${warm_t}s" >&2
   rm -rf "$cold_cache"
 
-  registry=$(combined_registry)
-  zb_t=$(time_build "$dir" env RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Clink-self-contained=no cargo-zigbuild build --release \
-    --target x86_64-unknown-linux-musl -Zbuild-std=std,panic_unwind \
-    --config "source.crates-io.replace-with=\"bench-combined\"" --config "source.bench-combined.directory=\"$registry\"")
+  zb_t=$(time_build "$dir" zigbuild)
   zb="$dir/target/x86_64-unknown-linux-musl/release/$exe_name"; zb_size=$(size_of "$zb"); zb_kind=$(kind_of "$zb")
   echo "   cargo-zigbuild -Zbuild-std: ${zb_t}s" >&2
 
-  ratio() { python3 -c "print(f'{$1 / $2:.2f}×')"; }
   rows+=("| $prog | plain \`cargo build --release\` (gnu, dynamic) | ${plain_t} s | 1.00× | $plain_size | $plain_kind |")
   rows+=("| $prog | plain \`cargo build --release --target x86_64-unknown-linux-gnu\` | ${gnu_target_t} s | $(ratio "$gnu_target_t" "$plain_t") | $plain_size | $plain_kind |")
   rows+=("| $prog | cargo-static, cold (std built) | ${cold_t} s | $(ratio "$cold_t" "$plain_t") | $ours_size | $ours_kind |")
@@ -102,7 +70,7 @@ section=$(mktemp)
 {
   echo "## Build time and size"
   echo
-  echo "Measured by \`bench/build-time.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)."
+  echo "Measured by \`bench/build-time.sh\` on $(date -u +%Y-%m-%d): $(machine)."
   echo "rustc $($RUSTC --version | cut -d' ' -f2), $(python3 -m ziglang version | sed 's/^/zig /'), $(cargo-zigbuild --version 2>/dev/null | head -n1)."
   echo "Every build starts from an empty target/ directory; warm and plain are medians of $runs runs, cold and cargo-zigbuild one run."
   echo "Ratios are against plain cargo (no --target) in the same run; a --target build compiles the crates shared by build scripts and the program twice, hence the like-for-like row. Sizes in bytes (unstripped release profile); linkage by \`cargo-static verify\`."
@@ -112,5 +80,4 @@ section=$(mktemp)
   printf '%s\n' "${rows[@]}"
   echo
 } >"$section"
-cat "$section"
-python3 bench/update-section.py docs/benchmarks.md "$section"
+publish_section "$section"

@@ -4,24 +4,18 @@
 #   BENCH_TARGETS="aarch64-unknown-linux-musl ..."   (default: x86_64 + the CI-tested ones)
 #   BENCH_RIPGREP=0                                   hello only
 set -euo pipefail
-cd "$(dirname "$0")/.."
-repo=$PWD
-scripts/setup
-swift build -c release --product cargo-static >/dev/null
-bin=$repo/.build/release/cargo-static
-work=$repo/.bench-work
-mkdir -p "$work"
+source "$(dirname "$0")/lib.sh"
+bench_setup
 targets=${BENCH_TARGETS:-"x86_64-unknown-linux-musl aarch64-unknown-linux-musl armv7-unknown-linux-musleabihf i686-unknown-linux-musl riscv64gc-unknown-linux-musl s390x-unknown-linux-musl"}
 rg_dir=""
 if [ "${BENCH_RIPGREP:-1}" != 0 ]; then
-  rg_dir=$(VERIFY_BUILD=0 PREPARE_FD=0 scripts/prepare-rust-programs "$work" | sed -n 's/^ripgrep=//p')
+  rg_dir=$(ripgrep_dir)
 fi
-rm -rf "$work/hello-targets"; cp -r examples/hello "$work/hello-targets"
+rm -rf "$work/hello-targets"; cp -r "$repo/examples/hello" "$work/hello-targets"
 cache=$(mktemp -d "$work/targets-cache-XXXX")
 trap 'rm -rf "$cache"' EXIT
 export CARGO_STATIC_CACHE=$cache
 
-now() { date +%s.%N; }
 rows=()
 for t in $targets; do
   echo "== $t" >&2
@@ -46,7 +40,7 @@ section=$(mktemp)
 {
   echo "## Per-target std build and sizes"
   echo
-  echo "Measured by \`bench/targets.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); rustc $(/usr/bin/rustc --version | cut -d' ' -f2), zig $(python3 -m ziglang version)."
+  echo "Measured by \`bench/targets.sh\` on $(date -u +%Y-%m-%d): $(machine); rustc $(/usr/bin/rustc --version | cut -d' ' -f2), zig $(python3 -m ziglang version)."
   echo "std: the cold build of the standard library from rust-src for that target (once per toolchain and target, then cached)."
   echo "Sizes in bytes of release builds (zig strips them, as rustc's default \`strip = \"debuginfo\"\` asks); ripgrep 13.0.0 from Debian's source package$([ -z "$rg_dir" ] && echo ": not measured in this run (BENCH_RIPGREP=0)")."
   echo
@@ -55,5 +49,4 @@ section=$(mktemp)
   printf '%s\n' "${rows[@]}"
   echo
 } >"$section"
-cat "$section"
-python3 bench/update-section.py docs/benchmarks.md "$section"
+publish_section "$section"

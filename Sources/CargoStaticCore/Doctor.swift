@@ -59,12 +59,36 @@ public struct DoctorReport: Codable {
         let chroot = Runner.which("chroot") != nil || FileManager.default.fileExists(atPath: "/usr/sbin/chroot")
         items.append(Item(area: "run", name: "empty-root runner", ok: chroot, detail: geteuid() == 0 ? "chroot (running as root)" : "unshare --user + chroot",
                           fix: chroot ? nil : "apt-get install coreutils util-linux"))
+        items += cLibraryItems(target: target, runner: runner, cache: cache)
         let entries = cache.list()
         items.append(Item(area: "cache", name: cache.root, ok: true,
                           detail: "\(entries.count) cached std(s), \(humanSize(entries.compactMap(\.sizeBytes).reduce(0, +)))", fix: nil))
-        let order = ["rust", "c-toolchain", "unwinder", "run", "cache"]
+        let order = ["rust", "c-toolchain", "unwinder", "c-libraries", "run", "cache"]
         let sorted = items.enumerated().sorted { (order.firstIndex(of: $0.element.area) ?? 9, $0.offset) < (order.firstIndex(of: $1.element.area) ?? 9, $1.offset) }
         return DoctorReport(target: target.triple, items: sorted.map(\.element))
+    }
+
+    /// What C libraries and allocators need: Debian sources through apt, pkg-config for the
+    /// crates' build scripts, and what is already built for the target.
+    static func cLibraryItems(target: Target, runner: Runner, cache: SysrootCache) -> [Item] {
+        var items: [Item] = []
+        let showsrc = Runner.which("apt-cache").flatMap { try? runner.capture(Command($0, ["showsrc", "--only-source", "zlib"])) }
+        let sources = showsrc.map { $0.succeeded && $0.output.contains("Version:") } ?? false
+        items.append(Item(area: "c-libraries", name: "Debian source packages (apt-get source)", ok: sources,
+                          detail: sources ? "a deb-src entry is configured: C libraries and allocators can be fetched"
+                                          : "no deb-src entry (or no apt): C libraries and --allocator mimalloc/jemalloc need --source PATH, the default allocator falls back to the libc's",
+                          fix: sources ? nil : "add a deb-src entry (a copy of your `deb` line or stanza with deb-src), then apt-get update; scripts/setup does both"))
+        let dpkgSource = Runner.which("dpkg-source") != nil
+        items.append(Item(area: "c-libraries", name: "dpkg-source", ok: dpkgSource, detail: dpkgSource ? "unpacks source packages" : "not found",
+                          fix: dpkgSource ? nil : "apt-get install dpkg-dev"))
+        let pkgConfig = Runner.which("pkg-config")
+        items.append(Item(area: "c-libraries", name: "pkg-config", ok: pkgConfig != nil, detail: pkgConfig ?? "not found: -sys crates cannot find the libraries built for the target",
+                          fix: pkgConfig == nil ? "apt-get install pkg-config" : nil))
+        let built = LibraryCache(root: cache.root).list().filter { $0.target == target.triple }
+        items.append(Item(area: "c-libraries", name: "built for \(target)", ok: true,
+                          detail: built.isEmpty ? "none yet (built when a project needs them, or: cargo-static deps build NAME)"
+                                                : built.map { "\($0.library) \($0.version) (\($0.cToolchain))" }.joined(separator: ", "), fix: nil))
+        return items
     }
 
     public var human: String {

@@ -73,6 +73,11 @@ public struct LibraryCache {
                 if !name.hasPrefix(".") { removed.append("\(triple)/\(name)") }
             }
         }
+        // Build directories that failed builds leave behind (for reading their logs).
+        for item in (try? fm.contentsOfDirectory(atPath: root + "/work")) ?? [] where item.hasPrefix("deps-") {
+            guard matching == nil || item.contains(matching!) else { continue }
+            try fm.removeItem(atPath: root + "/work/" + item)
+        }
         return removed
     }
 

@@ -272,7 +272,10 @@ extension NativeLibrary {
         archives: ["libmimalloc.a"], pkgConfigModules: [], aliases: ["libmimalloc"]) { c in
         // src/static.c is the whole allocator in one translation unit; MI_MALLOC_OVERRIDE
         // makes it define malloc, free, … themselves (not only mi_malloc, mi_free, …).
-        let flags = ["-O3", "-fPIC", "-DNDEBUG", "-DMI_MALLOC_OVERRIDE", "-Iinclude"] + c.target.info.cflags
+        // It defines aligned_alloc only under glibc's __USE_ISOC11: without it the libc's
+        // aligned_alloc would hand out blocks that mimalloc's free cannot take back (C++
+        // exceptions are allocated that way).
+        let flags = ["-O3", "-fPIC", "-DNDEBUG", "-DMI_MALLOC_OVERRIDE", "-D__USE_ISOC11=1", "-Iinclude"] + c.target.info.cflags
         return [
             c.command(c.toolchain.cc, flags + ["-c", "src/static.c", "-o", "mimalloc.o"]),
             c.command(c.toolchain.ar, ["rcs", "libmimalloc.a", "mimalloc.o"]),

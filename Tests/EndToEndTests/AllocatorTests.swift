@@ -31,6 +31,7 @@ final class AllocatorTests: XCTestCase {
         XCTAssertTrue(output.contains("allocator: mimalloc"), output)
         XCTAssertTrue(output.contains("rust heap owned: true"), output)
         XCTAssertTrue(output.contains("c heap owned: true"), output)
+        XCTAssertTrue(output.contains("aligned owned: true"), output)
     }
 
     func testJemallocCountsRustAndCAllocations() throws {
@@ -41,6 +42,7 @@ final class AllocatorTests: XCTestCase {
         XCTAssertTrue(output.contains("allocator: jemalloc"), output)
         XCTAssertTrue(output.contains("rust heap owned: true"), output)
         XCTAssertTrue(output.contains("c heap owned: true"), output)
+        XCTAssertTrue(output.contains("aligned owned: true"), output)
         // jemalloc's own statistics, printed at exit when asked for.
         let stats = try Harness.run(["run", "--release", "--allocator", "jemalloc"], in: dir, environment: ["MALLOC_CONF": "stats_print:true"])
         XCTAssertTrue(stats.all.contains("___ Begin jemalloc statistics ___"), stats.all)
@@ -60,6 +62,7 @@ final class AllocatorTests: XCTestCase {
         let (_, audit, output) = try buildAndRun(dir, ["--cc", "musl-gcc", "--allocator", "mimalloc"])
         XCTAssertEqual(audit["allocator"] as? String, "mimalloc", "\(audit)")
         XCTAssertTrue(output.contains("c heap owned: true"), output)
+        XCTAssertTrue(output.contains("aligned owned: true"), output)
     }
 
     func testUnknownAllocatorIsRefused() throws {

@@ -8,6 +8,7 @@ extern "C" {
     fn probe_thread_allocated() -> c_longlong;
     fn probe_c_malloc(n: usize) -> *mut c_void;
     fn probe_c_free(p: *mut c_void);
+    fn probe_aligned_owned() -> c_int;
 }
 
 const SIZE: usize = 1 << 20;
@@ -31,6 +32,8 @@ fn main() {
         }
         _ => println!("rust heap owned: n/a\nc heap owned: n/a"),
     }
+    let aligned = unsafe { probe_aligned_owned() };
+    println!("aligned owned: {}", if aligned < 0 { "n/a".to_string() } else { (aligned == 1).to_string() });
     // Many threads allocating and freeing across each other: the allocator must survive it.
     let handles: Vec<_> = (0..8)
         .map(|t| std::thread::spawn(move || (0..2000).map(|i| vec![t as u8; 1 + i % 700]).collect::<Vec<_>>()))

@@ -36,3 +36,21 @@ void *probe_c_malloc(size_t n) {
 }
 
 void probe_c_free(void *p) { free(p); }
+
+/* The aligned entry points must belong to the same allocator as free (C++ exceptions,
+ * for one, are allocated with aligned_alloc). 1: owned, 0: not, -1: cannot tell. */
+int probe_aligned_owned(void) {
+    long long before = probe_thread_allocated();
+    void *a = aligned_alloc(64, 4096);
+    void *b = NULL;
+    if (posix_memalign(&b, 128, 4096) != 0) b = NULL;
+    void *c = memalign(256, 4096);
+    long long after = probe_thread_allocated();
+    int owned = -1;
+    if (mi_is_in_heap_region) owned = mi_is_in_heap_region(a) && mi_is_in_heap_region(b) && mi_is_in_heap_region(c);
+    else if (mallctl) owned = after - before >= 3 * 4096;
+    free(a);
+    free(b);
+    free(c);
+    return owned;
+}

@@ -127,4 +127,21 @@ final class NativeLibraryTests: XCTestCase {
         }
         XCTAssertFalse(source.contains("_LARGEFILE64_SOURCE"), "musl's headers would turn open64 into a macro")
     }
+
+    /// SysCrates.swift says the README's "C libraries" table is its documentation: keep them in step.
+    func testReadmeTableNamesEveryCrateAndLibrary() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        guard let start = text.range(of: "## C libraries"), let end = text.range(of: "\n## ", range: start.upperBound..<text.endIndex) else {
+            return XCTFail("README.md has no \"## C libraries\" section")
+        }
+        let section = text[start.upperBound..<end.lowerBound]
+        for binding in SysCrateTable.bindings {
+            XCTAssertTrue(section.contains("| \(binding.crate)"), "README's C libraries table lacks the crate \(binding.crate)")
+        }
+        for library in NativeLibrary.all where Allocator(rawValue: library.name) == nil {
+            XCTAssertTrue(section.contains("\(library.name) (`\(library.debianSource)`)"), "README's C libraries table lacks \(library.name)")
+        }
+    }
 }

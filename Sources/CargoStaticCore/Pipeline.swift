@@ -66,8 +66,11 @@ public final class StaticBuild {
                 ProvidedLibrary(name: p.library, version: "", outcome: p.cached ? .hit : .built,
                                 prefix: p.entry.map { provider.cache.prefix(target, $0) } ?? "<\(p.library) prefix>", entry: p.entry ?? p.library)
             }
-            let heap = provided.first { $0.name == allocator.library }
+            // The linker wrapper names the allocator's cache entry: known once its source is fetched.
+            let heapPlan = libraryPlans.first { $0.library == allocator.library }
+            let heap = provided.first { $0.name == allocator.library && heapPlan?.entry != nil }
             let linker = try heap.map { try AllocatorLinker.write(allocator, library: $0, toolchain: cc) }
+                ?? heapPlan.map { _ in "<the \(allocator.rawValue) linker wrapper, written once its source is fetched>" }
             let cargo = CargoInvocation.command(mode: request.mode, target: target, toolchain: choice.toolchain, sysroot: sysroot,
                                                 cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory,
                                                 libraries: provided.filter { $0.name != allocator.library }, linker: linker,

@@ -77,15 +77,17 @@ enum Harness {
 
     /// Starts cargo-static; output goes to files so a long build cannot block on a full pipe.
     static func start(_ args: [String], in dir: String, environment: [String: String] = [:], cache: String? = nil) throws -> Running {
+        try launch(binary, args, in: dir, environment: ["CARGO_STATIC_CACHE": cache ?? sharedCache].merging(environment) { _, new in new })
+    }
+
+    /// Starts any program with output to files and stdin closed.
+    static func launch(_ executable: String, _ args: [String], in dir: String? = nil, environment: [String: String]) throws -> Running {
         let logs = try temporaryDirectory("log")
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var env = ProcessInfo.processInfo.environment
-        env["CARGO_STATIC_CACHE"] = cache ?? sharedCache
-        env.merge(environment) { _, new in new }
-        p.environment = env
+        if let dir { p.currentDirectoryURL = URL(fileURLWithPath: dir) }
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         _ = FileManager.default.createFile(atPath: logs + "/out", contents: nil)
         _ = FileManager.default.createFile(atPath: logs + "/err", contents: nil)
         p.standardOutput = FileHandle(forWritingAtPath: logs + "/out")
@@ -109,20 +111,9 @@ enum Harness {
         result["executables"] as? [[String: Any]] ?? []
     }
 
-    /// Runs another program (not cargo-static) and waits; output goes to files, as with `start`.
+    /// Runs another program (not cargo-static) and waits.
     static func runTool(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> Output {
-        let logs = try temporaryDirectory("tool")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        _ = FileManager.default.createFile(atPath: logs + "/out", contents: nil)
-        _ = FileManager.default.createFile(atPath: logs + "/err", contents: nil)
-        p.standardOutput = FileHandle(forWritingAtPath: logs + "/out")
-        p.standardError = FileHandle(forWritingAtPath: logs + "/err")
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        return Running(process: p, outFile: logs + "/out", errFile: logs + "/err").wait()
+        try launch(path, args, environment: environment).wait()
     }
 
     /// A loopback TCP port nobody listens on right now.

@@ -8,10 +8,17 @@
 #   BENCH_RUNS=50 bench/verify-speed.sh        runs per measurement (default 30)
 #   SWIFT_SCRATCH_PATH=.build-x bench/verify-speed.sh   build somewhere other than .build
 #
-# Uses hyperfine when installed (apt-get install -y hyperfine), else a bash loop
-# taking the median. Missing comparison tools are skipped
-# (apt-get install -y binutils pax-utils checksec).
+# Installs what it compares with (Debian's hyperfine, binutils, pax-utils, checksec) when
+# missing; a tool that still cannot be run is left out of the table.
 set -euo pipefail
+missing=()
+for p in hyperfine binutils pax-utils checksec; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null || echo "could not install ${missing[*]}" >&2
+fi
 cd "$(dirname "$0")/.."
 repo=$PWD
 runs=${BENCH_RUNS:-30}

@@ -37,6 +37,7 @@ build() {
     musl-no-pie) exe=$musl; set -- "${cs[@]}" --allocator musl --no-pie ;;
     strip) exe=$musl; set -- "${cs[@]}" --strip ;;
     size) exe=$musl; set -- "${cs[@]}" --std-profile size ;;
+    size-no-pie) exe=$musl; set -- "${cs[@]}" --std-profile size --no-pie ;;
     min) exe=$musl; set -- "${cs[@]}" --std-profile min ;;
     zigbuild) exe=$musl; set -- zigbuild --target-dir "$td" ;;
   esac
@@ -56,7 +57,7 @@ label() {
     musl-libc) echo "musl, libc malloc (zig's)" ;; musl-mallocng) echo "musl, mallocng (musl-gcc)" ;;
     mimalloc) echo "musl + mimalloc" ;; jemalloc) echo "musl + jemalloc" ;;
     musl-no-pie) echo "musl, static (no PIE), libc malloc" ;; strip) echo "cargo-static --strip" ;;
-    size) echo "--std-profile size" ;; min) echo "--std-profile min" ;; zigbuild) echo "cargo-zigbuild -Zbuild-std" ;;
+    size) echo "--std-profile size" ;; size-no-pie) echo "--std-profile size --no-pie" ;; min) echo "--std-profile min" ;; zigbuild) echo "cargo-zigbuild -Zbuild-std" ;;
   esac
 }
 
@@ -112,7 +113,7 @@ for i in "${!startup[@]}"; do
 done
 
 # --- sizes -------------------------------------------------------------------------------
-size_variants=(glibc-dynamic glibc-static mimalloc musl-libc jemalloc strip size min zigbuild)
+size_variants=(glibc-dynamic glibc-static mimalloc musl-libc jemalloc strip size size-no-pie min zigbuild)
 size_rows=()
 for v in "${size_variants[@]}"; do
   h=${hello_exe[$v]:-$(build "$work/hello-bench" "$v" hello)}

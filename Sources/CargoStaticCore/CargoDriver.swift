@@ -88,9 +88,12 @@ public struct BuildPlan: Codable {
         /// C libraries the project needs, and how each would be built (empty steps: cached).
         public let requirements: [LibraryRequirement]
         public let libraries: [LibraryPlan]
-        /// The malloc the executables get, and the linker wrapper that puts it first.
+        /// The malloc the executables get.
         public let allocator: Allocator
-        public let allocatorLinker: String?
+        /// The unwinder stand-ins linked in place of `-lunwind` (nil: the real unwinder).
+        public let unwinderStub: String?
+        /// cargo's linker for the target: the C compiler wrapper, or a `LinkerWrapper` around it.
+        public let linker: String
         public let cargo: Command
     }
 

@@ -7,7 +7,7 @@ import Foundation
 /// the target and placed last on the link line, answers those names only when something
 /// asks for them.
 public enum LargeFileCompat {
-    static let archiveName = "libcargo_static_lfs64.a"
+    static let archiveName = "cargo_static_lfs64"
 
     /// `name(params) -> return`: each forwards to the function without the `64`.
     static let functions: [(ret: String, name: String, params: [(type: String, name: String)])] = [
@@ -77,22 +77,9 @@ public enum LargeFileCompat {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Compiles the archive into `dir` once (the caller holds no lock: the archive is
-    /// written under a temporary name and renamed, so concurrent builds never see half of it).
+    /// The archive for the toolchain whose wrappers live in `dir`.
     static func ensure(in dir: String, cc: String, ar: String, runner: Runner) throws -> String {
-        let archive = dir + "/" + archiveName
-        let fm = FileManager.default
-        let stamp = dir + "/lfs64.c"
-        if fm.fileExists(atPath: archive), fm.contents(atPath: stamp) == Data(source.utf8) { return archive }
-        let tmp = "\(dir)/.lfs64-\(getpid())"
-        try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(atPath: tmp) }
-        try source.write(toFile: tmp + "/lfs64.c", atomically: false, encoding: .utf8)
-        try runner.check(Command(cc, ["-O2", "-fPIC", "-c", "lfs64.c", "-o", "lfs64.o"], directory: tmp),
-                         what: "compiling the LFS64 compatibility functions for musl", kind: .noCToolchain)
-        try runner.check(Command(ar, ["rcs", archiveName, "lfs64.o"], directory: tmp), what: "archiving the LFS64 compatibility functions")
-        _ = rename(tmp + "/" + archiveName, archive)
-        _ = rename(tmp + "/lfs64.c", stamp)
-        return archive
+        try GeneratedArchive.ensure(archiveName, source: source, in: dir, toolchain: cc, ar: ar,
+                                    what: "the LFS64 compatibility functions", runner: runner)
     }
 }

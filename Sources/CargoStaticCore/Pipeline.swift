@@ -69,15 +69,17 @@ public final class StaticBuild {
             // The linker wrapper names the allocator's cache entry: known once its source is fetched.
             let heapPlan = libraryPlans.first { $0.library == allocator.library }
             let heap = provided.first { $0.name == allocator.library && heapPlan?.entry != nil }
-            let linker = try heap.map { try AllocatorLinker.write(allocator, library: $0, toolchain: cc) }
-                ?? heapPlan.map { _ in "<the \(allocator.rawValue) linker wrapper, written once its source is fetched>" }
+            let stub = try unwinderStub(cc)
+            let linker = heapPlan != nil && heap == nil
+                ? "<the \(allocator.rawValue) linker wrapper, written once its source is fetched>"
+                : try LinkerWrapper.write(allocator: allocator, library: heap, unwinderStub: stub, toolchain: cc)
             let cargo = CargoInvocation.command(mode: request.mode, target: target, toolchain: choice.toolchain, sysroot: sysroot,
                                                 cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory,
                                                 libraries: provided.filter { $0.name != allocator.library }, linker: linker,
                                                 settings: request.stdSettings, strip: request.strip)
             plans.append(.init(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason, std: choice.std,
                                sysroot: sysroot, stdCacheEntry: entry, stdBuild: stdBuild, cToolchain: cc,
-                               requirements: requirements, libraries: libraryPlans, allocator: allocator, allocatorLinker: linker, cargo: cargo))
+                               requirements: requirements, libraries: libraryPlans, allocator: allocator, unwinderStub: stub, linker: linker, cargo: cargo))
         }
         return BuildPlan(manifest: manifest, mode: request.mode, pie: request.pie, targets: plans)
     }
@@ -100,7 +102,7 @@ public final class StaticBuild {
         }
         let cc = try CToolchainDiscovery(runner: runner, cacheRoot: cache.root).find(target, preferred: request.cToolchain)
         reporter.detail("C toolchain: \(cc.version) (\(cc.cc))")
-        guard cc.providesUnwinder || hasPanicAbortOnly() else {
+        guard cc.providesUnwinder || !request.stdSettings.needsUnwinder || hasPanicAbortOnly() else {
             throw CargoStaticError(.noCToolchain, "\(cc.kind.rawValue) has no static unwinder built for musl, which panic=unwind needs",
                                    fix: "use zig (the default: `python3 -m pip install ziglang`, then drop --cc), or set panic = \"abort\" in the profile")
         }
@@ -113,7 +115,8 @@ public final class StaticBuild {
         }
         reporter.event("std for \(target): \(stdOutcome.rawValue)" + (entry.map { " (\($0))" } ?? ""))
         let libraries = try provideLibraries(choice.toolchain, target, cc)
-        let (allocator, linker) = try provideAllocator(target, cc)
+        let (allocator, heap) = try provideAllocator(target, cc)
+        let linker = try LinkerWrapper.write(allocator: allocator, library: heap, unwinderStub: try unwinderStub(cc), toolchain: cc)
 
         let command = CargoInvocation.command(mode: request.mode, target: target, toolchain: choice.toolchain, sysroot: sysroot,
                                               cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory,
@@ -144,10 +147,15 @@ public final class StaticBuild {
         return libraries
     }
 
-    /// The allocator's library (cached or built now) and the linker wrapper that puts it first.
+    /// The unwinder stand-ins, for std profiles that never unwind (nil: rustc's -lunwind stays).
+    private func unwinderStub(_ cc: CToolchain) throws -> String? {
+        request.stdSettings.needsUnwinder ? nil : try UnwinderStub.ensure(for: cc, runner: runner)
+    }
+
+    /// The allocator and its library (cached or built now; nil for the libc's malloc).
     /// An explicit `--allocator` must be honoured; the default falls back to the libc's malloc,
     /// with a warning, where its source cannot be had (no deb-src entry on an offline machine).
-    private func provideAllocator(_ target: Target, _ cc: CToolchain) throws -> (Allocator, String?) {
+    private func provideAllocator(_ target: Target, _ cc: CToolchain) throws -> (Allocator, ProvidedLibrary?) {
         let allocator = request.chosenAllocator
         guard let name = allocator.library else { return (allocator, nil) }
         do {
@@ -155,7 +163,7 @@ public final class StaticBuild {
                 .ensure([name], target: target, toolchain: cc)
             guard let library = provided.last else { return (.musl, nil) }
             reporter.event("allocator for \(target): \(allocator.rawValue) \(library.version) (\(library.outcome.rawValue))")
-            return (allocator, try AllocatorLinker.write(allocator, library: library, toolchain: cc))
+            return (allocator, library)
         } catch let error as CargoStaticError where request.allocator == nil {
             reporter.warn("the default allocator, \(allocator.rawValue), is not available for \(target): \(error.message); "
                           + "linking the libc's own malloc instead (pass --allocator musl to silence this, or fix: \(error.fix ?? "see above"))")

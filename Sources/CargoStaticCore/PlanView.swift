@@ -30,11 +30,11 @@ public enum PlanView {
                 if let fetch = lib.fetch { out.append(fetch.shellLine) }
                 out += lib.steps.map(\.shellLine)
             }
-            if let linker = t.allocatorLinker {
-                out.append("# allocator: \(t.allocator.rawValue), linked first by the linker wrapper \(linker)")
-            } else {
-                out.append("# allocator: the libc's own malloc")
+            out.append(t.allocator == .musl ? "# allocator: the libc's own malloc" : "# allocator: \(t.allocator.rawValue), linked first by the linker wrapper")
+            if let stub = t.unwinderStub {
+                out.append("# unwinder: none (this std profile never unwinds); the linker wrapper puts \(stub) in place of -lunwind")
             }
+            if t.linker != t.cToolchain.cc { out.append("# linker wrapper: \(t.linker)") }
             out.append("# 2. build the project:")
             out.append(t.cargo.shellLine)
         }

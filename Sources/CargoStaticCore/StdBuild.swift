@@ -33,13 +33,16 @@ public struct StdSettings: Codable, Equatable {
 
     /// `--std-profile size`: std compiled for size (opt-level z, one codegen unit,
     /// size-optimised algorithms), panic=abort without the unwinder and without the
-    /// backtrace symbolizer. The program follows: opt-level z, panic=abort, one codegen
-    /// unit and fat LTO against std's embedded bitcode. No test harness (tests unwind).
+    /// backtrace symbolizer, and without file:line strings for std's own panics (a panic in
+    /// std says `<redacted>`; the program's panics keep their locations). The program
+    /// follows: opt-level z, panic=abort, one codegen unit and fat LTO against std's embedded
+    /// bitcode, linked without an unwinder. No test harness (tests unwind).
     public static let size = StdSettings(
         name: "size", profile: "release",
         features: ["optimize_for_size"],
         crates: ["std", "panic_abort"],
-        rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes", "-Ctarget-feature=+crt-static", "-Cforce-unwind-tables=no"],
+        rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes", "-Ctarget-feature=+crt-static", "-Cforce-unwind-tables=no",
+                    "-Zlocation-detail=none"],
         profileKeys: ["opt-level": "\"z\"", "codegen-units": "1", "panic": "\"abort\""],
         userProfile: ["OPT_LEVEL": "z", "PANIC": "abort", "CODEGEN_UNITS": "1", "LTO": "fat"],
         userRustflags: ["-Cforce-unwind-tables=no", "-Clink-arg=-Os"])
@@ -73,6 +76,10 @@ public struct StdSettings: Codable, Equatable {
 
     /// Whether std itself is compiled with a panic strategy in its flags (then panic_abort follows it).
     var setsPanicStrategy: Bool { rustflags.contains { $0.hasPrefix("-Cpanic=") } }
+
+    /// Whether programs built against this std need a real unwinder: for unwinding panics or
+    /// for backtraces. The size profiles need neither (`UnwinderStub` stands in).
+    public var needsUnwinder: Bool { features.contains("panic-unwind") || features.contains("backtrace") }
 
     /// Whether `cargo-static test` can use this std (the test harness needs unwinding and libtest).
     public var supportsTests: Bool { crates.contains("test") }

@@ -27,6 +27,9 @@ final class SizeProfileTests: XCTestCase {
         let normalSize = normal["size"] as? Int ?? 0, smallSize = small["size"] as? Int ?? 0
         XCTAssertLessThan(smallSize, normalSize * 3 / 10, "size profile: \(smallSize) bytes, default: \(normalSize)")
         XCTAssertEqual(small["stripped"] as? Bool, true)
+        // Linked without an unwinder (stand-ins instead): the real one and the printf it
+        // brings would add ~35 KB.
+        XCTAssertLessThan(smallSize, 64_000, "size profile: \(smallSize) bytes")
         let hello = try run(dir, ["--std-profile", "size"])
         XCTAssertEqual(hello.status, 0, hello.all)
         XCTAssertTrue(hello.stdout.contains("Hello, world!"), hello.all)
@@ -49,6 +52,26 @@ final class SizeProfileTests: XCTestCase {
         let panic = try run(dir, ["--std-profile", "min"], programArgs: ["panic"])
         XCTAssertNotEqual(panic.status, 0, panic.all)
         XCTAssertFalse(panic.stderr.contains("asked to panic"), panic.all)
+    }
+
+    /// The size profiles link the unwinder stand-ins through a linker wrapper; the default keeps the real one.
+    func testSizeProfileLinksUnwinderStandIns() throws {
+        let dir = try Harness.fixture("size-probe")
+        func plan(_ args: [String]) throws -> [String: Any] {
+            let out = try Harness.run(["plan", "--release", "--json"] + args, in: dir)
+            XCTAssertEqual(out.status, 0, out.all)
+            let plan = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] ?? [:]
+            return (plan["targets"] as? [[String: Any]])?.first ?? [:]
+        }
+        let size = try plan(["--std-profile", "size"])
+        let stub = size["unwinderStub"] as? String ?? ""
+        XCTAssertTrue(stub.hasSuffix("/libcargo_static_nounwind.a") && FileManager.default.fileExists(atPath: stub), "\(size)")
+        let env = (size["cargo"] as? [String: Any])?["environment"] as? [String: String] ?? [:]
+        let linker = env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"] ?? ""
+        XCTAssertTrue(linker.hasSuffix("/link-nounwind"), linker)
+        let script = String(decoding: FileManager.default.contents(atPath: linker) ?? Data(), as: UTF8.self)
+        XCTAssertTrue(script.contains("-lunwind) set -- \"$@\" \(stub)"), script)
+        XCTAssertNil(try plan([])["unwinderStub"], "the default profile unwinds: it keeps the real unwinder")
     }
 
     func testTestsNeedTheDefaultProfile() throws {

@@ -67,3 +67,35 @@ publish_section() {
   cat "$1"
   python3 "$repo/bench/update-section.py" "$repo/docs/benchmarks.md" "$1"
 }
+
+# interleaved_medians OUT ROUNDS RUNS [hyperfine options…] -- COMMAND…: runs every command
+# RUNS times per round for ROUNDS rounds, in reverse order on every other round, so a slow
+# drift of the machine (a noisy neighbour, thermal limits) falls on every command alike
+# instead of on whichever ran last. Prints each command's median over all its runs, one
+# per line, in the order given. Keeps each round's hyperfine export as OUT.<round>.json.
+interleaved_medians() {
+  local out=$1 rounds=$2 runs=$3; shift 3
+  local opts=() cmds=() r
+  while [ "$1" != "--" ]; do opts+=("$1"); shift; done; shift
+  cmds=("$@")
+  for r in $(seq "$rounds"); do
+    if [ $((r % 2)) = 0 ]; then
+      local reversed=(); for ((i = ${#cmds[@]} - 1; i >= 0; i--)); do reversed+=("${cmds[$i]}"); done
+      hyperfine -N --warmup 1 --runs "$runs" "${opts[@]}" --export-json "$out.$r.json" "${reversed[@]}" >/dev/null
+    else
+      hyperfine -N --warmup 1 --runs "$runs" "${opts[@]}" --export-json "$out.$r.json" "${cmds[@]}" >/dev/null
+    fi
+  done
+  python3 - "$out" "$rounds" <<'PY'
+import json, statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+times = {}
+for r in range(1, rounds + 1):
+    results = json.load(open(f"{out}.{r}.json"))["results"]
+    for res in results:
+        times.setdefault(res["command"], []).extend(res["times"])
+first = json.load(open(f"{out}.1.json"))["results"]
+for res in first:
+    print(statistics.median(times[res["command"]]))
+PY
+}

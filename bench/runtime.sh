@@ -6,15 +6,18 @@
 #   - sizes of hello and ripgrep for every variant, and for cargo-zigbuild's output.
 # Variants: glibc dynamic and static (+crt-static) from plain cargo; cargo-static with
 # the libc's malloc (zig's, or musl's mallocng with --cc musl-gcc), mimalloc, jemalloc.
-# Times are medians of BENCH_RUNS runs (hyperfine); ratios are against glibc dynamic.
+# Times are medians of BENCH_ROUNDS rounds of BENCH_RUNS runs (hyperfine; the order of the
+# variants reversed on every other round, so drifts of the machine fall on all alike);
+# ratios are against glibc dynamic.
 # Writes the sections "Allocators: run time", "Start-up" and "Sizes" of docs/benchmarks.md.
-#   BENCH_RUNS=10 (alloc, ripgrep)   BENCH_STARTUP_RUNS=2000   BENCH_RIPGREP=0 (skip ripgrep)
+#   BENCH_ROUNDS=3 BENCH_RUNS=5 (alloc, ripgrep)   BENCH_STARTUP_RUNS=2000   BENCH_RIPGREP=0 (skip ripgrep)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bench_setup
 ensure_hyperfine
 ensure_cargo_zigbuild
-runs=${BENCH_RUNS:-10}
+runs=${BENCH_RUNS:-5}
+rounds=${BENCH_ROUNDS:-3}
 startup_runs=${BENCH_STARTUP_RUNS:-2000}
 export RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo CARGO_STATIC_CACHE=$work/cache
 unset RUSTFLAGS CARGO_TARGET_DIR
@@ -72,8 +75,7 @@ alloc_rows=()
 for w in "${workloads[@]}"; do
   echo "== alloc-bench $w" >&2
   cmds=(); for v in "${fast[@]}"; do cmds+=("${alloc_exe[$v]} $w"); done
-  hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/alloc-$w.json" "${cmds[@]}" >/dev/null
-  mapfile -t t < <(medians "$work/alloc-$w.json")
+  mapfile -t t < <(interleaved_medians "$work/alloc-$w" "$rounds" "$runs" -- "${cmds[@]}" | tee "$work/alloc-$w.medians")
   row="| $w |"
   for i in "${!fast[@]}"; do row+=" $(printf '%.3f' "${t[$i]}") s ($(ratio "${t[$i]}" "${t[0]}")) |"; done
   alloc_rows+=("$row")
@@ -89,10 +91,9 @@ if [ "${BENCH_RIPGREP:-1}" != 0 ]; then
   pattern='fn [a-z_]+\(|impl<'
   echo "== ripgrep: rg -c --no-ignore '$pattern' $corpus" >&2
   cmds=(); for v in "${fast[@]}"; do cmds+=("${rg_exe[$v]} -c --no-ignore -e '$pattern' $corpus"); done
-  hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/rg.json" --output=null "${cmds[@]}" >/dev/null
+  mapfile -t t < <(interleaved_medians "$work/rg" "$rounds" "$runs" --output=null -- "${cmds[@]}")
   matches=$("${rg_exe[glibc-dynamic]}" -c --no-ignore -e "$pattern" "$corpus" | awk -F: '{s+=$NF} END {print s}')
   files=$(find -L "$corpus" -type f | wc -l)
-  mapfile -t t < <(medians "$work/rg.json")
   for i in "${!fast[@]}"; do
     rg_rows+=("| $(label "${fast[$i]}") | $(printf '%.3f' "${t[$i]}") s | $(ratio "${t[$i]}" "${t[0]}") | $(size_of "${rg_exe[${fast[$i]}]}") |")
   done
@@ -133,7 +134,7 @@ section=$(mktemp)
   echo
   echo "Measured by \`bench/runtime.sh\` on $(date -u +%Y-%m-%d): $(machine)."
   echo "$versions."
-  echo "Median wall time of $runs runs (hyperfine, after one warm-up run); ratio against glibc dynamic in the same run."
+  echo "Median wall time of $((rounds * runs)) runs per variant: $rounds rounds of $runs (hyperfine, one warm-up run each), the variants' order reversed every other round; ratio against glibc dynamic in the same run."
   echo "Every variant is the same source built with rustc $($RUSTC --version | cut -d' ' -f2) in release mode; the musl ones by cargo-static (static-pie)."
   echo "\`threads\` runs 4 threads per core, \`cross-thread-free\` frees on other threads what producers allocated."
   echo
@@ -145,13 +146,13 @@ section=$(mktemp)
   # The issue's goals, checked on these numbers: an override within 1.05x of glibc dynamic
   # on every workload, and never slower than the libc's malloc it replaces.
   python3 - "$work" "${workloads[@]}" <<'PY'
-import json, sys
+import sys
 work, workloads = sys.argv[1], sys.argv[2:]
 columns = {"musl + mimalloc": 4, "musl + jemalloc": 5}
 for name, col in columns.items():
     worst, slower = 0.0, []
     for w in workloads:
-        t = [r["median"] for r in json.load(open(f"{work}/alloc-{w}.json"))["results"]]
+        t = [float(x) for x in open(f"{work}/alloc-{w}.medians").read().split()]
         worst = max(worst, t[col] / t[0])
         if t[col] > t[2]: slower.append(w)
     print(f"- {name}: worst {worst:.2f}× of glibc dynamic ({'within' if worst <= 1.05 else 'not within'} 1.05×); "

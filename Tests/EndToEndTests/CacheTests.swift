@@ -16,17 +16,24 @@ final class CacheTests: XCTestCase {
         let first = try Harness.fixture("hello")
         let second = try Harness.fixture("second-project")
 
-        // 1. Start a cold build and kill -9 it once the std build is under way.
-        let doomed = try Harness.start(["build", "--std-profile", "size"], in: first, cache: cache)
-        let deadline = Date().addingTimeInterval(300)
-        while Self.stdUnitsDone(doomed.stderrSoFar) < 1, Date() < deadline, doomed.process.isRunning {
-            usleep(200_000)
+        // 1. Start a cold build and stop it once the std build is under way: Ctrl-C (SIGINT,
+        //    which cargo-static answers), then kill -9 (which nothing can answer).
+        for signal in [SIGINT, SIGKILL] {
+            let doomed = try Harness.start(["build", "--std-profile", "size"], in: first, cache: cache)
+            let deadline = Date().addingTimeInterval(300)
+            while Self.stdUnitsDone(doomed.stderrSoFar) < 1, Date() < deadline, doomed.process.isRunning {
+                usleep(200_000)
+            }
+            XCTAssertTrue(doomed.process.isRunning, "the std build ended before it could be stopped:\n\(doomed.stderrSoFar)")
+            kill(doomed.process.processIdentifier, signal)
+            let out = doomed.wait()
+            if signal == SIGINT {
+                XCTAssertEqual(out.status, 130, out.all)
+                XCTAssertTrue(out.stderr.contains("interrupted: nothing half-built was published"), out.stderr)
+            }
+            let after = (try? FileManager.default.contentsOfDirectory(atPath: cache + "/std")) ?? []
+            XCTAssertTrue(after.filter { !$0.hasPrefix(".") }.isEmpty, "a stopped build must publish nothing: \(after)")
         }
-        XCTAssertTrue(doomed.process.isRunning, "the std build ended before it could be killed:\n\(doomed.stderrSoFar)")
-        kill(doomed.process.processIdentifier, SIGKILL)
-        _ = doomed.wait()
-        let afterKill = (try? FileManager.default.contentsOfDirectory(atPath: cache + "/std")) ?? []
-        XCTAssertTrue(afterKill.filter { !$0.hasPrefix(".") }.isEmpty, "a killed build must publish nothing: \(afterKill)")
 
         // 2. Two builds at once: both succeed, exactly one builds std, the other waits and reuses it.
         let a = try Harness.start(["build", "--json", "--std-profile", "size"], in: first, cache: cache)

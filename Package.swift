@@ -11,7 +11,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "CargoStaticCore", swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Digests run optimised in every configuration (the tests hash whole executables).
+        .target(name: "Digest", swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "CargoStaticCore", dependencies: ["Digest"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(
             name: "cargo-static",
             dependencies: [
@@ -20,7 +22,7 @@ let package = Package(
             ],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
-        .testTarget(name: "CargoStaticCoreTests", dependencies: ["CargoStaticCore"],
+        .testTarget(name: "CargoStaticCoreTests", dependencies: ["CargoStaticCore", "Digest"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(
             name: "EndToEndTests",

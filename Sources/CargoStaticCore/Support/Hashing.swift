@@ -1,3 +1,5 @@
+import Foundation
+
 /// FNV-1a, 64-bit: a stable, dependency-free fingerprint for cache keys. The full key
 /// text is stored beside each entry and compared, so a collision cannot go unnoticed.
 enum Fingerprint {
@@ -11,3 +13,5 @@ enum Fingerprint {
         return String(repeating: "0", count: 16 - s.count) + s
     }
 }
+
+@_exported import Digest

@@ -5,8 +5,8 @@ import Foundation
 import Glibc
 #endif
 
-/// Arguments after `--` belong to the program (run) or the test harness (test).
-nonisolated(unsafe) var programArguments: [String] = []
+// The command-line interface: declarations only. What each command does lives in
+// CargoStaticCore (Commands/).
 
 struct CargoStatic: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,36 +18,47 @@ struct CargoStatic: ParsableCommand {
         Examples:
           cargo-static build --release        static-pie for x86_64 musl
           cargo static build --release        the same, as a cargo subcommand
+          cargo static +nightly build         with rustup's nightly (as cargo +nightly)
           cargo-static run --empty-root       run it alone in an empty root
           cargo-static test                   build the tests statically, run them
           cargo-static plan --release         every command and variable
           cargo-static verify FILE            audit any ELF file
           cargo-static deps build openssl     a C library built for musl, cached
           cargo-static doctor                 what was found, what is missing
+
+        Exit status: 0 success; 101 the build or a test failed, or no Cargo project (as cargo);
+        2 the command line is wrong; 1 anything else (an executable that is not static, a
+        missing toolchain, …); `run` exits with the program's status (128 + signal when killed).
+        Human messages go to stderr; stdout carries only paths or JSON.
         """,
+        version: CargoStaticVersion.current,
         subcommands: [Build.self, Test.self, Run.self, Plan.self, Verify.self, Doctor.self, Cache.self, Deps.self]
     )
 }
 
-/// Options shared by build, test, run and plan. Anything else is passed to cargo.
+/// Options shared by build, test, run and plan. Anything else is cargo's.
 struct BuildOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested`.", valueName: "triple[,triple…]"))
-    var target: String = Target.defaultTriple
+    @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested`.", valueName: "triple[,triple…]"),
+            transform: { try Target.list($0) })
+    var target: [Target] = [try! Target(Target.defaultTriple)]
 
-    @Option(help: ArgumentHelp("A rustup toolchain name, a rustc path or a sysroot directory.", valueName: "name|path"))
+    @Option(help: ArgumentHelp("A rustup toolchain name, a rustc path or a sysroot directory (also `+name` before the command, as with cargo).", valueName: "name|path"))
     var toolchain: String?
 
-    @Option(name: .customLong("cc"), help: ArgumentHelp("The C toolchain: zig (default), musl-gcc or cross-gcc.", valueName: "kind"))
-    var cc: String?
+    @Option(name: .customLong("cc"), help: ArgumentHelp("The C toolchain: zig (default), musl-gcc or cross-gcc.", valueName: "kind"),
+            transform: { try CToolchain.Kind.parse($0)! })
+    var cc: CToolchain.Kind?
 
     @Option(name: .customLong("deps"), help: ArgumentHelp("C libraries to build for the target and expose through pkg-config, on top of those the project's -sys crates need (see `deps`).", valueName: "lib[,lib…]"))
     var deps: String?
 
-    @Option(help: ArgumentHelp("The malloc for Rust and C code: mimalloc (default), jemalloc, or musl (the libc's own). Built from Debian's source for the target, linked in place of the libc's; no code change.", valueName: "name"))
-    var allocator: String?
+    @Option(help: ArgumentHelp("The malloc for Rust and C code: mimalloc (default), jemalloc, or musl (the libc's own). Built from Debian's source for the target, linked in place of the libc's; no code change.", valueName: "name"),
+            transform: { try Allocator.parse($0) })
+    var allocator: Allocator?
 
-    @Option(name: .customLong("std-profile"), help: ArgumentHelp("How std is compiled: default (speed, unwinding, backtraces); size (opt-level z, panic=abort, no backtrace symbolizer; the program gets opt-level z, panic=abort, fat LTO, stripped); min (size, and panics abort without a message: needs RUSTC_BOOTSTRAP=1 for your crates, which cargo-static then sets). Each is its own cache entry.", valueName: "name"))
-    var stdProfile: String?
+    @Option(name: .customLong("std-profile"), help: ArgumentHelp("How std is compiled: default (speed, unwinding, backtraces); size (opt-level z, panic=abort, no backtrace symbolizer; the program gets opt-level z, panic=abort, fat LTO, stripped); min (size, and panics abort without a message: needs RUSTC_BOOTSTRAP=1 for your crates, which cargo-static then sets). Each is its own cache entry.", valueName: "name"),
+            transform: { try StdSettings.named($0) })
+    var stdProfile: StdSettings = .standard
 
     @Flag(help: "Strip the symbol table from the executables (smaller; backtraces lose function names).")
     var strip = false
@@ -58,34 +69,48 @@ struct BuildOptions: ParsableArguments {
     @Flag(help: "Print the result as JSON on stdout.")
     var json = false
 
-    @Flag(help: "Print what would run (like `plan`) and build nothing.")
-    var dryRun = false
-
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("cargo's own arguments (--release, -p, --bin, --features, --manifest-path, …).", valueName: "cargo-args"))
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("cargo's own arguments (--release, -p, --bin, --features, --manifest-path, -q, -v, --message-format, …).", valueName: "cargo-args"))
     var cargoArguments: [String] = []
 
+    /// Our own long options, for "did you mean" on a misspelled one.
+    static let ownOptions = ["--target", "--toolchain", "--cc", "--deps", "--allocator", "--std-profile", "--strip", "--no-pie", "--json",
+                             "--dry-run", "--empty-root"]
+
     func request(_ mode: BuildRequest.Mode) throws -> BuildRequest {
-        let kind = try CToolchain.Kind.parse(cc)
+        let context = Invocation.context
+        let cargo = try CargoArguments.parse(cargoArguments, mode: mode, own: Self.ownOptions)
         let libraries = try (deps ?? "").split(separator: ",").map { try NativeLibrary.named(String($0).trimmingCharacters(in: .whitespaces)).name }
-        return BuildRequest(mode: mode, targets: try Target.list(target), toolchain: toolchain, cToolchain: kind,
-                            pie: !noPie, extraLibraries: libraries, allocator: try allocator.map { try Allocator.parse($0) },
-                            stdSettings: try StdSettings.named(stdProfile), strip: strip,
-                            cargoArguments: cargoArguments, programArguments: programArguments)
+        return BuildRequest(mode: mode, targets: target, toolchain: toolchain ?? Invocation.toolchainOverride, cToolchain: cc,
+                            pie: !noPie, extraLibraries: libraries, allocator: allocator, stdSettings: stdProfile, strip: strip,
+                            cargo: cargo, programArguments: Invocation.programArguments, context: context)
     }
+
+    func session(_ request: BuildRequest) -> Session {
+        Session(context: request.context, quiet: Invocation.quiet || request.cargo.quiet, verbose: request.cargo.verbosity > 0,
+                color: Reporter.colorChoice(request.cargo.color, context: request.context))
+    }
+}
+
+/// Runs a command body in a session and turns its status into the process's.
+func execute(_ session: Session, json: Bool, _ body: (Session) throws -> Void) throws {
+    let status = try Session.run(session, json: json, body)
+    if status != 0 { throw ExitCode(status) }
 }
 
 struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build static executables and check each one.",
-        discussion: "Prints the path of each executable and a one-line verdict. Fails when any executable is not fully static.")
+        discussion: "Prints the path of each executable on stdout and its verdict on stderr. Fails when any executable is not fully static.")
     @OptionGroup var options: BuildOptions
+    @Flag(help: "Print what would run (like `plan`) and build nothing.")
+    var dryRun = false
 
     func run() throws {
-        try Session.run(json: options.json) { session in
-            let request = try options.request(.build)
-            if options.dryRun { return try Session.printPlan(request, session, json: options.json) }
-            let results = try session.build(request)
-            Session.printResults(results, json: options.json)
+        let request = try options.request(.build)
+        try execute(options.session(request), json: options.json) { session in
+            if dryRun { return try BuildCommands.printPlan(try BuildCommands.plan(request, session), json: options.json) }
+            let results = try BuildCommands.build(request, session)
+            BuildCommands.printResults(results, request, session, json: options.json)
         }
     }
 }
@@ -93,31 +118,18 @@ struct Build: ParsableCommand {
 struct Test: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build the crate's tests statically, check them, and run them (under qemu for foreign targets).",
-        discussion: "Arguments after `--` go to the test harness, as with cargo test.")
+        discussion: "Test name filters (`cargo-static test NAME`) and arguments after `--` go to the test harness, as with cargo test.")
     @OptionGroup var options: BuildOptions
     @Flag(help: "Run each test executable inside an empty root filesystem.")
     var emptyRoot = false
+    @Flag(help: "Print what would run (like `plan`) and build nothing.")
+    var dryRun = false
 
     func run() throws {
-        try Session.run(json: options.json) { session in
-            let request = try options.request(.test)
-            if options.dryRun { return try Session.printPlan(request, session, json: options.json) }
-            let results = try session.build(request)
-            var failed = 0
-            for result in results {
-                let target = try Target(result.target)
-                for exe in result.executables where exe.isTest {
-                    session.reporter.info("running \(exe.path) (\(target))")
-                    let status = try ProgramRunner(runner: session.runner)
-                        .run(executable: exe.path, arguments: request.programArguments, target: target, emptyRoot: emptyRoot,
-                             stdoutToStderr: options.json)
-                    if status != 0 { failed += 1 }
-                }
-            }
-            Session.printResults(results, json: options.json)
-            if failed > 0 {
-                throw CargoStaticError(.runFailed, "\(failed) test executable(s) failed", fix: "see the test output above")
-            }
+        let request = try options.request(.test)
+        try execute(options.session(request), json: options.json) { session in
+            if dryRun { return try BuildCommands.printPlan(try BuildCommands.plan(request, session), json: options.json) }
+            try BuildCommands.test(request, session, emptyRoot: emptyRoot, json: options.json)
         }
     }
 }
@@ -125,30 +137,23 @@ struct Test: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build, then run the executable (under qemu for foreign targets).",
-        discussion: "Arguments after `--` go to the program. With --empty-root the program runs in a directory that holds only itself: proof that it needs nothing but the kernel.")
+        discussion: "Arguments after `--` go to the program. With --empty-root the program runs in a directory that holds only itself: proof that it needs nothing but the kernel. The program's output is the output: use `build --json` for results as JSON.")
     @OptionGroup var options: BuildOptions
-    @Flag(help: "Run inside an empty root filesystem (chroot, or a user namespace when not root).")
+    @Flag(help: "Run inside an empty root filesystem.")
     var emptyRoot = false
+    @Flag(help: "Print what would run (like `plan`) and build nothing.")
+    var dryRun = false
 
     func run() throws {
+        let request = try options.request(.run)
         var status: Int32 = 0
-        try Session.run(json: options.json) { session in
-            let request = try options.request(.run)
-            if options.dryRun { return try Session.printPlan(request, session, json: options.json) }
-            guard request.targets.count == 1 else {
-                throw CargoStaticError(.badInput, "run takes one target", fix: "pass a single --target")
+        try execute(options.session(request), json: false) { session in
+            if options.json {
+                throw CargoStaticError(.usage, "run prints the program's own output, not JSON",
+                                       fix: "use `cargo-static build --json` for the results as JSON, then run the executable")
             }
-            let results = try session.build(request)
-            let programs = results[0].executables.filter { !$0.isTest }
-            guard programs.count == 1, let program = programs.first else {
-                let names = programs.map(\.name).joined(separator: ", ")
-                throw CargoStaticError(.badInput, programs.isEmpty ? "the build produced no executable to run" : "the build produced several executables (\(names))",
-                                       fix: "choose one with --bin NAME")
-            }
-            session.reporter.info("running \(program.path)" + (emptyRoot ? " in an empty root" : ""))
-            status = try ProgramRunner(runner: session.runner)
-                .run(executable: program.path, arguments: request.programArguments, target: try Target(program.target),
-                     emptyRoot: emptyRoot, stdoutToStderr: options.json)
+            if dryRun { return try BuildCommands.printPlan(try BuildCommands.plan(request, session), json: false) }
+            status = try BuildCommands.run(request, session, emptyRoot: emptyRoot)
         }
         if status != 0 { throw ExitCode(status) }
     }
@@ -156,12 +161,13 @@ struct Run: ParsableCommand {
 
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show every command and environment variable a build would use, to reproduce it by hand.")
+        abstract: "Show every step of a build: commands, environment variables and generated files, as pasteable shell lines (--json: the plan itself).")
     @OptionGroup var options: BuildOptions
 
     func run() throws {
-        try Session.run(json: options.json) { session in
-            try Session.printPlan(try options.request(.build), session, json: options.json)
+        let request = try options.request(.build)
+        try execute(options.session(request), json: options.json) { session in
+            try BuildCommands.printPlan(try BuildCommands.plan(request, session), json: options.json)
         }
     }
 }
@@ -172,8 +178,7 @@ struct Verify: ParsableCommand {
         discussion: """
         Exit status: 0 = every file is fully static and kernel-only (and meets --require);
         1 = some file is not (the reasons are listed); 2 = a file is not ELF, unreadable or malformed.
-        Policy items for --require: static, static-pie, pie, relro=full, relro=partial, nx,
-        stack-protector, cet, stripped, kernel-only.
+        Policy items for --require: \(AuditPolicy.knownItems.joined(separator: ", ")).
         """)
     @Argument(help: "ELF files to audit.") var files: [String]
     @Flag(help: "Print the audit as JSON.") var json = false
@@ -209,14 +214,15 @@ struct Verify: ParsableCommand {
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List every piece cargo-static found or misses, with the command that installs it.")
-    @Option(help: "The target to check for.") var target: String = Target.defaultTriple
+    @Option(help: "The target(s) to check for.", transform: { try Target.list($0) }) var target: [Target] = [try! Target(Target.defaultTriple)]
     @Option(help: "A rustup toolchain name, a rustc path or a sysroot directory.") var toolchain: String?
     @Flag(help: "Print the report as JSON.") var json = false
 
     func run() throws {
-        try Session.run(json: json) { session in
-            for target in try Target.list(target) {
-                let report = DoctorReport.collect(target: target, runner: session.runner, cache: session.cache, requested: toolchain)
+        try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in
+            for target in target {
+                let report = DoctorReport.collect(target: target, runner: session.runner, store: session.store,
+                                                  requested: toolchain ?? Invocation.toolchainOverride)
                 print(json ? try encodeJSON(report) : report.human)
             }
         }
@@ -225,32 +231,53 @@ struct Doctor: ParsableCommand {
 
 struct Cache: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The cached standard libraries ($CARGO_STATIC_CACHE, else $XDG_CACHE_HOME/cargo-static).",
-        subcommands: [List.self, Clean.self], defaultSubcommand: List.self)
+        abstract: "The cache of standard libraries and generated archives ($CARGO_STATIC_CACHE, else $XDG_CACHE_HOME/cargo-static).",
+        subcommands: [List.self, Clean.self, VerifyCache.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List cached standard libraries with their sizes and keys.")
-        @Flag(help: "Print as JSON.") var json = false
+        @Flag(help: "Print as JSON (times in RFC 3339).") var json = false
         func run() throws {
-            let cache = SysrootCache()
-            let entries = cache.list()
+            let session = Session(context: Invocation.context)
+            let entries = CacheCommands.stdEntries(session.store)
             if json { print(try encodeJSON(entries)); return }
-            print("cache: \(cache.root)")
+            print("cache: \(session.layout.root)")
             if entries.isEmpty { print("  (no cached standard library)") }
             for e in entries {
-                print("  \(e.name)  \(humanSize(e.sizeBytes ?? 0))  rustc \(e.release) (\(e.rustc)), settings \(e.settings), built in \(Int(e.buildSeconds)) s")
+                print("  \(e.name)  \(humanSize(e.sizeBytes))  rustc \(e.release) (\(e.rustc)), settings \(e.settings), built in \(Int(e.buildSeconds)) s")
             }
         }
     }
 
     struct Clean: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove cached standard libraries (all, or those whose name contains PATTERN).")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove cached standard libraries and generated archives (all, or those whose name contains PATTERN), with their build directories. C libraries: `deps clean`.")
         @Argument(help: "Only entries whose name contains this text.") var pattern: String?
         func run() throws {
-            try Session.run(json: false) { session in
-                let removed = try session.cache.clean(matching: pattern)
+            try execute(Session(context: Invocation.context), json: false) { session in
+                let removed = try session.store.clean(.std, matching: pattern) + session.store.clean(.archives, matching: pattern)
                 print(removed.isEmpty ? "nothing to remove" : removed.map { "removed \($0)" }.joined(separator: "\n"))
             }
+        }
+    }
+
+    struct VerifyCache: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Check every cache entry against its manifest: sizes and SHA-256 digests (builds check sizes on every use).")
+        @Flag(help: "Print as JSON.") var json = false
+        func run() throws {
+            let session = Session(context: Invocation.context)
+            let (checked, problems) = CacheCommands.verify(session.store, full: true)
+            if json {
+                print(try encodeJSON(problems))
+            } else {
+                print("checked \(checked) entries in \(session.layout.root): " + (problems.isEmpty ? "all intact" : "\(problems.count) damaged"))
+                for p in problems {
+                    print("  \(p.entry):\n" + p.problems.map { "    \($0)" }.joined(separator: "\n") + "\n    fix: \(p.clean) (the next build rebuilds it)")
+                }
+            }
+            if !problems.isEmpty { throw ExitCode(1) }
         }
     }
 }
@@ -271,85 +298,49 @@ struct Deps: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build C libraries (and what they depend on) for the target(s), unless cached.",
             discussion: "Example: cargo-static deps build zlib openssl --target x86_64-unknown-linux-musl,aarch64-unknown-linux-musl")
-        @Argument(help: "Library names: zlib, openssl, sqlite3, zstd, xz, bzip2, ncurses, libedit, mimalloc, jemalloc.") var names: [String]
-        @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested`.", valueName: "triple[,triple…]"))
-        var target: String = Target.defaultTriple
-        @Option(name: .customLong("cc"), help: ArgumentHelp("The C toolchain: zig (default), musl-gcc or cross-gcc.", valueName: "kind"))
-        var cc: String?
+        @Argument(help: "Library names: \(NativeLibrary.all.map(\.name).joined(separator: ", ")).") var names: [String]
+        @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested`.", valueName: "triple[,triple…]"),
+                transform: { try Target.list($0) })
+        var target: [Target] = [try! Target(Target.defaultTriple)]
+        @Option(name: .customLong("cc"), help: ArgumentHelp("The C toolchain: zig (default), musl-gcc or cross-gcc.", valueName: "kind"),
+                transform: { try CToolchain.Kind.parse($0)! })
+        var cc: CToolchain.Kind?
         @Option(help: ArgumentHelp("Build the (single) named library from this source directory or tarball instead of Debian's source package, now and in later builds.", valueName: "path"))
         var source: String?
         @Flag(help: "Print the result as JSON on stdout.") var json = false
         @Flag(help: "Print the commands that would run and build nothing.") var dryRun = false
 
         func run() throws {
-            try Session.run(json: json) { session in
-                let libraries = try names.map(NativeLibrary.named)
-                if let source {
-                    guard libraries.count == 1 else {
-                        throw CargoStaticError(.badInput, "--source names the source of one library, but \(libraries.count) were given",
-                                               fix: "build that library alone: cargo-static deps build NAME --source PATH")
-                    }
-                    if !dryRun {
-                        _ = try SourceStore(cacheRoot: session.cache.root, runner: session.runner, reporter: session.reporter)
-                            .useLocal(source, for: libraries[0])
-                    }
-                }
-                let provider = LibraryProvider(cacheRoot: session.cache.root, runner: session.runner, reporter: session.reporter)
-                var results: [DepsResult] = []
-                for target in try Target.list(target) {
-                    let toolchain = try CToolchainDiscovery(runner: session.runner, cacheRoot: session.cache.root)
-                        .find(target, preferred: try CToolchain.Kind.parse(cc))
-                    if dryRun {
-                        let plans = try provider.plan(libraries.map(\.name), target: target, toolchain: toolchain)
-                        if json { print(try encodeJSON(plans)); continue }
-                        for p in plans {
-                            print("# \(p.library) for \(target)" + (p.cached ? ": cached (\(p.entry ?? ""))" : ""))
-                            if let fetch = p.fetch { print(fetch.shellLine) }
-                            for step in p.steps { print(step.shellLine) }
-                        }
-                        continue
-                    }
-                    results.append(DepsResult(target: target.triple,
-                                              libraries: try provider.ensure(libraries.map(\.name), target: target, toolchain: toolchain)))
-                }
-                if dryRun { return }
-                if json { print(try encodeJSON(results)); return }
-                for r in results {
-                    for lib in r.libraries { print("\(r.target)  \(lib.name) \(lib.version)  \(lib.outcome.rawValue)  \(lib.prefix)") }
-                }
+            try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in
+                try CacheCommands.buildLibraries(names, targets: target, cc: cc, source: source, dryRun: dryRun, json: json, session: session)
             }
         }
     }
 
-    struct DepsResult: Encodable {
-        let target: String
-        let libraries: [ProvidedLibrary]
-    }
-
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the built C libraries with their targets, versions, sizes and prefixes.")
-        @Flag(help: "Print as JSON.") var json = false
+        @Flag(help: "Print as JSON (times in RFC 3339).") var json = false
         func run() throws {
-            let cache = LibraryCache(root: SysrootCache().root)
-            let entries = cache.list()
+            let session = Session(context: Invocation.context)
+            let entries = CacheCommands.libraryEntries(session.store)
             if json { print(try encodeJSON(entries)); return }
-            print("C libraries in \(cache.depsDir)")
+            print("C libraries in \(session.layout.area(.deps))")
             if entries.isEmpty { print("  (none built yet: cargo-static deps build NAME)") }
             for e in entries {
-                print("  \(e.target)  \(e.library) \(e.version)  \(humanSize(e.sizeBytes ?? 0))  \(e.origin), built in \(Int(e.buildSeconds)) s  \(e.prefix)")
+                print("  \(e.target)  \(e.library) \(e.version)  \(humanSize(e.sizeBytes))  \(e.origin), built in \(Int(e.buildSeconds)) s  \(e.prefix)")
             }
         }
     }
 
     struct Clean: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove built C libraries (all, or those whose name or target contains PATTERN).")
+        static let configuration = CommandConfiguration(abstract: "Remove built C libraries (all, or those whose name or target contains PATTERN), with their build directories.")
         @Argument(help: "Only entries whose name or target contains this text.") var pattern: String?
         @Flag(help: "Also remove the downloaded sources (they are fetched again when needed).") var sources = false
         func run() throws {
-            try Session.run(json: false) { session in
-                var removed = try LibraryCache(root: session.cache.root).clean(matching: pattern)
+            try execute(Session(context: Invocation.context), json: false) { session in
+                var removed = try session.store.clean(.deps, matching: pattern)
                 if sources {
-                    removed += try SourceStore(cacheRoot: session.cache.root, runner: session.runner, reporter: session.reporter)
+                    removed += try SourceStore(layout: session.layout, runner: session.runner, reporter: session.reporter)
                         .clean(matching: pattern).map { "source \($0)" }
                 }
                 print(removed.isEmpty ? "nothing to remove" : removed.map { "removed \($0)" }.joined(separator: "\n"))
@@ -358,82 +349,41 @@ struct Deps: ParsableCommand {
     }
 }
 
-/// One invocation: the runner, reporter and cache, and the error/interrupt handling around it.
-struct Session {
-    let runner: Runner
-    let reporter: Reporter
-    let cache: SysrootCache
+// MARK: - start-up
 
-    static func run(json: Bool, verbose: Bool = ProcessInfo.processInfo.environment["CARGO_STATIC_VERBOSE"] != nil,
-                    _ body: (Session) throws -> Void) throws {
-        installInterruptHandler()
-        let session = Session(runner: Runner(verbose: verbose), reporter: Reporter(verbose: verbose), cache: SysrootCache())
-        do {
-            try body(session)
-        } catch let error as CargoStaticError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            if json, let text = try? encodeJSON(ErrorReport(error: error)) { print(text) }
-            throw ExitCode(error.exitCode)
-        }
-    }
-
-    func build(_ request: BuildRequest) throws -> [TargetResult] {
-        if request.cargoArguments.contains(where: { $0 == "-v" || $0 == "-vv" || $0 == "--verbose" }) {
-            runner.verbose = true
-            reporter.verbose = true
-        }
-        return try StaticBuild(request: request, runner: runner, reporter: reporter, cache: cache).run()
-    }
-
-    static func printResults(_ results: [TargetResult], json: Bool) {
-        if json {
-            if let text = try? encodeJSON(results) { print(text) }
-            return
-        }
-        for result in results {
-            for exe in result.executables {
-                print(exe.path)
-                print("    \(exe.verdict)")
-            }
-        }
-        if results.count > 1 {
-            print("\n" + SummaryTable.render(results))
-        }
-    }
-
-    static func printPlan(_ request: BuildRequest, _ session: Session, json: Bool) throws {
-        let plan = try StaticBuild(request: request, runner: session.runner, reporter: session.reporter, cache: session.cache).plan()
-        print(json ? try encodeJSON(plan) : PlanView.render(plan))
-    }
-
-    static func installInterruptHandler() {
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig) { number in
-                ChildProcesses.shared.terminateAll()
-                let text = "\ninterrupted: nothing half-built was published to the cache; the next run resumes where this one stopped\n"
-                text.withCString { _ = write(STDERR_FILENO, $0, strlen($0)) }
-                _exit(128 + number)
-            }
-        }
-    }
+/// What `main` learnt from the raw command line before ArgumentParser saw it.
+enum Invocation {
+    static var context = Context.process
+    /// Arguments after `--` (for the program or the test harness).
+    nonisolated(unsafe) static var programArguments: [String] = []
+    /// `+toolchain`, or the RUSTUP_TOOLCHAIN that `cargo +toolchain static …` sets.
+    nonisolated(unsafe) static var toolchainOverride: String?
+    /// `-q` before the subcommand.
+    nonisolated(unsafe) static var quiet = false
 }
 
-struct ErrorReport: Encodable {
-    let error: String
-    let kind: String
-    let fix: String?
-    init(error: CargoStaticError) {
-        self.error = error.message
-        self.kind = error.kind.rawValue
-        self.fix = error.fix
-    }
-}
-
-// `cargo static …` runs `cargo-static static …`.
 var arguments = Array(CommandLine.arguments.dropFirst())
-if arguments.first == "static" { arguments.removeFirst() }
-if let dashes = arguments.firstIndex(of: "--") {
-    programArguments = Array(arguments[(dashes + 1)...])
-    arguments = Array(arguments[..<dashes])
+// The generated compiler and linker wrappers call back here: the fast path, no parsing.
+if arguments.first == WrapperMode.command { WrapperMode.main(Array(arguments.dropFirst())) }
+let start = StartUp.parse(arguments, context: Invocation.context)
+Invocation.programArguments = start.programArguments
+Invocation.toolchainOverride = start.toolchain
+Invocation.quiet = start.quiet
+if let message = start.versionText { print(message); exit(0) }
+if let error = start.error {
+    FileHandle.standardError.write(Data("error: \(error.message)\n\(error.fix.map { "fix: \($0)\n" } ?? "")".utf8))
+    exit(error.exitCode)
 }
-CargoStatic.main(arguments)
+do {
+    var command = try CargoStatic.parseAsRoot(start.arguments)
+    try command.run()
+} catch let code as ExitCode {
+    exit(code.rawValue)
+} catch {
+    let code = CargoStatic.exitCode(for: error)
+    let message = CargoStatic.fullMessage(for: error)
+    if code == .success { print(message); exit(0) }
+    FileHandle.standardError.write(Data("error: \(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message)\n".utf8))
+    // ArgumentParser's usage errors (64) become 2, as documented in --help.
+    exit(code.rawValue == 64 ? 2 : code.rawValue)
+}

@@ -59,9 +59,9 @@ final class NativeLibraryTests: XCTestCase {
         XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: bad))
     }
 
-    func testMetadataGetsOnlyTheArgumentsItUnderstands() {
+    func testMetadataGetsOnlyTheArgumentsItUnderstands() throws {
         let args = ["--release", "--features", "a,b", "-p", "x", "--offline", "--manifest-path=sub/Cargo.toml", "--bin", "y", "--locked"]
-        XCTAssertEqual(NativeDependencyScan.metadataArguments(args),
+        XCTAssertEqual(try CargoArguments.parse(args, mode: .build).metadataArguments,
                        ["--features", "a,b", "--offline", "--manifest-path=sub/Cargo.toml", "--locked"])
     }
 
@@ -87,15 +87,18 @@ final class NativeLibraryTests: XCTestCase {
         let source = LibrarySource(package: "zlib", version: "1:1.2.13.dfsg-1", upstreamVersion: "1.2.13.dfsg", origin: "debian", path: "/s")
         func spec(_ triple: String, _ version: String) throws -> LibraryBuildSpec {
             let t = try Target(triple)
-            let cc = CToolchain(kind: .zig, target: t, cc: "/nonexistent/cc", cxx: "/nonexistent/c++", ar: "/nonexistent/ar",
-                                ranlib: "/nonexistent/ranlib", version: version, providesUnwinder: true)
+            let driver = CompilerDriver(c: ["/nonexistent/zig", "cc"], cxx: ["/nonexistent/zig", "c++"], ar: ["/nonexistent/zig", "ar"],
+                                        ranlib: ["/nonexistent/zig", "ranlib"], environment: [:], identity: version)
+            let cc = CToolchain(kind: .zig, target: t, version: version, driver: driver, directory: "/cache/cc/zig-\(triple)",
+                                files: [], zigLibDirectory: nil)
             return LibraryBuildSpec(library: try NativeLibrary.named("zlib"), source: source, target: t, toolchain: cc, dependencies: [])
         }
         let a = try spec("x86_64-unknown-linux-musl", "zig 0.17.1")
         XCTAssertEqual(a.keyText, try spec("x86_64-unknown-linux-musl", "zig 0.17.1").keyText)
-        XCTAssertNotEqual(a.entryName, try spec("aarch64-unknown-linux-musl", "zig 0.17.1").entryName)
-        XCTAssertNotEqual(a.entryName, try spec("x86_64-unknown-linux-musl", "zig 0.18.0").entryName)
-        XCTAssertTrue(a.entryName.hasPrefix("zlib-1.2.13.dfsg-"))
+        XCTAssertNotEqual(a.entry.name, try spec("aarch64-unknown-linux-musl", "zig 0.17.1").entry.name)
+        XCTAssertNotEqual(a.entry.name, try spec("x86_64-unknown-linux-musl", "zig 0.18.0").entry.name)
+        XCTAssertTrue(a.entry.name.hasPrefix("zlib-1.2.13.dfsg-"))
+        XCTAssertFalse(a.keyText.contains("/cache/"), "the key must not depend on where the cache is")
         XCTAssertFalse(a.keyText.contains("/s/"), "the key must not depend on where the source was copied")
     }
 

@@ -2,36 +2,56 @@ import XCTest
 @testable import CargoStaticCore
 
 final class ProbeCacheTests: XCTestCase {
-    func testRemembersUntilTheProbedFileChanges() throws {
-        let root = NSTemporaryDirectory() + "cs-probes-\(getpid())-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+    private var root = ""
+    override func setUpWithError() throws {
+        root = NSTemporaryDirectory() + "cs-probes-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
+
+    func testRemembersUntilTheProbedFileChanges() throws {
         let tool = root + "/tool"
         XCTAssertTrue(FileManager.default.createFile(atPath: tool, contents: Data("v1".utf8)))
         var calls = 0
         let probe = { () -> [String: String]? in calls += 1; return ["version": "\(calls)"] }
-
-        XCTAssertEqual(ProbeCache(root: root).values("k", stampedBy: tool, compute: probe)?["version"], "1")
+        let file = root + "/probes.json"
+        XCTAssertEqual(ProbeCache(file: file).values("k", stampedBy: tool, compute: probe)?["version"], "1")
         // A new process (a new ProbeCache) reads the remembered value without probing.
-        XCTAssertEqual(ProbeCache(root: root).values("k", stampedBy: tool, compute: probe)?["version"], "1")
+        XCTAssertEqual(ProbeCache(file: file).values("k", stampedBy: tool, compute: probe)?["version"], "1")
         XCTAssertEqual(calls, 1)
         // The file changes (size differs): probed again.
         XCTAssertTrue(FileManager.default.createFile(atPath: tool, contents: Data("version 2".utf8)))
-        XCTAssertEqual(ProbeCache(root: root).values("k", stampedBy: tool, compute: probe)?["version"], "2")
+        XCTAssertEqual(ProbeCache(file: file).values("k", stampedBy: tool, compute: probe)?["version"], "2")
         XCTAssertEqual(calls, 2)
         // A failed probe is not remembered.
-        XCTAssertNil(ProbeCache(root: root).values("other", stampedBy: tool) { nil })
+        XCTAssertNil(ProbeCache(file: file).values("other", stampedBy: tool) { nil })
+    }
+
+    /// A rustup proxy's answer depends on settings, toolchain files and RUSTUP_TOOLCHAIN too.
+    func testProbeStampedByEverythingItDependsOn() throws {
+        let proxy = root + "/rustc", settings = root + "/settings.toml"
+        XCTAssertTrue(FileManager.default.createFile(atPath: proxy, contents: Data("p".utf8)))
+        XCTAssertTrue(FileManager.default.createFile(atPath: settings, contents: Data("a".utf8)))
+        var calls = 0
+        let probe = { () -> [String: String]? in calls += 1; return ["sysroot": "/s\(calls)"] }
+        let cache = ProbeCache(file: root + "/probes.json")
+        _ = cache.values("p", stampedBy: [proxy, settings], context: "RUSTUP_TOOLCHAIN=", compute: probe)
+        _ = cache.values("p", stampedBy: [proxy, settings], context: "RUSTUP_TOOLCHAIN=", compute: probe)
+        XCTAssertEqual(calls, 1)
+        _ = cache.values("p", stampedBy: [proxy, settings], context: "RUSTUP_TOOLCHAIN=nightly", compute: probe)
+        XCTAssertEqual(calls, 2)
+        XCTAssertTrue(FileManager.default.createFile(atPath: settings, contents: Data("default = nightly".utf8)))
+        _ = cache.values("p", stampedBy: [proxy, settings], context: "RUSTUP_TOOLCHAIN=nightly", compute: probe)
+        XCTAssertEqual(calls, 3)
     }
 
     func testRustupProxyIsRecognisedByItsNeighbour() throws {
-        let dir = NSTemporaryDirectory() + "cs-proxy-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir + "/toolchains/stable/bin", withIntermediateDirectories: true)
-        for path in [dir + "/rustup", dir + "/rustc", dir + "/toolchains/stable/bin/rustc"] {
+        try FileManager.default.createDirectory(atPath: root + "/toolchains/stable/bin", withIntermediateDirectories: true)
+        for path in [root + "/rustup", root + "/rustc", root + "/toolchains/stable/bin/rustc"] {
             XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o755]))
         }
-        XCTAssertTrue(ToolchainDiscovery.isRustupProxy(dir + "/rustc"))
-        XCTAssertFalse(ToolchainDiscovery.isRustupProxy(dir + "/toolchains/stable/bin/rustc"))
+        XCTAssertTrue(ToolchainDiscovery.isRustupProxy(root + "/rustc"))
+        XCTAssertFalse(ToolchainDiscovery.isRustupProxy(root + "/toolchains/stable/bin/rustc"))
         XCTAssertFalse(ToolchainDiscovery.isRustupProxy("/usr/bin/rustc"))
     }
 }

@@ -11,12 +11,22 @@ final class RunnerTests: XCTestCase {
     func testShellLineRunsAsPrinted() throws {
         let c = Command("/bin/sh", ["-c", "printf '%s|%s' \"$GREETING\" \"${GONE:-unset}\""],
                         environment: ["GREETING": "hello world"], unset: ["GONE"])
-        setenv("GONE", "present", 1)
-        defer { unsetenv("GONE") }
-        let viaRunner = try Runner().capture(c)
-        let viaShell = try Runner().capture(Command("/bin/sh", ["-c", c.shellLine]))
+        let runner = Runner(context: Context.process.with(["GONE": "present"]))
+        let viaRunner = try runner.capture(c)
+        let viaShell = try runner.capture(Command("/bin/sh", ["-c", c.shellLine]))
         XCTAssertEqual(viaRunner.output, "hello world|unset")
         XCTAssertEqual(viaShell.output, viaRunner.output)
+    }
+
+    /// An allowlist: only the named variables come from the environment, and the shell
+    /// line does the same thing; a 0x1F separator survives the shell line.
+    func testInheritAllowlistAndControlCharactersRunAsPrinted() throws {
+        let c = Command("/bin/sh", ["-c", "printf '%s|%s|%s' \"${KEEP-}\" \"${DROP-gone}\" \"$(printf '%s' \"$SEP\" | od -An -c | tr -d ' ')\""],
+                        environment: ["SEP": "a\u{1F}b"], inherit: ["KEEP", "PATH"])
+        let runner = Runner(context: Context.process.with(["KEEP": "kept", "DROP": "present"]))
+        let viaRunner = try runner.capture(c)
+        XCTAssertEqual(viaRunner.output, "kept|gone|a037b")
+        XCTAssertEqual(try runner.capture(Command("/bin/sh", ["-c", c.shellLine])).output, viaRunner.output, c.shellLine)
     }
 
     func testCheckReportsCommandAndOutputTail() {

@@ -341,7 +341,7 @@ public struct AuditPolicy: Equatable {
 
     public init(_ requirements: [Requirement]) { self.requirements = requirements }
 
-    static let knownItems = ["static", "static-pie", "pie", "relro", "relro=partial", "relro=full", "nx",
+    public static let knownItems = ["static", "static-pie", "pie", "relro", "relro=partial", "relro=full", "nx",
                              "stack-protector", "canary", "cet", "ibt", "shstk", "bti", "pac", "stripped",
                              "kernel-only", "libc=musl", "libc=glibc", "libc=none", "no-textrel", "no-rpath",
                              "build-id", "fortify"]

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A C library made available for a target: from the cache, or built now.
-public struct ProvidedLibrary: Codable {
-    public enum Outcome: String, Codable { case hit = "cache hit", hitAfterWait = "cache hit after waiting", built }
+public struct ProvidedLibrary: Codable, Equatable {
+    public typealias Outcome = CacheStore.Outcome
     public let name: String
     public let version: String
     public let outcome: Outcome
@@ -10,8 +10,38 @@ public struct ProvidedLibrary: Codable {
     public let entry: String
 }
 
+/// Fetching a library's source from Debian: which package and version.
+public struct SourceFetch: Codable, Equatable {
+    public let package: String
+    /// The newest version apt knows (others are tried when the mirror lacks its files).
+    public let version: String?
+    public let command: Command
+}
+
+/// One C library (or allocator) for a target, as a plan step. While its source is not
+/// fetched, the entry and the commands are not known yet (they depend on the version and
+/// on the source tree): the step says so (`build == nil`), and the executor completes it
+/// with `LibraryPlanner.resolve` once the source is there.
+public struct LibraryStep: Codable, Equatable {
+    public let library: String
+    public let target: Target
+    public let build: CachedBuild?
+    public let source: LibrarySource?
+    public let fetch: SourceFetch?
+    public let commands: [Command]
+    /// Libraries of this plan it is built against.
+    public let dependencies: [String]
+    public let prefix: String?
+
+    /// Every external command: the fetch, then the recipe.
+    public var allCommands: [Command] { (fetch.map { [$0.command] } ?? []) + commands }
+    public var cached: Bool { build?.cached ?? false }
+    public var pending: Bool { build == nil }
+}
+
 /// Everything that decides a library build, computed once: the cache key is the recipe's
-/// own commands (with placeholder paths), so any change to a flag is a new entry.
+/// own commands (with placeholder paths), so any change to a flag is a new entry, and the
+/// cache's location is not part of it (a copied cache still matches).
 struct LibraryBuildSpec {
     let library: NativeLibrary
     let source: LibrarySource
@@ -23,14 +53,15 @@ struct LibraryBuildSpec {
         let placeholder = LibraryBuildContext(source: "$SRC", prefix: "$PREFIX", destdir: "$DESTDIR", version: source.upstreamVersion,
                                               target: target, toolchain: toolchain, jobs: 1,
                                               dependencyPrefixes: dependencies.map { "$DEP/\($0.entry)" })
-        let steps = library.steps(placeholder).map(\.shellLine).joined(separator: "\n")
+        let steps = library.steps(placeholder).map { $0.shellLine.replacingOccurrences(of: toolchain.directory, with: "$CC_DIR") }
+            .joined(separator: "\n")
         let written = library.extraPkgConfig.keys.sorted().map { "\($0).pc:\n" + library.extraPkgConfig[$0]!(placeholder) }
             + library.fileAliases.keys.sorted().map { "\($0) -> \(library.fileAliases[$0]!)" }
         return """
         library: \(library.name)
         source: \(source.package) \(source.version) (\(source.origin))
         target: \(target.triple)
-        c toolchain: \(toolchain.version) (wrappers \(toolchain.wrapperFingerprint))
+        c toolchain: \(toolchain.driver.identity)
         dependencies: \(dependencies.map(\.entry).joined(separator: " "))
         steps:
         \(steps)
@@ -39,152 +70,168 @@ struct LibraryBuildSpec {
         """
     }
 
-    var entryName: String { "\(library.name)-\(source.upstreamVersion)-\(Fingerprint.hex(keyText))" }
+    var entry: EntryID { EntryID(area: .deps, group: target.triple, prefix: "\(library.name)-\(source.upstreamVersion)", key: keyText) }
 }
 
-/// Makes C libraries available for a target: cache hit, wait for another builder, or build.
-public struct LibraryProvider {
-    public let cache: LibraryCache
+/// Turns library names into plan steps: the closure of their dependencies, in order, each
+/// with its cache entry and commands (or marked as waiting for its source).
+public struct LibraryPlanner {
+    public let store: CacheStore
     public let sources: SourceStore
     public let runner: Runner
-    public let reporter: Reporter
 
-    public init(cacheRoot: String, runner: Runner, reporter: Reporter) {
-        cache = LibraryCache(root: cacheRoot)
-        sources = SourceStore(cacheRoot: cacheRoot, runner: runner, reporter: reporter)
+    public init(store: CacheStore, runner: Runner, reporter: Reporter) {
+        self.store = store
         self.runner = runner
-        self.reporter = reporter
+        sources = SourceStore(layout: store.layout, runner: runner, reporter: reporter)
     }
 
-    /// `names` and their dependencies, built for `target` where not cached, in dependency order.
-    public func ensure(_ names: [String], target: Target, toolchain: CToolchain) throws -> [ProvidedLibrary] {
-        var provided: [ProvidedLibrary] = []
+    public func plan(_ names: [String], target: Target, toolchain: CToolchain) throws -> [LibraryStep] {
+        var steps: [LibraryStep] = []
         for library in try NativeLibrary.closure(names) {
-            let deps = provided.filter { library.dependencies.contains($0.name) }
-            provided.append(try ensure(library, target: target, toolchain: toolchain, dependencies: deps))
-        }
-        return provided
-    }
-
-    private func ensure(_ library: NativeLibrary, target: Target, toolchain: CToolchain,
-                        dependencies: [ProvidedLibrary]) throws -> ProvidedLibrary {
-        let source = try currentSource(library)
-        let spec = LibraryBuildSpec(library: library, source: source, target: target, toolchain: toolchain, dependencies: dependencies)
-        let (name, key) = (spec.entryName, spec.keyText)
-        func result(_ outcome: ProvidedLibrary.Outcome) -> ProvidedLibrary {
-            ProvidedLibrary(name: library.name, version: source.upstreamVersion, outcome: outcome,
-                            prefix: cache.prefix(target, name), entry: name)
-        }
-        if cache.lookup(target, name, key: key) != nil { return result(.hit) }
-        var waited = false
-        let lock = try FileLock(path: cache.lockPath(target, name)) {
-            waited = true
-            reporter.info("waiting for another cargo-static that is building \(library.name) for \(target)")
-        }
-        defer { withExtendedLifetime(lock) {} }
-        if cache.lookup(target, name, key: key) != nil { return result(waited ? .hitAfterWait : .hit) }
-        cache.removeStaleStaging(target, name)
-        try LibraryBuilder(cache: cache, runner: runner, reporter: reporter).build(spec, name: name, key: key)
-        return result(.built)
-    }
-
-    /// The selected source, fetched once under a lock so two builds never download it twice.
-    private func currentSource(_ library: NativeLibrary) throws -> LibrarySource {
-        if let selected = sources.selected(library) { return selected }
-        let lock = try FileLock(path: "\(cache.root)/locks/source-\(library.debianSource).lock")
-        defer { withExtendedLifetime(lock) {} }
-        return try sources.current(library)
-    }
-
-    /// The commands a build of `names` would run, for `plan` (nothing is fetched or built).
-    public func plan(_ names: [String], target: Target, toolchain: CToolchain) throws -> [LibraryPlan] {
-        var plans: [LibraryPlan] = []
-        var provided: [ProvidedLibrary] = []
-        for library in try NativeLibrary.closure(names) {
-            let deps = provided.filter { library.dependencies.contains($0.name) }
-            guard let source = sources.selected(library) else {
-                let context = LibraryBuildContext(source: "<source of \(library.debianSource)>", prefix: "<cache>/prefix", destdir: "<staging>",
-                                                  version: "?", target: target, toolchain: toolchain, jobs: LibraryBuilder.jobs,
-                                                  dependencyPrefixes: deps.map(\.prefix))
-                plans.append(LibraryPlan(library: library.name, entry: nil, cached: false,
-                                         fetch: Command("apt-get", ["source", "--only-source", library.debianSource]),
-                                         steps: library.steps(context)))
-                provided.append(ProvidedLibrary(name: library.name, version: "?", outcome: .built, prefix: "<\(library.name) prefix>", entry: library.name))
+            let deps = steps.filter { library.dependencies.contains($0.library) }
+            if let source = sources.selected(library) {
+                steps.append(resolve(library, source: source, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided)))
                 continue
             }
-            let spec = LibraryBuildSpec(library: library, source: source, target: target, toolchain: toolchain, dependencies: deps)
-            let name = spec.entryName
-            let cached = cache.lookup(target, name, key: spec.keyText) != nil
-            let context = LibraryBuilder.context(spec, workDir: cache.workDir(target, name), prefix: cache.prefix(target, name),
-                                                 staging: cache.stagingDir(target, name))
-            plans.append(LibraryPlan(library: library.name, entry: name, cached: cached, fetch: nil, steps: cached ? [] : library.steps(context)))
-            provided.append(ProvidedLibrary(name: library.name, version: source.upstreamVersion, outcome: cached ? .hit : .built,
-                                            prefix: cache.prefix(target, name), entry: name))
+            // Not fetched yet: the newest version apt knows decides the entry (an error now,
+            // before any long build, when apt knows no such source package).
+            let version = try sources.availableVersions(library.debianSource).first!
+            let expected = sources.expected(library, version)
+            let step = resolve(library, source: expected, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided))
+            let fetch = SourceFetch(package: library.debianSource, version: version.text,
+                                    command: SourceStore.fetchCommand(library.debianSource, version.text, into: sources.root + "/.staging-\(library.debianSource)"))
+            steps.append(LibraryStep(library: step.library, target: target, build: step.build, source: expected, fetch: fetch,
+                                     commands: step.commands, dependencies: step.dependencies, prefix: step.prefix))
         }
-        return plans
+        return steps
+    }
+
+    /// The step once the source (and every dependency) is known.
+    public func resolve(_ library: NativeLibrary, source: LibrarySource, target: Target, toolchain: CToolchain,
+                        dependencies: [ProvidedLibrary]) -> LibraryStep {
+        let spec = LibraryBuildSpec(library: library, source: source, target: target, toolchain: toolchain, dependencies: dependencies)
+        let id = spec.entry
+        let context = LibraryBuilder.context(spec, layout: store.layout, id: id)
+        let cached = store.state(id) == .published
+        return LibraryStep(library: library.name, target: target,
+                           build: CachedBuild(entry: id, cached: cached, label: "\(library.name) \(source.upstreamVersion) for \(target)"),
+                           source: source, fetch: nil, commands: cached ? [] : library.steps(context),
+                           dependencies: dependencies.map(\.name), prefix: store.layout.prefix(id))
+    }
+
+    static func provided(_ step: LibraryStep) -> ProvidedLibrary {
+        ProvidedLibrary(name: step.library, version: step.source?.upstreamVersion ?? "?", outcome: step.cached ? .hit : .built,
+                        prefix: step.prefix ?? "", entry: step.build?.entry.name ?? step.library)
     }
 }
 
-/// What `plan` shows for one C library.
-public struct LibraryPlan: Codable {
+/// What a C library entry records about itself (`deps list` shows it).
+public struct LibraryEntry: Codable {
+    public let name: String
     public let library: String
-    public let entry: String?
-    public let cached: Bool
-    public let fetch: Command?
-    public let steps: [Command]
+    public let version: String
+    public let origin: String
+    public let target: String
+    public let key: String
+    public let cToolchain: String
+    /// Entry names of the libraries it was built against.
+    public let dependencies: [String]
+    public let created: Date
+    public let buildSeconds: Double
+    public var prefix: String
+    public var sizeBytes: UInt64?
 }
 
-/// Runs one library's recipe in a private copy of its source and publishes the result.
+/// Runs library steps in order: fetches what is pending, completes those steps, builds
+/// what is not cached (in a private copy of the source), publishes each entry.
 struct LibraryBuilder {
-    let cache: LibraryCache
+    let planner: LibraryPlanner
     let runner: Runner
     let reporter: Reporter
+    var store: CacheStore { planner.store }
 
-    static var jobs: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
-
-    static func context(_ spec: LibraryBuildSpec, workDir: String, prefix: String, staging: String) -> LibraryBuildContext {
-        LibraryBuildContext(source: workDir + "/src", prefix: prefix, destdir: staging + "/destdir", version: spec.source.upstreamVersion,
-                            target: spec.target, toolchain: spec.toolchain, jobs: jobs,
-                            dependencyPrefixes: spec.dependencies.map(\.prefix))
+    static func context(_ spec: LibraryBuildSpec, layout: CacheLayout, id: EntryID) -> LibraryBuildContext {
+        let work = layout.work(id)
+        return LibraryBuildContext(source: work + "/src", prefix: layout.prefix(id), destdir: layout.staging(id) + "/destdir",
+                                   version: spec.source.upstreamVersion, target: spec.target, toolchain: spec.toolchain,
+                                   jobs: jobs, dependencyPrefixes: spec.dependencies.map(\.prefix))
     }
 
-    func build(_ spec: LibraryBuildSpec, name: String, key: String) throws {
+    static var jobs: Int { Context.process.processorCount }
+
+    /// Runs the steps; returns every library with its prefix, dependencies first, and
+    /// whether any came out as a different entry than planned (then the plan is redone).
+    func run(_ steps: [LibraryStep], toolchain: CToolchain) throws -> (libraries: [ProvidedLibrary], diverged: Bool) {
+        var provided: [ProvidedLibrary] = []
+        var diverged = false
+        for step in steps {
+            var step = step
+            let dependencies = provided.filter { step.dependencies.contains($0.name) }
+            if step.fetch != nil || step.pending {
+                let library = try NativeLibrary.named(step.library)
+                let source = try fetch(library)
+                // The mirror may lack the planned version's files (an older one was fetched),
+                // or a dependency came out differently: the step is completed again.
+                let resolved = planner.resolve(library, source: source, target: step.target, toolchain: toolchain, dependencies: dependencies)
+                if resolved.build?.entry != step.build?.entry { diverged = true }
+                step = resolved
+            }
+            provided.append(try build(step, toolchain: toolchain, dependencies: dependencies))
+        }
+        return (provided, diverged)
+    }
+
+    /// The source, fetched once under a lock so two builds never download it twice.
+    private func fetch(_ library: NativeLibrary) throws -> LibrarySource {
+        if let selected = planner.sources.selected(library) { return selected }
+        let lock = try FileLock(path: store.layout.sourceLock(library.debianSource))
+        defer { withExtendedLifetime(lock) {} }
+        return try planner.sources.current(library)
+    }
+
+    private func build(_ step: LibraryStep, toolchain: CToolchain, dependencies: [ProvidedLibrary]) throws -> ProvidedLibrary {
+        guard let planned = step.build, let source = step.source, let prefix = step.prefix else {
+            throw CargoStaticError(.libraryBuildFailed, "the plan for \(step.library) is incomplete")
+        }
+        let library = try NativeLibrary.named(step.library)
+        let spec = LibraryBuildSpec(library: library, source: source, target: step.target, toolchain: toolchain, dependencies: dependencies)
+        let id = planned.entry
+        let outcome = try store.ensure(id, reporter: reporter,
+                                       waitMessage: "waiting for another cargo-static that is building \(library.name) for \(step.target)") { staging in
+            try buildEntry(spec, id: id, staging: staging)
+        }
+        try? FileManager.default.removeItem(atPath: store.layout.work(id))
+        return ProvidedLibrary(name: library.name, version: source.upstreamVersion, outcome: outcome, prefix: prefix, entry: id.name)
+    }
+
+    private func buildEntry(_ spec: LibraryBuildSpec, id: EntryID, staging: String) throws -> LibraryEntry {
         let fm = FileManager.default
-        let target = spec.target
-        let work = cache.workDir(target, name)
-        let staging = cache.stagingDir(target, name)
-        let context = Self.context(spec, workDir: work, prefix: cache.prefix(target, name), staging: staging)
+        let work = store.layout.work(id)
+        let context = Self.context(spec, layout: store.layout, id: id)
         let started = Date()
         try? fm.removeItem(atPath: work)
-        try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
-        try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        reporter.info("building \(spec.library.name) \(spec.source.upstreamVersion) for \(target) from source (once; cached in \(cache.root))")
-        do {
-            try copySource(spec.source, to: context.source, work: work)
-            try AutotoolsTimestamps.settle(context.source)
-            let steps = spec.library.steps(context)
-            for (index, step) in steps.enumerated() { try run(step, index: index, of: steps.count, spec) }
-            try assemble(context, spec.library, staging: staging)
-            let entry = LibraryEntry(name: name, library: spec.library.name, version: spec.source.version, origin: spec.source.origin,
-                                     target: target.triple, key: key, cToolchain: spec.toolchain.version,
-                                     dependencies: spec.dependencies.map(\.entry), created: Date(),
-                                     buildSeconds: Date().timeIntervalSince(started), prefix: context.prefix)
-            try cache.publish(staging: staging, entry: entry, target: target)
-        } catch {
-            try? fm.removeItem(atPath: staging)
-            if let e = error as? CargoStaticError { throw e }
-            if "\(error)".contains("No space") { throw DiskSpace.error(at: cache.root, output: "\(error)") }
-            throw CargoStaticError(.libraryBuildFailed, "could not store \(spec.library.name) for \(target) in \(cache.root): \(error.localizedDescription)")
-        }
-        try? fm.removeItem(atPath: work)
-        reporter.info(String(format: "%@ for %@ built in %.0f s", spec.library.name, target.triple, Date().timeIntervalSince(started)))
+        try FileSystem.makeDirectory(work)
+        reporter.status("Building", "\(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) from source (once; cached in \(store.layout.root))")
+        try copySource(spec.source, to: context.source, work: work)
+        try AutotoolsTimestamps.settle(context.source)
+        let steps = spec.library.steps(context)
+        for (index, step) in steps.enumerated() { try run(step, index: index, of: steps.count, spec) }
+        try assemble(context, spec.library, staging: staging)
+        reporter.info(String(format: "%@ for %@ built in %.0f s", spec.library.name, spec.target.triple, Date().timeIntervalSince(started)))
+        return LibraryEntry(name: id.name, library: spec.library.name, version: spec.source.version, origin: spec.source.origin,
+                            target: spec.target.triple, key: id.key, cToolchain: spec.toolchain.version,
+                            dependencies: spec.dependencies.map(\.entry), created: Date(),
+                            buildSeconds: Date().timeIntervalSince(started), prefix: context.prefix)
     }
 
     /// A writable copy: these libraries build inside their source tree.
     private func copySource(_ source: LibrarySource, to destination: String, work: String) throws {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir), isDir.boolValue {
-            try runner.check(Command("cp", ["-a", source.path, destination]), what: "copying the source of \(source.package)")
+            do { try FileManager.default.copyItem(atPath: source.path, toPath: destination) } catch {
+                throw FileSystem.explain(error, at: destination)
+            }
             return
         }
         let unpack = work + "/unpack"
@@ -200,17 +247,17 @@ struct LibraryBuilder {
 
     /// One recipe step, with progress (compiler runs seen) and the full failure report.
     private func run(_ step: Command, index: Int, of total: Int, _ spec: LibraryBuildSpec) throws {
-        let label = "building \(spec.library.name) for \(spec.target): step \(index + 1)/\(total) (\(([step.executable] + step.arguments.prefix(2)).joined(separator: " ")))"
+        let label = "building \(spec.library.name) for \(spec.target): step \(index + 1)/\(total) (\(([(step.executable as NSString).lastPathComponent] + step.arguments.prefix(2)).joined(separator: " ")))"
         var compiled = 0
-        reporter.progress(label, done: 0, total: 0, unit: "compiler runs")
+        let progress = reporter.task(label, total: 0, unit: "compiler runs", estimate: nil)
         let result = try runner.capture(step) { line in
-            guard line.contains(" -c ") else { return }
+            guard line.contains(" -c ") || line.hasPrefix("  CC") || line.contains("Building C object") else { return }
             compiled += 1
-            reporter.progress(label, done: compiled, total: 0, unit: "compiler runs")
+            progress.update(done: compiled)
         }
-        reporter.endProgress()
+        progress.finish()
         guard result.succeeded else {
-            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: cache.root, output: result.output) }
+            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: store.layout.root, output: result.output) }
             throw CargoStaticError(.libraryBuildFailed, "building \(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) failed at step \(index + 1) of \(total)",
                                    fix: "the command, its environment and its output are above; `cargo-static deps build \(spec.library.name) --dry-run` prints every step to rerun by hand",
                                    detail: Runner.failureReport(result, lines: 30))

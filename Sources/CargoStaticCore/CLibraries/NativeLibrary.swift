@@ -101,7 +101,7 @@ public struct LibraryBuildContext {
         let cflags = (["-O2", "-fPIC"] + target.info.cflags).joined(separator: " ")
         var env = [
             "CC": toolchain.cc, "CXX": toolchain.cxx, "AR": toolchain.ar, "RANLIB": toolchain.ranlib,
-            "CFLAGS": cflags, "CXXFLAGS": cflags,
+            "CFLAGS": cflags, "CXXFLAGS": cflags, "LC_ALL": "C",
             "PKG_CONFIG_PATH": "",
             "PKG_CONFIG_LIBDIR": dependencyPrefixes.map { $0 + "/lib/pkgconfig" }.joined(separator: ":"),
         ]
@@ -112,13 +112,14 @@ public struct LibraryBuildContext {
         return env
     }
 
-    /// Variables that would let host headers or libraries leak into a target build.
-    public static let unsetVariables = ["CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "LIBRARY_PATH",
-                                        "PKG_CONFIG_SYSROOT_DIR", "MAKEFLAGS", "MFLAGS", "DESTDIR", "CONFIG_SITE"]
+    /// The only variables a library build inherits from the user's environment: nothing
+    /// like CFLAGS, CC, LDFLAGS, PKG_CONFIG_* or CPATH reaches it, so the cache key
+    /// describes the build completely and host headers or libraries cannot leak in.
+    public static let inherited = ["PATH", "HOME", "TMPDIR", "TERM", "USER", "LOGNAME"]
 
     func command(_ executable: String, _ arguments: [String], in directory: String? = nil, extra: [String: String] = [:]) -> Command {
         Command(executable, arguments, environment: environment.merging(extra) { _, new in new },
-                unset: Self.unsetVariables, directory: directory ?? source)
+                directory: directory ?? source, inherit: Self.inherited)
     }
 
     func make(_ arguments: [String], in directory: String? = nil, extra: [String: String] = [:]) -> Command {

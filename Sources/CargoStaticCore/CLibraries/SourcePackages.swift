@@ -22,8 +22,8 @@ public struct SourceStore {
     let runner: Runner
     let reporter: Reporter
 
-    public init(cacheRoot: String, runner: Runner, reporter: Reporter) {
-        root = cacheRoot + "/sources"
+    public init(layout: CacheLayout, runner: Runner, reporter: Reporter) {
+        root = layout.sources
         self.runner = runner
         self.reporter = reporter
     }
@@ -34,7 +34,7 @@ public struct SourceStore {
         return try fetchFromDebian(library)
     }
 
-    func selected(_ library: NativeLibrary) -> LibrarySource? {
+    public func selected(_ library: NativeLibrary) -> LibrarySource? {
         guard let data = FileManager.default.contents(atPath: selectionFile(library)),
               let source = try? JSONDecoder().decode(LibrarySource.self, from: data),
               FileManager.default.fileExists(atPath: source.path) else { return nil }
@@ -92,12 +92,12 @@ public struct SourceStore {
                 try select(source, for: library)
                 return source
             }
-            let staging = "\(root)/.staging-\(package)-\(getpid())"
+            // Under the source lock: one fetcher at a time (see LibraryBuilder.fetch).
+            let staging = "\(root)/.staging-\(package)"
             try? fm.removeItem(atPath: staging)
             try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
-            reporter.info("fetching the source of \(library.name): apt-get source \(package)=\(version.text)")
-            let result = try runner.capture(Command("apt-get", ["source", "--only-source", "-q", "\(package)=\(version.text)"],
-                                                    environment: ["LC_ALL": "C"], directory: staging))
+            reporter.status("Fetching", "the source of \(library.name): apt-get source \(package)=\(version.text)")
+            let result = try runner.capture(Self.fetchCommand(package, version.text, into: staging))
             if result.succeeded, let tree = try extractedTree(in: staging) {
                 try fm.moveItem(atPath: tree, toPath: staging + "/tree")
                 try removeDownloads(in: staging)
@@ -120,6 +120,17 @@ public struct SourceStore {
                                detail: failures.joined(separator: "\n"))
     }
 
+    /// `apt-get source` of one version into a directory.
+    public static func fetchCommand(_ package: String, _ version: String?, into directory: String) -> Command {
+        Command("apt-get", ["source", "--only-source", "-q", version.map { "\(package)=\($0)" } ?? package],
+                environment: ["LC_ALL": "C"], directory: directory)
+    }
+
+    /// The source a fetch of `version` will give (for planning before the fetch).
+    public func expected(_ library: NativeLibrary, _ version: DebianVersion) -> LibrarySource {
+        debianSource(library.debianSource, version, "\(root)/\(library.debianSource)_\(version.text)")
+    }
+
     private func debianSource(_ package: String, _ version: DebianVersion, _ dir: String) -> LibrarySource {
         LibrarySource(package: package, version: version.text, upstreamVersion: version.upstreamVersion,
                       origin: "debian", path: dir + "/tree")
@@ -127,7 +138,7 @@ public struct SourceStore {
 
     /// Versions of a source package apt knows, newest first.
     func availableVersions(_ package: String) throws -> [DebianVersion] {
-        guard Runner.which("apt-cache") != nil else {
+        guard runner.which("apt-cache") != nil else {
             throw CargoStaticError(.commandFailed, "fetching C library sources needs apt (Debian or Ubuntu)",
                                    fix: "pass a local source directory or tarball: cargo-static deps build NAME --source PATH")
         }

@@ -105,7 +105,7 @@ public struct NativeDependencyScan {
     }
 
     private func cargoMetadata(manifest: String, target: Target) throws -> [String: Any] {
-        let args = ["metadata", "--format-version", "1", "--filter-platform", target.triple] + Self.metadataArguments(request.cargoArguments)
+        let args = ["metadata", "--format-version", "1", "--filter-platform", target.triple] + request.cargo.metadataArguments
         let command = Command(toolchain.cargo, args, environment: ["RUSTC": toolchain.rustc], unset: CargoInvocation.unset,
                               directory: request.directory)
         var stdout = ""
@@ -116,28 +116,6 @@ public struct NativeDependencyScan {
                                    detail: "command: \(command.shellLine)")
         }
         return json
-    }
-
-    /// The user's arguments that `cargo metadata` understands (features, lock and network policy, manifest, config).
-    static func metadataArguments(_ args: [String]) -> [String] {
-        let withValue: Set<String> = ["--manifest-path", "--features", "-F", "--config", "-Z"]
-        let flags: Set<String> = ["--all-features", "--no-default-features", "--offline", "--locked", "--frozen"]
-        var out: [String] = []
-        var i = 0
-        while i < args.count {
-            let a = args[i]
-            let name = String(a.split(separator: "=", maxSplits: 1).first ?? "")
-            if flags.contains(a) {
-                out.append(a)
-            } else if withValue.contains(a), i + 1 < args.count {
-                out += [a, args[i + 1]]
-                i += 1
-            } else if a.contains("="), withValue.contains(name) {
-                out.append(a)
-            }
-            i += 1
-        }
-        return out
     }
 
     /// -sys crates in the resolved graph (with their enabled features) and declared deps.

@@ -16,9 +16,10 @@ public struct DoctorReport: Codable {
         items.contains { $0.area == "rust" && $0.ok } && items.contains { $0.area == "c-toolchain" && $0.ok }
     }
 
-    public static func collect(target: Target, runner: Runner, cache: SysrootCache, requested: String? = nil) -> DoctorReport {
+    public static func collect(target: Target, runner: Runner, store: CacheStore, requested: String? = nil) -> DoctorReport {
         var items: [Item] = []
-        let discovery = ToolchainDiscovery(runner: runner, probes: ProbeCache(root: cache.root))
+        let probes = ProbeCache(file: store.layout.probes)
+        let discovery = ToolchainDiscovery(runner: runner, probes: probes)
         let candidates = discovery.candidates(requested: requested)
         for tc in candidates {
             let usable = tc.hasPrebuiltStd(for: target) || tc.hasVendoredLibraryDependencies
@@ -34,13 +35,14 @@ public struct DoctorReport: Codable {
         if let choice = try? discovery.choose(for: target, requested: requested) {
             items.append(Item(area: "rust", name: "chosen", ok: true, detail: "\(choice.toolchain.rustc): \(choice.reason)", fix: nil))
         }
-        let ccDiscovery = CToolchainDiscovery(runner: runner, cacheRoot: cache.root)
+        let ccDiscovery = CToolchainDiscovery(runner: runner, layout: store.layout, probes: probes)
         for kind in CToolchain.Kind.allCases {
             if let cc = try? ccDiscovery.find(target, preferred: kind) {
-                items.append(Item(area: "c-toolchain", name: kind.rawValue, ok: true, detail: "\(cc.version); wrapper \(cc.cc)", fix: nil))
-                items.append(Item(area: "unwinder", name: "\(kind.rawValue) unwinder", ok: cc.providesUnwinder,
-                                  detail: cc.providesUnwinder ? "static libunwind for musl" : "no musl libunwind: panic=unwind programs cannot link with this backend",
-                                  fix: cc.providesUnwinder ? nil : "use zig (the default)"))
+                items.append(Item(area: "c-toolchain", name: kind.rawValue, ok: true, detail: "\(cc.version); wrappers in \(cc.directory)", fix: nil))
+                let unwinder = cc.bringsUnwinder || UnwinderBuild.sourceDirectory(cc, context: runner.context) != nil
+                items.append(Item(area: "unwinder", name: "\(kind.rawValue) unwinder", ok: unwinder,
+                                  detail: cc.bringsUnwinder ? "zig builds LLVM's libunwind for musl" : unwinder ? "LLVM's libunwind, compiled for musl on first use" : "no musl libunwind: panic=unwind programs cannot link with this backend",
+                                  fix: unwinder ? nil : "use zig (the default)"))
             } else {
                 let fix: String
                 switch kind {
@@ -56,13 +58,13 @@ public struct DoctorReport: Codable {
             items.append(Item(area: "run", name: target.info.qemu ?? "qemu", ok: qemu != nil, detail: qemu ?? "not found",
                               fix: qemu == nil ? "apt-get install qemu-user-static" : nil))
         }
-        let chroot = Runner.which("chroot") != nil || FileManager.default.fileExists(atPath: "/usr/sbin/chroot")
+        let chroot = runner.which("chroot") != nil || FileManager.default.fileExists(atPath: "/usr/sbin/chroot")
         items.append(Item(area: "run", name: "empty-root runner", ok: chroot, detail: geteuid() == 0 ? "chroot (running as root)" : "unshare --user + chroot",
                           fix: chroot ? nil : "apt-get install coreutils util-linux"))
-        items += cLibraryItems(target: target, runner: runner, cache: cache)
-        let entries = cache.list()
-        items.append(Item(area: "cache", name: cache.root, ok: true,
-                          detail: "\(entries.count) cached std(s), \(humanSize(entries.compactMap(\.sizeBytes).reduce(0, +)))", fix: nil))
+        items += cLibraryItems(target: target, runner: runner, store: store)
+        let entries = store.entries(.std)
+        items.append(Item(area: "cache", name: store.layout.root, ok: true,
+                          detail: "\(entries.count) cached std(s), \(humanSize(entries.map { directorySize($0.directory) }.reduce(0, +)))", fix: nil))
         let order = ["rust", "c-toolchain", "unwinder", "c-libraries", "run", "cache"]
         let sorted = items.enumerated().sorted { (order.firstIndex(of: $0.element.area) ?? 9, $0.offset) < (order.firstIndex(of: $1.element.area) ?? 9, $1.offset) }
         return DoctorReport(target: target.triple, items: sorted.map(\.element))
@@ -70,21 +72,22 @@ public struct DoctorReport: Codable {
 
     /// What C libraries and allocators need: Debian sources through apt, pkg-config for the
     /// crates' build scripts, and what is already built for the target.
-    static func cLibraryItems(target: Target, runner: Runner, cache: SysrootCache) -> [Item] {
+    static func cLibraryItems(target: Target, runner: Runner, store: CacheStore) -> [Item] {
         var items: [Item] = []
-        let showsrc = Runner.which("apt-cache").flatMap { try? runner.capture(Command($0, ["showsrc", "--only-source", "zlib"])) }
+        let showsrc = runner.which("apt-cache").flatMap { try? runner.capture(Command($0, ["showsrc", "--only-source", "zlib"])) }
         let sources = showsrc.map { $0.succeeded && $0.output.contains("Version:") } ?? false
         items.append(Item(area: "c-libraries", name: "Debian source packages (apt-get source)", ok: sources,
                           detail: sources ? "a deb-src entry is configured: C libraries and allocators can be fetched"
                                           : "no deb-src entry (or no apt): C libraries and --allocator mimalloc/jemalloc need --source PATH, the default allocator falls back to the libc's",
                           fix: sources ? nil : "add a deb-src entry (a copy of your `deb` line or stanza with deb-src), then apt-get update; scripts/setup does both"))
-        let dpkgSource = Runner.which("dpkg-source") != nil
+        let dpkgSource = runner.which("dpkg-source") != nil
         items.append(Item(area: "c-libraries", name: "dpkg-source", ok: dpkgSource, detail: dpkgSource ? "unpacks source packages" : "not found",
                           fix: dpkgSource ? nil : "apt-get install dpkg-dev"))
-        let pkgConfig = Runner.which("pkg-config")
+        let pkgConfig = runner.which("pkg-config")
         items.append(Item(area: "c-libraries", name: "pkg-config", ok: pkgConfig != nil, detail: pkgConfig ?? "not found: -sys crates cannot find the libraries built for the target",
                           fix: pkgConfig == nil ? "apt-get install pkg-config" : nil))
-        let built = LibraryCache(root: cache.root).list().filter { $0.target == target.triple }
+        let built = store.entries(.deps).filter { $0.group == target.triple }
+            .compactMap { FileManager.default.contents(atPath: $0.directory + "/entry.json").flatMap { try? JSONDecoder.cache.decode(LibraryEntry.self, from: $0) } }
         items.append(Item(area: "c-libraries", name: "built for \(target)", ok: true,
                           detail: built.isEmpty ? "none yet (built when a project needs them, or: cargo-static deps build NAME)"
                                                 : built.map { "\($0.library) \($0.version) (\($0.cToolchain))" }.joined(separator: ", "), fix: nil))

@@ -1,26 +1,63 @@
 import Foundation
 
-/// A static archive compiled from one generated C file into a C toolchain's wrapper
-/// directory. Compiled once: again only when the source text changes. Written under a
-/// temporary name and renamed, so concurrent builds (which hold no lock here) never see
-/// half of it.
+/// Static archives compiled from generated C (or from bundled sources) for a target:
+/// planned as `ArchiveStep`s, cached as entries of the `archives` area, keyed by the
+/// compiler's identity, the flags and the source text.
 enum GeneratedArchive {
-    /// `lib<name>.a` in `dir`, with `<name>.c` beside it as the stamp of what it holds.
-    static func ensure(_ name: String, source: String, in dir: String, toolchain cc: String, ar: String,
-                       flags: [String] = ["-O2"], what: String, runner: Runner) throws -> String {
-        let archive = "\(dir)/lib\(name).a"
-        let stamp = "\(dir)/\(name).c"
-        let fm = FileManager.default
-        if fm.fileExists(atPath: archive), fm.contents(atPath: stamp) == Data(source.utf8) { return archive }
-        let tmp = "\(dir)/.\(name)-\(getpid())"
-        try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(atPath: tmp) }
-        try source.write(toFile: "\(tmp)/\(name).c", atomically: false, encoding: .utf8)
-        try runner.check(Command(cc, flags + ["-fPIC", "-c", "\(name).c", "-o", "\(name).o"], directory: tmp),
-                         what: "compiling \(what) for musl", kind: .noCToolchain)
-        try runner.check(Command(ar, ["rcs", "lib\(name).a", "\(name).o"], directory: tmp), what: "archiving \(what)")
-        _ = rename("\(tmp)/lib\(name).a", archive)
-        _ = rename("\(tmp)/\(name).c", stamp)
-        return archive
+    /// `lib<name>.a` from one generated C file.
+    static func step(_ name: String, source: String, flags: [String] = ["-O2"], toolchain: CToolchain,
+                     store: CacheStore, label: String) -> ArchiveStep {
+        let compile = flags + ["-fPIC", "-c", "\(name).c", "-o", "\(name).o"]
+        let key = """
+        archive: lib\(name).a
+        compiler: \(toolchain.driver.identity)
+        compile: \(compile.joined(separator: " "))
+        source:
+        \(source)
+        """
+        let id = EntryID(area: .archives, group: toolchain.target.triple, prefix: name, key: key)
+        let work = store.layout.work(id)
+        return ArchiveStep(
+            build: CachedBuild(entry: id, cached: store.state(id) == .published, label: label),
+            sources: [.text(work + "/\(name).c", source)],
+            commands: [Command(toolchain.cc, compile, directory: work),
+                       Command(toolchain.ar, ["rcs", "lib\(name).a", "\(name).o"], directory: work)],
+            outputs: ["lib\(name).a"],
+            archive: store.layout.entry(id) + "/lib\(name).a")
     }
+}
+
+/// Runs an `ArchiveStep` in its work directory and publishes the outputs.
+struct ArchiveBuilder {
+    let store: CacheStore
+    let runner: Runner
+    let reporter: Reporter
+
+    @discardableResult
+    func run(_ step: ArchiveStep) throws -> CacheStore.Outcome {
+        let id = step.build.entry
+        let work = store.layout.work(id)
+        let outcome = try store.ensure(id, reporter: reporter, waitMessage: "waiting for another cargo-static that is building \(step.build.label)") { staging in
+            try? FileManager.default.removeItem(atPath: work)
+            try FileSystem.makeDirectory(work)
+            for source in step.sources { try source.apply() }
+            for command in step.commands {
+                try runner.check(command, what: "compiling \(step.build.label) for \(id.group ?? "the target")", kind: .noCToolchain)
+            }
+            for output in step.outputs {
+                try FileManager.default.moveItem(atPath: work + "/" + output, toPath: staging + "/" + output)
+            }
+            return ArchiveEntry(name: id.name, key: id.key, label: step.build.label, created: Date())
+        }
+        try? FileManager.default.removeItem(atPath: work)
+        return outcome
+    }
+}
+
+/// What an archive entry records about itself.
+struct ArchiveEntry: Codable {
+    let name: String
+    let key: String
+    let label: String
+    let created: Date
 }

@@ -77,9 +77,8 @@ public enum LargeFileCompat {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The archive for the toolchain whose wrappers live in `dir`.
-    static func ensure(in dir: String, cc: String, ar: String, runner: Runner) throws -> String {
-        try GeneratedArchive.ensure(archiveName, source: source, in: dir, toolchain: cc, ar: ar,
-                                    what: "the LFS64 compatibility functions", runner: runner)
+    /// The archive, as a plan step for the toolchain.
+    static func step(_ toolchain: CToolchain, store: CacheStore) -> ArchiveStep {
+        GeneratedArchive.step(archiveName, source: source, toolchain: toolchain, store: store, label: "the LFS64 compatibility functions")
     }
 }

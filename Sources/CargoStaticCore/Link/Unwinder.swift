@@ -1,47 +1,46 @@
 import Foundation
 
-/// Builds LLVM's libunwind as a static archive for musl, for C toolchains that have none
+/// LLVM's libunwind as a static archive for musl, for C toolchains that have none
 /// (Debian's musl-gcc: its only unwinders are glibc's libgcc_eh.a, which needs glibc's
 /// `_dl_find_object`, and LLVM's libunwind.a built against glibc's `__fprintf_chk`).
 /// zig needs none of this: it builds its own libunwind when rustc asks for `-lunwind`.
-struct UnwinderBuilder {
-    let runner: Runner
-
-    /// LLVM libunwind sources: `$CARGO_STATIC_LIBUNWIND_SRC`, else the copy bundled in the
-    /// ziglang Python package (which zig itself compiles for every target).
-    static func sourceDirectory(zig: ZigInstallation?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        var candidates: [String] = []
-        if let explicit = environment["CARGO_STATIC_LIBUNWIND_SRC"] { candidates.append(explicit) }
-        if let zig { candidates.append(zig.libDirectory + "/libunwind") }
+enum UnwinderBuild {
+    /// LLVM libunwind sources: `$CARGO_STATIC_LIBUNWIND_SRC`, else the copy bundled with zig
+    /// (which zig itself compiles for every target).
+    static func sourceDirectory(_ toolchain: CToolchain, context: Context) -> String? {
+        let candidates = [context.nonEmpty("CARGO_STATIC_LIBUNWIND_SRC"), toolchain.zigLibDirectory.map { $0 + "/libunwind" }].compactMap { $0 }
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/src/libunwind.cpp") }
     }
 
-    /// Compiles the sources with the musl C compiler into `<dir>/libunwind.a` (atomically).
-    func build(into dir: String, cc: String, cxx: [String], source: String) throws {
-        let fm = FileManager.default
-        let work = "\(dir)/.libunwind-build-\(getpid())"
-        try? fm.removeItem(atPath: work)
-        try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(atPath: work) }
+    /// The build of `libunwind.a` with the gcc toolchain's compilers, or nil without sources.
+    static func step(_ toolchain: CToolchain, context: Context, store: CacheStore) -> ArchiveStep? {
+        guard let source = sourceDirectory(toolchain, context: context) else { return nil }
         let src = source + "/src"
         let common = ["-O2", "-fPIC", "-I\(source)/include", "-D_LIBUNWIND_IS_NATIVE_ONLY", "-DNDEBUG",
                       "-D_LIBUNWIND_HIDE_SYMBOLS", "-funwind-tables", "-fno-stack-protector", "-c"]
-        var objects: [String] = []
-        func compile(_ compiler: [String], _ file: String, _ extra: [String]) throws {
-            let object = "\(work)/\((file as NSString).deletingPathExtension).o"
-            try runner.check(Command(compiler[0], Array(compiler.dropFirst()) + common + extra + ["\(src)/\(file)", "-o", object]),
-                             what: "compiling libunwind's \(file) for musl")
-            objects.append(object)
-        }
+        var compiles: [(compiler: String, file: String, extra: [String])] = []
         for file in ["UnwindLevel1.c", "UnwindLevel1-gcc-ext.c", "Unwind-sjlj.c", "gcc_personality_v0.c"] {
-            try compile([cc], file, ["-std=c99"])
+            compiles.append((toolchain.cc, file, ["-std=c99"]))
         }
-        for file in ["UnwindRegistersRestore.S", "UnwindRegistersSave.S"] { try compile([cc], file, []) }
+        for file in ["UnwindRegistersRestore.S", "UnwindRegistersSave.S"] { compiles.append((toolchain.cc, file, [])) }
         // C++ without the C++ library: libunwind uses only C headers, taken from musl.
-        try compile(cxx, "libunwind.cpp", ["-nostdinc++", "-fno-exceptions", "-fno-rtti", "-std=c++17"])
-        let archive = "\(work)/libunwind.a"
-        try runner.check(Command("ar", ["rcs", archive] + objects), what: "archiving libunwind")
-        _ = rename(archive, "\(dir)/libunwind.a")
+        compiles.append((toolchain.cxx, "libunwind.cpp", ["-nostdinc++", "-fno-exceptions", "-fno-rtti", "-std=c++17"]))
+        let objects = compiles.map { ($0.file as NSString).deletingPathExtension + ".o" }
+        let stamp = ProbeCache.stamp(src + "/libunwind.cpp") ?? "?"
+        let key = """
+        archive: libunwind.a
+        compiler: \(toolchain.driver.identity) / c++ \(toolchain.driver.cxx.dropFirst().joined(separator: " "))
+        sources: \(source) (libunwind.cpp \(stamp))
+        flags: \(common.joined(separator: " "))
+        """
+        let id = EntryID(area: .archives, group: toolchain.target.triple, prefix: "libunwind", key: key)
+        let work = store.layout.work(id)
+        var commands = zip(compiles, objects).map { c, object in
+            Command(c.compiler, common + c.extra + ["\(src)/\(c.file)", "-o", object], directory: work)
+        }
+        commands.append(Command(toolchain.ar, ["rcs", "libunwind.a"] + objects, directory: work))
+        return ArchiveStep(build: CachedBuild(entry: id, cached: store.state(id) == .published, label: "libunwind for musl"),
+                           sources: [], commands: commands, outputs: ["libunwind.a"], archive: store.layout.entry(id) + "/libunwind.a")
     }
 }
 
@@ -74,10 +73,9 @@ public enum UnwinderStub {
 
     """
 
-    /// The archive for `toolchain`, compiled once into its wrapper directory.
-    static func ensure(for toolchain: CToolchain, runner: Runner) throws -> String {
-        try GeneratedArchive.ensure(name, source: source, in: (toolchain.cc as NSString).deletingLastPathComponent,
-                                    toolchain: toolchain.cc, ar: toolchain.ar, flags: ["-Os", "-fno-asynchronous-unwind-tables"],
-                                    what: "the unwinder stand-ins", runner: runner)
+    /// The archive, as a plan step for the toolchain.
+    static func step(_ toolchain: CToolchain, store: CacheStore) -> ArchiveStep {
+        GeneratedArchive.step(name, source: source, flags: ["-Os", "-fno-asynchronous-unwind-tables"], toolchain: toolchain,
+                              store: store, label: "the unwinder stand-ins")
     }
 }

@@ -1,59 +1,52 @@
 import Foundation
 
-/// The human view of a `BuildPlan`: commands a user can paste.
+/// The human view of a `BuildPlan`: every step as shell lines a user can paste (cached
+/// steps as comments), so that on a warm cache the lines rebuild the same executables.
 public enum PlanView {
     public static func render(_ plan: BuildPlan) -> String {
-        var out: [String] = ["# cargo-static plan for \(plan.manifest) (\(plan.mode.rawValue), \(plan.pie ? "static-pie" : "static, no PIE"))"]
+        var out: [String] = ["# cargo-static plan for \(plan.manifest) (\(plan.mode.rawValue), \(plan.pie ? "static-pie" : "static, no PIE"))",
+                             "set -e"]
         for t in plan.targets {
             out.append("")
             out.append("## \(t.target)")
             out.append("# rustc \(t.toolchain.release) at \(t.toolchain.rustc): \(t.toolchainReason)")
-            out.append("# C toolchain: \(t.cToolchain.version); wrappers: \(t.cToolchain.cc), \(t.cToolchain.cxx), \(t.cToolchain.ar)")
-            switch t.std {
-            case .prebuilt:
-                out.append("# std: prebuilt in \(t.toolchain.sysroot)")
-            case .fromSource(let library):
-                out.append("# std: built from \(library) into \(t.sysroot ?? "?") (cache entry \(t.stdCacheEntry ?? "?"))")
-                if let build = t.stdBuild {
-                    out.append("# 1. build std (not cached yet; cargo-static writes the workspace's Cargo.toml, then copies")
-                    out.append("#    the .rlib files from the target dir into the sysroot's lib/rustlib/\(t.target)/lib):")
-                    out.append(build.shellLine)
-                } else {
-                    out.append("# 1. std is cached: nothing to build")
-                }
-            }
+            out.append("# C toolchain: \(t.cToolchain.version); wrappers in \(t.cToolchain.directory)")
             for r in t.requirements { out.append("# C library \(r.library): needed by \(r.reason)") }
-            for lib in t.libraries {
-                if lib.cached { out.append("# \(lib.library) is cached (\(lib.entry ?? "")): nothing to build"); continue }
-                out.append("# build \(lib.library) for \(t.target) (cargo-static copies its source into the work directory, runs these, then moves")
-                out.append("#   the installed prefix into the cache entry):")
-                if let fetch = lib.fetch { out.append(fetch.shellLine) }
-                out += lib.steps.map(\.shellLine)
-            }
             out.append(t.allocator == .musl ? "# allocator: the libc's own malloc" : "# allocator: \(t.allocator.rawValue), linked first by the linker wrapper")
-            if let stub = t.unwinderStub {
-                out.append("# unwinder: none (this std profile never unwinds); the linker wrapper puts \(stub) in place of -lunwind")
-            }
-            if t.linker != t.cToolchain.cc { out.append("# linker wrapper: \(t.linker)") }
-            out.append("# 2. build the project:")
-            out.append(t.cargo.shellLine)
+            if let note = t.allocatorNote { out.append("# note: \(note)") }
+            if let stub = t.unwinderStub { out.append("# unwinder: none (this std profile never unwinds); \(stub) stands in for -lunwind") }
+            for step in t.steps { out += lines(step) }
         }
         return out.joined(separator: "\n")
     }
-}
 
-/// The per-target summary of a multi-target build.
-public enum SummaryTable {
-    public static func render(_ results: [TargetResult]) -> String {
-        var rows = [["target", "executable", "size", "verdict", "time"]]
-        for r in results {
-            for e in r.executables {
-                rows.append([r.target, e.name, humanSize(e.audit.size), e.audit.kernelOnly ? e.audit.linkage.rawValue + ", kernel-only" : "NOT static",
-                             String(format: "%.1f s", r.seconds)])
-            }
+    static func lines(_ step: Step) -> [String] {
+        switch step {
+        case .write(let file):
+            return file.shellLines
+        case .archive(let a):
+            if a.build.cached { return ["# \(a.build.label): cached (\(a.build.entry))"] }
+            let work = a.commands.first?.directory ?? ""
+            return ["# \(a.build.label) (cargo-static then moves \(a.outputs.joined(separator: ", ")) into \(a.archive)):", "mkdir -p \(Shell.quote(work))"]
+                + a.sources.flatMap(\.shellLines) + a.commands.map(\.shellLine)
+        case .runtime(let r):
+            if r.done { return ["# zig's libc for \(r.target): built by an earlier first link"] }
+            return ["# zig builds its libc for \(r.target) on the first link:"] + r.source.shellLines + [r.command.shellLine]
+        case .std(let s):
+            if s.build.cached { return ["# std for \(s.target): cached (\(s.build.entry.name)); --sysroot \(s.sysroot)"] }
+            return ["# std for \(s.target) (not cached yet; cargo-static then copies the .rlib files from",
+                    "#   \(s.outputDirectory) into \(s.sysroot)/lib/rustlib/\(s.target)/lib):"]
+                + s.workspace.flatMap(\.shellLines) + [s.command.shellLine]
+        case .library(let l):
+            let name = l.build.map { "\(l.library) (\($0.entry.name))" } ?? l.library
+            if l.cached { return ["# \(name): cached; prefix \(l.prefix ?? "")"] }
+            var lines = ["# \(name) for \(l.target) (cargo-static copies its source into the work directory, runs these,",
+                         "#   then moves the installed prefix into the cache entry):"]
+            if let fetch = l.fetch { lines.append(fetch.command.shellLine) }
+            if l.pending { lines.append("# (its commands are known once the source is fetched)") }
+            return lines + l.commands.map(\.shellLine)
+        case .cargo(let c):
+            return ["# the project (cargo-static then audits every executable):", c.command.shellLine]
         }
-        let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
-        return rows.map { row in row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-            .joined(separator: "\n")
     }
 }

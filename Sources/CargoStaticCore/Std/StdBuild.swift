@@ -1,106 +1,46 @@
 import Foundation
 
-/// How the standard library is compiled. Part of the cache key: a different setting
-/// is a different cache entry.
-public struct StdSettings: Codable, Equatable {
-    public var name: String
-    public var profile: String
-    public var features: [String]
-    public var crates: [String]
-    public var rustflags: [String]
-    /// Extra `[profile.<profile>]` keys, as TOML values (`opt-level = "\"z\""`).
-    /// (Optionals, so settings without them keep the cache keys they always had.)
-    public var profileKeys: [String: String]? = nil
-    /// The same profile keys for the user's crates, as `CARGO_PROFILE_<NAME>_<KEY>` values:
-    /// a crate built against a panic=abort std must itself be panic=abort.
-    public var userProfile: [String: String]? = nil
-    /// Extra flags for the program's crates (`-Clink-arg=-Os`: zig then builds the libc for size).
-    public var userRustflags: [String]? = nil
-    /// The program's crates need unstable flags too (`-Cpanic=immediate-abort`): the one
-    /// profile that sets RUSTC_BOOTSTRAP for them, on the user's explicit request.
-    public var userBootstrap: Bool? = nil
+/// The std build for one toolchain, target and profile, as a plan step: the generated
+/// workspace (it depends on std by path, so std's own dev-dependencies never enter the
+/// resolution), and the cargo commands that build it offline from the tree's vendored
+/// dependencies.
+struct StdRecipe {
+    let toolchain: Toolchain
+    let target: Target
+    let library: String
+    let settings: StdSettings
+    let layout: CacheLayout
 
-    /// panic=unwind std (with backtraces), plus panic_abort so `panic = "abort"` profiles work too,
-    /// and libtest so `cargo-static test` can build test harnesses.
-    /// Bitcode is embedded so user crates may use LTO against this std. crt-static is on even
-    /// where the target's default is off (riscv64, powerpc64): then no std dylib is attempted,
-    /// which would need a host linker for the target.
-    public static let standard = StdSettings(
-        name: "default", profile: "release",
-        features: ["panic-unwind", "backtrace"],
-        crates: ["std", "panic_unwind", "panic_abort", "test"],
-        rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes", "-Ctarget-feature=+crt-static"])
+    /// Variables the std build inherits from the user's environment; nothing else reaches
+    /// it (no RUSTFLAGS, CARGO_PROFILE_*, CARGO_BUILD_*, RUSTC_WRAPPER), so the cache key
+    /// describes the build completely.
+    static let inherited = ["PATH", "HOME", "TMPDIR", "TERM", "USER", "LOGNAME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"]
 
-    /// `--std-profile size`: std compiled for size (opt-level z, one codegen unit,
-    /// size-optimised algorithms), panic=abort without the unwinder and without the
-    /// backtrace symbolizer, and without file:line strings for std's own panics (a panic in
-    /// std says `<redacted>`; the program's panics keep their locations). The program
-    /// follows: opt-level z, panic=abort, one codegen unit and fat LTO against std's embedded
-    /// bitcode, linked without an unwinder. No test harness (tests unwind).
-    public static let size = StdSettings(
-        name: "size", profile: "release",
-        features: ["optimize_for_size"],
-        crates: ["std", "panic_abort"],
-        rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes", "-Ctarget-feature=+crt-static", "-Cforce-unwind-tables=no",
-                    "-Zlocation-detail=none"],
-        profileKeys: ["opt-level": "\"z\"", "codegen-units": "1", "panic": "\"abort\""],
-        userProfile: ["OPT_LEVEL": "z", "PANIC": "abort", "CODEGEN_UNITS": "1", "LTO": "fat"],
-        userRustflags: ["-Cforce-unwind-tables=no", "-Clink-arg=-Os"])
-
-    /// `--std-profile min`: `size`, and panics abort on the spot (panic=immediate-abort:
-    /// no message, no formatting or unwinding code at all). That strategy is unstable, so
-    /// the program's crates are compiled with RUSTC_BOOTSTRAP=1 and -Zunstable-options.
-    public static let min = StdSettings(
-        name: "min", profile: "release",
-        features: ["optimize_for_size"],
-        crates: ["std", "panic_abort"],
-        rustflags: ["-Zforce-unstable-if-unmarked", "-Cembed-bitcode=yes", "-Ctarget-feature=+crt-static", "-Cforce-unwind-tables=no",
-                    "-Zunstable-options", "-Cpanic=immediate-abort"],
-        profileKeys: ["opt-level": "\"z\"", "codegen-units": "1"],
-        userProfile: ["OPT_LEVEL": "z", "PANIC": "abort", "CODEGEN_UNITS": "1", "LTO": "fat"],
-        userRustflags: ["-Cforce-unwind-tables=no", "-Zunstable-options", "-Cpanic=immediate-abort", "-Clink-arg=-Os"],
-        userBootstrap: true)
-
-    public static let profiles: [StdSettings] = [.standard, .size, .min]
-
-    /// `--std-profile NAME`.
-    public static func named(_ name: String?) throws -> StdSettings {
-        if let found = profiles.first(where: { $0.name == (name ?? "default") }) { return found }
-        throw CargoStaticError(.badInput, "unknown std profile `\(name ?? "")`",
-                               fix: "use --std-profile default (speed, unwinding, backtraces), size (small, panic=abort) or min (smallest, panics abort without a message)")
+    var entry: EntryID {
+        EntryID(area: .std, group: nil, prefix: "\(target.triple)-\(toolchain.release)-\(settings.name)", key: keyText)
     }
 
-    /// The allocator without --allocator: the size profiles keep the libc's malloc, which
-    /// is far smaller than mimalloc (docs/benchmarks.md has both sizes).
-    public var defaultAllocator: Allocator { userProfile?["OPT_LEVEL"] == "z" ? .musl : .default }
+    /// Everything the result depends on. The commands are included with placeholder
+    /// paths, so a change to a flag is a new entry and the cache's location is not part of it.
+    var keyText: String {
+        let placeholder = StdRecipe(toolchain: toolchain, target: target, library: library, settings: settings,
+                                    layout: CacheLayout(root: "$CACHE"))
+        let settingsJSON = String(decoding: (try? JSONEncoder.sorted.encode(settings)) ?? Data(), as: UTF8.self)
+        return """
+        rustc:
+        \(toolchain.versionInfo)
+        target: \(target.triple)
+        library: \(library)
+        settings: \(settingsJSON)
+        workspace:
+        \(placeholder.manifest)
+        command: \(placeholder.buildCommand(work: "$WORK").shellLine)
+        """
+    }
 
-    /// Whether std itself is compiled with a panic strategy in its flags (then panic_abort follows it).
-    var setsPanicStrategy: Bool { rustflags.contains { $0.hasPrefix("-Cpanic=") } }
+    func work(_ id: EntryID) -> String { layout.work(id) }
 
-    /// Whether programs built against this std need a real unwinder: for unwinding panics or
-    /// for backtraces. The size profiles need neither (`UnwinderStub` stands in).
-    public var needsUnwinder: Bool { features.contains("panic-unwind") || features.contains("backtrace") }
-
-    /// Whether `cargo-static test` can use this std (the test harness needs unwinding and libtest).
-    public var supportsTests: Bool { crates.contains("test") }
-}
-
-/// The cargo invocation that compiles std from a rust-src tree, offline, using the
-/// tree's vendored dependencies. A tiny generated workspace depends on std by path, so
-/// std's own dev-dependencies (not vendored) never enter the resolution.
-public struct StdBuildPlan {
-    public let toolchain: Toolchain
-    public let target: Target
-    public let library: String
-    public let settings: StdSettings
-    public let workDir: String
-    public let cargoHome: String
-
-    public var workspaceDir: String { workDir + "/workspace" }
-    public var targetDir: String { workDir + "/target" }
-    public var outputDir: String { "\(targetDir)/\(target.triple)/\(settings.profile)/deps" }
-
-    public var manifest: String {
+    var manifest: String {
         func dep(_ name: String, _ extra: String = "") -> String { "\(name) = { path = \"\(library)/\(name)\"\(extra) }" }
         let features = settings.features.map { "\"\($0)\"" }.joined(separator: ", ")
         return """
@@ -140,85 +80,132 @@ public struct StdBuildPlan {
         """
     }
 
-    /// Environment for the std build. RUSTC_BOOTSTRAP is allowed here, and only here.
-    public var environment: [String: String] {
+    /// std's source paths as rustup's own std shows them (`/rustc/<commit>/library/…`), so
+    /// panic messages and debug info do not depend on where rust-src is installed.
+    var remap: String {
+        let commit = toolchain.versionInfo.split(separator: "\n").first { $0.hasPrefix("commit-hash: ") }
+            .map { String($0.dropFirst("commit-hash: ".count)) } ?? toolchain.release
+        return "--remap-path-prefix=\(library)=/rustc/\(commit)/library"
+    }
+
+    /// RUSTC_BOOTSTRAP is allowed here, and only here (std uses unstable features).
+    func environment() -> [String: String] {
         [
             "RUSTC": toolchain.rustc,
             "RUSTC_BOOTSTRAP": "1",
-            "CARGO_HOME": cargoHome,
-            "RUSTFLAGS": settings.rustflags.joined(separator: " "),
+            "CARGO_HOME": layout.cargoHome,
+            "CARGO_ENCODED_RUSTFLAGS": (settings.rustflags + [remap]).joined(separator: "\u{1F}"),
         ]
     }
 
-    /// Variables from the user's shell that would change how std is compiled.
-    public static let unsetVariables = ["CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS", "RUSTC_WRAPPER",
-                                        "RUSTC_WORKSPACE_WRAPPER", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET"]
-
-    private var commonArguments: [String] {
-        ["build", "--offline", "--profile", settings.profile, "--target", target.triple,
-         "--target-dir", targetDir,
+    private func arguments(work: String) -> [String] {
+        ["build", "--offline", "--manifest-path", work + "/workspace/Cargo.toml", "--profile", settings.profile,
+         "--target", target.triple, "--target-dir", work + "/target",
          "--config", "source.crates-io.replace-with=\"cargo-static-vendored\"",
          "--config", "source.cargo-static-vendored.directory=\"\(library)/vendor\""]
             + settings.crates.flatMap { ["-p", $0] }
     }
 
-    public var buildCommand: Command {
-        Command(toolchain.cargo, commonArguments + ["--message-format=json-render-diagnostics"],
-                environment: environment, unset: Self.unsetVariables, directory: workspaceDir)
+    // cargo reads `.cargo/config.toml` in every parent of its working directory, and the
+    // cache is usually under the user's home (whose ~/.cargo/config.toml may set rustflags):
+    // it runs in `/`, and finds the workspace through --manifest-path.
+    func buildCommand(work: String) -> Command {
+        Command(toolchain.cargo, arguments(work: work) + ["--message-format=json-render-diagnostics"],
+                environment: environment(), directory: "/", inherit: Self.inherited)
     }
 
-    /// The same build asked only for its unit graph, to know the total for progress.
-    var unitGraphCommand: Command {
-        Command(toolchain.cargo, commonArguments + ["--unit-graph", "-Zunstable-options"],
-                environment: environment, unset: Self.unsetVariables, directory: workspaceDir)
+    func unitGraphCommand(work: String) -> Command {
+        Command(toolchain.cargo, arguments(work: work) + ["--unit-graph", "-Zunstable-options"],
+                environment: environment(), directory: "/", inherit: Self.inherited)
     }
 
-    /// Writes the generated workspace (idempotent).
-    func writeWorkspace() throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: workspaceDir, withIntermediateDirectories: true)
-        try manifest.write(toFile: workspaceDir + "/Cargo.toml", atomically: true, encoding: .utf8)
-        try "#![no_std]\n".write(toFile: workspaceDir + "/lib.rs", atomically: true, encoding: .utf8)
-        // The library's lock file pins the vendored versions.
-        let lock = workspaceDir + "/Cargo.lock"
-        if !fm.fileExists(atPath: lock) { try fm.copyItem(atPath: library + "/Cargo.lock", toPath: lock) }
+    func step(store: CacheStore, estimate: Double?) -> StdStep {
+        let id = entry
+        let work = layout.work(id)
+        return StdStep(
+            build: CachedBuild(entry: id, cached: store.state(id) == .published, label: "std for \(target)"),
+            target: target,
+            workspace: [.text(work + "/workspace/Cargo.toml", manifest), .text(work + "/workspace/lib.rs", "#![no_std]\n"),
+                        .copy(library + "/Cargo.lock", to: work + "/workspace/Cargo.lock")],
+            unitGraph: unitGraphCommand(work: work), command: buildCommand(work: work),
+            outputDirectory: "\(work)/target/\(target.triple)/\(settings.profile)/deps",
+            sysroot: layout.sysroot(id), rustc: toolchain.rustc, release: toolchain.release, settings: settings.name,
+            estimateSeconds: estimate)
     }
 }
 
-/// Runs a `StdBuildPlan`, reporting progress as units done / total.
+/// What a std entry records about itself (`entry.json`; `cache list` shows it).
+public struct StdEntry: Codable {
+    public let name: String
+    public let key: String
+    public let target: String
+    public let rustc: String
+    public let release: String
+    public let settings: String
+    public let created: Date
+    public let buildSeconds: Double
+    public var sizeBytes: UInt64?
+    public var path: String?
+}
+
+/// Runs a `StdStep`: under the entry's lock, the build with progress (units done of the
+/// unit graph's total), then the rlibs are published as a sysroot.
 struct StdBuilder {
+    let store: CacheStore
     let runner: Runner
     let reporter: Reporter
 
-    func build(_ plan: StdBuildPlan) throws -> [String] {
-        try plan.writeWorkspace()
-        let total = unitCount(plan)
-        var done = 0
-        let label = "building std for \(plan.target)"
-        reporter.progress(label, done: 0, total: total)
-        let result = try runner.capture(plan.buildCommand) { line in
-            guard line.hasPrefix("{"), line.contains("\"reason\":\"compiler-artifact\"") else { return }
-            done += 1
-            reporter.progress(label, done: done, total: max(total, done), item: StdBuilder.crateName(line))
+    func run(_ step: StdStep) throws -> CacheStore.Outcome {
+        let id = step.build.entry
+        let outcome = try store.ensure(id, reporter: reporter,
+                                       waitMessage: "waiting for another cargo-static that is building std for \(step.target) (\(id.name))") { staging in
+            let started = Date()
+            reporter.info("building the Rust standard library for \(step.target) from source (once; cached in \(store.layout.root))")
+            for file in step.workspace { try file.apply() }
+            let rlibs = try build(step)
+            let libDir = "\(staging)/sysroot/lib/rustlib/\(step.target.triple)/lib"
+            try FileSystem.makeDirectory(libDir)
+            for rlib in rlibs {
+                try FileManager.default.copyItem(atPath: rlib, toPath: libDir + "/" + (rlib as NSString).lastPathComponent)
+            }
+            let seconds = Date().timeIntervalSince(started)
+            reporter.info(String(format: "std for %@ built in %.0f s", step.target.triple, seconds))
+            return StdEntry(name: id.name, key: id.key, target: step.target.triple, rustc: step.rustc, release: step.release,
+                            settings: step.settings, created: Date(), buildSeconds: seconds)
         }
-        reporter.endProgress()
-        guard result.succeeded else {
-            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: plan.workDir, output: result.output) }
-            throw CargoStaticError(.stdBuildFailed, "building the standard library for \(plan.target) from \(plan.library) failed",
-                                   fix: "check that the rust-src tree matches the rustc (\(plan.toolchain.release)); `cargo-static plan` shows the command to run by hand",
-                                   detail: Runner.failureReport(CommandResult(command: result.command, status: result.status,
-                                                                              output: StdBuilder.humanLines(result.output))))
-        }
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: plan.outputDir)) ?? []
-        let rlibs = files.filter { $0.hasSuffix(".rlib") }.sorted()
-        guard rlibs.contains(where: { $0.hasPrefix("libstd") }) else {
-            throw CargoStaticError(.stdBuildFailed, "the std build finished but produced no libstd in \(plan.outputDir)")
-        }
-        return rlibs.map { plan.outputDir + "/" + $0 }
+        // The build tree is only needed to resume an interrupted build.
+        if outcome == .built { try? FileManager.default.removeItem(atPath: store.layout.work(id)) }
+        return outcome
     }
 
-    private func unitCount(_ plan: StdBuildPlan) -> Int {
-        guard let r = try? runner.capture(plan.unitGraphCommand), r.succeeded,
+    private func build(_ step: StdStep) throws -> [String] {
+        let total = unitCount(step)
+        var done = 0
+        let label = "building std for \(step.target)"
+        let progress = reporter.task(label, total: total, unit: "units", estimate: step.estimateSeconds)
+        let result = try runner.capture(step.command) { line in
+            guard line.hasPrefix("{"), line.contains("\"reason\":\"compiler-artifact\"") else { return }
+            done += 1
+            progress.update(done: done, item: Self.crateName(line))
+        }
+        progress.finish()
+        guard result.succeeded else {
+            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: store.layout.root, output: result.output) }
+            throw CargoStaticError(.stdBuildFailed, "building the standard library for \(step.target) failed",
+                                   fix: "check that the rust-src tree matches the rustc (\(step.release)); `cargo-static plan` shows the command to run by hand",
+                                   detail: Runner.failureReport(CommandResult(command: result.command, status: result.status,
+                                                                              output: Self.humanLines(result.output))))
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: step.outputDirectory)) ?? []
+        let rlibs = files.filter { $0.hasSuffix(".rlib") }.sorted()
+        guard rlibs.contains(where: { $0.hasPrefix("libstd") }) else {
+            throw CargoStaticError(.stdBuildFailed, "the std build finished but produced no libstd in \(step.outputDirectory)")
+        }
+        return rlibs.map { step.outputDirectory + "/" + $0 }
+    }
+
+    private func unitCount(_ step: StdStep) -> Int {
+        guard let r = try? runner.capture(step.unitGraph), r.succeeded,
               let start = r.output.firstIndex(of: "{"),
               let json = try? JSONSerialization.jsonObject(with: Data(r.output[start...].utf8)) as? [String: Any],
               let units = json["units"] as? [Any] else { return 0 }

@@ -17,6 +17,10 @@ public struct CargoStaticError: Error, CustomStringConvertible {
         case badInput = "bad-input"
         case commandFailed = "command-failed"
         case runFailed = "run-failed"
+        /// The command line itself is wrong (exit status 2).
+        case usage
+        /// A check could not be completed or failed (the cache, the audit).
+        case cacheDamaged = "cache-damaged"
     }
 
     public let kind: Kind
@@ -27,12 +31,22 @@ public struct CargoStaticError: Error, CustomStringConvertible {
     /// The exit status to use; cargo's own status when cargo failed.
     public let exitCode: Int32
 
-    public init(_ kind: Kind, _ message: String, fix: String? = nil, detail: String? = nil, exitCode: Int32 = 1) {
+    public init(_ kind: Kind, _ message: String, fix: String? = nil, detail: String? = nil, exitCode: Int32? = nil) {
         self.kind = kind
         self.message = message
         self.fix = fix
         self.detail = detail
-        self.exitCode = exitCode
+        self.exitCode = exitCode ?? Self.exitCode(for: kind)
+    }
+
+    /// As cargo: 101 when the build (or the tests) failed or there is no project, 2 for a
+    /// command line that cannot be understood, 1 for everything else.
+    static func exitCode(for kind: Kind) -> Int32 {
+        switch kind {
+        case .cargoFailed, .notCargoProject: return 101
+        case .usage: return 2
+        default: return 1
+        }
     }
 
     public var description: String {

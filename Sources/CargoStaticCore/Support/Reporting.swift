@@ -3,25 +3,43 @@ import Foundation
 import Glibc
 #endif
 
-/// Human-facing messages go to stderr (so stdout stays clean for paths and JSON).
-/// Progress redraws one line on a terminal and prints plain lines otherwise (CI logs).
+/// Human-facing messages go to stderr (so stdout stays clean for paths and JSON), in
+/// cargo's style: a right-aligned verb, coloured on a terminal. Under `-q` only warnings
+/// and errors are printed. Long steps show a live counter on a terminal and a line at most
+/// every 10 s otherwise (CI logs stay short but show the build is alive).
 public final class Reporter {
     public var quiet: Bool
     public var verbose: Bool
-    private let isTTY: Bool
+    public var color: Bool
+    let isTTY: Bool
     private var progressShown = false
-    private var lastPlainProgress = -1
-    private var lastPlainTime = Date.distantPast
     private let lock = NSLock()
     /// Events a JSON report can carry ("cache hit", "std built", ...).
     public private(set) var events: [String] = []
 
-    public init(quiet: Bool = false, verbose: Bool = false) {
+    public init(quiet: Bool = false, verbose: Bool = false, color: Bool? = nil) {
         self.quiet = quiet
         self.verbose = verbose
         isTTY = isatty(STDERR_FILENO) == 1
+        self.color = color ?? isTTY
     }
 
+    /// `--color always|never|auto`, else CARGO_TERM_COLOR, as cargo decides.
+    public static func colorChoice(_ flag: String?, context: Context) -> Bool? {
+        switch (flag ?? context["CARGO_TERM_COLOR"] ?? "auto").lowercased() {
+        case "always": return true
+        case "never": return false
+        default: return nil
+        }
+    }
+
+    /// `   Building std for x86_64-unknown-linux-musl`: a cargo-style status line.
+    public func status(_ verb: String, _ text: String) {
+        guard !quiet else { return }
+        write(styled(verb.count < 12 ? String(repeating: " ", count: 12 - verb.count) + verb : verb, code: "1;32") + " " + text + "\n")
+    }
+
+    /// A plain line (notes, explanations).
     public func info(_ text: String) {
         guard !quiet else { return }
         write(text + "\n")
@@ -32,33 +50,38 @@ public final class Reporter {
         write("  " + text + "\n")
     }
 
-    public func warn(_ text: String) { write("warning: " + text + "\n") }
+    public func note(_ text: String) {
+        guard !quiet else { return }
+        write(styled("note", code: "1;36") + ": " + text + "\n")
+    }
+
+    public func warn(_ text: String) { write(styled("warning", code: "1;33") + ": " + text + "\n") }
+
+    public func error(_ text: String) { write(styled("error", code: "1;31") + text.dropFirst("error".count) + "\n") }
 
     public func event(_ text: String) {
         lock.lock(); events.append(text); lock.unlock()
         info(text)
     }
 
-    public func progress(_ label: String, done: Int, total: Int, item: String? = nil, unit: String = "units") {
-        guard !quiet else { return }
-        let count = total > 0 ? "\(done)/\(total) \(unit)" : "\(done) \(unit)"
-        let line = "\(label): \(count)" + (item.map { " (\($0))" } ?? "")
-        lock.lock(); defer { lock.unlock() }
-        if isTTY {
-            FileHandle.standardError.write(Data("\r\u{1B}[K" + line))
-            progressShown = true
-        } else if done == 0 || done == total || (done != lastPlainProgress && Date().timeIntervalSince(lastPlainTime) >= 10) {
-            // At most a line every 10 s keeps CI logs short but alive.
-            lastPlainProgress = done
-            lastPlainTime = Date()
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
+    func styled(_ text: String, code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+
+    /// A long step with a counter: `update` as units finish, `finish` at the end.
+    public func task(_ label: String, total: Int, unit: String, estimate: Double?) -> ProgressTask {
+        let task = ProgressTask(reporter: self, label: label, total: total, unit: unit, estimate: estimate)
+        task.update(done: 0)
+        return task
     }
 
-    public func endProgress() {
+    fileprivate func draw(_ line: String, final: Bool) {
+        guard !quiet else { return }
         lock.lock(); defer { lock.unlock() }
-        if progressShown { FileHandle.standardError.write(Data("\n".utf8)); progressShown = false }
-        lastPlainProgress = -1
+        if isTTY {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (final ? "\n" : "")).utf8))
+            progressShown = !final
+        } else {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
     }
 
     private func write(_ text: String) {
@@ -68,8 +91,66 @@ public final class Reporter {
     }
 }
 
-extension Data {
-    init(_ string: String) { self.init(string.utf8) }
+/// One long step's live line: units done of the total, elapsed time, and an estimate from
+/// the last time the same kind of step ran.
+public final class ProgressTask {
+    let reporter: Reporter
+    let label: String
+    let total: Int
+    let unit: String
+    let estimate: Double?
+    let started = Date()
+    private var lastPlain = Date.distantPast
+    private var done = 0
+    private var ticker: DispatchSourceTimer?
+
+    init(reporter: Reporter, label: String, total: Int, unit: String, estimate: Double?) {
+        self.reporter = reporter
+        self.label = label
+        self.total = total
+        self.unit = unit
+        self.estimate = estimate
+        // On a terminal the clock keeps moving while a unit takes long.
+        if reporter.isTTY, !reporter.quiet {
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now() + 1, repeating: 1)
+            timer.setEventHandler { [weak self] in self?.redraw(item: nil, force: false) }
+            timer.resume()
+            ticker = timer
+        }
+    }
+
+    public func update(done: Int, item: String? = nil) {
+        self.done = done
+        redraw(item: item, force: done == 0)
+    }
+
+    private func redraw(item: String?, force: Bool) {
+        let elapsed = Date().timeIntervalSince(started)
+        if !reporter.isTTY {
+            guard force || elapsed - lastPlain.timeIntervalSince(started) >= 10 else { return }
+            lastPlain = Date()
+        }
+        reporter.draw(line(elapsed: elapsed, item: item), final: false)
+    }
+
+    func line(elapsed: Double, item: String?) -> String {
+        let count = total > 0 ? "\(done)/\(max(total, done)) \(unit)" : "\(done) \(unit)"
+        var timing = Self.clock(elapsed)
+        if let estimate, estimate >= 1 { timing += " of about \(Self.clock(estimate))" }
+        return "\(label): \(count), \(timing)" + (item.map { " (\($0))" } ?? "")
+    }
+
+    public func finish() {
+        ticker?.cancel()
+        ticker = nil
+        if reporter.isTTY { reporter.draw(line(elapsed: Date().timeIntervalSince(started), item: nil), final: true) }
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s < 60 ? "\(s) s" : String(format: "%d:%02d", s / 60, s % 60)
+    }
 }
 
 /// Byte counts for people.
@@ -79,11 +160,4 @@ public func humanSize(_ bytes: UInt64) -> String {
     var unit = 0
     while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-}
-
-/// Pretty, key-sorted JSON for machine output.
-public func encodeJSON<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

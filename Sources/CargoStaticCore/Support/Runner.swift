@@ -12,23 +12,41 @@ public struct Command: Codable, Equatable {
     /// Variables removed from the inherited environment.
     public var unset: [String]
     public var directory: String?
+    /// When set, only these variables are inherited (then `environment` is added): builds
+    /// whose output is cached must not depend on the user's CFLAGS, RUSTFLAGS, ….
+    public var inherit: [String]?
 
     public init(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
-                unset: [String] = [], directory: String? = nil) {
+                unset: [String] = [], directory: String? = nil, inherit: [String]? = nil) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
         self.unset = unset
         self.directory = directory
+        self.inherit = inherit
+    }
+
+    /// The environment the command runs with, given the one it is started from.
+    public func effectiveEnvironment(from base: [String: String]) -> [String: String] {
+        var env = base
+        if let inherit { env = env.filter { inherit.contains($0.key) } }
+        for key in unset { env.removeValue(forKey: key) }
+        env.merge(environment) { _, new in new }
+        return env
     }
 
     /// A shell line a user can paste to reproduce the command by hand.
     public var shellLine: String {
         var parts: [String] = []
         if let directory { parts.append("cd \(Shell.quote(directory)) &&") }
-        if !environment.isEmpty || !unset.isEmpty {
+        if let inherit {
+            parts.append("env -i")
+            parts += inherit.sorted().map { "\($0)=\"${\($0)-}\"" }
+        } else if !environment.isEmpty || !unset.isEmpty {
             parts.append("env")
             parts += unset.sorted().map { "-u \($0)" }
+        }
+        if inherit != nil || !environment.isEmpty || !unset.isEmpty {
             parts += environment.keys.sorted().map { "\($0)=\(Shell.quote(environment[$0]!))" }
         }
         parts.append(Shell.quote(executable))
@@ -38,9 +56,23 @@ public struct Command: Codable, Equatable {
 }
 
 public enum Shell {
+    /// One word for any POSIX shell. Control characters (CARGO_ENCODED_RUSTFLAGS' 0x1F
+    /// separators) would not survive a paste: they are written as printf escapes.
     public static func quote(_ s: String) -> String {
         let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
         if !s.isEmpty, s.unicodeScalars.allSatisfy({ safe.contains($0) }) { return s }
+        if s.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }) {
+            var body = ""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\\": body += "\\\\"
+                case "'": body += "'\\''"
+                case _ where scalar.value < 0x20: body += "\\0" + String(scalar.value, radix: 8)
+                default: body.unicodeScalars.append(scalar)
+                }
+            }
+            return "\"$(printf '%b' '\(body)')\""
+        }
         return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
@@ -53,15 +85,28 @@ public struct CommandResult {
     public var succeeded: Bool { status == 0 }
 }
 
-/// Runs every external command of the tool. It records what ran (for `--verbose` and
-/// for failure reports) and, when a command fails, can show its exact command line,
-/// environment and the tail of its output.
+/// Runs every external command of the tool. It records what ran (for `--verbose`, for
+/// failure reports, and in the file `CARGO_STATIC_RECORD_COMMANDS` names, one JSON line per
+/// command, which the plan/run agreement test reads) and, when a command fails, can show
+/// its exact command line, environment and the tail of its output.
 public final class Runner {
     public var verbose: Bool
+    /// Commands are written to the record file only while the executor runs a plan
+    /// (discovery's probes are not steps).
+    public var recording = false
+    public let context: Context
     public private(set) var log: [Command] = []
     private let lock = NSLock()
+    private let recordFile: String?
 
-    public init(verbose: Bool = false) { self.verbose = verbose }
+    public init(context: Context = .process, verbose: Bool = false) {
+        self.context = context
+        self.verbose = verbose
+        recordFile = context.nonEmpty("CARGO_STATIC_RECORD_COMMANDS")
+    }
+
+    /// An executable on the context's PATH.
+    public func which(_ name: String) -> String? { context.which(name) }
 
     /// Runs and captures stdout+stderr. `onLine` sees each line as it arrives (for progress).
     @discardableResult
@@ -130,19 +175,23 @@ public final class Runner {
     func record(_ command: Command) {
         lock.lock(); log.append(command); lock.unlock()
         if verbose { FileHandle.standardError.write(Data("+ \(command.shellLine)\n".utf8)) }
+        if recording, let recordFile, let line = try? JSONEncoder.sorted.encode(command),
+           let handle = FileHandle(forWritingAtPath: recordFile) ?? (FileManager.default.createFile(atPath: recordFile, contents: nil)
+                                                                    ? FileHandle(forWritingAtPath: recordFile) : nil) {
+            handle.seekToEndOfFile()
+            handle.write(line + Data("\n".utf8))
+            try? handle.close()
+        }
     }
 
     func makeProcess(_ command: Command) throws -> Process {
         let process = Process()
-        var executable = try Runner.resolve(command.executable)
+        var executable = try resolve(command.executable)
         // `./configure` means the script in the command's own directory, as in a shell after `cd`.
         if !executable.hasPrefix("/"), let dir = command.directory { executable = dir + "/" + executable }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = command.arguments
-        var env = ProcessInfo.processInfo.environment
-        for key in command.unset { env.removeValue(forKey: key) }
-        env.merge(command.environment) { _, new in new }
-        process.environment = env
+        process.environment = command.effectiveEnvironment(from: context.variables)
         if let dir = command.directory { process.currentDirectoryURL = URL(fileURLWithPath: dir) }
         return process
     }
@@ -156,21 +205,15 @@ public final class Runner {
     }
 
     /// Finds an executable on PATH (absolute and relative paths are returned as given).
-    public static func resolve(_ name: String) throws -> String {
+    public func resolve(_ name: String) throws -> String {
         if name.contains("/") { return name }
         if let found = which(name) { return found }
-        throw CargoStaticError(.commandFailed, "`\(name)` was not found on PATH")
+        throw CargoStaticError(.commandFailed, "`\(name)` was not found on PATH",
+                               fix: "install it; `cargo-static doctor` lists what each step needs")
     }
 
-    public static func which(_ name: String) -> String? {
-        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    /// An executable on the PATH of the process's context.
+    public static func which(_ name: String) -> String? { Context.process.which(name) }
 }
 
 /// Splits a byte stream into lines for progress callbacks while keeping the whole text.

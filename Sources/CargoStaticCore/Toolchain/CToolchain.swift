@@ -1,7 +1,9 @@
 import Foundation
 
-/// The C toolchain that links the final executable and compiles C/C++ for build scripts.
-public struct CToolchain: Codable {
+/// The C toolchain that links the final executable and compiles C/C++ for build scripts
+/// and C libraries: what discovery found, as data. Its wrappers (in the cache) are written
+/// by the build's first steps, from `LinkSpec`.
+public struct CToolchain: Codable, Equatable {
     public enum Kind: String, Codable, CaseIterable {
         case zig
         case muslGcc = "musl-gcc"
@@ -19,52 +21,35 @@ public struct CToolchain: Codable {
 
     public let kind: Kind
     public let target: Target
-    /// Generated wrappers (cc, c++, ar) that pin the target and fix known quirks.
-    public let cc: String
-    public let cxx: String
-    public let ar: String
-    public let ranlib: String
     public let version: String
-    /// Whether `-lunwind` resolves to a static unwinder built for musl.
-    public let providesUnwinder: Bool
-    /// Archives placed last on every link line (compatibility symbols for old crates).
-    public var linkArchives: [String] = []
+    public let driver: CompilerDriver
+    /// Where its wrappers live: `cc/<kind>-<target>` in the cache.
+    public let directory: String
+    /// Files the driver needs (musl-gcc's corrected specs), written before anything compiles.
+    public let files: [FileWrite]
+    /// zig's bundled sources (musl, libunwind, …), when the toolchain is zig or zig is installed.
+    public let zigLibDirectory: String?
 
-    /// Changes whenever a wrapper's flags change: part of the C libraries' cache keys.
-    public var wrapperFingerprint: String {
-        Fingerprint.hex([cc, cxx, ar, ranlib].map { String(decoding: FileManager.default.contents(atPath: $0) ?? Data(), as: UTF8.self) }
-            .joined(separator: "\n"))
-    }
+    public var cc: String { directory + "/cc" }
+    public var cxx: String { directory + "/c++" }
+    public var ar: String { directory + "/ar" }
+    public var ranlib: String { directory + "/ranlib" }
 
-    /// Environment that makes cargo link with this toolchain and makes `cc`/`cmake`
-    /// build scripts compile C and C++ for the target instead of the host.
-    public var cargoEnvironment: [String: String] {
-        var env = [
-            "\(target.cargoEnvPrefix)_LINKER": cc,
-            "CC_\(target.envSuffix)": cc,
-            "CXX_\(target.envSuffix)": cxx,
-            "AR_\(target.envSuffix)": ar,
-            "RANLIB_\(target.envSuffix)": ranlib,
-        ]
-        // The cc crate links C++ code against libstdc++ by default, which exists only for
-        // glibc here; zig brings LLVM's libc++ for every target and links it statically.
-        if kind == .zig { env["CXXSTDLIB_\(target.envSuffix)"] = "c++" }
-        return env
-    }
+    /// zig builds LLVM's libunwind for every target on demand; gcc toolchains need ours.
+    public var bringsUnwinder: Bool { kind == .zig }
 }
 
-/// Finds a C toolchain for a target and writes its wrappers into the cache.
+/// Finds a C toolchain for a target. Only finds: nothing is written or compiled here.
 public struct CToolchainDiscovery {
     public typealias Kind = CToolchain.Kind
     let runner: Runner
-    let cacheRoot: String
-
+    let layout: CacheLayout
     let probes: ProbeCache
 
-    public init(runner: Runner, cacheRoot: String) {
+    public init(runner: Runner, layout: CacheLayout, probes: ProbeCache) {
         self.runner = runner
-        self.cacheRoot = cacheRoot
-        probes = ProbeCache(root: cacheRoot)
+        self.layout = layout
+        self.probes = probes
     }
 
     public func find(_ target: Target, preferred: Kind? = nil) throws -> CToolchain {
@@ -73,16 +58,18 @@ public struct CToolchainDiscovery {
         for kind in order {
             switch kind {
             case .zig:
-                if let zig = ZigInstallation.locate(probes: probes, runner: runner) { return try zigToolchain(zig, target) }
+                if let zig = ZigInstallation.locate(probes: probes, runner: runner) { return zigToolchain(zig, target) }
                 tried.append("zig: neither `zig` on PATH nor the `ziglang` Python package")
             case .crossGcc:
                 // Debian's musl-tools names musl-gcc x86_64-linux-musl-gcc too: that one is musl-gcc, not a cross gcc.
-                if let gcc = Runner.which("\(target.arch)-linux-musl-gcc"), !Self.isMuslGccScript(gcc) {
-                    return try gccToolchain(.crossGcc, gcc, target)
+                if let gcc = runner.which("\(target.arch)-linux-musl-gcc"), !Self.isMuslGccScript(gcc) {
+                    return gccToolchain(.crossGcc, gcc, target)
                 }
                 tried.append("cross gcc: no `\(target.arch)-linux-musl-gcc` on PATH")
             case .muslGcc:
-                if target.info.elfMachine == 62, let gcc = Runner.which("musl-gcc") { return try gccToolchain(.muslGcc, gcc, target) }
+                if target.info.elfMachine == 62, runner.which("musl-gcc") != nil, let gcc = runner.which("gcc") {
+                    return gccToolchain(.muslGcc, gcc, target)
+                }
                 tried.append("musl-gcc: " + (target.info.elfMachine == 62 ? "not installed" : "only targets x86_64"))
             }
         }
@@ -91,116 +78,53 @@ public struct CToolchainDiscovery {
                                detail: tried.map { "  " + $0 }.joined(separator: "\n"))
     }
 
-    /// musl-gcc has no musl unwinder: build LLVM's libunwind with it once (under a lock).
-    private func ensureUnwinder(dir: String, kind: Kind, gcc: String) throws -> Bool {
-        let archive = dir + "/libunwind.a"
-        if FileManager.default.fileExists(atPath: archive) { return true }
-        guard kind == .muslGcc,
-              let source = UnwinderBuilder.sourceDirectory(zig: ZigInstallation.locate(probes: probes, runner: runner)) else { return false }
-        let lock = try FileLock(path: dir + "/.libunwind.lock")
-        defer { withExtendedLifetime(lock) {} }
-        if FileManager.default.fileExists(atPath: archive) { return true }
-        let musl = ["-nostdinc", "-isystem", "/usr/include/x86_64-linux-musl"]
-        let gxxInclude = (try? runner.capture(Command("gcc", ["-print-file-name=include"])))?.output
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        try UnwinderBuilder(runner: runner).build(into: dir, cc: dir + "/cc", cxx: ["g++"] + musl + ["-isystem", gxxInclude], source: source)
-        return FileManager.default.fileExists(atPath: archive)
-    }
-
     static func isMuslGccScript(_ path: String) -> Bool {
         guard let data = FileManager.default.contents(atPath: path), data.count < 4096 else { return false }
         return String(decoding: data, as: UTF8.self).contains("musl-gcc.specs")
     }
 
-    private func wrapperDir(_ kind: Kind, _ target: Target) -> String { "\(cacheRoot)/cc/\(kind.rawValue)-\(target.triple)" }
-
-    private func zigToolchain(_ zig: ZigInstallation, _ target: Target) throws -> CToolchain {
-        let version = zig.version
-        let dir = wrapperDir(.zig, target)
-        let zigLine = Shell.quote(zig.executable)
-        // zig builds musl (and its own libc parts) for the target in the optimisation mode of
-        // the link command, and rustc's link command has no -O: without one, every program
-        // would carry a Debug libc with safety checks. Compiles that say -O… later still win.
-        // Debug C code would otherwise be built with UBSan and need zig's sanitizer runtime.
-        let flags = (["-target \(target.info.zigTarget)"] + target.info.cflags + ["-O2", "-fno-sanitize=undefined"]).joined(separator: " ")
-        try Wrapper.write(dir + "/cc", Wrapper.compiler(zigLine + " cc " + flags, note: "zig \(version) as the C compiler and linker for \(target)", zigStaticPie: true))
-        try Wrapper.write(dir + "/c++", Wrapper.compiler(zigLine + " c++ " + flags, note: "zig \(version) as the C++ compiler for \(target)", zigStaticPie: true))
-        try Wrapper.write(dir + "/ar", Wrapper.plain(zigLine + " ar"))
-        try Wrapper.write(dir + "/ranlib", Wrapper.plain(zigLine + " ranlib"))
-        // zig's musl is newer than 1.2.4: old `libc` crates need the LFS64 names back.
-        let compat = try LargeFileCompat.ensure(in: dir, cc: dir + "/cc", ar: dir + "/ar", runner: runner)
-        return CToolchain(kind: .zig, target: target, cc: dir + "/cc", cxx: dir + "/c++", ar: dir + "/ar", ranlib: dir + "/ranlib",
-                          version: "zig \(version)", providesUnwinder: true, linkArchives: [compat])
+    private func zigToolchain(_ zig: ZigInstallation, _ target: Target) -> CToolchain {
+        // zig builds musl (and its own libc parts) in the optimisation mode of the link
+        // command, and rustc's link command has no -O: without one, every program would carry
+        // a Debug libc with safety checks. Compiles that say -O… later still win. Debug C code
+        // would otherwise be built with UBSan and need zig's sanitizer runtime.
+        let flags = ["-target", target.info.zigTarget] + target.info.cflags + ["-O2", "-fno-sanitize=undefined"]
+        let driver = CompilerDriver(
+            c: [zig.executable, "cc"] + flags, cxx: [zig.executable, "c++"] + flags,
+            ar: [zig.executable, "ar"], ranlib: [zig.executable, "ranlib"],
+            // zig's cache (the libc it builds per target) lives in ours: one place to clean,
+            // to copy between machines, and to know whether the first link was done.
+            environment: ["ZIG_GLOBAL_CACHE_DIR": layout.zigCache],
+            identity: "zig \(zig.version) " + flags.joined(separator: " "))
+        return CToolchain(kind: .zig, target: target, version: "zig \(zig.version)", driver: driver,
+                          directory: layout.wrappers(.zig, target), files: [], zigLibDirectory: zig.libDirectory)
     }
 
-    private func gccToolchain(_ kind: Kind, _ gcc: String, _ target: Target) throws -> CToolchain {
-        let version = (try? runner.capture(Command(gcc, ["-dumpfullversion"])))?.output
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
-        let dir = wrapperDir(kind, target)
-        var driver = Shell.quote(gcc)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    private func gccToolchain(_ kind: Kind, _ gcc: String, _ target: Target) -> CToolchain {
+        let version = probes.values("gcc-version:" + gcc, stampedBy: gcc) {
+            (try? runner.capture(Command(gcc, ["-dumpfullversion"]))).flatMap { $0.succeeded ? ["version": $0.output.trimmingCharacters(in: .whitespacesAndNewlines)] : nil }
+        }?["version"] ?? "?"
+        let directory = layout.wrappers(kind, target)
+        var files: [FileWrite] = []
+        var c = [gcc]
+        var cxx = [runner.which(kind == .muslGcc ? "g++" : (gcc as NSString).lastPathComponent.replacingOccurrences(of: "-gcc", with: "-g++")) ?? "g++"]
         if kind == .muslGcc {
             // Debian's musl-gcc.specs always names the dynamic loader and the non-PIE-static
             // start file, so `-static-pie` yields a *dynamic* executable. Our specs fix that.
-            try MuslGccSpecs.text.write(toFile: dir + "/musl-gcc-static.specs", atomically: true, encoding: .utf8)
-            driver = "\"${REALGCC:-gcc}\" -specs " + Shell.quote(dir + "/musl-gcc-static.specs")
+            let specs = directory + "/musl-gcc-static.specs"
+            files.append(.text(specs, MuslGccSpecs.text))
+            c += ["-specs", specs]
+            // C++ with g++ against musl's headers (libunwind is the only C++ built this way).
+            cxx += ["-nostdinc", "-isystem", "/usr/include/x86_64-linux-musl"]
         }
-        // -L: where our musl libunwind.a is, for rustc's `-lunwind`.
-        try Wrapper.write(dir + "/cc", Wrapper.compiler(driver + " -L" + Shell.quote(dir), note: "\(kind.rawValue) for \(target)"))
-        let cxxName = gcc.replacingOccurrences(of: "-gcc", with: "-g++")
-        try Wrapper.write(dir + "/c++", Wrapper.compiler(Shell.quote(kind == .muslGcc ? "g++" : cxxName), note: "C++ for \(target)"))
-        try Wrapper.write(dir + "/ar", Wrapper.plain(kind == .crossGcc ? Shell.quote(gcc.replacingOccurrences(of: "-gcc", with: "-ar")) : "ar"))
-        try Wrapper.write(dir + "/ranlib", Wrapper.plain(kind == .crossGcc ? Shell.quote(gcc.replacingOccurrences(of: "-gcc", with: "-ranlib")) : "ranlib"))
-        let unwinder = try ensureUnwinder(dir: dir, kind: kind, gcc: gcc)
-        return CToolchain(kind: kind, target: target, cc: dir + "/cc", cxx: dir + "/c++", ar: dir + "/ar", ranlib: dir + "/ranlib",
-                          version: "\(kind.rawValue) \(version)", providesUnwinder: unwinder)
-    }
-}
-
-/// Small generated shell scripts. They are files (not inline flags) because cargo's
-/// `linker` setting and `CC_<target>` take one program path.
-enum Wrapper {
-    static func compiler(_ exec: String, note: String, zigStaticPie: Bool = false) -> String {
-        let staticPie = zigStaticPie ? "-static-pie) set -- \"$@\" -static -pie -fPIE ;;" : "-static-pie) set -- \"$@\" -static-pie ;;"
-        // zig's linker rejects GNU emulation names (-m32/-m64 already say it).
-        let zigOnly = zigStaticPie ? "-Wl,-melf*) ;;" : ""
-        return """
-        #!/bin/sh
-        # Generated by cargo-static: \(note).
-        # Rewrites the few arguments the driver misreads:
-        #  - rustc links with -static-pie; zig cc ignores that flag but honours -static -pie.
-        #  - zig rejects -Wl,-melf_*.
-        #  - build scripts (cc, cmake) may pass the Rust triple as --target; the wrapper owns the target.
-        skip=
-        for a in "$@"; do
-          shift
-          if [ -n "$skip" ]; then skip=; continue; fi
-          case "$a" in
-            \(staticPie)
-            \(zigOnly)
-            --target=*) ;;
-            -target|--target) skip=1 ;;
-            *) set -- "$@" "$a" ;;
-          esac
-        done
-        exec \(exec) "$@"
-
-        """
-    }
-
-    static func plain(_ exec: String) -> String {
-        "#!/bin/sh\n# Generated by cargo-static.\nexec \(exec) \"$@\"\n"
-    }
-
-    /// Writes atomically: a concurrent build never executes a half-written script.
-    static func write(_ path: String, _ text: String) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        if let existing = fm.contents(atPath: path), existing == Data(text.utf8) { return }
-        let tmp = "\(path).tmp-\(getpid())"
-        try text.write(toFile: tmp, atomically: false, encoding: .utf8)
-        try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tmp)
-        _ = rename(tmp, path)
+        let tool = { (name: String) -> [String] in
+            kind == .crossGcc ? [gcc.replacingOccurrences(of: "-gcc", with: "-\(name)")] : [self.runner.which(name) ?? name]
+        }
+        let driver = CompilerDriver(c: c, cxx: cxx, ar: tool("ar"), ranlib: tool("ranlib"), environment: [:],
+                                    identity: "\(kind.rawValue) \(version)" + (kind == .muslGcc ? " specs " + Fingerprint.hex(MuslGccSpecs.text) : ""))
+        let zig = ZigInstallation.locate(probes: probes, runner: runner)
+        return CToolchain(kind: kind, target: target, version: "\(kind.rawValue) \(version)", driver: driver,
+                          directory: directory, files: files, zigLibDirectory: zig?.libDirectory)
     }
 }
 

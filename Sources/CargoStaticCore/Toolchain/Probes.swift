@@ -8,8 +8,8 @@ public final class ProbeCache {
     private var entries: [String: [String: String]]
     private var dirty = false
 
-    public init(root: String) {
-        file = root + "/probes.json"
+    public init(file: String) {
+        self.file = file
         if let data = FileManager.default.contents(atPath: file),
            let decoded = try? JSONDecoder().decode([String: [String: String]].self, from: data) {
             entries = decoded
@@ -27,25 +27,28 @@ public final class ProbeCache {
 
     /// Cached values for `key` if `path` is unchanged, else `compute()` (stored when non-nil).
     func values(_ key: String, stampedBy path: String, compute: () -> [String: String]?) -> [String: String]? {
-        let stamp = Self.stamp(path)
-        if let stamp, let hit = entries[key], hit["stamp"] == stamp { return hit }
+        values(key, stampedBy: [path], context: "", compute: compute)
+    }
+
+    /// The same, stamped by several files (a missing one counts as "absent") and by other
+    /// inputs given as text (environment variables the probed answer depends on).
+    func values(_ key: String, stampedBy paths: [String], context: String,
+                compute: () -> [String: String]?) -> [String: String]? {
+        guard let first = paths.first, Self.stamp(first) != nil else { return compute() }
+        let stamp = paths.map { Self.stamp($0) ?? "absent" }.joined(separator: "|") + (context.isEmpty ? "" : "|" + context)
+        if let hit = entries[key], hit["stamp"] == stamp { return hit }
         guard var fresh = compute() else { return nil }
-        if let stamp {
-            fresh["stamp"] = stamp
-            entries[key] = fresh
-            dirty = true
-            save()
-        }
+        fresh["stamp"] = stamp
+        entries[key] = fresh
+        dirty = true
+        save()
         return fresh
     }
 
     /// Atomic replace: concurrent runs may overwrite each other's additions, never corrupt the file.
     private func save() {
-        guard dirty, let data = try? JSONEncoder().encode(entries) else { return }
-        let dir = (file as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let tmp = "\(file).tmp-\(getpid())"
-        if FileManager.default.createFile(atPath: tmp, contents: data) { _ = rename(tmp, file) }
+        guard dirty, let data = try? JSONEncoder.sorted.encode(entries) else { return }
+        try? FileSystem.write(data, to: file)
         dirty = false
     }
 }
@@ -61,7 +64,7 @@ public struct ZigInstallation {
     }
 
     public static func locate(probes: ProbeCache?, runner: Runner) -> ZigInstallation? {
-        let path = Runner.which("zig") ?? ziglangBinary(probes: probes)
+        let path = runner.which("zig") ?? ziglangBinary(probes: probes, runner: runner)
         guard let path else { return nil }
         let probe = { () -> [String: String]? in
             guard let r = try? runner.capture(Command(path, ["version"])), r.succeeded else { return nil }
@@ -73,10 +76,10 @@ public struct ZigInstallation {
     }
 
     /// The zig binary of the PyPI package, found once through python3 and then remembered.
-    private static func ziglangBinary(probes: ProbeCache?) -> String? {
-        guard let python = Runner.which("python3") else { return nil }
+    private static func ziglangBinary(probes: ProbeCache?, runner: Runner) -> String? {
+        guard let python = runner.which("python3") else { return nil }
         let find = { () -> [String: String]? in
-            guard let r = try? Runner().capture(Command(python, ["-c", "import ziglang, os; print(os.path.dirname(ziglang.__file__))"])),
+            guard let r = try? runner.capture(Command(python, ["-c", "import ziglang, os; print(os.path.dirname(ziglang.__file__))"])),
                   r.succeeded else { return nil }
             let zig = r.output.trimmingCharacters(in: .whitespacesAndNewlines) + "/zig"
             return FileManager.default.isExecutableFile(atPath: zig) ? ["zig": zig] : nil

@@ -2,7 +2,7 @@ import Foundation
 
 /// A Rust musl target triple, parsed once, with everything the tool needs to know
 /// about it. The per-architecture facts live in `TargetTable.known` (data, not code paths).
-public struct Target: Hashable, Codable, CustomStringConvertible {
+public struct Target: Hashable, Codable, CustomStringConvertible, Comparable {
     public let triple: String
     public let info: TargetInfo
 
@@ -24,6 +24,19 @@ public struct Target: Hashable, Codable, CustomStringConvertible {
     }
 
     public var description: String { triple }
+
+    public static func < (a: Target, b: Target) -> Bool { a.triple < b.triple }
+
+    /// Encoded as its triple: results and plans name targets the way users type them.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(triple)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        try self.init(try c.decode(String.self))
+    }
 
     /// The architecture part of the triple (`x86_64`, `aarch64`, ...).
     public var arch: String { String(triple.split(separator: "-")[0]) }

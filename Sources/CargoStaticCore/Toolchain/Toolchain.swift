@@ -1,7 +1,7 @@
 import Foundation
 
 /// A Rust compiler found on the machine, with what it can do for a musl target.
-public struct Toolchain: Codable {
+public struct Toolchain: Codable, Equatable {
     public enum Origin: String, Codable {
         case requested, active, rustup, system
     }
@@ -62,12 +62,11 @@ public struct ToolchainChoice {
 /// Finds rustc candidates: requested, active (PATH), rustup toolchains, the system's.
 public struct ToolchainDiscovery {
     let runner: Runner
-    let environment: [String: String]
     let probes: ProbeCache?
+    var context: Context { runner.context }
 
-    public init(runner: Runner, environment: [String: String] = ProcessInfo.processInfo.environment, probes: ProbeCache? = nil) {
+    public init(runner: Runner, probes: ProbeCache? = nil) {
         self.runner = runner
-        self.environment = environment
         self.probes = probes
     }
 
@@ -80,7 +79,7 @@ public struct ToolchainDiscovery {
         }
         typealias Origin = Toolchain.Origin
         if let requested { for path in resolveRequested(requested) { add(path, .requested, requested) } }
-        if let active = Runner.which("rustc") { add(active, .active) }
+        if let active = runner.which("rustc") { add(active, .active) }
         for (name, path) in rustupToolchains() { add(path, .rustup, name) }
         for path in ["/usr/bin/rustc", "/usr/local/bin/rustc"] where FileManager.default.isExecutableFile(atPath: path) {
             add(path, .system)
@@ -108,10 +107,30 @@ public struct ToolchainDiscovery {
         if let tc = pool.first(where: { $0.hasVendoredLibraryDependencies }), let lib = tc.librarySource {
             return choice(tc, .fromSource(library: lib), "it has no musl std, but its rust-src tree (\(lib)) can build one offline")
         }
+        if let requested, let tc = pool.first {
+            throw Self.unusableRequest(requested, tc, target, others: all.filter { $0.origin != .requested })
+        }
         let seen = all.map { "  \($0.rustc) (\($0.release), \($0.origin.rawValue)): " + describe($0, target) }.joined(separator: "\n")
         throw CargoStaticError(.noToolchain, "no Rust toolchain can build for \(target): none has a musl standard library or a rust-src tree with vendored dependencies",
                                fix: "install Debian's `rustc-web cargo-web rust-web-src` (apt-get install rustc-web cargo-web rust-web-src), or `rustup target add \(target)` where rustup can download",
                                detail: seen.isEmpty ? "no rustc was found at all" : "toolchains found:\n" + seen)
+    }
+
+    /// The toolchain the user asked for exists but cannot build for the target: say what it
+    /// lacks, what would fix it, and which other toolchain could build without the request.
+    static func unusableRequest(_ requested: String, _ tc: Toolchain, _ target: Target, others: [Toolchain]) -> CargoStaticError {
+        let lacks = tc.hasRustSrc ? "no musl standard library, and its rust-src tree has no vendored dependencies (building std offline needs them)"
+                                  : "no musl standard library and no rust-src tree"
+        var fixes: [String] = []
+        if tc.origin != .system, !tc.rustc.hasPrefix("/usr/") {
+            fixes.append("`rustup target add \(target) --toolchain \(requested)` (downloads the prebuilt musl std)")
+            if !tc.hasRustSrc { fixes.append("`rustup component add rust-src --toolchain \(requested)` (std's own dependencies then come from crates.io once)") }
+        }
+        if let usable = others.first(where: { $0.hasPrebuiltStd(for: target) || $0.hasVendoredLibraryDependencies }) {
+            fixes.append("drop the toolchain request (+\(requested) / --toolchain \(requested)) to use \(usable.rustc) (\(usable.release)), which can")
+        }
+        return CargoStaticError(.noToolchain, "the requested toolchain `\(requested)` (rustc \(tc.release) at \(tc.rustc)) cannot build for \(target): it has \(lacks)",
+                                fix: fixes.isEmpty ? "install a musl std or rust-src for it" : fixes.joined(separator: "; or "))
     }
 
     public func describe(_ tc: Toolchain, _ target: Target) -> String {
@@ -131,20 +150,20 @@ public struct ToolchainDiscovery {
     }
 
     func rustupToolchains() -> [(name: String, path: String)] {
-        let home = environment["RUSTUP_HOME"] ?? (NSHomeDirectory() + "/.rustup")
+        let home = rustupHome
         let dir = home + "/toolchains"
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
         return names.map { ($0, "\(dir)/\($0)/bin/rustc") }.filter { FileManager.default.isExecutableFile(atPath: $0.1) }
     }
+
+    var rustupHome: String { context.nonEmpty("RUSTUP_HOME") ?? (context.home + "/.rustup") }
 
     /// The real rustc behind `rustc`: a rustup proxy is asked for its sysroot (it depends on
     /// the directory's toolchain override), a real binary is probed once and remembered.
     func probe(rustc: String, origin: Toolchain.Origin, name: String?) -> Toolchain? {
         var real = rustc
         if Self.isRustupProxy(rustc) {
-            guard let sr = try? runner.capture(Command(rustc, ["--print", "sysroot"])), sr.succeeded else { return nil }
-            let sysroot = sr.output.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard FileManager.default.isExecutableFile(atPath: sysroot + "/bin/rustc") else { return nil }
+            guard let sysroot = proxySysroot(rustc) else { return nil }
             real = sysroot + "/bin/rustc"
         }
         let measure = { () -> [String: String]? in
@@ -160,10 +179,41 @@ public struct ToolchainDiscovery {
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }, uniquingKeysWith: { a, _ in a })
         let cargoNextToRustc = (real as NSString).deletingLastPathComponent + "/cargo"
-        let cargo = FileManager.default.isExecutableFile(atPath: cargoNextToRustc) ? cargoNextToRustc : (Runner.which("cargo") ?? "cargo")
+        let cargo = FileManager.default.isExecutableFile(atPath: cargoNextToRustc) ? cargoNextToRustc : (runner.which("cargo") ?? "cargo")
         return Toolchain(rustc: real, cargo: cargo, origin: origin,
                          name: name ?? (origin == .system ? "system (\(real))" : real),
                          versionInfo: versionInfo, release: fields["release"] ?? "?", host: fields["host"] ?? "?", sysroot: sysroot)
+    }
+
+    /// Which toolchain a rustup proxy runs depends on RUSTUP_TOOLCHAIN, rustup's settings
+    /// (default and directory overrides) and the nearest rust-toolchain file: asking costs
+    /// about 100 ms, so the answer is remembered until one of those changes.
+    func proxySysroot(_ proxy: String) -> String? {
+        var stamps = [proxy, rustupHome + "/settings.toml"]
+        if let file = Self.toolchainFile(from: context.directory) { stamps.append(file) }
+        let inputs = ["RUSTUP_TOOLCHAIN", "RUSTUP_HOME"].map { "\($0)=\(context[$0] ?? "")" }.joined(separator: ",")
+            + ",dir=" + (Self.toolchainFile(from: context.directory) ?? "")
+        let ask = { () -> [String: String]? in
+            guard let sr = try? self.runner.capture(Command(proxy, ["--print", "sysroot"])), sr.succeeded else { return nil }
+            let sysroot = sr.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            return FileManager.default.isExecutableFile(atPath: sysroot + "/bin/rustc") ? ["sysroot": sysroot] : nil
+        }
+        let found = probes.map { $0.values("rustup-proxy:" + proxy, stampedBy: stamps, context: inputs, compute: ask) } ?? ask()
+        guard let sysroot = found?["sysroot"], FileManager.default.isExecutableFile(atPath: sysroot + "/bin/rustc") else { return ask()?["sysroot"] }
+        return sysroot
+    }
+
+    /// The nearest `rust-toolchain.toml` or `rust-toolchain` upwards from `directory`.
+    static func toolchainFile(from directory: String) -> String? {
+        var dir = URL(fileURLWithPath: directory).standardizedFileURL
+        while true {
+            for name in ["rust-toolchain.toml", "rust-toolchain"] {
+                let candidate = dir.appendingPathComponent(name).path
+                if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            }
+            if dir.path == "/" { return nil }
+            dir.deleteLastPathComponent()
+        }
     }
 
     /// rustup installs its proxies next to the `rustup` binary (~/.cargo/bin).

@@ -1,0 +1,98 @@
+import Foundation
+
+/// The kinds of entries the cache holds. Every kind follows one protocol (`CacheStore`):
+/// looked up by a full key, built under a lock into a staging directory, published with
+/// one rename together with a manifest of its files.
+public enum CacheArea: String, Codable, CaseIterable {
+    /// Standard libraries: `std/<name>/sysroot`.
+    case std
+    /// C libraries per target: `deps/<target>/<name>/prefix`.
+    case deps
+    /// Small archives compiled from generated C (compatibility names, unwinder stand-ins,
+    /// libunwind for musl-gcc): `archives/<target>/<name>/`.
+    case archives
+}
+
+/// One cache entry's identity: where it lives and the full text its name fingerprints.
+public struct EntryID: Codable, Hashable, CustomStringConvertible {
+    public let area: CacheArea
+    /// The target triple for per-target areas; nil for std (the triple is in the name).
+    public let group: String?
+    public let name: String
+    /// Everything that decides the entry's contents; stored in it and compared on lookup,
+    /// so a fingerprint collision cannot hand out the wrong entry.
+    public let key: String
+
+    public init(area: CacheArea, group: String?, name: String, key: String) {
+        self.area = area
+        self.group = group
+        self.name = name
+        self.key = key
+    }
+
+    /// `<prefix>-<fingerprint of key>` as the entry name.
+    public init(area: CacheArea, group: String?, prefix: String, key: String) {
+        self.init(area: area, group: group, name: "\(prefix)-\(Fingerprint.hex(key))", key: key)
+    }
+
+    public var description: String { ([area.rawValue, group].compactMap { $0 } + [name]).joined(separator: "/") }
+}
+
+/// Every path in the cache, in one place:
+///
+///     std/<name>/                    a standard library (sysroot/, entry.json, manifest.json)
+///     deps/<target>/<name>/          a C library (prefix/, entry.json, manifest.json)
+///     archives/<target>/<name>/      a generated archive (lib<x>.a, entry.json, manifest.json)
+///     <area>/[<target>/].staging-<name>   an entry being assembled by the lock holder (renamed into place)
+///     work/<area>-[<target>-]<name>/ a build directory (kept after a failure to resume or read logs)
+///     locks/<area>-[<target>-]<name>.lock       one builder per entry
+///     sources/<package>_<version>/tree, sources/<library>.selected   fetched C library sources
+///     cc/<kind>-<target>/            the C toolchain's wrappers and link specs (rewritten by each build)
+///     cargo-home/                    CARGO_HOME of std builds (nothing from the user's)
+///     zig/                           zig's own cache (the libc it builds per target)
+///     probes.json                    remembered tool probes
+///     runtimes.json                  targets whose first link (zig's libc) is done, with its duration
+public struct CacheLayout {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    public func area(_ area: CacheArea) -> String { "\(root)/\(area.rawValue)" }
+
+    /// The directory holding entries of `area` for `group`.
+    public func parent(_ area: CacheArea, _ group: String?) -> String {
+        group.map { "\(self.area(area))/\($0)" } ?? self.area(area)
+    }
+
+    public func entry(_ id: EntryID) -> String { "\(parent(id.area, id.group))/\(id.name)" }
+    /// Only the holder of the entry's lock writes here, so the name needs no process id
+    /// (and plans printed by one process match what another runs).
+    public func staging(_ id: EntryID) -> String { "\(parent(id.area, id.group))/.staging-\(id.name)" }
+    public func work(_ id: EntryID) -> String { "\(root)/work/\(flat(id))" }
+    public func lock(_ id: EntryID) -> String { "\(root)/locks/\(flat(id)).lock" }
+    public func entryFile(_ id: EntryID) -> String { entry(id) + "/entry.json" }
+    public func manifestFile(_ id: EntryID) -> String { entry(id) + "/manifest.json" }
+
+    private func flat(_ id: EntryID) -> String { ([id.area.rawValue, id.group].compactMap { $0 } + [id.name]).joined(separator: "-") }
+
+    // Paths that are not entries.
+    public var work: String { root + "/work" }
+    public var locks: String { root + "/locks" }
+    public var sources: String { root + "/sources" }
+    public var cargoHome: String { root + "/cargo-home" }
+    public var zigCache: String { root + "/zig" }
+    public var probes: String { root + "/probes.json" }
+    public var runtimes: String { root + "/runtimes.json" }
+    public func wrappers(_ kind: CToolchain.Kind, _ target: Target) -> String { "\(root)/cc/\(kind.rawValue)-\(target.triple)" }
+    public func sourceLock(_ package: String) -> String { "\(locks)/source-\(package).lock" }
+
+    /// Std sysroot of an entry (for `--sysroot`).
+    public func sysroot(_ id: EntryID) -> String { entry(id) + "/sysroot" }
+    /// Install prefix of a C library entry.
+    public func prefix(_ id: EntryID) -> String { entry(id) + "/prefix" }
+
+    /// `.staging-<name>` -> `<name>`
+    static func stagingBase(_ item: String) -> String {
+        item.hasPrefix(".staging-") ? String(item.dropFirst(".staging-".count)) : item
+    }
+}

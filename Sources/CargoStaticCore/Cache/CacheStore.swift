@@ -1,0 +1,305 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The files of a published entry, with sizes (checked on every use) and SHA-256
+/// digests (checked by `cache verify` and on import).
+public struct EntryManifest: Codable, Equatable {
+    public struct File: Codable, Equatable {
+        public let path: String
+        public let size: UInt64
+        public let sha256: String
+        /// A symbolic link's target (then size and digest are of the link text).
+        public let link: String?
+    }
+    public let files: [File]
+
+    /// Records every file under `directory` (paths relative to it), except the manifest itself.
+    public static func record(_ directory: String) throws -> EntryManifest {
+        let fm = FileManager.default
+        var files: [File] = []
+        for relative in try Self.walk(directory) where relative != "manifest.json" {
+            let path = directory + "/" + relative
+            if let target = try? fm.destinationOfSymbolicLink(atPath: path) {
+                files.append(File(path: relative, size: UInt64(target.utf8.count), sha256: SHA256.hex(Data(target.utf8)), link: target))
+            } else {
+                let size = (try fm.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
+                files.append(File(path: relative, size: size, sha256: try SHA256.hex(file: path), link: nil))
+            }
+        }
+        return EntryManifest(files: files.sorted { $0.path < $1.path })
+    }
+
+    /// Regular files and symbolic links under `directory`, relative, without descending into links.
+    static func walk(_ directory: String) throws -> [String] {
+        let fm = FileManager.default
+        var out: [String] = []
+        var pending = [""]
+        while let relative = pending.popLast() {
+            let dir = relative.isEmpty ? directory : directory + "/" + relative
+            for item in try fm.contentsOfDirectory(atPath: dir) {
+                let rel = relative.isEmpty ? item : relative + "/" + item
+                var st = stat()
+                guard lstat(directory + "/" + rel, &st) == 0 else { continue }
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: pending.append(rel)
+                case S_IFREG, S_IFLNK: out.append(rel)
+                default: break
+                }
+            }
+        }
+        return out
+    }
+
+    /// Problems found by comparing with the files on disk: sizes only (cheap), or digests too.
+    public func problems(in directory: String, full: Bool) -> [String] {
+        let fm = FileManager.default
+        var problems: [String] = []
+        for file in files {
+            let path = directory + "/" + file.path
+            if let link = file.link {
+                if (try? fm.destinationOfSymbolicLink(atPath: path)) != link { problems.append("\(file.path): link changed or missing") }
+                continue
+            }
+            guard let size = (try? fm.attributesOfItem(atPath: path))?[.size] as? UInt64 else {
+                problems.append("\(file.path): missing")
+                continue
+            }
+            if size != file.size {
+                problems.append("\(file.path): \(size) bytes, \(file.size) expected")
+            } else if full, (try? SHA256.hex(file: path)) != file.sha256 {
+                problems.append("\(file.path): contents changed (SHA-256 differs)")
+            }
+        }
+        return problems
+    }
+}
+
+/// The one lookup/build/publish protocol of the cache, for every area:
+///  - lookup: `entry.json` holds the full key, and every file in `manifest.json` has its size;
+///  - build: under the entry's lock (the kernel drops it if the builder dies), a second
+///    lookup, then the body fills a private staging directory;
+///  - publish: permissions normalised, the manifest written, one rename. A build that is
+///    interrupted leaves a staging directory that the next builder removes.
+public struct CacheStore {
+    public let layout: CacheLayout
+
+    public init(layout: CacheLayout) { self.layout = layout }
+    public init(root: String) { layout = CacheLayout(root: root) }
+
+    public enum State: Equatable {
+        case published
+        case missing
+        /// Published, but for another key (a fingerprint collision) or damaged: rebuilt on use.
+        case unusable(String)
+    }
+
+    public enum Outcome: String, Codable {
+        case hit = "cache hit", hitAfterWait = "cache hit after waiting", built
+    }
+
+    /// The entry's state, checking its key and its files' sizes.
+    public func state(_ id: EntryID) -> State {
+        let fm = FileManager.default
+        guard let data = fm.contents(atPath: layout.entryFile(id)) else { return .missing }
+        guard let stored = try? JSONDecoder().decode(StoredKey.self, from: data), stored.key == id.key else {
+            return .unusable("its key differs")
+        }
+        guard let manifestData = fm.contents(atPath: layout.manifestFile(id)),
+              let manifest = try? JSONDecoder().decode(EntryManifest.self, from: manifestData) else {
+            return .unusable("its manifest is missing")
+        }
+        let problems = manifest.problems(in: layout.entry(id), full: false)
+        return problems.isEmpty ? .published : .unusable(problems.prefix(3).joined(separator: "; "))
+    }
+
+    private struct StoredKey: Decodable { let key: String }
+
+    /// Reads an entry's metadata (`entry.json`).
+    public func metadata<M: Decodable>(_ id: EntryID, as type: M.Type) -> M? {
+        FileManager.default.contents(atPath: layout.entryFile(id)).flatMap { try? JSONDecoder.cache.decode(M.self, from: $0) }
+    }
+
+    /// Makes the entry available: a hit, a wait for another builder, or a build.
+    /// `build` fills the staging directory it is given and returns the metadata to store
+    /// (it must encode the entry's `key`).
+    @discardableResult
+    public func ensure<M: Encodable>(_ id: EntryID, reporter: Reporter, waitMessage: String,
+                                     build: (_ staging: String) throws -> M) throws -> Outcome {
+        if state(id) == .published { return .hit }
+        var waited = false
+        let lock = try FileLock(path: layout.lock(id)) {
+            waited = true
+            reporter.info(waitMessage)
+        }
+        defer { withExtendedLifetime(lock) {} }
+        switch state(id) {
+        case .published: return waited ? .hitAfterWait : .hit
+        case .unusable(let why): reporter.warn("the cache entry \(id) is unusable (\(why)); building it again")
+        case .missing: break
+        }
+        removeStaleStaging(id)
+        let staging = layout.staging(id)
+        do {
+            try FileSystem.makeDirectory(staging)
+            let metadata = try build(staging)
+            try publish(id, staging: staging, metadata: metadata)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw FileSystem.explain(error, at: layout.root)
+        }
+        return .built
+    }
+
+    private func publish<M: Encodable>(_ id: EntryID, staging: String, metadata: M) throws {
+        let fm = FileManager.default
+        try FileSystem.write(JSONEncoder.cache.encode(metadata), to: staging + "/entry.json")
+        try FileSystem.normalisePermissions(staging)
+        let manifest = try EntryManifest.record(staging)
+        try FileSystem.write(JSONEncoder.cache.encode(manifest), to: staging + "/manifest.json")
+        let final = layout.entry(id)
+        if fm.fileExists(atPath: final) { try fm.removeItem(atPath: final) }
+        try fm.moveItem(atPath: staging, toPath: final)
+    }
+
+    /// Leftovers of an interrupted build of `id` (the caller holds its lock).
+    func removeStaleStaging(_ id: EntryID) {
+        try? FileManager.default.removeItem(atPath: layout.staging(id))
+    }
+
+    /// A published entry found on disk.
+    public struct Found {
+        public let area: CacheArea
+        public let group: String?
+        public let name: String
+        public let directory: String
+    }
+
+    /// Every published entry of `area`, sorted.
+    public func entries(_ area: CacheArea) -> [Found] {
+        let fm = FileManager.default
+        let base = layout.area(area)
+        func names(_ dir: String) -> [String] { ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.sorted() }
+        if area == .std {
+            return names(base).filter { fm.fileExists(atPath: "\(base)/\($0)/entry.json") }
+                .map { Found(area: area, group: nil, name: $0, directory: "\(base)/\($0)") }
+        }
+        return names(base).flatMap { group in
+            names("\(base)/\(group)").filter { fm.fileExists(atPath: "\(base)/\(group)/\($0)/entry.json") }
+                .map { Found(area: area, group: group, name: $0, directory: "\(base)/\(group)/\($0)") }
+        }
+    }
+
+    /// Removes the published entries (and staging leftovers, and build directories) of `area`
+    /// whose name or group contains `pattern`, each under its lock. Returns what was removed.
+    @discardableResult
+    public func clean(_ area: CacheArea, matching pattern: String?) throws -> [String] {
+        let fm = FileManager.default
+        var removed: [String] = []
+        let base = layout.area(area)
+        let groups: [String?] = area == .std ? [nil] : ((try? fm.contentsOfDirectory(atPath: base)) ?? []).sorted().map { $0 }
+        for group in groups {
+            let parent = layout.parent(area, group)
+            for item in ((try? fm.contentsOfDirectory(atPath: parent)) ?? []).sorted() {
+                let name = CacheLayout.stagingBase(item)
+                guard pattern == nil || name.contains(pattern!) || (group?.contains(pattern!) ?? false) else { continue }
+                let id = EntryID(area: area, group: group, name: name, key: "")
+                let lock = try FileLock(path: layout.lock(id))
+                try fm.removeItem(atPath: "\(parent)/\(item)")
+                try? fm.removeItem(atPath: layout.work(id))
+                withExtendedLifetime(lock) {}
+                if !item.hasPrefix(".") { removed.append(group.map { "\($0)/\(item)" } ?? item) }
+            }
+        }
+        return removed
+    }
+
+    /// Checks one published entry against its manifest (sizes, and digests when `full`).
+    public func verify(_ found: Found, full: Bool) -> [String] {
+        guard let data = FileManager.default.contents(atPath: found.directory + "/manifest.json"),
+              let manifest = try? JSONDecoder().decode(EntryManifest.self, from: data) else { return ["no manifest.json"] }
+        return manifest.problems(in: found.directory, full: full)
+    }
+}
+
+/// File operations with the tool's rules: explicit permissions whatever the umask, and
+/// failures reported with the path and the fix instead of Foundation's error codes.
+public enum FileSystem {
+    /// Creates a directory (and parents) with mode 0755.
+    public static func makeDirectory(_ path: String) throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return }
+        try fm.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        chmod(path, 0o755)
+    }
+
+    /// Writes a file atomically (temporary name, rename) with an explicit mode.
+    public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+        try makeDirectory((path as NSString).deletingLastPathComponent)
+        let tmp = "\(path).tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
+            throw explain(CocoaError(.fileWriteUnknown), at: path)
+        }
+        chmod(tmp, mode)
+        guard rename(tmp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp)
+            throw CargoStaticError(.commandFailed, "cannot write \(path): \(reason)")
+        }
+    }
+
+    public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws {
+        try write(Data(text.utf8), to: path, mode: mode)
+    }
+
+    /// Directories 0755, files 0644 (0755 when anyone could execute them), links untouched.
+    public static func normalisePermissions(_ root: String) throws {
+        var pending = [root]
+        while let dir = pending.popLast() {
+            chmod(dir, 0o755)
+            for item in try FileManager.default.contentsOfDirectory(atPath: dir) {
+                let path = dir + "/" + item
+                var st = stat()
+                guard lstat(path, &st) == 0 else { continue }
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: pending.append(path)
+                case S_IFREG: chmod(path, st.st_mode & 0o111 != 0 ? 0o755 : 0o644)
+                default: break
+                }
+            }
+        }
+    }
+
+    /// A Foundation or POSIX failure as a message with the path and the fix.
+    public static func explain(_ error: Error, at path: String) -> Error {
+        if error is CargoStaticError { return error }
+        let ns = error as NSError
+        let underlying = (ns.userInfo[NSUnderlyingErrorKey] as? NSError)
+        let posix = ns.domain == NSPOSIXErrorDomain ? ns.code : (underlying?.domain == NSPOSIXErrorDomain ? underlying!.code : 0)
+        let text = "\(error)"
+        if posix == Int(ENOSPC) || ns.code == CocoaError.fileWriteOutOfSpace.rawValue || text.contains("No space left") {
+            return DiskSpace.error(at: path, output: text)
+        }
+        if posix == Int(EROFS) || posix == Int(EACCES) || posix == Int(EPERM) || ns.code == CocoaError.fileWriteNoPermission.rawValue
+            || ns.code == CocoaError.fileWriteVolumeReadOnly.rawValue {
+            return CargoStaticError(.badInput, "cannot write to \(path): it is read-only or not yours",
+                                    fix: "make it writable, or point CARGO_STATIC_CACHE at a writable directory")
+        }
+        return CargoStaticError(.commandFailed, "cannot write under \(path): \(ns.localizedDescription)")
+    }
+}
+
+/// Bytes of the regular files under `path`.
+func directorySize(_ path: String) -> UInt64 {
+    guard let e = FileManager.default.enumerator(atPath: path) else { return 0 }
+    var total: UInt64 = 0
+    while let item = e.nextObject() as? String {
+        if let attrs = try? FileManager.default.attributesOfItem(atPath: path + "/" + item),
+           (attrs[.type] as? FileAttributeType) == .typeRegular {
+            total += (attrs[.size] as? UInt64) ?? 0
+        }
+    }
+    return total
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// An executable that cargo produced.
+public struct Artifact: Codable {
+    public let path: String
+    public let package: String
+    public let name: String
+    public let isTest: Bool
+}
+
+/// What cargo's JSON messages say: executables and what build scripts linked.
+public struct CargoMessages {
+    public var artifacts: [Artifact] = []
+    public var linkedLibraries: [(package: String, libs: [String], paths: [String])] = []
+
+    public mutating func consume(_ line: String) {
+        guard line.hasPrefix("{"), let data = line.data(using: .utf8),
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let reason = obj["reason"] as? String else { return }
+        let package = CargoMessages.packageName(obj["package_id"] as? String ?? "")
+        if reason == "compiler-artifact", let exe = obj["executable"] as? String {
+            let target = obj["target"] as? [String: Any]
+            let isTest = (obj["profile"] as? [String: Any])?["test"] as? Bool ?? false
+            artifacts.append(Artifact(path: exe, package: package, name: target?["name"] as? String ?? "", isTest: isTest))
+        } else if reason == "build-script-executed" {
+            let libs = obj["linked_libs"] as? [String] ?? []
+            let paths = obj["linked_paths"] as? [String] ?? []
+            if !libs.isEmpty || !paths.isEmpty { linkedLibraries.append((package, libs, paths)) }
+        }
+    }
+
+    /// `registry+https://...#flate2@1.0.0` or `path+file:///x#hello@0.1.0` -> `flate2 1.0.0`
+    static func packageName(_ id: String) -> String {
+        let parts = id.split(separator: "#", maxSplits: 1).map(String.init)
+        let last = parts.last ?? id
+        if last.contains("@") { return last.replacingOccurrences(of: "@", with: " ") }
+        // `path+file:///w/hello#0.1.0`: the name is the directory's when cargo omits it.
+        if parts.count == 2, let dir = parts[0].split(separator: "/").last { return "\(dir) \(last)" }
+        if id.contains(" ") { return id.split(separator: " ").prefix(2).joined(separator: " ") }
+        return last
+    }
+
+    /// Libraries that build scripts asked to link from the host's own library
+    /// directories: glibc-built, so they either fail to link or make the binary dynamic.
+    public func hostLinkedLibraries() -> [(package: String, library: String, directory: String)] {
+        var found: [(String, String, String)] = []
+        for entry in linkedLibraries {
+            let dirs = entry.paths.map { $0.split(separator: "=").last.map(String.init) ?? $0 }
+            let hostDirs = dirs.filter(HostLibraries.isHostDirectory)
+            let ownDirs = dirs.filter { !HostLibraries.isHostDirectory($0) }
+            for lib in entry.libs {
+                let parts = lib.split(separator: "=", maxSplits: 1).map(String.init)
+                let kind = parts.count == 2 ? parts[0] : ""
+                let name = parts.last ?? lib
+                if kind.hasPrefix("dylib") {
+                    found.append((entry.package, name, hostDirs.first ?? "(shared library)"))
+                } else if let dir = hostDirs.first, !ownDirs.contains(where: { HostLibraries.has(name, in: $0) }) {
+                    // Searched for in a host directory and not supplied by the crate's own build.
+                    found.append((entry.package, name, dir))
+                }
+            }
+        }
+        return found
+    }
+}
+
+enum HostLibraries {
+    static let directories = ["/usr/lib", "/lib", "/usr/lib64", "/lib64", "/usr/local/lib",
+                              "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"]
+
+    static func isHostDirectory(_ dir: String) -> Bool {
+        let clean = URL(fileURLWithPath: dir).standardizedFileURL.path
+        return directories.contains(clean) || clean.hasPrefix("/usr/lib/gcc/")
+    }
+
+    static func has(_ lib: String, in dir: String) -> Bool {
+        let fm = FileManager.default
+        return fm.fileExists(atPath: "\(dir)/lib\(lib).a") || fm.fileExists(atPath: "\(dir)/lib\(lib).so")
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// `build`, `test`, `run` and `plan`: plan the request, run the plan, report.
+public enum BuildCommands {
+    /// How the results are shown.
+    public struct Output {
+        public var json = false
+        public init(json: Bool = false) { self.json = json }
+    }
+
+    public static func plan(_ request: BuildRequest, _ session: Session) throws -> BuildPlan {
+        try session.planner().plan(request)
+    }
+
+    public static func printPlan(_ plan: BuildPlan, json: Bool) throws {
+        print(json ? try encodeJSON(plan) : PlanView.render(plan))
+    }
+
+    /// Plans and runs the build; returns the results.
+    public static func build(_ request: BuildRequest, _ session: Session) throws -> [TargetResult] {
+        let planner = session.planner()
+        let plan = try planner.plan(request)
+        return try Executor(planner: planner).run(plan, request: request)
+    }
+
+    /// stdout carries only paths (or JSON, or cargo's own JSON messages when asked);
+    /// the verdicts and the summary go to stderr.
+    public static func printResults(_ results: [TargetResult], _ request: BuildRequest, _ session: Session, json: Bool) {
+        if json {
+            if let text = try? encodeJSON(results) { print(text) }
+            return
+        }
+        let paths = !request.cargo.wantsJSONMessages
+        for result in results {
+            for exe in result.executables {
+                if paths { print(exe.path) }
+                session.reporter.status(exe.audit.kernelOnly ? "Checked" : "Rejected", "\(Verdict.summary(exe)): \(exe.verdict)")
+            }
+            if result.executables.isEmpty {
+                session.reporter.note("no executable was built for \(result.target) (a library crate?): there was nothing to check")
+            }
+        }
+        if results.count > 1 { session.reporter.info("\n" + SummaryTable.render(results)) }
+    }
+
+    /// `test`: build the test executables, then run each (under qemu for foreign targets).
+    /// Test names given to `test` filter as they do for cargo.
+    public static func test(_ request: BuildRequest, _ session: Session, emptyRoot: Bool, json: Bool) throws {
+        let results = try build(request, session)
+        let harnessArguments = request.cargo.positional + request.programArguments
+        var failed: [String] = []
+        for result in results {
+            for exe in result.executables where exe.isTest {
+                session.reporter.status("Running", "\(exe.path) (\(result.target))")
+                let status = try ProgramRunner(runner: session.runner)
+                    .run(executable: exe.path, arguments: harnessArguments, target: result.target, emptyRoot: emptyRoot,
+                         stdoutToStderr: json)
+                if status != 0 { failed.append("\(exe.name) (\(result.target), exit status \(status))") }
+            }
+        }
+        printResults(results, request, session, json: json)
+        if !failed.isEmpty {
+            throw CargoStaticError(.cargoFailed, "test failed: \(failed.joined(separator: ", "))", exitCode: 101)
+        }
+    }
+
+    /// `run`: build, then run the one executable (`--bin` chooses, or `default-run`).
+    public static func run(_ request: BuildRequest, _ session: Session, emptyRoot: Bool) throws -> Int32 {
+        guard request.targets.count == 1 else {
+            throw CargoStaticError(.usage, "run takes one target", fix: "pass a single --target")
+        }
+        let results = try build(request, session)
+        let programs = results[0].executables.filter { !$0.isTest }
+        guard programs.count == 1, let program = programs.first else {
+            let names = programs.map(\.name).joined(separator: ", ")
+            throw CargoStaticError(.cargoFailed, programs.isEmpty ? "the build produced no executable to run"
+                                   : "`cargo-static run` could not determine which binary to run; available binaries: \(names)",
+                                   fix: "choose one with --bin NAME, or set `default-run` in [package] of Cargo.toml", exitCode: 101)
+        }
+        session.reporter.status("Running", "`\(program.path)\(request.programArguments.isEmpty ? "" : " " + request.programArguments.joined(separator: " "))`" + (emptyRoot ? " in an empty root" : ""))
+        return try ProgramRunner(runner: session.runner)
+            .run(executable: program.path, arguments: request.cargo.positional + request.programArguments, target: program.target,
+                 emptyRoot: emptyRoot, stdoutToStderr: false)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// `cache list|clean|verify` and `deps build|list|clean`.
+public enum CacheCommands {
+    /// One std entry as `cache list` shows it.
+    public struct StdListing: Codable {
+        public let name: String
+        public let key: String
+        public let target: String
+        public let rustc: String
+        public let release: String
+        public let settings: String
+        /// RFC 3339.
+        public let created: String
+        public let buildSeconds: Double
+        public let sizeBytes: UInt64
+        public let path: String
+    }
+
+    public static func stdEntries(_ store: CacheStore) -> [StdListing] {
+        store.entries(.std).compactMap { found in
+            guard let data = FileManager.default.contents(atPath: found.directory + "/entry.json"),
+                  let e = try? JSONDecoder.cache.decode(StdEntry.self, from: data) else { return nil }
+            return StdListing(name: e.name, key: e.key, target: e.target, rustc: e.rustc, release: e.release, settings: e.settings,
+                              created: rfc3339(e.created), buildSeconds: e.buildSeconds, sizeBytes: directorySize(found.directory),
+                              path: found.directory)
+        }
+    }
+
+    /// One C library entry as `deps list` shows it.
+    public struct LibraryListing: Codable {
+        public let name: String
+        public let library: String
+        public let version: String
+        public let origin: String
+        public let target: String
+        public let cToolchain: String
+        public let dependencies: [String]
+        public let created: String
+        public let buildSeconds: Double
+        public let sizeBytes: UInt64
+        public let prefix: String
+    }
+
+    public static func libraryEntries(_ store: CacheStore) -> [LibraryListing] {
+        store.entries(.deps).compactMap { found in
+            guard let data = FileManager.default.contents(atPath: found.directory + "/entry.json"),
+                  let e = try? JSONDecoder.cache.decode(LibraryEntry.self, from: data) else { return nil }
+            return LibraryListing(name: e.name, library: e.library, version: e.version, origin: e.origin, target: e.target,
+                                  cToolchain: e.cToolchain, dependencies: e.dependencies, created: rfc3339(e.created),
+                                  buildSeconds: e.buildSeconds, sizeBytes: directorySize(found.directory), prefix: found.directory + "/prefix")
+        }
+    }
+
+    static func rfc3339(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+
+    /// `cache verify`: every entry against its manifest; the exact command that removes a bad one.
+    public struct Problem: Codable {
+        public let entry: String
+        public let problems: [String]
+        public let clean: String
+    }
+
+    public static func verify(_ store: CacheStore, full: Bool) -> (checked: Int, problems: [Problem]) {
+        var checked = 0
+        var problems: [Problem] = []
+        for area in CacheArea.allCases {
+            for found in store.entries(area) {
+                checked += 1
+                let issues = store.verify(found, full: full)
+                guard !issues.isEmpty else { continue }
+                let command: String
+                switch area {
+                case .std: command = "cargo-static cache clean \(found.name)"
+                case .deps: command = "cargo-static deps clean \(found.name)"
+                case .archives: command = "cargo-static cache clean \(found.name)"
+                }
+                problems.append(Problem(entry: "\(area.rawValue)/\(found.group.map { $0 + "/" } ?? "")\(found.name)", problems: issues, clean: command))
+            }
+        }
+        return (checked, problems)
+    }
+
+    // MARK: deps
+
+    public struct DepsResult: Encodable {
+        public let target: Target
+        public let libraries: [ProvidedLibrary]
+    }
+
+    /// `deps build NAME… [--source PATH] [--dry-run]`.
+    public static func buildLibraries(_ names: [String], targets: [Target], cc: CToolchain.Kind?, source: String?, dryRun: Bool,
+                                      json: Bool, session: Session) throws {
+        let libraries = try names.map(NativeLibrary.named)
+        let sources = SourceStore(layout: session.layout, runner: session.runner, reporter: session.reporter)
+        if let source {
+            guard libraries.count == 1 else {
+                throw CargoStaticError(.usage, "--source names the source of one library, but \(libraries.count) were given",
+                                       fix: "build that library alone: cargo-static deps build NAME --source PATH")
+            }
+            if !dryRun { _ = try sources.useLocal(source, for: libraries[0]) }
+        }
+        let planner = LibraryPlanner(store: session.store, runner: session.runner, reporter: session.reporter)
+        let probes = ProbeCache(file: session.layout.probes)
+        var results: [DepsResult] = []
+        for target in targets {
+            let toolchain = try CToolchainDiscovery(runner: session.runner, layout: session.layout, probes: probes).find(target, preferred: cc)
+            let steps = try planner.plan(libraries.map(\.name), target: target, toolchain: toolchain)
+            let writes = toolchain.files + LinkSpec.compilerOnly(toolchain, tool: session.context.executable).wrapperFiles
+            if dryRun {
+                if json { print(try encodeJSON(steps)); continue }
+                print((writes.map(Step.write) + steps.map(Step.library)).flatMap(PlanView.lines).joined(separator: "\n"))
+                continue
+            }
+            for file in writes { try file.apply() }
+            let builder = LibraryBuilder(planner: planner, runner: session.runner, reporter: session.reporter)
+            results.append(DepsResult(target: target, libraries: try builder.run(steps, toolchain: toolchain).libraries))
+        }
+        if dryRun { return }
+        if json { print(try encodeJSON(results)); return }
+        for r in results {
+            for lib in r.libraries { print("\(r.target)  \(lib.name) \(lib.version)  \(lib.outcome.rawValue)  \(lib.prefix)") }
+        }
+    }
+}
+
+extension LinkSpec {
+    /// The wrappers of a toolchain alone (for building C libraries outside a project build).
+    static func compilerOnly(_ cc: CToolchain, tool: String) -> LinkSpec {
+        LinkSpec(target: cc.target, kind: cc.kind, driver: cc.driver, wrapperDirectory: cc.directory, sysroot: nil,
+                 selfContainedCrt: false, pie: true, wholeArchives: [], unwinderStub: nil, searchDirectories: [], trailing: [],
+                 objects: [], profileRustflags: [], tool: tool)
+    }
+}

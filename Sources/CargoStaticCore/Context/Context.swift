@@ -1,0 +1,85 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process's surroundings, read once at start-up and passed down: environment
+/// variables, the working directory, the home directory, this executable. Nothing else
+/// in the tool reads `ProcessInfo` or `getenv`, so a test can hand any code a made-up
+/// context, and a build sees one consistent snapshot.
+public struct Context {
+    public let variables: [String: String]
+    /// The directory the user ran the tool in.
+    public let directory: String
+    public let home: String
+    /// This cargo-static executable: the generated compiler wrappers call it back.
+    public let executable: String
+
+    public init(variables: [String: String], directory: String, home: String? = nil, executable: String? = nil) {
+        self.variables = variables
+        self.directory = directory
+        self.home = home ?? variables["HOME"] ?? "/root"
+        self.executable = executable ?? Context.selfExecutable()
+    }
+
+    /// The one read of the real process environment.
+    public static let process = Context(variables: ProcessInfo.processInfo.environment,
+                                        directory: FileManager.default.currentDirectoryPath,
+                                        home: NSHomeDirectory())
+
+    public subscript(_ name: String) -> String? { variables[name] }
+
+    /// A variable that is set and not empty.
+    public func nonEmpty(_ name: String) -> String? {
+        guard let value = variables[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    public func flag(_ name: String) -> Bool { nonEmpty(name).map { $0 != "0" } ?? false }
+
+    /// `$CARGO_STATIC_CACHE`, else `$XDG_CACHE_HOME/cargo-static`, else `~/.cache/cargo-static`.
+    public var cacheRoot: String {
+        if let explicit = nonEmpty("CARGO_STATIC_CACHE") { return absolute(explicit) }
+        if let xdg = nonEmpty("XDG_CACHE_HOME") { return absolute(xdg) + "/cargo-static" }
+        return home + "/.cache/cargo-static"
+    }
+
+    public var verbose: Bool { flag("CARGO_STATIC_VERBOSE") }
+
+    /// `SOURCE_DATE_EPOCH` when set to a number (reproducible builds).
+    public var sourceDateEpoch: Int? { nonEmpty("SOURCE_DATE_EPOCH").flatMap { Int($0) } }
+
+    public var temporaryDirectory: String { nonEmpty("TMPDIR") ?? "/tmp" }
+
+    public var searchPath: [String] { (variables["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init) }
+
+    /// An executable on PATH (absolute and relative paths are checked as given).
+    public func which(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        for dir in searchPath where !dir.isEmpty {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// A path as the user meant it: relative ones are taken from the working directory.
+    public func absolute(_ path: String) -> String {
+        let joined = path.hasPrefix("/") ? path : directory + "/" + path
+        return URL(fileURLWithPath: joined).standardizedFileURL.path
+    }
+
+    public var processorCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The same context with some variables changed (tests, nested runs).
+    public func with(_ changes: [String: String?]) -> Context {
+        var vars = variables
+        for (key, value) in changes { vars[key] = value }
+        return Context(variables: vars, directory: directory, home: home, executable: executable)
+    }
+
+    static func selfExecutable() -> String {
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return resolved }
+        return CommandLine.arguments.first ?? "cargo-static"
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+
+/// How the target's real C tools are invoked: argument prefixes and the environment
+/// they need. Part of `CToolchain`; rendered into the wrappers by `LinkSpec`.
+public struct CompilerDriver: Codable, Equatable {
+    /// `[zig, "cc", "-target", "x86_64-linux-musl", "-O2", …]` or `[gcc, "-specs", file, …]`.
+    public let c: [String]
+    public let cxx: [String]
+    public let ar: [String]
+    public let ranlib: [String]
+    /// Set for every tool (zig's cache directory).
+    public let environment: [String: String]
+    /// What identifies the compiler for cache keys: its version and flags, no install paths
+    /// (a cache copied to another machine, or zig installed elsewhere, still matches).
+    public let identity: String
+}
+
+/// The compiler wrappers' configuration (`compiler.json` beside them): what
+/// `cargo-static __wrap` needs to turn a build script's compiler call into the real one.
+public struct CompilerSpec: Codable, Equatable {
+    public let kind: CToolchain.Kind
+    public let target: Target
+    public let driver: CompilerDriver
+}
+
+/// Everything about how the project's executables are linked, as one value. The Rust
+/// flags, cargo's variables, the wrapper scripts and the final link line are all
+/// rendered from it, so none of them can disagree with another.
+public struct LinkSpec: Codable, Equatable {
+    public let target: Target
+    public let kind: CToolchain.Kind
+    public let driver: CompilerDriver
+    /// The C toolchain's wrapper directory (in the cache).
+    public let wrapperDirectory: String
+    /// `--sysroot` for rustc (a std built from source), or nil for the toolchain's own.
+    public let sysroot: String?
+    /// Whether rustc may use its own crt objects (only a prebuilt musl std has them).
+    public let selfContainedCrt: Bool
+    /// Static-pie (false: a plain static ET_EXEC, `-Crelocation-model=static`).
+    public let pie: Bool
+    /// Linked whole in front of everything: the allocator, whose malloc then replaces the libc's.
+    public let wholeArchives: [String]
+    /// Put in place of rustc's `-lunwind` (the size profiles' stand-ins), or nil.
+    public let unwinderStub: String?
+    /// Library search directories (musl-gcc's libunwind).
+    public let searchDirectories: [String]
+    /// Archives and libraries after everything (compatibility names, gcc's runtime).
+    public let trailing: [String]
+    /// Objects added to every executable (the embedded dependency list).
+    public let objects: [String]
+    /// Rust flags the std profile asks of the program (opt-level z, panic strategy, …).
+    public let profileRustflags: [String]
+    /// This cargo-static, which the wrappers call back to rewrite arguments.
+    public let tool: String
+
+    /// The part that decides the link (the tool's own path does not).
+    public var fingerprint: String {
+        var copy = self
+        copy = LinkSpec(target: target, kind: kind, driver: driver, wrapperDirectory: wrapperDirectory, sysroot: sysroot,
+                        selfContainedCrt: selfContainedCrt, pie: pie, wholeArchives: wholeArchives, unwinderStub: unwinderStub,
+                        searchDirectories: searchDirectories, trailing: trailing, objects: objects,
+                        profileRustflags: profileRustflags, tool: "")
+        return Fingerprint.hex(String(decoding: (try? JSONEncoder.sorted.encode(copy)) ?? Data(), as: UTF8.self))
+    }
+
+    // MARK: what rustc is told
+
+    /// Flags for the project's crates (target artifacts only: build scripts and proc-macros
+    /// are host code). Passed as CARGO_ENCODED_RUSTFLAGS, so paths may hold spaces.
+    public var rustflags: [String] {
+        var flags: [String] = []
+        if let sysroot { flags.append("--sysroot=\(sysroot)") }
+        flags.append("-Ctarget-feature=+crt-static")
+        if !pie { flags.append("-Crelocation-model=static") }
+        // The C toolchain supplies crt1.o and libc.a when rustc has no self-contained copies.
+        if !selfContainedCrt { flags.append("-Clink-self-contained=no") }
+        return flags + profileRustflags
+    }
+
+    // MARK: the wrappers
+
+    public var cc: String { wrapperDirectory + "/cc" }
+    public var cxx: String { wrapperDirectory + "/c++" }
+    public var ar: String { wrapperDirectory + "/ar" }
+    public var ranlib: String { wrapperDirectory + "/ranlib" }
+    /// cargo's linker for the target.
+    public var linker: String { wrapperDirectory + "/link-\(fingerprint)" }
+    var linkSpecFile: String { linker + ".json" }
+    var compilerSpecFile: String { wrapperDirectory + "/compiler.json" }
+
+    public var compilerSpec: CompilerSpec { CompilerSpec(kind: kind, target: target, driver: driver) }
+
+    /// The wrapper scripts and their configuration. cc and c++ (for build scripts, cmake and
+    /// C library builds) and the linker call cargo-static back, which rewrites the arguments
+    /// (`ArgumentRewriter`) and executes the real tool; ar and ranlib need no rewriting.
+    public var wrapperFiles: [FileWrite] {
+        let json = { (value: Encodable) -> String in
+            String(decoding: (try? JSONEncoder.pretty.encode(AnyEncodable(value))) ?? Data(), as: UTF8.self) + "\n"
+        }
+        return [
+            .text(compilerSpecFile, json(compilerSpec)),
+            .text(cc, Self.callBack(tool, compilerSpecFile, "cc", note: "the C compiler for \(target)"), executable: true),
+            .text(cxx, Self.callBack(tool, compilerSpecFile, "c++", note: "the C++ compiler for \(target)"), executable: true),
+            .text(ar, Self.direct(driver.ar, driver.environment), executable: true),
+            .text(ranlib, Self.direct(driver.ranlib, driver.environment), executable: true),
+            .text(linkSpecFile, json(self)),
+            .text(linker, Self.callBack(tool, linkSpecFile, "link", note: "the linker for \(target)"), executable: true),
+        ]
+    }
+
+    static func callBack(_ tool: String, _ spec: String, _ mode: String, note: String) -> String {
+        """
+        #!/bin/sh
+        # Generated by cargo-static: \(note). cargo-static rewrites the arguments
+        # as \(spec) says, then runs the real tool.
+        exec \(Shell.quote(tool)) __wrap \(Shell.quote(spec)) \(mode) "$@"
+
+        """
+    }
+
+    static func direct(_ argv: [String], _ environment: [String: String]) -> String {
+        let env = environment.keys.sorted().map { "\($0)=\(Shell.quote(environment[$0]!)) " }.joined()
+        return "#!/bin/sh\n# Generated by cargo-static.\n\(env.isEmpty ? "" : "export \(env)\n")exec \(argv.map(Shell.quote).joined(separator: " ")) \"$@\"\n"
+    }
+
+    // MARK: what cargo is told
+
+    /// The linker and the compilers for the target, for cargo and for `cc`/`cmake` build scripts.
+    public var cargoEnvironment: [String: String] {
+        var env = [
+            "\(target.cargoEnvPrefix)_LINKER": linker,
+            "CC_\(target.envSuffix)": cc,
+            "CXX_\(target.envSuffix)": cxx,
+            "AR_\(target.envSuffix)": ar,
+            "RANLIB_\(target.envSuffix)": ranlib,
+        ]
+        // The cc crate links C++ against libstdc++ by default, which exists only for glibc
+        // here; zig brings LLVM's libc++ for every target and links it statically.
+        if kind == .zig { env["CXXSTDLIB_\(target.envSuffix)"] = "c++" }
+        return env
+    }
+}
+
+/// Type erasure for encoding values of different types through one closure.
+struct AnyEncodable: Encodable {
+    let value: Encodable
+    init(_ value: Encodable) { self.value = value }
+    func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
+}

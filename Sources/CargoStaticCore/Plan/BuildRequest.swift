@@ -1,0 +1,69 @@
+import Foundation
+
+/// What the user asked for, parsed once into types: the targets, toolchains, allocator,
+/// std profile and cargo's own arguments.
+public struct BuildRequest {
+    public typealias Mode = CargoArguments.Mode
+
+    public var mode: Mode
+    public var targets: [Target]
+    public var toolchain: String?
+    public var cToolchain: CToolchain.Kind?
+    public var pie: Bool
+    /// C libraries asked for with `--deps`, on top of what the project's -sys crates need.
+    public var extraLibraries: [String]
+    /// `--allocator`; nil: the std profile's default, falling back to the libc's when it cannot be built.
+    public var allocator: Allocator?
+    /// `--std-profile`: how std is compiled (and what that implies for the program's profile).
+    public var stdSettings: StdSettings
+    /// `--strip`: no symbol table in the executables.
+    public var strip: Bool
+    public var cargo: CargoArguments
+    /// Arguments after `--` (for the program or the test harness).
+    public var programArguments: [String]
+    public var context: Context
+
+    /// `--allocator`, else the std profile's choice.
+    public var chosenAllocator: Allocator { allocator ?? stdSettings.defaultAllocator }
+    public var directory: String { context.directory }
+
+    public init(mode: Mode, targets: [Target], toolchain: String? = nil, cToolchain: CToolchain.Kind? = nil,
+                pie: Bool = true, extraLibraries: [String] = [], allocator: Allocator? = nil,
+                stdSettings: StdSettings = .standard, strip: Bool = false,
+                cargo: CargoArguments = CargoArguments(), programArguments: [String] = [],
+                context: Context = .process) {
+        self.mode = mode
+        self.targets = targets
+        self.toolchain = toolchain
+        self.cToolchain = cToolchain
+        self.pie = pie
+        self.extraLibraries = extraLibraries
+        self.allocator = allocator
+        self.stdSettings = stdSettings
+        self.strip = strip
+        self.cargo = cargo
+        self.programArguments = programArguments
+        self.context = context
+    }
+
+    /// The manifest cargo will use: `--manifest-path`, else the nearest Cargo.toml upwards.
+    public func manifestPath() throws -> String {
+        if let path = cargo.manifestPath {
+            let absolute = context.absolute(path)
+            guard FileManager.default.fileExists(atPath: absolute) else {
+                throw CargoStaticError(.notCargoProject, "the manifest \(path) does not exist",
+                                       fix: "check the --manifest-path argument; it must name a Cargo.toml")
+            }
+            return absolute
+        }
+        var dir = URL(fileURLWithPath: directory).standardizedFileURL
+        while true {
+            let candidate = dir.appendingPathComponent("Cargo.toml").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            if dir.path == "/" { break }
+            dir.deleteLastPathComponent()
+        }
+        throw CargoStaticError(.notCargoProject, "\(directory) is not inside a Cargo project (no Cargo.toml here or in any parent directory)",
+                               fix: "run cargo-static in the project's directory, or pass --manifest-path path/to/Cargo.toml")
+    }
+}

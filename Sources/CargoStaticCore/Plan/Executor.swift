@@ -1,0 +1,129 @@
+import Foundation
+
+/// Runs a `BuildPlan`'s steps, in order, and nothing else. The only decision it takes is
+/// when reality departs from the plan (a mirror without the planned source version): then
+/// that target is planned again and its steps rerun (each is idempotent).
+public struct Executor {
+    public let planner: Planner
+    var runner: Runner { planner.runner }
+    var reporter: Reporter { planner.reporter }
+    var store: CacheStore { planner.store }
+
+    public init(planner: Planner) { self.planner = planner }
+
+    public func run(_ plan: BuildPlan, request: BuildRequest) throws -> [TargetResult] {
+        runner.recording = true
+        defer { runner.recording = false }
+        var results: [TargetResult] = []
+        for target in plan.targets {
+            results.append(try run(target, request: request, attempt: 1))
+        }
+        return results
+    }
+
+    private func run(_ plan: TargetPlan, request: BuildRequest, attempt: Int) throws -> TargetResult {
+        let started = Date()
+        announce(plan)
+        var std = plan.std == .prebuilt ? "prebuilt" : ""
+        var libraries: [ProvidedLibrary] = []
+        var executables: [BuiltExecutable] = []
+        var librariesDone = false
+        for step in plan.steps {
+            switch step {
+            case .write(let file):
+                try file.apply()
+            case .archive(let archive):
+                try ArchiveBuilder(store: store, runner: runner, reporter: reporter).run(archive)
+            case .runtime(let runtime):
+                try RuntimeWarmup(runner: runner, reporter: reporter, layout: store.layout).run(runtime)
+            case .std(let step):
+                std = try StdBuilder(store: store, runner: runner, reporter: reporter).run(step).rawValue
+                reporter.status(std == "built" ? "Built" : "Using", "std for \(plan.target) (\(step.build.entry.name))")
+            case .library:
+                guard !librariesDone else { continue }
+                librariesDone = true
+                let steps = plan.steps.compactMap { if case .library(let l) = $0 { return l } else { return nil } }
+                let builder = LibraryBuilder(planner: LibraryPlanner(store: store, runner: runner, reporter: reporter), runner: runner, reporter: reporter)
+                let (provided, diverged) = try builder.run(steps, toolchain: plan.cToolchain)
+                if diverged {
+                    guard attempt == 1 else { throw CargoStaticError(.libraryBuildFailed, "the C libraries for \(plan.target) did not come out as planned twice") }
+                    reporter.note("a library's source came out different from the plan (another version was fetched); planning \(plan.target) again")
+                    let again = try planner.plan(request).targets.first { $0.target == plan.target }!
+                    return try run(again, request: request, attempt: attempt + 1)
+                }
+                libraries = provided
+                report(libraries, plan)
+            case .cargo(let cargo):
+                executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
+                    .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library })
+            }
+        }
+        return TargetResult(target: plan.target, toolchain: plan.toolchain.name, rustcRelease: plan.toolchain.release,
+                            std: std, stdCacheEntry: plan.stdCacheEntry, cToolchain: plan.cToolchain.version,
+                            nativeLibraries: libraries.filter { $0.name != plan.allocator.library }, allocator: plan.allocator,
+                            executables: executables, seconds: Date().timeIntervalSince(started))
+    }
+
+    private func announce(_ plan: TargetPlan) {
+        let tc = plan.toolchain
+        reporter.detail("toolchain: rustc \(tc.release) at \(tc.rustc) — \(plan.toolchainReason)")
+        if let def = plan.defaultToolchain, ToolchainNotice.changed(plan, layout: store.layout) {
+            reporter.note("building with rustc \(tc.release) at \(tc.rustc) (\(plan.toolchainReason)); your default rustc (\(def.release) at \(def.rustc)) cannot build for \(plan.target)")
+        }
+        if let note = plan.allocatorNote { reporter.warn(note) }
+        if plan.link.profileRustflags.contains("-Cpanic=immediate-abort") {
+            reporter.note("--std-profile min compiles your crates with RUSTC_BOOTSTRAP=1 and -Cpanic=immediate-abort (unstable); a crate that behaves differently under RUSTC_BOOTSTRAP may fail: use --std-profile size then")
+        }
+        reporter.detail("C toolchain: \(plan.cToolchain.version)")
+    }
+
+    private func report(_ libraries: [ProvidedLibrary], _ plan: TargetPlan) {
+        for r in plan.requirements { reporter.detail("C library \(r.library): needed by \(r.reason)") }
+        let own = libraries.filter { $0.name != plan.allocator.library }
+        if !own.isEmpty {
+            reporter.event("C libraries for \(plan.target): " + own.map { "\($0.name) \($0.version) (\($0.outcome.rawValue))" }.joined(separator: ", "))
+        }
+        if let heap = libraries.first(where: { $0.name == plan.allocator.library }) {
+            reporter.detail("allocator for \(plan.target): \(plan.allocator.rawValue) \(heap.version) (\(heap.outcome.rawValue))")
+        }
+    }
+}
+
+/// The "not your default rustc" note is printed when the choice changed since the last
+/// build for this target (remembered in the cache), not on every build.
+enum ToolchainNotice {
+    static func changed(_ plan: TargetPlan, layout: CacheLayout) -> Bool {
+        let file = layout.root + "/notices.json"
+        var seen = FileManager.default.contents(atPath: file).flatMap { try? JSONDecoder().decode([String: String].self, from: $0) } ?? [:]
+        let key = "\(plan.target.triple) default \(plan.defaultToolchain?.rustc ?? "")"
+        let value = "\(plan.toolchain.rustc) \(plan.toolchain.release)"
+        guard seen[key] != value else { return false }
+        seen[key] = value
+        try? FileSystem.write(JSONEncoder.sorted.encode(seen), to: file)
+        return true
+    }
+}
+
+/// The first zig link for a target, with a clock and an estimate.
+struct RuntimeWarmup {
+    let runner: Runner
+    let reporter: Reporter
+    let layout: CacheLayout
+
+    func run(_ step: RuntimeStep) throws {
+        guard !step.done else { return }
+        try step.source.apply()
+        let progress = reporter.task("preparing zig's libc for \(step.target) (first link for this target)", total: 0, unit: "steps",
+                                     estimate: step.estimateSeconds)
+        let started = Date()
+        let result = try runner.capture(step.command)
+        progress.finish()
+        guard result.succeeded else {
+            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: layout.root, output: result.output) }
+            throw CargoStaticError(.noCToolchain, "zig could not link a first program for \(step.target)",
+                                   fix: "check the zig installation (`cargo-static doctor`)", detail: Runner.failureReport(result))
+        }
+        try RuntimeRecord.mark(step.key, seconds: Date().timeIntervalSince(started), layout)
+        try? FileManager.default.removeItem(atPath: (step.source.path as NSString).deletingLastPathComponent)
+    }
+}

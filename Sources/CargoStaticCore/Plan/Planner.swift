@@ -1,0 +1,226 @@
+import Foundation
+
+/// Resolves a request into a `BuildPlan`: which rustc and C toolchain, which std entry,
+/// which libraries (with their versions and commands), which allocator and unwinder, the
+/// wrappers' contents and the cargo command. It only finds and decides: nothing is
+/// written, fetched or compiled here.
+public struct Planner {
+    public let runner: Runner
+    public let reporter: Reporter
+    public let store: CacheStore
+    public let probes: ProbeCache
+
+    public init(runner: Runner, reporter: Reporter, store: CacheStore) {
+        self.runner = runner
+        self.reporter = reporter
+        self.store = store
+        probes = ProbeCache(file: store.layout.probes)
+    }
+
+    var layout: CacheLayout { store.layout }
+    var context: Context { runner.context }
+
+    public func plan(_ request: BuildRequest) throws -> BuildPlan {
+        let manifest = try request.manifestPath()
+        if request.mode == .test && !request.stdSettings.supportsTests {
+            throw CargoStaticError(.usage, "the \(request.stdSettings.name) std profile has no test harness (it is built panic=abort, without libtest)",
+                                   fix: "run the tests with the default std profile: cargo-static test (without --std-profile)")
+        }
+        let config = try CargoConfig.load(context: context, cargo: request.cargo)
+        let targets = try request.targets.map { try plan($0, request, manifest: manifest, config: config) }
+        return BuildPlan(manifest: manifest, mode: request.mode, pie: request.pie, targets: targets)
+    }
+
+    private func plan(_ target: Target, _ request: BuildRequest, manifest: String, config: CargoConfig) throws -> TargetPlan {
+        let choice = try ToolchainDiscovery(runner: runner, probes: probes).choose(for: target, requested: request.toolchain)
+        let cc = try CToolchainDiscovery(runner: runner, layout: layout, probes: probes).find(target, preferred: request.cToolchain)
+        var steps: [Step] = cc.files.map(Step.write)
+        var archives: [ArchiveStep] = []
+
+        // The unwinder: zig builds one; gcc toolchains get LLVM's libunwind compiled for musl.
+        var searchDirectories: [String] = []
+        if request.stdSettings.needsUnwinder && !cc.bringsUnwinder {
+            if let unwinder = UnwinderBuild.step(cc, context: context, store: store) {
+                archives.append(unwinder)
+                searchDirectories.append((unwinder.archive as NSString).deletingLastPathComponent)
+            } else if !ProjectManifest(path: manifest).panicAbortOnly(profile: request.cargo.profileName(request.mode)) {
+                throw CargoStaticError(.noCToolchain, "\(cc.kind.rawValue) has no static unwinder built for musl, which panic=unwind needs",
+                                       fix: "use zig (the default: `python3 -m pip install ziglang`, then drop --cc), or set panic = \"abort\" in the profile")
+            }
+        }
+        let stub = request.stdSettings.needsUnwinder ? nil : UnwinderStub.step(cc, store: store)
+        if let stub { archives.append(stub) }
+        // zig's musl is newer than 1.2.4: old `libc` crates need the LFS64 names back.
+        let compat = cc.kind == .zig ? LargeFileCompat.step(cc, store: store) : nil
+        if let compat { archives.append(compat) }
+
+        let std = stdStep(choice, target, request.stdSettings)
+        let requirements = try NativeDependencyScan(runner: runner, toolchain: choice.toolchain, request: request).requirements(for: target)
+        let (allocator, allocatorNote) = try chooseAllocator(request, target)
+        let libraryPlanner = LibraryPlanner(store: store, runner: runner, reporter: reporter)
+        let libraries = try libraryPlanner.plan(requirements.map(\.library) + [allocator.library].compactMap { $0 }, target: target, toolchain: cc)
+        let heap = allocator.library.flatMap { name in libraries.first { $0.library == name } }
+
+        let link = LinkSpec(
+            target: target, kind: cc.kind, driver: cc.driver, wrapperDirectory: cc.directory, sysroot: std?.sysroot,
+            selfContainedCrt: choice.toolchain.hasSelfContainedCrt(for: target), pie: request.pie,
+            wholeArchives: [heap.flatMap { step in step.prefix.flatMap { prefix in allocator.archive.map { prefix + "/" + $0 } } }].compactMap { $0 },
+            unwinderStub: stub?.archive, searchDirectories: searchDirectories,
+            trailing: [compat?.archive].compactMap { $0 } + (heap != nil && cc.kind != .zig ? ["-lgcc"] : []),
+            objects: [], profileRustflags: request.stdSettings.userRustflags ?? [], tool: context.executable)
+        steps += link.wrapperFiles.map(Step.write)
+        steps += archives.map(Step.archive)
+        if let std { steps.append(.std(std)) }
+        if let runtime = runtimeStep(cc, link: link, request: request) { steps.append(.runtime(runtime)) }
+        steps += libraries.map(Step.library)
+
+        let provided = libraries.filter { $0.library != allocator.library }.map(LibraryPlanner.provided)
+        let cargo = CargoInvocation.command(
+            mode: request.mode, toolchain: choice.toolchain, link: link, cargo: request.cargo, libraries: provided,
+            settings: request.stdSettings, strip: request.strip,
+            userRustflags: config.userRustflags(context: context, target: target, cfg: targetCfg(choice.toolchain, target, std?.sysroot)),
+            directory: request.directory)
+        steps.append(.cargo(CargoStep(command: cargo, target: target, link: link, expectations: .init(
+            machine: target.info.elfMachine, bits: target.info.bits, staticPie: request.pie && target.info.staticPie, allocator: allocator))))
+
+        return TargetPlan(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason,
+                          defaultToolchain: choice.differsFromDefault, std: choice.std, sysroot: std?.sysroot,
+                          stdCacheEntry: std?.build.entry.name, cToolchain: cc, requirements: requirements, libraries: libraries,
+                          allocator: allocator, allocatorNote: allocatorNote, unwinderStub: stub?.archive, link: link,
+                          linker: link.linker, cargo: cargo, steps: steps)
+    }
+
+    private func stdStep(_ choice: ToolchainChoice, _ target: Target, _ settings: StdSettings) -> StdStep? {
+        guard case .fromSource(let library) = choice.std else { return nil }
+        let recipe = StdRecipe(toolchain: choice.toolchain, target: target, library: library, settings: settings, layout: layout)
+        return recipe.step(store: store, estimate: lastStdBuildSeconds())
+    }
+
+    /// How long the last std build took (any target: they take about the same), for progress.
+    private func lastStdBuildSeconds() -> Double? {
+        store.entries(.std).compactMap { store.metadata(EntryID(area: .std, group: nil, name: $0.name, key: ""), as: StdEntry.self) }
+            .max { $0.created < $1.created }?.buildSeconds
+    }
+
+    /// `--allocator`, else the profile's default. The default falls back to the libc's malloc,
+    /// with a note, when its source cannot be had (no deb-src entry on an offline machine);
+    /// an explicit `--allocator` is never silently replaced.
+    private func chooseAllocator(_ request: BuildRequest, _ target: Target) throws -> (Allocator, String?) {
+        let allocator = request.chosenAllocator
+        guard let name = allocator.library, request.allocator == nil else { return (allocator, nil) }
+        let sources = SourceStore(layout: layout, runner: runner, reporter: reporter)
+        let library = try NativeLibrary.named(name)
+        if sources.selected(library) != nil { return (allocator, nil) }
+        do {
+            _ = try sources.availableVersions(library.debianSource)
+            return (allocator, nil)
+        } catch let error as CargoStaticError {
+            return (.musl, "the default allocator, \(allocator.rawValue), is not available for \(target): \(error.message); "
+                    + "linking the libc's own malloc instead (pass --allocator musl to silence this, or fix: \(error.fix ?? "see above"))")
+        }
+    }
+
+    /// zig builds its libc for a target on the first link (about half a minute, silently):
+    /// done as a step of its own, with progress, and remembered in runtimes.json.
+    private func runtimeStep(_ cc: CToolchain, link: LinkSpec, request: BuildRequest) -> RuntimeStep? {
+        guard cc.kind == .zig else { return nil }
+        // zig keeps one libc per optimisation and strip mode: the first link must ask for the
+        // same ones as rustc's links of this profile will, or they build another.
+        let profile = request.cargo.profileName(request.mode)
+        let strip = request.strip ? "symbols" : ProjectManifest(path: (try? request.manifestPath()) ?? "").strip(profile: profile, context: context)
+        let flags = (link.pie ? ["-static", "-pie", "-fPIE"] : ["-static"])
+            + (request.stdSettings.userRustflags ?? []).filter { $0.hasPrefix("-Clink-arg=") }.map { String($0.dropFirst("-Clink-arg=".count)) }
+            + (strip == "symbols" ? ["-Wl,--strip-all"] : strip == "debuginfo" ? ["-Wl,--strip-debug"] : [])
+            + (request.stdSettings.needsUnwinder ? ["-lunwind"] : [])
+        let key = "\(cc.driver.identity) | \(flags.joined(separator: " "))"
+        let record = RuntimeRecord.load(layout)
+        let dir = layout.root + "/work/runtime-\(cc.target.triple)"
+        return RuntimeStep(target: cc.target, key: key, done: record.done[key] != nil,
+                           source: .text(dir + "/first-link.c", "int main(void) { return 0; }\n"),
+                           command: Command(link.cc, flags + ["first-link.c", "-o", "first-link"], directory: dir),
+                           estimateSeconds: record.done[key] ?? record.done.values.max())
+    }
+
+    /// `rustc --print cfg` for the target, for `[target.'cfg(…)']` tables (remembered per rustc).
+    private func targetCfg(_ toolchain: Toolchain, _ target: Target, _ sysroot: String?) -> [String] {
+        let probe = { () -> [String: String]? in
+            var args = ["--print", "cfg", "--target", target.triple, "-Ctarget-feature=+crt-static"]
+            if let sysroot { args += ["--sysroot", sysroot] }
+            guard let r = try? self.runner.capture(Command(toolchain.rustc, args)), r.succeeded else { return nil }
+            return ["cfg": r.output]
+        }
+        let found = probes.values("cfg:\(toolchain.rustc):\(target.triple)", stampedBy: [toolchain.rustc], context: "", compute: probe)
+        return (found?["cfg"] ?? "").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+/// Which targets' first zig link was done, and how long it took (`runtimes.json`).
+struct RuntimeRecord: Codable {
+    var done: [String: Double] = [:]
+
+    static func load(_ layout: CacheLayout) -> RuntimeRecord {
+        FileManager.default.contents(atPath: layout.runtimes).flatMap { try? JSONDecoder().decode(RuntimeRecord.self, from: $0) } ?? RuntimeRecord()
+    }
+
+    static func mark(_ key: String, seconds: Double, _ layout: CacheLayout) throws {
+        let lock = try FileLock(path: layout.locks + "/runtimes.lock")
+        defer { withExtendedLifetime(lock) {} }
+        var record = load(layout)
+        record.done[key] = seconds
+        try FileSystem.write(JSONEncoder.pretty.encode(record), to: layout.runtimes)
+    }
+}
+
+/// The few things read from the project's own Cargo.toml.
+struct ProjectManifest {
+    let path: String
+
+    /// The profile's `strip` as rustc will apply it ("none", "debuginfo" or "symbols"):
+    /// cargo's default strips debug info in profiles without debug info (release).
+    func strip(profile: String, context: Context) -> String {
+        let doc = (try? TOML.parse(file: path)) ?? [:]
+        let env = profile.uppercased().replacingOccurrences(of: "-", with: "_")
+        func setting(_ key: String) -> TOMLValue? {
+            if let value = context.nonEmpty("CARGO_PROFILE_\(env)_\(key.uppercased())") { return .string(value) }
+            var name = profile == "test" ? "dev" : profile == "bench" ? "release" : profile
+            var seen = Set<String>()
+            while seen.insert(name).inserted {
+                if let value = doc["profile"]?[name]?[key] { return value }
+                guard let parent = doc["profile"]?[name]?["inherits"]?.string else { break }
+                name = parent
+            }
+            return nil
+        }
+        switch setting("strip") {
+        case .bool(let b): return b ? "symbols" : "none"
+        case .string(let s) where ["none", "debuginfo", "symbols"].contains(s): return s
+        case .string(let s) where s == "true" || s == "false": return s == "true" ? "symbols" : "none"
+        default: break
+        }
+        let base = profile == "dev" || profile == "test" ? "dev" : "release"
+        let debug = setting("debug")
+        let hasDebug: Bool
+        switch debug {
+        case .bool(let b): hasDebug = b
+        case .integer(let i): hasDebug = i > 0
+        case .string(let s): hasDebug = !["0", "false", "none"].contains(s)
+        default: hasDebug = base == "dev"
+        }
+        return hasDebug ? "none" : "debuginfo"
+    }
+
+    /// Whether `profile` (following `inherits`) builds with panic = "abort": then the
+    /// program never needs an unwinder.
+    func panicAbortOnly(profile: String) -> Bool {
+        guard let doc = try? TOML.parse(file: path) else { return false }
+        var name = profile == "test" ? "dev" : profile
+        var seen = Set<String>()
+        while seen.insert(name).inserted {
+            let table = doc["profile"]?[name]
+            if let panic = table?["panic"]?.string { return panic == "abort" }
+            guard let parent = table?["inherits"]?.string ?? (name == "bench" ? "release" : nil) else { return false }
+            name = parent
+        }
+        return false
+    }
+}

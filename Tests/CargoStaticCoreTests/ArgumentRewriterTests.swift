@@ -1,0 +1,71 @@
+import XCTest
+@testable import CargoStaticCore
+
+final class ArgumentRewriterTests: XCTestCase {
+    private func spec(kind: CToolchain.Kind = .zig, whole: [String] = [], stub: String? = nil, search: [String] = [],
+                      trailing: [String] = [], objects: [String] = []) throws -> LinkSpec {
+        let driver = CompilerDriver(c: ["/z/zig", "cc", "-target", "x86_64-linux-musl"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"],
+                                    ranlib: ["/z/zig", "ranlib"], environment: ["ZIG_GLOBAL_CACHE_DIR": "/c/zig"], identity: "zig test")
+        return LinkSpec(target: try Target("x86_64-unknown-linux-musl"), kind: kind, driver: driver, wrapperDirectory: "/c/cc/w",
+                        sysroot: "/c/std/s", selfContainedCrt: false, pie: true, wholeArchives: whole, unwinderStub: stub,
+                        searchDirectories: search, trailing: trailing, objects: objects, profileRustflags: [], tool: "/bin/cargo-static")
+    }
+
+    func testZigSpellsStaticPieAndDropsForeignTargetFlags() {
+        let args = ["-static-pie", "--target=x86_64-unknown-linux-musl", "-target", "x86_64-unknown-linux-musl", "-Wl,-melf_i386",
+                    "a b.o", "-o", "out"]
+        XCTAssertEqual(ArgumentRewriter.compile(args, kind: .zig), ["-static", "-pie", "-fPIE", "a b.o", "-o", "out"])
+    }
+
+    func testGccKeepsStaticPieAndEmulationButDropsTarget() {
+        XCTAssertEqual(ArgumentRewriter.compile(["-static-pie", "--target", "x", "-Wl,-melf_x86_64", "x.o"], kind: .muslGcc),
+                       ["-static-pie", "-Wl,-melf_x86_64", "x.o"])
+    }
+
+    func testStandInsReplaceOnlyTheUnwinder() throws {
+        let link = try spec(stub: "/a/stub dir/libstub.a")
+        XCTAssertEqual(ArgumentRewriter.link(["a b.o", "-lunwind", "-lc", "-Wl,-lunwind", "-o", "out"], spec: link),
+                       ["a b.o", "/a/stub dir/libstub.a", "-lc", "-Wl,-lunwind", "-o", "out"])
+    }
+
+    func testAllocatorGoesFirstObjectsAndTrailingArchivesLast() throws {
+        let link = try spec(kind: .muslGcc, whole: ["/p/lib/libjemalloc_pic.a"], search: ["/c/unwind"], trailing: ["/c/compat.a", "-lgcc"],
+                            objects: ["/t/dep-v0.o"])
+        XCTAssertEqual(ArgumentRewriter.link(["x.o", "-lunwind"], spec: link),
+                       ["-Wl,--whole-archive", "/p/lib/libjemalloc_pic.a", "-Wl,--no-whole-archive", "-L/c/unwind", "x.o", "-lunwind",
+                        "/t/dep-v0.o", "/c/compat.a", "-lgcc"])
+    }
+
+    func testCommandLinePutsTheDriverFirst() throws {
+        let link = try spec()
+        XCTAssertEqual(ArgumentRewriter.commandLine(mode: .link, arguments: ["-static-pie", "x.o"], compiler: nil, link: link),
+                       ["/z/zig", "cc", "-target", "x86_64-linux-musl", "-static", "-pie", "-fPIE", "x.o"])
+        XCTAssertEqual(ArgumentRewriter.commandLine(mode: .cxx, arguments: ["-c", "a.cpp"], compiler: link.compilerSpec, link: nil),
+                       ["/z/zig", "c++", "-c", "a.cpp"])
+        XCTAssertNil(ArgumentRewriter.commandLine(mode: .cc, arguments: [], compiler: nil, link: nil))
+    }
+
+    /// The real wrappers, end to end: the scripts call this cargo-static back, which runs the
+    /// "compiler" (a script printing its arguments) with the rewritten arguments.
+    func testWrapperScriptsCallBackAndExecTheDriver() throws {
+        let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/cargo-static").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw XCTSkip("cargo-static is not built at \(binary)") }
+        let dir = NSTemporaryDirectory() + "cs-wrap-\(getpid())-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileSystem.write("#!/bin/sh\nprintf '%s\\n' \"$ZIG_GLOBAL_CACHE_DIR\" \"$@\"\n", to: dir + "/fake-cc", mode: 0o755)
+        let driver = CompilerDriver(c: [dir + "/fake-cc", "-target", "t"], cxx: [dir + "/fake-cc", "c++"], ar: ["/bin/true"], ranlib: ["/bin/true"],
+                                    environment: ["ZIG_GLOBAL_CACHE_DIR": "/zig cache"], identity: "fake")
+        let link = LinkSpec(target: try Target("x86_64-unknown-linux-musl"), kind: .zig, driver: driver, wrapperDirectory: dir + "/w w",
+                            sysroot: nil, selfContainedCrt: false, pie: true, wholeArchives: ["/heap.a"], unwinderStub: nil,
+                            searchDirectories: [], trailing: ["/compat.a"], objects: [], profileRustflags: [], tool: binary)
+        for file in link.wrapperFiles { try file.apply() }
+        let linked = try Runner().capture(Command(link.linker, ["-static-pie", "a b.o", "-o", "out"]))
+        XCTAssertEqual(linked.status, 0, linked.output)
+        XCTAssertEqual(linked.output.split(separator: "\n").map(String.init),
+                       ["/zig cache", "-target", "t", "-Wl,--whole-archive", "/heap.a", "-Wl,--no-whole-archive", "-static", "-pie", "-fPIE",
+                        "a b.o", "-o", "out", "/compat.a"])
+        let compiled = try Runner().capture(Command(link.cc, ["--target=x86_64-unknown-linux-musl", "-c", "x.c"]))
+        XCTAssertEqual(compiled.output.split(separator: "\n").map(String.init), ["/zig cache", "-target", "t", "-c", "x.c"])
+    }
+}

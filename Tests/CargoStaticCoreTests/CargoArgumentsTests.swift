@@ -1,0 +1,69 @@
+import XCTest
+@testable import CargoStaticCore
+
+final class CargoArgumentsTests: XCTestCase {
+    func testParsesWhatCargoStaticNeedsAndForwardsTheRest() throws {
+        let a = try CargoArguments.parse(["--release", "-p", "core", "--features=a b", "--manifest-path", "x/Cargo.toml", "-vv",
+                                          "--target-dir", "/t", "--bin", "rg", "-q", "--message-format=short", "--config", "build.jobs=2"],
+                                         mode: .build)
+        XCTAssertTrue(a.release)
+        XCTAssertEqual(a.packages, ["core"])
+        XCTAssertEqual(a.manifestPath, "x/Cargo.toml")
+        XCTAssertEqual(a.verbosity, 2)
+        XCTAssertEqual(a.targetDir, "/t")
+        XCTAssertEqual(a.bins, ["rg"])
+        XCTAssertTrue(a.quiet)
+        XCTAssertEqual(a.messageFormats, ["short"])
+        XCTAssertEqual(a.configs, ["build.jobs=2"])
+        XCTAssertEqual(a.forwarded, ["--release", "-p", "core", "--features=a b", "--manifest-path", "x/Cargo.toml", "-vv",
+                                     "--target-dir", "/t", "--bin", "rg", "-q", "--config", "build.jobs=2"])
+        XCTAssertEqual(a.profileName(.build), "release")
+        XCTAssertEqual(a.profileDirectory(.build), "release")
+    }
+
+    func testTestNamesArePositionalNotForwarded() throws {
+        let a = try CargoArguments.parse(["other", "--no-fail-fast"], mode: .test)
+        XCTAssertEqual(a.positional, ["other"])
+        XCTAssertEqual(a.forwarded, ["--no-fail-fast"])
+        XCTAssertEqual(a.profileName(.test), "test")
+        XCTAssertEqual(a.profileDirectory(.test), "debug")
+    }
+
+    func testMessageFormatIsMergedWithTheJSONCargoStaticReads() throws {
+        XCTAssertEqual(try CargoArguments.parse([], mode: .build).messageFormatArgument, "--message-format=json-render-diagnostics")
+        XCTAssertEqual(try CargoArguments.parse(["--message-format", "short"], mode: .build).messageFormatArgument,
+                       "--message-format=json-render-diagnostics,json-diagnostic-short")
+        let json = try CargoArguments.parse(["--message-format=json"], mode: .build)
+        XCTAssertTrue(json.wantsJSONMessages)
+        XCTAssertEqual(json.messageFormatArgument, "--message-format=json")
+    }
+
+    func testUnknownOptionSuggestsTheClosestKnownOne() {
+        XCTAssertThrowsError(try CargoArguments.parse(["--alocator", "jemalloc"], mode: .build, own: ["--allocator"])) { error in
+            let e = error as? CargoStaticError
+            XCTAssertEqual(e?.kind, .usage)
+            XCTAssertEqual(e?.exitCode, 2)
+            XCTAssertEqual(e?.fix, "did you mean `--allocator`?")
+        }
+        XCTAssertThrowsError(try CargoArguments.parse(["--relase"], mode: .build)) { error in
+            XCTAssertEqual((error as? CargoStaticError)?.fix, "did you mean `--release`?")
+        }
+        XCTAssertThrowsError(try CargoArguments.parse(["--profile"], mode: .build)) { error in
+            XCTAssertTrue((error as? CargoStaticError)?.message.contains("needs a value") ?? false)
+        }
+    }
+
+    func testMetadataArgumentsKeepFeaturesAndPolicy() throws {
+        let a = try CargoArguments.parse(["--release", "--features", "x", "--locked", "-p", "a", "--manifest-path=m/Cargo.toml", "--all-features"],
+                                         mode: .build)
+        XCTAssertEqual(a.metadataArguments, ["--features", "x", "--locked", "--manifest-path=m/Cargo.toml", "--all-features"])
+    }
+
+    func testShortClustersAndAttachedValues() throws {
+        let a = try CargoArguments.parse(["-rq", "-j2", "-pfoo"], mode: .build)
+        XCTAssertTrue(a.release)
+        XCTAssertTrue(a.quiet)
+        XCTAssertEqual(a.packages, ["foo"])
+        XCTAssertEqual(a.forwarded, ["-rq", "-j2", "-pfoo"])
+    }
+}

@@ -1,0 +1,55 @@
+import XCTest
+@testable import CargoStaticCore
+
+final class CargoMessagesTests: XCTestCase {
+    func testArtifactsAndBuildScriptLinksFromCargoMessages() {
+        var m = CargoMessages()
+        m.consume(#"{"reason":"compiler-artifact","package_id":"path+file:///w/hello#0.1.0","target":{"name":"hello"},"profile":{"test":false},"executable":"/w/target/x/release/hello"}"#)
+        m.consume(#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#libc@0.2.1","target":{"name":"libc"},"profile":{"test":false},"executable":null}"#)
+        m.consume(#"{"reason":"build-script-executed","package_id":"path+file:///w/bad#bad@0.1.0","linked_libs":["z"],"linked_paths":["native=/usr/lib/x86_64-linux-gnu"]}"#)
+        m.consume(#"{"reason":"build-script-executed","package_id":"registry+x#good@1.0.0","linked_libs":["static=z"],"linked_paths":["native=/tmp/out/lib"]}"#)
+        m.consume("not json")
+        XCTAssertEqual(m.artifacts.count, 1)
+        XCTAssertEqual(m.artifacts.first?.path, "/w/target/x/release/hello")
+        XCTAssertEqual(m.artifacts.first?.package, "hello 0.1.0")
+        let host = m.hostLinkedLibraries()
+        XCTAssertEqual(host.count, 1)
+        XCTAssertEqual(host.first?.package, "bad 0.1.0")
+        XCTAssertEqual(host.first?.library, "z")
+    }
+
+    func testManifestDiscoveryWalksUpAndExplainsAbsence() throws {
+        let root = NSTemporaryDirectory() + "cs-manifest-\(getpid())"
+        try FileManager.default.createDirectory(atPath: root + "/crate/src/deep", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        XCTAssertTrue(FileManager.default.createFile(atPath: root + "/crate/Cargo.toml", contents: Data()))
+        let req = BuildRequest(mode: .build, targets: [], context: Context(variables: [:], directory: root + "/crate/src/deep"))
+        XCTAssertEqual(try req.manifestPath(), root + "/crate/Cargo.toml")
+        let none = BuildRequest(mode: .build, targets: [], context: Context(variables: [:], directory: "/proc"))
+        XCTAssertThrowsError(try none.manifestPath()) { XCTAssertEqual(($0 as? CargoStaticError)?.kind, .notCargoProject) }
+        XCTAssertEqual(CargoStaticError(.notCargoProject, "x").exitCode, 101)
+    }
+
+    func testCargoCommandCarriesUserFlagsThenOurs() throws {
+        let target = try Target("x86_64-unknown-linux-musl")
+        let tc = Toolchain(rustc: "/usr/bin/rustc", cargo: "/usr/bin/cargo", origin: .system, name: "system", versionInfo: "v",
+                           release: "1.96.0", host: "x86_64-unknown-linux-gnu", sysroot: "/nonexistent")
+        let driver = CompilerDriver(c: ["/z", "cc"], cxx: ["/z", "c++"], ar: ["/z", "ar"], ranlib: ["/z", "ranlib"], environment: [:], identity: "z")
+        let link = LinkSpec(target: target, kind: .zig, driver: driver, wrapperDirectory: "/c", sysroot: "/s", selfContainedCrt: false,
+                            pie: true, wholeArchives: [], unwinderStub: nil, searchDirectories: [], trailing: [], objects: [],
+                            profileRustflags: [], tool: "/cs")
+        let cargo = try CargoArguments.parse(["--release", "--message-format=short"], mode: .build)
+        let command = CargoInvocation.command(mode: .build, toolchain: tc, link: link, cargo: cargo, libraries: [], settings: .standard,
+                                              strip: true, userRustflags: ["-Copt-level=1"], directory: "/w")
+        XCTAssertEqual(command.environment["CARGO_ENCODED_RUSTFLAGS"],
+                       ["-Copt-level=1", "--sysroot=/s", "-Ctarget-feature=+crt-static", "-Clink-self-contained=no"].joined(separator: "\u{1F}"))
+        XCTAssertEqual(Array(command.arguments.prefix(4)), ["build", "--target", "x86_64-unknown-linux-musl",
+                                                            "--message-format=json-render-diagnostics,json-diagnostic-short"])
+        XCTAssertTrue(command.arguments.contains("--release"))
+        XCTAssertEqual(command.environment["CARGO_PROFILE_RELEASE_STRIP"], "symbols")
+        XCTAssertTrue(command.unset.contains("RUSTC_BOOTSTRAP"))
+        let test = CargoInvocation.command(mode: .test, toolchain: tc, link: link, cargo: CargoArguments(), libraries: [],
+                                           settings: .standard, strip: false, userRustflags: [], directory: "/w")
+        XCTAssertTrue(test.arguments.contains("--no-run"))
+    }
+}

@@ -1,0 +1,46 @@
+import XCTest
+@testable import CargoStaticCore
+
+final class LinkSpecTests: XCTestCase {
+    private func spec(pie: Bool = true, sysroot: String? = "/my cache/std/s/sysroot", whole: [String] = []) throws -> LinkSpec {
+        let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],
+                                    environment: [:], identity: "zig 0.17")
+        return LinkSpec(target: try Target("x86_64-unknown-linux-musl"), kind: .zig, driver: driver, wrapperDirectory: "/my cache/cc/zig",
+                        sysroot: sysroot, selfContainedCrt: false, pie: pie, wholeArchives: whole, unwinderStub: nil,
+                        searchDirectories: [], trailing: [], objects: [], profileRustflags: ["-Copt-level=z"], tool: "/bin/cs")
+    }
+
+    func testRustflagsKeepPathsWithSpacesWhole() throws {
+        XCTAssertEqual(try spec().rustflags, ["--sysroot=/my cache/std/s/sysroot", "-Ctarget-feature=+crt-static",
+                                              "-Clink-self-contained=no", "-Copt-level=z"])
+        XCTAssertEqual(try spec(pie: false, sysroot: nil).rustflags.prefix(2), ["-Ctarget-feature=+crt-static", "-Crelocation-model=static"])
+        let encoded = CargoInvocation.encodedRustflags(user: ["-Cdebuginfo=1"], link: try spec())
+        XCTAssertEqual(encoded.split(separator: "\u{1F}").count, 5)
+        XCTAssertTrue(encoded.hasPrefix("-Cdebuginfo=1\u{1F}--sysroot=/my cache/"))
+    }
+
+    func testEnvironmentNamesTheWrappersForTheTarget() throws {
+        let env = try spec().cargoEnvironment
+        XCTAssertEqual(env["CC_x86_64_unknown_linux_musl"], "/my cache/cc/zig/cc")
+        XCTAssertEqual(env["CXXSTDLIB_x86_64_unknown_linux_musl"], "c++")
+        XCTAssertTrue(env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"]?.hasPrefix("/my cache/cc/zig/link-") ?? false)
+    }
+
+    /// A different link (another allocator) is another linker path, so cargo relinks.
+    func testLinkerPathFollowsTheLinkNotTheToolPath() throws {
+        let a = try spec(), b = try spec(whole: ["/heap.a"])
+        XCTAssertNotEqual(a.linker, b.linker)
+        let moved = LinkSpec(target: a.target, kind: a.kind, driver: a.driver, wrapperDirectory: a.wrapperDirectory, sysroot: a.sysroot,
+                             selfContainedCrt: a.selfContainedCrt, pie: a.pie, wholeArchives: a.wholeArchives, unwinderStub: nil,
+                             searchDirectories: [], trailing: [], objects: [], profileRustflags: a.profileRustflags, tool: "/elsewhere/cs")
+        XCTAssertEqual(a.linker, moved.linker)
+    }
+
+    func testWrappersQuoteTheirPaths() throws {
+        let files = try spec().wrapperFiles
+        let cc = files.first { $0.path == "/my cache/cc/zig/cc" }
+        XCTAssertEqual(cc?.executable, true)
+        XCTAssertTrue(cc?.text?.contains("exec /bin/cs __wrap '/my cache/cc/zig/compiler.json' cc \"$@\"") ?? false, cc?.text ?? "")
+        XCTAssertTrue(files.contains { $0.path.hasSuffix(".json") && ($0.text ?? "").contains("\"wholeArchives\"") })
+    }
+}

@@ -1,0 +1,55 @@
+import XCTest
+@testable import CargoStaticCore
+
+final class StartUpTests: XCTestCase {
+    private let context = Context(variables: [:], directory: "/")
+
+    func testCargoSubcommandToolchainAndProgramArguments() {
+        let s = StartUp.parse(["static", "+nightly", "-q", "build", "--release", "--", "a", "b"], context: context)
+        XCTAssertEqual(s.arguments, ["build", "-q", "--release"])
+        XCTAssertEqual(s.toolchain, "nightly")
+        XCTAssertTrue(s.quiet)
+        XCTAssertEqual(s.programArguments, ["a", "b"])
+        XCTAssertNil(s.error)
+    }
+
+    /// `cargo +nightly static build` reaches us as RUSTUP_TOOLCHAIN.
+    func testRustupToolchainFromCargoIsARequest() {
+        let s = StartUp.parse(["static", "build"], context: Context(variables: ["RUSTUP_TOOLCHAIN": "nightly"], directory: "/"))
+        XCTAssertEqual(s.toolchain, "nightly")
+        XCTAssertNil(StartUp.parse(["build"], context: context).toolchain)
+    }
+
+    func testMistypedCommandGetsASuggestion() {
+        for typo in ["biuld", "buidl", "bulid"] {
+            let s = StartUp.parse([typo], context: context)
+            XCTAssertEqual(s.error?.message, "no such command: `\(typo)`")
+            XCTAssertEqual(s.error?.fix, "did you mean `build`?")
+            XCTAssertEqual(s.error?.exitCode, 2)
+        }
+        XCTAssertEqual(StartUp.parse(["tset"], context: context).error?.fix, "did you mean `test`?")
+        XCTAssertEqual(StartUp.parse(["zzzzzz"], context: context).error?.fix, "see `cargo-static --help` for the commands")
+    }
+
+    func testVersion() {
+        XCTAssertEqual(StartUp.parse(["--version"], context: context).versionText, "cargo-static \(CargoStaticVersion.current)")
+        let verbose = StartUp.parse(["-v", "--version"], context: Context(variables: ["PATH": "/nonexistent"], directory: "/")).versionText ?? ""
+        XCTAssertTrue(verbose.contains("\nzig: "), verbose)
+        XCTAssertTrue(verbose.contains("\ncache: "), verbose)
+    }
+
+    func testTargetSuggestionsNameTheArchitecture() {
+        XCTAssertThrowsError(try Target("aarch64")) { error in
+            XCTAssertTrue((error as? CargoStaticError)?.fix?.contains("aarch64-unknown-linux-musl") ?? false, "\(error)")
+        }
+        XCTAssertThrowsError(try Target.list("")) { error in
+            XCTAssertEqual((error as? CargoStaticError)?.kind, .usage)
+        }
+    }
+
+    func testSuggestDistance() {
+        XCTAssertEqual(Suggest.distance("biuld", "build"), 1)
+        XCTAssertEqual(Suggest.distance("kitten", "sitting"), 3)
+        XCTAssertNil(Suggest.closest("x", in: ["build"]))
+    }
+}

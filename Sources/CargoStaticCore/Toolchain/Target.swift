@@ -10,20 +10,29 @@ public struct Target: Hashable, Codable, CustomStringConvertible, Comparable {
 
     public init(_ triple: String) throws {
         let trimmed = triple.trimmingCharacters(in: .whitespaces)
-        guard trimmed.contains("-linux-musl") else {
-            throw CargoStaticError(.badInput, "target `\(trimmed)` is not a Linux musl target",
-                                   fix: "use a `*-linux-musl*` triple, for example --target \(Target.defaultTriple); glibc cannot be linked fully statically")
-        }
         guard let info = TargetTable.known[trimmed] else {
-            let list = TargetTable.known.keys.sorted().joined(separator: ", ")
-            throw CargoStaticError(.badInput, "target `\(trimmed)` is not in cargo-static's target table",
-                                   fix: "supported targets: \(list)")
+            let suggestion = Self.suggestion(for: trimmed).map { "did you mean --target \($0)? " } ?? ""
+            if !trimmed.contains("-linux-musl") {
+                throw CargoStaticError(.usage, "target `\(trimmed)` is not a Linux musl target",
+                                       fix: suggestion + "use a `*-linux-musl*` triple (glibc cannot be linked fully statically); supported: \(TargetTable.known.keys.sorted().joined(separator: ", "))")
+            }
+            throw CargoStaticError(.usage, "target `\(trimmed)` is not in cargo-static's target table",
+                                   fix: suggestion + "supported targets: \(TargetTable.known.keys.sorted().joined(separator: ", "))")
         }
         self.triple = trimmed
         self.info = info
     }
 
     public var description: String { triple }
+
+    /// The known triple meant by a partial or mistyped one: same architecture first
+    /// (`aarch64`, `aarch64-unknown-linux-gnu`), then the closest spelling.
+    static func suggestion(for text: String) -> String? {
+        let arch = String(text.split(separator: "-").first ?? "")
+        let known = TargetTable.known.keys.sorted()
+        if let same = known.first(where: { $0.hasPrefix(arch + "-") }), !arch.isEmpty { return same }
+        return Suggest.closest(text, in: known)
+    }
 
     public static func < (a: Target, b: Target) -> Bool { a.triple < b.triple }
 
@@ -66,7 +75,9 @@ public struct Target: Hashable, Codable, CustomStringConvertible, Comparable {
             let expanded = name == "all-tested" ? TargetTable.tested : [name]
             for triple in expanded where seen.insert(triple).inserted { result.append(try Target(triple)) }
         }
-        if result.isEmpty { result.append(try Target(defaultTriple)) }
+        if result.isEmpty {
+            throw CargoStaticError(.usage, "--target needs a target triple", fix: "for example: --target \(defaultTriple), or leave --target out")
+        }
         return result
     }
 }

@@ -22,10 +22,11 @@ struct CargoStatic: ParsableCommand {
           cargo-static test                   build the tests statically, run them
           cargo-static plan --release         every command and variable
           cargo-static verify FILE            audit any ELF file
+          cargo-static exec --empty-root FILE run any static executable in the sandbox
           cargo-static deps build openssl     a C library built for musl, cached
           cargo-static doctor                 what was found, what is missing
         """,
-        subcommands: [Build.self, Test.self, Run.self, Plan.self, Verify.self, Doctor.self, Cache.self, Deps.self]
+        subcommands: [Build.self, Test.self, Run.self, Exec.self, Plan.self, Verify.self, Doctor.self, Cache.self, Deps.self]
     )
 }
 
@@ -95,8 +96,9 @@ struct Test: ParsableCommand {
         abstract: "Build the crate's tests statically, check them, and run them (under qemu for foreign targets).",
         discussion: "Arguments after `--` go to the test harness, as with cargo test.")
     @OptionGroup var options: BuildOptions
-    @Flag(help: "Run each test executable inside an empty root filesystem.")
+    @Flag(help: "Run each test executable alone in the empty-root sandbox (see docs/security.md).")
     var emptyRoot = false
+    @OptionGroup var sandbox: SandboxOptions
 
     func run() throws {
         try Session.run(json: options.json) { session in
@@ -110,7 +112,7 @@ struct Test: ParsableCommand {
                     session.reporter.info("running \(exe.path) (\(target))")
                     let status = try ProgramRunner(runner: session.runner)
                         .run(executable: exe.path, arguments: request.programArguments, target: target, emptyRoot: emptyRoot,
-                             stdoutToStderr: options.json)
+                             stdoutToStderr: options.json, network: try sandbox.mode())
                     if status != 0 { failed += 1 }
                 }
             }
@@ -125,10 +127,11 @@ struct Test: ParsableCommand {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build, then run the executable (under qemu for foreign targets).",
-        discussion: "Arguments after `--` go to the program. With --empty-root the program runs in a directory that holds only itself: proof that it needs nothing but the kernel.")
+        discussion: "Arguments after `--` go to the program. With --empty-root the program runs in a sandbox whose root holds only itself: proof that it needs nothing but the kernel.")
     @OptionGroup var options: BuildOptions
-    @Flag(help: "Run inside an empty root filesystem (chroot, or a user namespace when not root).")
+    @Flag(help: "Run alone in the empty-root sandbox: namespaces, a read-only root holding only the executable, no capabilities (see docs/security.md).")
     var emptyRoot = false
+    @OptionGroup var sandbox: SandboxOptions
 
     func run() throws {
         var status: Int32 = 0
@@ -148,7 +151,36 @@ struct Run: ParsableCommand {
             session.reporter.info("running \(program.path)" + (emptyRoot ? " in an empty root" : ""))
             status = try ProgramRunner(runner: session.runner)
                 .run(executable: program.path, arguments: request.programArguments, target: try Target(program.target),
-                     emptyRoot: emptyRoot, stdoutToStderr: options.json)
+                     emptyRoot: emptyRoot, stdoutToStderr: options.json, network: try sandbox.mode())
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// The sandbox's network, shared by run, test and exec.
+struct SandboxOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("With --empty-root: `loopback` (default: a network of its own with only 127.0.0.1) or `host` (the host's network).", valueName: "mode"))
+    var network: String?
+
+    func mode() throws -> NetworkMode { try NetworkMode.parse(network) }
+}
+
+struct Exec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run an existing executable, alone in the empty-root sandbox or directly (under qemu for foreign targets).",
+        discussion: "Arguments after `--` go to the program. The target is read from the ELF header unless --target is given. Example: cargo-static exec --empty-root ./rg -- --version")
+    @Argument(help: "The executable.") var file: String
+    @Flag(help: "Run alone in the empty-root sandbox (see docs/security.md).") var emptyRoot = false
+    @OptionGroup var sandbox: SandboxOptions
+    @Option(help: ArgumentHelp("The musl target the file was built for (default: from its ELF header).", valueName: "triple"))
+    var target: String?
+
+    func run() throws {
+        var status: Int32 = 0
+        try Session.run(json: false) { session in
+            let request = ExecRequest(file: file, target: try target.map { try Target($0) }, emptyRoot: emptyRoot,
+                                      network: try sandbox.mode(), arguments: programArguments)
+            status = try request.run(runner: session.runner, reporter: session.reporter)
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -185,3 +185,26 @@ public final class UserNamespaceProbe {
         return Result(current: current, unprivileged: unprivileged, detail: detail)
     }
 }
+
+extension Sandbox {
+    /// doctor's "empty-root runner" line: bubblewrap, user namespaces, who runs the sandbox, the filter.
+    public static func doctorItem(runner: Runner) -> DoctorReport.Item {
+        let name = "empty-root runner"
+        guard let bwrap = bwrap else {
+            return DoctorReport.Item(area: "run", name: name, ok: false, detail: "bubblewrap (bwrap) not found",
+                                     fix: "apt-get install bubblewrap")
+        }
+        let version = (try? runner.capture(Command(bwrap, ["--version"])))?.output.trimmingCharacters(in: .whitespacesAndNewlines) ?? "bwrap"
+        let probe = UserNamespaceProbe.shared.result(runner: runner)
+        guard probe.current else {
+            return DoctorReport.Item(area: "run", name: name, ok: false, detail: "\(version) at \(bwrap); \(probe.detail)",
+                                     fix: UserNamespaceProbe.fix)
+        }
+        let who = geteuid() != 0 ? "the sandbox runs as you (uid \(geteuid()))"
+            : probe.unprivileged ? "root hands the sandbox to uid \(unprivilegedID) (nobody) on the host"
+            : "the sandbox runs as root on the host (unprivileged user namespaces are refused), as uid \(unprivilegedID) without capabilities inside"
+        let filter = SeccompFilter.host.map { "seccomp filter for \($0.architecture.name)" } ?? "no seccomp filter for this host architecture"
+        return DoctorReport.Item(area: "run", name: name, ok: true,
+                                 detail: "\(version) at \(bwrap); \(probe.detail); \(who); \(filter)", fix: nil)
+    }
+}

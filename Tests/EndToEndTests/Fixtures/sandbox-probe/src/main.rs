@@ -22,6 +22,7 @@ extern "C" {
     fn capget(header: *mut CapHeader, data: *mut CapData) -> c_int;
     fn ioctl(fd: c_int, request: c_ulong, ...) -> c_int;
     fn sethostname(name: *const c_char, len: usize) -> c_int;
+    #[allow(dead_code)] // keyctl's number is known for a few architectures only
     fn syscall(number: c_long, ...) -> c_long;
     fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
 }
@@ -124,10 +125,15 @@ fn kernel_interfaces(host_pid: Option<c_int>) {
     // seccomp filter answers EPERM before the kernel looks at the descriptor.
     let c: c_char = b'x' as c_char;
     report("ioctl TIOCSTI", unsafe { ioctl(0, TIOCSTI, &c as *const c_char) });
+    // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1): the kernel keyring is not namespaced.
     #[cfg(target_arch = "x86_64")]
-    {
-        // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 1): the kernel keyring is not namespaced.
-        let status = unsafe { syscall(250, 0 as c_long, -3 as c_long, 1 as c_long) };
+    const SYS_KEYCTL: Option<c_long> = Some(250);
+    #[cfg(any(target_arch = "aarch64", target_arch = "riscv64"))]
+    const SYS_KEYCTL: Option<c_long> = Some(219);
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64")))]
+    const SYS_KEYCTL: Option<c_long> = None;
+    if let Some(nr) = SYS_KEYCTL {
+        let status = unsafe { syscall(nr, 0 as c_long, -3 as c_long, 1 as c_long) };
         report("keyctl", if status >= 0 { 0 } else { -1 });
     }
 }

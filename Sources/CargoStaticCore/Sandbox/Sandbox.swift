@@ -117,12 +117,11 @@ public struct Sandbox {
     /// root drops to nobody when the kernel lets nobody create a user namespace; a user runs bwrap as themself.
     func identity() throws -> Identity {
         let probe = UserNamespaceProbe.shared.result(runner: runner)
-        if geteuid() == 0 { return probe.unprivileged && Self.setpriv != nil ? .nobody : .caller }
         guard probe.current else {
             throw CargoStaticError(.runFailed, "running in an empty root needs a user namespace, and this kernel refuses one to uid \(geteuid())",
                                    fix: UserNamespaceProbe.fix)
         }
-        return .caller
+        return geteuid() == 0 && probe.unprivileged && Self.setpriv != nil ? .nobody : .caller
     }
 
     /// The seccomp filter written to a temporary file (bwrap reads it from a descriptor), or nil on hosts without one.
@@ -155,7 +154,11 @@ public final class UserNamespaceProbe {
     private var cached: Result?
     private let lock = NSLock()
 
-    public static let fix = "allow unprivileged user namespaces: sysctl -w user.max_user_namespaces=15000 (and, on kernels with these settings, kernel.unprivileged_userns_clone=1 or kernel.apparmor_restrict_unprivileged_userns=0), or run as root"
+    /// What lets the caller create user namespaces.
+    public static var fix: String {
+        geteuid() == 0 ? "allow user namespaces: sysctl -w user.max_user_namespaces=15000"
+            : "allow unprivileged user namespaces: sysctl -w user.max_user_namespaces=15000 (and, on kernels with these settings, kernel.unprivileged_userns_clone=1 or kernel.apparmor_restrict_unprivileged_userns=0), or run as root"
+    }
 
     public func result(runner: Runner) -> Result {
         lock.lock(); defer { lock.unlock() }

@@ -205,7 +205,7 @@ extension Sandbox {
         }
         let who = geteuid() != 0 ? "the sandbox runs as you (uid \(geteuid()))"
             : probe.unprivileged ? "root hands the sandbox to uid \(unprivilegedID) (nobody) on the host"
-            : "the sandbox runs as root on the host (unprivileged user namespaces are refused), as uid \(unprivilegedID) without capabilities inside"
+            : "the sandbox runs as root on the host, as uid \(unprivilegedID) without capabilities inside"
         let filter = SeccompFilter.host.map { "seccomp filter for \($0.architecture.name)" } ?? "no seccomp filter for this host architecture"
         return DoctorReport.Item(area: "run", name: name, ok: true,
                                  detail: "\(version) at \(bwrap); \(probe.detail); \(who); \(filter)", fix: nil)

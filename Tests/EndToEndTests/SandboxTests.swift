@@ -116,8 +116,9 @@ final class SandboxTests: XCTestCase {
         assertSandboxed(out, bait: bait)
     }
 
-    /// `--network host` is the one way to the host's loopback; the rest stays closed.
-    func testNetworkHostReachesTheHostsLoopback() throws {
+    /// `--network host` is the one way to the host's loopback; the rest stays closed. Without
+    /// --empty-root, exec runs the file directly, as the caller, for the target its ELF header names.
+    func testNetworkHostAndRunningOutsideTheSandbox() throws {
         let exe = try probe()
         let bait = try HostBait()
         defer { bait.listener.stop() }
@@ -125,11 +126,14 @@ final class SandboxTests: XCTestCase {
         XCTAssertEqual(out.status, 0, out.all)
         XCTAssertTrue(out.stdout.contains("host tcp 127.0.0.1:\(bait.listener.port): ok (read \"host secret\")"), out.all)
         XCTAssertTrue(out.stdout.contains("host file \(bait.marker): blocked"), out.all)
+        XCTAssertTrue(out.stdout.contains("uid: 65534 "), out.all)
         XCTAssertTrue(out.stdout.contains("chroot escape: blocked"), out.all)
         XCTAssertEqual(bait.listener.accepted, 1)
-        let bad = try Harness.runTool(Harness.binary, ["exec", "--empty-root", "--network", "everywhere", exe])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("use --network loopback (the default) or --network host"), bad.all)
+        let direct = try Harness.runTool(Harness.binary, ["exec", exe])
+        XCTAssertEqual(direct.status, 0, direct.all)
+        XCTAssertTrue(direct.stderr.contains("(x86_64-unknown-linux-musl)"), direct.all)
+        XCTAssertFalse(direct.stderr.contains("empty root"), direct.all)
+        XCTAssertTrue(direct.stdout.contains("uid: \(getuid()) "), direct.all)
     }
 
     /// A foreign program runs under qemu inside the sandbox (qemu is copied in, not binfmt_misc), as nobody.
@@ -145,15 +149,9 @@ final class SandboxTests: XCTestCase {
         assertSandboxed(out, bait: bait, native: false)
     }
 
-    /// exec reads the target from the ELF header, exits with the program's status, and says
-    /// why a file that is not an executable or not static cannot run in an empty root.
-    func testExecReportsWhatItRunsAndWhatItCannot() throws {
-        let exe = try probe()
-        let direct = try Harness.runTool(Harness.binary, ["exec", exe])
-        XCTAssertEqual(direct.status, 0, direct.all)
-        XCTAssertTrue(direct.stderr.contains("(x86_64-unknown-linux-musl)"), direct.all)
-        XCTAssertFalse(direct.stderr.contains("empty root"), direct.all)
-        XCTAssertTrue(direct.stdout.contains("uid: \(getuid()) "), direct.all)   // outside: the caller's own identity
+    /// What cannot run in an empty root is named: a file that is not an executable, one
+    /// that is not static, an unknown network mode.
+    func testExecNamesWhatCannotRunInAnEmptyRoot() throws {
         let notELF = try Harness.runTool(Harness.binary, ["exec", "--empty-root", Harness.fixtures + "/sandbox-probe/Cargo.toml"])
         XCTAssertEqual(notELF.status, 1, notELF.all)
         XCTAssertTrue(notELF.stderr.contains("is not an ELF executable"), notELF.all)
@@ -161,6 +159,9 @@ final class SandboxTests: XCTestCase {
         XCTAssertNotEqual(dynamic.status, 0, dynamic.all)
         XCTAssertTrue(dynamic.stderr.contains("is not fully static"), dynamic.all)
         XCTAssertTrue(dynamic.stderr.contains("it will not start in an empty root"), dynamic.all)
+        let bad = try Harness.runTool(Harness.binary, ["exec", "--empty-root", "--network", "everywhere", "/bin/true"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("use --network loopback (the default) or --network host"), bad.all)
     }
 }
 

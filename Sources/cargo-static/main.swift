@@ -23,6 +23,7 @@ struct CargoStatic: ParsableCommand {
           cargo-static test                   build the tests statically, run them
           cargo-static plan --release         every command and variable
           cargo-static verify FILE            audit any ELF file
+          cargo-static exec --empty-root FILE run any static executable in the sandbox
           cargo-static deps build openssl     a C library built for musl, cached
           cargo-static doctor                 what was found, what is missing
 
@@ -32,7 +33,7 @@ struct CargoStatic: ParsableCommand {
         Human messages go to stderr; stdout carries only paths or JSON.
         """,
         version: CargoStaticVersion.current,
-        subcommands: [Build.self, Test.self, Run.self, Plan.self, Verify.self, Doctor.self, Cache.self, Deps.self]
+        subcommands: [Build.self, Test.self, Run.self, Exec.self, Plan.self, Verify.self, Doctor.self, Cache.self, Deps.self]
     )
 }
 
@@ -120,8 +121,9 @@ struct Test: ParsableCommand {
         abstract: "Build the crate's tests statically, check them, and run them (under qemu for foreign targets).",
         discussion: "Test name filters (`cargo-static test NAME`) and arguments after `--` go to the test harness, as with cargo test.")
     @OptionGroup var options: BuildOptions
-    @Flag(help: "Run each test executable inside an empty root filesystem.")
+    @Flag(help: "Run each test executable alone in the empty-root sandbox (see docs/security.md).")
     var emptyRoot = false
+    @OptionGroup var sandbox: SandboxOptions
     @Flag(help: "Print what would run (like `plan`) and build nothing.")
     var dryRun = false
 
@@ -129,7 +131,7 @@ struct Test: ParsableCommand {
         let request = try options.request(.test)
         try execute(options.session(request), json: options.json) { session in
             if dryRun { return try BuildCommands.printPlan(try BuildCommands.plan(request, session), json: options.json) }
-            try BuildCommands.test(request, session, emptyRoot: emptyRoot, json: options.json)
+            try BuildCommands.test(request, session, emptyRoot: emptyRoot, network: try sandbox.mode(), json: options.json)
         }
     }
 }
@@ -139,8 +141,9 @@ struct Run: ParsableCommand {
         abstract: "Build, then run the executable (under qemu for foreign targets).",
         discussion: "Arguments after `--` go to the program. With --empty-root the program runs in a directory that holds only itself: proof that it needs nothing but the kernel. The program's output is the output: use `build --json` for results as JSON.")
     @OptionGroup var options: BuildOptions
-    @Flag(help: "Run inside an empty root filesystem.")
+    @Flag(help: "Run alone in the empty-root sandbox: namespaces, a read-only root holding only the executable, no capabilities (see docs/security.md).")
     var emptyRoot = false
+    @OptionGroup var sandbox: SandboxOptions
     @Flag(help: "Print what would run (like `plan`) and build nothing.")
     var dryRun = false
 
@@ -153,7 +156,37 @@ struct Run: ParsableCommand {
                                        fix: "use `cargo-static build --json` for the results as JSON, then run the executable")
             }
             if dryRun { return try BuildCommands.printPlan(try BuildCommands.plan(request, session), json: false) }
-            status = try BuildCommands.run(request, session, emptyRoot: emptyRoot)
+            status = try BuildCommands.run(request, session, emptyRoot: emptyRoot, network: try sandbox.mode())
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// The sandbox's network, shared by run, test and exec.
+struct SandboxOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("With --empty-root: `loopback` (default: a network of its own with only 127.0.0.1) or `host` (the host's network).", valueName: "mode"))
+    var network: String?
+
+    func mode() throws -> NetworkMode { try NetworkMode.parse(network) }
+}
+
+struct Exec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run an existing executable, alone in the empty-root sandbox or directly (under qemu for foreign targets).",
+        discussion: "Arguments after `--` go to the program. The target is read from the ELF header unless --target is given. Example: cargo-static exec --empty-root ./rg -- --version")
+    @Argument(help: "The executable.") var file: String
+    @Flag(help: "Run alone in the empty-root sandbox (see docs/security.md).") var emptyRoot = false
+    @OptionGroup var sandbox: SandboxOptions
+    @Option(help: ArgumentHelp("The musl target the file was built for (default: from its ELF header).", valueName: "triple"),
+            transform: { try Target($0) })
+    var target: Target?
+
+    func run() throws {
+        var status: Int32 = 0
+        try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: false) { session in
+            let request = ExecRequest(file: session.context.absolute(file), target: target, emptyRoot: emptyRoot,
+                                      network: try sandbox.mode(), arguments: Invocation.programArguments)
+            status = try request.run(runner: session.runner, reporter: session.reporter)
         }
         if status != 0 { throw ExitCode(status) }
     }

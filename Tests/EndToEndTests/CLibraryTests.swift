@@ -25,8 +25,8 @@ final class CLibraryTests: XCTestCase {
         (result["nativeLibraries"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
     }
 
-    private func runInEmptyRoot(_ dir: String, env: [String: String] = [:]) throws -> Harness.Output {
-        let out = try Harness.run(["run", "--release", "--empty-root"], in: dir, environment: env)
+    private func runInEmptyRoot(_ dir: String, env: [String: String] = [:], network: String = "loopback") throws -> Harness.Output {
+        let out = try Harness.run(["run", "--release", "--empty-root", "--network", network], in: dir, environment: env)
         XCTAssertEqual(out.status, 0, out.all)
         return out
     }
@@ -55,7 +55,8 @@ final class CLibraryTests: XCTestCase {
         XCTAssertEqual(libraries(result), ["openssl"])
         let server = try TLSServer.start()
         defer { server.stop() }
-        let out = try runInEmptyRoot(dir, env: ["TLS_ADDRESS": server.address, "TLS_CA_PEM": server.certificatePEM])
+        // The server listens on the host's loopback, which the sandbox reaches only with --network host.
+        let out = try runInEmptyRoot(dir, env: ["TLS_ADDRESS": server.address, "TLS_CA_PEM": server.certificatePEM], network: "host")
         XCTAssertTrue(out.stdout.contains("openssl version: OpenSSL 3."), out.all)
         XCTAssertTrue(out.stdout.contains("sha256(abc) = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), out.all)
         XCTAssertTrue(out.stdout.contains("handshake: TLSv1.3"), out.all)

@@ -58,9 +58,7 @@ public struct DoctorReport: Codable {
             items.append(Item(area: "run", name: target.info.qemu ?? "qemu", ok: qemu != nil, detail: qemu ?? "not found",
                               fix: qemu == nil ? "apt-get install qemu-user-static" : nil))
         }
-        let chroot = runner.which("chroot") != nil || FileManager.default.fileExists(atPath: "/usr/sbin/chroot")
-        items.append(Item(area: "run", name: "empty-root runner", ok: chroot, detail: geteuid() == 0 ? "chroot (running as root)" : "unshare --user + chroot",
-                          fix: chroot ? nil : "apt-get install coreutils util-linux"))
+        items.append(Sandbox.doctorItem(runner: runner))
         items += cLibraryItems(target: target, runner: runner, store: store)
         let entries = store.entries(.std)
         items.append(Item(area: "cache", name: store.layout.root, ok: true,

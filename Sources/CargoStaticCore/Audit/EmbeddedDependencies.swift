@@ -49,7 +49,7 @@ public struct EmbeddedDependencies: Codable {
         let runtime = packages.filter { $0.kind == "runtime" }.count
         let root = packages.first { $0.root }.map { ", root \($0.name) \($0.version)" } ?? ", no root"
         var lines = ["  " + "dependencies".padding(toLength: 14, withPad: " ", startingAt: 0)
-            + "\(packages.count) crates in .dep-v0 (\(runtime) runtime, \(packages.count - runtime) build)\(root)"]
+            + "\(packages.count) crate\(packages.count == 1 ? "" : "s") in .dep-v0 (\(runtime) runtime, \(packages.count - runtime) build)\(root)"]
         var line = ""
         for crate in packages where !crate.root {
             let item = "\(crate.name) \(crate.version)" + (crate.kind == "build" ? " [build]" : "")
@@ -184,4 +184,57 @@ public enum DepSectionReader {
             return [UInt8](data)
         }
     }
+}
+
+/// One file in `verify`'s output: the audit, its embedded dependency list and, with
+/// `--sbom`, the SBOM check. In JSON the audit's own fields stay at the top level (the
+/// output `verify --json` always had) and the others are added beside them.
+public struct VerifyEntry: Encodable {
+    public let audit: Audit
+    /// nil when the file has no `.dep-v0` section.
+    public let dependencies: EmbeddedDependencies?
+    /// Why the section could not be read, when it is present but broken.
+    public let dependenciesError: String?
+    public let sbom: SBOMCheck?
+
+    public init(audit: Audit, dependencies: EmbeddedDependencies?, dependenciesError: String? = nil, sbom: SBOMCheck? = nil) {
+        self.audit = audit
+        self.dependencies = dependencies
+        self.dependenciesError = dependenciesError
+        self.sbom = sbom
+    }
+
+    /// Reads the section of the audited file; a broken section is recorded, not thrown.
+    public static func read(_ audit: Audit, sbom: SBOMCheck? = nil) -> VerifyEntry {
+        do { return VerifyEntry(audit: audit, dependencies: try EmbeddedDependencies.read(path: audit.path), sbom: sbom) } catch {
+            return VerifyEntry(audit: audit, dependencies: nil, dependenciesError: "\(error)", sbom: sbom)
+        }
+    }
+
+    enum Keys: String, CodingKey { case embeddedDependencies, embeddedDependenciesError, sbom }
+
+    public func encode(to encoder: Encoder) throws {
+        try audit.encode(to: encoder)
+        var c = encoder.container(keyedBy: Keys.self)
+        if let dependencies { try c.encode(dependencies, forKey: .embeddedDependencies) } else { try c.encodeNil(forKey: .embeddedDependencies) }
+        try c.encodeIfPresent(dependenciesError, forKey: .embeddedDependenciesError)
+        try c.encodeIfPresent(sbom, forKey: .sbom)
+    }
+
+    public var human: String {
+        var lines = [AuditReport.human([audit])]
+        if let dependencies { lines += dependencies.humanLines } else if let dependenciesError {
+            lines.append("  " + "dependencies".padding(toLength: 14, withPad: " ", startingAt: 0) + "UNREADABLE .dep-v0: \(dependenciesError)")
+        } else {
+            lines.append(EmbeddedDependencies.absentLine)
+        }
+        if let sbom {
+            lines.append("  " + "sbom".padding(toLength: 14, withPad: " ", startingAt: 0)
+                + (sbom.matches ? "\(sbom.sbom) describes this file (SHA-256 \(sbom.actualSHA256))" : "MISMATCH: \(sbom.sbom) records SHA-256 \(sbom.recordedSHA256)"))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func json(_ entries: [VerifyEntry]) throws -> String { try encodeJSON(entries) }
+    public static func human(_ entries: [VerifyEntry]) -> String { entries.map(\.human).joined(separator: "\n\n") }
 }

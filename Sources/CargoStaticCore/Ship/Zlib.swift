@@ -17,11 +17,13 @@ public enum Zlib {
         return Data(output.prefix(Int(bound)))
     }
 
-    /// Inflates one zlib stream, refusing to produce more than `limit` bytes (a hostile
-    /// section must not exhaust memory) and rejecting truncated or trailing data.
-    public static func decompress(_ data: Data, limit: Int = 8 << 20) throws -> Data {
+    /// Inflates one zlib stream (or, with `gzip`, one gzip member such as a Debian
+    /// changelog.gz), refusing to produce more than `limit` bytes (a hostile section must
+    /// not exhaust memory) and rejecting truncated or trailing data.
+    public static func decompress(_ data: Data, gzip: Bool = false, limit: Int = 8 << 20) throws -> Data {
         var stream = z_stream()
-        guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        // Window bits 15 (the maximum); +16 selects the gzip wrapper instead of zlib's.
+        guard inflateInit2_(&stream, gzip ? 31 : 15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw ZlibError("zlib could not start inflating")
         }
         defer { inflateEnd(&stream) }

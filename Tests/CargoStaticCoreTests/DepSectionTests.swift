@@ -90,6 +90,38 @@ final class DepSectionTests: XCTestCase {
         XCTAssertThrowsError(try EmbeddedDependencies.read(path: dir + "/garbage")) { XCTAssertTrue("\($0)".contains("not zlib"), "\($0)") }
     }
 
+    /// Mutated headers and section tables end in an error or a result, never in a crash,
+    /// a hang or a huge allocation (the reader bounds every read by the file's size).
+    func testMutatedFilesNeverCrashTheReader() throws {
+        let zig = try Self.zig()
+        let object = dir + "/fuzz.o"
+        try DepSection.writeObject(payload: try Self.info.sectionPayload(), to: object, compiler: [zig, "cc", "-target", "s390x-linux-musl"], runner: Runner())
+        let exe = dir + "/fuzz"
+        try Self.run([zig, "cc", "-target", "s390x-linux-musl", "-nostdlib", "-static", "-o", exe, dir + "/main.c", object])
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: exe)))
+        let found = try XCTUnwrap(try EmbeddedDependencies.read(path: exe))
+        // Bytes worth hitting: the ELF header, the section header table, the section itself.
+        let shoff = Int(original[40...47].reduce(0) { $0 << 8 | UInt64($1) })
+        let hot = Array(0..<64) + Array(shoff..<min(original.count, shoff + 64 * 12)) + Array(Int(found.section.offset)..<Int(found.section.offset + found.section.size))
+        var rng = SystemRandomNumberGenerator()
+        var outcomes = (read: 0, none: 0, error: 0)
+        for round in 0..<500 {
+            var bytes = original
+            for _ in 0..<(1 + round % 4) {
+                bytes[hot.randomElement(using: &rng)!] = [0, 0xff, 0x7f, 0x80, UInt8.random(in: 0...255, using: &rng)].randomElement(using: &rng)!
+            }
+            let path = dir + "/mutant"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            do {
+                if try EmbeddedDependencies.read(path: path) == nil { outcomes.none += 1 } else { outcomes.read += 1 }
+            } catch {
+                outcomes.error += 1
+            }
+        }
+        XCTAssertGreaterThan(outcomes.error, 0, "mutations must be detected: \(outcomes)")
+        XCTAssertGreaterThan(outcomes.read, 0, "harmless mutations still read: \(outcomes)")
+    }
+
     // MARK: - Helpers
 
     private func checkExecutable(_ exe: String, payload: Data, machine: UInt16, bigEndian: Bool, file: StaticString = #filePath, line: UInt = #line) throws {

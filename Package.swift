@@ -13,7 +13,9 @@ let package = Package(
     targets: [
         // Digests run optimised in every configuration (the tests hash whole executables).
         .target(name: "Digest", swiftSettings: [.unsafeFlags(["-O"])]),
-        .target(name: "CargoStaticCore", dependencies: ["Digest"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // zlib compresses the embedded dependency list (`.dep-v0`); Debian: zlib1g-dev.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CargoStaticCore", dependencies: ["Digest", "CZlib"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(
             name: "cargo-static",
             dependencies: [

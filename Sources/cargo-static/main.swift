@@ -212,10 +212,13 @@ struct Verify: ParsableCommand {
         Exit status: 0 = every file is fully static and kernel-only (and meets --require);
         1 = some file is not (the reasons are listed); 2 = a file is not ELF, unreadable or malformed.
         Policy items for --require: \(AuditPolicy.knownItems.joined(separator: ", ")).
+        The embedded dependency list (.dep-v0) is shown when present; a broken one is exit status 1.
+        --sbom FILE checks that the CycloneDX SBOM records this file's SHA-256 (exit status 1 if not).
         """)
     @Argument(help: "ELF files to audit.") var files: [String]
     @Flag(help: "Print the audit as JSON.") var json = false
     @Option(help: ArgumentHelp("Extra requirements, e.g. static-pie,relro=full,nx.", valueName: "policy")) var require: String?
+    @Option(help: ArgumentHelp("A CycloneDX SBOM that must describe the (single) file given.", valueName: "file")) var sbom: String?
 
     func run() throws {
         let policy: AuditPolicy?
@@ -223,22 +226,29 @@ struct Verify: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        var audits: [Audit] = []
+        if sbom != nil, files.count != 1 {
+            FileHandle.standardError.write(Data("error: --sbom checks one executable; pass exactly one file with it\n".utf8))
+            throw ExitCode(2)
+        }
+        var entries: [VerifyEntry] = []
         var worst: Int32 = 0
         var violations: [String] = []
         for file in files {
             do {
                 let audit = try Audit.audit(path: file)
-                audits.append(audit)
+                let entry = VerifyEntry.read(audit, sbom: try sbom.map { try SBOMCheck.check(sbom: $0, executable: file) })
+                entries.append(entry)
                 let extra = policy?.violations(audit) ?? []
                 if !audit.kernelOnly || !extra.isEmpty { worst = max(worst, 1) }
                 violations += extra.map { "\(file): does not meet --require: \($0)" }
+                if let broken = entry.dependenciesError { violations.append("\(file): unreadable .dep-v0 section: \(broken)"); worst = max(worst, 1) }
+                if let check = entry.sbom, !check.matches { violations.append(check.mismatch(executable: file)); worst = max(worst, 1) }
             } catch {
                 FileHandle.standardError.write(Data("error: \(file): \(error)\n".utf8))
                 worst = 2
             }
         }
-        print(json ? try AuditReport.json(audits) : AuditReport.human(audits))
+        print(json ? try VerifyEntry.json(entries) : VerifyEntry.human(entries))
         for v in violations { FileHandle.standardError.write(Data("\(v)\n".utf8)) }
         if worst != 0 { throw ExitCode(worst) }
     }

@@ -1,0 +1,2 @@
+// zlib for the `.dep-v0` section (cargo-auditable's format is zlib-compressed JSON).
+#include <zlib.h>

@@ -1,0 +1,78 @@
+import Foundation
+
+/// A JSON document built in code and written deterministically: keys sorted, two-space
+/// indentation, integers only, strings escaped the same way every time. Used where the
+/// bytes themselves matter (the SBOM's serial number is a hash of its content).
+public indirect enum JSONValue: Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    case string(String), int(Int), bool(Bool), array([JSONValue]), object([String: JSONValue])
+
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+
+    /// An object without the keys whose value is absent.
+    public static func object(_ pairs: [(String, JSONValue?)]) -> JSONValue {
+        .object(Dictionary(pairs.compactMap { k, v in v.map { (k, $0) } }, uniquingKeysWith: { _, last in last }))
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case let .object(o) = self { return o[key] }
+        return nil
+    }
+
+    public func rendered(pretty: Bool = true) -> String {
+        var out = ""
+        write(into: &out, indent: pretty ? "" : nil)
+        return pretty ? out + "\n" : out
+    }
+
+    private func write(into out: inout String, indent: String?) {
+        let inner = indent.map { $0 + "  " }
+        let newline = indent == nil ? "" : "\n"
+        switch self {
+        case let .string(s): out += JSONValue.quote(s)
+        case let .int(i): out += String(i)
+        case let .bool(b): out += b ? "true" : "false"
+        case let .array(items):
+            if items.isEmpty { out += "[]"; return }
+            out += "[" + newline
+            for (n, item) in items.enumerated() {
+                out += inner ?? ""
+                item.write(into: &out, indent: inner)
+                out += (n == items.count - 1 ? "" : ",") + newline
+            }
+            out += (indent ?? "") + "]"
+        case let .object(fields):
+            if fields.isEmpty { out += "{}"; return }
+            out += "{" + newline
+            let keys = fields.keys.sorted()
+            for (n, key) in keys.enumerated() {
+                out += (inner ?? "") + JSONValue.quote(key) + (indent == nil ? ":" : ": ")
+                fields[key]!.write(into: &out, indent: inner)
+                out += (n == keys.count - 1 ? "" : ",") + newline
+            }
+            out += (indent ?? "") + "}"
+        }
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -25,7 +25,7 @@ struct CargoStatic: ParsableCommand {
           cargo-static deps build openssl     a C library built for musl, cached
           cargo-static doctor                 what was found, what is missing
         """,
-        subcommands: [Build.self, Test.self, Run.self, Plan.self, Verify.self, Doctor.self, Cache.self, Deps.self]
+        subcommands: [Build.self, Test.self, Run.self, Plan.self, Verify.self, Doctor.self, Cache.self, Deps.self, ImageCommand.self]
     )
 }
 

@@ -1,0 +1,196 @@
+import Foundation
+
+/// What `cargo-static image` was asked for.
+public struct ImageRequest {
+    /// The build (mode .build): targets, cargo's arguments, the project's directory.
+    public var build: BuildRequest
+    /// --tag NAME[:TAG]; default `<package>:<version>`.
+    public var tag: String?
+    /// --output DIR; default `<cargo target dir>/image`.
+    public var output: String?
+    /// --entrypoint NAME, needed when the build makes several executables.
+    public var entrypoint: String?
+    /// --ca-certificates / --no-ca-certificates; nil: detected (`TLSDetection`).
+    public var caCertificates: Bool?
+    /// --sbom FILE: an SPDX or CycloneDX JSON document attached to every platform's manifest.
+    public var sbom: String?
+    /// --label KEY=VALUE, over the labels read from Cargo.toml and git.
+    public var labels: [String: String]
+    /// $SOURCE_DATE_EPOCH (nil or empty: 0).
+    public var sourceDateEpoch: String?
+
+    public init(build: BuildRequest, tag: String? = nil, output: String? = nil, entrypoint: String? = nil,
+                caCertificates: Bool? = nil, sbom: String? = nil, labels: [String: String] = [:],
+                sourceDateEpoch: String? = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"]) {
+        self.build = build
+        self.tag = tag
+        self.output = output
+        self.entrypoint = entrypoint
+        self.caCertificates = caCertificates
+        self.sbom = sbom
+        self.labels = labels
+        self.sourceDateEpoch = sourceDateEpoch
+    }
+
+    /// "KEY=VALUE" strings -> labels.
+    public static func parseLabels(_ items: [String]) throws -> [String: String] {
+        var labels: [String: String] = [:]
+        for item in items {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw CargoStaticError(.badInput, "--label \(item) is not KEY=VALUE", fix: "write it as --label org.opencontainers.image.vendor=ACME")
+            }
+            labels[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        return labels
+    }
+
+    public static func parseEpoch(_ text: String?) throws -> Int64 {
+        guard let text, !text.isEmpty else { return 0 }
+        guard let value = Int64(text), value >= 0 else {
+            throw CargoStaticError(.badInput, "SOURCE_DATE_EPOCH=\(text) is not a number of seconds since 1970",
+                                   fix: "set it to e.g. $(git log -1 --format=%ct), or unset it (the image then says 1970-01-01)")
+        }
+        return value
+    }
+}
+
+/// `cargo-static image`: build as `build` does, then write a FROM-scratch OCI image of the executables.
+public final class ImageBuild {
+    public let request: ImageRequest
+    public let runner: Runner
+    public let reporter: Reporter
+    public let cache: SysrootCache
+
+    public init(request: ImageRequest, runner: Runner, reporter: Reporter, cache: SysrootCache = SysrootCache()) {
+        self.request = request
+        self.runner = runner
+        self.reporter = reporter
+        self.cache = cache
+    }
+
+    public func run() throws -> OCIImageResult {
+        let epoch = try ImageRequest.parseEpoch(request.sourceDateEpoch)   // fail before building
+        _ = try request.tag.map(ImageReference.init)
+        let results = try StaticBuild(request: request.build, runner: runner, reporter: reporter, cache: cache).run()
+        return try write(results, epoch: epoch)
+    }
+
+    /// The image of a finished build (one result per target, in --target order).
+    public func write(_ results: [TargetResult]) throws -> OCIImageResult {
+        try write(results, epoch: try ImageRequest.parseEpoch(request.sourceDateEpoch))
+    }
+
+    private func write(_ results: [TargetResult], epoch: Int64) throws -> OCIImageResult {
+        guard let first = results.first else {
+            throw CargoStaticError(.badInput, "the build produced nothing to put in an image", fix: "build at least one target")
+        }
+        let entrypoint = try chooseEntrypoint(first)
+        let package = first.executables.first { $0.name == entrypoint && !$0.isTest }!.package
+        let packageName = String(package.split(separator: " ").first ?? Substring(package))
+        var inputs: [ImagePlatformInput] = []
+        var project: ProjectFacts? = nil
+        for result in results {
+            let metadata = try cargoMetadata(target: result.target)
+            if project == nil { project = ProjectFacts(metadata: metadata, package: packageName) }
+            let programs = result.executables.filter { !$0.isTest }
+            let roots = Set(programs.map { String($0.package.split(separator: " ").first ?? "") })
+            let verdict = TLSDetection.decide(crates: TLSDetection.runtimeCrates(metadata: metadata, roots: Array(roots)),
+                                              nativeLibraries: result.nativeLibraries.map(\.name), override: request.caCertificates)
+            reporter.info("image for \(result.target): CA certificates \(verdict.needsCertificates ? "included" : "not included") (\(verdict.reason))")
+            inputs.append(ImagePlatformInput(target: result.target, executables: programs.map { .init(name: $0.name, path: $0.path) },
+                                             sbom: request.sbom, caCertificates: verdict.needsCertificates))
+        }
+        let facts = project!
+        let reference = try ImageReference(request.tag ?? "\(facts.name):\(facts.version ?? "latest")")
+        var labels = facts.labels
+        if let revision = gitRevision() { labels["org.opencontainers.image.revision"] = revision }
+        labels.merge(request.labels) { _, given in given }
+        let output = request.output.map(absolute) ?? (targetDirectory(facts) + "/image")
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let settings = ImageSettings(entrypoint: entrypoint, reference: reference, labels: labels, sourceDateEpoch: epoch)
+        return try OCIImageWriter(settings: settings).write(inputs, layout: output + "/oci", archive: output + "/image.tar")
+    }
+
+    /// --entrypoint, else the only executable, else the one named like its package.
+    func chooseEntrypoint(_ result: TargetResult) throws -> String {
+        let names = result.executables.filter { !$0.isTest }.map(\.name)
+        if let wanted = request.entrypoint {
+            guard names.contains(wanted) else {
+                throw CargoStaticError(.badInput, "--entrypoint \(wanted) is not an executable of this build (it built: \(names.joined(separator: ", ")))",
+                                       fix: "name one of those, or build it with --bin \(wanted)")
+            }
+            return wanted
+        }
+        if names.count == 1 { return names[0] }
+        if let same = result.executables.first(where: { !$0.isTest && $0.package.split(separator: " ").first.map(String.init) == $0.name }) {
+            return same.name
+        }
+        throw CargoStaticError(.badInput, names.isEmpty ? "the build produced no executable for the image"
+                                                        : "the build produced several executables (\(names.joined(separator: ", "))) and none is named like its package",
+                               fix: names.isEmpty ? "build a binary crate (or pass --bin NAME)" : "choose the one the container runs with --entrypoint NAME")
+    }
+
+    /// `cargo metadata` for one target: the resolved graph (TLS detection) and Cargo.toml's fields.
+    private func cargoMetadata(target triple: String) throws -> [String: Any] {
+        let toolchain = try ToolchainDiscovery(runner: runner, probes: ProbeCache(root: cache.root))
+            .choose(for: try Target(triple), requested: request.build.toolchain).toolchain
+        let args = ["metadata", "--format-version", "1", "--filter-platform", triple]
+            + NativeDependencyScan.metadataArguments(request.build.cargoArguments)
+        let command = Command(toolchain.cargo, args, environment: ["RUSTC": toolchain.rustc], unset: CargoInvocation.unset,
+                              directory: request.build.directory)
+        var stdout = ""
+        let result = try runner.captureStdout(command) { stdout += $0 + "\n" }
+        guard result.succeeded, let json = try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+            throw CargoStaticError(.cargoFailed, "cargo metadata failed; the image needs the package's version and dependency graph",
+                                   fix: "fix the error cargo reported above; `cargo metadata` shows the same", detail: "command: \(command.shellLine)")
+        }
+        return json
+    }
+
+    /// The commit the project's directory is at, when it is in a git work tree.
+    private func gitRevision() -> String? {
+        guard let manifest = try? request.build.manifestPath(), Runner.which("git") != nil else { return nil }
+        let dir = URL(fileURLWithPath: manifest).deletingLastPathComponent().path
+        guard let result = try? runner.capture(Command("git", ["-C", dir, "rev-parse", "--verify", "HEAD"])), result.succeeded else { return nil }
+        let revision = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        return revision.count == 40 || revision.count == 64 ? revision : nil
+    }
+
+    /// cargo's --target-dir when given, else the one cargo metadata reports.
+    private func targetDirectory(_ facts: ProjectFacts) -> String {
+        let args = request.build.cargoArguments
+        if let i = args.firstIndex(of: "--target-dir"), i + 1 < args.count { return absolute(args[i + 1]) }
+        if let arg = args.first(where: { $0.hasPrefix("--target-dir=") }) { return absolute(String(arg.dropFirst("--target-dir=".count))) }
+        return facts.targetDirectory ?? request.build.directory + "/target"
+    }
+
+    private func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : request.build.directory + "/" + path
+    }
+}
+
+/// What Cargo.toml says about the package whose executable the image runs.
+public struct ProjectFacts: Equatable {
+    public let name: String
+    public let version: String?
+    public let targetDirectory: String?
+    /// org.opencontainers.image.{title,version,source,description,licenses,url,documentation}
+    public let labels: [String: String]
+
+    public init(metadata json: [String: Any], package name: String) {
+        let members = Set(json["workspace_members"] as? [String] ?? [])
+        let packages = json["packages"] as? [[String: Any]] ?? []
+        let package = packages.first { ($0["name"] as? String) == name && members.contains($0["id"] as? String ?? "") }
+            ?? packages.first { ($0["name"] as? String) == name } ?? [:]
+        self.name = name
+        version = package["version"] as? String
+        targetDirectory = json["target_directory"] as? String
+        var labels = ["org.opencontainers.image.title": name]
+        let fields = ["version": "version", "repository": "source", "description": "description", "license": "licenses",
+                      "homepage": "url", "documentation": "documentation"]
+        for (field, key) in fields {
+            if let value = package[field] as? String, !value.isEmpty { labels["org.opencontainers.image." + key] = value }
+        }
+        self.labels = labels
+    }
+}

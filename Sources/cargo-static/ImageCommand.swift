@@ -34,6 +34,9 @@ struct ImageCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Put Debian's CA bundle in the image and set SSL_CERT_FILE (default: only when the program does TLS).")
     var caCertificates: Bool?
 
+    @Option(name: .customLong("ca-bundle"), help: ArgumentHelp("The PEM CA bundle to put in the image (implies --ca-certificates; default: Debian's /etc/ssl/certs/ca-certificates.crt).", valueName: "file"))
+    var caBundle: String?
+
     @Option(help: ArgumentHelp("An SPDX or CycloneDX JSON document to attach to each platform's manifest as an OCI 1.1 referrer.", valueName: "file"))
     var sbom: String?
 
@@ -45,7 +48,7 @@ struct ImageCommand: ParsableCommand {
             let build = try options.request(.build)
             if options.dryRun { return try Session.printPlan(build, session, json: options.json) }
             let request = ImageRequest(build: build, tag: tag, output: output, entrypoint: entrypoint, caCertificates: caCertificates,
-                                       sbom: sbom, labels: try ImageRequest.parseLabels(labels))
+                                       caBundle: caBundle, sbom: sbom, labels: try ImageRequest.parseLabels(labels))
             if build.cargoArguments.contains(where: { $0 == "-v" || $0 == "-vv" || $0 == "--verbose" }) {
                 session.runner.verbose = true
                 session.reporter.verbose = true

@@ -10,8 +10,10 @@ public struct ImageRequest {
     public var output: String?
     /// --entrypoint NAME, needed when the build makes several executables.
     public var entrypoint: String?
-    /// --ca-certificates / --no-ca-certificates; nil: detected (`TLSDetection`).
+    /// --ca-certificates / --no-ca-certificates; nil: detected (`TLSDetection`), or yes when --ca-bundle is given.
     public var caCertificates: Bool?
+    /// --ca-bundle FILE: the PEM bundle to put in (default: Debian's ca-certificates bundle).
+    public var caBundle: String?
     /// --sbom FILE: an SPDX or CycloneDX JSON document attached to every platform's manifest.
     public var sbom: String?
     /// --label KEY=VALUE, over the labels read from Cargo.toml and git.
@@ -20,13 +22,14 @@ public struct ImageRequest {
     public var sourceDateEpoch: String?
 
     public init(build: BuildRequest, tag: String? = nil, output: String? = nil, entrypoint: String? = nil,
-                caCertificates: Bool? = nil, sbom: String? = nil, labels: [String: String] = [:],
+                caCertificates: Bool? = nil, caBundle: String? = nil, sbom: String? = nil, labels: [String: String] = [:],
                 sourceDateEpoch: String? = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"]) {
         self.build = build
         self.tag = tag
         self.output = output
         self.entrypoint = entrypoint
         self.caCertificates = caCertificates
+        self.caBundle = caBundle
         self.sbom = sbom
         self.labels = labels
         self.sourceDateEpoch = sourceDateEpoch
@@ -94,8 +97,10 @@ public final class ImageBuild {
             if project == nil { project = ProjectFacts(metadata: metadata, package: packageName) }
             let programs = result.executables.filter { !$0.isTest }
             let roots = Set(programs.map { String($0.package.split(separator: " ").first ?? "") })
-            let verdict = TLSDetection.decide(crates: TLSDetection.runtimeCrates(metadata: metadata, roots: Array(roots)),
-                                              nativeLibraries: result.nativeLibraries.map(\.name), override: request.caCertificates)
+            let verdict = request.caCertificates == nil && request.caBundle != nil
+                ? TLSDetection.Verdict(needsCertificates: true, reason: "--ca-bundle")
+                : TLSDetection.decide(crates: TLSDetection.runtimeCrates(metadata: metadata, roots: Array(roots)),
+                                      nativeLibraries: result.nativeLibraries.map(\.name), override: request.caCertificates)
             reporter.info("image for \(result.target): CA certificates \(verdict.needsCertificates ? "included" : "not included") (\(verdict.reason))")
             inputs.append(ImagePlatformInput(target: result.target, executables: programs.map { .init(name: $0.name, path: $0.path) },
                                              sbom: request.sbom, caCertificates: verdict.needsCertificates))
@@ -107,7 +112,8 @@ public final class ImageBuild {
         labels.merge(request.labels) { _, given in given }
         let output = request.output.map(absolute) ?? (targetDirectory(facts) + "/image")
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let settings = ImageSettings(entrypoint: entrypoint, reference: reference, labels: labels, sourceDateEpoch: epoch)
+        let settings = ImageSettings(entrypoint: entrypoint, reference: reference, labels: labels, sourceDateEpoch: epoch,
+                                     caBundle: request.caBundle.map(absolute) ?? ImageLayout.hostCABundle)
         return try OCIImageWriter(settings: settings).write(inputs, layout: output + "/oci", archive: output + "/image.tar")
     }
 

@@ -23,6 +23,11 @@ public enum TLSDetection {
         public let needsCertificates: Bool
         /// For people: which crate or library decided it, or that none did.
         public let reason: String
+
+        public init(needsCertificates: Bool, reason: String) {
+            self.needsCertificates = needsCertificates
+            self.reason = reason
+        }
     }
 
     /// `override` is --ca-certificates (true) or --no-ca-certificates (false); nil detects.

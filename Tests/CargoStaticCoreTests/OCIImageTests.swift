@@ -39,11 +39,8 @@ final class OCIImageTests: XCTestCase {
     }
 
     private func write(_ inputs: [ImagePlatformInput], settings: ImageSettings, into name: String = "out") throws -> OCIImageResult {
-        try OCIImageWriter(settings: settings).write(inputs, layout: dir + "/\(name)/oci", archive: dir + "/\(name)/image.tar")
-    }
-
-    private func makeDirs(_ names: String...) throws {
-        for n in names { try FileManager.default.createDirectory(atPath: dir + "/" + n, withIntermediateDirectories: true) }
+        try FileManager.default.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: true)
+        return try OCIImageWriter(settings: settings).write(inputs, layout: dir + "/\(name)/oci", archive: dir + "/\(name)/image.tar")
     }
 
     private func appInput(target: String = "x86_64-unknown-linux-musl", ca: Bool = false, sbom: String? = nil) throws -> ImagePlatformInput {
@@ -320,6 +317,8 @@ final class OCIImageTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("--entrypoint"), "\(error)")
             XCTAssertTrue("\(error)".contains("app, helper"), "\(error)")
         }
+        // Nothing half-written is left behind.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/out"), [])
     }
 
     // MARK: TLS detection, Cargo.toml facts, options

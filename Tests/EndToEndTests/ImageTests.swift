@@ -220,7 +220,12 @@ final class ImageTests: XCTestCase {
         unrelated.stop()
         let bundle = dir + "/bundle.pem"
         try server.certificatePEM.write(toFile: bundle, atomically: true, encoding: .utf8)
-        _ = try image(["--ca-bundle", bundle, "--output", dir + "/img-ca"], in: dir)
+        // An SBOM rides along as an OCI 1.1 referrer; the tools still find the image by its name.
+        let sbom = dir + "/openssl-tls.spdx.json"
+        try #"{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"openssl-tls","packages":[]}"#
+            .write(toFile: sbom, atomically: true, encoding: .utf8)
+        let withCA = try image(["--ca-bundle", bundle, "--sbom", sbom, "--output", dir + "/img-ca"], in: dir)
+        try checkReferrer(layout: dir + "/img-ca/oci", result: withCA, document: sbom)
         let env = ["TLS_ADDRESS=\(server.address)", "TLS_CA_PEM=\(unrelated.certificatePEM)"]
         try unpack("\(dir)/img-ca/oci:openssl-tls:0.1.0", into: dir + "/tls", environment: env, hostNetwork: true)
         let verified = try runc(dir + "/tls")
@@ -235,6 +240,25 @@ final class ImageTests: XCTestCase {
         let unverified = try runc(dir + "/tls", expectSuccess: false)
         XCTAssertNotEqual(unverified.status, 0, unverified.all)
         XCTAssertTrue(unverified.all.contains("TLS handshake failed"), unverified.all)
+    }
+
+    /// index.json lists the image by name and the SBOM's artifact manifest, whose subject is the image.
+    private func checkReferrer(layout: String, result: [String: Any], document: String) throws {
+        let manifest = platforms(result).first?["manifest"] as? String ?? "?"
+        let referrer = platforms(result).first?["sbomReferrer"] as? String ?? "?"
+        let entries = object(try String(contentsOfFile: layout + "/index.json", encoding: .utf8))["manifests"] as? [[String: Any]] ?? []
+        XCTAssertEqual(entries.map { $0["digest"] as? String }, [manifest, referrer])
+        XCTAssertEqual(entries.last?["artifactType"] as? String, "application/spdx+json")
+        func blob(_ digest: String) throws -> Data {
+            try Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + digest.dropFirst("sha256:".count)))
+        }
+        let artifact = try JSONSerialization.jsonObject(with: blob(referrer)) as? [String: Any] ?? [:]
+        XCTAssertEqual((artifact["subject"] as? [String: Any])?["digest"] as? String, manifest)
+        let layer = (artifact["layers"] as? [[String: Any]])?.first?["digest"] as? String ?? "?"
+        XCTAssertEqual(try blob(layer), try Data(contentsOf: URL(fileURLWithPath: document)))
+        let name = result["reference"] as? String ?? "?"
+        let raw = try run("skopeo", ["inspect", "--raw", "oci:\(layout):\(name)"]).stdout
+        XCTAssertEqual(try run("skopeo", ["manifest-digest", try writeTemp(raw)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), manifest)
     }
 
     // MARK: podman

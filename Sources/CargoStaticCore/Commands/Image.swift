@@ -16,6 +16,8 @@ public struct ImageRequest {
     public var caBundle: String?
     /// --sbom FILE: an SPDX or CycloneDX JSON document attached to every platform's manifest.
     public var sbom: String?
+    /// Per-target SBOM documents (target triple -> file), ahead of `sbom`: for a generator that writes one per target.
+    public var sbomsByTarget: [String: String] = [:]
     /// --label KEY=VALUE, over the labels read from Cargo.toml and git.
     public var labels: [String: String]
     /// $SOURCE_DATE_EPOCH (nil or empty: 0).
@@ -74,6 +76,12 @@ public final class ImageBuild {
     public func run() throws -> OCIImageResult {
         let epoch = try ImageRequest.parseEpoch(request.sourceDateEpoch)   // fail before building
         _ = try request.tag.map(ImageReference.init)
+        for sbom in [request.sbom].compactMap({ $0 }) + request.sbomsByTarget.values {
+            guard let document = FileManager.default.contents(atPath: absolute(sbom)) else {
+                throw CargoStaticError(.badInput, "the SBOM \(sbom) cannot be read", fix: "check the --sbom path")
+            }
+            _ = try OCIImageWriter.sbomMediaType(document, path: sbom)
+        }
         let results = try StaticBuild(request: request.build, runner: runner, reporter: reporter, cache: cache).run()
         return try write(results, epoch: epoch)
     }
@@ -103,7 +111,8 @@ public final class ImageBuild {
                                       nativeLibraries: result.nativeLibraries.map(\.name), override: request.caCertificates)
             reporter.info("image for \(result.target): CA certificates \(verdict.needsCertificates ? "included" : "not included") (\(verdict.reason))")
             inputs.append(ImagePlatformInput(target: result.target, executables: programs.map { .init(name: $0.name, path: $0.path) },
-                                             sbom: request.sbom, caCertificates: verdict.needsCertificates))
+                                             sbom: (request.sbomsByTarget[result.target] ?? request.sbom).map(absolute),
+                                             caCertificates: verdict.needsCertificates))
         }
         let facts = project!
         let reference = try ImageReference(request.tag ?? "\(facts.name):\(facts.version ?? "latest")")

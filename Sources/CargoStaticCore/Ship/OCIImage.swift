@@ -144,9 +144,18 @@ public struct OCIImageWriter {
         guard !platforms.isEmpty else {
             throw CargoStaticError(.badInput, "the image has no platform", fix: "build at least one target")
         }
-        let fm = FileManager.default
         let staging = layout + ".partial"
-        try? fm.removeItem(atPath: staging)
+        try? FileManager.default.removeItem(atPath: staging)
+        do {
+            return try write(platforms, staging: staging, layout: layout, archive: archive)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+    }
+
+    private func write(_ platforms: [ImagePlatformInput], staging: String, layout: String, archive: String) throws -> OCIImageResult {
+        let fm = FileManager.default
         let store = try BlobStore(layout: staging)
         var images: [PlatformImage] = []
         var manifests: [OCIDescriptor] = []

@@ -310,6 +310,13 @@ final class OCIImageTests: XCTestCase {
         }
     }
 
+    func testOnePlatformOnce() throws {
+        XCTAssertThrowsError(try write([try appInput(target: "i686-unknown-linux-musl"), try appInput(target: "i586-unknown-linux-musl")],
+                                       settings: try settings())) { error in
+            XCTAssertTrue("\(error)".contains("two targets make the same platform, linux/386"), "\(error)")
+        }
+    }
+
     func testEntrypointMustBeOneOfTheExecutables() throws {
         var s = try settings()
         s.entrypoint = "missing"

@@ -156,6 +156,11 @@ public struct OCIImageWriter {
 
     private func write(_ platforms: [ImagePlatformInput], staging: String, layout: String, archive: String) throws -> OCIImageResult {
         let fm = FileManager.default
+        let platformsByName = try platforms.map { try OCIPlatform.forTriple($0.target).description }
+        if let twice = platformsByName.first(where: { p in platformsByName.filter { $0 == p }.count > 1 }) {
+            throw CargoStaticError(.badInput, "two targets make the same platform, \(twice): an image index holds one image per platform",
+                                   fix: "build the image for one of them (e.g. i686 or i586, not both)")
+        }
         let store = try BlobStore(layout: staging)
         var images: [PlatformImage] = []
         var manifests: [OCIDescriptor] = []
@@ -173,13 +178,16 @@ public struct OCIImageWriter {
             images.append(PlatformImage(target: input.target, platform: platform.description, manifest: manifest.blob.digest,
                                         config: config.blob.digest, layers: layers.map(\.blob.digest),
                                         caCertificates: input.caCertificates, sbomReferrer: referrer?.blob.digest))
-            // docker's own loader reads manifest.json. The name is spelled out in full so that
-            // podman names the image as it does when it reads index.json.
-            dockerEntries.append(.object([
-                "Config": .string("blobs/sha256/" + config.blob.hex),
-                "RepoTags": .strings([settings.reference.fullyQualified]),
-                "Layers": .strings(layers.map { "blobs/sha256/" + $0.blob.hex }),
-            ]))
+            // docker's own loader reads manifest.json: only the first platform, since docker loads every
+            // entry and a later one with the same tag would take it. The name is spelled out in full so
+            // that podman names the image as it does when it reads index.json.
+            if dockerEntries.isEmpty {
+                dockerEntries.append(.object([
+                    "Config": .string("blobs/sha256/" + config.blob.hex),
+                    "RepoTags": .strings([settings.reference.fullyQualified]),
+                    "Layers": .strings(layers.map { "blobs/sha256/" + $0.blob.hex }),
+                ]))
+            }
         }
         var top: OCIDescriptor
         if manifests.count == 1 {
@@ -195,8 +203,7 @@ public struct OCIImageWriter {
                                       "manifests": .array([top.json] + referrers.map(\.json))])
         try index.data.write(to: URL(fileURLWithPath: staging + "/index.json"))
         try JSONValue.object(["imageLayoutVersion": .string("1.0.0")]).data.write(to: URL(fileURLWithPath: staging + "/oci-layout"))
-        // Only the first platform: docker loads every entry, and a later one with the same tag would take it.
-        try JSONValue.array(Array(dockerEntries.prefix(1))).data.write(to: URL(fileURLWithPath: staging + "/manifest.json"))
+        try JSONValue.array(dockerEntries).data.write(to: URL(fileURLWithPath: staging + "/manifest.json"))
 
         try? fm.removeItem(atPath: layout)
         try fm.moveItem(atPath: staging, toPath: layout)

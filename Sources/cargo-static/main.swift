@@ -33,7 +33,7 @@ struct CargoStatic: ParsableCommand {
         Human messages go to stderr; stdout carries only paths or JSON.
         """,
         version: CargoStaticVersion.current,
-        subcommands: [Build.self, Test.self, Run.self, Exec.self, Plan.self, Verify.self, Doctor.self, Cache.self, Deps.self]
+        subcommands: [Build.self, Test.self, Run.self, Exec.self, Plan.self, Verify.self, ImageCommand.self, Doctor.self, Cache.self, Deps.self]
     )
 }
 

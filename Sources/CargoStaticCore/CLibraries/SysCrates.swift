@@ -65,57 +65,12 @@ public struct LibraryRequirement: Codable, Equatable {
 /// Finds the C libraries a project needs: its -sys crates (from cargo's resolved graph,
 /// features included), `[package.metadata.cargo-static] deps = [...]`, and `--deps`.
 public struct NativeDependencyScan {
-    let runner: Runner
-    let toolchain: Toolchain
-    let request: BuildRequest
-
-    public init(runner: Runner, toolchain: Toolchain, request: BuildRequest) {
-        self.runner = runner
-        self.toolchain = toolchain
-        self.request = request
-    }
-
-    public func requirements(for target: Target) throws -> [LibraryRequirement] {
-        var found = try request.extraLibraries.map { LibraryRequirement(library: try NativeLibrary.named($0).name, reason: "--deps") }
-        let manifest = try request.manifestPath()
-        guard mayNeedMetadata(manifest: manifest) else { return found }
-        let metadata = try cargoMetadata(manifest: manifest, target: target)
-        found += try Self.requirements(inMetadata: metadata)
+    public static func requirements(extra: [String], metadata: [String: Any]) throws -> [LibraryRequirement] {
+        var found = try extra.map { LibraryRequirement(library: try NativeLibrary.named($0).name, reason: "--deps") }
+        found += try requirements(inMetadata: metadata)
         var unique: [LibraryRequirement] = []
         for r in found where !unique.contains(where: { $0.library == r.library }) { unique.append(r) }
         return unique
-    }
-
-    /// Only ask cargo when the lock file names a known -sys crate, the manifest mentions
-    /// cargo-static metadata, or there is no lock file yet: a plain warm build spawns nothing.
-    func mayNeedMetadata(manifest: String) -> Bool {
-        if let text = try? String(contentsOfFile: manifest, encoding: .utf8), text.contains("metadata.cargo-static") { return true }
-        guard let lock = Self.lockFile(near: manifest), let text = try? String(contentsOfFile: lock, encoding: .utf8) else { return true }
-        return SysCrateTable.bindings.contains { text.contains("name = \"\($0.crate)\"") }
-    }
-
-    static func lockFile(near manifest: String) -> String? {
-        var dir = URL(fileURLWithPath: manifest).deletingLastPathComponent().standardizedFileURL
-        while true {
-            let candidate = dir.appendingPathComponent("Cargo.lock").path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            if dir.path == "/" { return nil }
-            dir.deleteLastPathComponent()
-        }
-    }
-
-    private func cargoMetadata(manifest: String, target: Target) throws -> [String: Any] {
-        let args = ["metadata", "--format-version", "1", "--filter-platform", target.triple] + request.cargo.metadataArguments
-        let command = Command(toolchain.cargo, args, environment: ["RUSTC": toolchain.rustc], unset: CargoInvocation.unset,
-                              directory: request.directory)
-        var stdout = ""
-        let result = try runner.captureStdout(command) { stdout += $0 + "\n" }
-        guard result.succeeded, let json = try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
-            throw CargoStaticError(.cargoFailed, "cargo could not resolve the project's dependencies (needed to find its C libraries)",
-                                   fix: "fix the error cargo reported above; `cargo metadata` shows the same",
-                                   detail: "command: \(command.shellLine)")
-        }
-        return json
     }
 
     /// -sys crates in the resolved graph (with their enabled features) and declared deps.

@@ -55,7 +55,8 @@ public struct Planner {
         if let compat { archives.append(compat) }
 
         let std = stdStep(choice, target, request.stdSettings)
-        let requirements = try NativeDependencyScan(runner: runner, toolchain: choice.toolchain, request: request).requirements(for: target)
+        let metadata = try ProjectMetadata.load(toolchain: choice.toolchain, target: target, request: request, runner: runner, layout: layout)
+        let requirements = try NativeDependencyScan.requirements(extra: request.extraLibraries, metadata: metadata.json)
         let (allocator, allocatorNote) = try chooseAllocator(request, target)
         let libraryPlanner = LibraryPlanner(store: store, runner: runner, reporter: reporter)
         let libraries = try libraryPlanner.plan(requirements.map(\.library) + [allocator.library].compactMap { $0 }, target: target, toolchain: cc)

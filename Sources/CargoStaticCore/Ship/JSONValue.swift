@@ -1,8 +1,9 @@
 import Foundation
 
-/// A JSON document built in code and written deterministically: keys sorted, two-space
-/// indentation, integers only, strings escaped the same way every time. Used where the
-/// bytes themselves matter (the SBOM's serial number is a hash of its content).
+/// A JSON document built in code and written deterministically: keys sorted by their
+/// UTF-8 bytes, integers only, strings escaped the same way every time, indented or
+/// compact. Used where the bytes themselves matter: the SBOM's serial number is a hash
+/// of its content, and OCI manifests, configs and indexes are addressed by their digest.
 public indirect enum JSONValue: Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
     case string(String), int(Int), bool(Bool), array([JSONValue]), object([String: JSONValue])
@@ -19,6 +20,13 @@ public indirect enum JSONValue: Equatable, ExpressibleByStringLiteral, Expressib
     public static func object(_ pairs: [(String, JSONValue?)]) -> JSONValue {
         .object(Dictionary(pairs.compactMap { k, v in v.map { (k, $0) } }, uniquingKeysWith: { _, last in last }))
     }
+
+    public static func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
+    public static func strings(_ map: [String: String]) -> JSONValue { .object(map.mapValues(JSONValue.string)) }
+
+    /// The compact canonical form: one byte sequence for one value (what digests are taken of).
+    public var serialized: String { rendered(pretty: false) }
+    public var data: Data { Data(serialized.utf8) }
 
     public subscript(key: String) -> JSONValue? {
         if case let .object(o) = self { return o[key] }
@@ -50,7 +58,7 @@ public indirect enum JSONValue: Equatable, ExpressibleByStringLiteral, Expressib
         case let .object(fields):
             if fields.isEmpty { out += "{}"; return }
             out += "{" + newline
-            let keys = fields.keys.sorted()
+            let keys = fields.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             for (n, key) in keys.enumerated() {
                 out += (inner ?? "") + JSONValue.quote(key) + (indent == nil ? ":" : ": ")
                 fields[key]!.write(into: &out, indent: inner)

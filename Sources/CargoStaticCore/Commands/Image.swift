@@ -1,0 +1,198 @@
+import Foundation
+
+/// What `cargo-static image` was asked for.
+public struct ImageRequest {
+    /// The build (mode .build): targets, cargo's arguments, the project's directory.
+    public var build: BuildRequest
+    /// --tag NAME[:TAG]; default `<package>:<version>`.
+    public var tag: String?
+    /// --output DIR; default `<cargo target dir>/image`.
+    public var output: String?
+    /// --entrypoint NAME, needed when the build makes several executables.
+    public var entrypoint: String?
+    /// --ca-certificates / --no-ca-certificates; nil: detected (`TLSDetection`), or yes when --ca-bundle is given.
+    public var caCertificates: Bool?
+    /// --ca-bundle FILE: the PEM bundle to put in (default: Debian's ca-certificates bundle).
+    public var caBundle: String?
+    /// --sbom FILE: an SPDX or CycloneDX JSON document attached to every platform's manifest.
+    public var sbom: String?
+    /// Per-target SBOM documents (target triple -> file), ahead of `sbom`: for a generator that writes one per target.
+    public var sbomsByTarget: [String: String] = [:]
+    /// --label KEY=VALUE, over the labels read from Cargo.toml and git.
+    public var labels: [String: String]
+    /// $SOURCE_DATE_EPOCH (nil or empty: 0).
+    public var sourceDateEpoch: String?
+
+    public init(build: BuildRequest, tag: String? = nil, output: String? = nil, entrypoint: String? = nil,
+                caCertificates: Bool? = nil, caBundle: String? = nil, sbom: String? = nil, labels: [String: String] = [:],
+                sourceDateEpoch: String? = nil) {
+        self.build = build
+        self.tag = tag
+        self.output = output
+        self.entrypoint = entrypoint
+        self.caCertificates = caCertificates
+        self.caBundle = caBundle
+        self.sbom = sbom
+        self.labels = labels
+        self.sourceDateEpoch = sourceDateEpoch ?? build.context["SOURCE_DATE_EPOCH"]
+    }
+
+    /// "KEY=VALUE" strings -> labels.
+    public static func parseLabels(_ items: [String]) throws -> [String: String] {
+        var labels: [String: String] = [:]
+        for item in items {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw CargoStaticError(.badInput, "--label \(item) is not KEY=VALUE", fix: "write it as --label org.opencontainers.image.vendor=ACME")
+            }
+            labels[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        return labels
+    }
+
+    public static func parseEpoch(_ text: String?) throws -> Int64 {
+        guard let text, !text.isEmpty else { return 0 }
+        guard let value = Int64(text), value >= 0 else {
+            throw CargoStaticError(.badInput, "SOURCE_DATE_EPOCH=\(text) is not a number of seconds since 1970",
+                                   fix: "set it to e.g. $(git log -1 --format=%ct), or unset it (the image then says 1970-01-01)")
+        }
+        return value
+    }
+}
+
+/// `cargo-static image`: build as `build` does, then write a FROM-scratch OCI image of the executables.
+public final class ImageBuild {
+    public let request: ImageRequest
+    public let session: Session
+    var runner: Runner { session.runner }
+    var reporter: Reporter { session.reporter }
+
+    public init(request: ImageRequest, session: Session) {
+        self.request = request
+        self.session = session
+    }
+
+    public func run() throws -> OCIImageResult {
+        let epoch = try ImageRequest.parseEpoch(request.sourceDateEpoch)   // fail before building
+        _ = try request.tag.map(ImageReference.init)
+        for sbom in [request.sbom].compactMap({ $0 }) + request.sbomsByTarget.values {
+            guard let document = FileManager.default.contents(atPath: absolute(sbom)) else {
+                throw CargoStaticError(.badInput, "the SBOM \(sbom) cannot be read", fix: "check the --sbom path")
+            }
+            _ = try OCIImageWriter.sbomMediaType(document, path: sbom)
+        }
+        let results = try BuildCommands.build(request.build, session)
+        return try write(results, epoch: epoch)
+    }
+
+    /// The image of a finished build (one result per target, in --target order).
+    public func write(_ results: [TargetResult]) throws -> OCIImageResult {
+        try write(results, epoch: try ImageRequest.parseEpoch(request.sourceDateEpoch))
+    }
+
+    private func write(_ results: [TargetResult], epoch: Int64) throws -> OCIImageResult {
+        guard let first = results.first else {
+            throw CargoStaticError(.badInput, "the build produced nothing to put in an image", fix: "build at least one target")
+        }
+        let entrypoint = try chooseEntrypoint(first)
+        let package = first.executables.first { $0.name == entrypoint && !$0.isTest }!.package
+        let packageName = String(package.split(separator: " ").first ?? Substring(package))
+        var inputs: [ImagePlatformInput] = []
+        var project: ProjectFacts? = nil
+        for result in results {
+            let metadata = try cargoMetadata(target: result.target.triple)
+            if project == nil { project = ProjectFacts(metadata: metadata, package: packageName) }
+            let programs = result.executables.filter { !$0.isTest }
+            let roots = Set(programs.map { String($0.package.split(separator: " ").first ?? "") })
+            let verdict = request.caCertificates == nil && request.caBundle != nil
+                ? TLSDetection.Verdict(needsCertificates: true, reason: "--ca-bundle")
+                : TLSDetection.decide(crates: TLSDetection.runtimeCrates(metadata: metadata, roots: Array(roots)),
+                                      nativeLibraries: result.nativeLibraries.map(\.name), override: request.caCertificates)
+            reporter.info("image for \(result.target): CA certificates \(verdict.needsCertificates ? "included" : "not included") (\(verdict.reason))")
+            inputs.append(ImagePlatformInput(target: result.target.triple, executables: programs.map { .init(name: $0.name, path: $0.path) },
+                                             sbom: (request.sbomsByTarget[result.target.triple] ?? request.sbom).map(absolute),
+                                             caCertificates: verdict.needsCertificates))
+        }
+        let facts = project!
+        let reference = try ImageReference(request.tag ?? "\(facts.name):\(facts.version ?? "latest")")
+        var labels = facts.labels
+        if let revision = gitRevision() { labels["org.opencontainers.image.revision"] = revision }
+        labels.merge(request.labels) { _, given in given }
+        let output = request.output.map(absolute) ?? (targetDirectory(facts) + "/image")
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let settings = ImageSettings(entrypoint: entrypoint, reference: reference, labels: labels, sourceDateEpoch: epoch,
+                                     caBundle: request.caBundle.map(absolute) ?? ImageLayout.hostCABundle)
+        return try OCIImageWriter(settings: settings).write(inputs, layout: output + "/oci", archive: output + "/image.tar")
+    }
+
+    /// --entrypoint, else the only executable, else the one named like its package.
+    func chooseEntrypoint(_ result: TargetResult) throws -> String {
+        let names = result.executables.filter { !$0.isTest }.map(\.name)
+        if let wanted = request.entrypoint {
+            guard names.contains(wanted) else {
+                throw CargoStaticError(.badInput, "--entrypoint \(wanted) is not an executable of this build (it built: \(names.joined(separator: ", ")))",
+                                       fix: "name one of those, or build it with --bin \(wanted)")
+            }
+            return wanted
+        }
+        if names.count == 1 { return names[0] }
+        if let same = result.executables.first(where: { !$0.isTest && $0.package.split(separator: " ").first.map(String.init) == $0.name }) {
+            return same.name
+        }
+        throw CargoStaticError(.badInput, names.isEmpty ? "the build produced no executable for the image"
+                                                        : "the build produced several executables (\(names.joined(separator: ", "))) and none is named like its package",
+                               fix: names.isEmpty ? "build a binary crate (or pass --bin NAME)" : "choose the one the container runs with --entrypoint NAME")
+    }
+
+    /// `cargo metadata` for one target: the resolved graph (TLS detection) and Cargo.toml's fields.
+    private func cargoMetadata(target triple: String) throws -> [String: Any] {
+        let target = try Target(triple)
+        let toolchain = try ToolchainDiscovery(runner: runner, probes: ProbeCache(file: session.layout.probes))
+            .choose(for: target, requested: request.build.toolchain).toolchain
+        return try ProjectMetadata.load(toolchain: toolchain, target: target, request: request.build, runner: runner, layout: session.layout).json
+    }
+
+    /// The commit the project's directory is at, when it is in a git work tree.
+    private func gitRevision() -> String? {
+        guard let manifest = try? request.build.manifestPath(), runner.which("git") != nil else { return nil }
+        let dir = URL(fileURLWithPath: manifest).deletingLastPathComponent().path
+        guard let result = try? runner.capture(Command("git", ["-C", dir, "rev-parse", "--verify", "HEAD"])), result.succeeded else { return nil }
+        let revision = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        return revision.count == 40 || revision.count == 64 ? revision : nil
+    }
+
+    /// cargo's --target-dir when given, else the one cargo metadata reports.
+    private func targetDirectory(_ facts: ProjectFacts) -> String {
+        if let dir = request.build.cargo.targetDir { return absolute(dir) }
+        return facts.targetDirectory ?? request.build.directory + "/target"
+    }
+
+    private func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : request.build.directory + "/" + path
+    }
+}
+
+/// What Cargo.toml says about the package whose executable the image runs.
+public struct ProjectFacts: Equatable {
+    public let name: String
+    public let version: String?
+    public let targetDirectory: String?
+    /// org.opencontainers.image.{title,version,source,description,licenses,url,documentation}
+    public let labels: [String: String]
+
+    public init(metadata json: [String: Any], package name: String) {
+        let members = Set(json["workspace_members"] as? [String] ?? [])
+        let packages = json["packages"] as? [[String: Any]] ?? []
+        let package = packages.first { ($0["name"] as? String) == name && members.contains($0["id"] as? String ?? "") }
+            ?? packages.first { ($0["name"] as? String) == name } ?? [:]
+        self.name = name
+        version = package["version"] as? String
+        targetDirectory = json["target_directory"] as? String
+        var labels = ["org.opencontainers.image.title": name]
+        let fields = ["version": "version", "repository": "source", "description": "description", "license": "licenses",
+                      "homepage": "url", "documentation": "documentation"]
+        for (field, key) in fields {
+            if let value = package[field] as? String, !value.isEmpty { labels["org.opencontainers.image." + key] = value }
+        }
+        self.labels = labels
+    }
+}

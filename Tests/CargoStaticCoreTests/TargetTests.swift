@@ -14,7 +14,7 @@ final class TargetTests: XCTestCase {
     func testRejectsGlibcTargetWithFix() {
         XCTAssertThrowsError(try Target("x86_64-unknown-linux-gnu")) { error in
             let e = error as? CargoStaticError
-            XCTAssertEqual(e?.kind, .badInput)
+            XCTAssertEqual(e?.kind, .usage)
             XCTAssertTrue(e?.fix?.contains("--target x86_64-unknown-linux-musl") ?? false)
         }
     }

@@ -51,10 +51,17 @@ final class ErrorTests: XCTestCase {
         if FileManager.default.fileExists(atPath: tc + "/lib/rustlib/x86_64-unknown-linux-musl") {
             throw XCTSkip("this rustup stable has a musl std")
         }
+        // The request is honoured: no silent switch to another rustc, and the error says what
+        // that toolchain lacks and which rustc could build without the request.
         let out = try Harness.run(["build", "--toolchain", tc], in: dir)
-        XCTAssertNotEqual(out.status, 0)
-        XCTAssertTrue(out.stderr.contains("no Rust toolchain can build for x86_64-unknown-linux-musl"), out.stderr)
-        XCTAssertTrue(out.stderr.contains("apt-get install rustc-web cargo-web rust-web-src"), out.stderr)
+        XCTAssertEqual(out.status, 1, out.all)
+        XCTAssertTrue(out.stderr.contains("cannot build for x86_64-unknown-linux-musl: it has no musl standard library and no rust-src tree"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("rustup target add x86_64-unknown-linux-musl --toolchain"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("drop the toolchain request"), out.stderr)
+        // As a cargo subcommand the same request arrives as `+toolchain`.
+        let plus = try Harness.run(["static", "+" + tc, "build"], in: dir)
+        XCTAssertEqual(plus.status, 1, plus.all)
+        XCTAssertTrue(plus.stderr.contains("the requested toolchain"), plus.stderr)
         let unknown = try Harness.run(["build", "--toolchain", "no-such-toolchain"], in: dir)
         XCTAssertTrue(unknown.stderr.contains("the requested toolchain `no-such-toolchain` was not found"), unknown.stderr)
     }

@@ -153,7 +153,7 @@ struct LibraryBuilder {
 
     static func context(_ spec: LibraryBuildSpec, layout: CacheLayout, id: EntryID) -> LibraryBuildContext {
         let work = layout.work(id)
-        return LibraryBuildContext(source: work + "/src", prefix: layout.prefix(id), destdir: layout.staging(id) + "/destdir",
+        return LibraryBuildContext(source: work + "/src", prefix: LibraryBuildContext.logicalPrefix, destdir: layout.staging(id) + "/destdir",
                                    version: spec.source.upstreamVersion, target: spec.target, toolchain: spec.toolchain,
                                    jobs: jobs, dependencyPrefixes: spec.dependencies.map(\.prefix))
     }
@@ -285,11 +285,45 @@ struct LibraryBuilder {
         for (alias, original) in library.fileAliases where !fm.fileExists(atPath: prefix + "/" + alias) {
             try fm.createSymbolicLink(atPath: prefix + "/" + alias, withDestinationPath: original)
         }
+        try PkgConfigFiles.relocate(prefix + "/lib/pkgconfig", logicalPrefix: c.prefix)
         let missing = library.archives.filter { !fm.fileExists(atPath: "\(prefix)/lib/\($0)") }
         guard missing.isEmpty else {
             throw CargoStaticError(.libraryBuildFailed, "building \(library.name) for \(c.target) produced no \(missing.joined(separator: ", "))",
                                    fix: "rerun with CARGO_STATIC_VERBOSE=1 to see every command")
         }
+    }
+}
+
+/// .pc files name their prefix as `${pcfiledir}/../..`: pkg-config then answers with
+/// wherever the entry is, and the entry can move (another cache path, another machine).
+enum PkgConfigFiles {
+    static func relocate(_ directory: String, logicalPrefix: String) throws {
+        let fm = FileManager.default
+        for file in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where file.hasSuffix(".pc") {
+            let path = directory + "/" + file
+            if (try? fm.destinationOfSymbolicLink(atPath: path)) != nil { continue }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            try FileSystem.write(relocated(text, logicalPrefix: logicalPrefix), to: path)
+        }
+    }
+
+    /// Variable lines whose value starts with the logical prefix, and `-I`/`-L` flags that
+    /// name it, are rewritten relative to the .pc file (which lives in `<prefix>/lib/pkgconfig`).
+    static func relocated(_ text: String, logicalPrefix: String) -> String {
+        let root = "${pcfiledir}/../.."
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var line = String(line)
+            if let eq = line.firstIndex(of: "="), !line[..<eq].contains(":"), !line[..<eq].contains(" ") {
+                let value = line[line.index(after: eq)...]
+                if value == logicalPrefix || value.hasPrefix(logicalPrefix + "/") {
+                    line = String(line[...eq]) + root + value.dropFirst(logicalPrefix.count)
+                }
+            }
+            for flag in ["-I", "-L"] {
+                line = line.replacingOccurrences(of: " \(flag)\(logicalPrefix)/", with: " \(flag)\(root)/")
+            }
+            return line
+        }.joined(separator: "\n")
     }
 }
 

@@ -72,9 +72,12 @@ public struct NativeLibrary {
 public struct LibraryBuildContext {
     /// A private, writable copy of the source tree (most of these build in-tree).
     public let source: String
-    /// The prefix compiled into the library and written into its .pc files: the final
-    /// place in the cache, so nothing refers to the staging directory.
+    /// The prefix compiled into the library and written into its .pc files: always
+    /// `logicalPrefix`, wherever the cache is, so no built file names the cache (builds
+    /// from two caches give the same bytes, and a cache can be copied elsewhere). The .pc
+    /// files are made relative to their own directory when the entry is assembled.
     public let prefix: String
+    public static let logicalPrefix = "/usr"
     /// `make install DESTDIR=…`: files land in `destdir + prefix`, then move into the cache entry.
     public let destdir: String
     /// The source's upstream version (for .pc files cargo-static writes).
@@ -98,7 +101,8 @@ public struct LibraryBuildContext {
     /// The environment of every step: the target's compilers, and nothing from the host's
     /// include or library paths.
     public var environment: [String: String] {
-        let cflags = (["-O2", "-fPIC"] + target.info.cflags).joined(separator: " ")
+        // The source copy's path stays out of __FILE__ strings and debug info.
+        let cflags = (["-O2", "-fPIC", "-ffile-prefix-map=\(source)=/cargo-static/src"] + target.info.cflags).joined(separator: " ")
         var env = [
             "CC": toolchain.cc, "CXX": toolchain.cxx, "AR": toolchain.ar, "RANLIB": toolchain.ranlib,
             "CFLAGS": cflags, "CXXFLAGS": cflags, "LC_ALL": "C",

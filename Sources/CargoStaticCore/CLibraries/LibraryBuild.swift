@@ -33,7 +33,8 @@ public struct LibraryStep: Codable, Equatable {
     public let dependencies: [String]
     public let prefix: String?
 
-    /// Every external command: the fetch, then the recipe.
+    /// Every external command: the fetch, then the recipe (whose first command copies the
+    /// source into the work directory).
     public var allCommands: [Command] { (fetch.map { [$0.command] } ?? []) + commands }
     public var cached: Bool { build?.cached ?? false }
     public var pending: Bool { build == nil }
@@ -116,7 +117,7 @@ public struct LibraryPlanner {
         let cached = store.state(id) == .published
         return LibraryStep(library: library.name, target: target,
                            build: CachedBuild(entry: id, cached: cached, label: "\(library.name) \(source.upstreamVersion) for \(target)"),
-                           source: source, fetch: nil, commands: cached ? [] : library.steps(context),
+                           source: source, fetch: nil, commands: cached ? [] : LibraryBuilder.copyCommands(source, context) + library.steps(context),
                            dependencies: dependencies.map(\.name), prefix: store.layout.prefix(id))
     }
 
@@ -199,13 +200,13 @@ struct LibraryBuilder {
         let id = planned.entry
         let outcome = try store.ensure(id, reporter: reporter,
                                        waitMessage: "waiting for another cargo-static that is building \(library.name) for \(step.target)") { staging in
-            try buildEntry(spec, id: id, staging: staging)
+            try buildEntry(spec, id: id, staging: staging, planned: step.commands)
         }
         try? FileManager.default.removeItem(atPath: store.layout.work(id))
         return ProvidedLibrary(name: library.name, version: source.upstreamVersion, outcome: outcome, prefix: prefix, entry: id.name)
     }
 
-    private func buildEntry(_ spec: LibraryBuildSpec, id: EntryID, staging: String) throws -> LibraryEntry {
+    private func buildEntry(_ spec: LibraryBuildSpec, id: EntryID, staging: String, planned: [Command]) throws -> LibraryEntry {
         let fm = FileManager.default
         let work = store.layout.work(id)
         let context = Self.context(spec, layout: store.layout, id: id)
@@ -213,9 +214,15 @@ struct LibraryBuilder {
         try? fm.removeItem(atPath: work)
         try FileSystem.makeDirectory(work)
         reporter.status("Building", "\(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) from source (once; cached in \(store.layout.root))")
-        try copySource(spec.source, to: context.source, work: work)
+        // The planned commands: copy the source (keeping its timestamps), then the recipe.
+        let copy = Self.copyCommands(spec.source, context)
+        for command in copy {
+            try runner.check(command, what: "copying the source of \(spec.source.package)",
+                             fix: "pass a .tar.gz, .tar.xz or .tar.bz2 file or a directory with --source")
+        }
+        try Self.settleUnpacked(spec.source, into: context.source, work: work)
         try AutotoolsTimestamps.settle(context.source)
-        let steps = spec.library.steps(context)
+        let steps = planned.isEmpty ? spec.library.steps(context) : Array(planned.dropFirst(copy.count))
         for (index, step) in steps.enumerated() { try run(step, index: index, of: steps.count, spec) }
         try assemble(context, spec.library, staging: staging)
         reporter.info(String(format: "%@ for %@ built in %.0f s", spec.library.name, spec.target.triple, Date().timeIntervalSince(started)))
@@ -225,19 +232,21 @@ struct LibraryBuilder {
                             buildSeconds: Date().timeIntervalSince(started), prefix: context.prefix)
     }
 
-    /// A writable copy: these libraries build inside their source tree.
-    private func copySource(_ source: LibrarySource, to destination: String, work: String) throws {
+    /// A writable copy of the source (these libraries build inside their tree), timestamps
+    /// kept: autotools' sanity checks compare them with the time of the build.
+    static func copyCommands(_ source: LibrarySource, _ context: LibraryBuildContext) -> [Command] {
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir), isDir.boolValue {
-            do { try FileManager.default.copyItem(atPath: source.path, toPath: destination) } catch {
-                throw FileSystem.explain(error, at: destination)
-            }
-            return
+        if FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir) && isDir.boolValue || !source.path.contains(".tar") && !source.path.hasSuffix(".tgz") {
+            return [Command("cp", ["-a", source.path, context.source])]
         }
+        let unpack = (context.source as NSString).deletingLastPathComponent + "/unpack"
+        return [Command("mkdir", ["-p", unpack]), Command("tar", ["-xf", source.path, "-C", unpack])]
+    }
+
+    /// A tarball unpacks into one directory, which becomes the source copy.
+    static func settleUnpacked(_ source: LibrarySource, into destination: String, work: String) throws {
         let unpack = work + "/unpack"
-        try FileManager.default.createDirectory(atPath: unpack, withIntermediateDirectories: true)
-        try runner.check(Command("tar", ["-xf", source.path, "-C", unpack]), what: "unpacking \(source.path)",
-                         fix: "pass a .tar.gz, .tar.xz or .tar.bz2 file or a directory with --source")
+        guard FileManager.default.fileExists(atPath: unpack) else { return }
         let top = try FileManager.default.contentsOfDirectory(atPath: unpack)
         guard top.count == 1 else {
             throw CargoStaticError(.badInput, "\(source.path) does not unpack into a single directory", fix: "pass the source directory itself with --source")

@@ -77,7 +77,9 @@ public struct LibraryBuildContext {
     /// from two caches give the same bytes, and a cache can be copied elsewhere). The .pc
     /// files are made relative to their own directory when the entry is assembled.
     public let prefix: String
-    public static let logicalPrefix = "/usr"
+    /// Not /usr: .pc generators leave out `-L`/`-I` for directories they think the
+    /// compiler searches anyway, which is wrong for a cross build.
+    public static let logicalPrefix = "/opt/cargo-static"
     /// `make install DESTDIR=…`: files land in `destdir + prefix`, then move into the cache entry.
     public let destdir: String
     /// The source's upstream version (for .pc files cargo-static writes).
@@ -132,7 +134,9 @@ public struct LibraryBuildContext {
 
     /// `./configure` of an autotools package, cross-compiling for the target.
     func configure(_ arguments: [String], extra: [String: String] = [:]) -> Command {
+        // Run-time configuration and state where a distribution keeps them, not under the prefix.
         command("./configure", ["--host=\(target.info.gnuTriple)", "--build=\(Self.buildTriple)", "--prefix=\(prefix)",
+                                "--sysconfdir=/etc", "--localstatedir=/var",
                                 "--disable-shared", "--enable-static"] + arguments, extra: extra)
     }
 }

@@ -73,7 +73,7 @@ struct CargoBuild {
                 problems.append("expected the \(expect.allocator.rawValue) allocator, found \(audit.allocator.rawValue) (\(audit.allocatorEvidence))")
             }
             if !problems.isEmpty { failures.append("\(artifact.path): " + problems.joined(separator: "; ")) }
-            out.append(BuiltExecutable(target: step.target, path: artifact.path, package: artifact.package,
+            out.append(BuiltExecutable(target: step.target, path: artifact.path, package: artifact.package, packageID: artifact.packageID,
                                        name: artifact.name, isTest: artifact.isTest, audit: audit))
         }
         if !failures.isEmpty {

@@ -4,6 +4,8 @@ import Foundation
 public struct Artifact: Codable {
     public let path: String
     public let package: String
+    /// cargo's package id (to find the package's dependency list).
+    public var packageID: String = ""
     public let name: String
     public let isTest: Bool
 }
@@ -21,7 +23,9 @@ public struct CargoMessages {
         if reason == "compiler-artifact", let exe = obj["executable"] as? String {
             let target = obj["target"] as? [String: Any]
             let isTest = (obj["profile"] as? [String: Any])?["test"] as? Bool ?? false
-            artifacts.append(Artifact(path: exe, package: package, name: target?["name"] as? String ?? "", isTest: isTest))
+            var artifact = Artifact(path: exe, package: package, name: target?["name"] as? String ?? "", isTest: isTest)
+            artifact.packageID = obj["package_id"] as? String ?? ""
+            artifacts.append(artifact)
         } else if reason == "build-script-executed" {
             let libs = obj["linked_libs"] as? [String] ?? []
             let paths = obj["linked_paths"] as? [String] ?? []

@@ -34,7 +34,7 @@ public enum ArgumentRewriter {
     ///  - rustc's `-lunwind` replaced by the unwinder stand-ins when the std profile never unwinds;
     ///  - search directories, embedded objects and trailing archives (compatibility names, and
     ///    gcc's runtime for gcc drivers, which rustc's `-nodefaultlibs` leaves out) at the end.
-    public static func link(_ arguments: [String], spec: LinkSpec) -> [String] {
+    public static func link(_ arguments: [String], spec: LinkSpec, manifestDirectory: String? = nil) -> [String] {
         var middle = compile(arguments, kind: spec.kind)
         if let stub = spec.unwinderStub { middle = middle.map { $0 == "-lunwind" ? stub : $0 } }
         var front: [String] = []
@@ -42,15 +42,17 @@ public enum ArgumentRewriter {
             front = ["-Wl,--whole-archive"] + spec.wholeArchives + ["-Wl,--no-whole-archive"]
         }
         let search = spec.searchDirectories.map { "-L\($0)" }
-        return front + search + middle + spec.objects + spec.trailing
+        let own = manifestDirectory.flatMap { spec.packageObjects[URL(fileURLWithPath: $0).standardizedFileURL.path] }.map { [$0] } ?? []
+        return front + search + middle + spec.objects + own + spec.trailing
     }
 
     /// The whole command line for `mode`: the driver's prefix, then the rewritten arguments.
-    public static func commandLine(mode: Mode, arguments: [String], compiler: CompilerSpec?, link: LinkSpec?) -> [String]? {
+    public static func commandLine(mode: Mode, arguments: [String], compiler: CompilerSpec?, link: LinkSpec?,
+                                   manifestDirectory: String? = nil) -> [String]? {
         switch mode {
         case .cc: return compiler.map { $0.driver.c + compile(arguments, kind: $0.kind) }
         case .cxx: return compiler.map { $0.driver.cxx + compile(arguments, kind: $0.kind) }
-        case .link: return link.map { $0.driver.c + Self.link(arguments, spec: $0) }
+        case .link: return link.map { $0.driver.c + Self.link(arguments, spec: $0, manifestDirectory: manifestDirectory) }
         }
     }
 }
@@ -69,7 +71,8 @@ public enum WrapperMode {
         let rest = Array(arguments.dropFirst(2))
         let decoder = JSONDecoder()
         let line = mode == .link
-            ? ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: nil, link: try? decoder.decode(LinkSpec.self, from: data))
+            ? ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: nil, link: try? decoder.decode(LinkSpec.self, from: data),
+                                           manifestDirectory: ProcessInfo.processInfo.environment["CARGO_MANIFEST_DIR"])
             : ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: try? decoder.decode(CompilerSpec.self, from: data), link: nil)
         guard let line, let program = line.first else { fail("cannot read the wrapper configuration \(arguments[0])") }
         let environment = mode == .link ? (try? decoder.decode(LinkSpec.self, from: data))?.driver.environment

@@ -46,8 +46,11 @@ public struct LinkSpec: Codable, Equatable {
     public let searchDirectories: [String]
     /// Archives and libraries after everything (compatibility names, gcc's runtime).
     public let trailing: [String]
-    /// Objects added to every executable (the embedded dependency list).
+    /// Objects added to every executable.
     public let objects: [String]
+    /// Objects added to the executables of one package, by the package's directory (the
+    /// linker sees cargo's CARGO_MANIFEST_DIR): the embedded dependency lists.
+    public var packageObjects: [String: String] = [:]
     /// Rust flags the std profile asks of the program (opt-level z, panic strategy, …).
     public let profileRustflags: [String]
     /// This cargo-static, which the wrappers call back to rewrite arguments.
@@ -60,6 +63,7 @@ public struct LinkSpec: Codable, Equatable {
                         selfContainedCrt: selfContainedCrt, pie: pie, wholeArchives: wholeArchives, unwinderStub: unwinderStub,
                         searchDirectories: searchDirectories, trailing: trailing, objects: objects,
                         profileRustflags: profileRustflags, tool: "")
+        copy.packageObjects = packageObjects
         return Fingerprint.hex(String(decoding: (try? JSONEncoder.sorted.encode(copy)) ?? Data(), as: UTF8.self))
     }
 

@@ -35,6 +35,8 @@ public struct TargetPlan: Codable, Equatable {
     public let allocatorNote: String?
     /// The unwinder stand-ins linked in place of `-lunwind` (nil: the real unwinder).
     public let unwinderStub: String?
+    /// The embedded dependency lists and what the SBOMs will say.
+    public let inventory: InventoryPlan
     /// How the executables are linked; everything below is rendered from it.
     public let link: LinkSpec
     /// cargo's linker for the target.

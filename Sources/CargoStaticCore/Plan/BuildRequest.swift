@@ -18,6 +18,8 @@ public struct BuildRequest {
     public var stdSettings: StdSettings
     /// `--strip`: no symbol table in the executables.
     public var strip: Bool
+    /// `--sbom none` turns off the `<exe>.cdx.json` files.
+    public var sbom = true
     public var cargo: CargoArguments
     /// Arguments after `--` (for the program or the test harness).
     public var programArguments: [String]

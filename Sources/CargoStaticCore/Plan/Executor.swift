@@ -53,9 +53,17 @@ public struct Executor {
                 }
                 libraries = provided
                 report(libraries, plan)
+            case .depInfo(let step):
+                try step.assembly.apply()
+                if let command = step.command {
+                    try runner.check(command, what: "assembling the .dep-v0 section of \(step.package) (its embedded dependency list)", kind: .noCToolchain)
+                }
             case .cargo(let cargo):
                 executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
                     .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library })
+                try SBOMWriter(plan: plan.inventory, reporter: reporter)
+                    .write(executables, libraries: libraries, sources: SourceStore(layout: store.layout, runner: runner, reporter: reporter),
+                           allocator: plan.allocator)
             }
         }
         return TargetResult(target: plan.target, toolchain: plan.toolchain.name, rustcRelease: plan.toolchain.release,

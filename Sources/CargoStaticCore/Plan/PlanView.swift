@@ -45,6 +45,9 @@ public enum PlanView {
             if let fetch = l.fetch { lines.append(fetch.command.shellLine) }
             if l.pending { lines.append("# (its commands are known once the source is fetched)") }
             return lines + l.commands.map(\.shellLine)
+        case .depInfo(let d):
+            guard let command = d.command else { return ["# the dependency list of \(d.package) is compiled (\(d.object))"] }
+            return ["# the dependency list of \(d.package), embedded as a .dep-v0 section:"] + d.assembly.shellLines + [command.shellLine]
         case .cargo(let c):
             return ["# the project (cargo-static then audits every executable):", c.command.shellLine]
         }

@@ -62,18 +62,22 @@ public struct Planner {
         let libraries = try libraryPlanner.plan(requirements.map(\.library) + [allocator.library].compactMap { $0 }, target: target, toolchain: cc)
         let heap = allocator.library.flatMap { name in libraries.first { $0.library == name } }
 
-        let link = LinkSpec(
+        let (inventory, depInfo) = try InventoryPlanner(runner: runner, probes: probes).plan(
+            metadata: metadata, target: target, toolchain: choice.toolchain, std: choice.std, settings: request.stdSettings, cc: cc, sbom: request.sbom)
+        var link = LinkSpec(
             target: target, kind: cc.kind, driver: cc.driver, wrapperDirectory: cc.directory, sysroot: std?.sysroot,
             selfContainedCrt: choice.toolchain.hasSelfContainedCrt(for: target), pie: request.pie,
             wholeArchives: [heap.flatMap { step in step.prefix.flatMap { prefix in allocator.archive.map { prefix + "/" + $0 } } }].compactMap { $0 },
             unwinderStub: stub?.archive, searchDirectories: searchDirectories,
             trailing: [compat?.archive].compactMap { $0 } + (heap != nil && cc.kind != .zig ? ["-lgcc"] : []),
             objects: [], profileRustflags: request.stdSettings.userRustflags ?? [], tool: context.executable)
+        link.packageObjects = inventory.objects
         steps += link.wrapperFiles.map(Step.write)
         steps += archives.map(Step.archive)
         if let std { steps.append(.std(std)) }
         if let runtime = runtimeStep(cc, link: link, request: request) { steps.append(.runtime(runtime)) }
         steps += libraries.map(Step.library)
+        steps += depInfo.map(Step.depInfo)
 
         let provided = libraries.filter { $0.library != allocator.library }.map(LibraryPlanner.provided)
         let cargo = CargoInvocation.command(
@@ -87,7 +91,7 @@ public struct Planner {
         return TargetPlan(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason,
                           defaultToolchain: choice.differsFromDefault, std: choice.std, sysroot: std?.sysroot,
                           stdCacheEntry: std?.build.entry.name, cToolchain: cc, requirements: requirements, libraries: libraries,
-                          allocator: allocator, allocatorNote: allocatorNote, unwinderStub: stub?.archive, link: link,
+                          allocator: allocator, allocatorNote: allocatorNote, unwinderStub: stub?.archive, inventory: inventory, link: link,
                           linker: link.linker, cargo: cargo, steps: steps)
     }
 

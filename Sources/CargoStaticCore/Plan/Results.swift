@@ -5,6 +5,7 @@ public struct BuiltExecutable: Codable {
     public let target: Target
     public let path: String
     public let package: String
+    public let packageID: String
     public let name: String
     public let isTest: Bool
     public let audit: Audit

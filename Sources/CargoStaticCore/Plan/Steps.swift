@@ -75,6 +75,8 @@ public enum Step: Equatable {
     case std(StdStep)
     /// A C library (or allocator) from its source package.
     case library(LibraryStep)
+    /// A package's embedded dependency list, compiled into an object for its executables.
+    case depInfo(DepInfoStep)
     /// The project itself: cargo, then the audit of every executable.
     case cargo(CargoStep)
 
@@ -86,13 +88,14 @@ public enum Step: Equatable {
         case .runtime(let r): return r.done ? [] : [r.command]
         case .std(let s): return s.build.cached ? [] : [s.unitGraph, s.command]
         case .library(let l): return l.cached ? [] : l.allCommands
+        case .depInfo(let d): return d.command.map { [$0] } ?? []
         case .cargo(let c): return [c.command]
         }
     }
 }
 
 extension Step: Codable {
-    private enum CodingKeys: String, CodingKey { case kind, write, archive, runtime, std, library, cargo }
+    private enum CodingKeys: String, CodingKey { case kind, write, archive, runtime, std, library, depInfo, cargo }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -102,6 +105,7 @@ extension Step: Codable {
         case .runtime(let r): try c.encode("runtime", forKey: .kind); try c.encode(r, forKey: .runtime)
         case .std(let s): try c.encode("std", forKey: .kind); try c.encode(s, forKey: .std)
         case .library(let l): try c.encode("library", forKey: .kind); try c.encode(l, forKey: .library)
+        case .depInfo(let d): try c.encode("depInfo", forKey: .kind); try c.encode(d, forKey: .depInfo)
         case .cargo(let g): try c.encode("cargo", forKey: .kind); try c.encode(g, forKey: .cargo)
         }
     }
@@ -114,6 +118,7 @@ extension Step: Codable {
         case "runtime": self = .runtime(try c.decode(RuntimeStep.self, forKey: .runtime))
         case "std": self = .std(try c.decode(StdStep.self, forKey: .std))
         case "library": self = .library(try c.decode(LibraryStep.self, forKey: .library))
+        case "depInfo": self = .depInfo(try c.decode(DepInfoStep.self, forKey: .depInfo))
         case "cargo": self = .cargo(try c.decode(CargoStep.self, forKey: .cargo))
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown step kind \(other)")

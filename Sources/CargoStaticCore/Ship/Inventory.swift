@@ -1,0 +1,138 @@
+import Foundation
+
+/// What goes into every executable and its SBOM, decided at plan time: the embedded
+/// dependency list of each package of the workspace (its `.dep-v0` object), the libc,
+/// std and tools. The executor links the objects (through `LinkSpec.packageObjects`) and
+/// writes `<exe>.cdx.json` after the audit.
+public struct InventoryPlan: Codable, Equatable {
+    public struct Package: Codable, Equatable {
+        public let id: String
+        public let name: String
+        public let manifestDirectory: String
+        /// The dependency list as JSON (cargo-auditable's format, with origins).
+        public let dependencies: String
+        public let object: String
+    }
+
+    public struct Tool: Codable, Equatable {
+        public let name: String
+        public let version: String
+    }
+
+    public let packages: [Package]
+    public let libc: LibcIdentity?
+    public let stdVersion: String
+    public let stdDebianSource: String?
+    public let stdDebianVersion: String?
+    public let stdProfile: String
+    public let tools: [Tool]
+    public let sourceDateEpoch: Int?
+    /// `--sbom none` turns the SBOM files off (the embedded list stays).
+    public let writeSBOM: Bool
+
+    /// Object file per package directory, for the linker (which sees CARGO_MANIFEST_DIR).
+    public var objects: [String: String] { Dictionary(packages.map { ($0.manifestDirectory, $0.object) }, uniquingKeysWith: { a, _ in a }) }
+}
+
+/// One `.dep-v0` object: its assembly source and the command that compiles it (nil when
+/// the object is up to date with that source).
+public struct DepInfoStep: Codable, Equatable {
+    public let package: String
+    public let assembly: FileWrite
+    public let object: String
+    public let command: Command?
+}
+
+/// Plans the inventory for one target.
+struct InventoryPlanner {
+    let runner: Runner
+    let probes: ProbeCache
+
+    func plan(metadata: ProjectMetadata, target: Target, toolchain: Toolchain, std: StdSource, settings: StdSettings,
+              cc: CToolchain, sbom: Bool) throws -> (InventoryPlan, [DepInfoStep]) {
+        let cargoMetadata = try CargoMetadata(json: metadata.data)
+        let targetDirectory = metadata.json["target_directory"] as? String ?? runner.context.directory + "/target"
+        let directory = "\(targetDirectory)/cargo-static/\(target.triple)/dep-v0"
+        var packages: [InventoryPlan.Package] = []
+        var steps: [DepInfoStep] = []
+        for id in cargoMetadata.workspaceMembers.sorted() {
+            guard let package = cargoMetadata.packages[id] else { continue }
+            let info = try DepInfo.from(metadata: cargoMetadata, rootPackageID: id)
+            let manifestDirectory = URL(fileURLWithPath: package.manifestPath).deletingLastPathComponent().standardizedFileURL.path
+            let base = "\(directory)/\(package.name)-\(Fingerprint.hex(manifestDirectory))"
+            let assembly = FileWrite.text(base + ".s", DepSection.assembly(payload: try info.sectionPayload()))
+            let upToDate = FileManager.default.contents(atPath: assembly.path) == Data((assembly.text ?? "").utf8)
+                && FileManager.default.fileExists(atPath: base + ".o")
+            steps.append(DepInfoStep(package: package.name, assembly: assembly, object: base + ".o",
+                                     command: upToDate ? nil : DepSection.objectCommand(compiler: [cc.cc], assembly: assembly.path, object: base + ".o")))
+            packages.append(.init(id: id, name: package.name, manifestDirectory: manifestDirectory,
+                                  dependencies: String(decoding: try info.json(), as: UTF8.self), object: base + ".o"))
+        }
+        let (stdSource, stdVersion) = stdPackage(std)
+        let tools: [InventoryPlan.Tool] = [
+            .init(name: "rustc", version: toolchain.release),
+            .init(name: cc.kind == .zig ? "zig" : "gcc", version: String(cc.version.split(separator: " ").last ?? "")),
+            .init(name: "cargo-static", version: CargoStaticVersion.current),
+        ]
+        let plan = InventoryPlan(packages: packages, libc: libc(cc), stdVersion: toolchain.release, stdDebianSource: stdSource,
+                                 stdDebianVersion: stdVersion, stdProfile: settings.name, tools: tools,
+                                 sourceDateEpoch: runner.context.sourceDateEpoch, writeSBOM: sbom)
+        return (plan, steps)
+    }
+
+    /// The musl actually linked: zig's bundled copy, or Debian's for musl-gcc (remembered per installation).
+    private func libc(_ cc: CToolchain) -> LibcIdentity? {
+        let compute: () -> [String: String]? = {
+            let identity: LibcIdentity?
+            switch cc.kind {
+            case .zig:
+                identity = cc.zigLibDirectory.flatMap { try? LibcIdentity.zig(libDirectory: $0, zigVersion: String(cc.version.dropFirst(4))) }
+            case .muslGcc:
+                identity = try? LibcIdentity.debian(runner: self.runner)
+            case .crossGcc:
+                identity = nil
+            }
+            return identity.flatMap { try? JSONEncoder.sorted.encode($0) }.map { ["identity": String(decoding: $0, as: UTF8.self)] }
+        }
+        let stamp = cc.kind == .zig ? (cc.zigLibDirectory.map { $0 + "/libc/musl/src/internal/version.h" } ?? "") : "/var/lib/dpkg/status"
+        let found = probes.values("libc:\(cc.kind.rawValue):\(cc.zigLibDirectory ?? "")", stampedBy: [stamp], context: cc.version, compute: compute)
+        return found?["identity"].flatMap { try? JSONDecoder().decode(LibcIdentity.self, from: Data($0.utf8)) }
+    }
+
+    /// The Debian package of the rust-src tree std is built from (nil for a prebuilt std).
+    private func stdPackage(_ std: StdSource) -> (String?, String?) {
+        guard case .fromSource(let library) = std else { return (nil, nil) }
+        let found = probes.values("std-package:" + library, stampedBy: ["/var/lib/dpkg/status"], context: library) {
+            (try? DebianPackage.owning(library + "/std/Cargo.toml", runner: self.runner)).flatMap { $0 }
+                .map { ["source": $0.source, "version": $0.sourceVersion] } ?? ["source": "", "version": ""]
+        }
+        let source = found?["source"].flatMap { $0.isEmpty ? nil : $0 }
+        return (source, source == nil ? nil : found?["version"])
+    }
+}
+
+/// Writes `<exe>.cdx.json` for each executable of a finished build.
+struct SBOMWriter {
+    let plan: InventoryPlan
+    let reporter: Reporter
+
+    func write(_ executables: [BuiltExecutable], libraries: [ProvidedLibrary], sources: SourceStore, allocator: Allocator) throws {
+        guard plan.writeSBOM, let libc = plan.libc else { return }
+        let cLibraries = libraries.compactMap { lib -> SBOMInventory.CLibrary? in
+            guard let library = try? NativeLibrary.named(lib.name), let source = sources.selected(library) else { return nil }
+            let patches = source.origin == "debian" ? DebianPatch.read(sourceTree: source.path) : []
+            return SBOMInventory.CLibrary(name: lib.name, debianSource: source.package, version: source.version, patches: patches)
+        }
+        for exe in executables where !exe.isTest {
+            guard let package = plan.packages.first(where: { $0.id == exe.packageID }) ?? plan.packages.first(where: { "\($0.name)" == exe.package.split(separator: " ").first.map(String.init) }),
+                  let crates = try? DepInfo.parse(json: Data(package.dependencies.utf8)) else { continue }
+            let inventory = SBOMInventory(
+                executable: .init(name: exe.name, sha256: try SHA256.hex(file: exe.path), target: exe.target.triple),
+                crates: crates, cLibraries: cLibraries, libc: libc, allocator: allocator.rawValue,
+                std: .init(version: plan.stdVersion, debianSource: plan.stdDebianSource, debianVersion: plan.stdDebianVersion, profile: plan.stdProfile),
+                tools: plan.tools.map { .init(name: $0.name, version: $0.version) }, sourceDateEpoch: plan.sourceDateEpoch)
+            try SBOM.write(inventory, to: exe.path + SBOM.fileSuffix)
+            reporter.detail("SBOM: \(exe.path)\(SBOM.fileSuffix)")
+        }
+    }
+}

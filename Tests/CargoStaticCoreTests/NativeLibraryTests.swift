@@ -23,9 +23,10 @@ final class NativeLibraryTests: XCTestCase {
     func testNamesAliasesAndDependencyOrder() throws {
         XCTAssertEqual(try NativeLibrary.named("lzma").name, "xz")
         XCTAssertEqual(try NativeLibrary.named("SQLite").name, "sqlite3")
-        XCTAssertEqual(try NativeLibrary.closure(["libedit", "zlib", "ncurses"]).map(\.name), ["ncurses", "libedit", "zlib"])
-        XCTAssertThrowsError(try NativeLibrary.named("libfoo")) { error in
-            XCTAssertTrue("\(error)".contains("known libraries: zlib"), "\(error)")
+        let offline = LibraryResolver(index: FakeIndex())
+        XCTAssertEqual(try offline.closure(["libedit", "zlib", "ncurses"]).map(\.name), ["ncurses", "libedit", "zlib"])
+        XCTAssertThrowsError(try offline.named("libfoo")) { error in
+            XCTAssertTrue("\(error)".contains("known recipes: zlib"), "\(error)")
         }
         XCTAssertEqual(NativeLibrary.providing(link: "ssl")?.name, "openssl")
         XCTAssertEqual(NativeLibrary.providing(link: "ncurses")?.name, "ncurses")
@@ -50,13 +51,13 @@ final class NativeLibraryTests: XCTestCase {
             ]],
             "workspace_members": ["me"],
         ]
-        let found = try NativeDependencyScan.requirements(inMetadata: json)
+        let found = try NativeDependencyScan.requirements(inMetadata: json, resolver: LibraryResolver(index: FakeIndex()))
         XCTAssertEqual(found.map(\.library), ["zlib", "libedit"])
         XCTAssertEqual(found.first?.reason, "crate libz-sys 1.1.8")
         XCTAssertEqual(found.last?.reason, "[package.metadata.cargo-static] of app")
         var bad = json
         bad["packages"] = [["id": "me", "name": "app", "metadata": ["cargo-static": ["dep": "zlib"]]]]
-        XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: bad))
+        XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: bad, resolver: LibraryResolver(index: FakeIndex())))
     }
 
     func testMetadataGetsOnlyTheArgumentsItUnderstands() {

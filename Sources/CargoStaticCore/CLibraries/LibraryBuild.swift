@@ -19,10 +19,14 @@ struct LibraryBuildSpec {
     let toolchain: CToolchain
     let dependencies: [ProvidedLibrary]
 
+    /// The tree's build system, Debian's flags and patches (read from the fetched source).
+    var layout: SourceLayout? { SourceLayout.detect(source.path, prefer: library.preferredBuildSystems) }
+
     var keyText: String {
-        let placeholder = LibraryBuildContext(source: "$SRC", prefix: "$PREFIX", destdir: "$DESTDIR", version: source.upstreamVersion,
+        var placeholder = LibraryBuildContext(source: "$SRC", prefix: "$PREFIX", destdir: "$DESTDIR", version: source.upstreamVersion,
                                               target: target, toolchain: toolchain, jobs: 1,
                                               dependencyPrefixes: dependencies.map { "$DEP/\($0.entry)" })
+        placeholder.layout = layout
         let steps = library.steps(placeholder).map(\.shellLine).joined(separator: "\n")
         let written = library.extraPkgConfig.keys.sorted().map { "\($0).pc:\n" + library.extraPkgConfig[$0]!(placeholder) }
             + library.fileAliases.keys.sorted().map { "\($0) -> \(library.fileAliases[$0]!)" }
@@ -49,21 +53,42 @@ public struct LibraryProvider {
     public let runner: Runner
     public let reporter: Reporter
 
-    public init(cacheRoot: String, runner: Runner, reporter: Reporter) {
+    /// Maps names (recipes, link names, pkg-config modules, Debian packages) to libraries.
+    public let resolver: LibraryResolver
+
+    /// `resolver`: nil for one that asks this machine's apt and dpkg.
+    public init(cacheRoot: String, runner: Runner, reporter: Reporter, resolver: LibraryResolver? = nil) {
         cache = LibraryCache(root: cacheRoot)
         sources = SourceStore(cacheRoot: cacheRoot, runner: runner, reporter: reporter)
         self.runner = runner
         self.reporter = reporter
+        self.resolver = resolver ?? LibraryResolver(index: AptIndex(runner: runner, cacheRoot: cacheRoot))
     }
 
     /// `names` and their dependencies, built for `target` where not cached, in dependency order.
+    /// Names are anything the resolver understands: a recipe (`zlib`), a link name (`git2`),
+    /// a pkg-config module (`libgit2`) or a Debian source package.
     public func ensure(_ names: [String], target: Target, toolchain: CToolchain) throws -> [ProvidedLibrary] {
         var provided: [ProvidedLibrary] = []
-        for library in try NativeLibrary.closure(names) {
-            let deps = provided.filter { library.dependencies.contains($0.name) }
+        let libraries = try resolver.closure(names)
+        for library in libraries {
+            let deps = Self.dependencyClosure(library, in: libraries).compactMap { name in provided.first { $0.name == name } }
             provided.append(try ensure(library, target: target, toolchain: toolchain, dependencies: deps))
         }
         return provided
+    }
+
+    /// A library's dependencies and theirs, in build order: a static library's build (its
+    /// configure tests, its .pc file's Requires.private) needs every one of them.
+    static func dependencyClosure(_ library: NativeLibrary, in all: [NativeLibrary]) -> [String] {
+        var names: [String] = []
+        func visit(_ name: String) {
+            guard let lib = all.first(where: { $0.name == name }) else { return }
+            for dep in lib.dependencies where !names.contains(dep) { visit(dep) }
+            if !names.contains(name) { names.append(name) }
+        }
+        for dep in library.dependencies { visit(dep) }
+        return all.map(\.name).filter(names.contains)
     }
 
     private func ensure(_ library: NativeLibrary, target: Target, toolchain: CToolchain,
@@ -100,8 +125,9 @@ public struct LibraryProvider {
     public func plan(_ names: [String], target: Target, toolchain: CToolchain) throws -> [LibraryPlan] {
         var plans: [LibraryPlan] = []
         var provided: [ProvidedLibrary] = []
-        for library in try NativeLibrary.closure(names) {
-            let deps = provided.filter { library.dependencies.contains($0.name) }
+        let libraries = try resolver.closure(names)
+        for library in libraries {
+            let deps = Self.dependencyClosure(library, in: libraries).compactMap { name in provided.first { $0.name == name } }
             guard let source = sources.selected(library) else {
                 let context = LibraryBuildContext(source: "<source of \(library.debianSource)>", prefix: "<cache>/prefix", destdir: "<staging>",
                                                   version: "?", target: target, toolchain: toolchain, jobs: LibraryBuilder.jobs,
@@ -143,9 +169,11 @@ struct LibraryBuilder {
     static var jobs: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     static func context(_ spec: LibraryBuildSpec, workDir: String, prefix: String, staging: String) -> LibraryBuildContext {
-        LibraryBuildContext(source: workDir + "/src", prefix: prefix, destdir: staging + "/destdir", version: spec.source.upstreamVersion,
-                            target: spec.target, toolchain: spec.toolchain, jobs: jobs,
-                            dependencyPrefixes: spec.dependencies.map(\.prefix))
+        var context = LibraryBuildContext(source: workDir + "/src", prefix: prefix, destdir: staging + "/destdir", version: spec.source.upstreamVersion,
+                                          target: spec.target, toolchain: spec.toolchain, jobs: jobs,
+                                          dependencyPrefixes: spec.dependencies.map(\.prefix))
+        context.layout = spec.layout
+        return context
     }
 
     func build(_ spec: LibraryBuildSpec, name: String, key: String) throws {
@@ -168,7 +196,8 @@ struct LibraryBuilder {
             let entry = LibraryEntry(name: name, library: spec.library.name, version: spec.source.version, origin: spec.source.origin,
                                      target: target.triple, key: key, cToolchain: spec.toolchain.version,
                                      dependencies: spec.dependencies.map(\.entry), created: Date(),
-                                     buildSeconds: Date().timeIntervalSince(started), prefix: context.prefix)
+                                     buildSeconds: Date().timeIntervalSince(started), prefix: context.prefix,
+                                     patches: context.layout?.patches, buildSystem: context.layout?.buildSystem.rawValue)
             try cache.publish(staging: staging, entry: entry, target: target)
         } catch {
             try? fm.removeItem(atPath: staging)
@@ -239,7 +268,13 @@ struct LibraryBuilder {
             try fm.createSymbolicLink(atPath: prefix + "/" + alias, withDestinationPath: original)
         }
         let missing = library.archives.filter { !fm.fileExists(atPath: "\(prefix)/lib/\($0)") }
-        guard missing.isEmpty else {
+        // A generated recipe expects what Debian's -dev package ships; a build that makes some
+        // of them (Debian's flavours, C++ bindings) is still the library.
+        let enough = library.isGeneric ? missing.count < library.archives.count : missing.isEmpty
+        if library.isGeneric, !missing.isEmpty, enough {
+            reporter.detail("\(library.name) for \(c.target): no \(missing.joined(separator: ", ")) (Debian ships them; this build does not make them)")
+        }
+        guard enough else {
             throw CargoStaticError(.libraryBuildFailed, "building \(library.name) for \(c.target) produced no \(missing.joined(separator: ", "))",
                                    fix: "rerun with CARGO_STATIC_VERBOSE=1 to see every command")
         }

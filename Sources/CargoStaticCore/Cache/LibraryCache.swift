@@ -16,6 +16,10 @@ public struct LibraryEntry: Codable {
     public let buildSeconds: Double
     public var prefix: String
     public var sizeBytes: UInt64?
+    /// Debian's patches applied to the source (debian/patches/series), for SBOMs.
+    public var patches: [String]? = nil
+    /// The build system the generic builder drove (nil: a hand-written recipe's own steps).
+    public var buildSystem: String? = nil
 }
 
 /// Built C libraries, per target, shared by every project. Same rules as the std cache:

@@ -122,11 +122,14 @@ public final class StaticBuild {
                                               cc: cc, pie: request.pie, cargoArguments: request.cargoArguments, directory: request.directory,
                                               libraries: libraries, linker: linker, settings: request.stdSettings, strip: request.strip)
         var messages = CargoMessages()
-        let result = try runner.captureStdout(command) { messages.consume($0) }
+        var scripts = BuildScriptTracker()
+        let result = try runner.captureStdout(command) { messages.consume($0); scripts.consume($0) }
         try checkHostLibraries(messages, target: target)
         guard result.succeeded else {
+            let diagnosis = LibraryDiagnosis.line(failed: scripts.failed, linked: messages.linkedLibraries.map { ($0.package, $0.libs) },
+                                                  provided: libraries.map(\.name)) { LibraryDiagnosis.verdict($0, resolver: .shared) }
             throw CargoStaticError(.cargoFailed, "cargo \(request.mode == .test ? "test" : "build") failed for \(target) (its own messages are above)",
-                                   fix: missingLibraryHint(messages, provided: libraries)
+                                   fix: diagnosis ?? missingLibraryHint(messages, provided: libraries)
                                        ?? "fix the error cargo reported; `cargo-static plan` shows the exact command and environment to reproduce it",
                                    exitCode: result.status == 0 ? 1 : result.status)
         }

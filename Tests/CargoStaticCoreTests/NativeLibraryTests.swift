@@ -144,5 +144,13 @@ final class NativeLibraryTests: XCTestCase {
         for library in NativeLibrary.all where Allocator(rawValue: library.name) == nil {
             XCTAssertTrue(section.contains("\(library.name) (`\(library.debianSource)`)"), "README's C libraries table lacks \(library.name)")
         }
+        for source in GenericRecipes.tuned {
+            XCTAssertTrue(section.contains("\n| \(source) | "), "README's adjustments table lacks \(source)")
+            let o = GenericRecipes.options(for: source)
+            XCTAssertFalse(o.prefer.isEmpty && o.flags.isEmpty && o.steps == nil && o.makeTargets.isEmpty, "\(source) has no adjustment in GenericRecipes")
+        }
+        for refusal in RefusalTable.all {
+            XCTAssertTrue(section.contains("\n| \(refusal.library) | "), "README's refusals table lacks \(refusal.library)")
+        }
     }
 }

@@ -4,6 +4,10 @@ import Foundation
 /// system and Debian's own flags, adjusted here where a static musl build needs it. Any
 /// source package not listed builds with Debian's flags alone.
 public enum GenericRecipes {
+    /// The source packages `options(for:)` adjusts (the README's table lists each).
+    public static let tuned = ["libgit2", "libssh2", "curl", "libpcap", "libxml2", "gmp", "nettle", "expat", "libonig", "lz4",
+                               "http-parser", "libseccomp"]
+
     /// The adjustments, by Debian source package. Each says why.
     public static func options(for source: String) -> GenericOptions {
         var o = GenericOptions()

@@ -91,6 +91,15 @@ final class DebianLibraryTests: XCTestCase {
         XCTAssertTrue(out.stdout.contains("round trip ok: true"), out.all)
     }
 
+    /// A build script that fails looking for a library: cargo-static's last line names the
+    /// crate, the library, and that it cannot build it.
+    func testFailedBuildScriptEndsWithOneLineAboutTheLibrary() throws {
+        let out = try Harness.run(["build", "--release"], in: try Harness.fixture("missing-lib"))
+        XCTAssertNotEqual(out.status, 0)
+        let last = out.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(last.hasPrefix("fix: the build script of crate nosuch-sys 0.1.0 failed looking for the C library `nosuchlib`: cargo-static cannot build it"), out.all)
+    }
+
     /// PAM and an X11 client: refused before anything is built, naming crate, library and reason.
     func testPamAndGuiAreRefusedBeforeBuilding() throws {
         let pam = try Harness.run(["build", "--release"], in: try Harness.fixture("pam-refused"))

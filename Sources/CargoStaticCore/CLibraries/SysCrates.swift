@@ -43,7 +43,7 @@ public enum SysCrateTable {
         SysCrateBinding(crate: "libgit2-sys", library: "libgit2", selfBuildingFeatures: ["vendored", "zlib-ng-compat"]) { _, _ in
             ["LIBGIT2_NO_VENDOR": "1"]
         },
-        SysCrateBinding(crate: "libssh2-sys", library: "libssh2", selfBuildingFeatures: ["vendored-openssl", "zlib-ng-compat"]) { _, _ in
+        SysCrateBinding(crate: "libssh2-sys", library: "libssh2", selfBuildingFeatures: ["zlib-ng-compat"]) { _, _ in
             ["LIBSSH2_SYS_USE_PKG_CONFIG": "1"]
         },
         // onig_sys carries a copy of Oniguruma; Debian's policy (and ours) is the system library.

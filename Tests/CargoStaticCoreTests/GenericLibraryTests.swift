@@ -202,7 +202,10 @@ final class GenericLibraryTests: XCTestCase {
         }
         XCTAssertEqual(SourceLayout.detect(try tree("a", ["configure", "CMakeLists.txt"]))?.buildSystem, .autotools)
         XCTAssertEqual(SourceLayout.detect(try tree("b", ["configure", "CMakeLists.txt"]), prefer: [.cmake])?.buildSystem, .cmake)
-        XCTAssertEqual(SourceLayout.detect(try tree("c", ["configure.ac", "CMakeLists.txt"]))?.buildSystem, .cmake)
+        XCTAssertEqual(SourceLayout.detect(try tree("c", ["configure.ac", "CMakeLists.txt"]))?.buildSystem, .autoreconf, "debhelper's order")
+        let named = try tree("c2", ["configure", "CMakeLists.txt", "debian/rules"])
+        try "%:\n\tdh $@ --buildsystem=cmake\n".write(toFile: named + "/debian/rules", atomically: false, encoding: .utf8)
+        XCTAssertEqual(SourceLayout.detect(named)?.buildSystem, .cmake, "the one debian/rules names")
         XCTAssertEqual(SourceLayout.detect(try tree("d", ["configure.ac", "Makefile.am"]))?.buildSystem, .autoreconf)
         XCTAssertEqual(SourceLayout.detect(try tree("e", ["meson.build"]))?.buildSystem, .meson)
         XCTAssertEqual(SourceLayout.detect(try tree("f", ["Makefile"]))?.buildSystem, .make)

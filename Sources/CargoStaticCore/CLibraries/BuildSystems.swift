@@ -42,19 +42,29 @@ public struct SourceLayout: Codable, Equatable {
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }.map { String($0.split(separator: " ").first ?? "") }
         let candidates = [""] + ((try? fm.contentsOfDirectory(atPath: tree)) ?? []).sorted()
             .filter { !$0.hasPrefix(".") && $0 != "debian" }
+        let order = prefer + debianChoice(rules)
         for sub in candidates {
             let dir = sub.isEmpty ? tree : tree + "/" + sub
             guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { continue }
             let present = Set(((try? fm.contentsOfDirectory(atPath: dir)) ?? []))
-            guard let system = choose(present: present, prefer: prefer) else { continue }
+            guard let system = choose(present: present, prefer: order) else { continue }
             let flags = DebianRules.flags(in: rules, for: system)
             return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches)
         }
         return nil
     }
 
-    /// The order: what the recipe prefers, then a shipped configure (Debian's own choice for
-    /// most autotools packages), CMake, Meson, configure.ac, a Makefile.
+    /// The build system debian/rules names (`dh $@ --buildsystem=cmake`), if any: Debian's
+    /// patches are tested with it (a tree may ship another that the patches never touched).
+    static func debianChoice(_ rules: String) -> [BuildSystem] {
+        if rules.contains("--buildsystem=cmake") || rules.contains("-Scmake") { return [.cmake] }
+        if rules.contains("--buildsystem=meson") || rules.contains("-Smeson") { return [.meson] }
+        return []
+    }
+
+    /// The order: what the recipe prefers, what debian/rules names, then debhelper's own
+    /// order: a shipped configure, configure.ac (autoreconf, as debhelper does by default),
+    /// CMake, Meson, a Makefile.
     static func choose(present: Set<String>, prefer: [BuildSystem]) -> BuildSystem? {
         func has(_ system: BuildSystem) -> Bool {
             switch system {
@@ -65,7 +75,7 @@ public struct SourceLayout: Codable, Equatable {
             case .make: return present.contains("Makefile") || present.contains("GNUmakefile") || present.contains("makefile")
             }
         }
-        return (prefer + [.autotools, .cmake, .meson, .autoreconf, .make]).first(where: has)
+        return (prefer + [.autotools, .autoreconf, .cmake, .meson, .make]).first(where: has)
     }
 }
 

@@ -5,7 +5,7 @@ import Foundation
 /// source package not listed builds with Debian's flags alone.
 public enum GenericRecipes {
     /// The source packages `options(for:)` adjusts (the README's table lists each).
-    public static let tuned = ["libgit2", "libssh2", "curl", "libpcap", "libxml2", "gmp", "nettle", "expat", "libonig", "lz4",
+    public static let tuned = ["libgit2", "libssh2", "curl", "libpcap", "libxml2", "gmp", "nettle", "expat", "lz4",
                                "http-parser", "libseccomp"]
 
     /// The adjustments, by Debian source package. Each says why.
@@ -57,12 +57,9 @@ public enum GenericRecipes {
         case "nettle":
             o.flags = ["--disable-documentation", "--disable-openssl"]
         case "expat":
-            o.prefer = [.cmake]
-            o.flags = ["-DEXPAT_SHARED_LIBS=OFF", "-DEXPAT_BUILD_TOOLS=OFF", "-DEXPAT_BUILD_EXAMPLES=OFF", "-DEXPAT_BUILD_TESTS=OFF",
-                       "-DEXPAT_BUILD_DOCS=OFF"]
-        case "libonig":
-            o.prefer = [.cmake]
-            o.flags = ["-DBUILD_TEST=OFF", "-DINSTALL_DOCUMENTATION=OFF", "-DINSTALL_EXAMPLES=OFF"]
+            // Debian builds with configure (its patches use `#if XML_DTD == 1`, which only
+            // configure's config.h defines as 1); the library only: no xmlwf, docs, tests.
+            o.flags = ["--without-docbook", "--without-xmlwf", "--without-examples", "--without-tests"]
         case "lz4":
             // The library's own Makefile, static only.
             o.makeTargets = ["-C", "lib", "liblz4.a"]

@@ -43,6 +43,7 @@ struct FakeIndex: PackageIndex {
         i.add("libgmp-dev", source: "gmp", files: [lib + "libgmp.so", lib + "libgmpxx.so", "/usr/include/gmp.h"])
         i.add("libpcap0.8-dev", source: "libpcap", depends: [["libc6-dev"], ["libdbus-1-dev"], ["libpcap0.8"]],
               files: [lib + "libpcap.so", lib + "pkgconfig/libpcap.pc"])
+        i.add("libpcap-dev", source: "libpcap", depends: [["libpcap0.8-dev"]], files: ["/usr/share/doc/libpcap-dev/copyright"])
         i.add("libdbus-1-dev", source: "dbus", files: [lib + "libdbus-1.so"])
         i.add("libxml2-dev", source: "libxml2", depends: [["libicu-dev"], ["libxml2"]], files: [lib + "libxml2.so", lib + "pkgconfig/libxml-2.0.pc"])
         i.add("libpam0g-dev", source: "pam", files: [lib + "libpam.so"])
@@ -73,6 +74,8 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(try resolver.library(for: .link("pcre2-8"))?.name, "pcre2")
         XCTAssertEqual(try resolver.library(for: .link("ssh2"))?.name, "libssh2")
         XCTAssertEqual(try resolver.library(for: .link("pcap"))?.devPackage, "libpcap0.8-dev")
+        XCTAssertEqual(try LibraryResolver(index: FakeIndex.bookworm).named("libpcap").devPackage, "libpcap0.8-dev",
+                       "the source package's -dev package that ships the library, not the transitional libpcap-dev")
         XCTAssertEqual(try resolver.library(for: .link("curl"))?.devPackage, "libcurl4-openssl-dev", "the OpenSSL flavour first")
         XCTAssertEqual(try resolver.library(for: .pkgConfig("libxml-2.0"))?.name, "libxml2")
         XCTAssertEqual(try resolver.named("libgit2").name, "libgit2", "a source package's name")
@@ -312,5 +315,19 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(p?.source, "libssh2")
         XCTAssertEqual(BinaryPackage.newest(inShow: text.components(separatedBy: "\n\n")[0])?.depends,
                        [["libssh2-1"], ["libssl-dev"], ["zlib1g-dev", "libz-dev"]])
+    }
+}
+
+final class PkgConfigFixupTests: XCTestCase {
+    /// libgit2.pc's `-lhttp_parser` gets http-parser's directory; names already found stay as they are.
+    func testLibsPrivateGetsTheDependencyDirectory() {
+        let files: Set<String> = ["/c/hp/lib/libhttp_parser.a", "/c/ssh/lib/libssh2.a", "/c/git/lib/libgit2.a"]
+        let pc = "Name: libgit2\nLibs: -L${libdir} -lgit2\nLibs.private: -lhttp_parser -L/c/ssh/lib -lssh2 -lrt\nRequires.private: openssl\n"
+        let fixed = PkgConfigFixup.fixed(pc, ownLib: "/c/git/lib", dependencyLibs: ["/c/ssh/lib", "/c/hp/lib"], exists: files.contains)
+        XCTAssertEqual(fixed, "Name: libgit2\nLibs: -L${libdir} -lgit2\nLibs.private: -L/c/hp/lib -lhttp_parser -L/c/ssh/lib -lssh2 -lrt\nRequires.private: openssl\n")
+        // libssh2.pc as Debian's patch writes it, for a libssh2 built on OpenSSL here.
+        let ssh = "Libs: -L${libdir} -lssh2\nLibs.private:  -lgpg-error -ldl"
+        XCTAssertEqual(PkgConfigFixup.fixed(ssh, ownLib: "/c/ssh/lib", dependencyLibs: ["/c/ssl/lib"], exists: files.contains),
+                       "Libs: -L${libdir} -lssh2\nLibs.private: -ldl")
     }
 }

@@ -30,6 +30,7 @@ struct LibraryBuildSpec {
         let steps = library.steps(placeholder).map(\.shellLine).joined(separator: "\n")
         let written = library.extraPkgConfig.keys.sorted().map { "\($0).pc:\n" + library.extraPkgConfig[$0]!(placeholder) }
             + library.fileAliases.keys.sorted().map { "\($0) -> \(library.fileAliases[$0]!)" }
+            + (library.isGeneric ? [PkgConfigFixup.keyText] : [])
         return """
         library: \(library.name)
         source: \(source.package) \(source.version) (\(source.origin))
@@ -264,6 +265,8 @@ struct LibraryBuilder {
             try fm.createDirectory(atPath: prefix + "/lib/pkgconfig", withIntermediateDirectories: true)
             try text(c).write(toFile: "\(prefix)/lib/pkgconfig/\(module).pc", atomically: false, encoding: .utf8)
         }
+        if library.isGeneric { try PkgConfigFixup.apply(pkgconfigDir: prefix + "/lib/pkgconfig", ownLib: prefix + "/lib",
+                                                        dependencyLibs: c.dependencyPrefixes.map { $0 + "/lib" }) }
         for (alias, original) in library.fileAliases where !fm.fileExists(atPath: prefix + "/" + alias) {
             try fm.createSymbolicLink(atPath: prefix + "/" + alias, withDestinationPath: original)
         }
@@ -304,5 +307,52 @@ enum AutotoolsTimestamps {
         // Whole seconds: every file system and make compare these the same way.
         let stamp = Date(timeIntervalSince1970: newest.timeIntervalSince1970.rounded(.down) + 2)
         for path in outputs { try fm.setAttributes([.modificationDate: stamp], ofItemAtPath: path) }
+    }
+}
+
+/// Makes installed .pc files self-contained in the cache: a `-lfoo` in Libs or Libs.private
+/// that upstream wrote without its directory (libgit2's `-lhttp_parser`) gets the `-L` of
+/// the dependency prefix that holds libfoo.a, so the crate's pkg-config probe links it. A
+/// `-lfoo` that no library of the build provides, and that is not part of the libc, is
+/// dropped: a Debian patch may name what Debian's own configuration links (libssh2's
+/// `-lgpg-error`, for its libgcrypt backend) while this build uses another.
+enum PkgConfigFixup {
+    static let keyText = ".pc files: -L added for -l names found in dependency prefixes, -l names found nowhere dropped"
+    /// Parts of musl's libc.a that keep their traditional names (zig and musl-gcc provide them).
+    static let libcParts: Set<String> = ["c", "m", "rt", "dl", "pthread", "util", "resolv", "crypt", "xnet"]
+
+    static func apply(pkgconfigDir: String, ownLib: String, dependencyLibs: [String]) throws {
+        let fm = FileManager.default
+        for file in (try? fm.contentsOfDirectory(atPath: pkgconfigDir)) ?? [] where file.hasSuffix(".pc") {
+            let path = pkgconfigDir + "/" + file
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let fixed = self.fixed(text, ownLib: ownLib, dependencyLibs: dependencyLibs)
+            if fixed != text { try fixed.write(toFile: path, atomically: true, encoding: .utf8) }
+        }
+    }
+
+    static func fixed(_ text: String, ownLib: String, dependencyLibs: [String],
+                      exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { raw -> String in
+            let line = String(raw)
+            guard line.hasPrefix("Libs:") || line.hasPrefix("Libs.private:") else { return line }
+            let words = line.split(separator: " ").map(String.init)
+            let searched = Set(words.filter { $0.hasPrefix("-L") }.map { String($0.dropFirst(2)) })
+            var added: [String] = []
+            var dropped: Set<String> = []
+            for word in words where word.hasPrefix("-l") {
+                let name = String(word.dropFirst(2))
+                let archive = "/lib\(name).a"
+                if libcParts.contains(name) || exists(ownLib + archive) || searched.contains(where: { exists($0 + archive) }) { continue }
+                if let dir = dependencyLibs.first(where: { exists($0 + archive) }) {
+                    if !added.contains(dir) { added.append(dir) }
+                } else {
+                    dropped.insert(word)
+                }
+            }
+            guard !added.isEmpty || !dropped.isEmpty, let colon = line.firstIndex(of: ":") else { return line }
+            let rest = line[line.index(after: colon)...].split(separator: " ").map(String.init).filter { !dropped.contains($0) }
+            return String(line[...colon]) + (added.map { "-L" + $0 } + rest).map { " " + $0 }.joined()
+        }.joined(separator: "\n")
     }
 }

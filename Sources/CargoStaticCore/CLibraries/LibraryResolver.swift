@@ -123,13 +123,23 @@ public final class LibraryResolver {
         return nil
     }
 
-    /// A source package's own -dev package, when the user typed the source package's name.
+    /// A source package's own -dev package, when the user typed the source package's name:
+    /// the one that ships a library (not a transitional package such as libpcap-dev, which
+    /// only depends on libpcap0.8-dev).
     private func sourceDevPackage(_ name: String) -> String? {
         let key = name.lowercased()
         for candidate in candidates(Self.baseNames(key)) {
-            if let info = index.binary(candidate), info.source == key { return candidate }
+            guard let info = index.binary(candidate), info.source == key else { continue }
+            let files = index.files(candidate) ?? []
+            if files.contains(where: { Self.isLibraryFile($0) }) { return candidate }
         }
         return nil
+    }
+
+    /// A static or shared library, or a pkg-config file.
+    static func isLibraryFile(_ path: String) -> Bool {
+        let file = (path as NSString).lastPathComponent
+        return file.hasSuffix(".pc") || (file.hasPrefix("lib") && (file.hasSuffix(".so") || file.hasSuffix(".a")))
     }
 
     /// `lib<b>-dev`, `<b>-dev`, then versioned names (`libssh2-1-dev`, `libpcap0.8-dev`,

@@ -48,7 +48,7 @@ public enum SysCrateTable {
         },
         // onig_sys carries a copy of Oniguruma; Debian's policy (and ours) is the system library.
         SysCrateBinding(crate: "onig_sys", library: "libonig", selfBuildingFeatures: []) { _, _ in
-            ["RUSTONIG_SYSTEM_LIBONIG": "1"]
+            ["RUSTONIG_SYSTEM_LIBONIG": "1", "RUSTONIG_STATIC_LIBONIG": "1"]
         },
         // nettle-sys links dylibs unless NETTLE_STATIC is set.
         SysCrateBinding(crate: "nettle-sys", library: "nettle", selfBuildingFeatures: []) { _, _ in ["NETTLE_STATIC": "1"] },

@@ -1,5 +1,8 @@
 //! expat: a streaming parse counting elements and depth. libxml2: a tree parse read back,
 //! and a malformed document rejected. lz4: a compression round trip.
+// expat-sys has no Rust items: naming it links the crate, and with it the -lexpat its build script found.
+extern crate expat_sys;
+
 use libc::{c_char, c_int, c_uchar, c_ulong, c_void};
 use std::ffi::{CStr, CString};
 

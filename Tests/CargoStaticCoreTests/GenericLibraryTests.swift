@@ -17,6 +17,7 @@ struct FakeIndex: PackageIndex {
     func names(prefix: String) -> [String] { packages.keys.filter { $0.hasPrefix(prefix) }.sorted() }
     func files(_ package: String) -> [String]? { fileLists[package] }
     func installedOwner(ofFileEndingWith suffix: String) -> String? { installed.first { suffix.hasSuffix($0.key) }?.value }
+    func binaries(ofSource source: String) -> [String] { packages.values.filter { $0.source == source }.map(\.name).sorted() }
 
     static var bookworm: FakeIndex {
         let lib = "/usr/lib/x86_64-linux-gnu/"
@@ -47,6 +48,7 @@ struct FakeIndex: PackageIndex {
         i.add("libdbus-1-dev", source: "dbus", files: [lib + "libdbus-1.so"])
         i.add("libxml2-dev", source: "libxml2", depends: [["libicu-dev"], ["libxml2"]], files: [lib + "libxml2.so", lib + "pkgconfig/libxml-2.0.pc"])
         i.add("libpam0g-dev", source: "pam", files: [lib + "libpam.so"])
+        i.add("libclang-14-dev", source: "llvm-toolchain-14", files: ["/usr/lib/llvm-14/lib/libclang.so", "/usr/lib/llvm-14/lib/libclang.a"])
         return i
     }
 }
@@ -79,6 +81,8 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(try resolver.library(for: .link("curl"))?.devPackage, "libcurl4-openssl-dev", "the OpenSSL flavour first")
         XCTAssertEqual(try resolver.library(for: .pkgConfig("libxml-2.0"))?.name, "libxml2")
         XCTAssertEqual(try resolver.named("libgit2").name, "libgit2", "a source package's name")
+        XCTAssertEqual(try LibraryResolver(index: FakeIndex.bookworm).named("llvm-toolchain-14").devPackage, "libclang-14-dev",
+                       "a source package whose -dev package follows no naming rule")
         XCTAssertEqual(try resolver.named("git2").name, "libgit2", "an alias: the link name")
         XCTAssertNil(try resolver.library(for: .link("nosuchthing")))
         XCTAssertThrowsError(try resolver.named("nosuchthing")) { error in
@@ -130,6 +134,31 @@ final class GenericLibraryTests: XCTestCase {
         let found = try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver)
         XCTAssertEqual(found.map(\.library), ["libgit2", "curl", "libpcap"])
         XCTAssertEqual(found[1].reason, "crate curl-sys 0.4.58 (links curl)")
+    }
+
+    /// bindgen's clang-sys (a build-dependency) and a proc macro's -sys crate run on the host.
+    func testBuildDependenciesAndProcMacrosAreHostSide() throws {
+        func dep(_ pkg: String, _ kind: String?) -> [String: Any] { ["pkg": pkg, "dep_kinds": [["kind": kind as Any? ?? NSNull()]]] }
+        let json: [String: Any] = [
+            "packages": [
+                ["id": "me", "name": "app", "version": "0.1.0"],
+                ["id": "n", "name": "nettle-sys", "version": "2.1.0", "links": "nettle"],
+                ["id": "b", "name": "bindgen", "version": "0.60.1"],
+                ["id": "c", "name": "clang-sys", "version": "1.4.0", "links": "clang"],
+                ["id": "m", "name": "macros", "version": "1.0.0", "targets": [["kind": ["proc-macro"]]]],
+                ["id": "z", "name": "libz-sys", "version": "1.1.8", "links": "z"],
+            ],
+            "resolve": ["nodes": [
+                ["id": "me", "features": [], "deps": [dep("n", nil), dep("m", nil)]],
+                ["id": "n", "features": [], "deps": [dep("b", "build")]],
+                ["id": "b", "features": [], "deps": [dep("c", nil)]],
+                ["id": "c", "features": [], "deps": []],
+                ["id": "m", "features": [], "deps": [dep("z", nil)]],
+                ["id": "z", "features": [], "deps": []],
+            ]],
+            "workspace_members": ["me"],
+        ]
+        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver).map(\.library), ["nettle"])
     }
 
     func testGraphRefusesPamBeforeBuildingAndNamesWhoPulledItIn() {

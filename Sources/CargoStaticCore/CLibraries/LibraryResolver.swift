@@ -128,12 +128,15 @@ public final class LibraryResolver {
     /// only depends on libpcap0.8-dev).
     private func sourceDevPackage(_ name: String) -> String? {
         let key = name.lowercased()
-        for candidate in candidates(Self.baseNames(key)) {
-            guard let info = index.binary(candidate), info.source == key else { continue }
-            let files = index.files(candidate) ?? []
-            if files.contains(where: { Self.isLibraryFile($0) }) { return candidate }
+        func shipsLibrary(_ candidate: String) -> Bool {
+            guard let info = index.binary(candidate), info.source == key else { return false }
+            return (index.files(candidate) ?? []).contains(where: { Self.isLibraryFile($0) })
         }
-        return nil
+        for candidate in candidates(Self.baseNames(key)) where shipsLibrary(candidate) { return candidate }
+        // Names that follow no rule (llvm-toolchain-14 builds libclang-14-dev): the source's binaries.
+        let devs = index.binaries(ofSource: key).filter { $0.hasSuffix("-dev") }
+            .sorted { ($0.contains("-openssl") ? 0 : 1, $0.count) < ($1.contains("-openssl") ? 0 : 1, $1.count) }
+        return devs.first(where: shipsLibrary)
     }
 
     /// A static or shared library, or a pkg-config file.

@@ -60,6 +60,8 @@ public protocol PackageIndex {
     func files(_ package: String) -> [String]?
     /// The installed package that owns a file whose path ends with `suffix`.
     func installedOwner(ofFileEndingWith suffix: String) -> String?
+    /// The binary packages a source package builds (its `Binary:` list).
+    func binaries(ofSource source: String) -> [String]
 }
 
 /// Debian's package database through apt-cache, dpkg and, for packages that are not
@@ -125,6 +127,18 @@ public final class AptIndex: PackageIndex {
     public func names(prefix: String) -> [String] {
         let text = answer("names:" + prefix) { apt(["pkgnames", prefix]) } ?? ""
         return text.split(separator: "\n").map(String.init).sorted()
+    }
+
+    public func binaries(ofSource source: String) -> [String] {
+        let text = answer("showsrc:" + source) { apt(["showsrc", "--only-source", source]) } ?? ""
+        var names: [String] = []
+        for line in text.split(separator: "\n") where line.hasPrefix("Binary:") {
+            for name in line.dropFirst("Binary:".count).split(separator: ",") {
+                let n = name.trimmingCharacters(in: .whitespaces)
+                if !n.isEmpty, !names.contains(n) { names.append(n) }
+            }
+        }
+        return names
     }
 
     public func files(_ package: String) -> [String]? {

@@ -177,8 +177,11 @@ public struct NativeDependencyScan {
         let resolve = json["resolve"] as? [String: Any]
         let nodes = resolve?["nodes"] as? [[String: Any]] ?? []
         var found: [LibraryRequirement] = []
+        let members = json["workspace_members"] as? [String] ?? []
+        let targetSide = targetPackages(nodes: nodes, members: members, byID: byID)
         for node in nodes {
-            guard let id = node["id"] as? String, let package = byID[id], let name = package["name"] as? String else { continue }
+            guard let id = node["id"] as? String, targetSide?.contains(id) ?? true,
+                  let package = byID[id], let name = package["name"] as? String else { continue }
             let version = package["version"] as? String ?? "?"
             let links = package["links"] as? String
             let features = node["features"] as? [String] ?? []
@@ -198,8 +201,7 @@ public struct NativeDependencyScan {
             guard let library = try resolver.library(for: .link(linkName)) else { continue }
             found.append(LibraryRequirement(library: library.name, reason: "crate \(name) \(version) (links \(linkName))"))
         }
-        let members = Set(json["workspace_members"] as? [String] ?? [])
-        for id in members {
+        for id in Set(members) {
             guard let package = byID[id],
                   let ours = (package["metadata"] as? [String: Any])?["cargo-static"] as? [String: Any] else { continue }
             guard let declared = ours["deps"] as? [String] else {
@@ -242,6 +244,29 @@ extension NativeDependencyScan {
             if count >= 5 { return true }
         }
         return false
+    }
+
+    /// The packages compiled for the target: reachable from the workspace members through
+    /// normal (and dev) dependencies. Build-dependencies and proc macros run on the build
+    /// machine (bindgen's clang-sys links the host's libclang), so their C libraries are the
+    /// host's business. nil when cargo gave no dependency kinds (every node counts then).
+    static func targetPackages(nodes: [[String: Any]], members: [String], byID: [String: [String: Any]]) -> Set<String>? {
+        guard nodes.contains(where: { $0["deps"] != nil }) else { return nil }
+        let nodeByID = Dictionary(nodes.compactMap { n in (n["id"] as? String).map { ($0, n) } }, uniquingKeysWith: { a, _ in a })
+        var seen = Set<String>()
+        var queue = members
+        while let id = queue.popLast() {
+            guard !seen.contains(id), let node = nodeByID[id] else { continue }
+            let targets = byID[id]?["targets"] as? [[String: Any]] ?? []
+            if targets.contains(where: { ($0["kind"] as? [String])?.contains("proc-macro") == true }) { continue }
+            seen.insert(id)
+            for dep in node["deps"] as? [[String: Any]] ?? [] {
+                guard let pkg = dep["pkg"] as? String else { continue }
+                let kinds = (dep["dep_kinds"] as? [[String: Any]] ?? []).map { $0["kind"] as? String }
+                if kinds.isEmpty || kinds.contains(where: { $0 == nil || $0 == "dev" }) { queue.append(pkg) }
+            }
+        }
+        return seen
     }
 
     /// `name version` of the crates that depend on `id` (to say who pulled a crate in).

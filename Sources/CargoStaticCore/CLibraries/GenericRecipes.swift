@@ -51,7 +51,10 @@ public enum GenericRecipes {
             o.dropFlags = ["--with-icu"]
             o.flags = ["--without-icu", "--without-python", "--without-lzma", "--without-zlib", "--without-debug"]
         case "gmp":
+            // Debian's patches drop doc/ (not DFSG-free) from Makefile.am and configure.ac,
+            // and its rules run dh_autoreconf: the shipped configure still wants doc/.
             // Debian's C++ binding (libgmpxx) is built by a second configure of its own rules.
+            o.prefer = [.autoreconf]
             o.archives = ["libgmp.a"]
             o.flags = ["--enable-fat"]
         case "nettle":

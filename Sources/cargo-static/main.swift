@@ -329,11 +329,15 @@ struct Deps: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "C libraries compiled from source for musl targets, cached like the standard library.",
         discussion: """
-        `build` needs them automatically when the project's dependency graph contains a -sys crate
-        cargo-static knows (libz-sys, openssl-sys, libsqlite3-sys, zstd-sys, lzma-sys, bzip2-sys, ncurses),
-        or when they are named in Cargo.toml (`[package.metadata.cargo-static] deps = ["ncurses"]`) or
-        with --deps. Sources come from the Debian source package of the same name (`apt-get source`,
-        needs a deb-src entry) or from --source. Libraries: \(NativeLibrary.all.map(\.name).joined(separator: ", ")).
+        `build` needs them automatically: any crate in the project's resolved graph with a `links`
+        key or a -sys name (libgit2-sys, openssl-sys, curl-sys, …), libraries named in Cargo.toml
+        (`[package.metadata.cargo-static] deps = ["ncurses"]`) and --deps. A name is a link name
+        (`git2`), a pkg-config module (`libgit2`), a Debian source package or one of the hand-written
+        recipes (\(NativeLibrary.all.map(\.name).joined(separator: ", "))); cargo-static finds the Debian
+        source package, detects its build system (autotools, CMake, Meson, make) and builds it static
+        for the target, with its dependencies. Sources come from `apt-get source` (needs a deb-src
+        entry) or from --source. Libraries that can never be static (PAM, NSS, X11, GL, GTK, …) are
+        refused before anything is built, with what to do instead.
         """,
         subcommands: [Build.self, List.self, Clean.self], defaultSubcommand: List.self)
 
@@ -341,7 +345,7 @@ struct Deps: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build C libraries (and what they depend on) for the target(s), unless cached.",
             discussion: "Example: cargo-static deps build zlib openssl --target x86_64-unknown-linux-musl,aarch64-unknown-linux-musl")
-        @Argument(help: "Library names: \(NativeLibrary.all.map(\.name).joined(separator: ", ")).") var names: [String]
+        @Argument(help: "Library names: a recipe (\(NativeLibrary.all.map(\.name).joined(separator: ", "))), a link name (git2), a pkg-config module (libgit2) or a Debian source package.") var names: [String]
         @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested`.", valueName: "triple[,triple…]"),
                 transform: { try Target.list($0) })
         var target: [Target] = [try! Target(Target.defaultTriple)]

@@ -23,9 +23,10 @@ final class NativeLibraryTests: XCTestCase {
     func testNamesAliasesAndDependencyOrder() throws {
         XCTAssertEqual(try NativeLibrary.named("lzma").name, "xz")
         XCTAssertEqual(try NativeLibrary.named("SQLite").name, "sqlite3")
-        XCTAssertEqual(try NativeLibrary.closure(["libedit", "zlib", "ncurses"]).map(\.name), ["ncurses", "libedit", "zlib"])
-        XCTAssertThrowsError(try NativeLibrary.named("libfoo")) { error in
-            XCTAssertTrue("\(error)".contains("known libraries: zlib"), "\(error)")
+        let offline = LibraryResolver(index: FakeIndex())
+        XCTAssertEqual(try offline.closure(["libedit", "zlib", "ncurses"]).map(\.name), ["ncurses", "libedit", "zlib"])
+        XCTAssertThrowsError(try offline.named("libfoo")) { error in
+            XCTAssertTrue("\(error)".contains("known recipes: zlib"), "\(error)")
         }
         XCTAssertEqual(NativeLibrary.providing(link: "ssl")?.name, "openssl")
         XCTAssertEqual(NativeLibrary.providing(link: "ncurses")?.name, "ncurses")
@@ -50,13 +51,13 @@ final class NativeLibraryTests: XCTestCase {
             ]],
             "workspace_members": ["me"],
         ]
-        let found = try NativeDependencyScan.requirements(inMetadata: json)
+        let found = try NativeDependencyScan.requirements(inMetadata: json, resolver: LibraryResolver(index: FakeIndex()))
         XCTAssertEqual(found.map(\.library), ["zlib", "libedit"])
         XCTAssertEqual(found.first?.reason, "crate libz-sys 1.1.8")
         XCTAssertEqual(found.last?.reason, "[package.metadata.cargo-static] of app")
         var bad = json
         bad["packages"] = [["id": "me", "name": "app", "metadata": ["cargo-static": ["dep": "zlib"]]]]
-        XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: bad))
+        XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: bad, resolver: LibraryResolver(index: FakeIndex())))
     }
 
     func testMetadataGetsOnlyTheArgumentsItUnderstands() throws {
@@ -145,6 +146,14 @@ final class NativeLibraryTests: XCTestCase {
         }
         for library in NativeLibrary.all where Allocator(rawValue: library.name) == nil {
             XCTAssertTrue(section.contains("\(library.name) (`\(library.debianSource)`)"), "README's C libraries table lacks \(library.name)")
+        }
+        for source in GenericRecipes.tuned {
+            XCTAssertTrue(section.contains("\n| \(source) | "), "README's adjustments table lacks \(source)")
+            let o = GenericRecipes.options(for: source)
+            XCTAssertFalse(o.prefer.isEmpty && o.flags.isEmpty && o.steps == nil && o.makeTargets.isEmpty, "\(source) has no adjustment in GenericRecipes")
+        }
+        for refusal in RefusalTable.all {
+            XCTAssertTrue(section.contains("\n| \(refusal.library) | "), "README's refusals table lacks \(refusal.library)")
         }
     }
 }

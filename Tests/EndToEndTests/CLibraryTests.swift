@@ -147,7 +147,8 @@ final class CLibraryTests: XCTestCase {
         let out = try Harness.run(["deps", "build", "libfoo"], in: dir)
         XCTAssertNotEqual(out.status, 0)
         XCTAssertTrue(out.stderr.contains("does not know how to build the C library `libfoo`"), out.stderr)
-        XCTAssertTrue(out.stderr.contains("known libraries: zlib, bzip2, xz, zstd, sqlite3, openssl, ncurses, libedit"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("known recipes: zlib, bzip2, xz, zstd, sqlite3, openssl, ncurses, libedit"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("no Debian -dev package ships libfoo.a/.so or libfoo.pc"), out.stderr)
     }
 }
 

@@ -50,14 +50,19 @@ struct LibraryBuildSpec {
     let toolchain: CToolchain
     let dependencies: [ProvidedLibrary]
 
+    /// The tree's build system, Debian's flags and patches (read from the fetched source).
+    var layout: SourceLayout? { SourceLayout.detect(source.path, prefer: library.preferredBuildSystems) }
+
     var keyText: String {
-        let placeholder = LibraryBuildContext(source: "$SRC", prefix: "$PREFIX", destdir: "$DESTDIR", version: source.upstreamVersion,
+        var placeholder = LibraryBuildContext(source: "$SRC", prefix: "$PREFIX", destdir: "$DESTDIR", version: source.upstreamVersion,
                                               target: target, toolchain: toolchain, jobs: 1,
                                               dependencyPrefixes: dependencies.map { "$DEP/\($0.entry)" })
+        placeholder.layout = layout
         let steps = library.steps(placeholder).map { $0.shellLine.replacingOccurrences(of: toolchain.directory, with: "$CC_DIR") }
             .joined(separator: "\n")
         let written = library.extraPkgConfig.keys.sorted().map { "\($0).pc:\n" + library.extraPkgConfig[$0]!(placeholder) }
             + library.fileAliases.keys.sorted().map { "\($0) -> \(library.fileAliases[$0]!)" }
+            + (library.isGeneric ? [PkgConfigFixup.keyText] : [])
         return """
         library: \(library.name)
         source: \(source.package) \(source.version) (\(source.origin))
@@ -80,19 +85,38 @@ public struct LibraryPlanner {
     public let store: CacheStore
     public let sources: SourceStore
     public let runner: Runner
+    /// Maps names (recipes, link names, pkg-config modules, Debian packages) to libraries.
+    public let resolver: LibraryResolver
 
-    public init(store: CacheStore, runner: Runner, reporter: Reporter) {
+    /// `resolver`: nil for the process-wide one (this machine's apt and dpkg).
+    public init(store: CacheStore, runner: Runner, reporter: Reporter, resolver: LibraryResolver? = nil) {
         self.store = store
         self.runner = runner
         sources = SourceStore(layout: store.layout, runner: runner, reporter: reporter)
+        self.resolver = resolver ?? LibraryResolver.shared
     }
 
+    /// Names are anything the resolver understands: a recipe (`zlib`), a link name (`git2`),
+    /// a pkg-config module (`libgit2`) or a Debian source package. Dependencies first.
     public func plan(_ names: [String], target: Target, toolchain: CToolchain) throws -> [LibraryStep] {
         var steps: [LibraryStep] = []
-        for library in try NativeLibrary.closure(names) {
-            let deps = steps.filter { library.dependencies.contains($0.library) }
-            if let source = sources.selected(library) {
+        let libraries = try resolver.closure(names)
+        for library in libraries {
+            let closure = Self.dependencyClosure(library, in: libraries)
+            let deps = closure.compactMap { name in steps.first { $0.library == name } }
+            if let source = sources.selected(library), deps.allSatisfy({ !$0.pending }) {
                 steps.append(resolve(library, source: source, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided)))
+                continue
+            }
+            // A generic recipe reads the fetched tree (its build system, Debian's flags), and a
+            // library built on one that is not planned yet is not known either: pending.
+            if library.isGeneric || deps.contains(where: \.pending) {
+                let version = try sources.availableVersions(library.debianSource).first
+                steps.append(LibraryStep(library: library.name, target: target, build: nil, source: nil,
+                                         fetch: SourceFetch(package: library.debianSource, version: version?.text,
+                                                            command: SourceStore.fetchCommand(library.debianSource, version?.text,
+                                                                                              into: sources.root + "/.staging-\(library.debianSource)")),
+                                         commands: [], dependencies: closure, prefix: nil))
                 continue
             }
             // Not fetched yet: the newest version apt knows decides the entry (an error now,
@@ -121,6 +145,19 @@ public struct LibraryPlanner {
                            dependencies: dependencies.map(\.name), prefix: store.layout.prefix(id))
     }
 
+    /// A library's dependencies and theirs, in build order: a static library's build (its
+    /// configure tests, its .pc file's Requires.private) needs every one of them.
+    static func dependencyClosure(_ library: NativeLibrary, in all: [NativeLibrary]) -> [String] {
+        var names: [String] = []
+        func visit(_ name: String) {
+            guard let lib = all.first(where: { $0.name == name }) else { return }
+            for dep in lib.dependencies where !names.contains(dep) { visit(dep) }
+            if !names.contains(name) { names.append(name) }
+        }
+        for dep in library.dependencies { visit(dep) }
+        return all.map(\.name).filter(names.contains)
+    }
+
     static func provided(_ step: LibraryStep) -> ProvidedLibrary {
         ProvidedLibrary(name: step.library, version: step.source?.upstreamVersion ?? "?", outcome: step.cached ? .hit : .built,
                         prefix: step.prefix ?? "", entry: step.build?.entry.name ?? step.library)
@@ -142,6 +179,10 @@ public struct LibraryEntry: Codable {
     public let buildSeconds: Double
     public var prefix: String
     public var sizeBytes: UInt64?
+    /// Debian's patches applied to the source (debian/patches/series), for SBOMs.
+    public var patches: [String]? = nil
+    /// The build system the generic builder drove (nil: a hand-written recipe's own steps).
+    public var buildSystem: String? = nil
 }
 
 /// Runs library steps in order: fetches what is pending, completes those steps, builds
@@ -154,9 +195,11 @@ struct LibraryBuilder {
 
     static func context(_ spec: LibraryBuildSpec, layout: CacheLayout, id: EntryID) -> LibraryBuildContext {
         let work = layout.work(id)
-        return LibraryBuildContext(source: work + "/src", prefix: LibraryBuildContext.logicalPrefix, destdir: layout.staging(id) + "/destdir",
-                                   version: spec.source.upstreamVersion, target: spec.target, toolchain: spec.toolchain,
-                                   jobs: jobs, dependencyPrefixes: spec.dependencies.map(\.prefix))
+        var context = LibraryBuildContext(source: work + "/src", prefix: LibraryBuildContext.logicalPrefix, destdir: layout.staging(id) + "/destdir",
+                                          version: spec.source.upstreamVersion, target: spec.target, toolchain: spec.toolchain,
+                                          jobs: jobs, dependencyPrefixes: spec.dependencies.map(\.prefix))
+        context.layout = spec.layout
+        return context
     }
 
     static var jobs: Int { Context.process.processorCount }
@@ -168,7 +211,7 @@ struct LibraryBuilder {
         var diverged = false
         for step in steps {
             var step = step
-            let dependencies = provided.filter { step.dependencies.contains($0.name) }
+            let dependencies = step.dependencies.compactMap { name in provided.first { $0.name == name } }
             if step.fetch != nil || step.pending {
                 let library = try NativeLibrary.named(step.library)
                 let source = try fetch(library)
@@ -229,7 +272,8 @@ struct LibraryBuilder {
         return LibraryEntry(name: id.name, library: spec.library.name, version: spec.source.version, origin: spec.source.origin,
                             target: spec.target.triple, key: id.key, cToolchain: spec.toolchain.version,
                             dependencies: spec.dependencies.map(\.entry), created: Date(),
-                            buildSeconds: Date().timeIntervalSince(started), prefix: context.prefix)
+                            buildSeconds: Date().timeIntervalSince(started), prefix: context.prefix,
+                            patches: context.layout?.patches, buildSystem: context.layout?.buildSystem.rawValue)
     }
 
     /// A writable copy of the source (these libraries build inside their tree), timestamps
@@ -291,12 +335,22 @@ struct LibraryBuilder {
             try fm.createDirectory(atPath: prefix + "/lib/pkgconfig", withIntermediateDirectories: true)
             try text(c).write(toFile: "\(prefix)/lib/pkgconfig/\(module).pc", atomically: false, encoding: .utf8)
         }
+        if library.isGeneric {
+            try PkgConfigFixup.apply(pkgconfigDir: prefix + "/lib/pkgconfig", ownLib: prefix + "/lib",
+                                     dependencyLibs: c.dependencyPrefixes.map { $0 + "/lib" })
+        }
         for (alias, original) in library.fileAliases where !fm.fileExists(atPath: prefix + "/" + alias) {
             try fm.createSymbolicLink(atPath: prefix + "/" + alias, withDestinationPath: original)
         }
-        try PkgConfigFiles.relocate(prefix + "/lib/pkgconfig", logicalPrefix: c.prefix)
+        try PkgConfigFiles.relocate(prefix + "/lib/pkgconfig", logicalPrefix: c.prefix, siblings: store.layout.parent(.deps, c.target.triple))
         let missing = library.archives.filter { !fm.fileExists(atPath: "\(prefix)/lib/\($0)") }
-        guard missing.isEmpty else {
+        // A generated recipe expects what Debian's -dev package ships; a build that makes some
+        // of them (Debian's flavours, C++ bindings) is still the library.
+        let enough = library.isGeneric ? missing.count < library.archives.count : missing.isEmpty
+        if library.isGeneric, !missing.isEmpty, enough {
+            reporter.detail("\(library.name) for \(c.target): no \(missing.joined(separator: ", ")) (Debian ships them; this build does not make them)")
+        }
+        guard enough else {
             throw CargoStaticError(.libraryBuildFailed, "building \(library.name) for \(c.target) produced no \(missing.joined(separator: ", "))",
                                    fix: "rerun with CARGO_STATIC_VERBOSE=1 to see every command")
         }
@@ -306,19 +360,20 @@ struct LibraryBuilder {
 /// .pc files name their prefix as `${pcfiledir}/../..`: pkg-config then answers with
 /// wherever the entry is, and the entry can move (another cache path, another machine).
 enum PkgConfigFiles {
-    static func relocate(_ directory: String, logicalPrefix: String) throws {
+    static func relocate(_ directory: String, logicalPrefix: String, siblings: String) throws {
         let fm = FileManager.default
         for file in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where file.hasSuffix(".pc") {
             let path = directory + "/" + file
             if (try? fm.destinationOfSymbolicLink(atPath: path)) != nil { continue }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
-            try FileSystem.write(relocated(text, logicalPrefix: logicalPrefix), to: path)
+            try FileSystem.write(relocated(text, logicalPrefix: logicalPrefix, siblings: siblings), to: path)
         }
     }
 
     /// Variable lines whose value starts with the logical prefix, and `-I`/`-L` flags that
-    /// name it, are rewritten relative to the .pc file (which lives in `<prefix>/lib/pkgconfig`).
-    static func relocated(_ text: String, logicalPrefix: String) -> String {
+    /// name it, are rewritten relative to the .pc file (which lives in `<prefix>/lib/pkgconfig`);
+    /// `-L` flags naming other entries of the same target (`siblings`) too.
+    static func relocated(_ text: String, logicalPrefix: String, siblings: String = "") -> String {
         let root = "${pcfiledir}/../.."
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             var line = String(line)
@@ -330,6 +385,7 @@ enum PkgConfigFiles {
             }
             for flag in ["-I", "-L"] {
                 line = line.replacingOccurrences(of: " \(flag)\(logicalPrefix)/", with: " \(flag)\(root)/")
+                if !siblings.isEmpty { line = line.replacingOccurrences(of: " \(flag)\(siblings)/", with: " \(flag)${pcfiledir}/../../../../") }
             }
             return line
         }.joined(separator: "\n")
@@ -359,5 +415,52 @@ enum AutotoolsTimestamps {
         // Whole seconds: every file system and make compare these the same way.
         let stamp = Date(timeIntervalSince1970: newest.timeIntervalSince1970.rounded(.down) + 2)
         for path in outputs { try fm.setAttributes([.modificationDate: stamp], ofItemAtPath: path) }
+    }
+}
+
+/// Makes installed .pc files self-contained in the cache: a `-lfoo` in Libs or Libs.private
+/// that upstream wrote without its directory (libgit2's `-lhttp_parser`) gets the `-L` of
+/// the dependency prefix that holds libfoo.a, so the crate's pkg-config probe links it. A
+/// `-lfoo` that no library of the build provides, and that is not part of the libc, is
+/// dropped: a Debian patch may name what Debian's own configuration links (libssh2's
+/// `-lgpg-error`, for its libgcrypt backend) while this build uses another.
+enum PkgConfigFixup {
+    static let keyText = ".pc files: -L added for -l names found in dependency prefixes, -l names found nowhere dropped"
+    /// Parts of musl's libc.a that keep their traditional names (zig and musl-gcc provide them).
+    static let libcParts: Set<String> = ["c", "m", "rt", "dl", "pthread", "util", "resolv", "crypt", "xnet"]
+
+    static func apply(pkgconfigDir: String, ownLib: String, dependencyLibs: [String]) throws {
+        let fm = FileManager.default
+        for file in (try? fm.contentsOfDirectory(atPath: pkgconfigDir)) ?? [] where file.hasSuffix(".pc") {
+            let path = pkgconfigDir + "/" + file
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+            let fixed = self.fixed(text, ownLib: ownLib, dependencyLibs: dependencyLibs)
+            if fixed != text { try fixed.write(toFile: path, atomically: true, encoding: .utf8) }
+        }
+    }
+
+    static func fixed(_ text: String, ownLib: String, dependencyLibs: [String],
+                      exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { raw -> String in
+            let line = String(raw)
+            guard line.hasPrefix("Libs:") || line.hasPrefix("Libs.private:") else { return line }
+            let words = line.split(separator: " ").map(String.init)
+            let searched = Set(words.filter { $0.hasPrefix("-L") }.map { String($0.dropFirst(2)) })
+            var added: [String] = []
+            var dropped: Set<String> = []
+            for word in words where word.hasPrefix("-l") {
+                let name = String(word.dropFirst(2))
+                let archive = "/lib\(name).a"
+                if libcParts.contains(name) || exists(ownLib + archive) || searched.contains(where: { exists($0 + archive) }) { continue }
+                if let dir = dependencyLibs.first(where: { exists($0 + archive) }) {
+                    if !added.contains(dir) { added.append(dir) }
+                } else {
+                    dropped.insert(word)
+                }
+            }
+            guard !added.isEmpty || !dropped.isEmpty, let colon = line.firstIndex(of: ":") else { return line }
+            let rest = line[line.index(after: colon)...].split(separator: " ").map(String.init).filter { !dropped.contains($0) }
+            return String(line[...colon]) + (added.map { "-L" + $0 } + rest).map { " " + $0 }.joined()
+        }.joined(separator: "\n")
     }
 }

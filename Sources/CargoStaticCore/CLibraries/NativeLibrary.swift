@@ -23,10 +23,20 @@ public struct NativeLibrary {
     let extraPkgConfig: [String: (LibraryBuildContext) -> String]
     /// Second names for installed files (`libncurses.a` for `libncursesw.a`), for crates that ask for those.
     let fileAliases: [String: String]
+    /// The Debian -dev package a generated recipe was made from (nil: a hand-written recipe).
+    public let devPackage: String?
+    /// Build systems the generic builder tries first in this library's source tree.
+    public let preferredBuildSystems: [BuildSystem]
+
+    /// Whether cargo-static generated this recipe from Debian's packages.
+    public var isGeneric: Bool { devPackage != nil }
 
     init(name: String, debianSource: String, summary: String, dependencies: [String] = [], archives: [String],
          pkgConfigModules: [String], aliases: [String] = [], extraPkgConfig: [String: (LibraryBuildContext) -> String] = [:],
-         fileAliases: [String: String] = [:], steps: @escaping (LibraryBuildContext) -> [Command]) {
+         fileAliases: [String: String] = [:], devPackage: String? = nil, preferredBuildSystems: [BuildSystem] = [],
+         steps: @escaping (LibraryBuildContext) -> [Command]) {
+        self.devPackage = devPackage
+        self.preferredBuildSystems = preferredBuildSystems
         self.name = name
         self.debianSource = debianSource
         self.summary = summary
@@ -39,25 +49,17 @@ public struct NativeLibrary {
         self.fileAliases = fileAliases
     }
 
-    /// Finds a library by name or alias, with an error that lists what exists.
+    /// Finds a library by name or alias: a hand-written recipe, else whatever Debian package
+    /// the shared resolver finds for it (see `LibraryResolver.named`).
     public static func named(_ name: String) throws -> NativeLibrary {
         let key = name.lowercased()
         if let lib = all.first(where: { $0.name == key || $0.aliases.contains(key) }) { return lib }
-        throw CargoStaticError(.badInput, "cargo-static does not know how to build the C library `\(name)`",
-                               fix: "known libraries: \(all.map(\.name).joined(separator: ", "))")
+        return try LibraryResolver.shared.named(name)
     }
 
     /// `names` and everything they depend on, dependencies first.
     public static func closure(_ names: [String]) throws -> [NativeLibrary] {
-        var ordered: [NativeLibrary] = []
-        func visit(_ name: String) throws {
-            let lib = try named(name)
-            guard !ordered.contains(where: { $0.name == lib.name }) else { return }
-            for dep in lib.dependencies { try visit(dep) }
-            ordered.append(lib)
-        }
-        for name in names { try visit(name) }
-        return ordered
+        try LibraryResolver.shared.closure(names)
     }
 
     /// The library whose prefix provides `lib<link>.a` (for `-l<link>`), if any.
@@ -87,8 +89,11 @@ public struct LibraryBuildContext {
     public let target: Target
     public let toolchain: CToolchain
     public let jobs: Int
-    /// Prefixes of the libraries this one depends on.
+    /// Prefixes of the libraries this one depends on (all of them, not only the direct ones:
+    /// a static link needs the whole closure).
     public let dependencyPrefixes: [String]
+    /// The source tree's build system and Debian's flags (nil before the source is fetched).
+    public var layout: SourceLayout? = nil
 
     public var installRoot: String { destdir + prefix }
     /// The machine that runs the build, as autotools names it (not the target).

@@ -38,6 +38,27 @@ public enum SysCrateTable {
         SysCrateBinding(crate: "lzma-sys", library: "xz", selfBuildingFeatures: ["static"]) { _, _ in [:] },
         SysCrateBinding(crate: "bzip2-sys", library: "bzip2", selfBuildingFeatures: ["static"]) { _, _ in [:] },
         SysCrateBinding(crate: "ncurses", library: "ncurses", selfBuildingFeatures: []) { _, _ in [:] },
+        // Libraries of the generic builder (named by their Debian source package). Upstream's
+        // libgit2-sys builds its vendored copy unless told not to; Debian's only uses pkg-config.
+        SysCrateBinding(crate: "libgit2-sys", library: "libgit2", selfBuildingFeatures: ["vendored", "zlib-ng-compat"]) { _, _ in
+            ["LIBGIT2_NO_VENDOR": "1"]
+        },
+        SysCrateBinding(crate: "libssh2-sys", library: "libssh2", selfBuildingFeatures: ["zlib-ng-compat"]) { _, _ in
+            ["LIBSSH2_SYS_USE_PKG_CONFIG": "1"]
+        },
+        // onig_sys carries a copy of Oniguruma; Debian's policy (and ours) is the system library.
+        SysCrateBinding(crate: "onig_sys", library: "libonig", selfBuildingFeatures: []) { _, _ in
+            ["RUSTONIG_SYSTEM_LIBONIG": "1", "RUSTONIG_STATIC_LIBONIG": "1"]
+        },
+        // nettle-sys links dylibs unless NETTLE_STATIC is set.
+        SysCrateBinding(crate: "nettle-sys", library: "nettle", selfBuildingFeatures: []) { _, _ in ["NETTLE_STATIC": "1"] },
+        // seccomp-sys asks no pkg-config: it prints -lseccomp with the kind and path it is given.
+        SysCrateBinding(crate: "seccomp-sys", library: "libseccomp", selfBuildingFeatures: []) { prefix, _ in
+            ["LIBSECCOMP_LIB_TYPE": "static", "LIBSECCOMP_LIB_PATH": prefix + "/lib"]
+        },
+        // pcre2-sys compiles a bundled copy for musl targets unless PCRE2_SYS_STATIC=0 lets it
+        // ask pkg-config (which then gives the static library: PKG_CONFIG_ALL_STATIC).
+        SysCrateBinding(crate: "pcre2-sys", library: "pcre2", selfBuildingFeatures: []) { _, _ in ["PCRE2_SYS_STATIC": "0"] },
     ]
 
     public static func binding(for crate: String) -> SysCrateBinding? { bindings.first { $0.crate == crate } }
@@ -65,32 +86,52 @@ public struct LibraryRequirement: Codable, Equatable {
 /// Finds the C libraries a project needs: its -sys crates (from cargo's resolved graph,
 /// features included), `[package.metadata.cargo-static] deps = [...]`, and `--deps`.
 public struct NativeDependencyScan {
-    public static func requirements(extra: [String], metadata: [String: Any]) throws -> [LibraryRequirement] {
-        var found = try extra.map { LibraryRequirement(library: try NativeLibrary.named($0).name, reason: "--deps") }
-        found += try requirements(inMetadata: metadata)
+    /// `resolver`: nil for the process-wide one (apt and dpkg of this machine).
+    public static func requirements(extra: [String], metadata: [String: Any], resolver: LibraryResolver? = nil) throws -> [LibraryRequirement] {
+        let resolver = resolver ?? LibraryResolver.shared
+        var found = try extra.map { LibraryRequirement(library: try resolver.named($0).name, reason: "--deps") }
+        found += try requirements(inMetadata: metadata, resolver: resolver)
         var unique: [LibraryRequirement] = []
         for r in found where !unique.contains(where: { $0.library == r.library }) { unique.append(r) }
         return unique
     }
 
-    /// -sys crates in the resolved graph (with their enabled features) and declared deps.
-    static func requirements(inMetadata json: [String: Any]) throws -> [LibraryRequirement] {
+    /// The C libraries of the resolved graph: -sys crates cargo-static has bindings for, any
+    /// other crate with a `links` key or a -sys name (resolved through Debian's packages),
+    /// minus those whose self-building feature is on or that ship their own C sources; plus
+    /// what workspace members declare. A crate that needs a library that can never be static
+    /// stops the build here, before anything is built.
+    static func requirements(inMetadata json: [String: Any], resolver: LibraryResolver) throws -> [LibraryRequirement] {
         let packages = json["packages"] as? [[String: Any]] ?? []
         let byID = Dictionary(packages.compactMap { p in (p["id"] as? String).map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
         let resolve = json["resolve"] as? [String: Any]
         let nodes = resolve?["nodes"] as? [[String: Any]] ?? []
         var found: [LibraryRequirement] = []
+        let members = json["workspace_members"] as? [String] ?? []
+        let targetSide = targetPackages(nodes: nodes, members: members, byID: byID)
         for node in nodes {
-            guard let id = node["id"] as? String, let package = byID[id], let name = package["name"] as? String,
-                  let binding = SysCrateTable.binding(for: name) else { continue }
-            // With one of these features the crate compiles its own copy: nothing to provide.
-            let features = node["features"] as? [String] ?? []
-            if binding.selfBuildingFeatures.contains(where: features.contains) { continue }
+            guard let id = node["id"] as? String, targetSide?.contains(id) ?? true,
+                  let package = byID[id], let name = package["name"] as? String else { continue }
             let version = package["version"] as? String ?? "?"
-            found.append(LibraryRequirement(library: binding.library, reason: "crate \(name) \(version)"))
+            let links = package["links"] as? String
+            let features = node["features"] as? [String] ?? []
+            if let refusal = RefusalTable.refusal(for: name) ?? links.flatMap(RefusalTable.refusal(for:)) {
+                let users = dependents(of: id, nodes: nodes, byID: byID)
+                throw refusal.error(crate: "\(name) \(version)" + (users.isEmpty ? "" : " (used by \(users.joined(separator: ", ")))"))
+            }
+            if let binding = SysCrateTable.binding(for: name) {
+                // With one of these features the crate compiles its own copy: nothing to provide.
+                if binding.selfBuildingFeatures.contains(where: features.contains) { continue }
+                found.append(LibraryRequirement(library: binding.library, reason: "crate \(name) \(version)"))
+                continue
+            }
+            guard let linkName = linkName(name: name, links: links),
+                  !features.contains(where: { $0.contains("vendored") || $0.contains("bundled") }),
+                  !shipsOwnCSources(package["manifest_path"] as? String) else { continue }
+            guard let library = try resolver.library(for: .link(linkName)) else { continue }
+            found.append(LibraryRequirement(library: library.name, reason: "crate \(name) \(version) (links \(linkName))"))
         }
-        let members = Set(json["workspace_members"] as? [String] ?? [])
-        for id in members {
+        for id in Set(members) {
             guard let package = byID[id],
                   let ours = (package["metadata"] as? [String: Any])?["cargo-static"] as? [String: Any] else { continue }
             guard let declared = ours["deps"] as? [String] else {
@@ -98,10 +139,72 @@ public struct NativeDependencyScan {
                                        fix: "write it as: deps = [\"ncurses\", \"libedit\"]")
             }
             for lib in declared {
-                found.append(LibraryRequirement(library: try NativeLibrary.named(lib).name,
+                found.append(LibraryRequirement(library: try resolver.named(lib).name,
                                                 reason: "[package.metadata.cargo-static] of \(package["name"] as? String ?? "?")"))
             }
         }
         return found
+    }
+}
+
+extension NativeDependencyScan {
+    /// The C library a crate links: its `links` key, else its name without `-sys`.
+    static func linkName(name: String, links: String?) -> String? {
+        if let links, !links.isEmpty { return links }
+        for suffix in ["-sys", "_sys"] where name.hasSuffix(suffix) && name.count > suffix.count {
+            return String(name.dropLast(suffix.count))
+        }
+        return nil
+    }
+
+    /// Whether the crate carries a C library of its own (ring's crypto, onig_sys's copy of
+    /// Oniguruma): five or more C or assembly files, outside tests and examples. A shim of one
+    /// or two files next to a pkg-config probe does not count.
+    static func shipsOwnCSources(_ manifestPath: String?) -> Bool {
+        guard let manifestPath else { return false }
+        let dir = (manifestPath as NSString).deletingLastPathComponent
+        guard let walker = FileManager.default.enumerator(atPath: dir) else { return false }
+        var count = 0, seen = 0
+        while let item = walker.nextObject() as? String, seen < 5000 {
+            seen += 1
+            let parts = item.split(separator: "/")
+            if parts.contains(where: { ["tests", "examples", "benches", "target", ".git"].contains($0) }) { continue }
+            let ext = (item as NSString).pathExtension
+            if ["c", "cc", "cpp", "S", "s", "asm"].contains(ext) { count += 1 }
+            if count >= 5 { return true }
+        }
+        return false
+    }
+
+    /// The packages compiled for the target: reachable from the workspace members through
+    /// normal (and dev) dependencies. Build-dependencies and proc macros run on the build
+    /// machine (bindgen's clang-sys links the host's libclang), so their C libraries are the
+    /// host's business. nil when cargo gave no dependency kinds (every node counts then).
+    static func targetPackages(nodes: [[String: Any]], members: [String], byID: [String: [String: Any]]) -> Set<String>? {
+        guard nodes.contains(where: { $0["deps"] != nil }) else { return nil }
+        let nodeByID = Dictionary(nodes.compactMap { n in (n["id"] as? String).map { ($0, n) } }, uniquingKeysWith: { a, _ in a })
+        var seen = Set<String>()
+        var queue = members
+        while let id = queue.popLast() {
+            guard !seen.contains(id), let node = nodeByID[id] else { continue }
+            let targets = byID[id]?["targets"] as? [[String: Any]] ?? []
+            if targets.contains(where: { ($0["kind"] as? [String])?.contains("proc-macro") == true }) { continue }
+            seen.insert(id)
+            for dep in node["deps"] as? [[String: Any]] ?? [] {
+                guard let pkg = dep["pkg"] as? String else { continue }
+                let kinds = (dep["dep_kinds"] as? [[String: Any]] ?? []).map { $0["kind"] as? String }
+                if kinds.isEmpty || kinds.contains(where: { $0 == nil || $0 == "dev" }) { queue.append(pkg) }
+            }
+        }
+        return seen
+    }
+
+    /// `name version` of the crates that depend on `id` (to say who pulled a crate in).
+    static func dependents(of id: String, nodes: [[String: Any]], byID: [String: [String: Any]]) -> [String] {
+        nodes.compactMap { node -> String? in
+            guard let deps = node["dependencies"] as? [String], deps.contains(id), let other = node["id"] as? String,
+                  let p = byID[other], let n = p["name"] as? String else { return nil }
+            return "\(n) \(p["version"] as? String ?? "?")"
+        }.sorted()
     }
 }

@@ -10,17 +10,23 @@ struct CargoBuild {
 
     func run(_ step: CargoStep, provided: [ProvidedLibrary]) throws -> [BuiltExecutable] {
         var messages = CargoMessages()
+        var scripts = BuildScriptTracker()
         let passJSON = request.cargo.wantsJSONMessages
         let result = try runner.captureStdout(step.command) { line in
             messages.consume(line)
+            scripts.consume(line)
             // `--message-format=json…` asked for cargo's messages: they are the output then.
             if passJSON { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         }
         try checkHostLibraries(messages, target: step.target)
         guard result.succeeded else {
             let verb = request.mode == .test ? "test" : "build"
+            // A build script that failed while looking for a C library gets one line of ours,
+            // naming the crate, the library and whether cargo-static can build it.
+            let diagnosis = LibraryDiagnosis.line(failed: scripts.failed, linked: messages.linkedLibraries.map { ($0.package, $0.libs) },
+                                                  provided: provided.map(\.name)) { LibraryDiagnosis.verdict($0, resolver: .shared) }
             throw CargoStaticError(.cargoFailed, "cargo \(verb) failed for \(step.target) (its own messages are above)",
-                                   fix: missingLibraryHint(messages, provided: provided),
+                                   fix: diagnosis ?? missingLibraryHint(messages, provided: provided),
                                    exitCode: 101)
         }
         return try audit(messages.artifacts, step)

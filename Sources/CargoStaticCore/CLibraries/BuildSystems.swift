@@ -1,0 +1,292 @@
+import Foundation
+
+/// The build systems cargo-static drives for a C library it has no hand-written recipe for.
+public enum BuildSystem: String, Codable, Equatable {
+    /// A shipped `configure` script.
+    case autotools
+    /// Only `configure.ac`: `autoreconf -fi` first.
+    case autoreconf
+    case cmake
+    case meson
+    /// A plain Makefile with the usual CC/AR/PREFIX/DESTDIR variables.
+    case make
+}
+
+/// What a source tree looks like to the generic builder: where its build system is, which
+/// one it is, what Debian passes to it, and which Debian patches were applied.
+public struct SourceLayout: Codable, Equatable {
+    /// The directory (relative to the tree, "" for its top) holding the build system.
+    public let subdirectory: String
+    public let buildSystem: BuildSystem
+    /// Flags from debian/rules that are safe for a static build (see `DebianRules`).
+    public let debianFlags: [String]
+    /// debian/patches/series: what Debian changed (for the cache entry and SBOMs).
+    public let patches: [String]
+
+    public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String]) {
+        self.subdirectory = subdirectory
+        self.buildSystem = buildSystem
+        self.debianFlags = debianFlags
+        self.patches = patches
+    }
+
+    /// Reads the tree (a directory; nil for a tarball or a tree without a known build system).
+    /// `prefer` picks a build system when a tree ships several (CMake and autotools, ...).
+    public static func detect(_ tree: String, prefer: [BuildSystem] = []) -> SourceLayout? {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: tree, isDirectory: &isDir), isDir.boolValue else { return nil }
+        let rules = (try? String(contentsOfFile: tree + "/debian/rules", encoding: .utf8)) ?? ""
+        let series = (try? String(contentsOfFile: tree + "/debian/patches/series", encoding: .utf8)) ?? ""
+        let patches = series.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }.map { String($0.split(separator: " ").first ?? "") }
+        let candidates = [""] + ((try? fm.contentsOfDirectory(atPath: tree)) ?? []).sorted()
+            .filter { !$0.hasPrefix(".") && $0 != "debian" }
+        let order = prefer + debianChoice(rules)
+        for sub in candidates {
+            let dir = sub.isEmpty ? tree : tree + "/" + sub
+            guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { continue }
+            let present = Set(((try? fm.contentsOfDirectory(atPath: dir)) ?? []))
+            guard let system = choose(present: present, prefer: order) else { continue }
+            let flags = DebianRules.flags(in: rules, for: system)
+            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches)
+        }
+        return nil
+    }
+
+    /// The build system debian/rules names (`dh $@ --buildsystem=cmake`), if any: Debian's
+    /// patches are tested with it (a tree may ship another that the patches never touched).
+    static func debianChoice(_ rules: String) -> [BuildSystem] {
+        if rules.contains("--buildsystem=cmake") || rules.contains("-Scmake") { return [.cmake] }
+        if rules.contains("--buildsystem=meson") || rules.contains("-Smeson") { return [.meson] }
+        return []
+    }
+
+    /// The order: what the recipe prefers, what debian/rules names, then debhelper's own
+    /// order: a shipped configure, configure.ac (autoreconf, as debhelper does by default),
+    /// CMake, Meson, a Makefile.
+    static func choose(present: Set<String>, prefer: [BuildSystem]) -> BuildSystem? {
+        func has(_ system: BuildSystem) -> Bool {
+            switch system {
+            case .autotools: return present.contains("configure")
+            case .autoreconf: return present.contains("configure.ac") || present.contains("configure.in")
+            case .cmake: return present.contains("CMakeLists.txt")
+            case .meson: return present.contains("meson.build")
+            case .make: return present.contains("Makefile") || present.contains("GNUmakefile") || present.contains("makefile")
+            }
+        }
+        return (prefer + [.autotools, .autoreconf, .cmake, .meson, .make]).first(where: has)
+    }
+}
+
+/// The configure flags Debian's `debian/rules` passes (`dh_auto_configure -- FLAGS`), where
+/// they can be read without running make: top-level variable assignments are expanded, lines
+/// inside conditionals are skipped, and anything still naming a make variable is dropped.
+/// Flags that only make sense for shared libraries, Debian's file layout or its language
+/// bindings are dropped too: the static build sets its own.
+public enum DebianRules {
+    public static func flags(in rules: String, for system: BuildSystem) -> [String] {
+        let lines = joinedLines(rules)
+        var variables: [String: String] = [:]
+        var depth = 0
+        var raw: [String] = []
+        for line in lines {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("ifeq") || trimmed.hasPrefix("ifneq") || trimmed.hasPrefix("ifdef") || trimmed.hasPrefix("ifndef") {
+                depth += 1; continue
+            }
+            if trimmed.hasPrefix("endif") { depth = max(0, depth - 1); continue }
+            if depth > 0 || trimmed.hasPrefix("#") { continue }
+            if !line.hasPrefix("\t"), let assignment = assignment(trimmed) {
+                let value = assignment.append ? (variables[assignment.name].map { $0 + " " } ?? "") + assignment.value : assignment.value
+                variables[assignment.name] = value
+                continue
+            }
+            if line.hasPrefix("\t"), trimmed.contains("dh_auto_configure"), let dashes = trimmed.range(of: " -- ") {
+                raw.append(String(trimmed[dashes.upperBound...]))
+            }
+        }
+        var seen = Set<String>()
+        return raw.flatMap { expand($0, variables).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+            .filter { $0.hasPrefix("-") && !$0.contains("$") && !$0.contains("`") && keep($0, system) }
+            .filter { seen.insert($0).inserted }
+    }
+
+    /// Continuation lines joined (a trailing backslash continues the line).
+    static func joinedLines(_ text: String) -> [String] {
+        var out: [String] = []
+        var current = ""
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasSuffix("\\") {
+                current += line.dropLast() + " "
+            } else {
+                out.append(current + line)
+                current = ""
+            }
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    static func assignment(_ line: String) -> (name: String, value: String, append: Bool)? {
+        let text = line.hasPrefix("export ") ? String(line.dropFirst(7)) : line
+        for op in ["+=", ":=", "?=", "="] {
+            guard let range = text.range(of: op) else { continue }
+            let name = text[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+            return (name, text[range.upperBound...].trimmingCharacters(in: .whitespaces), op == "+=")
+        }
+        return nil
+    }
+
+    static func expand(_ text: String, _ variables: [String: String], depth: Int = 0) -> String {
+        guard depth < 8 else { return text }
+        var out = text
+        for (name, value) in variables {
+            out = out.replacingOccurrences(of: "$(\(name))", with: value).replacingOccurrences(of: "${\(name)}", with: value)
+        }
+        return out == text ? out : expand(out, variables, depth: depth + 1)
+    }
+
+    /// Shared libraries, installation directories, documentation, tests, language bindings:
+    /// the static build decides these itself.
+    static func keep(_ flag: String, _ system: BuildSystem) -> Bool {
+        let name = String(flag.split(separator: "=", maxSplits: 1).first ?? "")
+        let dropped = ["--enable-shared", "--disable-static", "--prefix", "--libdir", "--includedir", "--docdir", "--mandir",
+                       "--sysconfdir", "--localstatedir", "--libexecdir", "--bindir", "--datadir", "--host", "--build",
+                       "--enable-rebuild-docs"]
+        if dropped.contains(name) { return false }
+        // Flags of another build system (a tree may ship several; Debian may use the other one).
+        let isDefine = name.hasPrefix("-D")
+        switch system {
+        case .cmake, .meson: if !isDefine { return false }
+        case .autotools, .autoreconf: if !name.hasPrefix("--") { return false }
+        case .make: break
+        }
+        if name.hasPrefix("--with-python") || name.hasPrefix("--enable-python") || name.hasPrefix("--enable-gtk-doc") { return false }
+        if name.hasPrefix("-D") {
+            let key = String(name.dropFirst(2).split(separator: ":").first ?? "")
+            if key.hasPrefix("CMAKE_") || key == "BUILD_SHARED_LIBS" || key.hasPrefix("BUILD_TEST") || key.hasPrefix("ENABLE_TEST")
+                || key.contains("INSTALL") || key.hasPrefix("ENABLE_REPRODUCIBLE") || key == "DISABLE_ONLINE_TESTS" { return false }
+        }
+        return true
+    }
+}
+
+/// Recipe options for a library built by the generic builder: how Debian's choices are
+/// adjusted for a static musl build (every one of these says why where it is used).
+public struct GenericOptions {
+    /// Build systems to try first.
+    public var prefer: [BuildSystem] = []
+    /// Flags appended after Debian's (they win where a build system takes the last value).
+    public var flags: [String] = []
+    /// Debian's flags to drop (by name: `--with-icu`, `-DUSE_HTTPS`).
+    public var dropFlags: [String] = []
+    /// Debian -dev packages not built (optional parts turned off by `flags`).
+    public var dropDependencies: [String] = []
+    /// Libraries needed although Debian's -dev package does not say so (or says another).
+    public var addDependencies: [String] = []
+    /// Extra environment for every step.
+    public var environment: [String: String] = [:]
+    /// For plain Makefiles: the targets that build the static library, and the install line's targets.
+    public var makeTargets: [String] = []
+    public var installTargets: [String] = ["install"]
+    /// For plain Makefiles: variables given on every make line.
+    public var makeVariables: [String] = []
+    /// The archives and .pc modules to expect (empty: what Debian's -dev package ships).
+    public var archives: [String] = []
+    /// Steps of its own, for a tree whose build system installs no static library.
+    public var steps: ((LibraryBuildContext) -> [Command])? = nil
+
+    public init() {}
+}
+
+extension LibraryBuildContext {
+    /// The commands of the generic builder for the detected build system.
+    func genericSteps(_ options: GenericOptions) -> [Command] {
+        guard let layout else {
+            return [Command("true", ["(the build system is detected once the source is fetched)"])]
+        }
+        let dir = layout.subdirectory.isEmpty ? source : source + "/" + layout.subdirectory
+        let flags = layout.debianFlags.filter { flag in
+            let name = String(flag.split(separator: "=", maxSplits: 1).first ?? "")
+            let key = name.hasPrefix("-D") ? String(name.split(separator: ":").first ?? "") : name
+            return !options.dropFlags.contains(key) && !options.dropFlags.contains(name)
+        } + options.flags
+        let env = options.environment
+        switch layout.buildSystem {
+        case .autotools, .autoreconf:
+            var steps: [Command] = []
+            if layout.buildSystem == .autoreconf { steps.append(command("autoreconf", ["-fi"], in: dir, extra: env)) }
+            steps.append(command("./configure", ["--host=\(target.info.gnuTriple)", "--build=\(Self.buildTriple)", "--prefix=\(prefix)",
+                                                 "--libdir=\(prefix)/lib", "--disable-shared", "--enable-static", "--with-pic"] + flags,
+                                 in: dir, extra: env))
+            steps.append(make(options.makeTargets, in: dir, extra: env))
+            steps.append(make(options.installTargets + ["DESTDIR=\(destdir)"], in: dir, extra: env))
+            return steps
+        case .cmake:
+            return [
+                command("cmake", ["-S", ".", "-B", "build-static", "-G", "Unix Makefiles"] + cmakeCrossFlags() + flags, in: dir, extra: env),
+                command("cmake", ["--build", "build-static", "--parallel", "\(jobs)"], in: dir, extra: env),
+                command("cmake", ["--install", "build-static"], in: dir, extra: env.merging(["DESTDIR": destdir]) { _, n in n }),
+            ]
+        case .meson:
+            return [
+                command("/bin/sh", ["-c", "printf '%s' \"$MESON_CROSS_FILE\" > cross-static.txt"], in: dir,
+                        extra: ["MESON_CROSS_FILE": mesonCrossFile()]),
+                command("meson", ["setup", "build-static", "--cross-file", "cross-static.txt", "--prefix", prefix, "--libdir", "lib",
+                                  "--default-library=static", "--buildtype=release", "-Db_staticpic=true"] + flags, in: dir, extra: env),
+                command("ninja", ["-C", "build-static", "-j\(jobs)"], in: dir, extra: env),
+                command("meson", ["install", "-C", "build-static", "--destdir", destdir], in: dir, extra: env),
+            ]
+        case .make:
+            let vars = ["CC=\(toolchain.cc)", "AR=\(toolchain.ar)", "RANLIB=\(toolchain.ranlib)", "PREFIX=\(prefix)", "prefix=\(prefix)"]
+                + options.makeVariables
+            return [
+                make(options.makeTargets + vars + flags, in: dir, extra: env),
+                make(options.installTargets + vars + ["DESTDIR=\(destdir)"], in: dir, extra: env),
+            ]
+        }
+    }
+
+    /// CMake cross-compiling for the target: its compilers, an install prefix with lib/ (not
+    /// lib64/ or a Debian multiarch directory), static libraries, and find_package and
+    /// find_library looking only in the dependencies' prefixes, never in the host's /usr.
+    func cmakeCrossFlags() -> [String] {
+        let roots = dependencyPrefixes.isEmpty ? [prefix] : dependencyPrefixes
+        return [
+            "-DCMAKE_SYSTEM_NAME=Linux", "-DCMAKE_SYSTEM_PROCESSOR=\(target.info.gnuTriple.split(separator: "-").first ?? "")",
+            "-DCMAKE_C_COMPILER=\(toolchain.cc)", "-DCMAKE_CXX_COMPILER=\(toolchain.cxx)",
+            "-DCMAKE_AR=\(toolchain.ar)", "-DCMAKE_RANLIB=\(toolchain.ranlib)",
+            "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_INSTALL_PREFIX=\(prefix)", "-DCMAKE_INSTALL_LIBDIR=lib",
+            "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
+            "-DCMAKE_FIND_ROOT_PATH=\(roots.joined(separator: ";"))", "-DCMAKE_PREFIX_PATH=\(dependencyPrefixes.joined(separator: ";"))",
+            "-DCMAKE_FIND_ROOT_PATH_MODE_PROGRAM=NEVER", "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY",
+            "-DCMAKE_FIND_ROOT_PATH_MODE_INCLUDE=ONLY", "-DCMAKE_FIND_ROOT_PATH_MODE_PACKAGE=ONLY",
+        ]
+    }
+
+    /// Meson's cross file: the target's compilers and CPU, and pkg-config confined to the dependencies.
+    func mesonCrossFile() -> String {
+        let cpu = String(target.info.gnuTriple.split(separator: "-").first ?? "x86_64")
+        let family = cpu.hasPrefix("i") && cpu.hasSuffix("86") ? "x86" : (cpu.hasPrefix("arm") ? "arm" : cpu)
+        return """
+        [binaries]
+        c = '\(toolchain.cc)'
+        cpp = '\(toolchain.cxx)'
+        ar = '\(toolchain.ar)'
+        ranlib = '\(toolchain.ranlib)'
+        pkg-config = 'pkg-config'
+
+        [properties]
+        pkg_config_libdir = '\(dependencyPrefixes.map { $0 + "/lib/pkgconfig" }.joined(separator: ":"))'
+
+        [host_machine]
+        system = 'linux'
+        cpu_family = '\(family)'
+        cpu = '\(cpu)'
+        endian = '\(["powerpc64", "s390x"].contains(cpu) ? "big" : "little")'
+
+        """
+    }
+}

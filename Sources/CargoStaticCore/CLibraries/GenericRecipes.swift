@@ -1,0 +1,116 @@
+import Foundation
+
+/// Libraries built by the generic builder: Debian's source package, its detected build
+/// system and Debian's own flags, adjusted here where a static musl build needs it. Any
+/// source package not listed builds with Debian's flags alone.
+public enum GenericRecipes {
+    /// The source packages `options(for:)` adjusts (the README's table lists each).
+    public static let tuned = ["libgit2", "libssh2", "curl", "libpcap", "libxml2", "gmp", "nettle", "expat", "lz4",
+                               "http-parser", "libseccomp"]
+
+    /// The adjustments, by Debian source package. Each says why.
+    public static func options(for source: String) -> GenericOptions {
+        var o = GenericOptions()
+        switch source {
+        case "libgit2":
+            // Debian: HTTPS through mbedTLS, GSSAPI through Kerberos. The git2 crate's `https`
+            // feature is OpenSSL (openssl-sys), so libgit2 uses the same OpenSSL; Kerberos
+            // loads its plugins with dlopen. SSH (libssh2), pcre2 and http-parser as Debian.
+            o.dropDependencies = ["libmbedtls-dev", "libkrb5-dev"]
+            o.addDependencies = ["openssl"]
+            o.dropFlags = ["-DUSE_HTTPS", "-DUSE_GSSAPI", "-DBUILD_CLI", "-DBUILD_TESTS"]
+            o.flags = ["-DUSE_HTTPS=OpenSSL", "-DUSE_GSSAPI=OFF", "-DBUILD_CLI=OFF", "-DBUILD_TESTS=OFF", "-DBUILD_EXAMPLES=OFF",
+                       "-DBUILD_FUZZERS=OFF", "-DUSE_NTLMCLIENT=OFF"]
+        case "libssh2":
+            o.prefer = [.autotools]
+            o.flags = ["--with-crypto=openssl", "--disable-examples-build"]
+        case "curl":
+            // Debian builds three flavours with everything on (LDAP, GSSAPI, RTMP, brotli,
+            // nghttp2, libpsl, IDN...). The static libcurl is the OpenSSL flavour with zlib:
+            // what curl-sys's default features use. CA certificates come from the machine it
+            // runs on, where Debian keeps them.
+            o.prefer = [.autotools]
+            o.addDependencies = ["openssl", "zlib"]
+            o.flags = ["--with-openssl", "--with-zlib", "--with-ca-path=/etc/ssl/certs", "--with-ca-bundle=/etc/ssl/certs/ca-certificates.crt",
+                       "--enable-threaded-resolver", "--disable-ldap", "--disable-ldaps", "--disable-rtsp", "--disable-manual",
+                       "--without-libpsl", "--without-libidn2", "--without-brotli", "--without-zstd", "--without-nghttp2",
+                       "--without-libssh2", "--without-libssh", "--without-librtmp", "--without-gssapi", "--disable-docs"]
+            o.archives = ["libcurl.a"]
+        case "libpcap":
+            // D-Bus, RDMA, Bluetooth and netlink capture are optional; a static capture tool
+            // reads network interfaces (and savefiles) only.
+            o.prefer = [.autotools]
+            o.dropDependencies = ["libdbus-1-dev", "libbluetooth-dev", "libibverbs-dev", "libnl-genl-3-dev", "libnl-3-dev"]
+            o.flags = ["--with-pcap=linux", "--disable-dbus", "--disable-rdma", "--disable-bluetooth", "--without-libnl",
+                       "--disable-usb", "--disable-netmap"]
+        case "libxml2":
+            // Debian adds ICU (a 30 MB C++ library with its data) for encodings iconv already
+            // converts; Python bindings are not a C library.
+            o.prefer = [.autotools]
+            o.dropDependencies = ["libicu-dev"]
+            o.dropFlags = ["--with-icu"]
+            o.flags = ["--without-icu", "--without-python", "--without-lzma", "--without-zlib", "--without-debug"]
+        case "gmp":
+            // Debian's patches drop doc/ (not DFSG-free) from Makefile.am and configure.ac,
+            // and its rules run dh_autoreconf: the shipped configure still wants doc/.
+            // Debian's C++ binding (libgmpxx) is built by a second configure of its own rules.
+            o.prefer = [.autoreconf]
+            o.archives = ["libgmp.a"]
+            o.flags = ["--enable-fat"]
+        case "nettle":
+            o.flags = ["--disable-documentation", "--disable-openssl"]
+        case "expat":
+            // Debian builds with configure (its patches use `#if XML_DTD == 1`, which only
+            // configure's config.h defines as 1); the library only: no xmlwf, docs, tests.
+            o.flags = ["--without-docbook", "--without-xmlwf", "--without-examples", "--without-tests"]
+        case "lz4":
+            // The library's own Makefile, static only.
+            o.makeTargets = ["-C", "lib", "liblz4.a"]
+            o.installTargets = ["-C", "lib", "install"]
+            o.makeVariables = ["BUILD_SHARED=no"]
+        case "http-parser":
+            // Its Makefile installs only the shared library: the static one by hand.
+            o.steps = { c in
+                let dir = c.source
+                return [
+                    c.make(["package", "CC=\(c.toolchain.cc)", "AR=\(c.toolchain.ar)", "CFLAGS_FAST_EXTRA=-fPIC"], in: dir),
+                    c.command("install", ["-D", "-m", "644", "libhttp_parser.a", c.installRoot + "/lib/libhttp_parser.a"], in: dir),
+                    c.command("install", ["-D", "-m", "644", "http_parser.h", c.installRoot + "/include/http_parser.h"], in: dir),
+                ]
+            }
+            o.archives = ["libhttp_parser.a"]
+        case "libseccomp":
+            o.prefer = [.autotools]
+        default:
+            break
+        }
+        return o
+    }
+
+    /// The library value for a Debian -dev package: named after its source package, found
+    /// by its link names and pkg-config modules too.
+    static func library(source: String, devPackage: String, files: [String], dependencies: [String], options: GenericOptions) -> NativeLibrary {
+        let libDirFiles = files.filter { path in
+            let parts = path.split(separator: "/")
+            return parts.count >= 3 && parts[parts.count - 2] != "pkgconfig" && (parts.dropLast().last?.contains("linux-gnu") == true || parts.dropLast().last == "lib")
+        }
+        var archives = options.archives
+        if archives.isEmpty {
+            for path in libDirFiles {
+                let file = (path as NSString).lastPathComponent
+                guard file.hasPrefix("lib"), file.hasSuffix(".so") || file.hasSuffix(".a") else { continue }
+                let archive = (file.hasSuffix(".so") ? String(file.dropLast(3)) : String(file.dropLast(2))) + ".a"
+                if !archives.contains(archive) { archives.append(archive) }
+            }
+        }
+        let modules = files.filter { $0.hasSuffix(".pc") }.map { String(($0 as NSString).lastPathComponent.dropLast(3)) }
+        var aliases = [devPackage] + archives.map { String($0.dropFirst(3).dropLast(2)) } + modules
+        if source.hasPrefix("lib") { aliases.append(String(source.dropFirst(3))) }
+        aliases = aliases.filter { $0 != source }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        return NativeLibrary(name: source, debianSource: source, summary: "from Debian's \(devPackage), built by the generic \(options.prefer.first.map { $0.rawValue + " " } ?? "")builder",
+                             dependencies: dependencies, archives: archives, pkgConfigModules: modules.sorted(), aliases: aliases,
+                             devPackage: devPackage, preferredBuildSystems: options.prefer) { c in
+            options.steps.map { $0(c) } ?? c.genericSteps(options)
+        }
+    }
+}

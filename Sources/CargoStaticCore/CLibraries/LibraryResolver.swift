@@ -1,0 +1,217 @@
+import Foundation
+
+/// How a crate asks for a C library.
+public enum LibraryNeed: Hashable, CustomStringConvertible {
+    /// A name typed by the user (`--deps`, `[package.metadata.cargo-static] deps`).
+    case name(String)
+    /// A `links` key or an `-l` name (`git2`, `ssh2`, `pcre2-8`).
+    case link(String)
+    /// A pkg-config module (`libgit2`, `libpcre2-8`).
+    case pkgConfig(String)
+    /// A Debian binary package (a -dev package's dependency).
+    case package(String)
+
+    public var description: String {
+        switch self {
+        case .name(let n): return n
+        case .link(let n): return "-l\(n)"
+        case .pkgConfig(let n): return "pkg-config module \(n)"
+        case .package(let n): return "Debian package \(n)"
+        }
+    }
+}
+
+/// Finds, for any C library a crate may ask for, the Debian source package that provides it
+/// and how to build it: a hand-written recipe where one exists (`NativeLibrary.all`), else a
+/// generated one (`GenericRecipes`), with its dependencies from the -dev package's Depends.
+/// Only reads Debian's package database; nothing is fetched or built.
+public final class LibraryResolver {
+    let index: PackageIndex
+    /// Everything resolved so far, by library name.
+    private var known: [String: NativeLibrary] = [:]
+    private var byNeed: [LibraryNeed: String?] = [:]
+    private var resolving: Set<String> = []
+    private let lock = NSRecursiveLock()
+
+    public init(index: PackageIndex) { self.index = index }
+
+    /// The process-wide resolver (apt and dpkg, with the cache's index directory).
+    public static var shared: LibraryResolver {
+        sharedLock.lock(); defer { sharedLock.unlock() }
+        if let r = sharedInstance { return r }
+        let r = LibraryResolver(index: AptIndex(runner: Runner(), cacheRoot: Context.process.cacheRoot))
+        sharedInstance = r
+        return r
+    }
+    private static var sharedInstance: LibraryResolver?
+    private static let sharedLock = NSLock()
+
+    /// A library by the name a user typed, with an error that says what was looked for.
+    public func named(_ name: String) throws -> NativeLibrary {
+        lock.lock(); defer { lock.unlock() }
+        if let lib = known[name] { return lib }
+        if let refusal = RefusalTable.refusal(for: name) { throw refusal.error(crate: nil) }
+        if let lib = try library(for: .name(name)) { return lib }
+        throw CargoStaticError(.badInput, "cargo-static does not know how to build the C library `\(name)`: it has no recipe for it, and no Debian -dev package ships lib\(Self.bare(name)).a/.so or \(name).pc",
+                               fix: "known recipes: \(NativeLibrary.all.map(\.name).joined(separator: ", ")); any other library is found by its link name (`git2`), pkg-config module (`libgit2`) or Debian source package (`libgit2`)")
+    }
+
+    /// `names` and everything they depend on, dependencies first.
+    public func closure(_ names: [String]) throws -> [NativeLibrary] {
+        var ordered: [NativeLibrary] = []
+        func visit(_ name: String) throws {
+            let lib = try named(name)
+            guard !ordered.contains(where: { $0.name == lib.name }) else { return }
+            for dep in lib.dependencies { try visit(dep) }
+            ordered.append(lib)
+        }
+        for name in names { try visit(name) }
+        return ordered
+    }
+
+    /// The library for a need, or nil when neither a recipe nor Debian provides it.
+    public func library(for need: LibraryNeed) throws -> NativeLibrary? {
+        lock.lock(); defer { lock.unlock() }
+        if let cached = byNeed[need] { return cached.flatMap { known[$0] } }
+        let found = try resolve(need)
+        if let found { known[found.name] = found }
+        byNeed[need] = found?.name
+        return found
+    }
+
+    private func resolve(_ need: LibraryNeed) throws -> NativeLibrary? {
+        if let recipe = Self.recipe(for: need) { return recipe }
+        guard let dev = devPackage(for: need), let info = index.binary(dev) else { return nil }
+        return try library(fromDev: info)
+    }
+
+    /// A hand-written recipe matching the need by name, alias, archive or module.
+    static func recipe(for need: LibraryNeed) -> NativeLibrary? {
+        switch need {
+        case .name(let n):
+            let key = n.lowercased()
+            return NativeLibrary.all.first { $0.name == key || $0.aliases.contains(key) || $0.debianSource == key }
+        case .link(let l): return NativeLibrary.providing(link: l)
+        case .pkgConfig(let m): return NativeLibrary.all.first { $0.pkgConfigModules.contains(m) }
+        case .package: return nil
+        }
+    }
+
+    /// The -dev package that ships the library: candidates by Debian's naming rules, checked
+    /// against their file lists, then the installed packages' files.
+    func devPackage(for need: LibraryNeed) -> String? {
+        let (links, modules, bases): ([String], [String], [String])
+        switch need {
+        case .package(let p): return p
+        case .link(let l): (links, modules, bases) = ([l], [], Self.baseNames(l))
+        case .pkgConfig(let m): (links, modules, bases) = ([Self.bare(m)], [m], Self.baseNames(m))
+        case .name(let n):
+            if let src = sourceDevPackage(n) { return src }
+            (links, modules, bases) = ([Self.bare(n)], [n, "lib" + Self.bare(n)], Self.baseNames(n))
+        }
+        let wanted = links.flatMap { ["/lib\($0).so", "/lib\($0).a"] } + modules.map { "/\($0).pc" }
+        func ships(_ package: String) -> Bool {
+            guard let files = index.files(package) else { return false }
+            return files.contains { file in wanted.contains { file.hasSuffix($0) } }
+        }
+        // The plain names first: each apt query costs a fraction of a second.
+        for base in bases { for candidate in ["lib\(base)-dev", "\(base)-dev"] where ships(candidate) { return candidate } }
+        for candidate in candidates(bases) where ships(candidate) { return candidate }
+        for suffix in wanted {
+            if let owner = index.installedOwner(ofFileEndingWith: suffix), owner.hasSuffix("-dev") { return owner }
+        }
+        return nil
+    }
+
+    /// A source package's own -dev package, when the user typed the source package's name:
+    /// the one that ships a library (not a transitional package such as libpcap-dev, which
+    /// only depends on libpcap0.8-dev).
+    private func sourceDevPackage(_ name: String) -> String? {
+        let key = name.lowercased()
+        func shipsLibrary(_ candidate: String) -> Bool {
+            guard let info = index.binary(candidate), info.source == key else { return false }
+            return (index.files(candidate) ?? []).contains(where: { Self.isLibraryFile($0) })
+        }
+        for candidate in candidates(Self.baseNames(key)) where shipsLibrary(candidate) { return candidate }
+        // Names that follow no rule (llvm-toolchain-14 builds libclang-14-dev): the source's binaries.
+        let devs = index.binaries(ofSource: key).filter { $0.hasSuffix("-dev") }
+            .sorted { ($0.contains("-openssl") ? 0 : 1, $0.count) < ($1.contains("-openssl") ? 0 : 1, $1.count) }
+        return devs.first(where: shipsLibrary)
+    }
+
+    /// A static or shared library, or a pkg-config file.
+    static func isLibraryFile(_ path: String) -> Bool {
+        let file = (path as NSString).lastPathComponent
+        return file.hasSuffix(".pc") || (file.hasPrefix("lib") && (file.hasSuffix(".so") || file.hasSuffix(".a")))
+    }
+
+    /// `lib<b>-dev`, `<b>-dev`, then versioned names (`libssh2-1-dev`, `libpcap0.8-dev`,
+    /// `libcurl4-openssl-dev`: the OpenSSL flavour first, as that is what cargo-static builds).
+    func candidates(_ bases: [String]) -> [String] {
+        var out: [String] = []
+        for base in bases {
+            let exact = ["lib\(base)-dev", "\(base)-dev"]
+            let versioned = (index.names(prefix: "lib" + base) + index.names(prefix: base)).filter { name in
+                guard name.hasSuffix("-dev"), !exact.contains(name) else { return false }
+                let middle = name.hasPrefix("lib" + base) ? name.dropFirst(base.count + 3) : name.dropFirst(base.count)
+                let stem = middle.dropLast(4)
+                return stem.allSatisfy { $0.isNumber || $0 == "." || $0 == "-" } || stem.hasSuffix("-openssl") || stem.hasSuffix("-gnutls")
+            }.sorted { a, b in
+                let ao = a.contains("-openssl"), bo = b.contains("-openssl")
+                if ao != bo { return ao }
+                let ag = a.contains("-gnutls"), bg = b.contains("-gnutls")
+                if ag != bg { return !ag }
+                return a.count < b.count || (a.count == b.count && a < b)
+            }
+            for name in exact + versioned where !out.contains(name) { out.append(name) }
+        }
+        return out
+    }
+
+    /// `libpcre2-8` -> [pcre2-8, pcre2]; `ssh2` -> [ssh2]; `libxml-2.0` -> [xml-2.0, xml, xml2]
+    static func baseNames(_ name: String) -> [String] {
+        var bases = [bare(name)]
+        var trimmed = bare(name)
+        while let dash = trimmed.lastIndex(where: { $0 == "-" || $0 == "_" }),
+              trimmed[trimmed.index(after: dash)...].allSatisfy({ $0.isNumber || $0 == "." }) {
+            trimmed = String(trimmed[..<dash])
+            if !trimmed.isEmpty, !bases.contains(trimmed) { bases.append(trimmed) }
+        }
+        // `xml-2.0`: Debian names it by the major version (libxml2-dev).
+        if let dash = bare(name).lastIndex(of: "-"), let major = bare(name)[bare(name).index(after: dash)...].split(separator: ".").first,
+           major.allSatisfy(\.isNumber) {
+            let joined = String(bare(name)[..<dash]) + major
+            if !bases.contains(joined) { bases.append(joined) }
+        }
+        return bases
+    }
+
+    static func bare(_ name: String) -> String { name.hasPrefix("lib") && name.count > 3 ? String(name.dropFirst(3)) : name }
+
+    /// Dependencies that are never built: the libc and the kernel's headers come with the
+    /// target's C toolchain.
+    static let toolchainPackages: Set<String> = ["libc6-dev", "libc-dev", "linux-libc-dev", "libc6.1-dev", "libstdc++-dev", "libgcc-dev"]
+
+    /// A library generated from a -dev package: the hand-written recipe of its source package
+    /// if there is one, else the generic builder with that source's options.
+    func library(fromDev info: BinaryPackage) throws -> NativeLibrary? {
+        if let recipe = NativeLibrary.all.first(where: { $0.debianSource == info.source }) { return recipe }
+        if let refusal = RefusalTable.refusal(for: info.source) { throw refusal.error(crate: nil) }
+        if let done = known[info.source] { return done }
+        guard !resolving.contains(info.source) else { return nil }
+        resolving.insert(info.source)
+        defer { resolving.remove(info.source) }
+        let options = GenericRecipes.options(for: info.source)
+        let files = index.files(info.name) ?? []
+        var dependencies: [String] = []
+        for group in info.depends {
+            guard let dep = group.first(where: { $0.hasSuffix("-dev") }), !Self.toolchainPackages.contains(dep),
+                  !options.dropDependencies.contains(dep), index.binary(dep)?.source != info.source else { continue }
+            if let lib = try library(for: .package(dep)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
+        }
+        for extra in options.addDependencies {
+            if let lib = try library(for: .name(extra)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
+        }
+        return GenericRecipes.library(source: info.source, devPackage: info.name, files: files, dependencies: dependencies, options: options)
+    }
+}

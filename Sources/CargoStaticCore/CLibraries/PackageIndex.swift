@@ -1,0 +1,196 @@
+import Foundation
+
+/// A Debian binary package as apt describes it (its newest version apt knows).
+public struct BinaryPackage: Codable, Equatable {
+    public let name: String
+    public let version: String
+    /// The source package it is built from (`Source:`, else its own name).
+    public let source: String
+    /// `Depends:` as groups of alternatives, names only (no versions or architectures).
+    public let depends: [[String]]
+    public let provides: [String]
+
+    public init(name: String, version: String, source: String, depends: [[String]], provides: [String] = []) {
+        self.name = name
+        self.version = version
+        self.source = source
+        self.depends = depends
+        self.provides = provides
+    }
+
+    /// The newest stanza of `apt-cache show` output.
+    static func newest(inShow text: String) -> BinaryPackage? {
+        let stanzas = text.components(separatedBy: "\n\n").compactMap { stanza -> BinaryPackage? in
+            var fields: [String: String] = [:]
+            var last = ""
+            for line in stanza.split(separator: "\n") {
+                if line.first == " ", !last.isEmpty { fields[last, default: ""] += " " + line.trimmingCharacters(in: .whitespaces); continue }
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                last = String(line[..<colon])
+                fields[last] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            guard let name = fields["Package"], let version = fields["Version"] else { return nil }
+            let source = fields["Source"].map { String($0.split(separator: " ").first ?? "") } ?? name
+            return BinaryPackage(name: name, version: version, source: source,
+                                 depends: relations(fields["Depends"] ?? ""), provides: relations(fields["Provides"] ?? "").map { $0[0] })
+        }
+        return stanzas.max { DebianVersion($0.version) < DebianVersion($1.version) }
+    }
+
+    /// `a (>= 1), b:any | c [amd64]` -> [[a], [b, c]]
+    static func relations(_ text: String) -> [[String]] {
+        text.split(separator: ",").map { group in
+            group.split(separator: "|").compactMap { alternative in
+                let name = alternative.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+                let bare = String(name.split(separator: ":").first ?? "")
+                return bare.isEmpty ? nil : bare
+            }
+        }.filter { !$0.isEmpty }
+    }
+}
+
+/// What the resolver asks of Debian's package database. `AptIndex` asks apt and dpkg; the
+/// unit tests give a fixed table.
+public protocol PackageIndex {
+    /// The newest version of a binary package, or nil when apt knows none (a virtual package).
+    func binary(_ name: String) -> BinaryPackage?
+    /// Binary package names that start with `prefix`.
+    func names(prefix: String) -> [String]
+    /// The files a binary package installs, whether or not it is installed (nil: unknown).
+    func files(_ package: String) -> [String]?
+    /// The installed package that owns a file whose path ends with `suffix`.
+    func installedOwner(ofFileEndingWith suffix: String) -> String?
+    /// The binary packages a source package builds (its `Binary:` list).
+    func binaries(ofSource source: String) -> [String]
+}
+
+/// Debian's package database through apt-cache, dpkg and, for packages that are not
+/// installed, the file list of the downloaded .deb (kept in the cache, keyed by version).
+/// apt's Contents indexes would answer "which package ships this file" directly, but they
+/// are ~45 MB per suite and apt-file hooks them into every `apt-get update`: the -dev
+/// package names follow Debian's naming rules closely enough that a few candidates, checked
+/// against their file lists, find the package.
+public final class AptIndex: PackageIndex {
+    let runner: Runner
+    let directory: String
+    private var fileLists: [String: [String]?] = [:]
+    private let lock = NSLock()
+
+    /// apt's answers, kept until apt's package cache changes (`apt-get update`, an install):
+    /// a warm build asks apt nothing.
+    private var answers: [String: String]
+    private let answersFile: String
+    private let stamp: String
+
+    public init(runner: Runner, cacheRoot: String) {
+        self.runner = runner
+        directory = cacheRoot + "/debian-index"
+        answersFile = directory + "/apt-answers.json"
+        stamp = ["/var/cache/apt/pkgcache.bin", "/var/lib/dpkg/status"].map { ProbeCache.stamp($0) ?? "-" }.joined(separator: " ")
+        if let data = FileManager.default.contents(atPath: answersFile),
+           let saved = try? JSONDecoder().decode([String: String].self, from: data), saved["stamp"] == stamp {
+            answers = saved
+        } else {
+            answers = ["stamp": stamp]
+        }
+    }
+
+    /// A remembered answer, or `ask()`'s (remembered when apt answered at all).
+    private func answer(_ key: String, ask: () -> String?) -> String? {
+        lock.lock()
+        if let known = answers[key] { lock.unlock(); return known }
+        lock.unlock()
+        guard let fresh = ask() else { return nil }
+        lock.lock(); answers[key] = fresh; let snapshot = answers; lock.unlock()
+        save(snapshot)
+        return fresh
+    }
+
+    private func save(_ snapshot: [String: String]) {
+        guard let data = try? JSONEncoder().encode(snapshot) else { return }
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let tmp = answersFile + ".tmp-\(getpid())"
+        if FileManager.default.createFile(atPath: tmp, contents: data) { _ = rename(tmp, answersFile) }
+    }
+
+    private func apt(_ arguments: [String]) -> String? {
+        guard let result = try? runner.capture(Command("apt-cache", arguments, environment: ["LC_ALL": "C"])) else { return nil }
+        // apt-cache show fails for names it does not know: an answer too (empty).
+        return result.succeeded ? result.output : (result.output.contains("No packages found") || result.output.contains("Unable to locate") ? "" : nil)
+    }
+
+    public func binary(_ name: String) -> BinaryPackage? {
+        let text = answer("show:" + name) { apt(["show", "--no-all-versions", name]) } ?? ""
+        return BinaryPackage.newest(inShow: text)
+    }
+
+    public func names(prefix: String) -> [String] {
+        let text = answer("names:" + prefix) { apt(["pkgnames", prefix]) } ?? ""
+        return text.split(separator: "\n").map(String.init).sorted()
+    }
+
+    public func binaries(ofSource source: String) -> [String] {
+        let text = answer("showsrc:" + source) { apt(["showsrc", "--only-source", source]) } ?? ""
+        var names: [String] = []
+        for line in text.split(separator: "\n") where line.hasPrefix("Binary:") {
+            for name in line.dropFirst("Binary:".count).split(separator: ",") {
+                let n = name.trimmingCharacters(in: .whitespaces)
+                if !n.isEmpty, !names.contains(n) { names.append(n) }
+            }
+        }
+        return names
+    }
+
+    public func files(_ package: String) -> [String]? {
+        lock.lock()
+        if let known = fileLists[package] { lock.unlock(); return known }
+        lock.unlock()
+        let list = answer("files:" + package) { (installedFiles(package) ?? downloadedFiles(package))?.joined(separator: "\n") }
+            .map { $0.split(separator: "\n").map(String.init) }
+        lock.lock(); fileLists[package] = list; lock.unlock()
+        return list
+    }
+
+    public func installedOwner(ofFileEndingWith suffix: String) -> String? {
+        let text = answer("owner:" + suffix) {
+            (try? runner.capture(Command("dpkg", ["-S", "*" + suffix], environment: ["LC_ALL": "C"]))).map { $0.succeeded ? $0.output : "" }
+        } ?? ""
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, parts[1].trimmingCharacters(in: .whitespaces).hasSuffix(suffix) else { continue }
+            return String(parts[0].split(separator: ",").first ?? "").split(separator: ":").first.map(String.init)
+        }
+        return nil
+    }
+
+    private func installedFiles(_ package: String) -> [String]? {
+        guard let status = try? runner.capture(Command("dpkg-query", ["-W", "-f", "${Status} ${Version}", package], environment: ["LC_ALL": "C"])),
+              status.succeeded, status.output.hasPrefix("install ok installed"),
+              let list = try? runner.capture(Command("dpkg", ["-L", package], environment: ["LC_ALL": "C"])), list.succeeded else { return nil }
+        return list.output.split(separator: "\n").map(String.init)
+    }
+
+    /// `apt-get download` into the cache, `dpkg-deb -c`, and only the list is kept.
+    private func downloadedFiles(_ package: String) -> [String]? {
+        guard let info = binary(package) else { return nil }
+        let fm = FileManager.default
+        let listFile = "\(directory)/\(package)_\(info.version.replacingOccurrences(of: ":", with: "%3a")).files"
+        if let text = try? String(contentsOfFile: listFile, encoding: .utf8) { return text.split(separator: "\n").map(String.init) }
+        let work = "\(directory)/.download-\(package)-\(getpid())"
+        try? fm.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: work) }
+        guard let got = try? runner.capture(Command("apt-get", ["download", "-q", "\(package)=\(info.version)"], environment: ["LC_ALL": "C"], directory: work)),
+              got.succeeded, let deb = (try? fm.contentsOfDirectory(atPath: work))?.first(where: { $0.hasSuffix(".deb") }),
+              let listing = try? runner.capture(Command("dpkg-deb", ["-c", work + "/" + deb], environment: ["LC_ALL": "C"])), listing.succeeded
+        else { return nil }
+        // `-rw-r--r-- root/root 123 2023-01-01 00:00 ./usr/lib/x/libz.a` (symlinks: `… -> target`)
+        let paths = listing.output.split(separator: "\n").compactMap { line -> String? in
+            guard let dot = line.range(of: " ./") else { return nil }
+            let path = String(line[line.index(after: dot.lowerBound)...].dropFirst())
+            return String(path.components(separatedBy: " -> ").first ?? path)
+        }.filter { !$0.hasSuffix("/") }
+        let tmp = listFile + ".tmp-\(getpid())"
+        if (try? paths.joined(separator: "\n").write(toFile: tmp, atomically: false, encoding: .utf8)) != nil { _ = rename(tmp, listFile) }
+        return paths
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// A C library that can never be part of a fully static executable, and what to do instead.
+/// Checked against the crates of the dependency graph (their names and `links` keys) before
+/// anything is built, and against library names typed with --deps.
+public struct RefusedLibrary {
+    /// What it is called (for the message).
+    public let library: String
+    /// Crate names, `links` keys, -l names and pkg-config modules that mean this library.
+    public let names: [String]
+    public let reason: String
+    /// What to do instead (a feature to turn off, a pure-Rust alternative).
+    public let instead: String
+
+    /// The error for `crate` (nil: a name typed by the user).
+    public func error(crate: String?) -> CargoStaticError {
+        let who = crate.map { "crate \($0) needs \(library)" } ?? "\(library) was asked for"
+        return CargoStaticError(.notStatic, "\(who), which cannot be linked into a static executable: \(reason)",
+                                fix: instead)
+    }
+}
+
+public enum RefusalTable {
+    public static let all: [RefusedLibrary] = [
+        RefusedLibrary(library: "PAM (libpam)", names: ["pam", "pam-sys", "libpam", "pam0g", "pamc", "pam_misc"],
+                       reason: "PAM loads its authentication modules (pam_unix.so, …) with dlopen at run time, which a static musl executable cannot do",
+                       instead: "drop the PAM feature of the crate that pulls it in, or authenticate through a helper program or service (e.g. run `su`/`sudo`, or talk to a D-Bus/polkit service) instead of linking libpam"),
+        RefusedLibrary(library: "glibc's NSS (libnss_*)",
+                       names: ["nss", "nss_files", "nss_systemd", "nss_sss", "libnss"],
+                       reason: "glibc's name service switch loads libnss_*.so modules with dlopen; musl reads /etc/passwd, /etc/group and DNS itself, without modules",
+                       instead: "use the libc's getpwnam/getaddrinfo (musl answers from /etc files and DNS), or ask the service (sssd, systemd-resolved) over its socket"),
+        RefusedLibrary(library: "X11 (libX11/xcb)", names: ["x11", "x11-dl", "X11", "libx11", "xcb", "libxcb", "xcb-sys", "Xlib", "Xext", "Xrandr", "Xi", "Xcursor", "Xinerama", "Xxf86vm", "xkbcommon", "xkbcommon-sys", "x11-clipboard"],
+                       reason: "a GUI stack loads GL drivers, input methods and locale modules with dlopen from the machine it runs on, and X11 clients are linked against the display's shared libraries",
+                       instead: "build GUI programs dynamically (plain `cargo build`), or turn off the crate's X11/GUI feature for a static command-line build"),
+        RefusedLibrary(library: "Wayland (libwayland-client)", names: ["wayland", "wayland-client", "wayland-sys", "wayland-egl", "wayland-cursor", "wayland-server"],
+                       reason: "Wayland clients load EGL/GL drivers with dlopen from the machine they run on",
+                       instead: "build GUI programs dynamically (plain `cargo build`), or turn off the crate's Wayland feature"),
+        RefusedLibrary(library: "OpenGL/EGL/Vulkan (libGL, libEGL, libvulkan)", names: ["GL", "EGL", "GLESv2", "gl", "egl", "vulkan", "khronos-egl", "glutin-egl-sys", "glx"],
+                       reason: "GL, EGL and Vulkan are dispatch libraries that dlopen the GPU vendor's driver at run time",
+                       instead: "build graphics programs dynamically (plain `cargo build`)"),
+        RefusedLibrary(library: "GTK/GDK (libgtk-3, libgtk-4)", names: ["gtk-sys", "gtk", "gtk4-sys", "gtk4", "gdk-sys", "gdk4-sys", "gdkx11-sys", "gdk4-x11-sys", "gdk4-wayland-sys", "gtk-3", "gtk-4", "gdk-3"],
+                       reason: "GTK loads its input methods, image loaders, print backends and GIO modules with dlopen, and needs the display stack (X11/Wayland, GL)",
+                       instead: "build GTK programs dynamically (plain `cargo build`), or turn off the crate's GUI feature"),
+        RefusedLibrary(library: "libudev/libsystemd", names: ["udev", "libudev", "libudev-sys", "systemd", "libsystemd-sys", "systemd-sys"],
+                       reason: "Debian's libudev and libsystemd are built only as shared libraries (systemd does not support static linking of them), and they dlopen further modules",
+                       instead: "read /sys and /run/udev directly, talk to systemd over its socket (sd_notify's protocol is a datagram to $NOTIFY_SOCKET), or turn off the crate's udev/systemd feature"),
+        RefusedLibrary(library: "ALSA/PulseAudio (libasound, libpulse)", names: ["asound", "alsa-sys", "alsa", "pulse", "libpulse-sys", "pulse-simple"],
+                       reason: "ALSA loads its plugins (pulse, pipewire, dmix configurations) with dlopen, and PulseAudio's client library is shared-only",
+                       instead: "build audio programs dynamically (plain `cargo build`)"),
+    ]
+
+    /// The refusal for a crate name, `links` key, -l name or pkg-config module, if any.
+    public static func refusal(for name: String) -> RefusedLibrary? {
+        let key = name.lowercased()
+        return all.first { $0.names.contains { $0.lowercased() == key } }
+    }
+}

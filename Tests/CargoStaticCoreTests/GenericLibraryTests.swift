@@ -1,0 +1,362 @@
+import XCTest
+@testable import CargoStaticCore
+
+/// A fixed slice of Debian's package database (names, sources, dependencies and files as
+/// bookworm has them), so resolution is tested without apt.
+struct FakeIndex: PackageIndex {
+    var packages: [String: BinaryPackage] = [:]
+    var fileLists: [String: [String]] = [:]
+    var installed: [String: String] = [:]   // file suffix -> package
+
+    mutating func add(_ name: String, source: String, depends: [[String]] = [], files: [String]) {
+        packages[name] = BinaryPackage(name: name, version: "1.0-1", source: source, depends: depends)
+        fileLists[name] = files
+    }
+
+    func binary(_ name: String) -> BinaryPackage? { packages[name] }
+    func names(prefix: String) -> [String] { packages.keys.filter { $0.hasPrefix(prefix) }.sorted() }
+    func files(_ package: String) -> [String]? { fileLists[package] }
+    func installedOwner(ofFileEndingWith suffix: String) -> String? { installed.first { suffix.hasSuffix($0.key) }?.value }
+    func binaries(ofSource source: String) -> [String] { packages.values.filter { $0.source == source }.map(\.name).sorted() }
+
+    static var bookworm: FakeIndex {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var i = FakeIndex()
+        i.add("libgit2-dev", source: "libgit2",
+              depends: [["libgit2-1.5"], ["zlib1g-dev"], ["libmbedtls-dev"], ["libssh2-1-dev"], ["libhttp-parser-dev"], ["libpcre2-dev"]],
+              files: [lib + "libgit2.so", lib + "pkgconfig/libgit2.pc", "/usr/include/git2.h"])
+        i.add("libgit2-1.5", source: "libgit2", files: [lib + "libgit2.so.1.5"])
+        i.add("zlib1g-dev", source: "zlib", depends: [["libc6-dev", "libc-dev"]], files: [lib + "libz.a", lib + "libz.so", lib + "pkgconfig/zlib.pc"])
+        i.add("libmbedtls-dev", source: "mbedtls", files: [lib + "libmbedtls.so"])
+        i.add("libssh2-1-dev", source: "libssh2", depends: [["libssh2-1"], ["libssl-dev"], ["zlib1g-dev"]],
+              files: [lib + "libssh2.so", lib + "libssh2.a", lib + "pkgconfig/libssh2.pc"])
+        i.add("libssh2-1", source: "libssh2", files: [lib + "libssh2.so.1"])
+        i.add("libssl-dev", source: "openssl", files: [lib + "libssl.so", lib + "libcrypto.so", lib + "pkgconfig/openssl.pc"])
+        i.add("libhttp-parser-dev", source: "http-parser", files: [lib + "libhttp_parser.so", "/usr/include/http_parser.h"])
+        i.add("libpcre2-dev", source: "pcre2", depends: [["libc-dev"], ["libpcre2-8-0"]],
+              files: [lib + "libpcre2-8.so", lib + "libpcre2-16.so", lib + "libpcre2-posix.so", lib + "pkgconfig/libpcre2-8.pc",
+                      lib + "pkgconfig/libpcre2-16.pc"])
+        i.add("libpcre2-8-0", source: "pcre2", files: [lib + "libpcre2-8.so.0"])
+        i.add("libcurl4-gnutls-dev", source: "curl", files: [lib + "libcurl-gnutls.so", lib + "libcurl.so", lib + "pkgconfig/libcurl.pc"])
+        i.add("libcurl4-openssl-dev", source: "curl", files: [lib + "libcurl.so", lib + "pkgconfig/libcurl.pc"])
+        i.add("nettle-dev", source: "nettle", depends: [["libnettle8"], ["libhogweed6"], ["libgmp-dev"]],
+              files: [lib + "libnettle.so", lib + "libhogweed.so", lib + "pkgconfig/nettle.pc", lib + "pkgconfig/hogweed.pc"])
+        i.add("libgmp-dev", source: "gmp", files: [lib + "libgmp.so", lib + "libgmpxx.so", "/usr/include/gmp.h"])
+        i.add("libpcap0.8-dev", source: "libpcap", depends: [["libc6-dev"], ["libdbus-1-dev"], ["libpcap0.8"]],
+              files: [lib + "libpcap.so", lib + "pkgconfig/libpcap.pc"])
+        i.add("libpcap-dev", source: "libpcap", depends: [["libpcap0.8-dev"]], files: ["/usr/share/doc/libpcap-dev/copyright"])
+        i.add("libdbus-1-dev", source: "dbus", files: [lib + "libdbus-1.so"])
+        i.add("libxml2-dev", source: "libxml2", depends: [["libicu-dev"], ["libxml2"]], files: [lib + "libxml2.so", lib + "pkgconfig/libxml-2.0.pc"])
+        i.add("libpam0g-dev", source: "pam", files: [lib + "libpam.so"])
+        i.add("libclang-14-dev", source: "llvm-toolchain-14", files: ["/usr/lib/llvm-14/lib/libclang.so", "/usr/lib/llvm-14/lib/libclang.a"])
+        return i
+    }
+}
+
+final class GenericLibraryTests: XCTestCase {
+    let resolver = LibraryResolver(index: FakeIndex.bookworm)
+
+    /// libgit2 from its `links` key: Debian's dependencies, with mbedTLS replaced by the
+    /// OpenSSL git2's `https` feature uses; hand-written recipes for zlib and OpenSSL.
+    func testLinksKeyResolvesThroughDebianWithDependencies() throws {
+        let git2 = try XCTUnwrap(try resolver.library(for: .link("git2")))
+        XCTAssertEqual(git2.name, "libgit2")
+        XCTAssertEqual(git2.devPackage, "libgit2-dev")
+        XCTAssertEqual(git2.dependencies, ["zlib", "libssh2", "http-parser", "pcre2", "openssl"])
+        XCTAssertEqual(git2.archives, ["libgit2.a"])
+        XCTAssertEqual(git2.pkgConfigModules, ["libgit2"])
+        let order = try resolver.closure(["libgit2"]).map(\.name)
+        XCTAssertEqual(order, ["zlib", "openssl", "libssh2", "http-parser", "pcre2", "libgit2"])
+        XCTAssertNil(try resolver.library(for: .link("mbedtls")).flatMap { order.contains($0.name) ? $0 : nil })
+        XCTAssertTrue(try resolver.named("zlib").devPackage == nil, "zlib keeps its hand-written recipe")
+    }
+
+    func testNamesModulesAndVersionedPackages() throws {
+        XCTAssertEqual(try resolver.library(for: .pkgConfig("libpcre2-8"))?.name, "pcre2")
+        XCTAssertEqual(try resolver.library(for: .link("pcre2-8"))?.name, "pcre2")
+        XCTAssertEqual(try resolver.library(for: .link("ssh2"))?.name, "libssh2")
+        XCTAssertEqual(try resolver.library(for: .link("pcap"))?.devPackage, "libpcap0.8-dev")
+        XCTAssertEqual(try LibraryResolver(index: FakeIndex.bookworm).named("libpcap").devPackage, "libpcap0.8-dev",
+                       "the source package's -dev package that ships the library, not the transitional libpcap-dev")
+        XCTAssertEqual(try resolver.library(for: .link("curl"))?.devPackage, "libcurl4-openssl-dev", "the OpenSSL flavour first")
+        XCTAssertEqual(try resolver.library(for: .pkgConfig("libxml-2.0"))?.name, "libxml2")
+        XCTAssertEqual(try resolver.named("libgit2").name, "libgit2", "a source package's name")
+        XCTAssertEqual(try LibraryResolver(index: FakeIndex.bookworm).named("llvm-toolchain-14").devPackage, "libclang-14-dev",
+                       "a source package whose -dev package follows no naming rule")
+        XCTAssertEqual(try resolver.named("git2").name, "libgit2", "an alias: the link name")
+        XCTAssertNil(try resolver.library(for: .link("nosuchthing")))
+        XCTAssertThrowsError(try resolver.named("nosuchthing")) { error in
+            XCTAssertTrue("\(error)".contains("does not know how to build the C library `nosuchthing`"), "\(error)")
+            XCTAssertTrue("\(error)".contains("libnosuchthing.a"), "\(error)")
+        }
+    }
+
+    /// nettle brings gmp (Debian's Depends); libpcap's D-Bus and libxml2's ICU are left out.
+    func testDependenciesFollowDebianMinusOptionalParts() throws {
+        XCTAssertEqual(try resolver.closure(["nettle"]).map(\.name), ["gmp", "nettle"])
+        XCTAssertEqual(try resolver.named("nettle").aliases.filter { ["hogweed", "nettle-dev"].contains($0) }, ["nettle-dev", "hogweed"])
+        XCTAssertEqual(try resolver.named("libpcap").dependencies, [])
+        XCTAssertEqual(try resolver.named("libxml2").dependencies, [])
+        XCTAssertEqual(try resolver.named("gmp").archives, ["libgmp.a"], "libgmpxx comes from a second configure of Debian's rules")
+    }
+
+    func testRefusedLibrariesAreNamedWithTheReason() {
+        XCTAssertThrowsError(try resolver.named("pam")) { error in
+            let e = error as? CargoStaticError
+            XCTAssertEqual(e?.kind, .notStatic)
+            XCTAssertTrue(e?.message.contains("dlopen") ?? false, "\(error)")
+        }
+        XCTAssertNotNil(RefusalTable.refusal(for: "x11"))
+        XCTAssertNotNil(RefusalTable.refusal(for: "gtk-sys"))
+        XCTAssertNil(RefusalTable.refusal(for: "git2"))
+    }
+
+    // MARK: the dependency graph
+
+    private func metadata(_ packages: [[String: Any]], features: [String: [String]] = [:], deps: [String: [String]] = [:]) -> [String: Any] {
+        ["packages": packages,
+         "resolve": ["nodes": packages.map { p -> [String: Any] in
+             let id = p["id"] as! String
+             return ["id": id, "features": features[id] ?? [], "dependencies": deps[id] ?? []]
+         }],
+         "workspace_members": ["me"]]
+    }
+
+    func testGraphFindsLinksKeysAndSysNames() throws {
+        let json = metadata([
+            ["id": "me", "name": "app", "version": "0.1.0"],
+            ["id": "g", "name": "libgit2-sys", "version": "0.14.1", "links": "git2"],
+            ["id": "c", "name": "curl-sys", "version": "0.4.58", "links": "curl"],
+            ["id": "p", "name": "pcap-sys", "version": "0.1.3"],
+            ["id": "v", "name": "zmq-sys", "version": "0.1.0", "links": "zmq"],
+            ["id": "u", "name": "unknown-sys", "version": "1.0.0", "links": "nosuchthing"],
+        ], features: ["v": ["vendored"]])
+        let found = try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver)
+        XCTAssertEqual(found.map(\.library), ["libgit2", "curl", "libpcap"])
+        XCTAssertEqual(found[1].reason, "crate curl-sys 0.4.58 (links curl)")
+    }
+
+    /// bindgen's clang-sys (a build-dependency) and a proc macro's -sys crate run on the host.
+    func testBuildDependenciesAndProcMacrosAreHostSide() throws {
+        func dep(_ pkg: String, _ kind: String?) -> [String: Any] { ["pkg": pkg, "dep_kinds": [["kind": kind as Any? ?? NSNull()]]] }
+        let json: [String: Any] = [
+            "packages": [
+                ["id": "me", "name": "app", "version": "0.1.0"],
+                ["id": "n", "name": "nettle-sys", "version": "2.1.0", "links": "nettle"],
+                ["id": "b", "name": "bindgen", "version": "0.60.1"],
+                ["id": "c", "name": "clang-sys", "version": "1.4.0", "links": "clang"],
+                ["id": "m", "name": "macros", "version": "1.0.0", "targets": [["kind": ["proc-macro"]]]],
+                ["id": "z", "name": "libz-sys", "version": "1.1.8", "links": "z"],
+            ],
+            "resolve": ["nodes": [
+                ["id": "me", "features": [], "deps": [dep("n", nil), dep("m", nil)]],
+                ["id": "n", "features": [], "deps": [dep("b", "build")]],
+                ["id": "b", "features": [], "deps": [dep("c", nil)]],
+                ["id": "c", "features": [], "deps": []],
+                ["id": "m", "features": [], "deps": [dep("z", nil)]],
+                ["id": "z", "features": [], "deps": []],
+            ]],
+            "workspace_members": ["me"],
+        ]
+        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver).map(\.library), ["nettle"])
+    }
+
+    func testGraphRefusesPamBeforeBuildingAndNamesWhoPulledItIn() {
+        let json = metadata([
+            ["id": "me", "name": "app", "version": "0.1.0"],
+            ["id": "pam", "name": "pam", "version": "0.7.0"],
+            ["id": "sys", "name": "pam-sys", "version": "0.5.6", "links": "pam"],
+        ], deps: ["me": ["pam"], "pam": ["sys"]])
+        XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("crate pam 0.7.0 (used by app 0.1.0) needs PAM (libpam)"), text)
+            XCTAssertTrue(text.contains("dlopen"), text)
+            XCTAssertTrue(text.contains("fix: "), text)
+        }
+    }
+
+    func testOwnCSourcesMeanTheCrateBuildsItsCopy() throws {
+        let dir = NSTemporaryDirectory() + "cs-ownc-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/vendor/src", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/tests", withIntermediateDirectories: true)
+        for i in 0..<6 { try "".write(toFile: dir + "/tests/t\(i).c", atomically: false, encoding: .utf8) }
+        try "".write(toFile: dir + "/shim.c", atomically: false, encoding: .utf8)
+        XCTAssertFalse(NativeDependencyScan.shipsOwnCSources(dir + "/Cargo.toml"), "a shim and tests are not a library")
+        for i in 0..<5 { try "".write(toFile: dir + "/vendor/src/f\(i).c", atomically: false, encoding: .utf8) }
+        XCTAssertTrue(NativeDependencyScan.shipsOwnCSources(dir + "/Cargo.toml"))
+    }
+
+    // MARK: Debian's rules and the build systems
+
+    func testDebianRulesFlagsAreExpandedAndFiltered() {
+        let rules = """
+        BUILD_TESTS = $(if $(filter nocheck,$(DEB_BUILD_OPTIONS)),OFF,ON)
+        COMMON_CMAKE_FLAGS = \\
+        \t-DBUILD_CLI=OFF \\
+        \t-DBUILD_TESTS=$(BUILD_TESTS) \\
+        \t-DREGEX_BACKEND=pcre2 \\
+        \t-DUSE_HTTPS=mbedTLS
+
+        override_dh_auto_configure:
+        \tdh_auto_configure --builddirectory=build-debian-devel -- \\
+        \t\t-DBUILD_SHARED_LIBS=OFF \\
+        \t\t$(COMMON_CMAKE_FLAGS)
+        \tdh_auto_configure --builddirectory=build-debian-release -- \\
+        \t\t-DBUILD_SHARED_LIBS=ON \\
+        \t\t$(COMMON_CMAKE_FLAGS)
+        """
+        XCTAssertEqual(DebianRules.flags(in: rules, for: .cmake), ["-DBUILD_CLI=OFF", "-DREGEX_BACKEND=pcre2", "-DUSE_HTTPS=mbedTLS"])
+        let pcre2 = """
+        deb_maint_conf_args = --enable-pcre2-16 --enable-pcre2-32 --disable-pcre2grep-callout
+        ifneq ($(filter amd64, $(DEB_HOST_ARCH)),)
+        deb_maint_conf_args +=--enable-jit
+        endif
+        CONFIGURE_EXTRA_FLAGS += --libdir=\\$${prefix}/lib/$(DEB_HOST_MULTIARCH)
+        override_dh_auto_configure:
+        \tdh_auto_configure -- $(deb_maint_conf_args) --disable-static --with-python=/usr/bin/python3 $(CONFIGURE_EXTRA_FLAGS)
+        """
+        XCTAssertEqual(DebianRules.flags(in: pcre2, for: .autotools), ["--enable-pcre2-16", "--enable-pcre2-32", "--disable-pcre2grep-callout"])
+        XCTAssertEqual(DebianRules.flags(in: pcre2, for: .cmake), [], "autotools flags never reach CMake")
+    }
+
+    func testBuildSystemDetection() throws {
+        let fm = FileManager.default
+        let dir = NSTemporaryDirectory() + "cs-layout-\(UUID().uuidString)"
+        defer { try? fm.removeItem(atPath: dir) }
+        func tree(_ name: String, _ files: [String]) throws -> String {
+            let root = dir + "/" + name
+            for f in files {
+                try fm.createDirectory(atPath: (root + "/" + f as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try "x\n".write(toFile: root + "/" + f, atomically: false, encoding: .utf8)
+            }
+            return root
+        }
+        XCTAssertEqual(SourceLayout.detect(try tree("a", ["configure", "CMakeLists.txt"]))?.buildSystem, .autotools)
+        XCTAssertEqual(SourceLayout.detect(try tree("b", ["configure", "CMakeLists.txt"]), prefer: [.cmake])?.buildSystem, .cmake)
+        XCTAssertEqual(SourceLayout.detect(try tree("c", ["configure.ac", "CMakeLists.txt"]))?.buildSystem, .autoreconf, "debhelper's order")
+        let named = try tree("c2", ["configure", "CMakeLists.txt", "debian/rules"])
+        try "%:\n\tdh $@ --buildsystem=cmake\n".write(toFile: named + "/debian/rules", atomically: false, encoding: .utf8)
+        XCTAssertEqual(SourceLayout.detect(named)?.buildSystem, .cmake, "the one debian/rules names")
+        XCTAssertEqual(SourceLayout.detect(try tree("d", ["configure.ac", "Makefile.am"]))?.buildSystem, .autoreconf)
+        XCTAssertEqual(SourceLayout.detect(try tree("e", ["meson.build"]))?.buildSystem, .meson)
+        XCTAssertEqual(SourceLayout.detect(try tree("f", ["Makefile"]))?.buildSystem, .make)
+        let expat = try XCTUnwrap(SourceLayout.detect(try tree("g", ["README.md", "debian/patches/series", "expat/CMakeLists.txt", "expat/configure.ac"])))
+        XCTAssertEqual(expat.subdirectory, "expat")
+        try "fix-a.patch\n# comment\nfix-b.patch -p1\n".write(toFile: dir + "/g/debian/patches/series", atomically: false, encoding: .utf8)
+        XCTAssertEqual(SourceLayout.detect(dir + "/g")?.patches, ["fix-a.patch", "fix-b.patch"])
+        XCTAssertNil(SourceLayout.detect(try tree("h", ["README"])))
+    }
+
+    private func context(_ layout: SourceLayout, deps: [String] = ["/c/dep"]) throws -> LibraryBuildContext {
+        let t = try Target("x86_64-unknown-linux-musl")
+        let cc = CToolchain(kind: .zig, target: t, cc: "/w/cc", cxx: "/w/c++", ar: "/w/ar", ranlib: "/w/ranlib", version: "zig 0.x", providesUnwinder: true)
+        var c = LibraryBuildContext(source: "/src", prefix: "/p", destdir: "/d", version: "1", target: t, toolchain: cc, jobs: 2, dependencyPrefixes: deps)
+        c.layout = layout
+        return c
+    }
+
+    /// CMake cross-compiles with the target's compilers and finds dependencies only in their prefixes.
+    func testCMakeStepsConfineFindPackageToDependencies() throws {
+        var options = GenericOptions()
+        options.dropFlags = ["-DUSE_HTTPS"]
+        options.flags = ["-DUSE_HTTPS=OpenSSL"]
+        let c = try context(SourceLayout(subdirectory: "", buildSystem: .cmake, debianFlags: ["-DUSE_HTTPS=mbedTLS", "-DUSE_SSH=ON"], patches: []))
+        let steps = c.genericSteps(options)
+        XCTAssertEqual(steps.count, 3)
+        let configure = steps[0].arguments
+        for flag in ["-DCMAKE_C_COMPILER=/w/cc", "-DCMAKE_AR=/w/ar", "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_INSTALL_PREFIX=/p", "-DCMAKE_INSTALL_LIBDIR=lib",
+                     "-DCMAKE_FIND_ROOT_PATH=/c/dep", "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY", "-DUSE_SSH=ON", "-DUSE_HTTPS=OpenSSL"] {
+            XCTAssertTrue(configure.contains(flag), flag)
+        }
+        XCTAssertFalse(configure.contains("-DUSE_HTTPS=mbedTLS"))
+        XCTAssertEqual(steps[0].environment["PKG_CONFIG_LIBDIR"], "/c/dep/lib/pkgconfig")
+        XCTAssertEqual(steps[2].environment["DESTDIR"], "/d")
+    }
+
+    func testAutotoolsAndMesonSteps() throws {
+        let auto = try context(SourceLayout(subdirectory: "expat", buildSystem: .autoreconf, debianFlags: ["--enable-x"], patches: []))
+        let steps = auto.genericSteps(GenericOptions())
+        XCTAssertEqual(steps.map(\.executable), ["autoreconf", "./configure", "make", "make"])
+        XCTAssertEqual(steps[1].directory, "/src/expat")
+        XCTAssertTrue(steps[1].arguments.contains("--host=x86_64-linux-musl"))
+        XCTAssertTrue(steps[1].arguments.contains("--disable-shared"))
+        XCTAssertEqual(steps[1].arguments.last, "--enable-x")
+        XCTAssertTrue(steps[3].arguments.contains("DESTDIR=/d"))
+        let meson = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: [], patches: []))
+        let cross = meson.mesonCrossFile()
+        XCTAssertTrue(cross.contains("c = '/w/cc'") && cross.contains("cpu_family = 'x86_64'") && cross.contains("pkg_config_libdir = '/c/dep/lib/pkgconfig'"), cross)
+        XCTAssertTrue(meson.genericSteps(GenericOptions())[1].arguments.contains("--default-library=static"))
+    }
+
+    // MARK: the last line after a failed build script
+
+    func testDiagnosisNamesCrateLibraryAndWhatCargoStaticCanDo() {
+        let verdict: (String) -> LibraryDiagnosis.Verdict = { LibraryDiagnosis.verdict($0, resolver: self.resolver) }
+        let git2 = BuildScriptTracker.Script(crate: "libgit2-sys 0.14.1", name: "libgit2-sys", links: "git2")
+        let line = LibraryDiagnosis.line(failed: [git2], linked: [], provided: [], verdict: verdict) ?? ""
+        XCTAssertTrue(line.contains("crate libgit2-sys 0.14.1") && line.contains("`git2`") && line.contains("cargo-static can build it (libgit2"), line)
+        let built = LibraryDiagnosis.line(failed: [git2], linked: [], provided: ["libgit2"], verdict: verdict) ?? ""
+        XCTAssertTrue(built.contains("although cargo-static built libgit2"), built)
+        let pam = BuildScriptTracker.Script(crate: "pam-sys 0.5.6", name: "pam-sys", links: "pam")
+        let refused = LibraryDiagnosis.line(failed: [pam], linked: [], provided: [], verdict: verdict) ?? ""
+        XCTAssertTrue(refused.contains("cannot build PAM") && refused.contains("dlopen"), refused)
+        let unknown = BuildScriptTracker.Script(crate: "weird-sys 1.0.0", name: "weird-sys", links: nil)
+        let other = LibraryDiagnosis.line(failed: [unknown], linked: [], provided: [], verdict: verdict) ?? ""
+        XCTAssertTrue(other.contains("`weird`") && other.contains("cargo-static cannot build it"), other)
+        let plain = BuildScriptTracker.Script(crate: "mything 1.0.0", name: "mything", links: nil)
+        XCTAssertTrue(LibraryDiagnosis.line(failed: [plain], linked: [], provided: [], verdict: verdict)?.contains("declares no C library") ?? false)
+        let linked = LibraryDiagnosis.line(failed: [], linked: [("seccomp-sys 0.1.3", ["static=ssh2"])], provided: [], verdict: verdict) ?? ""
+        XCTAssertTrue(linked.contains("crate seccomp-sys 0.1.3 links the C library `ssh2`: cargo-static can build it"), linked)
+        XCTAssertNil(LibraryDiagnosis.line(failed: [], linked: [("x 1", ["z"])], provided: ["zlib"], verdict: verdict))
+    }
+
+    func testTrackerFindsTheBuildScriptThatDidNotFinish() throws {
+        let dir = NSTemporaryDirectory() + "cs-tracker-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[package]\nname = \"libgit2-sys\"\nlinks = \"git2\"\n[dependencies]\nlinks = 1\n".write(toFile: dir + "/Cargo.toml", atomically: false, encoding: .utf8)
+        var tracker = BuildScriptTracker()
+        func artifact(_ id: String) -> String {
+            #"{"reason":"compiler-artifact","package_id":"\#(id)","manifest_path":"\#(dir)/Cargo.toml","target":{"kind":["custom-build"],"name":"build-script-build"}}"#
+        }
+        tracker.consume(artifact("registry+https://x#libc@0.2.1"))
+        tracker.consume(#"{"reason":"build-script-executed","package_id":"registry+https://x#libc@0.2.1","linked_libs":[]}"#)
+        tracker.consume(artifact("registry+https://x#libgit2-sys@0.14.1"))
+        XCTAssertEqual(tracker.failed, [BuildScriptTracker.Script(crate: "libgit2-sys 0.14.1", name: "libgit2-sys", links: "git2")])
+    }
+
+    func testAptShowParsing() {
+        let text = """
+        Package: libssh2-1-dev
+        Source: libssh2 (1.10.0-3)
+        Version: 1.10.0-3+b1
+        Depends: libssh2-1 (= 1.10.0-3+b1), libssl-dev, zlib1g-dev | libz-dev:any
+        Provides: libssh2-dev
+
+        Package: libssh2-1-dev
+        Source: libssh2
+        Version: 1.10.0-3+deb12u1
+        Depends: libssh2-1 (= 1.10.0-3+deb12u1), libssl-dev
+        """
+        let p = BinaryPackage.newest(inShow: text)
+        XCTAssertEqual(p?.version, "1.10.0-3+deb12u1")
+        XCTAssertEqual(p?.source, "libssh2")
+        XCTAssertEqual(BinaryPackage.newest(inShow: text.components(separatedBy: "\n\n")[0])?.depends,
+                       [["libssh2-1"], ["libssl-dev"], ["zlib1g-dev", "libz-dev"]])
+    }
+}
+
+final class PkgConfigFixupTests: XCTestCase {
+    /// libgit2.pc's `-lhttp_parser` gets http-parser's directory; names already found stay as they are.
+    func testLibsPrivateGetsTheDependencyDirectory() {
+        let files: Set<String> = ["/c/hp/lib/libhttp_parser.a", "/c/ssh/lib/libssh2.a", "/c/git/lib/libgit2.a"]
+        let pc = "Name: libgit2\nLibs: -L${libdir} -lgit2\nLibs.private: -lhttp_parser -L/c/ssh/lib -lssh2 -lrt\nRequires.private: openssl\n"
+        let fixed = PkgConfigFixup.fixed(pc, ownLib: "/c/git/lib", dependencyLibs: ["/c/ssh/lib", "/c/hp/lib"], exists: files.contains)
+        XCTAssertEqual(fixed, "Name: libgit2\nLibs: -L${libdir} -lgit2\nLibs.private: -L/c/hp/lib -lhttp_parser -L/c/ssh/lib -lssh2 -lrt\nRequires.private: openssl\n")
+        // libssh2.pc as Debian's patch writes it, for a libssh2 built on OpenSSL here.
+        let ssh = "Libs: -L${libdir} -lssh2\nLibs.private:  -lgpg-error -ldl"
+        XCTAssertEqual(PkgConfigFixup.fixed(ssh, ownLib: "/c/ssh/lib", dependencyLibs: ["/c/ssl/lib"], exists: files.contains),
+                       "Libs: -L${libdir} -lssh2\nLibs.private: -ldl")
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    panic!("could not find the system library `nosuchlib` (pkg-config found no nosuchlib.pc)");
+}

@@ -1,0 +1,3 @@
+fn main() {
+    nosuch_sys::touch();
+}

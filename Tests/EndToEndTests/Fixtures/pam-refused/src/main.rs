@@ -1,0 +1,3 @@
+use pam_sys as _;
+
+fn main() {}

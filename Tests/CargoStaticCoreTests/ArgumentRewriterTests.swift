@@ -69,3 +69,25 @@ final class ArgumentRewriterTests: XCTestCase {
         XCTAssertEqual(compiled.output.split(separator: "\n").map(String.init), ["/zig cache", "-target", "t", "-c", "x.c"])
     }
 }
+
+final class CompileLinkSplitTests: XCTestCase {
+    /// A configure test (`cc $CFLAGS conftest.c -o conftest $LIBS`) with code-generation flags:
+    /// compiled with every flag, linked with only what links need.
+    func testConfigureStyleCallIsSplit() throws {
+        let args = ["-O2", "-fPIC", "-mretpoline", "-fstack-protector", "-I/x/include", "-DX=1", "conftest.c", "-o", "conftest",
+                    "-L/p/lib", "-lz", "-Wl,-z,relro", "-pthread"]
+        let split = try XCTUnwrap(ArgumentRewriter.splitCompileAndLink(args))
+        XCTAssertEqual(split.compiles, [["-O2", "-fPIC", "-mretpoline", "-fstack-protector", "-I/x/include", "-DX=1", "-pthread",
+                                          "-c", "conftest.c", "-o", "conftest.cargo-static-0.o"]])
+        XCTAssertEqual(split.link, ["-fPIC", "-L/p/lib", "-lz", "-Wl,-z,relro", "-pthread", "conftest.cargo-static-0.o", "-o", "conftest"])
+    }
+
+    func testCallsThatDoNotLinkOrHaveNothingToSplitStayWhole() {
+        XCTAssertNil(ArgumentRewriter.splitCompileAndLink(["-O2", "-c", "a.c", "-o", "a.o"]))
+        XCTAssertNil(ArgumentRewriter.splitCompileAndLink(["-E", "-O2", "a.c"]))
+        XCTAssertNil(ArgumentRewriter.splitCompileAndLink(["a.o", "b.o", "-o", "prog", "-lz"]), "a link of objects only")
+        XCTAssertNil(ArgumentRewriter.splitCompileAndLink(["-I.", "a.c", "-o", "prog"]), "only preprocessor flags")
+        XCTAssertNil(ArgumentRewriter.splitCompileAndLink(["-O2", "-x", "c", "-", "-o", "prog"]), "source on stdin")
+        XCTAssertNil(ArgumentRewriter.splitCompileAndLink(["-O2", "-print-file-name=libc.a"]))
+    }
+}

@@ -46,6 +46,65 @@ public enum ArgumentRewriter {
         return front + search + middle + spec.objects + own + spec.trailing
     }
 
+    /// zig builds its libc anew for every combination of code-generation flags it sees on a
+    /// link (`-mretpoline`, `-fstack-protector`, `-Ofast`, …), which costs half a minute each;
+    /// configure scripts link many test programs with such flags. A call that compiles and
+    /// links at once is split: the sources are compiled with every flag, the link gets only
+    /// what links need, so the libc zig links is always the one the driver's own flags ask for.
+    /// nil when the call does not link, or has nothing to split.
+    public static func splitCompileAndLink(_ arguments: [String]) -> (compiles: [[String]], link: [String])? {
+        let compileOnly: Set<String> = ["-c", "-S", "-E", "-M", "-MM", "-fsyntax-only", "-v", "--version", "-###"]
+        guard !arguments.contains(where: { compileOnly.contains($0) || $0.hasPrefix("-print-") || $0.hasPrefix("--print") }) else { return nil }
+        var compileFlags: [String] = []
+        var linkFlags: [String] = []
+        var sources: [String] = []
+        var output: String?
+        var i = 0
+        let withValue: Set<String> = ["-I", "-D", "-U", "-include", "-isystem", "-iquote", "-idirafter", "-x", "-MF", "-MT", "-MQ", "-std"]
+        let linkWithValue: Set<String> = ["-L", "-l", "-T", "-Xlinker", "-u", "-e", "-z"]
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "-o", i + 1 < arguments.count { output = arguments[i + 1]; i += 2; continue }
+            if a == "-" { return nil }
+            if withValue.contains(a), i + 1 < arguments.count { compileFlags += [a, arguments[i + 1]]; i += 2; continue }
+            if linkWithValue.contains(a), i + 1 < arguments.count { linkFlags += [a, arguments[i + 1]]; i += 2; continue }
+            if !a.hasPrefix("-") {
+                if isSource(a) { sources.append(a) } else { linkFlags.append(a) }
+            } else if isLinkFlag(a) {
+                linkFlags.append(a)
+                if a == "-pthread" || a.hasPrefix("-flto") || a.hasPrefix("-fsanitize") || a.hasPrefix("-fPI") || a.hasPrefix("-fpi") { compileFlags.append(a) }
+            } else {
+                compileFlags.append(a)
+            }
+            i += 1
+        }
+        // Nothing for zig to build another libc for: no need to split.
+        guard !sources.isEmpty, compileFlags.contains(where: { !$0.hasPrefix("-I") && !$0.hasPrefix("-D") && !$0.hasPrefix("-U") && !$0.hasPrefix("-W") && !$0.hasPrefix("-std") && !$0.hasPrefix("-fPI") && !$0.hasPrefix("-fpi") && $0 != "-pthread" && $0.hasPrefix("-") }) else { return nil }
+        let base = output ?? "a.out"
+        var objects: [String] = []
+        var compiles: [[String]] = []
+        for (n, source) in sources.enumerated() {
+            let object = "\(base).cargo-static-\(n).o"
+            objects.append(object)
+            compiles.append(compileFlags + ["-c", source, "-o", object])
+        }
+        return (compiles, linkFlags + objects + (output.map { ["-o", $0] } ?? []))
+    }
+
+    static func isSource(_ path: String) -> Bool {
+        let ext = (path as NSString).pathExtension
+        return ["c", "cc", "cpp", "cxx", "c++", "C", "S", "s", "sx", "m"].contains(ext)
+    }
+
+    /// Flags a link needs (everything else is code generation or preprocessing).
+    static func isLinkFlag(_ a: String) -> Bool {
+        let exact: Set<String> = ["-static", "-static-pie", "-pie", "-no-pie", "-shared", "-rdynamic", "-nostdlib", "-nodefaultlibs",
+                                  "-nostartfiles", "-pthread", "-s", "-r", "-Bstatic", "-Bdynamic", "-fPIC", "-fPIE", "-fpic", "-fpie",
+                                  "-fno-pic", "-fno-pie", "-fno-PIC", "-fno-PIE"]
+        return exact.contains(a) || a.hasPrefix("-Wl,") || a.hasPrefix("-l") || a.hasPrefix("-L") || a.hasPrefix("-fuse-ld")
+            || a.hasPrefix("-flto") || a.hasPrefix("-fsanitize") || a.hasPrefix("-T") || a.hasPrefix("-rtlib") || a.hasPrefix("--ld-path")
+    }
+
     /// The whole command line for `mode`: the driver's prefix, then the rewritten arguments.
     public static func commandLine(mode: Mode, arguments: [String], compiler: CompilerSpec?, link: LinkSpec?,
                                    manifestDirectory: String? = nil) -> [String]? {
@@ -70,17 +129,37 @@ public enum WrapperMode {
         }
         let rest = Array(arguments.dropFirst(2))
         let decoder = JSONDecoder()
-        let line = mode == .link
+        let planned = mode == .link
             ? ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: nil, link: try? decoder.decode(LinkSpec.self, from: data),
                                            manifestDirectory: ProcessInfo.processInfo.environment["CARGO_MANIFEST_DIR"])
             : ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: try? decoder.decode(CompilerSpec.self, from: data), link: nil)
-        guard let line, let program = line.first else { fail("cannot read the wrapper configuration \(arguments[0])") }
+        guard var line = planned, line.first != nil else { fail("cannot read the wrapper configuration \(arguments[0])") }
         let environment = mode == .link ? (try? decoder.decode(LinkSpec.self, from: data))?.driver.environment
                                         : (try? decoder.decode(CompilerSpec.self, from: data))?.driver.environment
         for (key, value) in environment ?? [:] { setenv(key, value, 1) }
+        if mode != .link, let spec = try? decoder.decode(CompilerSpec.self, from: data), spec.kind == .zig,
+           let split = ArgumentRewriter.splitCompileAndLink(ArgumentRewriter.compile(rest, kind: .zig)) {
+            let prefix = mode == .cc ? spec.driver.c : spec.driver.cxx
+            for compile in split.compiles {
+                let status = spawnAndWait(prefix + compile)
+                if status != 0 { exit(status) }
+            }
+            line = prefix + split.link
+        }
+        let program = line[0]
         var argv: [UnsafeMutablePointer<CChar>?] = line.map { strdup($0) } + [nil]
         execv(program, &argv)
         fail("cannot run \(program): \(String(cString: strerror(errno)))")
+    }
+
+    /// Runs a command with this process's descriptors and waits: its exit status.
+    private static func spawnAndWait(_ line: [String]) -> Int32 {
+        var pid: pid_t = 0
+        var argv: [UnsafeMutablePointer<CChar>?] = line.map { strdup($0) } + [nil]
+        guard posix_spawn(&pid, line[0], nil, nil, &argv, environ) == 0 else { return 127 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     private static func fail(_ message: String) -> Never {

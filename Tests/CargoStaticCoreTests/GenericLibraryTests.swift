@@ -250,7 +250,9 @@ final class GenericLibraryTests: XCTestCase {
 
     private func context(_ layout: SourceLayout, deps: [String] = ["/c/dep"]) throws -> LibraryBuildContext {
         let t = try Target("x86_64-unknown-linux-musl")
-        let cc = CToolchain(kind: .zig, target: t, cc: "/w/cc", cxx: "/w/c++", ar: "/w/ar", ranlib: "/w/ranlib", version: "zig 0.x", providesUnwinder: true)
+        let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],
+                                    environment: [:], identity: "zig 0.x")
+        let cc = CToolchain(kind: .zig, target: t, version: "zig 0.x", driver: driver, directory: "/w", files: [], zigLibDirectory: nil)
         var c = LibraryBuildContext(source: "/src", prefix: "/p", destdir: "/d", version: "1", target: t, toolchain: cc, jobs: 2, dependencyPrefixes: deps)
         c.layout = layout
         return c

@@ -3,6 +3,8 @@ import Foundation
 
 /// Edits the fields of a real ELF image in its own class and byte order: the
 /// tool the loader-rule tests and the fuzz mutator use to forge binaries.
+/// Offsets come from fields that may already be forged, so all arithmetic
+/// wraps or clamps and out-of-file accesses read 0 and write nothing.
 struct ELFPatch {
     var bytes: [UInt8]
     let is64: Bool
@@ -26,13 +28,13 @@ struct ELFPatch {
     // MARK: Raw fields
 
     func get(_ at: Int, _ width: Int) -> UInt64 {
-        guard at >= 0, at + width <= bytes.count else { return 0 }
+        guard at >= 0, at <= bytes.count - width else { return 0 }
         let raw = bytes[at ..< at + width]
         return (big ? Array(raw) : raw.reversed()).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     mutating func set(_ at: Int, _ width: Int, _ value: UInt64) {
-        guard at >= 0, at + width <= bytes.count else { return }
+        guard at >= 0, at <= bytes.count - width else { return }
         for i in 0 ..< width {
             let shift = big ? 8 * (width - 1 - i) : 8 * i
             bytes[at + i] = UInt8(truncatingIfNeeded: value >> UInt64(shift))
@@ -73,13 +75,13 @@ struct ELFPatch {
     var phnum: Int { Int(self[.phnum]) }
 
     func location(segment index: Int, _ field: SegmentField) -> (at: Int, width: Int) {
-        let base = Int(self[.phoff]) + index * phdrSize
+        let base = Int(clamping: self[.phoff]) &+ index &* phdrSize
         if is64 {
             let offsets: [SegmentField: Int] = [.type: 0, .flags: 4, .offset: 8, .vaddr: 16, .filesz: 32, .memsz: 40, .align: 48]
-            return (base + offsets[field]!, field == .type || field == .flags ? 4 : 8)
+            return (base &+ offsets[field]!, field == .type || field == .flags ? 4 : 8)
         }
         let offsets: [SegmentField: Int] = [.type: 0, .offset: 4, .vaddr: 8, .filesz: 16, .memsz: 20, .flags: 24, .align: 28]
-        return (base + offsets[field]!, 4)
+        return (base &+ offsets[field]!, 4)
     }
 
     subscript(segment index: Int, field field: SegmentField) -> UInt64 {
@@ -95,7 +97,7 @@ struct ELFPatch {
     /// Copies program header `from` over program header `to`.
     mutating func copySegment(_ from: Int, over to: Int) {
         let a = location(segment: from, .type).at, b = location(segment: to, .type).at
-        guard a + phdrSize <= bytes.count, b + phdrSize <= bytes.count else { return }
+        guard a >= 0, b >= 0, a <= bytes.count - phdrSize, b <= bytes.count - phdrSize else { return }
         bytes.replaceSubrange(b ..< b + phdrSize, with: bytes[a ..< a + phdrSize])
     }
 
@@ -106,13 +108,13 @@ struct ELFPatch {
     var shdrSize: Int { is64 ? 64 : 40 }
 
     func location(section index: Int, _ field: SectionField) -> (at: Int, width: Int) {
-        let base = Int(self[.shoff]) + index * shdrSize, w = word
+        let base = Int(clamping: self[.shoff]) &+ index &* shdrSize, w = word
         switch field {
         case .name: return (base, 4)
-        case .type: return (base + 4, 4)
-        case .offset: return (base + 8 + 2 * w, w)
-        case .size: return (base + 8 + 3 * w, w)
-        case .link: return (base + 8 + 4 * w, 4)
+        case .type: return (base &+ 4, 4)
+        case .offset: return (base &+ 8 + 2 * w, w)
+        case .size: return (base &+ 8 + 3 * w, w)
+        case .link: return (base &+ 8 + 4 * w, 4)
         }
     }
 
@@ -131,9 +133,11 @@ struct ELFPatch {
     /// File offsets of the PT_DYNAMIC entries up to DT_NULL, with their tags.
     func dynamicEntries() -> [(at: Int, tag: UInt64)] {
         guard let index = segments(ELFConst.PT_DYNAMIC).first else { return [] }
-        let start = Int(self[segment: index, field: .offset]), size = Int(self[segment: index, field: .filesz])
+        let start = Int(clamping: self[segment: index, field: .offset]), size = Int(clamping: self[segment: index, field: .filesz])
+        let end = min(start.addingReportingOverflow(size).overflow ? Int.max : start + size, bytes.count - 2 * word + 1)
         var result: [(at: Int, tag: UInt64)] = []
-        for at in stride(from: start, to: min(start + size, bytes.count - 2 * word + 1), by: 2 * word) {
+        guard start < end else { return [] }
+        for at in stride(from: start, to: end, by: 2 * word) {
             let tag = get(at, word)
             if tag == 0 { break }
             result.append((at, tag))

@@ -132,6 +132,7 @@ final class LoaderViewTests: XCTestCase {
         assertMalformed(tiny, "PT_INTERP is 1 bytes")
         var huge = original
         huge[segment: interp, field: .filesz] = 4097
+        huge[segment: interp, field: .memsz] = 4097
         assertMalformed(huge, "PT_INTERP is 4097 bytes")
         var unterminated = original
         unterminated[segment: interp, field: .filesz] = size - 1
@@ -139,6 +140,9 @@ final class LoaderViewTests: XCTestCase {
         var outside = original
         outside[segment: interp, field: .offset] = UInt64(original.bytes.count - 4)
         assertMalformed(outside, "PT_INTERP extends past end of file")
+        var swollen = original
+        swollen[segment: interp, field: .filesz] = size + 1
+        assertMalformed(swollen, "larger than p_memsz")
     }
 
     /// Cut anywhere, a dynamic program never becomes kernel-only.

@@ -289,6 +289,9 @@ enum AuditRules {
            let entry = ConsistencyRules.entryProblem(elf) {
             problems.append(entry)
         }
+        if elf.type == ELFConst.ET_EXEC || elf.type == ELFConst.ET_DYN, let phdr = ConsistencyRules.phdrProblem(elf) {
+            problems.append(phdr)
+        }
         if let interp = elf.interpreter {
             var text = "needs the program interpreter \(interp)"
             if looksLikeStaticPIETrap(elf) {

@@ -48,7 +48,7 @@ func hexBytes<S: Sequence>(_ bytes: S, separator: String = "") -> String where S
 enum ELFConst {
     static let ET_REL: UInt16 = 1, ET_EXEC: UInt16 = 2, ET_DYN: UInt16 = 3, ET_CORE: UInt16 = 4
 
-    static let PT_LOAD: UInt32 = 1, PT_DYNAMIC: UInt32 = 2, PT_INTERP: UInt32 = 3, PT_NOTE: UInt32 = 4
+    static let PT_LOAD: UInt32 = 1, PT_DYNAMIC: UInt32 = 2, PT_INTERP: UInt32 = 3, PT_NOTE: UInt32 = 4, PT_PHDR: UInt32 = 6
     static let PT_GNU_STACK: UInt32 = 0x6474_e551, PT_GNU_RELRO: UInt32 = 0x6474_e552
     static let PT_GNU_PROPERTY: UInt32 = 0x6474_e553
     static let PF_X: UInt32 = 1, PF_W: UInt32 = 2, PF_R: UInt32 = 4
@@ -154,6 +154,8 @@ public struct ELFFile {
     public let type: UInt16
     public let machine: UInt16
     public let entry: UInt64
+    /// e_phoff: where the kernel reads the program headers.
+    public let programHeaderOffset: UInt64
     public let programHeaders: [ProgramHeader]
     public let sections: [Section]
     public let interpreter: String?
@@ -252,6 +254,7 @@ public struct ELFFile {
         type = header.type
         machine = header.machine
         entry = header.entry
+        programHeaderOffset = header.phoff
         programHeaders = phdrs
         self.sections = sections
         interpreter = try ctx.readInterpreter(phdrs: phdrs)

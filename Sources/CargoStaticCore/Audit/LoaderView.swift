@@ -56,15 +56,19 @@ extension ParseContext {
         }
     }
 
-    /// At most one PT_INTERP and one PT_DYNAMIC (the kernel and the loader take
-    /// the first; another reader may take another), and an executable has
-    /// something to map.
+    /// At most one PT_INTERP, PT_DYNAMIC and PT_PHDR (the kernel and the loader
+    /// take the first; another reader may take another), no segment with more
+    /// file bytes than memory, and an executable has something to map.
     func checkSegmentSet(_ header: ELFHeader, _ phdrs: [ELFFile.ProgramHeader]) throws {
-        for (type, name) in [(ELFConst.PT_INTERP, "PT_INTERP"), (ELFConst.PT_DYNAMIC, "PT_DYNAMIC")] {
+        for (type, name) in [(ELFConst.PT_INTERP, "PT_INTERP"), (ELFConst.PT_DYNAMIC, "PT_DYNAMIC"), (ELFConst.PT_PHDR, "PT_PHDR")] {
             let indices = phdrs.indices.filter { phdrs[$0].type == type }
             guard indices.count > 1 else { continue }
             throw ELFError.malformed(offset: header.phoff &+ UInt64(indices[1] * programHeaderSize),
                                      reason: "program headers \(indices[0]) and \(indices[1]) are both \(name); a well-formed file has at most one, and readers disagree on which counts")
+        }
+        if header.isExecutableType, let index = phdrs.firstIndex(where: { $0.filesz > $0.memsz }) {
+            throw ELFError.malformed(offset: header.phoff &+ UInt64(index * programHeaderSize),
+                                     reason: "program header \(index) has p_filesz \(hex(phdrs[index].filesz)) larger than p_memsz \(hex(phdrs[index].memsz)): what would be mapped is ambiguous")
         }
         if header.isExecutableType && !phdrs.contains(where: { $0.type == ELFConst.PT_LOAD }) {
             throw ELFError.malformed(offset: header.phoff, reason: "no PT_LOAD segment among the \(phdrs.count) program headers: the kernel would map nothing of this file, so it cannot run")

@@ -58,6 +58,16 @@ final class LoaderViewTests: XCTestCase {
         assertMalformed(small, "e_phentsize is 31, not 32")
     }
 
+    /// An ELF32 header whose bytes also make a loadable ELF64 header: a
+    /// 64-bit kernel's native loader would read the other view.
+    func testHeaderReadableInBothClassesIsMalformed() throws {
+        var p = try patch("zig-x86")
+        XCTAssertFalse(p.is64)
+        p.set(54, 2, 56)  // where an ELF64 header keeps e_phentsize ...
+        p.set(56, 2, 3)   // ... and e_phnum
+        assertMalformed(p, "the header also reads as a loadable ELF64 header")
+    }
+
     func testProgramHeaderTableBeyondWhatTheKernelReads() throws {
         var p = try patch("musl-static")
         p.bytes += [UInt8](repeating: 0, count: 1171 * p.phdrSize)

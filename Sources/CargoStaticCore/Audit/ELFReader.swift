@@ -595,6 +595,7 @@ final class ParseContext {
             shentsize: Int(try h.u16(after + 6)), shnum: Int(try h.u16(after + 8)),
             shstrndx: Int(try h.u16(after + 10)))
         try checkProgramHeaderFields(header)
+        try checkOtherClassView(h, header)
         try applyExtendedNumbering(&header)
         return header
     }

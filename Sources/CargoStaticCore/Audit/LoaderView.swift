@@ -56,6 +56,21 @@ extension ParseContext {
         }
     }
 
+    /// A 64-bit kernel may offer a file to its native loader and to its compat
+    /// loader (x32, ia32, 31-bit s390, n32 MIPS, rv32), and each reads the
+    /// header in its own class, whatever EI_CLASS says: only e_machine and
+    /// e_phentsize decide. A header that is also loadable in the other class
+    /// has two readings. Genuine files never are: there the other class's
+    /// e_phentsize/e_phnum fall on program header types or high offset bits.
+    func checkOtherClassView(_ h: ByteView, _ header: ELFHeader) throws {
+        guard header.isExecutableType else { return }
+        let (phentsizeAt, phnumAt, size) = is64 ? (42, 44, 32) : (54, 56, 56)
+        guard h.count >= phnumAt + 2 else { return }
+        let phentsize = Int(try h.u16(phentsizeAt)), phnum = Int(try h.u16(phnumAt))
+        guard phentsize == size, phnum >= 1, phnum * size <= KernelELFLimits.maxProgramHeaderBytes else { return }
+        throw ELFError.malformed(offset: UInt64(phentsizeAt), reason: "the header also reads as a loadable ELF\(is64 ? 32 : 64) header (e_phentsize \(size), e_phnum \(phnum)): a kernel with both 32- and 64-bit loaders could load it either way")
+    }
+
     /// At most one PT_INTERP, PT_DYNAMIC and PT_PHDR (the kernel and the loader
     /// take the first; another reader may take another), no segment with more
     /// file bytes than memory, and an executable has something to map.

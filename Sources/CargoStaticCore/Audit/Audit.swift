@@ -458,7 +458,22 @@ public enum AuditReport {
             ("build-id", a.buildID ?? "none"),
         ]
         lines += rows.map { "  " + $0.0.padding(toLength: 14, withPad: " ", startingAt: 0) + $0.1 }
-        return lines.joined(separator: "\n")
+        return lines.map(printable).joined(separator: "\n")
+    }
+
+    /// Paths and names come from the file: control characters (escape
+    /// sequences, carriage returns, newlines) are shown as \xNN so that a
+    /// hostile file cannot redraw the verdict on the terminal.
+    static func printable(_ line: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in line.unicodeScalars {
+            if scalar.value < 0x20 || (0x7f ... 0x9f).contains(scalar.value) {
+                out.append(contentsOf: String(format: "\\x%02x", scalar.value).unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     private static func verdictLines(_ a: Audit) -> [String] {

@@ -7,7 +7,7 @@ import XCTest
 final class ConsistencyTests: XCTestCase {
     override class func setUp() {
         super.setUp()
-        ELFFixtures.shared.build(["glibc-dynamic", "musl-static", "glibc-static-stripped"] + ConsistencyTests.genuine)
+        ELFFixtures.shared.build(["glibc-dynamic", "glibc-static-stripped"] + ConsistencyTests.genuine)
     }
 
     /// Static executables from the toolchains cargo-static uses, across
@@ -93,6 +93,41 @@ final class ConsistencyTests: XCTestCase {
         let a = Audit(try ELFFile.parse(bytes: p.bytes))
         XCTAssertFalse(a.kernelOnly)
         XCTAssertEqual(a.problems, ["its entry point 0x10 lies outside every PT_LOAD segment: the kernel would jump to unmapped memory, so it cannot start"])
+    }
+
+    /// A static PIE whose PT_DYNAMIC no section describes: the two views disagree.
+    func testDynamicSegmentWithoutDynamicSectionIsNotStatic() throws {
+        var p = try ELFPatch(path: try ELFFixtures.shared.path("zig-static-pie"))
+        let dynamic = try XCTUnwrap(p.section(named: ".dynamic"))
+        p[section: dynamic, field: .name] = 0
+        p[section: dynamic, field: .type] = 1  // SHT_PROGBITS
+        let a = Audit(try ELFFile.parse(bytes: p.bytes))
+        XCTAssertFalse(a.kernelOnly)
+        XCTAssertEqual(a.problems.count, 1, "\(a.problems)")
+        XCTAssertTrue(a.problems[0].hasPrefix("its PT_DYNAMIC segment (file offset "), a.problems[0])
+    }
+
+    /// PT_PHDR is what the running program reads as its program headers: it
+    /// must come first and describe the table the kernel read.
+    func testProgramHeaderSegmentMustDescribeTheKernelsTable() throws {
+        let original = try ELFPatch(path: try ELFFixtures.shared.path("zig-static-pie"))
+        let phdr = try XCTUnwrap(original.segments(ELFConst.PT_PHDR).first)
+        let stack = try XCTUnwrap(original.segments(ELFConst.PT_GNU_STACK).first)
+        XCTAssertEqual(phdr, 0)
+
+        var late = original
+        late.copySegment(phdr, over: stack)
+        late[segment: phdr, field: .type] = 0
+        let moved = Audit(try ELFFile.parse(bytes: late.bytes))
+        XCTAssertFalse(moved.kernelOnly)
+        XCTAssertEqual(moved.problems.map { String($0.prefix(55)) }, ["its PT_PHDR segment comes after a PT_LOAD segment, whic"])
+
+        var elsewhere = original
+        elsewhere[segment: phdr, field: .offset] += 56
+        elsewhere[segment: phdr, field: .vaddr] += 56
+        let other = Audit(try ELFFile.parse(bytes: elsewhere.bytes))
+        XCTAssertFalse(other.kernelOnly)
+        XCTAssertTrue(other.problems.first?.contains("is not the program header table the kernel reads (at 0x40)") ?? false, "\(other.problems)")
     }
 
     /// Without symbols, glibc's NSS/iconv/dlopen use cannot be checked.

@@ -86,7 +86,7 @@ final class LoaderViewTests: XCTestCase {
     func testDuplicateInterpreterOrDynamicSegmentIsMalformed() throws {
         let original = try patch("glibc-dynamic")
         let note = try XCTUnwrap(original.segments(ELFConst.PT_NOTE).first)
-        for (type, name) in [(ELFConst.PT_INTERP, "PT_INTERP"), (ELFConst.PT_DYNAMIC, "PT_DYNAMIC")] {
+        for (type, name) in [(ELFConst.PT_INTERP, "PT_INTERP"), (ELFConst.PT_DYNAMIC, "PT_DYNAMIC"), (ELFConst.PT_PHDR, "PT_PHDR")] {
             var p = original
             p.copySegment(try XCTUnwrap(p.segments(type).first), over: note)
             assertMalformed(p, "are both \(name)")

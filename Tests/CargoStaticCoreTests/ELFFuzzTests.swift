@@ -4,6 +4,11 @@ import XCTest
 
 /// Mutation fuzzing of the ELF reader: every variant of a few real binaries
 /// must either parse (and audit) or throw `ELFError`; none may crash or hang.
+/// Besides random bytes, the mutator forges what an attacker would: e_phnum,
+/// e_phentsize, e_type, program header types and fields, dynamic tags and
+/// section headers. A differential oracle checks the verdict: no variant the
+/// audit calls kernel-only may show readelf an interpreter, DT_NEEDED entries
+/// or a program header table it cannot read.
 ///
 /// Variant `i` is derived only from the fixed seed and `i`, so a failure
 /// reproduces with `CARGO_STATIC_FUZZ_ONLY=i`. `CARGO_STATIC_FUZZ_ITERATIONS`
@@ -32,33 +37,89 @@ final class ELFFuzzTests: XCTestCase {
         for index in indices {
             let seed = seeds[index % seeds.count]
             var rng = SplitMix64(seed: ELFFuzzTests.baseSeed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
-            let variant = Mutator.mutate(seed, &rng)
             FuzzCrashReporter.currentVariant = index
+            let variant = Mutator.mutate(seed, &rng)
             let seconds = try check(variant, index: index, seed: seed, stats: &stats)
             if seconds > stats.slowest { stats.slowest = seconds; stats.slowestIndex = index }
             XCTAssertLessThan(seconds, ELFFuzzTests.perVariantLimit, "variant \(index) (seed \(seed.name)) is too slow")
             if index % 1000 == 0 { try checkFileReadAgrees(variant, index: index) }
+            if let audit = stats.lastAudit, audit.kernelOnly, seed.dynamic || index % ELFFuzzTests.staticOracleStride == 0 {
+                checkAgainstReadelf(variant, index: index, seed: seed, stats: &stats)
+            }
         }
         FuzzCrashReporter.currentVariant = -1
         let elapsed = Date().timeIntervalSince(started)
         print("ELF fuzz: \(indices.count) variants of \(seeds.map(\.name)) in \(String(format: "%.1f", elapsed)) s: "
             + "\(stats.parsed) parsed, \(stats.rejected) rejected; slowest \(String(format: "%.4f", stats.slowest)) s (variant \(stats.slowestIndex))\n"
-            + "most frequent rejections:\n" + stats.summary)
+            + "most frequent rejections:\n" + stats.summary + "\n"
+            + "readelf oracle: \(stats.oracleRuns) kernel-only variants compared, \(stats.oracleRunsOnDynamicSeeds) of them from dynamic seeds\n"
+            + "reasons for not kernel-only:\n" + stats.problemSummary)
         if indices.count >= 1000 {
             XCTAssertGreaterThan(stats.parsed, 0, "mutations too destructive: nothing parses")
             XCTAssertGreaterThan(stats.rejected, 0, "mutations too timid: nothing is rejected")
         }
+        if indices.count >= 20000 { assertBypassesReached(stats) }
+    }
+
+    /// Variants of the static seed judged kernel-only are many; every n-th goes to readelf.
+    static let staticOracleStride = 16
+
+    /// The forgeries the issue lists must actually occur, and be caught.
+    private func assertBypassesReached(_ stats: FuzzStats) {
+        let rejections = ["e_phnum is", "e_phnum is PN_XNUM", "e_phentsize is", "no PT_LOAD segment", "are both",
+                          "PT_DYNAMIC (file offset", "PT_INTERP is", "larger than p_memsz"]
+        for text in rejections where !stats.reasons.keys.contains(where: { $0.contains(text) }) {
+            XCTFail("no variant was rejected with \"\(text)\": the mutator does not reach that forgery")
+        }
+        let problems = ["has a .interp section", "its .dynamic section needs", "needs symbol versions", "its entry point",
+                        "its PT_DYNAMIC segment", "its PT_PHDR segment"]
+        for text in problems where !stats.problems.keys.contains(where: { $0.hasPrefix(text) }) {
+            XCTFail("no variant was judged not static because it \"\(text)\": the mutator does not reach that forgery")
+        }
+        XCTAssertGreaterThan(stats.oracleRuns, 100, "the readelf oracle saw too few kernel-only variants")
+    }
+
+    /// The differential oracle: readelf (binutils, an independent reader) must
+    /// see no interpreter and no DT_NEEDED in a variant judged kernel-only, and
+    /// must read the same number of program headers.
+    private func checkAgainstReadelf(_ variant: [UInt8], index: Int, seed: FuzzSeed, stats: inout FuzzStats) {
+        guard ELFTestTools.which("readelf") != nil else { return }
+        let path = ELFFixtures.shared.directory + "/oracle-variant"
+        guard (try? Data(variant).write(to: URL(fileURLWithPath: path))) != nil else { return XCTFail("cannot write \(path)") }
+        stats.oracleRuns += 1
+        if seed.dynamic { stats.oracleRunsOnDynamicSeeds += 1 }
+        let output = ELFTestTools.run(["readelf", "-lW", "-dW", path], timeout: 60).output
+        var disagreements: [String] = []
+        if let interp = ReadelfOutput.interpreter(output) { disagreements.append("readelf sees the interpreter \(interp)") }
+        let needed = ReadelfOutput.needed(output)
+        if !needed.isEmpty { disagreements.append("readelf sees NEEDED \(needed)") }
+        if !output.contains("Program Headers:") { disagreements.append("readelf cannot read the program headers") }
+        let ours = stats.lastProgramHeaderCount
+        let theirs = ReadelfOutput.programHeaderCount(output)
+        if output.contains("Program Headers:") && ours != theirs { disagreements.append("readelf reads \(theirs) program headers, we read \(ours)") }
+        let errors = output.split(separator: "\n").filter { line in
+            line.contains("Error:") && !ReadelfOutput.unrelatedErrors.contains { line.contains($0) }
+        }
+        if !errors.isEmpty { disagreements.append("readelf reports errors") }
+        guard !disagreements.isEmpty else { return }
+        let saved = save(variant, index: index)
+        XCTFail("variant \(index) (seed \(seed.name)) judged kernel-only, but " + disagreements.joined(separator: "; ")
+            + "; bytes saved to \(saved)\nreadelf -lW -dW:\n\(output.prefix(3000))")
     }
 
     /// Parses one variant; returns the time it took.
     private func check(_ variant: [UInt8], index: Int, seed: FuzzSeed, stats: inout FuzzStats) throws -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
         do {
+            stats.lastAudit = nil
             let elf = try ELFFile.parse(bytes: variant, path: "variant-\(index)")
             let audit = Audit(elf)
             _ = AuditReport.human([audit])
             if index % 100 == 0 { _ = try AuditReport.json([audit]) }
             stats.parsed += 1
+            stats.lastAudit = audit
+            stats.lastProgramHeaderCount = elf.programHeaders.count
+            for problem in audit.problems { stats.problems[FuzzStats.kind(of: problem), default: 0] += 1 }
         } catch let error as ELFError {
             XCTAssertFalse(error.description.isEmpty)
             stats.rejected += 1
@@ -118,6 +179,12 @@ struct FuzzStats {
     var slowest = 0.0
     var slowestIndex = -1
     var reasons: [String: Int] = [:]
+    /// The problems of the variants that parsed but are not kernel-only.
+    var problems: [String: Int] = [:]
+    var oracleRuns = 0
+    var oracleRunsOnDynamicSeeds = 0
+    var lastAudit: Audit?
+    var lastProgramHeaderCount = 0
 
     /// The error without its numbers, so similar rejections group together.
     static func kind(of error: ELFError) -> String {
@@ -129,8 +196,15 @@ struct FuzzStats {
         }
     }
 
-    var summary: String {
-        reasons.sorted { $0.value > $1.value }.prefix(20).map { "  \($0.value)\t\($0.key)" }.joined(separator: "\n")
+    static func kind(of problem: String) -> String {
+        problem.split(separator: " ").filter { word in !word.contains(where: \.isNumber) }.prefix(6).joined(separator: " ")
+    }
+
+    var summary: String { FuzzStats.table(reasons) }
+    var problemSummary: String { FuzzStats.table(problems) }
+
+    private static func table(_ counts: [String: Int]) -> String {
+        counts.sorted { $0.value > $1.value }.prefix(20).map { "  \($0.value)\t\($0.key)" }.joined(separator: "\n")
     }
 }
 
@@ -159,6 +233,13 @@ struct FuzzSeed {
     let big: Bool
     let is64: Bool
     let hot: [Range<Int>]
+    /// An interpreter or DT_NEEDED: no variant of it may be judged kernel-only
+    /// where readelf still sees them.
+    let dynamic: Bool
+    /// Program headers by type, and the sections whose headers the forgeries edit.
+    let segmentTypes: [UInt32]
+    let forgedSections: [Int]
+    let sectionNameOffsets: [UInt64]
 
     init(name: String, bytes: [UInt8]) throws {
         let elf = try ELFFile.parse(bytes: bytes, path: name)
@@ -167,6 +248,12 @@ struct FuzzSeed {
         big = elf.endianness == .big
         is64 = elf.elfClass == .elf64
         hot = FuzzSeed.hotRanges(elf, bytes: bytes, big: big, is64: is64)
+        dynamic = elf.interpreter != nil || !elf.needed.isEmpty
+        segmentTypes = elf.programHeaders.map(\.type)
+        let names: Set<String> = [".interp", ".dynamic", ".gnu.version_r", ".dynstr", ".dynsym", ".shstrtab"]
+        forgedSections = elf.sections.indices.filter { names.contains(elf.sections[$0].name) }
+        let patch = ELFPatch(bytes)
+        sectionNameOffsets = elf.sections.indices.map { patch[section: $0, field: .name] }
     }
 
     /// Offsets of e_phoff/e_shoff and the 16-bit count fields, per class.
@@ -200,7 +287,8 @@ enum Mutator {
     static func mutate(_ seed: FuzzSeed, _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = seed.bytes
         for _ in 0 ..< 1 + rng.below(3) {
-            switch rng.below(8) {
+            switch rng.below(11) {
+            case 8, 9, 10: Forger.forge(&bytes, seed, &rng)
             case 0: flipBits(&bytes, seed, &rng)
             case 1: setByte(&bytes, seed, &rng)
             case 2, 3: overwriteField(&bytes, seed, &rng, at: nil)
@@ -299,4 +387,103 @@ private func onSignal(_ sig: Int32) {
     _ = text.withCString { write(2, $0, strlen($0)) }
     signal(sig, SIG_DFL)
     raise(sig)
+}
+
+/// Deliberate forgeries of the structures the kernel and the loader read,
+/// the bypasses a random byte rarely finds: header counts and sizes, segment
+/// types and fields, duplicated segments, e_type, dynamic tags, section headers.
+enum Forger {
+    static func forge(_ bytes: inout [UInt8], _ seed: FuzzSeed, _ rng: inout SplitMix64) {
+        var p = ELFPatch(bytes, is64: seed.is64, big: seed.big)
+        switch rng.below(9) {
+        case 8: hideDynamicLinking(&p, seed, &rng)
+        case 0: p[.phnum] = pick([0, 0xffff, 1, UInt64(seed.segmentTypes.count) &- 1, UInt64(seed.segmentTypes.count) + 1, UInt64(rng.below(64))], &rng)
+        case 1: entrySize(&p, seed, &rng)
+        case 2: p[segment: segment(seed, &rng), field: .type] = UInt64(pick(segmentTypes, &rng))
+        case 3: segmentField(&p, seed, &rng)
+        case 4: p.copySegment(segment(seed, &rng), over: rng.below(max(seed.segmentTypes.count, 1)))
+        case 5:
+            if rng.below(2) == 0 { p[.type] = pick([0, 1, 2, 3, 4, 0xfe00, 0xff00, 0xffff], &rng) } else { p[.entry] = pick([0, 0x10, p[.entry] &+ 0x1000_0000, UInt64(bytes.count)], &rng) }
+        case 6: dynamicEntry(&p, &rng)
+        default: sectionHeader(&p, seed, &rng)
+        }
+        bytes = p.bytes
+    }
+
+    static let segmentTypes: [UInt32] = [0, ELFConst.PT_LOAD, ELFConst.PT_DYNAMIC, ELFConst.PT_INTERP, ELFConst.PT_NOTE, 6,
+                                         ELFConst.PT_GNU_STACK, ELFConst.PT_GNU_RELRO, 0x7000_0000]
+
+    static func pick<T>(_ choices: [T], _ rng: inout SplitMix64) -> T { choices[rng.below(choices.count)] }
+
+    /// Mostly a PT_INTERP, PT_DYNAMIC or PT_LOAD header; sometimes any.
+    static func segment(_ seed: FuzzSeed, _ rng: inout SplitMix64) -> Int {
+        let wanted: Set<UInt32> = [ELFConst.PT_INTERP, ELFConst.PT_DYNAMIC, ELFConst.PT_LOAD]
+        let interesting = seed.segmentTypes.indices.filter { wanted.contains(seed.segmentTypes[$0]) }
+        if rng.below(4) != 0, !interesting.isEmpty { return pick(interesting, &rng) }
+        return rng.below(max(seed.segmentTypes.count, 1))
+    }
+
+    /// A wrong size, sometimes with e_phnum scaled so the table stays inside the file.
+    static func entrySize(_ p: inout ELFPatch, _ seed: FuzzSeed, _ rng: inout SplitMix64) {
+        let size = UInt64(p.phdrSize), count = UInt64(seed.segmentTypes.count)
+        switch rng.below(3) {
+        case 0:
+            p[.phentsize] = 2 * size
+            p[.phnum] = count / 2
+        case 1:
+            p[.phentsize] = size + 8
+        default:
+            p[.phentsize] = pick([0, size - 1, size / 2, p.is64 ? 32 : 56, 0xffff], &rng)
+        }
+    }
+
+    static func segmentField(_ p: inout ELFPatch, _ seed: FuzzSeed, _ rng: inout SplitMix64) {
+        let index = segment(seed, &rng)
+        let field = pick([ELFPatch.SegmentField.offset, .vaddr, .filesz, .memsz], &rng)
+        let current = p[segment: index, field: field], other = p[segment: rng.below(max(seed.segmentTypes.count, 1)), field: field]
+        let size = UInt64(p.bytes.count)
+        p[segment: index, field: field] = pick([0, 1, 2, size, size &- 1, current &+ 8, current &- 8, current &+ 0x10_0000, other, .max, UInt64(rng.below(4096))], &rng)
+    }
+
+    /// A tag in the dynamic array turned into another (DT_NULL ends it early,
+    /// DT_DEBUG hides a DT_NEEDED), or a DT_NEEDED's string offset moved.
+    static func dynamicEntry(_ p: inout ELFPatch, _ rng: inout SplitMix64) {
+        let entries = p.dynamicEntries()
+        guard !entries.isEmpty else { return }
+        let needed = entries.filter { $0.tag == ELFConst.DT_NEEDED }
+        let entry = !needed.isEmpty && rng.below(2) == 0 ? pick(needed, &rng) : pick(entries, &rng)
+        if rng.below(3) == 0 {
+            p.set(entry.at + p.word, p.word, p.get(entry.at + p.word, p.word) &+ pick([1, 0x1000, 0x100_0000], &rng))
+        } else {
+            p.set(entry.at, p.word, pick([0, ELFConst.DT_NEEDED, 21, ELFConst.DT_STRTAB, ELFConst.DT_VERNEED, 0x7fff_ffff], &rng))
+        }
+    }
+
+    /// The attacker's move: PT_INTERP and PT_DYNAMIC turned into harmless
+    /// types, and some of the section-side evidence hidden as well.
+    static func hideDynamicLinking(_ p: inout ELFPatch, _ seed: FuzzSeed, _ rng: inout SplitMix64) {
+        for (index, type) in seed.segmentTypes.enumerated() where type == ELFConst.PT_INTERP || type == ELFConst.PT_DYNAMIC {
+            if rng.below(4) != 0 { p[segment: index, field: .type] = UInt64(pick([0, ELFConst.PT_NOTE, ELFConst.PT_GNU_STACK], &rng)) }
+        }
+        for index in seed.forgedSections where rng.below(2) == 0 {
+            switch rng.below(3) {
+            case 0: p[section: index, field: .name] = 0
+            case 1: p[section: index, field: .type] = 1  // SHT_PROGBITS
+            default: p[section: index, field: .size] = 0
+            }
+        }
+    }
+
+    /// .interp, .dynamic, .gnu.version_r and the dynamic string and symbol
+    /// tables renamed, retyped, moved or resized.
+    static func sectionHeader(_ p: inout ELFPatch, _ seed: FuzzSeed, _ rng: inout SplitMix64) {
+        guard !seed.forgedSections.isEmpty else { return }
+        let index = pick(seed.forgedSections, &rng)
+        switch rng.below(4) {
+        case 0: p[section: index, field: .name] = pick(seed.sectionNameOffsets, &rng)
+        case 1: p[section: index, field: .type] = UInt64(pick([0, 1, ELFConst.SHT_DYNAMIC, ELFConst.SHT_NOBITS, ELFConst.SHT_GNU_verneed, ELFConst.SHT_STRTAB], &rng))
+        case 2: p[section: index, field: .offset] = pick([0, UInt64(p.bytes.count), p[section: index, field: .offset] &+ 16], &rng)
+        default: p[section: index, field: .size] = pick([0, 1, p[section: index, field: .size] &* 2, UInt64(p.bytes.count)], &rng)
+        }
+    }
 }

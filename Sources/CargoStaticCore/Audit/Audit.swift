@@ -97,7 +97,7 @@ public struct Audit: Codable {
         buildID = elf.buildID
         debugSections = elf.sections.map(\.name).filter { $0.hasPrefix(".debug") || $0.hasPrefix(".zdebug") }
 
-        problems = AuditRules.problems(elf, linkage: linkage, runtimeLoading: runtimeLoading)
+        problems = AuditRules.problems(elf, linkage: linkage, libc: libc, runtimeLoading: runtimeLoading)
         kernelOnly = problems.isEmpty
     }
 }
@@ -106,11 +106,13 @@ public struct Audit: Codable {
 enum AuditRules {
     static func linkage(_ elf: ELFFile) -> Audit.Linkage {
         let pieFlag = elf.flags1 & ELFConst.DF_1_PIE != 0
+        // Dynamic linking that only the sections or version needs show still counts.
+        let hidden = ConsistencyRules.hidesDynamicLinking(elf)
         switch elf.type {
         case ELFConst.ET_REL:
             return .relocatable
         case ELFConst.ET_EXEC:
-            return elf.interpreter != nil || !elf.needed.isEmpty ? .dynamic : .staticExecutable
+            return elf.interpreter != nil || !elf.needed.isEmpty || hidden ? .dynamic : .staticExecutable
         case ELFConst.ET_DYN:
             // PT_INTERP wins even without DT_NEEDED: `musl-gcc -static-pie` on
             // Debian yields exactly that, and it cannot start without the loader.
@@ -118,7 +120,9 @@ enum AuditRules {
             if !elf.needed.isEmpty { return pieFlag ? .dynamic : .sharedLibrary }
             // A self-relocating executable: marked PIE, or it has an entry point
             // and no soname (shared libraries have a soname and usually entry 0).
-            return pieFlag || (elf.entry != 0 && elf.soname == nil) ? .staticPIE : .sharedLibrary
+            let executable = pieFlag || (elf.entry != 0 && elf.soname == nil)
+            if hidden { return executable ? .dynamic : .sharedLibrary }
+            return executable ? .staticPIE : .sharedLibrary
         default:
             return .other
         }
@@ -278,9 +282,16 @@ enum AuditRules {
 
     // MARK: Verdict
 
-    static func problems(_ elf: ELFFile, linkage: Audit.Linkage, runtimeLoading: [String]) -> [String] {
+    static func problems(_ elf: ELFFile, linkage: Audit.Linkage, libc: Audit.Libc, runtimeLoading: [String]) -> [String] {
         var problems: [String] = []
         if let kind = notAnExecutable(linkage, type: elf.type) { problems.append(kind) }
+        if linkage != .sharedLibrary, elf.type == ELFConst.ET_EXEC || elf.type == ELFConst.ET_DYN,
+           let entry = ConsistencyRules.entryProblem(elf) {
+            problems.append(entry)
+        }
+        if elf.type == ELFConst.ET_EXEC || elf.type == ELFConst.ET_DYN, let phdr = ConsistencyRules.phdrProblem(elf) {
+            problems.append(phdr)
+        }
         if let interp = elf.interpreter {
             var text = "needs the program interpreter \(interp)"
             if looksLikeStaticPIETrap(elf) {
@@ -291,6 +302,11 @@ enum AuditRules {
         if !elf.needed.isEmpty { problems.append("needs shared libraries: " + elf.needed.joined(separator: ", ")) }
         if !runtimeLoading.isEmpty {
             problems.append("glibc loads shared objects at run time (NSS, iconv or dlopen) through " + listed(runtimeLoading, limit: 6) + ": static, but not kernel-only")
+        }
+        problems += ConsistencyRules.contradictions(elf)
+        if linkage == .staticExecutable || linkage == .staticPIE,
+           let unproven = ConsistencyRules.unprovenRuntimeLoading(elf, libc: libc) {
+            problems.append(unproven)
         }
         return problems
     }
@@ -442,7 +458,22 @@ public enum AuditReport {
             ("build-id", a.buildID ?? "none"),
         ]
         lines += rows.map { "  " + $0.0.padding(toLength: 14, withPad: " ", startingAt: 0) + $0.1 }
-        return lines.joined(separator: "\n")
+        return lines.map(printable).joined(separator: "\n")
+    }
+
+    /// Paths and names come from the file: control characters (escape
+    /// sequences, carriage returns, newlines) are shown as \xNN so that a
+    /// hostile file cannot redraw the verdict on the terminal.
+    static func printable(_ line: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in line.unicodeScalars {
+            if scalar.value < 0x20 || (0x7f ... 0x9f).contains(scalar.value) {
+                out.append(contentsOf: String(format: "\\x%02x", scalar.value).unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 
     private static func verdictLines(_ a: Audit) -> [String] {

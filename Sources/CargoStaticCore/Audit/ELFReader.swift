@@ -48,7 +48,7 @@ func hexBytes<S: Sequence>(_ bytes: S, separator: String = "") -> String where S
 enum ELFConst {
     static let ET_REL: UInt16 = 1, ET_EXEC: UInt16 = 2, ET_DYN: UInt16 = 3, ET_CORE: UInt16 = 4
 
-    static let PT_LOAD: UInt32 = 1, PT_DYNAMIC: UInt32 = 2, PT_INTERP: UInt32 = 3, PT_NOTE: UInt32 = 4
+    static let PT_LOAD: UInt32 = 1, PT_DYNAMIC: UInt32 = 2, PT_INTERP: UInt32 = 3, PT_NOTE: UInt32 = 4, PT_PHDR: UInt32 = 6
     static let PT_GNU_STACK: UInt32 = 0x6474_e551, PT_GNU_RELRO: UInt32 = 0x6474_e552
     static let PT_GNU_PROPERTY: UInt32 = 0x6474_e553
     static let PF_X: UInt32 = 1, PF_W: UInt32 = 2, PF_R: UInt32 = 4
@@ -154,10 +154,18 @@ public struct ELFFile {
     public let type: UInt16
     public let machine: UInt16
     public let entry: UInt64
+    /// e_phoff: where the kernel reads the program headers.
+    public let programHeaderOffset: UInt64
     public let programHeaders: [ProgramHeader]
     public let sections: [Section]
     public let interpreter: String?
     public let needed: [String]
+    /// The path in a `.interp` section: the section headers' view, which the
+    /// audit compares with PT_INTERP.
+    public let sectionInterpreter: String?
+    /// DT_NEEDED names found through the section headers (`.dynamic` sections),
+    /// which the audit compares with those of PT_DYNAMIC.
+    public let sectionNeeded: [String]
     public let rpath: String?
     public let runpath: String?
     public let soname: String?
@@ -173,6 +181,8 @@ public struct ELFFile {
     /// `symbolNames` holds only part of the symbols.
     public let symbolsTruncated: Bool
     public let symbolVersions: [String]
+    /// The shared libraries those versions are needed from (vn_file).
+    public let versionNeedFiles: [String]
     public let buildID: String?
     /// NT_GNU_ABI_TAG ("Linux 3.2.0"): glibc's crt1.o carries it.
     public let abiTag: String?
@@ -232,6 +242,7 @@ public struct ELFFile {
         let phdrs = try ctx.readProgramHeaders(header)
         let sections = try ctx.readSections(header)
         let dyn = try ctx.readDynamic(phdrs: phdrs, sections: sections)
+        let versionNeeds = try ctx.readVersionNeeds(sections: sections, dynamic: dyn, phdrs: phdrs)
         let symbols = try ctx.readSymbols(sections: sections)
         let notes = try ctx.readNotes(phdrs: phdrs, sections: sections, machine: header.machine)
 
@@ -243,10 +254,13 @@ public struct ELFFile {
         type = header.type
         machine = header.machine
         entry = header.entry
+        programHeaderOffset = header.phoff
         programHeaders = phdrs
         self.sections = sections
         interpreter = try ctx.readInterpreter(phdrs: phdrs)
         needed = dyn.needed
+        sectionInterpreter = try ctx.readInterpSection(sections)
+        sectionNeeded = try ctx.readSectionNeeded(sections, phdrs: phdrs, dynamic: dyn)
         rpath = dyn.rpath
         runpath = dyn.runpath
         soname = dyn.soname
@@ -257,7 +271,8 @@ public struct ELFFile {
         hasDynamicSegment = phdrs.contains { $0.type == ELFConst.PT_DYNAMIC }
         symbolNames = symbols.names
         symbolsTruncated = symbols.truncated
-        symbolVersions = try ctx.readVersionNeeds(sections: sections, dynamic: dyn, phdrs: phdrs)
+        symbolVersions = versionNeeds.versions
+        versionNeedFiles = versionNeeds.files
         buildID = notes.buildID
         abiTag = notes.abiTag
         gnuProperties = notes.properties
@@ -479,6 +494,11 @@ struct DynamicInfo {
     var strings: StringTable?
 }
 
+struct VersionNeeds {
+    var files: [String] = []
+    var versions: [String] = []
+}
+
 struct NoteInfo {
     var buildID: String?
     var abiTag: String?
@@ -574,6 +594,8 @@ final class ParseContext {
             phentsize: Int(try h.u16(after + 2)), phnum: Int(try h.u16(after + 4)),
             shentsize: Int(try h.u16(after + 6)), shnum: Int(try h.u16(after + 8)),
             shstrndx: Int(try h.u16(after + 10)))
+        try checkProgramHeaderFields(header)
+        try checkOtherClassView(h, header)
         try applyExtendedNumbering(&header)
         return header
     }
@@ -614,10 +636,6 @@ final class ParseContext {
 
     func readProgramHeaders(_ header: ELFHeader) throws -> [ELFFile.ProgramHeader] {
         guard header.phnum > 0 else { return [] }
-        guard header.phentsize >= programHeaderSize else {
-            throw ELFError.malformed(offset: is64 ? 54 : 42,
-                                     reason: "e_phentsize \(header.phentsize) is smaller than a program header (\(programHeaderSize))")
-        }
         let size = try tableSize(header.phnum, header.phentsize, at: header.phoff, "program header table")
         let table = try read(header.phoff, size, "program header table")
         var result: [ELFFile.ProgramHeader] = []
@@ -627,6 +645,7 @@ final class ParseContext {
             try checkLoadable(phdr)
             result.append(phdr)
         }
+        try checkSegmentSet(header, result)
         return result
     }
 
@@ -701,106 +720,6 @@ final class ParseContext {
         sections.first { $0.name == name && $0.type != ELFConst.SHT_NOBITS }
     }
 
-    // MARK: Interpreter
-
-    func readInterpreter(phdrs: [ELFFile.ProgramHeader]) throws -> String? {
-        guard let interp = phdrs.first(where: { $0.type == ELFConst.PT_INTERP }) else { return nil }
-        guard interp.filesz <= 4096 else {
-            throw ELFError.malformed(offset: interp.offset, reason: "PT_INTERP is \(interp.filesz) bytes; a path is expected")
-        }
-        let view = try read(interp.offset, interp.filesz, "PT_INTERP")
-        guard let end = view.bytes.firstIndex(of: 0) else {
-            throw ELFError.malformed(offset: interp.offset, reason: "PT_INTERP path is not NUL-terminated")
-        }
-        return String(decoding: view.bytes[..<end], as: UTF8.self)
-    }
-
-    // MARK: Dynamic segment
-
-    func readDynamic(phdrs: [ELFFile.ProgramHeader], sections: [ELFFile.Section]) throws -> DynamicInfo {
-        guard let segment = phdrs.first(where: { $0.type == ELFConst.PT_DYNAMIC }) else { return DynamicInfo() }
-        let size = min(segment.filesz, UInt64(ELFLimits.maxDynamicBytes))
-        let view = try read(segment.offset, size, "PT_DYNAMIC")
-        let entries = try dynamicEntries(view)
-        var info = DynamicInfo()
-        for (tag, value) in entries { applyFlag(tag, value, to: &info) }
-        let stringRefs = entries.filter { [ELFConst.DT_NEEDED, ELFConst.DT_SONAME, ELFConst.DT_RPATH, ELFConst.DT_RUNPATH].contains($0.tag) }
-        guard !stringRefs.isEmpty || info.verneed != nil else { return info }
-        let strings = try dynamicStrings(entries, phdrs: phdrs, sections: sections, at: segment.offset)
-        info.strings = strings
-        for (tag, value) in stringRefs {
-            guard let text = try strings.string(at: value) else { continue }
-            switch tag {
-            case ELFConst.DT_NEEDED: info.needed.append(text)
-            case ELFConst.DT_SONAME: info.soname = text
-            case ELFConst.DT_RPATH: info.rpath = text
-            default: info.runpath = text
-            }
-        }
-        return info
-    }
-
-    /// (tag, value) pairs up to DT_NULL or the end of the segment, whichever comes first.
-    private func dynamicEntries(_ view: ByteView) throws -> [(tag: UInt64, value: UInt64)] {
-        let entrySize = 2 * wordSize
-        var result: [(tag: UInt64, value: UInt64)] = []
-        var offset = 0
-        while offset + entrySize <= view.count {
-            let tag = try view.word(offset, is64: is64)
-            if tag == ELFConst.DT_NULL { break }
-            result.append((tag, try view.word(offset + wordSize, is64: is64)))
-            offset += entrySize
-        }
-        return result
-    }
-
-    private func applyFlag(_ tag: UInt64, _ value: UInt64, to info: inout DynamicInfo) {
-        switch tag {
-        case ELFConst.DT_TEXTREL: info.textrel = true
-        case ELFConst.DT_BIND_NOW: info.bindNow = true
-        case ELFConst.DT_FLAGS:
-            info.flags = value
-            if value & ELFConst.DF_TEXTREL != 0 { info.textrel = true }
-            if value & ELFConst.DF_BIND_NOW != 0 { info.bindNow = true }
-        case ELFConst.DT_FLAGS_1:
-            info.flags1 = value
-            if value & ELFConst.DF_1_NOW != 0 { info.bindNow = true }
-        case ELFConst.DT_VERNEED: info.verneed = value
-        case ELFConst.DT_VERNEEDNUM: info.verneedNum = value
-        default: break
-        }
-    }
-
-    /// DT_STRTAB is a virtual address; map it through PT_LOAD. Fall back to the
-    /// string table linked from the SHT_DYNAMIC section (as readelf does).
-    private func dynamicStrings(_ entries: [(tag: UInt64, value: UInt64)], phdrs: [ELFFile.ProgramHeader],
-                                sections: [ELFFile.Section], at dynOffset: UInt64) throws -> StringTable {
-        let address = entries.first { $0.tag == ELFConst.DT_STRTAB }?.value
-        let declared = entries.first { $0.tag == ELFConst.DT_STRSZ }?.value
-        if let address, let range = fileRange(ofAddress: address, phdrs: phdrs) {
-            let size = min(declared ?? range.available, range.available)
-            let capped = size > UInt64(ELFLimits.maxDynStrBytes)
-            let view = try read(range.offset, capped ? UInt64(ELFLimits.maxDynStrBytes) : size, "dynamic string table")
-            return StringTable(view: view, truncated: capped, what: "dynamic", budget: budget)
-        }
-        if let dynamic = sections.first(where: { $0.type == ELFConst.SHT_DYNAMIC }), Int(dynamic.link) < sections.count {
-            return try stringTable(sections[Int(dynamic.link)], cap: ELFLimits.maxDynStrBytes, what: "dynamic")
-        }
-        throw ELFError.malformed(offset: dynOffset, reason: "dynamic entries name strings but DT_STRTAB \(address.map(hex) ?? "(missing)") is not inside any PT_LOAD segment")
-    }
-
-    /// File offset of a virtual address and how many file bytes follow it in its segment.
-    func fileRange(ofAddress address: UInt64, phdrs: [ELFFile.ProgramHeader]) -> (offset: UInt64, available: UInt64)? {
-        for phdr in phdrs where phdr.type == ELFConst.PT_LOAD {
-            guard address >= phdr.vaddr else { continue }
-            let delta = address - phdr.vaddr
-            guard delta < phdr.filesz else { continue }
-            let (offset, overflow) = phdr.offset.addingReportingOverflow(delta)
-            if !overflow { return (offset, phdr.filesz - delta) }
-        }
-        return nil
-    }
-
     // MARK: Symbols
 
     func readSymbols(sections: [ELFFile.Section]) throws -> (names: Set<String>, truncated: Bool) {
@@ -851,9 +770,9 @@ final class ParseContext {
 
     // MARK: Version needs
 
-    /// Version names required from shared libraries (GLIBC_2.34, ...), from
-    /// SHT_GNU_verneed or, for section-less files, DT_VERNEED.
-    func readVersionNeeds(sections: [ELFFile.Section], dynamic: DynamicInfo, phdrs: [ELFFile.ProgramHeader]) throws -> [String] {
+    /// Version names required from shared libraries (GLIBC_2.34, ...) and the
+    /// libraries named, from SHT_GNU_verneed or, for section-less files, DT_VERNEED.
+    func readVersionNeeds(sections: [ELFFile.Section], dynamic: DynamicInfo, phdrs: [ELFFile.ProgramHeader]) throws -> VersionNeeds {
         if let section = sections.first(where: { $0.type == ELFConst.SHT_GNU_verneed }) {
             guard Int(section.link) < sections.count else {
                 throw ELFError.malformed(offset: section.offset, reason: "version-needs section links to missing section \(section.link)")
@@ -863,7 +782,7 @@ final class ParseContext {
             let strings = try stringTable(sections[Int(section.link)], cap: ELFLimits.maxDynStrBytes, what: "version")
             return try versionNames(view, count: UInt64(section.info), strings: strings)
         }
-        guard let address = dynamic.verneed, let strings = dynamic.strings else { return [] }
+        guard let address = dynamic.verneed, let strings = dynamic.strings else { return VersionNeeds() }
         guard let range = fileRange(ofAddress: address, phdrs: phdrs) else {
             throw ELFError.malformed(offset: 0, reason: "DT_VERNEED \(hex(address)) is not inside any PT_LOAD segment")
         }
@@ -873,18 +792,20 @@ final class ParseContext {
 
     /// Walks Elf_Verneed records and their Elf_Vernaux chains. Both lists are
     /// linked by relative offsets; the walk is capped so cycles terminate.
-    private func versionNames(_ view: ByteView, count: UInt64, strings: StringTable) throws -> [String] {
-        var names: [String] = []
+    private func versionNames(_ view: ByteView, count: UInt64, strings: StringTable) throws -> VersionNeeds {
+        var needs = VersionNeeds()
         var steps = 0
         var record = 0
         for _ in 0 ..< min(count, UInt64(ELFLimits.maxVersionEntries)) {
+            let file = try dynamicString(strings, at: UInt64(try view.u32(record + 4)))
+            if !needs.files.contains(file) { needs.files.append(file) }
             let auxCount = Int(try view.u16(record + 2))
             var aux = try offsetAdding(record, try view.u32(record + 8), view)
             for _ in 0 ..< auxCount {
                 steps += 1
-                if steps > ELFLimits.maxVersionEntries { return names }
-                if let name = try strings.string(at: UInt64(try view.u32(aux + 8))), !names.contains(name) {
-                    names.append(name)
+                if steps > ELFLimits.maxVersionEntries { return needs }
+                if let name = try strings.string(at: UInt64(try view.u32(aux + 8))), !needs.versions.contains(name) {
+                    needs.versions.append(name)
                 }
                 let next = try view.u32(aux + 12)
                 if next == 0 { break }
@@ -894,7 +815,7 @@ final class ParseContext {
             if next == 0 { break }
             record = try offsetAdding(record, next, view)
         }
-        return names
+        return needs
     }
 
     private func offsetAdding(_ base: Int, _ delta: UInt32, _ view: ByteView) throws -> Int {

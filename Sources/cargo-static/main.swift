@@ -67,6 +67,13 @@ struct BuildOptions: ParsableArguments {
     @Flag(name: .customLong("no-pie"), help: "Produce a plain static ET_EXEC instead of a static-pie.")
     var noPie = false
 
+    @Flag(name: .customLong("split-debug"), help: "Write debug info and symbols to <exe>.debug (with line tables) and ship a stripped executable that points at it (.gnu_debuglink).")
+    var splitDebug = false
+
+    @Option(help: ArgumentHelp("The SBOM written beside each executable as <exe>.cdx.json: cyclonedx (default) or none.", valueName: "format"),
+            transform: { try SBOMFormat.parse($0) })
+    var sbom: SBOMFormat = .cyclonedx
+
     @Flag(help: "Print the result as JSON on stdout.")
     var json = false
 
@@ -75,15 +82,18 @@ struct BuildOptions: ParsableArguments {
 
     /// Our own long options, for "did you mean" on a misspelled one.
     static let ownOptions = ["--target", "--toolchain", "--cc", "--deps", "--allocator", "--std-profile", "--strip", "--no-pie", "--json",
-                             "--dry-run", "--empty-root"]
+                             "--dry-run", "--empty-root", "--split-debug", "--sbom", "--network", "--check-reproducible", "--artifact-dir"]
 
     func request(_ mode: BuildRequest.Mode) throws -> BuildRequest {
         let context = Invocation.context
         let cargo = try CargoArguments.parse(cargoArguments, mode: mode, own: Self.ownOptions)
         let libraries = try (deps ?? "").split(separator: ",").map { try NativeLibrary.named(String($0).trimmingCharacters(in: .whitespaces)).name }
-        return BuildRequest(mode: mode, targets: target, toolchain: toolchain ?? Invocation.toolchainOverride, cToolchain: cc,
-                            pie: !noPie, extraLibraries: libraries, allocator: allocator, stdSettings: stdProfile, strip: strip,
-                            cargo: cargo, programArguments: Invocation.programArguments, context: context)
+        var request = BuildRequest(mode: mode, targets: target, toolchain: toolchain ?? Invocation.toolchainOverride, cToolchain: cc,
+                                   pie: !noPie, extraLibraries: libraries, allocator: allocator, stdSettings: stdProfile, strip: strip,
+                                   cargo: cargo, programArguments: Invocation.programArguments, context: context)
+        request.sbom = sbom == .cyclonedx
+        request.splitDebug = splitDebug
+        return request
     }
 
     func session(_ request: BuildRequest) -> Session {

@@ -34,12 +34,26 @@ public enum CargoInvocation {
 
     public static func command(mode: BuildRequest.Mode, toolchain: Toolchain, link: LinkSpec, cargo: CargoArguments,
                                libraries: [ProvidedLibrary], settings: StdSettings, strip: Bool,
-                               userRustflags: [String], directory: String) -> Command {
+                               userRustflags: [String], directory: String, userCFlags: [String: String] = [:],
+                               userDebug: String? = nil) -> Command {
         let target = link.target
         var env = link.cargoEnvironment
         env["RUSTC"] = toolchain.rustc
         env["CARGO_ENCODED_RUSTFLAGS"] = encodedRustflags(user: userRustflags, link: link)
         env.merge(profileEnvironment(settings, strip: strip, profile: cargo.profileName(mode))) { _, new in new }
+        if link.debug == .split {
+            // Line tables at least, so `<exe>.debug` maps addresses to source lines; rustc does not strip.
+            let name = cargo.profileName(mode).uppercased().replacingOccurrences(of: "-", with: "_")
+            env["CARGO_PROFILE_\(name)_STRIP"] = "none"
+            if userDebug == nil { env["CARGO_PROFILE_\(name)_DEBUG"] = "line-tables-only" }
+        }
+        // C code of build scripts gets the same path mappings as Rust code (the cc crate reads these).
+        let cflags = link.buildScriptCFlags.joined(separator: " ")
+        if !cflags.isEmpty {
+            for key in ["CFLAGS_\(link.target.envSuffix)", "CXXFLAGS_\(link.target.envSuffix)"] {
+                env[key] = [userCFlags[key], cflags].compactMap { $0 }.joined(separator: " ")
+            }
+        }
         env.merge(nativeLibraryEnvironment(libraries, target: target)) { _, new in new }
         var unsetting = unset
         if settings.userBootstrap == true {

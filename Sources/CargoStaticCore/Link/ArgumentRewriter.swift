@@ -43,7 +43,32 @@ public enum ArgumentRewriter {
         }
         let search = spec.searchDirectories.map { "-L\($0)" }
         let own = manifestDirectory.flatMap { spec.packageObjects[URL(fileURLWithPath: $0).standardizedFileURL.path] }.map { [$0] } ?? []
-        return front + search + middle + spec.objects + own + spec.trailing
+        // Stripping is done after the link when the symbol table must stay or move (`postLink`).
+        switch spec.debug {
+        case .asRequested: break
+        case .keepSymbols: middle.removeAll { $0 == "-Wl,--strip-debug" || $0 == "-Wl,-S" }
+        case .split: middle.removeAll { ["-Wl,--strip-debug", "-Wl,-S", "-Wl,--strip-all", "-Wl,-s", "-s"].contains($0) }
+        }
+        // A build id (a hash of the contents: stable across identical builds) names the
+        // executable for debuggers, symbol servers and crash reports.
+        return front + search + middle + spec.objects + own + spec.trailing + ["-Wl,--build-id=sha1"]
+    }
+
+    /// Commands that finish an executable after the link, when the symbol table is kept or
+    /// split off (zig would drop it together with the debug sections).
+    public static func postLink(_ arguments: [String], spec: LinkSpec) -> [[String]] {
+        guard let i = arguments.firstIndex(of: "-o"), i + 1 < arguments.count, !spec.objcopy.isEmpty else { return [] }
+        let output = arguments[i + 1]
+        switch spec.debug {
+        case .asRequested:
+            return []
+        case .keepSymbols:
+            guard arguments.contains("-Wl,--strip-debug") || arguments.contains("-Wl,-S") else { return [] }
+            return [spec.objcopy + ["--strip-debug", output]]
+        case .split:
+            return [spec.objcopy + ["--only-keep-debug", output, output + ".debug"],
+                    spec.objcopy + ["--strip-all", "--add-gnu-debuglink=" + output + ".debug", output]]
+        }
     }
 
     /// zig builds its libc anew for every combination of code-generation flags it sees on a
@@ -145,6 +170,18 @@ public enum WrapperMode {
                 if status != 0 { exit(status) }
             }
             line = prefix + split.link
+        }
+        if mode == .link, let spec = try? decoder.decode(LinkSpec.self, from: data) {
+            let post = ArgumentRewriter.postLink(rest, spec: spec)
+            if !post.isEmpty {
+                let status = spawnAndWait(line)
+                if status != 0 { exit(status) }
+                for command in post {
+                    let status = spawnAndWait(command)
+                    if status != 0 { fail("`\(command.joined(separator: " "))` failed (exit status \(status))") }
+                }
+                exit(0)
+            }
         }
         let program = line[0]
         var argv: [UnsafeMutablePointer<CChar>?] = line.map { strdup($0) } + [nil]

@@ -51,6 +51,30 @@ public struct LinkSpec: Codable, Equatable {
     /// Objects added to the executables of one package, by the package's directory (the
     /// linker sees cargo's CARGO_MANIFEST_DIR): the embedded dependency lists.
     public var packageObjects: [String: String] = [:]
+
+    /// What happens to debug information and symbols after the link.
+    public enum Debug: String, Codable, Equatable {
+        /// As the profile asks (zig's strip, which also drops the symbol table).
+        case asRequested
+        /// The profile's "strip debug info" keeps the symbol table, so panic backtraces
+        /// name functions: zig is not asked to strip, objcopy removes only debug sections.
+        case keepSymbols
+        /// `--split-debug`: debug info and symbols move to `<exe>.debug`, the executable is
+        /// stripped and points at it (`.gnu_debuglink`).
+        case split
+    }
+    public var debug: Debug = .asRequested
+    /// objcopy for the target (`zig objcopy`, or binutils' for gcc toolchains).
+    public var objcopy: [String] = []
+    /// Source paths as they appear in the executables (`--remap-path-prefix`): the
+    /// project, cargo's home and the cache, so that builds in other places give the same bytes.
+    public var pathRemaps: [PathRemap] = []
+
+    public struct PathRemap: Codable, Equatable {
+        public let from: String
+        public let to: String
+        public init(from: String, to: String) { self.from = from; self.to = to }
+    }
     /// Rust flags the std profile asks of the program (opt-level z, panic strategy, …).
     public let profileRustflags: [String]
     /// This cargo-static, which the wrappers call back to rewrite arguments.
@@ -64,6 +88,9 @@ public struct LinkSpec: Codable, Equatable {
                         searchDirectories: searchDirectories, trailing: trailing, objects: objects,
                         profileRustflags: profileRustflags, tool: "")
         copy.packageObjects = packageObjects
+        copy.debug = debug
+        copy.objcopy = objcopy
+        copy.pathRemaps = pathRemaps
         return Fingerprint.hex(String(decoding: (try? JSONEncoder.sorted.encode(copy)) ?? Data(), as: UTF8.self))
     }
 
@@ -78,6 +105,7 @@ public struct LinkSpec: Codable, Equatable {
         if !pie { flags.append("-Crelocation-model=static") }
         // The C toolchain supplies crt1.o and libc.a when rustc has no self-contained copies.
         if !selfContainedCrt { flags.append("-Clink-self-contained=no") }
+        flags += pathRemaps.map { "--remap-path-prefix=\($0.from)=\($0.to)" }
         return flags + profileRustflags
     }
 
@@ -142,6 +170,13 @@ public struct LinkSpec: Codable, Equatable {
         // here; zig brings LLVM's libc++ for every target and links it statically.
         if kind == .zig { env["CXXSTDLIB_\(target.envSuffix)"] = "c++" }
         return env
+    }
+
+    /// C flags for build scripts' C code (the cc crate splits them on spaces, so paths
+    /// with spaces are left out rather than broken).
+    public var buildScriptCFlags: [String] {
+        pathRemaps.filter { !$0.from.contains(where: \.isWhitespace) && !$0.to.contains(where: \.isWhitespace) }
+            .map { "-ffile-prefix-map=\($0.from)=\($0.to)" }
     }
 }
 

@@ -1,5 +1,17 @@
 import Foundation
 
+/// `--sbom`.
+public enum SBOMFormat: String, CaseIterable {
+    case cyclonedx, none
+
+    public static func parse(_ text: String) throws -> SBOMFormat {
+        guard let format = SBOMFormat(rawValue: text.lowercased()) else {
+            throw CargoStaticError(.usage, "unknown SBOM format `\(text)`", fix: "use --sbom cyclonedx (the default) or --sbom none")
+        }
+        return format
+    }
+}
+
 /// What the user asked for, parsed once into types: the targets, toolchains, allocator,
 /// std profile and cargo's own arguments.
 public struct BuildRequest {
@@ -20,6 +32,8 @@ public struct BuildRequest {
     public var strip: Bool
     /// `--sbom none` turns off the `<exe>.cdx.json` files.
     public var sbom = true
+    /// `--split-debug`: `<exe>.debug` beside a stripped executable.
+    public var splitDebug = false
     public var cargo: CargoArguments
     /// Arguments after `--` (for the program or the test harness).
     public var programArguments: [String]

@@ -61,6 +61,7 @@ public struct Executor {
             case .cargo(let cargo):
                 executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
                     .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library })
+                if plan.link.debug == .split { try DebugFiles(runner: runner, objcopy: plan.link.objcopy).place(executables) }
                 try SBOMWriter(plan: plan.inventory, reporter: reporter)
                     .write(executables, libraries: libraries, sources: SourceStore(layout: store.layout, runner: runner, reporter: reporter),
                            allocator: plan.allocator)
@@ -133,5 +134,33 @@ struct RuntimeWarmup {
         }
         try RuntimeRecord.mark(step.key, seconds: Date().timeIntervalSince(started), layout)
         try? FileManager.default.removeItem(atPath: (step.source.path as NSString).deletingLastPathComponent)
+    }
+}
+
+/// `--split-debug`: the linker wrapper wrote `deps/<name>-<hash>.debug` beside the file
+/// cargo then copies to `<profile>/<name>`; each executable gets `<exe>.debug` and its
+/// `.gnu_debuglink` is pointed at that name (its CRC stays: the same file).
+struct DebugFiles {
+    let runner: Runner
+    let objcopy: [String]
+
+    func place(_ executables: [BuiltExecutable]) throws {
+        for exe in executables where !exe.isTest {
+            guard let (_, data) = (try? DepSectionReader.read(path: exe.path, section: ".gnu_debuglink")).flatMap({ $0 }),
+                  let end = data.firstIndex(of: 0) else { continue }
+            let link = String(decoding: data[..<end], as: UTF8.self)
+            let dir = (exe.path as NSString).deletingLastPathComponent
+            let candidates = [dir + "/deps/" + link, dir + "/" + link]
+            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else { continue }
+            let target = exe.path + ".debug"
+            if found != target {
+                try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.copyItem(atPath: found, toPath: target)
+            }
+            guard link != (target as NSString).lastPathComponent else { continue }
+            try runner.check(Command(objcopy[0], Array(objcopy.dropFirst()) + ["--remove-section=.gnu_debuglink",
+                                                                                "--add-gnu-debuglink=" + target, exe.path]),
+                             what: "pointing \(exe.name) at \((target as NSString).lastPathComponent)")
+        }
     }
 }

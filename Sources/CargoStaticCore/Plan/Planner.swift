@@ -72,19 +72,32 @@ public struct Planner {
             trailing: [compat?.archive].compactMap { $0 } + (heap != nil && cc.kind != .zig ? ["-lgcc"] : []),
             objects: [], profileRustflags: request.stdSettings.userRustflags ?? [], tool: context.executable)
         link.packageObjects = inventory.objects
+        link.objcopy = objcopy(cc, target)
+        if request.splitDebug {
+            guard !link.objcopy.isEmpty else {
+                throw CargoStaticError(.noCToolchain, "--split-debug needs an objcopy that knows \(target.arch) executables, and none was found",
+                                       fix: "apt-get install binutils-multiarch (Debian's objcopy for every architecture)")
+            }
+            link.debug = .split
+        } else if request.stdSettings.needsUnwinder && !request.strip && !link.objcopy.isEmpty {
+            link.debug = .keepSymbols
+        }
+        link.pathRemaps = Self.pathRemaps(metadata: metadata, context: context, layout: layout)
         steps += link.wrapperFiles.map(Step.write)
         steps += archives.map(Step.archive)
         if let std { steps.append(.std(std)) }
-        if let runtime = runtimeStep(cc, link: link, request: request) { steps.append(.runtime(runtime)) }
         steps += libraries.map(Step.library)
         steps += depInfo.map(Step.depInfo)
+        if let runtime = runtimeStep(cc, link: link, request: request) { steps.append(.runtime(runtime)) }
 
         let provided = libraries.filter { $0.library != allocator.library }.map(LibraryPlanner.provided)
         let cargo = CargoInvocation.command(
             mode: request.mode, toolchain: choice.toolchain, link: link, cargo: request.cargo, libraries: provided,
             settings: request.stdSettings, strip: request.strip,
             userRustflags: config.userRustflags(context: context, target: target, cfg: targetCfg(choice.toolchain, target, std?.sysroot)),
-            directory: request.directory)
+            directory: request.directory,
+            userCFlags: Dictionary(uniqueKeysWithValues: ["CFLAGS_\(target.envSuffix)", "CXXFLAGS_\(target.envSuffix)"].compactMap { k in context[k].map { (k, $0) } }),
+            userDebug: ProjectManifest(path: manifest).debug(profile: request.cargo.profileName(request.mode), context: context))
         steps.append(.cargo(CargoStep(command: cargo, target: target, link: link, expectations: .init(
             machine: target.info.elfMachine, bits: target.info.bits, staticPie: request.pie && target.info.staticPie, allocator: allocator))))
 
@@ -126,24 +139,56 @@ public struct Planner {
     }
 
     /// zig builds its libc for a target on the first link (about half a minute, silently):
-    /// done as a step of its own, with progress, and remembered in runtimes.json.
+    /// done as a step of its own, with progress, and remembered in runtimes.json. It links
+    /// through the same linker wrapper with the flags rustc's links of this profile carry,
+    /// since zig keeps one libc per optimisation and strip mode.
     private func runtimeStep(_ cc: CToolchain, link: LinkSpec, request: BuildRequest) -> RuntimeStep? {
         guard cc.kind == .zig else { return nil }
-        // zig keeps one libc per optimisation and strip mode: the first link must ask for the
-        // same ones as rustc's links of this profile will, or they build another.
         let profile = request.cargo.profileName(request.mode)
-        let strip = request.strip ? "symbols" : ProjectManifest(path: (try? request.manifestPath()) ?? "").strip(profile: profile, context: context)
-        let flags = (link.pie ? ["-static", "-pie", "-fPIE"] : ["-static"])
+        let strip = request.strip ? "symbols" : request.splitDebug ? "none"
+            : ProjectManifest(path: (try? request.manifestPath()) ?? "").strip(profile: profile, context: context)
+        let flags = (link.pie ? ["-static-pie"] : ["-static"])
             + (request.stdSettings.userRustflags ?? []).filter { $0.hasPrefix("-Clink-arg=") }.map { String($0.dropFirst("-Clink-arg=".count)) }
             + (strip == "symbols" ? ["-Wl,--strip-all"] : strip == "debuginfo" ? ["-Wl,--strip-debug"] : [])
-            + (request.stdSettings.needsUnwinder ? ["-lunwind"] : [])
-        let key = "\(cc.driver.identity) | \(flags.joined(separator: " "))"
+            + ["-lunwind"]
+        let key = "\(cc.driver.identity) | \(ArgumentRewriter.link(flags, spec: link).filter { !$0.hasPrefix("/") }.joined(separator: " "))"
         let record = RuntimeRecord.load(layout)
         let dir = layout.root + "/work/runtime-\(cc.target.triple)"
         return RuntimeStep(target: cc.target, key: key, done: record.done[key] != nil,
                            source: .text(dir + "/first-link.c", "int main(void) { return 0; }\n"),
-                           command: Command(link.cc, flags + ["first-link.c", "-o", "first-link"], directory: dir),
+                           command: Command(link.linker, flags + ["first-link.c", "-o", "first-link"], directory: dir),
                            estimateSeconds: record.done[key] ?? record.done.values.max())
+    }
+
+    /// An objcopy that handles the target's executables: a cross gcc's own, else binutils'
+    /// (Debian's binutils-multiarch knows every architecture; plain binutils only x86).
+    /// Empty when there is none: then zig's strip stays, and symbol names go with it.
+    private func objcopy(_ cc: CToolchain, _ target: Target) -> [String] {
+        if cc.kind == .crossGcc {
+            let own = cc.driver.c[0].replacingOccurrences(of: "-gcc", with: "-objcopy")
+            if FileManager.default.isExecutableFile(atPath: own) { return [own] }
+        }
+        guard let objcopy = runner.which("objcopy") else { return [] }
+        let info = probes.values("objcopy-info:" + objcopy, stampedBy: objcopy) {
+            (try? self.runner.capture(Command(objcopy, ["--info"]))).flatMap { $0.succeeded ? ["info": $0.output] : nil }
+        }?["info"] ?? ""
+        let formats = Set(info.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        return formats.contains(target.info.bfdFormat) ? [objcopy] : []
+    }
+
+    /// Paths as they appear in the executables (panic messages, debug info): the project's
+    /// own relative to its root, cargo's home as /cargo and the cache as /cargo-static. Later
+    /// mappings win in rustc, so the more specific come last.
+    static func pathRemaps(metadata: ProjectMetadata, context: Context, layout: CacheLayout) -> [LinkSpec.PathRemap] {
+        var remaps = [LinkSpec.PathRemap(from: context.nonEmpty("CARGO_HOME") ?? context.home + "/.cargo", to: "/cargo"),
+                      LinkSpec.PathRemap(from: layout.root, to: "/cargo-static")]
+        if let root = metadata.json["workspace_root"] as? String {
+            remaps.append(.init(from: root + "/", to: ""))
+            if let target = metadata.json["target_directory"] as? String, !target.hasPrefix(root + "/") {
+                remaps.append(.init(from: target, to: "target"))
+            }
+        }
+        return remaps
     }
 
     /// `rustc --print cfg` for the target, for `[target.'cfg(…)']` tables (remembered per rustc).
@@ -179,6 +224,25 @@ struct RuntimeRecord: Codable {
 /// The few things read from the project's own Cargo.toml.
 struct ProjectManifest {
     let path: String
+
+    /// The profile's own `debug` setting, when it has one (following `inherits`).
+    func debug(profile: String, context: Context) -> String? {
+        setting("debug", profile: profile, context: context)?.text
+    }
+
+    private func setting(_ key: String, profile: String, context: Context) -> TOMLValue? {
+        let doc = (try? TOML.parse(file: path)) ?? [:]
+        let env = profile.uppercased().replacingOccurrences(of: "-", with: "_")
+        if let value = context.nonEmpty("CARGO_PROFILE_\(env)_\(key.uppercased())") { return .string(value) }
+        var name = profile == "test" ? "dev" : profile == "bench" ? "release" : profile
+        var seen = Set<String>()
+        while seen.insert(name).inserted {
+            if let value = doc["profile"]?[name]?[key] { return value }
+            guard let parent = doc["profile"]?[name]?["inherits"]?.string else { break }
+            name = parent
+        }
+        return nil
+    }
 
     /// The profile's `strip` as rustc will apply it ("none", "debuginfo" or "symbols"):
     /// cargo's default strips debug info in profiles without debug info (release).

@@ -84,6 +84,22 @@ public struct Target: Hashable, Codable, CustomStringConvertible, Comparable {
 
 /// Facts about one target: how zig and qemu name it, what the ELF header must say.
 public struct TargetInfo: Hashable, Codable {
+    /// binutils' name for the target's executable format (`objcopy --info` lists those it handles).
+    public var bfdFormat: String {
+        let endian = bigEndian ? "big" : "little"
+        switch elfMachine {
+        case 62: return "elf64-x86-64"
+        case 3: return "elf32-i386"
+        case 183: return "elf64-\(endian)aarch64"
+        case 40: return "elf32-\(endian)arm"
+        case 243: return "elf\(bits)-littleriscv"
+        case 21: return bigEndian ? "elf64-powerpc" : "elf64-powerpcle"
+        case 22: return "elf64-s390"
+        case 258: return "elf64-loongarch"
+        default: return "unknown-\(elfMachine)"
+        }
+    }
+
     public let zigTarget: String
     /// The GNU triple autotools' `--host` takes for this target.
     public let gnuTriple: String

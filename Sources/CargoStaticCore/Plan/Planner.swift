@@ -225,6 +225,9 @@ struct RuntimeRecord: Codable {
 struct ProjectManifest {
     let path: String
 
+    /// `[package] default-run`: the binary `run` picks when there are several.
+    var defaultRun: String? { (try? TOML.parse(file: path))?["package"]?["default-run"]?.string }
+
     /// The profile's own `debug` setting, when it has one (following `inherits`).
     func debug(profile: String, context: Context) -> String? {
         setting("debug", profile: profile, context: context)?.text

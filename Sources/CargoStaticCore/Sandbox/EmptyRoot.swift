@@ -55,7 +55,8 @@ public struct ProgramRunner {
         let root = String(cString: made)
         let fm = FileManager.default
         try fm.copyItem(atPath: executable, toPath: root + "/" + (executable as NSString).lastPathComponent)
-        if let qemu { try fm.copyItem(atPath: qemu, toPath: root + "/qemu") }
+        // The file itself: qemu-user-static 8+ names its `-static` binaries by symlink.
+        if let qemu { try fm.copyItem(atPath: URL(fileURLWithPath: qemu).resolvingSymlinksInPath().path, toPath: root + "/qemu") }
         return root
     }
 

@@ -44,6 +44,8 @@ final class TargetTests: XCTestCase {
         XCTAssertEqual(armv6.info.zigTarget, "arm-linux-musleabihf")
         XCTAssertEqual(armv6.info.gnuTriple, "arm-linux-musleabihf")
         XCTAssertEqual(armv6.info.cflags, ["-mcpu=arm1176jzf_s"], "ARMv6 with VFPv2: without it zig would build for ARMv7")
+        XCTAssertEqual(armv6.info.qemuCPU, "arm1176")
+        XCTAssertNil(try Target("armv7-unknown-linux-musleabihf").info.qemuCPU)
         XCTAssertEqual(armv6.cargoEnvPrefix, "CARGO_TARGET_ARM_UNKNOWN_LINUX_MUSLEABIHF")
     }
 

@@ -31,10 +31,19 @@ final class CrossTargetTests: XCTestCase {
     static let helloAndPanicTargets = targets + ["loongarch64-unknown-linux-musl", "powerpc64le-unknown-linux-musl",
                                                  "arm-unknown-linux-musleabihf"]
 
+    /// qemu emulates its most capable CPU by default; these runs emulate the oldest one the
+    /// target is for (ARMv6: the Raspberry Pi Zero's ARM1176), so an ARMv7 instruction fails.
+    static let emulatedCPU = ["arm-unknown-linux-musleabihf": "arm1176"]
+
+    /// hello is built with debug info like panic-unwind: zig builds its libc and unwinder once
+    /// per strip setting, so both fixtures then share one per target (about a minute of CPU each).
+    static let likePanicUnwind = ["CARGO_PROFILE_RELEASE_DEBUG": "1"]
+
     /// One `build --target a,b,c,…` call; each executable checked, then run under qemu in an empty root.
-    private func buildAllAndRun(_ fixture: String, targets: [String] = CrossTargetTests.targets, expect: [String]) throws {
+    private func buildAllAndRun(_ fixture: String, targets: [String] = CrossTargetTests.targets, environment: [String: String] = [:],
+                                expect: [String]) throws -> String {
         let dir = try Harness.fixture(fixture)
-        let out = try Harness.run(["build", "--release", "--json", "--target", targets.joined(separator: ",")], in: dir)
+        let out = try Harness.run(["build", "--release", "--json", "--target", targets.joined(separator: ",")], in: dir, environment: environment)
         XCTAssertEqual(out.status, 0, out.all)
         let results = try Harness.results(out)
         XCTAssertEqual(results.map { $0["target"] as? String ?? "" }, targets)
@@ -48,27 +57,35 @@ final class CrossTargetTests: XCTestCase {
             XCTAssertEqual(audit["linkage"] as? String, want.linkage, triple)
             XCTAssertEqual(audit["relro"] as? String, "full", "\(triple): \(audit)")
             XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(triple): \(audit)")
-            let run = try Harness.run(["run", "--release", "--target", triple, "--empty-root"], in: dir)
+            var runEnvironment = environment
+            runEnvironment["QEMU_CPU"] = Self.emulatedCPU[triple]
+            let run = try Harness.run(["run", "--release", "--target", triple, "--empty-root"], in: dir, environment: runEnvironment)
             XCTAssertEqual(run.status, 0, "\(triple): \(run.all)")
             for line in expect { XCTAssertTrue(run.stdout.contains(line), "\(triple): missing \(line)\n\(run.all)") }
         }
+        return dir
     }
 
     func testHelloOnEveryTarget() throws {
-        try buildAllAndRun("hello", targets: Self.helloAndPanicTargets, expect: ["Hello from a static executable!"])
+        let dir = try buildAllAndRun("hello", targets: Self.helloAndPanicTargets, environment: Self.likePanicUnwind,
+                                     expect: ["Hello from a static executable!"])
+        // The control: the emulated ARM1176 rejects ARMv7 code, so the ARMv6 run above proved something.
+        let armv7 = try Harness.run(["run", "--release", "--target", "armv7-unknown-linux-musleabihf", "--empty-root"], in: dir,
+                                    environment: Self.likePanicUnwind.merging(["QEMU_CPU": "arm1176"]) { _, new in new })
+        XCTAssertNotEqual(armv7.status, 0, "ARMv7 code ran on an emulated ARMv6 CPU: \(armv7.all)")
     }
 
     func testPanicUnwindOnEveryTarget() throws {
-        try buildAllAndRun("panic-unwind", targets: Self.helloAndPanicTargets, expect: ["caught panic: intentional panic at the bottom", "guard dropped during unwind",
+        _ = try buildAllAndRun("panic-unwind", targets: Self.helloAndPanicTargets, expect: ["caught panic: intentional panic at the bottom", "guard dropped during unwind",
                                                     "second caught: true", "backtrace status: captured"])
     }
 
     func testThreadsOnEveryTarget() throws {
-        try buildAllAndRun("threads", expect: ["threads: 8", "total: 8000"])
+        _ = try buildAllAndRun("threads", expect: ["threads: 8", "total: 8000"])
     }
 
     func testTcpEchoOnEveryTarget() throws {
-        try buildAllAndRun("tcp-echo", expect: ["echo: static hello"])
+        _ = try buildAllAndRun("tcp-echo", expect: ["echo: static hello"])
     }
 
     func testUnitTestsUnderQemu() throws {

@@ -67,6 +67,9 @@ public struct TargetInfo: Hashable, Codable {
     public let bits: Int
     public let bigEndian: Bool
     public let qemu: String?
+    /// The CPU qemu should emulate (`-cpu`, or `QEMU_CPU`) so that a run proves the program
+    /// fits the target's oldest CPU; qemu's default is its most capable one.
+    public let qemuCPU: String?
     /// Whether cargo-static links static-pies for this target by default (verified: ET_DYN,
     /// no PT_INTERP, full RELRO, and hello/panic/threads/tcp-echo run under qemu).
     public let staticPie: Bool
@@ -78,13 +81,14 @@ public struct TargetInfo: Hashable, Codable {
     public let notes: String?
 
     public init(zigTarget: String, gnuTriple: String, elfMachine: UInt16, bits: Int, bigEndian: Bool = false, qemu: String?,
-                staticPie: Bool = true, rustcStaticPie: Bool = false, cflags: [String] = [], notes: String? = nil) {
+                qemuCPU: String? = nil, staticPie: Bool = true, rustcStaticPie: Bool = false, cflags: [String] = [], notes: String? = nil) {
         self.zigTarget = zigTarget
         self.gnuTriple = gnuTriple
         self.elfMachine = elfMachine
         self.bits = bits
         self.bigEndian = bigEndian
         self.qemu = qemu
+        self.qemuCPU = qemuCPU
         self.staticPie = staticPie
         self.rustcStaticPie = rustcStaticPie
         self.cflags = cflags
@@ -102,13 +106,16 @@ public enum TargetTable {
                                                      qemu: "qemu-arm-static", cflags: ["-mcpu=generic+v7a+vfp3d16"], notes: "hard-float ABI"),
         // ARMv6 with VFPv2 and the hard-float ABI: the Raspberry Pi Zero and 1 (ARM1176JZF-S).
         "arm-unknown-linux-musleabihf": TargetInfo(zigTarget: "arm-linux-musleabihf", gnuTriple: "arm-linux-musleabihf", elfMachine: 40, bits: 32,
-                                                   qemu: "qemu-arm-static", cflags: ["-mcpu=arm1176jzf_s"], notes: "ARMv6, hard-float ABI"),
+                                                   qemu: "qemu-arm-static", qemuCPU: "arm1176", cflags: ["-mcpu=arm1176jzf_s"],
+                                                   notes: "ARMv6, hard-float ABI"),
         "i686-unknown-linux-musl": TargetInfo(zigTarget: "x86-linux-musl", gnuTriple: "i686-linux-musl", elfMachine: 3, bits: 32,
                                               qemu: "qemu-i386-static", cflags: ["-mcpu=pentium4"]),
         "riscv64gc-unknown-linux-musl": TargetInfo(zigTarget: "riscv64-linux-musl", gnuTriple: "riscv64-linux-musl", elfMachine: 243, bits: 64,
                                                    qemu: "qemu-riscv64-static"),
+        // rustc's and zig's code use the LSX vector extension: qemu 7.2 (Debian 12) lacks it
+        // (SIGILL in the start code); qemu 8.1 and later run it.
         "loongarch64-unknown-linux-musl": TargetInfo(zigTarget: "loongarch64-linux-musl", gnuTriple: "loongarch64-linux-musl", elfMachine: 258, bits: 64,
-                                                     qemu: "qemu-loongarch64-static"),
+                                                     qemu: "qemu-loongarch64-static", notes: "runs under qemu 8.1 or later (LSX)"),
         "powerpc64-unknown-linux-musl": TargetInfo(zigTarget: "powerpc64-linux-musl", gnuTriple: "powerpc64-linux-musl", elfMachine: 21, bits: 64, bigEndian: true,
                                                    qemu: "qemu-ppc64-static", notes: "big-endian"),
         "powerpc64le-unknown-linux-musl": TargetInfo(zigTarget: "powerpc64le-linux-musl", gnuTriple: "powerpc64le-linux-musl", elfMachine: 21, bits: 64,

@@ -27,12 +27,14 @@ public struct ProgramRunner {
     /// Returns the command and the directory to remove afterwards.
     public func command(executable: String, arguments: [String], target: Target, emptyRoot: Bool) throws -> (Command, String?) {
         let qemu = try Self.emulator(for: target)
+        // The target's oldest CPU where qemu's default would hide newer instructions (ARMv6).
+        let cpu = target.info.qemuCPU.map { ["-cpu", $0] } ?? []
         guard emptyRoot else {
-            return (qemu.map { Command($0, [executable] + arguments) } ?? Command(executable, arguments), nil)
+            return (qemu.map { Command($0, cpu + [executable] + arguments) } ?? Command(executable, arguments), nil)
         }
         let root = try makeRoot(executable: executable, qemu: qemu)
         let name = "/" + (executable as NSString).lastPathComponent
-        let inside = (qemu != nil ? ["/qemu", name] : [name]) + arguments
+        let inside = (qemu != nil ? ["/qemu"] + cpu + [name] : [name]) + arguments
         return (try chrootCommand(root: root, inside: inside), root)
     }
 

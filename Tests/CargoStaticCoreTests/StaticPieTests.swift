@@ -25,6 +25,29 @@ final class StaticPieTests: XCTestCase {
         XCTAssertEqual(linkagePart(RustcLinkLines.x86_64).flags, ["-static-pie"])
     }
 
+    /// The linkage flags rustc 1.96 put on the hello link line of each target, default
+    /// relocation model (`-Crelocation-model=static` gives `-static -no-pie` everywhere).
+    static let capturedLinkageFlags: [String: [String]] = [
+        "x86_64-unknown-linux-musl": ["-static-pie"], "s390x-unknown-linux-musl": ["-static-pie"],
+        "aarch64-unknown-linux-musl": ["-static", "-no-pie"], "armv7-unknown-linux-musleabihf": ["-static", "-no-pie"],
+        "arm-unknown-linux-musleabihf": ["-static", "-no-pie"], "i686-unknown-linux-musl": ["-static", "-no-pie"],
+        "riscv64gc-unknown-linux-musl": ["-static", "-no-pie"], "loongarch64-unknown-linux-musl": ["-static", "-no-pie"],
+        "powerpc64-unknown-linux-musl": ["-static", "-no-pie"], "powerpc64le-unknown-linux-musl": ["-static", "-no-pie"],
+    ]
+
+    func testEveryTargetsLinkBecomesStaticPie() throws {
+        XCTAssertEqual(Set(Self.capturedLinkageFlags.keys), Set(TargetTable.known.keys))
+        for (triple, flags) in Self.capturedLinkageFlags {
+            let target = try Target(triple)
+            XCTAssertEqual(target.info.rustcStaticPie, flags == ["-static-pie"], triple)
+            let line = ["main.o", "-o", "hello", "-Wl,--gc-sections"] + flags + ["-Wl,-z,relro,-z,now", "-nodefaultlibs"]
+            let linkage = StaticPie.linkage(for: target, request: .verified)
+            XCTAssertEqual(linkage, .staticPie, triple)
+            XCTAssertEqual(try rewrite(line, linkage), ["main.o", "-o", "hello", "-Wl,--gc-sections", "-static", "-pie",
+                                                        "-Wl,-z,relro,-z,now", "-nodefaultlibs"], triple)
+        }
+    }
+
     func testStaticNoPieBecomesZigStaticPieInPlace() throws {
         for args in [RustcLinkLines.aarch64, RustcLinkLines.i686] {
             let out = try rewrite(args, .staticPie)

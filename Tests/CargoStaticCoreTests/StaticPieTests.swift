@@ -124,8 +124,9 @@ final class StaticPieTests: XCTestCase {
         XCTAssertEqual(StaticPie.linkage(for: aarch64, request: .builtinSpec), .staticExecutable)
         XCTAssertEqual(StaticPie.linkage(for: x86, request: .builtinSpec), .staticPie)
         XCTAssertEqual(StaticPie.linkage(for: x86, request: .none), .staticExecutable)
-        XCTAssertEqual(StaticPie.rustflags(for: .staticExecutable), ["-Crelocation-model=static"])
-        XCTAssertEqual(StaticPie.rustflags(for: .staticPie), [])
+        XCTAssertEqual(StaticPie.rustflags(for: .none), ["-Crelocation-model=static"])
+        XCTAssertEqual(StaticPie.rustflags(for: .verified), [], "PIC, the specs' default, is what a static-pie needs")
+        XCTAssertEqual(StaticPie.rustflags(for: .builtinSpec), [], "rustc's own behaviour")
     }
 
     func testExplainsNonPicObjectFromLld() throws {

@@ -34,7 +34,7 @@ public enum PieRequest: String, Codable, Sendable {
 ///
 /// rustc's link line does not show which relocation model the objects were compiled with
 /// (`-Crelocation-model=static` gives the same `-static -no-pie`), so the caller states the
-/// linkage; `rustflags(for:)` gives the flags that make the objects match it.
+/// linkage; `rustflags(for:)` gives the flags that make the objects fit it.
 public enum StaticPie {
     /// The linkage a build for `target` gets.
     public static func linkage(for target: Target, request: PieRequest) -> Linkage {
@@ -45,10 +45,11 @@ public enum StaticPie {
         }
     }
 
-    /// rustc flags for the program's crates: a non-PIE link gets non-PIC code (smaller,
-    /// and what rustc itself does for `--no-pie`).
-    public static func rustflags(for linkage: Linkage) -> [String] {
-        linkage == .staticPie ? [] : ["-Crelocation-model=static"]
+    /// rustc flags for the program's crates. The specs' default relocation model (PIC) is
+    /// what a static-pie needs, and `builtinSpec` means rustc's own behaviour; `--no-pie`
+    /// gets non-PIC code (smaller and faster).
+    public static func rustflags(for request: PieRequest) -> [String] {
+        request == .none ? ["-Crelocation-model=static"] : []
     }
 
     /// The start files rustc places on the line itself when it links "self-contained"

@@ -112,6 +112,14 @@ final class StaticPieTests: XCTestCase {
         }
     }
 
+    func testMissingPlainStartFileForStaticNamesTheOtherFix() {
+        XCTAssertThrowsError(try rewrite(RustcLinkLines.x86_64SelfContained, .staticExecutable, existing: [])) { error in
+            let e = error as? CargoStaticError
+            XCTAssertTrue(e?.message.hasPrefix("cannot link a static executable") ?? false, "\(error)")
+            XCTAssertFalse(e?.fix?.contains("--no-pie") ?? true)
+        }
+    }
+
     func testStartFilesUntouchedWhenTheToolchainSuppliesThem() throws {
         // Without -nostartfiles, a crt1.o on the line is the user's business.
         let args = ["main.o", "/x/crt1.o", "-static", "-no-pie"]

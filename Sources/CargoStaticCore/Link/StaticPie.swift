@@ -104,8 +104,9 @@ public enum StaticPie {
         let replacement = pie ? pair.pie : pair.plain
         let path = directory.isEmpty ? replacement : directory + "/" + replacement
         guard fileExists(path) else {
-            throw CargoStaticError(.notStatic, "cannot link a static-pie: rustc links its own start files from \(directory.isEmpty ? "its sysroot" : directory), which has \(name) but no \(replacement)",
-                                   fix: "pass --no-pie for a plain static executable, or let the C toolchain supply the start files (-Clink-self-contained=no)")
+            let place = directory.isEmpty ? "its sysroot" : directory
+            throw CargoStaticError(.notStatic, "cannot link a \(pie ? "static-pie" : "static executable"): rustc links its own start files from \(place), which has \(name) but no \(replacement)",
+                                   fix: (pie ? "pass --no-pie for a plain static executable, or " : "") + "let the C toolchain supply the start files (-Clink-self-contained=no)")
         }
         return path
     }

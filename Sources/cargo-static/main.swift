@@ -67,6 +67,9 @@ struct BuildOptions: ParsableArguments {
     @Flag(name: .customLong("no-pie"), help: "Produce a plain static ET_EXEC instead of a static-pie.")
     var noPie = false
 
+    @Flag(name: .customLong("builtin-pie"), help: "Static-pie only where rustc's own target specification has it (x86_64, s390x); plain static elsewhere. The default is static-pie on every target in the table.")
+    var builtinPie = false
+
     @Flag(name: .customLong("split-debug"), help: "Write debug info and symbols to <exe>.debug (with line tables) and ship a stripped executable that points at it (.gnu_debuglink).")
     var splitDebug = false
 
@@ -82,7 +85,7 @@ struct BuildOptions: ParsableArguments {
 
     /// Our own long options, for "did you mean" on a misspelled one.
     static let ownOptions = ["--target", "--toolchain", "--cc", "--deps", "--allocator", "--std-profile", "--strip", "--no-pie", "--json",
-                             "--dry-run", "--empty-root", "--split-debug", "--sbom", "--network", "--check-reproducible", "--artifact-dir"]
+                             "--dry-run", "--empty-root", "--split-debug", "--builtin-pie", "--sbom", "--network", "--check-reproducible", "--artifact-dir"]
 
     func request(_ mode: BuildRequest.Mode) throws -> BuildRequest {
         let context = Invocation.context
@@ -92,6 +95,7 @@ struct BuildOptions: ParsableArguments {
                                    pie: !noPie, extraLibraries: libraries, allocator: allocator, stdSettings: stdProfile, strip: strip,
                                    cargo: cargo, programArguments: Invocation.programArguments, context: context)
         request.sbom = sbom == .cyclonedx
+        if builtinPie { request.pieRequest = .builtinSpec }
         request.splitDebug = splitDebug
         return request
     }

@@ -22,6 +22,8 @@ public struct BuildRequest {
     public var toolchain: String?
     public var cToolchain: CToolchain.Kind?
     public var pie: Bool
+    /// `--builtin-pie`: rustc's own choice (static-pie only on x86_64 and s390x).
+    public var pieRequest: PieRequest = .verified
     /// C libraries asked for with `--deps`, on top of what the project's -sys crates need.
     public var extraLibraries: [String]
     /// `--allocator`; nil: the std profile's default, falling back to the libc's when it cannot be built.

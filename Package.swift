@@ -15,7 +15,9 @@ let package = Package(
         .target(name: "Digest", swiftSettings: [.unsafeFlags(["-O"])]),
         // zlib compresses the embedded dependency list (`.dep-v0`); Debian: zlib1g-dev.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "CargoStaticCore", dependencies: ["Digest", "CZlib"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        // posix_spawn with the options Glibc's Swift module does not show (chdir, closefrom).
+        .target(name: "CSpawn"),
+        .target(name: "CargoStaticCore", dependencies: ["Digest", "CZlib", "CSpawn"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(
             name: "cargo-static",
             dependencies: [

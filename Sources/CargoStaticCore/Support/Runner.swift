@@ -111,23 +111,30 @@ public final class Runner {
     /// Runs and captures stdout+stderr. `onLine` sees each line as it arrives (for progress).
     @discardableResult
     public func capture(_ command: Command, onLine: ((String) -> Void)? = nil) throws -> CommandResult {
+        try collect(command, stderrToo: true, onLine: onLine)
+    }
+
+    /// Runs the command with stdout (and stderr, when asked) read through a pipe.
+    func collect(_ command: Command, stderrToo: Bool, onLine: ((String) -> Void)?) throws -> CommandResult {
         record(command)
-        let process = try makeProcess(command)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw fileError("a pipe for \(command.executable)") }
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        defer { close(ends[0]) }
+        let nullInput = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { if nullInput >= 0 { close(nullInput) } }
         let collector = LineCollector(onLine: onLine)
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { collector.append(data) }
-        }
-        try launch(process, command)
-        process.waitUntilExit()
-        pipe.fileHandleForReading.readabilityHandler = nil
-        collector.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        let child: ChildProcess
+        do {
+            child = try start(command, stdin: stderrToo ? nullInput : nil, stdout: ends[1], stderr: stderrToo ? ends[1] : nil)
+        } catch { close(ends[1]); throw error }
+        close(ends[1])
+        let reader = PipeReader(fd: ends[0], collector: collector)
+        let exit = child.wait()
+        reader.finish()
         collector.finish()
-        return CommandResult(command: command, status: process.terminationStatus, output: collector.text)
+        return CommandResult(command: command, status: exit.status, output: collector.text)
     }
 
     /// Runs with the terminal attached (cargo's own output and colours reach the user).
@@ -135,17 +142,8 @@ public final class Runner {
     @discardableResult
     public func passthrough(_ command: Command, stdoutToStderr: Bool = false) throws -> Int32 {
         record(command)
-        let process = try makeProcess(command)
-        if stdoutToStderr { process.standardOutput = FileHandle.standardError }
-        try launch(process, command)
-        process.waitUntilExit()
-        return Runner.shellStatus(process)
-    }
-
-    /// The status a shell reports: the exit code, or 128 + the signal that killed it
-    /// (an aborting program is 134, not 6, which would look like an ordinary exit code).
-    static func shellStatus(_ process: Process) -> Int32 {
-        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        let child = try start(command, stdin: nil, stdout: stdoutToStderr ? STDERR_FILENO : nil, stderr: nil)
+        return child.wait().shellStatus
     }
 
     /// Runs and throws a `CargoStaticError` showing the command and its output tail on failure.
@@ -184,24 +182,22 @@ public final class Runner {
         }
     }
 
-    func makeProcess(_ command: Command) throws -> Process {
-        let process = Process()
+    func start(_ command: Command, stdin: Int32?, stdout: Int32?, stderr: Int32?) throws -> ChildProcess {
         var executable = try resolve(command.executable)
         // `./configure` means the script in the command's own directory, as in a shell after `cd`.
         if !executable.hasPrefix("/"), let dir = command.directory { executable = dir + "/" + executable }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = command.arguments
-        process.environment = command.effectiveEnvironment(from: context.variables)
-        if let dir = command.directory { process.currentDirectoryURL = URL(fileURLWithPath: dir) }
-        return process
-    }
-
-    func launch(_ process: Process, _ command: Command) throws {
-        do { try process.run() } catch {
-            throw CargoStaticError(.commandFailed, "could not start \(command.executable): \(error.localizedDescription)",
+        do {
+            return try ChildProcess.spawn(executable, arguments: command.arguments,
+                                          environment: command.effectiveEnvironment(from: context.variables),
+                                          directory: command.directory, stdin: stdin, stdout: stdout, stderr: stderr)
+        } catch let error as ChildProcess.SpawnError {
+            throw CargoStaticError(.commandFailed, "could not start \(command.executable): \(error.text)",
                                    detail: "command: \(command.shellLine)")
         }
-        ChildProcesses.shared.add(process)
+    }
+
+    private func fileError(_ what: String) -> CargoStaticError {
+        CargoStaticError(.commandFailed, "could not create \(what): \(String(cString: strerror(errno)))")
     }
 
     /// Finds an executable on PATH (absolute and relative paths are returned as given).
@@ -246,41 +242,10 @@ final class LineCollector {
     var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: all, as: UTF8.self) }
 }
 
-/// Children still running when the user presses Ctrl-C are stopped with us, so no
-/// orphaned cargo keeps writing into a cache directory.
-public final class ChildProcesses {
-    public static let shared = ChildProcesses()
-    private var processes: [Process] = []
-    private let lock = NSLock()
-
-    func add(_ p: Process) {
-        lock.lock(); processes.removeAll { !$0.isRunning }; processes.append(p); lock.unlock()
-    }
-
-    public func terminateAll() {
-        lock.lock(); let running = processes.filter { $0.isRunning }; lock.unlock()
-        for p in running { kill(p.processIdentifier, SIGTERM) }
-    }
-}
-
 extension Runner {
     /// Runs with stdout captured (cargo's JSON messages) while stderr goes straight to the
     /// user (cargo's own progress and error messages, in cargo's own words).
     public func captureStdout(_ command: Command, onLine: ((String) -> Void)? = nil) throws -> CommandResult {
-        record(command)
-        let process = try makeProcess(command)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        let collector = LineCollector(onLine: onLine)
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { collector.append(data) }
-        }
-        try launch(process, command)
-        process.waitUntilExit()
-        pipe.fileHandleForReading.readabilityHandler = nil
-        collector.append(pipe.fileHandleForReading.readDataToEndOfFile())
-        collector.finish()
-        return CommandResult(command: command, status: process.terminationStatus, output: collector.text)
+        try collect(command, stderrToo: false, onLine: onLine)
     }
 }

@@ -25,6 +25,16 @@ final class InstallerTests: XCTestCase {
         XCTAssertEqual(Installer.requirement("0.8"), "0.8")
     }
 
+    func testWhereCargoVendorFoundTheCrate() {
+        let output = """
+               Vendoring memchr v2.5.0 (/usr/share/cargo/registry/memchr-2.5.0) to /tmp/s/vendor/memchr-2.5.0
+               Vendoring my tool v1.0.0 (/srv/reg (copy)/my tool-1.0.0) to /tmp/s (x)/vendor/my tool-1.0.0
+            """
+        XCTAssertEqual(Installer.vendoredFrom(output, crate: "memchr", version: "2.5.0"), "/usr/share/cargo/registry/memchr-2.5.0")
+        XCTAssertEqual(Installer.vendoredFrom(output, crate: "my tool", version: "1.0.0"), "/srv/reg (copy)/my tool-1.0.0")
+        XCTAssertNil(Installer.vendoredFrom(output, crate: "memchr", version: "2.6.0"))
+    }
+
     func testDevDependenciesAreDroppedAndNothingElse() throws {
         let manifest = """
             [package]

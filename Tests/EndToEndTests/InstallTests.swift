@@ -67,4 +67,48 @@ final class InstallTests: XCTestCase {
         XCTAssertEqual(missing.status, 101, missing.all)
         XCTAssertTrue(missing.stderr.contains("cargo could not find crate `no-such-crate-anywhere`"), missing.stderr)
     }
+
+    /// A registry crate as published: `#![deny(warnings)]` code that a newer rustc warns
+    /// about, dev-dependencies the registry does not have, its own cargo-static settings.
+    /// It installs as with `cargo install` (lints capped, dev-dependencies ignored).
+    func testRegistryCrateWithDenyWarningsAndMissingDevDependencies() throws {
+        let work = try Harness.temporaryDirectory("install-local-registry")
+        let crate = work + "/registry/lintful-0.1.0"
+        try FileManager.default.createDirectory(atPath: crate + "/src", withIntermediateDirectories: true)
+        try """
+            [package]
+            name = "lintful"
+            version = "0.1.0"
+            edition = "2021"
+
+            [package.metadata.cargo-static]
+            allocator = "musl"
+
+            [dev-dependencies.not-in-this-registry]
+            version = "1"
+            """.write(toFile: crate + "/Cargo.toml", atomically: true, encoding: .utf8)
+        try "#![deny(warnings)]\nfn main() {\n    let unused = 1;\n    println!(\"lintful ran\");\n}\n"
+            .write(toFile: crate + "/src/main.rs", atomically: true, encoding: .utf8)
+        try "{\"files\":{},\"package\":\"\(String(repeating: "0", count: 64))\"}".write(toFile: crate + "/.cargo-checksum.json", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: work + "/.cargo", withIntermediateDirectories: true)
+        try """
+            [source.crates-io]
+            replace-with = "local"
+            [source.local]
+            directory = "\(work)/registry"
+            [net]
+            offline = true
+            """.write(toFile: work + "/.cargo/config.toml", atomically: true, encoding: .utf8)
+
+        let out = try Harness.run(["install", "lintful", "--root", work + "/root", "--json"], in: work)
+        XCTAssertEqual(out.status, 0, out.all)
+        let installed = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]] ?? []
+        XCTAssertEqual(installed.first?["path"] as? String, work + "/root/bin/lintful", out.stdout)
+        let audit = installed.first?["audit"] as? [String: Any] ?? [:]
+        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
+        XCTAssertFalse(["mimalloc", "jemalloc"].contains(audit["allocator"] as? String ?? ""), "the crate's own settings apply: \(audit)")
+        XCTAssertEqual(try Harness.runTool(work + "/root/bin/lintful", []).stdout, "lintful ran\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: crate + "/Cargo.toml") && !FileManager.default.fileExists(atPath: crate + "/target"),
+                      "the registry's copy is left alone")
+    }
 }

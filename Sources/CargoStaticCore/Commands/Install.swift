@@ -71,7 +71,8 @@ public struct Installer {
 
         var flags = request.flags
         flags.cargoArguments = buildArguments(cargo, source: source, debug: request.debug)
-        let build = try flags.request(.build)
+        var build = try flags.request(.build)
+        build.capLints = request.crate != nil
         guard build.targets.count == 1, let target = build.targets.first else {
             throw CargoStaticError(.usage, "install puts one executable per name in \(bin); \(build.targets.count) targets were asked for",
                                    fix: "pass a single --target")
@@ -151,9 +152,10 @@ public struct Installer {
         return Self.source(package)
     }
 
-    /// A crate from the configured registry: a throw-away project depends on it, cargo
-    /// resolves it (from the user's working directory, so their source replacement applies)
-    /// and names its unpacked source; that read-only source is copied to be built.
+    /// A crate from the configured registry: a throw-away project depends on it and
+    /// `cargo vendor` (with the user's source configuration, from their working directory)
+    /// resolves it and copies its source into the scratch directory, where it is built as
+    /// the root package. Works for crates without a library, which `cargo metadata` drops.
     private func registrySource(_ crate: String, version: String?, cargo: CargoArguments, scratch: String) throws -> InstallSource {
         let probe = scratch + "/probe"
         let manifest = """
@@ -166,28 +168,39 @@ public struct Installer {
             path = "lib.rs"
 
             [dependencies]
-            \(crate) = { version = "\(Self.requirement(version))", default-features = false }
+            \(crate) = "\(Self.requirement(version))"
 
             """
         try FileSystem.write(manifest, to: probe + "/Cargo.toml")
         try FileSystem.write("", to: probe + "/lib.rs")
-        let keep = cargo.metadataArguments.filter { ["--offline", "--frozen"].contains($0) }
-        let json = try metadata(["--manifest-path", probe + "/Cargo.toml"] + keep, what: "crate `\(crate)`\(version.map { " \($0)" } ?? "")",
-                                fix: "check the crate's name and version; cargo-static asks the registry your cargo configuration names (crates.io, or its source replacement)")
-        guard let package = Self.packages(json).first(where: { $0["name"] as? String == crate && !($0["source"] is NSNull) && $0["source"] != nil }),
-              let registryManifest = package["manifest_path"] as? String else {
+        let global = cargo.metadataArguments.filter { ["--offline", "--frozen"].contains($0) }
+        let vendor = Command(try cargoExecutable(), ["vendor", "--respect-source-config", "--versioned-dirs", "--manifest-path", probe + "/Cargo.toml"]
+                             + global + [scratch + "/vendor"], unset: CargoInvocation.unset, directory: context.directory)
+        let result = try runner.capture(vendor)
+        guard result.succeeded else {
+            throw CargoStaticError(.cargoFailed, "cargo could not find crate `\(crate)`\(version.map { " \($0)" } ?? "") in the configured registry",
+                                   fix: "check the crate's name and version; crates come from the registry your cargo configuration names (crates.io, or its source replacement)",
+                                   detail: Runner.failureReport(result, lines: 12), exitCode: 101)
+        }
+        let lock = try TOML.parse(file: probe + "/Cargo.lock")
+        guard let locked = lock["package"]?.array?.first(where: { $0["name"]?.string == crate }), let found = locked["version"]?.string else {
             throw CargoStaticError(.cargoFailed, "cargo resolved no package named `\(crate)`", fix: "check the crate's name", exitCode: 101)
         }
-        let found = Self.source(package)
-        reporter.status("Found", "\(found.name) v\(found.version) in \((registryManifest as NSString).deletingLastPathComponent)")
-        let copy = "\(scratch)/\(found.name)-\(found.version)"
-        do { try FileManager.default.copyItem(atPath: (registryManifest as NSString).deletingLastPathComponent, toPath: copy) } catch {
-            throw FileSystem.explain(error, at: copy)
-        }
-        chmod(copy, 0o755)
+        let origin = Self.vendoredFrom(result.output, crate: crate, version: found).map { " in \($0)" } ?? ""
+        reporter.status("Found", "\(crate) v\(found)\(origin)")
+        let copy = "\(scratch)/vendor/\(crate)-\(found)"
         let text = try String(contentsOfFile: copy + "/Cargo.toml", encoding: .utf8)
         try FileSystem.write(RegistryManifest.withoutDevDependencies(text), to: copy + "/Cargo.toml")
-        return InstallSource(manifest: copy + "/Cargo.toml", name: found.name, version: found.version, binaries: found.binaries)
+        return try pathSource(copy, cargo: cargo)
+    }
+
+    /// Where `cargo vendor` took the crate from: "Vendoring NAME vVERSION (PATH) to …".
+    static func vendoredFrom(_ output: String, crate: String, version: String) -> String? {
+        let prefix = "Vendoring \(crate) v\(version) ("
+        guard let line = output.split(separator: "\n").first(where: { $0.contains(prefix) }),
+              let start = line.range(of: prefix)?.upperBound, let end = line.range(of: ") to ", options: .backwards)?.lowerBound,
+              start <= end else { return nil }
+        return String(line[start..<end])
     }
 
     /// A bare version is that exact version (as `cargo install --version`); anything else a requirement.
@@ -234,18 +247,23 @@ public struct Installer {
         return args
     }
 
-    private func metadata(_ arguments: [String], what: String, fix: String = "fix the error cargo reported above") throws -> [String: Any] {
-        guard let cargo = context.nonEmpty("CARGO") ?? context.which("cargo") else {
-            throw CargoStaticError(.noToolchain, "cargo is not on PATH", fix: "install cargo (apt-get install cargo, or rustup), or run `cargo static install`")
-        }
-        let command = Command(cargo, ["metadata", "--format-version", "1"] + arguments, unset: CargoInvocation.unset, directory: context.directory)
+    private func metadata(_ arguments: [String], what: String) throws -> [String: Any] {
+        let command = Command(try cargoExecutable(), ["metadata", "--format-version", "1"] + arguments, unset: CargoInvocation.unset, directory: context.directory)
         var stdout = ""
         let result = try runner.captureStdout(command) { stdout += $0 + "\n" }
         guard result.succeeded, let json = try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
-            throw CargoStaticError(.cargoFailed, "cargo could not find \(what) (its message is above)", fix: fix,
+            throw CargoStaticError(.cargoFailed, "cargo could not read \(what) (its message is above)", fix: "fix the error cargo reported above",
                                    detail: "command: \(command.shellLine)", exitCode: 101)
         }
         return json
+    }
+
+    /// The cargo that ran us (`cargo static install`), else the one on PATH.
+    private func cargoExecutable() throws -> String {
+        guard let cargo = context.nonEmpty("CARGO") ?? context.which("cargo") else {
+            throw CargoStaticError(.noToolchain, "cargo is not on PATH", fix: "install cargo (apt-get install cargo, or rustup), or run `cargo static install`")
+        }
+        return cargo
     }
 
     private func temporaryDirectory() throws -> String {

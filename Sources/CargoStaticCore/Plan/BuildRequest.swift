@@ -37,6 +37,11 @@ public struct BuildRequest {
     public var splitDebug = false
     /// `--artifact-dir`: where the checked executables are copied after the build (absolute).
     public var artifactDirectory: String?
+    /// Lints of the project's crates capped at `warn`: `install` of a registry crate, which a
+    /// newer rustc's lints must not fail under its own `#![deny(warnings)]` (cargo caps
+    /// registry crates too; at `allow` rustc would also hide the warnings cargo's probe of
+    /// the target reads).
+    public var capLints = false
     public var cargo: CargoArguments
     /// Arguments after `--` (for the program or the test harness).
     public var programArguments: [String]

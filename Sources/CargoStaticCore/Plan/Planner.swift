@@ -70,7 +70,8 @@ public struct Planner {
             wholeArchives: [heap.flatMap { step in step.prefix.flatMap { prefix in allocator.archive.map { prefix + "/" + $0 } } }].compactMap { $0 },
             unwinderStub: stub?.archive, searchDirectories: searchDirectories,
             trailing: [compat?.archive].compactMap { $0 } + (heap != nil && cc.kind != .zig ? ["-lgcc"] : []),
-            objects: [], profileRustflags: request.stdSettings.userRustflags ?? [], tool: context.executable)
+            objects: [], profileRustflags: (request.stdSettings.userRustflags ?? []) + (request.capLints ? ["--cap-lints=warn"] : []),
+            tool: context.executable)
         link.packageObjects = inventory.objects
         link.objcopy = objcopy(cc, target)
         if request.splitDebug {

@@ -20,7 +20,7 @@ struct CargoStatic: ParsableCommand {
           cargo static build --release        the same, as a cargo subcommand
           cargo static +nightly build         with rustup's nightly (as cargo +nightly)
           cargo-static run --empty-root       run it alone in an empty root
-          cargo-static install ripgrep        a crate's static executables into ~/.cargo/bin
+          cargo-static install ripgrep        static ripgrep into ~/.cargo/bin
           cargo-static test                   build the tests statically, run them
           cargo-static plan --release         every command and variable
           cargo-static verify FILE            audit any ELF file
@@ -28,18 +28,12 @@ struct CargoStatic: ParsableCommand {
           cargo-static deps build openssl     a C library built for musl, cached
           cargo-static doctor                 what was found, what is missing
 
-        Exit status: 0 success; 101 the build or a test failed, or no Cargo project (as cargo);
-        2 the command line is wrong; 1 anything else (an executable that is not static, a
-        missing toolchain, …); `run` exits with the program's status (128 + signal when killed).
+        Exit status: 0 success; 101 the build or a test failed, or no Cargo project (as cargo); 2 the command line (or a settings table) is wrong; 1 anything else (an executable that is not static, a missing toolchain, …); `run` exits with the program's status (128 + signal when killed).
         Human messages go to stderr; stdout carries only paths or JSON.
 
-        Settings: --target, --allocator, --std-profile, --deps and --cc may also be set in
-        Cargo.toml under [package.metadata.cargo-static] and in .cargo/config.toml under
-        [cargo-static] (keys target, allocator, std-profile, deps, cc); the command line wins,
-        then Cargo.toml, then cargo's config.
+        Settings: --target, --allocator, --std-profile, --deps and --cc may also be set in Cargo.toml under [package.metadata.cargo-static] and in .cargo/config.toml under [cargo-static] (keys target, allocator, std-profile, deps, cc). The command line wins, then Cargo.toml, then cargo's config; deps from all of them are built. An unknown key is an error.
 
-        Shell completions: cargo-static --generate-completion-script bash|zsh|fish
-        (e.g. `cargo-static --generate-completion-script bash > /etc/bash_completion.d/cargo-static`).
+        Shell completions: cargo-static --generate-completion-script bash|zsh|fish, e.g. `cargo-static --generate-completion-script bash > /etc/bash_completion.d/cargo-static`.
         """,
         version: CargoStaticVersion.current,
         subcommands: [Build.self, Test.self, Run.self, Install.self, Exec.self, Plan.self, Verify.self, ImageCommand.self, Doctor.self, Cache.self, Deps.self]

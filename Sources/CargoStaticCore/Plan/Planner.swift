@@ -24,7 +24,7 @@ public struct Planner {
         let manifest = try request.manifestPath()
         if request.mode == .test && !request.stdSettings.supportsTests {
             throw CargoStaticError(.usage, "the \(request.stdSettings.name) std profile has no test harness (it is built panic=abort, without libtest)",
-                                   fix: "run the tests with the default std profile: cargo-static test (without --std-profile)")
+                                   fix: "run the tests with the default std profile: cargo-static test --std-profile default")
         }
         let config = try CargoConfig.load(context: context, cargo: request.cargo)
         let targets = try request.targets.map { try plan($0, request, manifest: manifest, config: config) }

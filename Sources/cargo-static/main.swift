@@ -70,6 +70,9 @@ struct BuildOptions: ParsableArguments {
     @Flag(name: .customLong("no-pie"), help: "Produce a plain static ET_EXEC instead of a static-pie.")
     var noPie = false
 
+    @Flag(name: .customLong("builtin-pie"), help: "Static-pie only where rustc's own target specification has it (x86_64, s390x); plain static elsewhere. The default is static-pie on every target in the table.")
+    var builtinPie = false
+
     @Flag(name: .customLong("split-debug"), help: "Write debug info and symbols to <exe>.debug (with line tables) and ship a stripped executable that points at it (.gnu_debuglink).")
     var splitDebug = false
 
@@ -88,8 +91,8 @@ struct BuildOptions: ParsableArguments {
 
     /// Our own long options, for "did you mean" on a misspelled one.
     static let ownOptions = ["--target", "--toolchain", "--cc", "--deps", "--allocator", "--std-profile", "--strip", "--no-pie", "--json",
-                             "--dry-run", "--empty-root", "--split-debug", "--sbom", "--network", "--check-reproducible", "--artifact-dir",
-                             "--path", "--root", "--force", "--attach-sbom"]
+                             "--dry-run", "--empty-root", "--split-debug", "--builtin-pie", "--sbom", "--network", "--check-reproducible",
+                             "--artifact-dir", "--path", "--root", "--force", "--attach-sbom"]
 
     /// The options as given; settings in Cargo.toml and cargo's config fill in the rest (`BuildFlags.request`).
     var flags: BuildFlags {
@@ -98,6 +101,7 @@ struct BuildOptions: ParsableArguments {
                                toolchain: toolchain ?? Invocation.toolchainOverride, cargoArguments: cargoArguments, ownOptions: Self.ownOptions,
                                programArguments: Invocation.programArguments, context: Invocation.context)
         flags.pie = !noPie
+        if builtinPie { flags.pieRequest = .builtinSpec }
         flags.strip = strip
         flags.sbom = sbom == .cyclonedx
         flags.splitDebug = splitDebug

@@ -17,6 +17,14 @@ final class ArgumentRewriterTests: XCTestCase {
         XCTAssertEqual(ArgumentRewriter.compile(args, kind: .zig), ["-static", "-pie", "-fPIE", "a b.o", "-o", "out"])
     }
 
+    /// zig takes -march= as a CPU name: ISA levels the cc crate passes for ARM and RISC-V are dropped.
+    func testMarchIsDroppedForZigOutsideX86() throws {
+        XCTAssertEqual(ArgumentRewriter.compile(["-march=rv64gc", "-c", "a.c"], kind: .zig, target: try Target("riscv64gc-unknown-linux-musl")),
+                       ["-c", "a.c"])
+        XCTAssertEqual(ArgumentRewriter.compile(["-march=haswell", "-c", "a.c"], kind: .zig, target: try Target("x86_64-unknown-linux-musl")),
+                       ["-march=haswell", "-c", "a.c"])
+    }
+
     func testGccKeepsStaticPieAndEmulationButDropsTarget() {
         XCTAssertEqual(ArgumentRewriter.compile(["-static-pie", "--target", "x", "-Wl,-melf_x86_64", "x.o"], kind: .muslGcc),
                        ["-static-pie", "-Wl,-melf_x86_64", "x.o"])
@@ -24,25 +32,25 @@ final class ArgumentRewriterTests: XCTestCase {
 
     func testStandInsReplaceOnlyTheUnwinder() throws {
         let link = try spec(stub: "/a/stub dir/libstub.a")
-        XCTAssertEqual(ArgumentRewriter.link(["a b.o", "-lunwind", "-lc", "-Wl,-lunwind", "-o", "out"], spec: link),
-                       ["a b.o", "/a/stub dir/libstub.a", "-lc", "-Wl,-lunwind", "-o", "out"])
+        XCTAssertEqual(try ArgumentRewriter.link(["a b.o", "-lunwind", "-lc", "-Wl,-lunwind", "-static-pie", "-o", "out"], spec: link),
+                       ["a b.o", "/a/stub dir/libstub.a", "-lc", "-Wl,-lunwind", "-static", "-pie", "-o", "out", "-Wl,--build-id=sha1"])
     }
 
     func testAllocatorGoesFirstObjectsAndTrailingArchivesLast() throws {
         let link = try spec(kind: .muslGcc, whole: ["/p/lib/libjemalloc_pic.a"], search: ["/c/unwind"], trailing: ["/c/compat.a", "-lgcc"],
                             objects: ["/t/dep-v0.o"])
-        XCTAssertEqual(ArgumentRewriter.link(["x.o", "-lunwind"], spec: link),
+        XCTAssertEqual(try ArgumentRewriter.link(["x.o", "-lunwind", "-static-pie"], spec: link),
                        ["-Wl,--whole-archive", "/p/lib/libjemalloc_pic.a", "-Wl,--no-whole-archive", "-L/c/unwind", "x.o", "-lunwind",
-                        "/t/dep-v0.o", "/c/compat.a", "-lgcc"])
+                        "-static-pie", "/t/dep-v0.o", "/c/compat.a", "-lgcc", "-Wl,--build-id=sha1"])
     }
 
     func testCommandLinePutsTheDriverFirst() throws {
         let link = try spec()
-        XCTAssertEqual(ArgumentRewriter.commandLine(mode: .link, arguments: ["-static-pie", "x.o"], compiler: nil, link: link),
-                       ["/z/zig", "cc", "-target", "x86_64-linux-musl", "-static", "-pie", "-fPIE", "x.o"])
-        XCTAssertEqual(ArgumentRewriter.commandLine(mode: .cxx, arguments: ["-c", "a.cpp"], compiler: link.compilerSpec, link: nil),
+        XCTAssertEqual(try ArgumentRewriter.commandLine(mode: .link, arguments: ["-static-pie", "x.o"], compiler: nil, link: link),
+                       ["/z/zig", "cc", "-target", "x86_64-linux-musl", "-static", "-pie", "x.o", "-Wl,--build-id=sha1"])
+        XCTAssertEqual(try ArgumentRewriter.commandLine(mode: .cxx, arguments: ["-c", "a.cpp"], compiler: link.compilerSpec, link: nil),
                        ["/z/zig", "c++", "-c", "a.cpp"])
-        XCTAssertNil(ArgumentRewriter.commandLine(mode: .cc, arguments: [], compiler: nil, link: nil))
+        XCTAssertNil(try ArgumentRewriter.commandLine(mode: .cc, arguments: [], compiler: nil, link: nil))
     }
 
     /// The real wrappers, end to end: the scripts call this cargo-static back, which runs the
@@ -63,8 +71,8 @@ final class ArgumentRewriterTests: XCTestCase {
         let linked = try Runner().capture(Command(link.linker, ["-static-pie", "a b.o", "-o", "out"]))
         XCTAssertEqual(linked.status, 0, linked.output)
         XCTAssertEqual(linked.output.split(separator: "\n").map(String.init),
-                       ["/zig cache", "-target", "t", "-Wl,--whole-archive", "/heap.a", "-Wl,--no-whole-archive", "-static", "-pie", "-fPIE",
-                        "a b.o", "-o", "out", "/compat.a"])
+                       ["/zig cache", "-target", "t", "-Wl,--whole-archive", "/heap.a", "-Wl,--no-whole-archive", "-static", "-pie",
+                        "a b.o", "-o", "out", "/compat.a", "-Wl,--build-id=sha1"])
         let compiled = try Runner().capture(Command(link.cc, ["--target=x86_64-unknown-linux-musl", "-c", "x.c"]))
         XCTAssertEqual(compiled.output.split(separator: "\n").map(String.init), ["/zig cache", "-target", "t", "-c", "x.c"])
     }

@@ -11,24 +11,38 @@ final class CrossTargetTests: XCTestCase {
         }
     }
 
-    /// triple -> (ELF machine name as the audit prints it, bits, endianness, linkage)
+    /// triple -> (ELF machine name as the audit prints it, bits, endianness, linkage).
+    /// Every target is a static-pie: rustc's own spec asks for one only on x86_64 and s390x,
+    /// elsewhere cargo-static's link rewrite does (`StaticPie`).
     static let expected: [String: (machine: String, bits: Int, endian: String, linkage: String)] = [
-        "aarch64-unknown-linux-musl": ("aarch64", 64, "little", "static"),
-        "armv7-unknown-linux-musleabihf": ("arm", 32, "little", "static"),
-        "i686-unknown-linux-musl": ("i386", 32, "little", "static"),
-        "riscv64gc-unknown-linux-musl": ("riscv64", 64, "little", "static"),
+        "aarch64-unknown-linux-musl": ("aarch64", 64, "little", "static-pie"),
+        "armv7-unknown-linux-musleabihf": ("arm", 32, "little", "static-pie"),
+        "i686-unknown-linux-musl": ("i386", 32, "little", "static-pie"),
+        "riscv64gc-unknown-linux-musl": ("riscv64", 64, "little", "static-pie"),
         "s390x-unknown-linux-musl": ("s390x", 64, "big", "static-pie"),
+        "loongarch64-unknown-linux-musl": ("loongarch64", 64, "little", "static-pie"),
+        "powerpc64le-unknown-linux-musl": ("powerpc64le", 64, "little", "static-pie"),
+        "arm-unknown-linux-musleabihf": ("arm", 32, "little", "static-pie"),
     ]
+    /// Every fixture runs on these.
     static let targets = ["aarch64-unknown-linux-musl", "armv7-unknown-linux-musleabihf", "i686-unknown-linux-musl",
                           "riscv64gc-unknown-linux-musl", "s390x-unknown-linux-musl"]
+    /// Hello and the panic fixture also run on these (CI time: one more std each, shared by both).
+    static let helloAndPanicTargets = targets + ["loongarch64-unknown-linux-musl", "powerpc64le-unknown-linux-musl",
+                                                 "arm-unknown-linux-musleabihf"]
 
-    /// One `build --target a,b,c,d,e` call; each executable checked, then run under qemu in an empty root.
-    private func buildAllAndRun(_ fixture: String, expect: [String]) throws {
+    /// hello is built with debug info like panic-unwind: zig builds its libc and unwinder once
+    /// per strip setting, so both fixtures then share one per target (about a minute of CPU each).
+    static let likePanicUnwind = ["CARGO_PROFILE_RELEASE_DEBUG": "1"]
+
+    /// One `build --target a,b,c,…` call; each executable checked, then run under qemu in an empty root.
+    private func buildAllAndRun(_ fixture: String, targets: [String] = CrossTargetTests.targets, environment: [String: String] = [:],
+                                expect: [String]) throws -> String {
         let dir = try Harness.fixture(fixture)
-        let out = try Harness.run(["build", "--release", "--json", "--target", Self.targets.joined(separator: ",")], in: dir)
+        let out = try Harness.run(["build", "--release", "--json", "--target", targets.joined(separator: ",")], in: dir, environment: environment)
         XCTAssertEqual(out.status, 0, out.all)
         let results = try Harness.results(out)
-        XCTAssertEqual(results.map { $0["target"] as? String ?? "" }, Self.targets)
+        XCTAssertEqual(results.map { $0["target"] as? String ?? "" }, targets)
         for result in results {
             let triple = result["target"] as? String ?? ""
             let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
@@ -37,28 +51,36 @@ final class CrossTargetTests: XCTestCase {
             XCTAssertEqual(audit["bits"] as? Int, want.bits, triple)
             XCTAssertEqual(audit["endianness"] as? String, want.endian, triple)
             XCTAssertEqual(audit["linkage"] as? String, want.linkage, triple)
+            XCTAssertEqual(audit["relro"] as? String, "full", "\(triple): \(audit)")
             XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(triple): \(audit)")
-            let run = try Harness.run(["run", "--release", "--target", triple, "--empty-root"], in: dir)
+            let run = try Harness.run(["run", "--release", "--target", triple, "--empty-root"], in: dir, environment: environment)
             XCTAssertEqual(run.status, 0, "\(triple): \(run.all)")
             for line in expect { XCTAssertTrue(run.stdout.contains(line), "\(triple): missing \(line)\n\(run.all)") }
         }
+        return dir
     }
 
     func testHelloOnEveryTarget() throws {
-        try buildAllAndRun("hello", expect: ["Hello from a static executable!"])
+        let dir = try buildAllAndRun("hello", targets: Self.helloAndPanicTargets, environment: Self.likePanicUnwind,
+                                     expect: ["Hello from a static executable!"])
+        // `run` emulates an ARM1176 for the ARMv6 target (qemu's default CPU would take ARMv7
+        // code too). The control: that CPU rejects ARMv7 code, so the ARMv6 run above proved something.
+        let armv7 = try Harness.run(["run", "--release", "--target", "armv7-unknown-linux-musleabihf", "--empty-root"], in: dir,
+                                    environment: Self.likePanicUnwind.merging(["QEMU_CPU": "arm1176"]) { _, new in new })
+        XCTAssertNotEqual(armv7.status, 0, "ARMv7 code ran on an emulated ARMv6 CPU: \(armv7.all)")
     }
 
     func testPanicUnwindOnEveryTarget() throws {
-        try buildAllAndRun("panic-unwind", expect: ["caught panic: intentional panic at the bottom", "guard dropped during unwind",
+        _ = try buildAllAndRun("panic-unwind", targets: Self.helloAndPanicTargets, expect: ["caught panic: intentional panic at the bottom", "guard dropped during unwind",
                                                     "second caught: true", "backtrace status: captured"])
     }
 
     func testThreadsOnEveryTarget() throws {
-        try buildAllAndRun("threads", expect: ["threads: 8", "total: 8000"])
+        _ = try buildAllAndRun("threads", expect: ["threads: 8", "total: 8000"])
     }
 
     func testTcpEchoOnEveryTarget() throws {
-        try buildAllAndRun("tcp-echo", expect: ["echo: static hello"])
+        _ = try buildAllAndRun("tcp-echo", expect: ["echo: static hello"])
     }
 
     func testUnitTestsUnderQemu() throws {

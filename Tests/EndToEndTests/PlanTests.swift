@@ -40,14 +40,25 @@ final class PlanTests: XCTestCase {
         return out
     }
 
+    /// Also: nothing of the user's reaches the std build. The cache sits below a directory
+    /// whose .cargo/config.toml asks for debug info, and the environment asks for it too: the
+    /// std entry keeps the name it has without them, and its rlibs carry no debug info.
     func testBuildRunsExactlyThePlannedCommandsAndThePlanRebuildsTheSameBytes() throws {
-        let cache = try Harness.temporaryDirectory("plan-cache")
-        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let base = try Harness.temporaryDirectory("plan-cache")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let cache = base + "/nested/cache"
+        try FileManager.default.createDirectory(atPath: base + "/.cargo", withIntermediateDirectories: true)
+        try "[build]\nrustflags = [\"-Cdebuginfo=2\"]\n[profile.release]\ndebug = true\n"
+            .write(toFile: base + "/.cargo/config.toml", atomically: true, encoding: .utf8)
+        let hostile = ["CARGO_PROFILE_RELEASE_DEBUG": "2", "CARGO_BUILD_RUSTFLAGS": "-Cdebuginfo=2", "RUSTC_WRAPPER": "/nonexistent/wrapper"]
         let dir = try Harness.fixture("hello")
         let args = ["--release", "--std-profile", "size"]
+        let clean = try Harness.run(["plan", "--json"] + args, in: dir, cache: cache)
+        let cleanEntry = ((try JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [String: Any])?["targets"] as? [[String: Any]])?
+            .first?["stdCacheEntry"] as? String
 
         // 1. Cold: the plan names the std build, the archives, zig's first link and cargo.
-        let planned = try Harness.run(["plan", "--json"] + args, in: dir, cache: cache)
+        let planned = try Harness.run(["plan", "--json"] + args, in: dir, environment: hostile.filter { $0.key != "RUSTC_WRAPPER" }, cache: cache)
         XCTAssertEqual(planned.status, 0, planned.all)
         let plan = try JSONSerialization.jsonObject(with: Data(planned.stdout.utf8)) as? [String: Any] ?? [:]
         let expected = planCommands(plan)
@@ -57,7 +68,9 @@ final class PlanTests: XCTestCase {
         // 2. The build runs exactly those commands, in that order.
         let record = cache + "/../recorded-\(getpid()).jsonl"
         defer { try? FileManager.default.removeItem(atPath: record) }
-        let built = try Harness.run(["build", "--json"] + args, in: dir, environment: ["CARGO_STATIC_RECORD_COMMANDS": record], cache: cache)
+        let built = try Harness.run(["build", "--json"] + args, in: dir,
+                                    environment: hostile.filter { $0.key != "RUSTC_WRAPPER" }.merging(["CARGO_STATIC_RECORD_COMMANDS": record]) { a, _ in a },
+                                    cache: cache)
         XCTAssertEqual(built.status, 0, built.all)
         let lines = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
         let ran = lines.split(separator: "\n").compactMap { try? JSONDecoder().decode(Recorded.self, from: Data($0.utf8)) }
@@ -65,15 +78,22 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(ran, expected, "the build ran something other than the plan")
         let exe = Harness.executables(try Harness.results(built).first ?? [:]).first?["path"] as? String ?? ""
         let original = try Data(contentsOf: URL(fileURLWithPath: exe))
+        XCTAssertEqual((try Harness.results(built).first)?["stdCacheEntry"] as? String, cleanEntry, "the environment changed the std key")
+        let rlibs = try FileManager.default.subpathsOfDirectory(atPath: cache + "/std").filter { $0.hasSuffix(".rlib") }
+        XCTAssertFalse(rlibs.isEmpty)
+        for rlib in rlibs where rlib.contains("libstd") {
+            let data = try Data(contentsOf: URL(fileURLWithPath: cache + "/std/" + rlib))
+            XCTAssertNil(data.range(of: Data(".debug_info".utf8)), "\(rlib) has debug info: the user's settings reached the std build")
+        }
 
         // 3. Warm: the plan's shell lines, pasted into a shell, build the same bytes.
-        let warm = try Harness.run(["plan"] + args, in: dir, cache: cache)
+        let warm = try Harness.run(["plan"] + args, in: dir, environment: hostile.filter { $0.key != "RUSTC_WRAPPER" }, cache: cache)
         XCTAssertEqual(warm.status, 0, warm.all)
         XCTAssertTrue(warm.stdout.contains("cached"), warm.stdout)
         try FileManager.default.removeItem(atPath: dir + "/target")
         let script = dir + "/../plan.sh"
         try warm.stdout.write(toFile: script, atomically: true, encoding: .utf8)
-        let shell = try Harness.runTool("/bin/sh", [script], environment: ["CARGO_STATIC_CACHE": cache])
+        let shell = try Harness.runTool("/bin/sh", [script], environment: hostile.filter { $0.key != "RUSTC_WRAPPER" }.merging(["CARGO_STATIC_CACHE": cache]) { a, _ in a })
         XCTAssertEqual(shell.status, 0, shell.all)
         let again = try Data(contentsOf: URL(fileURLWithPath: exe))
         XCTAssertEqual(again.count, original.count)

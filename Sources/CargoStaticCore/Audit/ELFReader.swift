@@ -910,10 +910,15 @@ final class ParseContext {
     static let libcMarkers = ["No error information", "GLIBC_TUNABLES"] + AuditRules.allocatorMarkers.map(\.1)
 
     func readRodataMarkers(sections: [ELFFile.Section]) throws -> [String] {
-        guard let section = section(named: ".rodata", in: sections), section.type != ELFConst.SHT_NOBITS else { return [] }
-        let size = min(section.size, UInt64(ELFLimits.maxRodataScanBytes))
-        let bytes = try read(section.offset, size, ".rodata section").bytes
-        return ParseContext.libcMarkers.filter { bytes.containsSubsequence(Array($0.utf8)) }
+        // On powerpc64, clang places PIC code's string constants in .data.rel.ro (mimalloc's messages).
+        var found: [String] = []
+        for name in [".rodata", ".data.rel.ro"] {
+            guard let section = section(named: name, in: sections) else { continue }
+            let size = min(section.size, UInt64(ELFLimits.maxRodataScanBytes))
+            let bytes = try read(section.offset, size, "\(name) section").bytes
+            found += ParseContext.libcMarkers.filter { !found.contains($0) && bytes.containsSubsequence(Array($0.utf8)) }
+        }
+        return found
     }
 
     // MARK: .comment

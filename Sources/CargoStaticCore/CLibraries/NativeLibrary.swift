@@ -221,6 +221,7 @@ extension NativeLibrary {
     static let opensslTargets = [
         "x86_64": "linux-x86_64", "aarch64": "linux-aarch64", "armv7": "linux-armv4", "i686": "linux-x86",
         "riscv64gc": "linux64-riscv64", "powerpc64": "linux-ppc64", "s390x": "linux64-s390x",
+        "loongarch64": "linux64-loongarch64", "powerpc64le": "linux-ppc64le", "arm": "linux-armv4",
     ]
 
     static let openssl = NativeLibrary(
@@ -302,10 +303,10 @@ extension NativeLibrary {
         name: "jemalloc", debianSource: "jemalloc", summary: "the jemalloc allocator (--allocator jemalloc)",
         archives: ["libjemalloc.a", "libjemalloc_pic.a"], pkgConfigModules: ["jemalloc"], aliases: ["libjemalloc"]) { c in
         // Unprefixed: it defines malloc, free, … (and mallctl for its statistics). A cross
-        // configure cannot measure the page size: 64 KiB pages exist on these two, and
-        // jemalloc built for 4 KiB refuses to start there.
+        // configure cannot measure the page size: 64 KiB pages exist on these (16 KiB is
+        // LoongArch's default), and jemalloc built for 4 KiB refuses to start there.
         var options = ["--with-jemalloc-prefix=", "--disable-cxx", "--disable-libdl"]
-        if ["aarch64", "powerpc64"].contains(c.target.arch) { options.append("--with-lg-page=16") }
+        if ["aarch64", "powerpc64", "powerpc64le", "loongarch64"].contains(c.target.arch) { options.append("--with-lg-page=16") }
         return [
             c.configure(options),
             c.make(["build_lib_static"]),

@@ -72,7 +72,10 @@ public enum BuildCommands {
             throw CargoStaticError(.usage, "run takes one target", fix: "pass a single --target")
         }
         let results = try build(request, session)
-        let programs = results[0].executables.filter { !$0.isTest }
+        var programs = results[0].executables.filter { !$0.isTest }
+        if programs.count > 1, let chosen = ProjectManifest(path: try request.manifestPath()).defaultRun {
+            programs = programs.filter { $0.name == chosen }
+        }
         guard programs.count == 1, let program = programs.first else {
             let names = programs.map(\.name).joined(separator: ", ")
             throw CargoStaticError(.cargoFailed, programs.isEmpty ? "the build produced no executable to run"

@@ -13,7 +13,10 @@ public enum ArgumentRewriter {
     ///  - build scripts (cc, cmake) may pass the Rust triple as `--target`; the driver owns the target;
     ///  - zig cc ignores `-static-pie` but honours `-static -pie`;
     ///  - zig's linker rejects GNU emulation names (`-Wl,-melf_x86_64`; the target already says it).
-    public static func compile(_ arguments: [String], kind: CToolchain.Kind) -> [String] {
+    public static func compile(_ arguments: [String], kind: CToolchain.Kind, target: Target? = nil) -> [String] {
+        // zig takes -march= as a CPU name; on ARM and RISC-V it names an ISA level (`armv7-a`,
+        // `rv64gc`) that zig does not know, and the driver's own -mcpu already decides.
+        let dropMarch = kind == .zig && !(target.map { [62, 3].contains($0.info.elfMachine) } ?? true)
         var out: [String] = []
         var skipNext = false
         for arg in arguments {
@@ -23,6 +26,7 @@ public enum ArgumentRewriter {
             case _ where arg.hasPrefix("--target="): continue
             case "-static-pie" where kind == .zig: out += ["-static", "-pie", "-fPIE"]
             case _ where kind == .zig && arg.hasPrefix("-Wl,-melf"): continue
+            case _ where dropMarch && arg.hasPrefix("-march="): continue
             default: out.append(arg)
             }
         }
@@ -34,8 +38,9 @@ public enum ArgumentRewriter {
     ///  - rustc's `-lunwind` replaced by the unwinder stand-ins when the std profile never unwinds;
     ///  - search directories, embedded objects and trailing archives (compatibility names, and
     ///    gcc's runtime for gcc drivers, which rustc's `-nodefaultlibs` leaves out) at the end.
-    public static func link(_ arguments: [String], spec: LinkSpec, manifestDirectory: String? = nil) -> [String] {
-        var middle = compile(arguments, kind: spec.kind)
+    public static func link(_ arguments: [String], spec: LinkSpec, manifestDirectory: String? = nil) throws -> [String] {
+        // The linkage first, on rustc's own flags: static-pie on every target where it is verified.
+        var middle = compile(try StaticPie.rewrite(arguments, linkage: spec.linkage, driver: spec.kind), kind: spec.kind)
         if let stub = spec.unwinderStub { middle = middle.map { $0 == "-lunwind" ? stub : $0 } }
         var front: [String] = []
         if !spec.wholeArchives.isEmpty {
@@ -132,11 +137,11 @@ public enum ArgumentRewriter {
 
     /// The whole command line for `mode`: the driver's prefix, then the rewritten arguments.
     public static func commandLine(mode: Mode, arguments: [String], compiler: CompilerSpec?, link: LinkSpec?,
-                                   manifestDirectory: String? = nil) -> [String]? {
+                                   manifestDirectory: String? = nil) throws -> [String]? {
         switch mode {
-        case .cc: return compiler.map { $0.driver.c + compile(arguments, kind: $0.kind) }
-        case .cxx: return compiler.map { $0.driver.cxx + compile(arguments, kind: $0.kind) }
-        case .link: return link.map { $0.driver.c + Self.link(arguments, spec: $0, manifestDirectory: manifestDirectory) }
+        case .cc: return compiler.map { $0.driver.c + compile(arguments, kind: $0.kind, target: $0.target) }
+        case .cxx: return compiler.map { $0.driver.cxx + compile(arguments, kind: $0.kind, target: $0.target) }
+        case .link: return try link.map { $0.driver.c + (try Self.link(arguments, spec: $0, manifestDirectory: manifestDirectory)) }
         }
     }
 }
@@ -154,16 +159,21 @@ public enum WrapperMode {
         }
         let rest = Array(arguments.dropFirst(2))
         let decoder = JSONDecoder()
-        let planned = mode == .link
-            ? ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: nil, link: try? decoder.decode(LinkSpec.self, from: data),
-                                           manifestDirectory: ProcessInfo.processInfo.environment["CARGO_MANIFEST_DIR"])
-            : ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: try? decoder.decode(CompilerSpec.self, from: data), link: nil)
+        let planned: [String]?
+        do {
+            planned = mode == .link
+                ? try ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: nil, link: try? decoder.decode(LinkSpec.self, from: data),
+                                                   manifestDirectory: ProcessInfo.processInfo.environment["CARGO_MANIFEST_DIR"])
+                : try ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: try? decoder.decode(CompilerSpec.self, from: data), link: nil)
+        } catch {
+            fail("\(error)")
+        }
         guard var line = planned, line.first != nil else { fail("cannot read the wrapper configuration \(arguments[0])") }
         let environment = mode == .link ? (try? decoder.decode(LinkSpec.self, from: data))?.driver.environment
                                         : (try? decoder.decode(CompilerSpec.self, from: data))?.driver.environment
         for (key, value) in environment ?? [:] { setenv(key, value, 1) }
         if mode != .link, let spec = try? decoder.decode(CompilerSpec.self, from: data), spec.kind == .zig,
-           let split = ArgumentRewriter.splitCompileAndLink(ArgumentRewriter.compile(rest, kind: .zig)) {
+           let split = ArgumentRewriter.splitCompileAndLink(ArgumentRewriter.compile(rest, kind: .zig, target: spec.target)) {
             let prefix = mode == .cc ? spec.driver.c : spec.driver.cxx
             for compile in split.compiles {
                 let status = spawnAndWait(prefix + compile)

@@ -36,8 +36,12 @@ public struct LinkSpec: Codable, Equatable {
     public let sysroot: String?
     /// Whether rustc may use its own crt objects (only a prebuilt musl std has them).
     public let selfContainedCrt: Bool
-    /// Static-pie (false: a plain static ET_EXEC, `-Crelocation-model=static`).
+    /// Static-pie unless `--no-pie` (then a plain static ET_EXEC, `-Crelocation-model=static`).
     public let pie: Bool
+    /// What was asked for (`--builtin-pie` keeps rustc's own choice per target).
+    public var pieRequest: PieRequest = .verified
+    /// The linkage the link line is rewritten to (`StaticPie`).
+    public var linkage: Linkage { StaticPie.linkage(for: target, request: pie ? pieRequest : .none) }
     /// Linked whole in front of everything: the allocator, whose malloc then replaces the libc's.
     public let wholeArchives: [String]
     /// Put in place of rustc's `-lunwind` (the size profiles' stand-ins), or nil.
@@ -88,6 +92,7 @@ public struct LinkSpec: Codable, Equatable {
                         searchDirectories: searchDirectories, trailing: trailing, objects: objects,
                         profileRustflags: profileRustflags, tool: "")
         copy.packageObjects = packageObjects
+        copy.pieRequest = pieRequest
         copy.debug = debug
         copy.objcopy = objcopy
         copy.pathRemaps = pathRemaps
@@ -102,7 +107,7 @@ public struct LinkSpec: Codable, Equatable {
         var flags: [String] = []
         if let sysroot { flags.append("--sysroot=\(sysroot)") }
         flags.append("-Ctarget-feature=+crt-static")
-        if !pie { flags.append("-Crelocation-model=static") }
+        flags += StaticPie.rustflags(for: pie ? pieRequest : .none)
         // The C toolchain supplies crt1.o and libc.a when rustc has no self-contained copies.
         if !selfContainedCrt { flags.append("-Clink-self-contained=no") }
         flags += pathRemaps.map { "--remap-path-prefix=\($0.from)=\($0.to)" }

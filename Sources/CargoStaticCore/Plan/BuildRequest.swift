@@ -22,6 +22,8 @@ public struct BuildRequest {
     public var toolchain: String?
     public var cToolchain: CToolchain.Kind?
     public var pie: Bool
+    /// `--builtin-pie`: rustc's own choice (static-pie only on x86_64 and s390x).
+    public var pieRequest: PieRequest = .verified
     /// C libraries asked for with `--deps` or in cargo's config, on top of what the project's
     /// -sys crates and `[package.metadata.cargo-static]` tables need.
     public var extraLibraries: [LibraryRequirement]
@@ -99,6 +101,7 @@ public struct BuildFlags {
     public var settings: SettingsLayer
     public var toolchain: String?
     public var pie = true
+    public var pieRequest: PieRequest = .verified
     public var strip = false
     public var sbom = true
     public var splitDebug = false
@@ -137,6 +140,7 @@ public struct BuildFlags {
         request.cToolchain = settings.cc
         request.extraLibraries = settings.deps
         request.sbom = sbom
+        request.pieRequest = pieRequest
         request.splitDebug = splitDebug
         request.artifactDirectory = artifactDirectory.map(context.absolute)
         return request

@@ -38,7 +38,7 @@ public struct Executor {
                 try RuntimeWarmup(runner: runner, reporter: reporter, layout: store.layout).run(runtime)
             case .std(let step):
                 std = try StdBuilder(store: store, runner: runner, reporter: reporter).run(step).rawValue
-                reporter.status(std == "built" ? "Built" : "Using", "std for \(plan.target) (\(step.build.entry.name))")
+                if std == "built" { reporter.status("Built", "std for \(plan.target) (\(step.build.entry.name))") } else { reporter.detail("std for \(plan.target): \(std) (\(step.build.entry.name))") }
             case .library:
                 guard !librariesDone else { continue }
                 librariesDone = true

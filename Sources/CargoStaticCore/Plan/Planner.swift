@@ -73,6 +73,7 @@ public struct Planner {
             objects: [], profileRustflags: (request.stdSettings.userRustflags ?? []) + (request.capLints ? ["--cap-lints=warn"] : []),
             tool: context.executable)
         link.packageObjects = inventory.objects
+        link.pieRequest = request.pieRequest
         link.objcopy = objcopy(cc, target)
         if request.splitDebug {
             guard !link.objcopy.isEmpty else {
@@ -100,7 +101,7 @@ public struct Planner {
             userCFlags: Dictionary(uniqueKeysWithValues: ["CFLAGS_\(target.envSuffix)", "CXXFLAGS_\(target.envSuffix)"].compactMap { k in context[k].map { (k, $0) } }),
             userDebug: ProjectManifest(path: manifest).debug(profile: request.cargo.profileName(request.mode), context: context))
         steps.append(.cargo(CargoStep(command: cargo, target: target, link: link, expectations: .init(
-            machine: target.info.elfMachine, bits: target.info.bits, staticPie: request.pie && target.info.staticPie, allocator: allocator))))
+            machine: target.info.elfMachine, bits: target.info.bits, staticPie: link.linkage == .staticPie, allocator: allocator))))
 
         return TargetPlan(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason,
                           defaultToolchain: choice.differsFromDefault, std: choice.std, sysroot: std?.sysroot,
@@ -148,11 +149,12 @@ public struct Planner {
         let profile = request.cargo.profileName(request.mode)
         let strip = request.strip ? "symbols" : request.splitDebug ? "none"
             : ProjectManifest(path: (try? request.manifestPath()) ?? "").strip(profile: profile, context: context)
-        let flags = (link.pie ? ["-static-pie"] : ["-static"])
+        // As rustc would link for this target, so the wrapper rewrites it the same way.
+        let flags = (link.pie && cc.target.info.rustcStaticPie ? ["-static-pie"] : ["-static", "-no-pie"])
             + (request.stdSettings.userRustflags ?? []).filter { $0.hasPrefix("-Clink-arg=") }.map { String($0.dropFirst("-Clink-arg=".count)) }
             + (strip == "symbols" ? ["-Wl,--strip-all"] : strip == "debuginfo" ? ["-Wl,--strip-debug"] : [])
             + ["-lunwind"]
-        let key = "\(cc.driver.identity) | \(ArgumentRewriter.link(flags, spec: link).filter { !$0.hasPrefix("/") }.joined(separator: " "))"
+        let key = "\(cc.driver.identity) | \(((try? ArgumentRewriter.link(flags, spec: link)) ?? flags).filter { !$0.hasPrefix("/") }.joined(separator: " "))"
         let record = RuntimeRecord.load(layout)
         let dir = layout.root + "/work/runtime-\(cc.target.triple)"
         return RuntimeStep(target: cc.target, key: key, done: record.done[key] != nil,
@@ -225,6 +227,9 @@ struct RuntimeRecord: Codable {
 /// The few things read from the project's own Cargo.toml.
 struct ProjectManifest {
     let path: String
+
+    /// `[package] default-run`: the binary `run` picks when there are several.
+    var defaultRun: String? { (try? TOML.parse(file: path))?["package"]?["default-run"]?.string }
 
     /// The profile's own `debug` setting, when it has one (following `inherits`).
     func debug(profile: String, context: Context) -> String? {

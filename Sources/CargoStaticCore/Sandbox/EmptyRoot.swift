@@ -28,11 +28,13 @@ public struct ProgramRunner {
     public func command(executable: String, arguments: [String], target: Target, emptyRoot: Bool,
                         network: NetworkMode = .loopback) throws -> (Command, String?) {
         let qemu = try Self.emulator(for: target)
+        // The target's oldest CPU where qemu's default would hide newer instructions (ARMv6).
+        let cpu = target.info.qemuCPU.map { ["-cpu", $0] } ?? []
         guard emptyRoot else {
-            return (qemu.map { Command($0, [executable] + arguments) } ?? Command(executable, arguments), nil)
+            return (qemu.map { Command($0, cpu + [executable] + arguments) } ?? Command(executable, arguments), nil)
         }
         let (command, cleanup) = try Sandbox(runner: runner, network: network)
-            .command(executable: executable, qemu: qemu, arguments: arguments)
+            .command(executable: executable, qemu: qemu, qemuArguments: cpu, arguments: arguments)
         return (command, cleanup.first)
     }
 

@@ -53,7 +53,7 @@ public struct Sandbox {
 
     /// The command that runs `executable` (under `qemu` when given) in the sandbox, and
     /// the files to remove once it has finished.
-    public func command(executable: String, qemu: String?, arguments: [String]) throws -> (Command, [String]) {
+    public func command(executable: String, qemu: String?, qemuArguments: [String] = [], arguments: [String]) throws -> (Command, [String]) {
         guard let bwrap = Self.bwrap else {
             throw CargoStaticError(.runFailed, "running in an empty root needs bubblewrap (bwrap), which was not found",
                                    fix: "apt-get install bubblewrap (scripts/setup installs it)")
@@ -64,7 +64,7 @@ public struct Sandbox {
         if let qemu { files.append((4, qemu)) }
         if let filter { files.append((5, filter)) }
         let name = Self.insideName(executable)
-        let program = qemu != nil ? ["/qemu", name] : [name]
+        let program = qemu != nil ? ["/qemu"] + qemuArguments + [name] : [name]
         var bwrapArguments = Self.bwrapArguments(network: network, program: name, qemu: qemu != nil, seccompFD: filter != nil ? 5 : nil)
         bwrapArguments += ["--"] + program + arguments
         var front: [String] = []

@@ -107,34 +107,67 @@ public struct TargetInfo: Hashable, Codable {
     public let bits: Int
     public let bigEndian: Bool
     public let qemu: String?
-    /// Whether rustc's target spec supports static-pie; elsewhere rustc links a plain static executable.
+    /// The CPU qemu should emulate (`-cpu`, or `QEMU_CPU`) so that a run proves the program
+    /// fits the target's oldest CPU; qemu's default is its most capable one.
+    public let qemuCPU: String?
+    /// Whether cargo-static links static-pies for this target by default (verified: ET_DYN,
+    /// no PT_INTERP, full RELRO, and hello/panic/threads/tcp-echo run under qemu).
     public let staticPie: Bool
+    /// Whether rustc's built-in target spec asks for static-pie itself
+    /// (`static-position-independent-executables`); elsewhere it links `-static -no-pie`.
+    public let rustcStaticPie: Bool
     /// Extra arguments for the C compiler (CPU/ABI choices).
     public let cflags: [String]
     public let notes: String?
+
+    public init(zigTarget: String, gnuTriple: String, elfMachine: UInt16, bits: Int, bigEndian: Bool = false, qemu: String?,
+                qemuCPU: String? = nil, staticPie: Bool = true, rustcStaticPie: Bool = false, cflags: [String] = [], notes: String? = nil) {
+        self.zigTarget = zigTarget
+        self.gnuTriple = gnuTriple
+        self.elfMachine = elfMachine
+        self.bits = bits
+        self.bigEndian = bigEndian
+        self.qemu = qemu
+        self.qemuCPU = qemuCPU
+        self.staticPie = staticPie
+        self.rustcStaticPie = rustcStaticPie
+        self.cflags = cflags
+        self.notes = notes
+    }
 }
 
 public enum TargetTable {
     public static let known: [String: TargetInfo] = [
-        "x86_64-unknown-linux-musl": TargetInfo(zigTarget: "x86_64-linux-musl", gnuTriple: "x86_64-linux-musl", elfMachine: 62, bits: 64, bigEndian: false,
-                                                qemu: "qemu-x86_64-static", staticPie: true, cflags: [], notes: nil),
-        "aarch64-unknown-linux-musl": TargetInfo(zigTarget: "aarch64-linux-musl", gnuTriple: "aarch64-linux-musl", elfMachine: 183, bits: 64, bigEndian: false,
-                                                 qemu: "qemu-aarch64-static", staticPie: false, cflags: [], notes: nil),
-        "armv7-unknown-linux-musleabihf": TargetInfo(zigTarget: "arm-linux-musleabihf", gnuTriple: "arm-linux-musleabihf", elfMachine: 40, bits: 32, bigEndian: false,
-                                                     qemu: "qemu-arm-static", staticPie: false, cflags: ["-mcpu=generic+v7a+vfp3d16"], notes: "hard-float ABI"),
-        "i686-unknown-linux-musl": TargetInfo(zigTarget: "x86-linux-musl", gnuTriple: "i686-linux-musl", elfMachine: 3, bits: 32, bigEndian: false,
-                                              qemu: "qemu-i386-static", staticPie: false, cflags: ["-mcpu=pentium4"], notes: nil),
-        "riscv64gc-unknown-linux-musl": TargetInfo(zigTarget: "riscv64-linux-musl", gnuTriple: "riscv64-linux-musl", elfMachine: 243, bits: 64, bigEndian: false,
-                                                   qemu: "qemu-riscv64-static", staticPie: false, cflags: [], notes: nil),
+        "x86_64-unknown-linux-musl": TargetInfo(zigTarget: "x86_64-linux-musl", gnuTriple: "x86_64-linux-musl", elfMachine: 62, bits: 64,
+                                                qemu: "qemu-x86_64-static", rustcStaticPie: true),
+        "aarch64-unknown-linux-musl": TargetInfo(zigTarget: "aarch64-linux-musl", gnuTriple: "aarch64-linux-musl", elfMachine: 183, bits: 64,
+                                                 qemu: "qemu-aarch64-static"),
+        "armv7-unknown-linux-musleabihf": TargetInfo(zigTarget: "arm-linux-musleabihf", gnuTriple: "arm-linux-musleabihf", elfMachine: 40, bits: 32,
+                                                     qemu: "qemu-arm-static", cflags: ["-mcpu=generic+v7a+vfp3d16"], notes: "hard-float ABI"),
+        // ARMv6 with VFPv2 and the hard-float ABI: the Raspberry Pi Zero and 1 (ARM1176JZF-S).
+        "arm-unknown-linux-musleabihf": TargetInfo(zigTarget: "arm-linux-musleabihf", gnuTriple: "arm-linux-musleabihf", elfMachine: 40, bits: 32,
+                                                   qemu: "qemu-arm-static", qemuCPU: "arm1176", cflags: ["-mcpu=arm1176jzf_s"],
+                                                   notes: "ARMv6, hard-float ABI"),
+        "i686-unknown-linux-musl": TargetInfo(zigTarget: "x86-linux-musl", gnuTriple: "i686-linux-musl", elfMachine: 3, bits: 32,
+                                              qemu: "qemu-i386-static", cflags: ["-mcpu=pentium4"]),
+        "riscv64gc-unknown-linux-musl": TargetInfo(zigTarget: "riscv64-linux-musl", gnuTriple: "riscv64-linux-musl", elfMachine: 243, bits: 64,
+                                                   qemu: "qemu-riscv64-static"),
+        // rustc's and zig's code use the LSX vector extension: qemu 7.2 (Debian 12) lacks it
+        // (SIGILL in the start code); qemu 8.1 and later run it.
+        "loongarch64-unknown-linux-musl": TargetInfo(zigTarget: "loongarch64-linux-musl", gnuTriple: "loongarch64-linux-musl", elfMachine: 258, bits: 64,
+                                                     qemu: "qemu-loongarch64-static", notes: "runs under qemu 8.1 or later (LSX)"),
         "powerpc64-unknown-linux-musl": TargetInfo(zigTarget: "powerpc64-linux-musl", gnuTriple: "powerpc64-linux-musl", elfMachine: 21, bits: 64, bigEndian: true,
-                                                   qemu: "qemu-ppc64-static", staticPie: false, cflags: [], notes: "big-endian"),
+                                                   qemu: "qemu-ppc64-static", notes: "big-endian"),
+        "powerpc64le-unknown-linux-musl": TargetInfo(zigTarget: "powerpc64le-linux-musl", gnuTriple: "powerpc64le-linux-musl", elfMachine: 21, bits: 64,
+                                                     qemu: "qemu-ppc64le-static"),
         "s390x-unknown-linux-musl": TargetInfo(zigTarget: "s390x-linux-musl", gnuTriple: "s390x-linux-musl", elfMachine: 22, bits: 64, bigEndian: true,
-                                               qemu: "qemu-s390x-static", staticPie: true, cflags: [], notes: "big-endian"),
+                                               qemu: "qemu-s390x-static", rustcStaticPie: true, notes: "big-endian"),
     ]
 
     /// The targets CI builds and runs under qemu.
     public static let tested = [
         "aarch64-unknown-linux-musl", "armv7-unknown-linux-musleabihf", "i686-unknown-linux-musl",
         "riscv64gc-unknown-linux-musl", "s390x-unknown-linux-musl",
+        "loongarch64-unknown-linux-musl", "powerpc64le-unknown-linux-musl", "arm-unknown-linux-musleabihf",
     ]
 }

@@ -34,7 +34,8 @@ struct ImageCommand: ParsableCommand {
     @Option(name: .customLong("ca-bundle"), help: ArgumentHelp("The PEM CA bundle to put in the image (implies --ca-certificates; default: Debian's /etc/ssl/certs/ca-certificates.crt).", valueName: "file"))
     var caBundle: String?
 
-    @Option(help: ArgumentHelp("An SPDX or CycloneDX JSON document to attach to each platform's manifest as an OCI 1.1 referrer.", valueName: "file"))
+    // Not --sbom: that is the build's own option (the <exe>.cdx.json format).
+    @Option(name: .customLong("attach-sbom"), help: ArgumentHelp("An SPDX or CycloneDX JSON document to attach to each platform's manifest as an OCI 1.1 referrer.", valueName: "file"))
     var sbom: String?
 
     @Option(name: .customLong("label"), help: ArgumentHelp("An extra config label (repeatable); overrides the ones read from Cargo.toml and git.", valueName: "key=value"))

@@ -20,6 +20,7 @@ struct CargoStatic: ParsableCommand {
           cargo static build --release        the same, as a cargo subcommand
           cargo static +nightly build         with rustup's nightly (as cargo +nightly)
           cargo-static run --empty-root       run it alone in an empty root
+          cargo-static install ripgrep        static ripgrep into ~/.cargo/bin
           cargo-static test                   build the tests statically, run them
           cargo-static plan --release         every command and variable
           cargo-static verify FILE            audit any ELF file
@@ -27,21 +28,23 @@ struct CargoStatic: ParsableCommand {
           cargo-static deps build openssl     a C library built for musl, cached
           cargo-static doctor                 what was found, what is missing
 
-        Exit status: 0 success; 101 the build or a test failed, or no Cargo project (as cargo);
-        2 the command line is wrong; 1 anything else (an executable that is not static, a
-        missing toolchain, …); `run` exits with the program's status (128 + signal when killed).
+        Exit status: 0 success; 101 the build or a test failed, or no Cargo project (as cargo); 2 the command line (or a settings table) is wrong; 1 anything else (an executable that is not static, a missing toolchain, …); `run` exits with the program's status (128 + signal when killed).
         Human messages go to stderr; stdout carries only paths or JSON.
+
+        Settings: --target, --allocator, --std-profile, --deps and --cc may also be set in Cargo.toml under [package.metadata.cargo-static] and in .cargo/config.toml under [cargo-static] (keys target, allocator, std-profile, deps, cc). The command line wins, then Cargo.toml, then cargo's config; deps from all of them are built. An unknown key is an error.
+
+        Shell completions: cargo-static --generate-completion-script bash|zsh|fish, e.g. `cargo-static --generate-completion-script bash > /etc/bash_completion.d/cargo-static`.
         """,
         version: CargoStaticVersion.current,
-        subcommands: [Build.self, Test.self, Run.self, Exec.self, Plan.self, Verify.self, ImageCommand.self, Doctor.self, Cache.self, Deps.self]
+        subcommands: [Build.self, Test.self, Run.self, Install.self, Exec.self, Plan.self, Verify.self, ImageCommand.self, Doctor.self, Cache.self, Deps.self]
     )
 }
 
 /// Options shared by build, test, run and plan. Anything else is cargo's.
 struct BuildOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested`.", valueName: "triple[,triple…]"),
+    @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested` (default: x86_64-unknown-linux-musl).", valueName: "triple[,triple…]"),
             transform: { try Target.list($0) })
-    var target: [Target] = [try! Target(Target.defaultTriple)]
+    var target: [Target]?
 
     @Option(help: ArgumentHelp("A rustup toolchain name, a rustc path or a sysroot directory (also `+name` before the command, as with cargo).", valueName: "name|path"))
     var toolchain: String?
@@ -59,7 +62,7 @@ struct BuildOptions: ParsableArguments {
 
     @Option(name: .customLong("std-profile"), help: ArgumentHelp("How std is compiled: default (speed, unwinding, backtraces); size (opt-level z, panic=abort, no backtrace symbolizer; the program gets opt-level z, panic=abort, fat LTO, stripped); min (size, and panics abort without a message: needs RUSTC_BOOTSTRAP=1 for your crates, which cargo-static then sets). Each is its own cache entry.", valueName: "name"),
             transform: { try StdSettings.named($0) })
-    var stdProfile: StdSettings = .standard
+    var stdProfile: StdSettings?
 
     @Flag(help: "Strip the symbol table from the executables (smaller; backtraces lose function names).")
     var strip = false
@@ -77,6 +80,9 @@ struct BuildOptions: ParsableArguments {
             transform: { try SBOMFormat.parse($0) })
     var sbom: SBOMFormat = .cyclonedx
 
+    @Option(name: .customLong("artifact-dir"), help: ArgumentHelp("Also copy the checked executables (with <exe>.cdx.json and <exe>.debug) into DIR; DIR/<triple>/ for each target when there are several.", valueName: "dir"))
+    var artifactDir: String?
+
     @Flag(help: "Print the result as JSON on stdout.")
     var json = false
 
@@ -85,24 +91,31 @@ struct BuildOptions: ParsableArguments {
 
     /// Our own long options, for "did you mean" on a misspelled one.
     static let ownOptions = ["--target", "--toolchain", "--cc", "--deps", "--allocator", "--std-profile", "--strip", "--no-pie", "--json",
-                             "--dry-run", "--empty-root", "--split-debug", "--builtin-pie", "--sbom", "--network", "--check-reproducible", "--artifact-dir"]
+                             "--dry-run", "--empty-root", "--split-debug", "--builtin-pie", "--sbom", "--network", "--check-reproducible",
+                             "--artifact-dir", "--path", "--root", "--force", "--attach-sbom"]
 
-    func request(_ mode: BuildRequest.Mode) throws -> BuildRequest {
-        let context = Invocation.context
-        let cargo = try CargoArguments.parse(cargoArguments, mode: mode, own: Self.ownOptions)
-        let libraries = try (deps ?? "").split(separator: ",").map { try NativeLibrary.named(String($0).trimmingCharacters(in: .whitespaces)).name }
-        var request = BuildRequest(mode: mode, targets: target, toolchain: toolchain ?? Invocation.toolchainOverride, cToolchain: cc,
-                                   pie: !noPie, extraLibraries: libraries, allocator: allocator, stdSettings: stdProfile, strip: strip,
-                                   cargo: cargo, programArguments: Invocation.programArguments, context: context)
-        request.sbom = sbom == .cyclonedx
-        if builtinPie { request.pieRequest = .builtinSpec }
-        request.splitDebug = splitDebug
-        return request
+    /// The options as given; settings in Cargo.toml and cargo's config fill in the rest (`BuildFlags.request`).
+    var flags: BuildFlags {
+        var flags = BuildFlags(settings: SettingsLayer(origin: "the command line", targets: target, allocator: allocator, stdProfile: stdProfile,
+                                                       deps: deps.map(SettingsLayer.names), cc: cc),
+                               toolchain: toolchain ?? Invocation.toolchainOverride, cargoArguments: cargoArguments, ownOptions: Self.ownOptions,
+                               programArguments: Invocation.programArguments, context: Invocation.context)
+        flags.pie = !noPie
+        if builtinPie { flags.pieRequest = .builtinSpec }
+        flags.strip = strip
+        flags.sbom = sbom == .cyclonedx
+        flags.splitDebug = splitDebug
+        flags.artifactDirectory = artifactDir
+        return flags
     }
 
-    func session(_ request: BuildRequest) -> Session {
-        Session(context: request.context, quiet: Invocation.quiet || request.cargo.quiet, verbose: request.cargo.verbosity > 0,
-                color: Reporter.colorChoice(request.cargo.color, context: request.context))
+    func request(_ mode: BuildRequest.Mode) throws -> BuildRequest { try flags.request(mode) }
+
+    func session(_ request: BuildRequest) -> Session { session(request.cargo) }
+
+    func session(_ cargo: CargoArguments) -> Session {
+        Session(context: Invocation.context, quiet: Invocation.quiet || cargo.quiet, verbose: cargo.verbosity > 0,
+                color: Reporter.colorChoice(cargo.color, context: Invocation.context))
     }
 }
 
@@ -173,6 +186,40 @@ struct Run: ParsableCommand {
             status = try BuildCommands.run(request, session, emptyRoot: emptyRoot, network: try sandbox.mode())
         }
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build a crate's executables static, check them, and install them into ~/.cargo/bin (as `cargo install`).",
+        discussion: """
+        CRATE (or CRATE@VERSION) comes from the registry cargo is configured to use: crates.io, or its source replacement in .cargo/config.toml or $CARGO_HOME/config.toml (a vendor directory, Debian's /usr/share/cargo/registry). --path DIR installs the package in DIR. Builds in release mode; --bin, --features, --locked and the other build options work as for `build`. The executables go to <root>/bin: --root, else $CARGO_INSTALL_ROOT, else cargo's install.root, else $CARGO_HOME, else ~/.cargo. An existing file is replaced only with --force. Prints each installed path on stdout.
+
+        Examples:
+          cargo-static install ripgrep
+          cargo-static install xml-rs@0.8.3 --root /opt/static --allocator musl
+          cargo-static install --path . --bin mytool --force
+        """)
+    @OptionGroup var options: BuildOptions
+    @Option(help: ArgumentHelp("Install the package in this directory instead of a crate from the registry.", valueName: "dir"))
+    var path: String?
+    @Option(name: .customLong("version"), help: ArgumentHelp("The crate's version: an exact version, or a requirement such as ^1.2 (also CRATE@VERSION).", valueName: "version"))
+    var crateVersion: String?
+    @Option(help: ArgumentHelp("Install into DIR/bin.", valueName: "dir"))
+    var root: String?
+    @Flag(help: "Replace executables that are already installed.")
+    var force = false
+    @Flag(help: "Build with the dev profile instead of release.")
+    var debug = false
+
+    func run() throws {
+        let flags = options.flags
+        let cargo = try flags.cargo(.build)
+        try execute(options.session(cargo), json: options.json) { session in
+            let installed = try Installer(session: session).install(
+                InstallRequest(flags: flags, version: crateVersion, path: path, root: root, force: force, debug: debug))
+            print(options.json ? try encodeJSON(installed) : installed.map(\.path).joined(separator: "\n"))
+        }
     }
 }
 
@@ -440,6 +487,10 @@ do {
     try command.run()
 } catch let code as ExitCode {
     exit(code.rawValue)
+} catch let error as CargoStaticError {
+    // Raised while reading the options (cargo's arguments, settings files), before a session.
+    FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+    exit(error.exitCode)
 } catch {
     let code = CargoStatic.exitCode(for: error)
     let message = CargoStatic.fullMessage(for: error)

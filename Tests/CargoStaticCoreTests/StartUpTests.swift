@@ -31,6 +31,17 @@ final class StartUpTests: XCTestCase {
         XCTAssertEqual(StartUp.parse(["zzzzzz"], context: context).error?.fix, "see `cargo-static --help` for the commands")
     }
 
+    /// `install` and `help` are commands; `--generate-completion-script` reaches the parser.
+    func testInstallHelpAndCompletionsPassThrough() {
+        XCTAssertEqual(StartUp.parse(["static", "install", "-q", "ripgrep"], context: context).arguments, ["install", "-q", "ripgrep"])
+        XCTAssertEqual(StartUp.parse(["-q", "install", "ripgrep"], context: context).arguments, ["install", "-q", "ripgrep"])
+        XCTAssertEqual(StartUp.parse(["instal"], context: context).error?.fix, "did you mean `install`?")
+        XCTAssertEqual(StartUp.parse(["static", "help", "build"], context: context).arguments, ["help", "build"])
+        let completion = StartUp.parse(["--generate-completion-script", "bash"], context: context)
+        XCTAssertNil(completion.error)
+        XCTAssertEqual(completion.arguments, ["--generate-completion-script", "bash"])
+    }
+
     func testVersion() {
         XCTAssertEqual(StartUp.parse(["--version"], context: context).versionText, "cargo-static \(CargoStaticVersion.current)")
         let verbose = StartUp.parse(["-v", "--version"], context: Context(variables: ["PATH": "/nonexistent"], directory: "/")).versionText ?? ""

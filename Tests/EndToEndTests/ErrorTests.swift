@@ -18,6 +18,15 @@ final class ErrorTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("the manifest nope/Cargo.toml does not exist"), missing.stderr)
     }
 
+    /// A wrong argument is found while the options are read: exit status 2, one "error:".
+    func testUnknownArgumentIsAUsageError() throws {
+        let dir = try Harness.fixture("hello")
+        let out = try Harness.run(["build", "--artifact-dri", "x"], in: dir)
+        XCTAssertEqual(out.status, 2, out.all)
+        XCTAssertTrue(out.stderr.hasPrefix("error: unexpected argument `--artifact-dri`"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("fix: did you mean `--artifact-dir`?"), out.stderr)
+    }
+
     func testCompileErrorShowsCargosOwnMessage() throws {
         let dir = try Harness.fixture("compile-error")
         let out = try Harness.run(["build"], in: dir)

@@ -224,7 +224,7 @@ final class ImageTests: XCTestCase {
         let sbom = dir + "/openssl-tls.spdx.json"
         try #"{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"openssl-tls","packages":[]}"#
             .write(toFile: sbom, atomically: true, encoding: .utf8)
-        let withCA = try image(["--ca-bundle", bundle, "--sbom", sbom, "--output", dir + "/img-ca"], in: dir)
+        let withCA = try image(["--ca-bundle", bundle, "--attach-sbom", sbom, "--output", dir + "/img-ca"], in: dir)
         try checkReferrer(layout: dir + "/img-ca/oci", result: withCA, document: sbom)
         let env = ["TLS_ADDRESS=\(server.address)", "TLS_CA_PEM=\(unrelated.certificatePEM)"]
         try unpack("\(dir)/img-ca/oci:openssl-tls:0.1.0", into: dir + "/tls", environment: env, hostNetwork: true)

@@ -84,12 +84,14 @@ public struct LibraryRequirement: Codable, Equatable {
 }
 
 /// Finds the C libraries a project needs: its -sys crates (from cargo's resolved graph,
-/// features included), `[package.metadata.cargo-static] deps = [...]`, and `--deps`.
+/// features included), `[package.metadata.cargo-static] deps = [...]`, `[cargo-static] deps`
+/// in cargo's config, and `--deps`.
 public struct NativeDependencyScan {
     /// `resolver`: nil for the process-wide one (apt and dpkg of this machine).
-    public static func requirements(extra: [String], metadata: [String: Any], resolver: LibraryResolver? = nil) throws -> [LibraryRequirement] {
+    /// `extra`: libraries named on the command line or in cargo's config, with where.
+    public static func requirements(extra: [LibraryRequirement], metadata: [String: Any], resolver: LibraryResolver? = nil) throws -> [LibraryRequirement] {
         let resolver = resolver ?? LibraryResolver.shared
-        var found = try extra.map { LibraryRequirement(library: try resolver.named($0).name, reason: "--deps") }
+        var found = try extra.map { LibraryRequirement(library: try resolver.named($0.library).name, reason: $0.reason) }
         found += try requirements(inMetadata: metadata, resolver: resolver)
         var unique: [LibraryRequirement] = []
         for r in found where !unique.contains(where: { $0.library == r.library }) { unique.append(r) }
@@ -131,16 +133,11 @@ public struct NativeDependencyScan {
             guard let library = try resolver.library(for: .link(linkName)) else { continue }
             found.append(LibraryRequirement(library: library.name, reason: "crate \(name) \(version) (links \(linkName))"))
         }
-        for id in Set(members) {
-            guard let package = byID[id],
-                  let ours = (package["metadata"] as? [String: Any])?["cargo-static"] as? [String: Any] else { continue }
-            guard let declared = ours["deps"] as? [String] else {
-                throw CargoStaticError(.badInput, "[package.metadata.cargo-static] in \(package["name"] as? String ?? "a package") has no `deps` list",
-                                       fix: "write it as: deps = [\"ncurses\", \"libedit\"]")
-            }
-            for lib in declared {
-                found.append(LibraryRequirement(library: try resolver.named(lib).name,
-                                                reason: "[package.metadata.cargo-static] of \(package["name"] as? String ?? "?")"))
+        for id in members.sorted() {
+            guard let package = byID[id], let ours = (package["metadata"] as? [String: Any])?["cargo-static"] else { continue }
+            let origin = "[package.metadata.cargo-static] of \(package["name"] as? String ?? "?")"
+            for lib in try SettingsLayer.parse(json: ours, origin: origin).deps ?? [] {
+                found.append(LibraryRequirement(library: try resolver.named(lib).name, reason: origin))
             }
         }
         return found

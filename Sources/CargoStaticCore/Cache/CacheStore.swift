@@ -254,6 +254,22 @@ public enum FileSystem {
         try write(Data(text.utf8), to: path, mode: mode)
     }
 
+    /// Copies a file atomically (temporary name beside the destination, rename), keeping its
+    /// mode: a reader of `path` sees the old file or the whole new one, never a part.
+    public static func copy(_ source: String, to path: String) throws {
+        try makeDirectory((path as NSString).deletingLastPathComponent)
+        let tmp = "\((path as NSString).deletingLastPathComponent)/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        unlink(tmp)
+        do { try FileManager.default.copyItem(atPath: source, toPath: tmp) } catch { throw explain(error, at: path) }
+        var st = stat()
+        if stat(source, &st) == 0 { chmod(tmp, st.st_mode & 0o7777) }
+        guard rename(tmp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp)
+            throw CargoStaticError(.commandFailed, "cannot write \(path): \(reason)")
+        }
+    }
+
     /// Directories 0755, files 0644 (0755 when anyone could execute them), links untouched.
     public static func normalisePermissions(_ root: String) throws {
         var pending = [root]

@@ -16,11 +16,13 @@ public enum BuildCommands {
         print(json ? try encodeJSON(plan) : PlanView.render(plan))
     }
 
-    /// Plans and runs the build; returns the results.
+    /// Plans and runs the build (then copies the executables to `--artifact-dir`); returns the results.
     public static func build(_ request: BuildRequest, _ session: Session) throws -> [TargetResult] {
         let planner = session.planner()
         let plan = try planner.plan(request)
-        return try Executor(planner: planner).run(plan, request: request)
+        let results = try Executor(planner: planner).run(plan, request: request)
+        if let directory = request.artifactDirectory { try ArtifactDirectory.copy(results, to: directory, reporter: session.reporter) }
+        return results
     }
 
     /// stdout carries only paths (or JSON, or cargo's own JSON messages when asked);

@@ -14,7 +14,7 @@ public struct ImageRequest {
     public var caCertificates: Bool?
     /// --ca-bundle FILE: the PEM bundle to put in (default: Debian's ca-certificates bundle).
     public var caBundle: String?
-    /// --sbom FILE: an SPDX or CycloneDX JSON document attached to every platform's manifest.
+    /// --attach-sbom FILE: an SPDX or CycloneDX JSON document attached to every platform's manifest.
     public var sbom: String?
     /// Per-target SBOM documents (target triple -> file), ahead of `sbom`: for a generator that writes one per target.
     public var sbomsByTarget: [String: String] = [:]
@@ -76,7 +76,7 @@ public final class ImageBuild {
         _ = try request.tag.map(ImageReference.init)
         for sbom in [request.sbom].compactMap({ $0 }) + request.sbomsByTarget.values {
             guard let document = FileManager.default.contents(atPath: absolute(sbom)) else {
-                throw CargoStaticError(.badInput, "the SBOM \(sbom) cannot be read", fix: "check the --sbom path")
+                throw CargoStaticError(.badInput, "the SBOM \(sbom) cannot be read", fix: "check the --attach-sbom path")
             }
             _ = try OCIImageWriter.sbomMediaType(document, path: sbom)
         }

@@ -20,7 +20,7 @@ public struct StartUp {
     public var versionText: String?
     public var error: CargoStaticError?
 
-    public static let subcommands = ["build", "test", "run", "exec", "plan", "verify", "image", "doctor", "cache", "deps", "help"]
+    public static let subcommands = ["build", "test", "run", "install", "exec", "plan", "verify", "image", "doctor", "cache", "deps", "help"]
 
     public static func parse(_ raw: [String], context: Context) -> StartUp {
         var result = StartUp()
@@ -53,7 +53,7 @@ public struct StartUp {
         }
         // `-v` before the subcommand means what it means after it (cargo's verbosity).
         if !leading.isEmpty, !args.isEmpty { args.insert(contentsOf: leading, at: 1) }
-        if result.quiet, !args.isEmpty, ["build", "test", "run", "plan"].contains(args[0]) { args.insert("-q", at: 1) }
+        if result.quiet, !args.isEmpty, ["build", "test", "run", "install", "plan"].contains(args[0]) { args.insert("-q", at: 1) }
         result.arguments = args
         return result
     }

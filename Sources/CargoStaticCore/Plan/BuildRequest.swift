@@ -24,8 +24,9 @@ public struct BuildRequest {
     public var pie: Bool
     /// `--builtin-pie`: rustc's own choice (static-pie only on x86_64 and s390x).
     public var pieRequest: PieRequest = .verified
-    /// C libraries asked for with `--deps`, on top of what the project's -sys crates need.
-    public var extraLibraries: [String]
+    /// C libraries asked for with `--deps` or in cargo's config, on top of what the project's
+    /// -sys crates and `[package.metadata.cargo-static]` tables need.
+    public var extraLibraries: [LibraryRequirement]
     /// `--allocator`; nil: the std profile's default, falling back to the libc's when it cannot be built.
     public var allocator: Allocator?
     /// `--std-profile`: how std is compiled (and what that implies for the program's profile).
@@ -36,6 +37,13 @@ public struct BuildRequest {
     public var sbom = true
     /// `--split-debug`: `<exe>.debug` beside a stripped executable.
     public var splitDebug = false
+    /// `--artifact-dir`: where the checked executables are copied after the build (absolute).
+    public var artifactDirectory: String?
+    /// Lints of the project's crates capped at `warn`: `install` of a registry crate, which a
+    /// newer rustc's lints must not fail under its own `#![deny(warnings)]` (cargo caps
+    /// registry crates too; at `allow` rustc would also hide the warnings cargo's probe of
+    /// the target reads).
+    public var capLints = false
     public var cargo: CargoArguments
     /// Arguments after `--` (for the program or the test harness).
     public var programArguments: [String]
@@ -46,7 +54,7 @@ public struct BuildRequest {
     public var directory: String { context.directory }
 
     public init(mode: Mode, targets: [Target], toolchain: String? = nil, cToolchain: CToolchain.Kind? = nil,
-                pie: Bool = true, extraLibraries: [String] = [], allocator: Allocator? = nil,
+                pie: Bool = true, extraLibraries: [LibraryRequirement] = [], allocator: Allocator? = nil,
                 stdSettings: StdSettings = .standard, strip: Bool = false,
                 cargo: CargoArguments = CargoArguments(), programArguments: [String] = [],
                 context: Context = .process) {
@@ -83,5 +91,58 @@ public struct BuildRequest {
         }
         throw CargoStaticError(.notCargoProject, "\(directory) is not inside a Cargo project (no Cargo.toml here or in any parent directory)",
                                fix: "run cargo-static in the project's directory, or pass --manifest-path path/to/Cargo.toml")
+    }
+}
+
+/// The build options as the command line gave them; `request` merges them with the
+/// settings in Cargo.toml and cargo's config files (`Settings`) into a `BuildRequest`.
+public struct BuildFlags {
+    /// --target, --allocator, --std-profile, --deps and --cc (nil: not given).
+    public var settings: SettingsLayer
+    public var toolchain: String?
+    public var pie = true
+    public var pieRequest: PieRequest = .verified
+    public var strip = false
+    public var sbom = true
+    public var splitDebug = false
+    public var artifactDirectory: String?
+    /// cargo's own arguments, as typed.
+    public var cargoArguments: [String]
+    /// cargo-static's long options, for "did you mean" on a misspelt one.
+    public var ownOptions: [String]
+    public var programArguments: [String]
+    public var context: Context
+
+    public init(settings: SettingsLayer, toolchain: String?, cargoArguments: [String], ownOptions: [String],
+                programArguments: [String], context: Context) {
+        self.settings = settings
+        self.toolchain = toolchain
+        self.cargoArguments = cargoArguments
+        self.ownOptions = ownOptions
+        self.programArguments = programArguments
+        self.context = context
+    }
+
+    public func cargo(_ mode: BuildRequest.Mode) throws -> CargoArguments {
+        try CargoArguments.parse(cargoArguments, mode: mode, own: ownOptions)
+    }
+
+    public func request(_ mode: BuildRequest.Mode) throws -> BuildRequest {
+        var request = BuildRequest(mode: mode, targets: [], toolchain: toolchain, pie: pie, strip: strip,
+                                   cargo: try cargo(mode), programArguments: programArguments, context: context)
+        // A missing project is reported by the build itself, with its own fix.
+        let manifest = try? request.manifestPath()
+        let config = try CargoConfig.load(context: context, cargo: request.cargo)
+        let settings = try Settings.merge([self.settings] + Settings.fileLayers(manifest: manifest, config: config))
+        request.targets = settings.targets
+        request.allocator = settings.allocator
+        request.stdSettings = settings.stdSettings
+        request.cToolchain = settings.cc
+        request.extraLibraries = settings.deps
+        request.sbom = sbom
+        request.pieRequest = pieRequest
+        request.splitDebug = splitDebug
+        request.artifactDirectory = artifactDirectory.map(context.absolute)
+        return request
     }
 }

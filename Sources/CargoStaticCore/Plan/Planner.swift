@@ -24,7 +24,7 @@ public struct Planner {
         let manifest = try request.manifestPath()
         if request.mode == .test && !request.stdSettings.supportsTests {
             throw CargoStaticError(.usage, "the \(request.stdSettings.name) std profile has no test harness (it is built panic=abort, without libtest)",
-                                   fix: "run the tests with the default std profile: cargo-static test (without --std-profile)")
+                                   fix: "run the tests with the default std profile: cargo-static test --std-profile default")
         }
         let config = try CargoConfig.load(context: context, cargo: request.cargo)
         let targets = try request.targets.map { try plan($0, request, manifest: manifest, config: config) }
@@ -70,7 +70,8 @@ public struct Planner {
             wholeArchives: [heap.flatMap { step in step.prefix.flatMap { prefix in allocator.archive.map { prefix + "/" + $0 } } }].compactMap { $0 },
             unwinderStub: stub?.archive, searchDirectories: searchDirectories,
             trailing: [compat?.archive].compactMap { $0 } + (heap != nil && cc.kind != .zig ? ["-lgcc"] : []),
-            objects: [], profileRustflags: request.stdSettings.userRustflags ?? [], tool: context.executable)
+            objects: [], profileRustflags: (request.stdSettings.userRustflags ?? []) + (request.capLints ? ["--cap-lints=warn"] : []),
+            tool: context.executable)
         link.packageObjects = inventory.objects
         link.pieRequest = request.pieRequest
         link.objcopy = objcopy(cc, target)

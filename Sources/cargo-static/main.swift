@@ -285,7 +285,7 @@ struct Doctor: ParsableCommand {
 struct Cache: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The cache of standard libraries and generated archives ($CARGO_STATIC_CACHE, else $XDG_CACHE_HOME/cargo-static).",
-        subcommands: [List.self, Clean.self, VerifyCache.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Clean.self, VerifyCache.self, Export.self, Import.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List cached standard libraries with their sizes and keys.")
@@ -331,6 +331,39 @@ struct Cache: ParsableCommand {
                 }
             }
             if !problems.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write cached standard libraries, C libraries and generated archives to a tar file, to import into another machine's cache.",
+            discussion: "Each entry is checked against its manifest first (a damaged one is refused). Example: cargo-static cache export std.tar x86_64")
+        @Argument(help: "The archive to write.") var file: String
+        @Argument(help: "Only entries whose name or target contains this text.") var pattern: String?
+        @Flag(help: "Print what was exported as JSON.") var json = false
+        func run() throws {
+            try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in
+                let path = session.context.absolute(file)
+                let moved = try CacheTransfer.export(session.store, to: path, matching: pattern, reporter: session.reporter)
+                if json { print(try encodeJSON(moved)); return }
+                for m in moved { session.reporter.status("Exported", "\(m.entry) (\(humanSize(m.bytes)))") }
+                print(path)
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add the entries of an archive written by `cache export` to this cache, after checking every file's size and SHA-256 against its entry's manifest.",
+            discussion: "A tampered or incomplete archive is refused and nothing is added. Entries the cache already has are kept.")
+        @Argument(help: "An archive written by `cargo-static cache export`.") var file: String
+        @Flag(help: "Print what was imported as JSON.") var json = false
+        func run() throws {
+            try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in
+                let moved = try CacheTransfer.importArchive(session.context.absolute(file), into: session.store, reporter: session.reporter)
+                if json { print(try encodeJSON(moved)); return }
+                for m in moved { print("\(m.outcome ?? "")  \(m.entry)  \(humanSize(m.bytes))") }
+            }
         }
     }
 }

@@ -34,7 +34,7 @@ final class CacheTransferTests: XCTestCase {
     func testExportedEntriesArePublishedInACacheElsewhereAndHit() throws {
         let (a, ids) = try populated(base + "/cache A")
         let file = base + "/out/entries.tar"
-        let exported = try CacheTransfer.export(a, to: file, matching: nil, reporter: quiet)
+        let exported = try CacheTransfer.export(a, to: file, matching: [], reporter: quiet)
         XCTAssertEqual(exported.map(\.entry).sorted(), ids.map(\.description).sorted())
 
         let b = CacheStore(root: base + "/other place/cache 'B'")
@@ -53,9 +53,9 @@ final class CacheTransferTests: XCTestCase {
 
     func testPatternSelectsEntries() throws {
         let (a, ids) = try populated(base + "/a")
-        let exported = try CacheTransfer.export(a, to: base + "/m.tar", matching: "mimalloc", reporter: quiet)
+        let exported = try CacheTransfer.export(a, to: base + "/m.tar", matching: ["mimalloc"], reporter: quiet)
         XCTAssertEqual(exported.map(\.entry), [ids[1].description])
-        XCTAssertThrowsError(try CacheTransfer.export(a, to: base + "/n.tar", matching: "openssl", reporter: quiet)) { error in
+        XCTAssertThrowsError(try CacheTransfer.export(a, to: base + "/n.tar", matching: ["openssl"], reporter: quiet)) { error in
             XCTAssertTrue("\(error)".contains("no cache entry in \(base)/a matches `openssl`"), "\(error)")
         }
     }
@@ -64,7 +64,7 @@ final class CacheTransferTests: XCTestCase {
         let (a, ids) = try populated(base + "/a")
         let file = a.layout.prefix(ids[1]) + "/lib/libmimalloc.a"
         try Data(repeating: 3, count: 300).write(to: URL(fileURLWithPath: file))
-        XCTAssertThrowsError(try CacheTransfer.export(a, to: base + "/x.tar", matching: nil, reporter: quiet)) { error in
+        XCTAssertThrowsError(try CacheTransfer.export(a, to: base + "/x.tar", matching: [], reporter: quiet)) { error in
             let e = error as? CargoStaticError
             XCTAssertTrue(e?.message.contains("prefix/lib/libmimalloc.a: contents changed") ?? false, "\(error)")
             XCTAssertTrue(e?.fix?.contains("cargo-static deps clean \(ids[1].name)") ?? false, "\(error)")
@@ -76,7 +76,7 @@ final class CacheTransferTests: XCTestCase {
     func testTamperedArchiveIsRefused() throws {
         let (a, _) = try populated(base + "/a")
         let file = base + "/t.tar"
-        try CacheTransfer.export(a, to: file, matching: nil, reporter: quiet)
+        try CacheTransfer.export(a, to: file, matching: [], reporter: quiet)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         let payload = bytes.firstRange(of: Data(repeating: 2, count: 300))!
         bytes[payload.lowerBound + 10] = 9
@@ -93,7 +93,7 @@ final class CacheTransferTests: XCTestCase {
     func testTruncatedArchiveIsRefused() throws {
         let (a, _) = try populated(base + "/a")
         let file = base + "/t.tar"
-        try CacheTransfer.export(a, to: file, matching: nil, reporter: quiet)
+        try CacheTransfer.export(a, to: file, matching: [], reporter: quiet)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         for cut in [bytes.count - 1024, bytes.count / 2, 700] {
             try bytes.prefix(cut).write(to: URL(fileURLWithPath: file))
@@ -115,7 +115,7 @@ final class CacheTransferTests: XCTestCase {
             return Meta(key: "k")
         }
         try FileManager.default.moveItem(atPath: store.layout.entry(id), toPath: store.layout.parent(.archives, "t") + "/libx-0000000000000000")
-        try CacheTransfer.export(store, to: base + "/r.tar", matching: nil, reporter: quiet)
+        try CacheTransfer.export(store, to: base + "/r.tar", matching: [], reporter: quiet)
         XCTAssertThrowsError(try CacheTransfer.importArchive(base + "/r.tar", into: CacheStore(root: base + "/b"), reporter: quiet)) { error in
             XCTAssertTrue("\(error)".contains("its key does not match its name"), "\(error)")
         }

@@ -147,7 +147,7 @@ public struct CacheStore {
             try publish(id, staging: staging, metadata: metadata)
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
-            throw FileSystem.explain(error, at: layout.root)
+            throw FileSystem.explain(error, at: layout.shown)
         }
         return .built
     }
@@ -196,7 +196,7 @@ public struct CacheStore {
             try install(id, staging: layout.staging(id))
         } catch {
             try? FileManager.default.removeItem(atPath: layout.staging(id))
-            throw FileSystem.explain(error, at: layout.root)
+            throw FileSystem.explain(error, at: layout.shown)
         }
         return .built
     }
@@ -348,20 +348,19 @@ public enum FileSystem {
     public static func explain(_ error: Error, at path: String) -> Error {
         if error is CargoStaticError { return error }
         let code = posixCode(error)
-        let where_ = ((error as NSError).userInfo[NSFilePathErrorKey] as? String) ?? path
         switch code {
         case ENOSPC, EDQUOT:
-            return DiskSpace.error(at: where_, output: "")
+            return DiskSpace.error(at: path, output: "")
         case EROFS, EACCES, EPERM:
             let why = code == EROFS ? "it is on a read-only file system" : "permission denied"
-            return CargoStaticError(.badInput, "cannot write to \(where_): \(why)",
+            return CargoStaticError(.badInput, "cannot write to \(path): \(why)",
                                     fix: code == EROFS
                                         ? "point CARGO_STATIC_CACHE at a directory on a writable file system (a read-only cache can still be read by `cache export` and `cache verify`)"
                                         : "make it writable by you (chown or chmod u+w), or point CARGO_STATIC_CACHE at a writable directory")
         case 0:
-            return CargoStaticError(.commandFailed, "cannot write \(where_)", fix: "check the path and the free space, then run the command again")
+            return CargoStaticError(.commandFailed, "cannot write \(path)", fix: "check the path and the free space, then run the command again")
         default:
-            return CargoStaticError(.commandFailed, "cannot write \(where_): \(String(cString: strerror(code)))",
+            return CargoStaticError(.commandFailed, "cannot write \(path): \(String(cString: strerror(code)))",
                                     fix: "check the path, then run the command again")
         }
     }

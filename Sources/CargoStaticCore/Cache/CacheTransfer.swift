@@ -44,16 +44,17 @@ public enum CacheTransfer {
 
     // MARK: export
 
-    /// Writes the published entries whose name or target contains `pattern` (all when nil)
-    /// to `file`, after checking each against its manifest (digests): a damaged entry is
-    /// refused with its clean command rather than carried to other machines.
-    public static func export(_ store: CacheStore, to file: String, matching pattern: String?, reporter: Reporter) throws -> [Moved] {
+    /// Writes the published entries whose name or target contains one of `patterns` (all
+    /// when there is none) to `file`, after checking each against its manifest (digests): a
+    /// damaged entry is refused with its clean command rather than carried to other machines.
+    @discardableResult
+    public static func export(_ store: CacheStore, to file: String, matching patterns: [String], reporter: Reporter) throws -> [Moved] {
         let found = CacheArea.allCases.flatMap(store.entries).filter { entry in
-            pattern.map { entry.name.contains($0) || (entry.group?.contains($0) ?? false) } ?? true
+            patterns.isEmpty || patterns.contains { entry.name.contains($0) || (entry.group?.contains($0) ?? false) }
         }
         guard !found.isEmpty else {
-            throw CargoStaticError(.badInput, pattern.map { "no cache entry in \(store.layout.root) matches `\($0)`" }
-                                   ?? "the cache \(store.layout.root) holds no entry to export",
+            throw CargoStaticError(.badInput, patterns.isEmpty ? "the cache \(store.layout.shown) holds no entry to export"
+                                   : "no cache entry in \(store.layout.shown) matches " + patterns.map { "`\($0)`" }.joined(separator: " or "),
                                    fix: "`cargo-static cache list` and `cargo-static deps list` show the entries; a build creates them")
         }
         var members: [TarEntry] = []
@@ -126,7 +127,7 @@ public enum CacheTransfer {
         } catch let refused as Refused {
             throw refusal(file, refused.problems)
         } catch {
-            throw FileSystem.explain(error, at: store.layout.root)
+            throw FileSystem.explain(error, at: store.layout.shown)
         }
         // Every entry is checked before any is published.
         var problems: [String] = []

@@ -23,7 +23,7 @@ public enum CacheCommands {
                   let e = try? JSONDecoder.cache.decode(StdEntry.self, from: data) else { return nil }
             return StdListing(name: e.name, key: e.key, target: e.target, rustc: e.rustc, release: e.release, settings: e.settings,
                               created: rfc3339(e.created), buildSeconds: e.buildSeconds, sizeBytes: directorySize(found.directory),
-                              path: found.directory)
+                              path: store.layout.shown(found.directory))
         }
     }
 
@@ -48,7 +48,7 @@ public enum CacheCommands {
                   let e = try? JSONDecoder.cache.decode(LibraryEntry.self, from: data) else { return nil }
             return LibraryListing(name: e.name, library: e.library, version: e.version, origin: e.origin, target: e.target,
                                   cToolchain: e.cToolchain, dependencies: e.dependencies, created: rfc3339(e.created),
-                                  buildSeconds: e.buildSeconds, sizeBytes: directorySize(found.directory), prefix: found.directory + "/prefix")
+                                  buildSeconds: e.buildSeconds, sizeBytes: directorySize(found.directory), prefix: store.layout.shown(found.directory + "/prefix"))
         }
     }
 

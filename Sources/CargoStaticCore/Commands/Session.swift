@@ -16,7 +16,7 @@ public struct Session {
         let verbose = verbose || context.verbose
         runner = Runner(context: context, verbose: verbose)
         reporter = Reporter(quiet: quiet, verbose: verbose, color: color)
-        store = CacheStore(root: context.cacheRoot)
+        store = CacheStore(layout: .using(context.cacheRoot))
     }
 
     public var layout: CacheLayout { store.layout }
@@ -33,7 +33,8 @@ public struct Session {
             return session.report(error, json: json)
         } catch let error as NSError where [NSCocoaErrorDomain, NSPOSIXErrorDomain].contains(error.domain) {
             // A file operation no step explained: its path and errno, never Foundation's text.
-            return session.report(FileSystem.explain(error, at: session.layout.root) as? CargoStaticError
+            let path = error.userInfo[NSFilePathErrorKey] as? String ?? session.layout.shown
+            return session.report(FileSystem.explain(error, at: path) as? CargoStaticError
                                   ?? CargoStaticError(.commandFailed, "a file operation failed"), json: json)
         }
     }
@@ -93,9 +94,9 @@ public enum CacheSafety {
         while access(existing, F_OK) != 0, existing != "/" { existing = (existing as NSString).deletingLastPathComponent }
         guard access(existing, W_OK) != 0 else { return }
         let readOnly = errno == EROFS
-        throw CargoStaticError(.badInput, "the cache \(layout.root) cannot be written: " + (readOnly ? "it is on a read-only file system" : "\(existing) is not writable by you"),
+        throw CargoStaticError(.badInput, "the cache \(layout.shown) cannot be written: " + (readOnly ? "it is on a read-only file system" : "\(existing) is not writable by you"),
                                fix: (readOnly ? "" : "make it yours (chown -R \(Shell.quote(existing))) or ")
                                 + "point CARGO_STATIC_CACHE at a writable directory; to reuse this cache's entries there: "
-                                + "CARGO_STATIC_CACHE=\(Shell.quote(layout.root)) cargo-static cache export entries.tar, then cargo-static cache import entries.tar")
+                                + "CARGO_STATIC_CACHE=\(Shell.quote(layout.shown)) cargo-static cache export entries.tar, then cargo-static cache import entries.tar")
     }
 }

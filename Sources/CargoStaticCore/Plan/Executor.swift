@@ -129,7 +129,7 @@ struct RuntimeWarmup {
         let result = try runner.capture(step.command)
         progress.finish()
         guard result.succeeded else {
-            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: layout.root, output: result.output) }
+            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: layout.shown, output: result.output) }
             throw CargoStaticError(.noCToolchain, "zig could not link a first program for \(step.target)",
                                    fix: "check the zig installation (`cargo-static doctor`)", detail: Runner.failureReport(result))
         }

@@ -336,7 +336,7 @@ struct Doctor: ParsableCommand {
 struct Cache: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The cache of standard libraries and generated archives ($CARGO_STATIC_CACHE, else $XDG_CACHE_HOME/cargo-static).",
-        subcommands: [List.self, Clean.self, VerifyCache.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Clean.self, VerifyCache.self, Export.self, Import.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List cached standard libraries with their sizes and keys.")
@@ -345,7 +345,7 @@ struct Cache: ParsableCommand {
             let session = Session(context: Invocation.context)
             let entries = CacheCommands.stdEntries(session.store)
             if json { print(try encodeJSON(entries)); return }
-            print("cache: \(session.layout.root)")
+            print("cache: \(session.layout.shown)")
             if entries.isEmpty { print("  (no cached standard library)") }
             for e in entries {
                 print("  \(e.name)  \(humanSize(e.sizeBytes))  rustc \(e.release) (\(e.rustc)), settings \(e.settings), built in \(Int(e.buildSeconds)) s")
@@ -376,12 +376,45 @@ struct Cache: ParsableCommand {
             if json {
                 print(try encodeJSON(problems))
             } else {
-                print("checked \(checked) entries in \(session.layout.root): " + (problems.isEmpty ? "all intact" : "\(problems.count) damaged"))
+                print("checked \(checked) entries in \(session.layout.shown): " + (problems.isEmpty ? "all intact" : "\(problems.count) damaged"))
                 for p in problems {
                     print("  \(p.entry):\n" + p.problems.map { "    \($0)" }.joined(separator: "\n") + "\n    fix: \(p.clean) (the next build rebuilds it)")
                 }
             }
             if !problems.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write cached standard libraries, C libraries and generated archives to a tar file, to import into another machine's cache.",
+            discussion: "Each entry is checked against its manifest first (a damaged one is refused). Example: cargo-static cache export runner.tar x86_64-unknown-linux-musl")
+        @Argument(help: "The archive to write.") var file: String
+        @Argument(help: "Only entries whose name or target contains one of these texts.") var patterns: [String] = []
+        @Flag(help: "Print what was exported as JSON.") var json = false
+        func run() throws {
+            try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in
+                let path = session.context.absolute(file)
+                let moved = try CacheTransfer.export(session.store, to: path, matching: patterns, reporter: session.reporter)
+                if json { print(try encodeJSON(moved)); return }
+                for m in moved { session.reporter.status("Exported", "\(m.entry) (\(humanSize(m.bytes)))") }
+                print(path)
+            }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add the entries of an archive written by `cache export` to this cache, after checking every file's size and SHA-256 against its entry's manifest.",
+            discussion: "A tampered or incomplete archive is refused and nothing is added. Entries the cache already has are kept.")
+        @Argument(help: "An archive written by `cargo-static cache export`.") var file: String
+        @Flag(help: "Print what was imported as JSON.") var json = false
+        func run() throws {
+            try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in
+                let moved = try CacheTransfer.importArchive(session.context.absolute(file), into: session.store, reporter: session.reporter)
+                if json { print(try encodeJSON(moved)); return }
+                for m in moved { print("\(m.outcome ?? "")  \(m.entry)  \(humanSize(m.bytes))") }
+            }
         }
     }
 }

@@ -127,4 +127,59 @@ final class CacheStoreTests: XCTestCase {
         XCTAssertEqual(Context(variables: ["XDG_CACHE_HOME": "/y"], directory: "/").cacheRoot, "/y/cargo-static")
         XCTAssertEqual(Context(variables: [:], directory: "/", home: "/h").cacheRoot, "/h/.cache/cargo-static")
     }
+
+    /// Foundation's failures (NSCocoaErrorDomain 513, 640, 642, POSIX underneath) become a
+    /// message with the path and the fix, without Foundation's own text.
+    func testFileErrorsAreExplainedWithThePathAndTheFix() {
+        let cases: [(Error, String, String)] = [
+            (CocoaError(.fileWriteOutOfSpace), "the disk holding /c/x is full", "free some space"),
+            (NSError(domain: NSCocoaErrorDomain, code: 513), "cannot write to /c/x: permission denied", "chmod u+w"),
+            (CocoaError(.fileWriteVolumeReadOnly), "cannot write to /c/x: it is on a read-only file system", "writable file system"),
+            (POSIXError(.ENOSPC), "the disk holding /c/x is full", "cargo-static cache clean"),
+            (NSError(domain: NSCocoaErrorDomain, code: 512, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EROFS))]),
+             "read-only file system", "CARGO_STATIC_CACHE"),
+        ]
+        for (error, message, fix) in cases {
+            let explained = FileSystem.explain(error, at: "/c/x") as? CargoStaticError
+            let text = explained?.description ?? "not explained: \(error)"
+            XCTAssertTrue(text.contains(message), text)
+            XCTAssertTrue(explained?.fix?.contains(fix) ?? false, text)
+            XCTAssertFalse(text.contains("NSCocoaErrorDomain") || text.contains("Code=") || text.contains("couldn’t"), text)
+        }
+    }
+
+    /// A write that fails reports the path and errno's reason, and leaves no temporary file.
+    func testFailedWriteNamesThePathAndLeavesNothing() throws {
+        try FileSystem.makeDirectory(root + "/taken")
+        XCTAssertThrowsError(try FileSystem.write("x", to: root + "/taken")) { error in
+            XCTAssertEqual((error as? CargoStaticError)?.message, "cannot write \(root)/taken: Is a directory", "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root), ["taken"])
+    }
+
+    /// An awkward cache path is used through a plain symbolic link in a directory of ours;
+    /// a plain one as it is; an alias directory someone else could write is not used.
+    func testAwkwardCachePathIsUsedThroughAPlainAlias() throws {
+        let awkward = root + "/my cache 'q' \"d\" $x `y` é"
+        let aliases = root + "/aliases"
+        let alias = CacheAlias.usable(awkward, aliases: aliases)
+        XCTAssertTrue(CacheAlias.isPlain(alias), alias)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: alias), awkward)
+        XCTAssertEqual(CacheAlias.usable(awkward, aliases: aliases), alias, "the same alias every time")
+        let attributes = try FileManager.default.attributesOfItem(atPath: aliases)
+        XCTAssertEqual((attributes[.posixPermissions] as? Int).map { $0 & 0o777 }, 0o700)
+        XCTAssertEqual(CacheAlias.usable(root + "/plain", aliases: aliases), root + "/plain")
+
+        let layout = CacheLayout(root: alias, shown: awkward)
+        XCTAssertEqual(layout.shown(alias + "/std/e"), awkward + "/std/e")
+        try FileSystem.write("x", to: layout.root + "/std/e/f")
+        XCTAssertEqual(FileManager.default.contents(atPath: awkward + "/std/e/f"), Data("x".utf8))
+
+        try FileManager.default.createSymbolicLink(atPath: root + "/linked", withDestinationPath: aliases)
+        XCTAssertEqual(CacheAlias.usable(awkward, aliases: root + "/linked"), awkward, "a link is not a directory of ours")
+        if geteuid() == 0 {
+            chown(aliases, 65534, 65534)
+            XCTAssertEqual(CacheAlias.usable(awkward, aliases: aliases), awkward, "another user's directory is not used")
+        }
+    }
 }

@@ -96,4 +96,11 @@ final class TOMLTests: XCTestCase {
         }
         XCTAssertGreaterThan(parsed, 3)
     }
+
+    /// Generated manifests quote paths that hold quotes, backslashes, `$`, control characters.
+    func testQuotedStringsReadBackAsTheSameText() throws {
+        for text in [#"/a b/'q'/"d"/$HOME/`x`/é日本"#, #"back\slash"#, "tab\tnew\nline\u{7F}", ""] {
+            XCTAssertEqual(try TOML.parse("k = " + TOML.quoted(text))["k"], .string(text), text)
+        }
+    }
 }

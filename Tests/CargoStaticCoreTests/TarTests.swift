@@ -186,4 +186,47 @@ final class TarTests: XCTestCase {
         let b = try Tar.data([.file("etc/group", bytes: Data("g".utf8)), .directory("tmp")])
         XCTAssertEqual(a, b)
     }
+
+    /// The streaming reader gets back what the writer wrote: long names (PAX), links,
+    /// modes, contents; and a header with a wrong checksum is refused.
+    func testTarInputReadsWhatTarWrites() throws {
+        let long = String(repeating: "d/", count: 90) + "f\u{e9} 'x'"
+        let data = try Tar.data([
+            .file(long, mode: 0o755, bytes: Data(repeating: 7, count: 1500)),
+            .symlink("a/link", to: "../" + String(repeating: "t", count: 120)),
+            .file("a/empty", bytes: Data()),
+        ])
+        var offset = 0
+        func reader(_ bytes: Data) -> TarInput {
+            offset = 0
+            return TarInput { n in
+                let chunk = bytes.subdata(in: offset..<min(bytes.count, offset + min(n, 700)))
+                offset += chunk.count
+                return chunk
+            }
+        }
+        let input = reader(data)
+        var seen: [String: String] = [:]
+        while let member = try input.next() {
+            switch member.kind {
+            case .directory: seen[member.path] = "dir"
+            case .symlink(let target): seen[member.path] = "-> " + target
+            case .file(let size):
+                var content = Data()
+                try input.readContent { content.append($0) }
+                XCTAssertEqual(Int64(content.count), size)
+                seen[member.path] = "\(String(member.mode, radix: 8)) \(content.count) \(content.first ?? 0)"
+            }
+        }
+        XCTAssertEqual(seen[long], "755 1500 7")
+        XCTAssertEqual(seen["a/link"], "-> ../" + String(repeating: "t", count: 120))
+        XCTAssertEqual(seen["a/empty"], "644 0 0")
+        XCTAssertEqual(seen["a"], "dir")
+
+        var damaged = data
+        damaged[512 + 101] ^= 1  // a digit of the second header's mode
+        XCTAssertThrowsError(try { let r = reader(damaged); while try r.next() != nil {} }()) { error in
+            XCTAssertTrue("\(error)".contains("its checksum does not match"), "\(error)")
+        }
+    }
 }

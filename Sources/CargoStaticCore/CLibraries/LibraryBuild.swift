@@ -256,7 +256,7 @@ struct LibraryBuilder {
         let started = Date()
         try? fm.removeItem(atPath: work)
         try FileSystem.makeDirectory(work)
-        reporter.status("Building", "\(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) from source (once; cached in \(store.layout.root))")
+        reporter.status("Building", "\(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) from source (once; cached in \(store.layout.shown))")
         // The planned commands: copy the source (keeping its timestamps), then the recipe.
         let copy = Self.copyCommands(spec.source, context)
         for command in copy {
@@ -310,7 +310,7 @@ struct LibraryBuilder {
         }
         progress.finish()
         guard result.succeeded else {
-            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: store.layout.root, output: result.output) }
+            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: store.layout.shown, output: result.output) }
             throw CargoStaticError(.libraryBuildFailed, "building \(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) failed at step \(index + 1) of \(total)",
                                    fix: "the command, its environment and its output are above; `cargo-static deps build \(spec.library.name) --dry-run` prints every step to rerun by hand",
                                    detail: Runner.failureReport(result, lines: 30))

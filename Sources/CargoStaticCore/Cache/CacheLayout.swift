@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The kinds of entries the cache holds. Every kind follows one protocol (`CacheStore`):
 /// looked up by a full key, built under a lock into a staging directory, published with
@@ -53,9 +56,25 @@ public struct EntryID: Codable, Hashable, CustomStringConvertible {
 ///     probes.json                    remembered tool probes
 ///     runtimes.json                  targets whose first link (zig's libc) is done, with its duration
 public struct CacheLayout {
+    /// The path every file is reached by: the cache itself, or its plain alias (`CacheAlias`).
     public let root: String
+    /// The path the user chose, for messages.
+    public let shown: String
 
-    public init(root: String) { self.root = root }
+    public init(root: String, shown: String? = nil) {
+        self.root = root
+        self.shown = shown ?? root
+    }
+
+    /// The cache at `path`, through a plain alias when its path would break C builds.
+    public static func using(_ path: String) -> CacheLayout {
+        CacheLayout(root: CacheAlias.usable(path), shown: path)
+    }
+
+    /// `path` (under `root`) as the user knows it.
+    public func shown(_ path: String) -> String {
+        root == shown || !path.hasPrefix(root) ? path : shown + path.dropFirst(root.count)
+    }
 
     public func area(_ area: CacheArea) -> String { "\(root)/\(area.rawValue)" }
 
@@ -94,5 +113,44 @@ public struct CacheLayout {
     /// `.staging-<name>` -> `<name>`
     static func stagingBase(_ item: String) -> String {
         item.hasPrefix(".staging-") ? String(item.dropFirst(".staging-".count)) : item
+    }
+}
+
+/// C libraries build with configure scripts and makefiles, which split `$CC`, `$CFLAGS` and
+/// paths on spaces and expand quotes, `$` and backticks: zlib's configure cannot run under
+/// `/home/me/My Cache/`. A cache whose path holds anything but plain characters is therefore
+/// used through a symbolic link at a plain path, `/tmp/cargo-static-<uid>/cache-<fingerprint>`,
+/// in a directory only this user can write. Entries hold no cache path, so nothing depends
+/// on the alias; messages show the path the user chose.
+public enum CacheAlias {
+    static let plainCharacters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./+,@%:=")
+
+    public static func isPlain(_ path: String) -> Bool {
+        path.unicodeScalars.allSatisfy { plainCharacters.contains($0) }
+    }
+
+    /// `root` itself when it is plain (or when no safe alias can be made: then C builds
+    /// report their own failure), else the alias.
+    public static func usable(_ root: String, aliases: String = "/tmp/cargo-static-\(geteuid())") -> String {
+        guard !isPlain(root), isPlain(aliases), ownDirectory(aliases) else { return root }
+        guard (try? FileSystem.makeDirectory(root)) != nil else { return root }
+        let alias = aliases + "/cache-" + Fingerprint.hex(root)
+        for _ in 0..<2 {
+            if (try? FileManager.default.destinationOfSymbolicLink(atPath: alias)) == root { return alias }
+            unlink(alias)
+            if symlink(root, alias) == 0 { return alias }
+        }
+        return root
+    }
+
+    /// A directory that is ours, not a link, and closed to everyone else (made if missing).
+    static func ownDirectory(_ path: String) -> Bool {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            guard mkdir(path, 0o700) == 0 || errno == EEXIST, lstat(path, &st) == 0 else { return false }
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR, st.st_uid == geteuid() else { return false }
+        if st.st_mode & 0o077 != 0 { return chmod(path, 0o700) == 0 }
+        return true
     }
 }

@@ -114,7 +114,7 @@ public struct CacheStore {
         return problems.isEmpty ? .published : .unusable(problems.prefix(3).joined(separator: "; "))
     }
 
-    private struct StoredKey: Decodable { let key: String }
+    struct StoredKey: Decodable { let key: String }
 
     /// Reads an entry's metadata (`entry.json`).
     public func metadata<M: Decodable>(_ id: EntryID, as type: M.Type) -> M? {
@@ -147,20 +147,76 @@ public struct CacheStore {
             try publish(id, staging: staging, metadata: metadata)
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
-            throw FileSystem.explain(error, at: layout.root)
+            throw FileSystem.explain(error, at: layout.shown)
         }
         return .built
     }
 
     private func publish<M: Encodable>(_ id: EntryID, staging: String, metadata: M) throws {
-        let fm = FileManager.default
         try FileSystem.write(JSONEncoder.cache.encode(metadata), to: staging + "/entry.json")
         try FileSystem.normalisePermissions(staging)
         let manifest = try EntryManifest.record(staging)
         try FileSystem.write(JSONEncoder.cache.encode(manifest), to: staging + "/manifest.json")
+        try install(id, staging: staging)
+    }
+
+    /// The rename that makes a complete staging directory the entry.
+    private func install(_ id: EntryID, staging: String) throws {
+        let fm = FileManager.default
         let final = layout.entry(id)
         if fm.fileExists(atPath: final) { try fm.removeItem(atPath: final) }
         try fm.moveItem(atPath: staging, toPath: final)
+    }
+
+    /// Publishes a complete entry assembled elsewhere on the cache's file system (an
+    /// import): `directory` must hold the entry's `entry.json` and `manifest.json` and
+    /// exactly the files the manifest lists, with their sizes and digests (`problems`).
+    /// Then the same lock, staging directory and rename as a build. `directory` is
+    /// consumed. An entry already published for the same key is kept (`.hit`).
+    @discardableResult
+    public func adopt(_ id: EntryID, from directory: String, reporter: Reporter) throws -> Outcome {
+        let issues = Self.problems(ofComplete: directory, as: id)
+        guard issues.isEmpty else {
+            throw CargoStaticError(.cacheDamaged, "\(id) cannot be added to the cache: " + issues.prefix(3).joined(separator: "; "),
+                                   fix: "export the entry again from an intact cache (`cargo-static cache verify` there)")
+        }
+        if state(id) == .published { return .hit }
+        do {
+            let lock = try FileLock(path: layout.lock(id))
+            defer { withExtendedLifetime(lock) {} }
+            switch state(id) {
+            case .published: return .hit
+            case .unusable(let why): reporter.warn("the cache entry \(id) is unusable (\(why)); replacing it with the imported one")
+            case .missing: break
+            }
+            removeStaleStaging(id)
+            try FileSystem.makeDirectory(layout.parent(id.area, id.group))
+            try FileManager.default.moveItem(atPath: directory, toPath: layout.staging(id))
+            try FileSystem.normalisePermissions(layout.staging(id))
+            try install(id, staging: layout.staging(id))
+        } catch {
+            try? FileManager.default.removeItem(atPath: layout.staging(id))
+            throw FileSystem.explain(error, at: layout.shown)
+        }
+        return .built
+    }
+
+    /// What keeps `directory` from being published as `id`: its key must be the one the
+    /// name fingerprints, and its files exactly the manifest's, byte for byte.
+    public static func problems(ofComplete directory: String, as id: EntryID) -> [String] {
+        let fm = FileManager.default
+        guard let keyData = fm.contents(atPath: directory + "/entry.json"),
+              let stored = try? JSONDecoder().decode(StoredKey.self, from: keyData) else { return ["entry.json is missing or unreadable"] }
+        guard stored.key == id.key, id.name.hasSuffix("-" + Fingerprint.hex(stored.key)) else {
+            return ["its key does not match its name (the entry was renamed or its entry.json edited)"]
+        }
+        guard let manifestData = fm.contents(atPath: directory + "/manifest.json"),
+              let manifest = try? JSONDecoder().decode(EntryManifest.self, from: manifestData) else { return ["manifest.json is missing or unreadable"] }
+        var issues = manifest.problems(in: directory, full: true)
+        let listed = Set(manifest.files.map(\.path) + ["manifest.json"])
+        issues += ((try? EntryManifest.walk(directory)) ?? []).filter { !listed.contains($0) }.sorted().map { "\($0): not in the manifest" }
+        if !manifest.files.contains(where: { $0.path == "entry.json" }) { issues.append("entry.json: not in the manifest") }
+        return issues
     }
 
     /// Leftovers of an interrupted build of `id` (the caller holds its lock).
@@ -215,6 +271,11 @@ public struct CacheStore {
         return removed
     }
 
+    /// The command that removes one entry (the next build makes it again).
+    public static func cleanCommand(_ area: CacheArea, name: String) -> String {
+        area == .deps ? "cargo-static deps clean \(name)" : "cargo-static cache clean \(name)"
+    }
+
     /// Checks one published entry against its manifest (sizes, and digests when `full`).
     public func verify(_ found: Found, full: Bool) -> [String] {
         guard let data = FileManager.default.contents(atPath: found.directory + "/manifest.json"),
@@ -228,10 +289,11 @@ public struct CacheStore {
 public enum FileSystem {
     /// Creates a directory (and parents) with mode 0755.
     public static func makeDirectory(_ path: String) throws {
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return }
-        try fm.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try makeDirectory(parent) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw explain(POSIXError.current, at: path) }
         chmod(path, 0o755)
     }
 
@@ -239,14 +301,23 @@ public enum FileSystem {
     public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
         try makeDirectory((path as NSString).deletingLastPathComponent)
         let tmp = "\(path).tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: data) else {
-            throw explain(CocoaError(.fileWriteUnknown), at: path)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw explain(POSIXError.current, at: path) }
+        var failure: POSIXError?
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 { if errno == EINTR { continue }; failure = .current; return }
+                offset += n
+            }
         }
-        chmod(tmp, mode)
-        guard rename(tmp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+        if close(fd) != 0, failure == nil { failure = .current }
+        if failure == nil, fchmodat(AT_FDCWD, tmp, mode, 0) != 0 { failure = .current }
+        if failure == nil, rename(tmp, path) != 0 { failure = .current }
+        if let failure {
             unlink(tmp)
-            throw CargoStaticError(.commandFailed, "cannot write \(path): \(reason)")
+            throw explain(failure, at: path)
         }
     }
 
@@ -288,23 +359,49 @@ public enum FileSystem {
         }
     }
 
-    /// A Foundation or POSIX failure as a message with the path and the fix.
+    /// A Foundation or POSIX failure as a message with the path and the fix. Foundation's
+    /// own text ("NSCocoaErrorDomain Code=640") is never shown.
     public static func explain(_ error: Error, at path: String) -> Error {
         if error is CargoStaticError { return error }
-        let ns = error as NSError
-        let underlying = (ns.userInfo[NSUnderlyingErrorKey] as? NSError)
-        let posix = ns.domain == NSPOSIXErrorDomain ? ns.code : (underlying?.domain == NSPOSIXErrorDomain ? underlying!.code : 0)
-        let text = "\(error)"
-        if posix == Int(ENOSPC) || ns.code == CocoaError.fileWriteOutOfSpace.rawValue || text.contains("No space left") {
-            return DiskSpace.error(at: path, output: text)
+        let code = posixCode(error)
+        switch code {
+        case ENOSPC, EDQUOT:
+            return DiskSpace.error(at: path, output: "")
+        case EROFS, EACCES, EPERM:
+            let why = code == EROFS ? "it is on a read-only file system" : "permission denied"
+            return CargoStaticError(.badInput, "cannot write to \(path): \(why)",
+                                    fix: code == EROFS
+                                        ? "point CARGO_STATIC_CACHE at a directory on a writable file system (a read-only cache can still be read by `cache export` and `cache verify`)"
+                                        : "make it writable by you (chown or chmod u+w), or point CARGO_STATIC_CACHE at a writable directory")
+        case 0:
+            return CargoStaticError(.commandFailed, "cannot write \(path)", fix: "check the path and the free space, then run the command again")
+        default:
+            return CargoStaticError(.commandFailed, "cannot write \(path): \(String(cString: strerror(code)))",
+                                    fix: "check the path, then run the command again")
         }
-        if posix == Int(EROFS) || posix == Int(EACCES) || posix == Int(EPERM) || ns.code == CocoaError.fileWriteNoPermission.rawValue
-            || ns.code == CocoaError.fileWriteVolumeReadOnly.rawValue {
-            return CargoStaticError(.badInput, "cannot write to \(path): it is read-only or not yours",
-                                    fix: "make it writable, or point CARGO_STATIC_CACHE at a writable directory")
-        }
-        return CargoStaticError(.commandFailed, "cannot write under \(path): \(ns.localizedDescription)")
     }
+
+    /// The errno behind a POSIX or Foundation error (0 when none is known).
+    static func posixCode(_ error: Error) -> Int32 {
+        if let posix = error as? POSIXError { return posix.code.rawValue }
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return Int32(ns.code) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return Int32(underlying.code)
+        }
+        guard ns.domain == NSCocoaErrorDomain else { return 0 }
+        switch ns.code {
+        case CocoaError.fileWriteOutOfSpace.rawValue: return ENOSPC
+        case CocoaError.fileWriteVolumeReadOnly.rawValue: return EROFS
+        case CocoaError.fileWriteNoPermission.rawValue, CocoaError.fileReadNoPermission.rawValue: return EACCES
+        default: return 0
+        }
+    }
+}
+
+extension POSIXError {
+    /// The error `errno` holds now.
+    static var current: POSIXError { POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
 }
 
 /// Bytes of the regular files under `path`.

@@ -12,12 +12,9 @@ public final class FileLock {
     /// Takes the lock, calling `onWait` once if another process holds it.
     public init(path: String, onWait: (() -> Void)? = nil) throws {
         self.path = path
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw CargoStaticError(.commandFailed, "cannot open lock file \(path): \(String(cString: strerror(errno)))")
-        }
+        guard fd >= 0 else { throw FileSystem.explain(POSIXError.current, at: path) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             onWait?()
             while flock(fd, LOCK_EX) != 0 {

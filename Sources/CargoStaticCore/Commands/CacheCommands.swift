@@ -23,7 +23,7 @@ public enum CacheCommands {
                   let e = try? JSONDecoder.cache.decode(StdEntry.self, from: data) else { return nil }
             return StdListing(name: e.name, key: e.key, target: e.target, rustc: e.rustc, release: e.release, settings: e.settings,
                               created: rfc3339(e.created), buildSeconds: e.buildSeconds, sizeBytes: directorySize(found.directory),
-                              path: found.directory)
+                              path: store.layout.shown(found.directory))
         }
     }
 
@@ -48,7 +48,7 @@ public enum CacheCommands {
                   let e = try? JSONDecoder.cache.decode(LibraryEntry.self, from: data) else { return nil }
             return LibraryListing(name: e.name, library: e.library, version: e.version, origin: e.origin, target: e.target,
                                   cToolchain: e.cToolchain, dependencies: e.dependencies, created: rfc3339(e.created),
-                                  buildSeconds: e.buildSeconds, sizeBytes: directorySize(found.directory), prefix: found.directory + "/prefix")
+                                  buildSeconds: e.buildSeconds, sizeBytes: directorySize(found.directory), prefix: store.layout.shown(found.directory + "/prefix"))
         }
     }
 
@@ -73,12 +73,7 @@ public enum CacheCommands {
                 checked += 1
                 let issues = store.verify(found, full: full)
                 guard !issues.isEmpty else { continue }
-                let command: String
-                switch area {
-                case .std: command = "cargo-static cache clean \(found.name)"
-                case .deps: command = "cargo-static deps clean \(found.name)"
-                case .archives: command = "cargo-static cache clean \(found.name)"
-                }
+                let command = CacheStore.cleanCommand(area, name: found.name)
                 problems.append(Problem(entry: "\(area.rawValue)/\(found.group.map { $0 + "/" } ?? "")\(found.name)", problems: issues, clean: command))
             }
         }
@@ -116,6 +111,7 @@ public enum CacheCommands {
                 print((writes.map(Step.write) + steps.map(Step.library)).flatMap(PlanView.lines).joined(separator: "\n"))
                 continue
             }
+            try CacheSafety.requireWritable(session.layout)
             for file in writes { try file.apply() }
             let builder = LibraryBuilder(planner: planner, runner: session.runner, reporter: session.reporter)
             results.append(DepsResult(target: target, libraries: try builder.run(steps, toolchain: toolchain).libraries))

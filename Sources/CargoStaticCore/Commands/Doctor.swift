@@ -61,7 +61,7 @@ public struct DoctorReport: Codable {
         items.append(Sandbox.doctorItem(runner: runner))
         items += cLibraryItems(target: target, runner: runner, store: store)
         let entries = store.entries(.std)
-        items.append(Item(area: "cache", name: store.layout.root, ok: true,
+        items.append(Item(area: "cache", name: store.layout.shown, ok: true,
                           detail: "\(entries.count) cached std(s), \(humanSize(entries.map { directorySize($0.directory) }.reduce(0, +)))", fix: nil))
         let order = ["rust", "c-toolchain", "unwinder", "c-libraries", "run", "cache"]
         let sorted = items.enumerated().sorted { (order.firstIndex(of: $0.element.area) ?? 9, $0.offset) < (order.firstIndex(of: $1.element.area) ?? 9, $1.offset) }

@@ -16,7 +16,7 @@ public struct Session {
         let verbose = verbose || context.verbose
         runner = Runner(context: context, verbose: verbose)
         reporter = Reporter(quiet: quiet, verbose: verbose, color: color)
-        store = CacheStore(root: context.cacheRoot)
+        store = CacheStore(layout: .using(context.cacheRoot))
     }
 
     public var layout: CacheLayout { store.layout }
@@ -30,10 +30,19 @@ public struct Session {
             try body(session)
             return 0
         } catch let error as CargoStaticError {
-            session.reporter.error(error.description)
-            if json, let text = try? encodeJSON(ErrorReport(error: error)) { print(text) }
-            return error.exitCode
+            return session.report(error, json: json)
+        } catch let error as NSError where [NSCocoaErrorDomain, NSPOSIXErrorDomain].contains(error.domain) {
+            // A file operation no step explained: its path and errno, never Foundation's text.
+            let path = error.userInfo[NSFilePathErrorKey] as? String ?? session.layout.shown
+            return session.report(FileSystem.explain(error, at: path) as? CargoStaticError
+                                  ?? CargoStaticError(.commandFailed, "a file operation failed"), json: json)
         }
+    }
+
+    private func report(_ error: CargoStaticError, json: Bool) -> Int32 {
+        reporter.error(error.description)
+        if json, let text = try? encodeJSON(ErrorReport(error: error)) { print(text) }
+        return error.exitCode
     }
 
     public func planner() -> Planner { Planner(runner: runner, reporter: reporter, store: store) }
@@ -76,5 +85,18 @@ public enum CacheSafety {
                                        fix: st.st_uid != me ? "use a cache of your own: CARGO_STATIC_CACHE=$HOME/.cache/cargo-static" : "chmod go-w \(Shell.quote(path))")
             }
         }
+    }
+
+    /// Builds write to the cache (locks, wrappers, zig's cache, entries): a cache that cannot
+    /// be written is named before anything runs, with the way to use its entries anyway.
+    public static func requireWritable(_ layout: CacheLayout) throws {
+        var existing = layout.root
+        while access(existing, F_OK) != 0, existing != "/" { existing = (existing as NSString).deletingLastPathComponent }
+        guard access(existing, W_OK) != 0 else { return }
+        let readOnly = errno == EROFS
+        throw CargoStaticError(.badInput, "the cache \(layout.shown) cannot be written: " + (readOnly ? "it is on a read-only file system" : "\(existing) is not writable by you"),
+                               fix: (readOnly ? "" : "make it yours (chown -R \(Shell.quote(existing))) or ")
+                                + "point CARGO_STATIC_CACHE at a writable directory; to reuse this cache's entries there: "
+                                + "CARGO_STATIC_CACHE=\(Shell.quote(layout.shown)) cargo-static cache export entries.tar, then cargo-static cache import entries.tar")
     }
 }

@@ -12,6 +12,7 @@ public struct Executor {
     public init(planner: Planner) { self.planner = planner }
 
     public func run(_ plan: BuildPlan, request: BuildRequest) throws -> [TargetResult] {
+        try CacheSafety.requireWritable(store.layout)
         runner.recording = true
         defer { runner.recording = false }
         var results: [TargetResult] = []
@@ -128,11 +129,12 @@ struct RuntimeWarmup {
         let result = try runner.capture(step.command)
         progress.finish()
         guard result.succeeded else {
-            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: layout.root, output: result.output) }
+            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: layout.shown, output: result.output) }
             throw CargoStaticError(.noCToolchain, "zig could not link a first program for \(step.target)",
                                    fix: "check the zig installation (`cargo-static doctor`)", detail: Runner.failureReport(result))
         }
-        try RuntimeRecord.mark(step.key, seconds: Date().timeIntervalSince(started), layout)
+        // A memo (the next plan would only link once more): failing to write it fails nothing.
+        try? RuntimeRecord.mark(step.key, seconds: Date().timeIntervalSince(started), layout)
         try? FileManager.default.removeItem(atPath: (step.source.path as NSString).deletingLastPathComponent)
     }
 }

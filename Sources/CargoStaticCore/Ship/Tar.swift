@@ -11,6 +11,8 @@ public struct TarEntry: Equatable {
         case bytes(Data)
         /// A regular file on disk, streamed into the archive.
         case file(String)
+        /// A symbolic link with this target.
+        case symlink(String)
     }
 
     public var path: String
@@ -33,6 +35,10 @@ public struct TarEntry: Equatable {
 
     public static func file(_ path: String, mode: UInt32 = 0o644, from source: String) -> TarEntry {
         TarEntry(path: path, mode: mode, content: .file(source))
+    }
+
+    public static func symlink(_ path: String, to target: String) -> TarEntry {
+        TarEntry(path: path, mode: 0o777, content: .symlink(target))
     }
 }
 
@@ -139,7 +145,7 @@ public enum Tar {
     private static func writeEntry(_ entry: TarEntry, mtime: Int64, to sink: (Data) throws -> Void) throws {
         let size: Int64
         switch entry.content {
-        case .directory: size = 0
+        case .directory, .symlink: size = 0
         case .bytes(let data): size = Int64(data.count)
         case .file(let source):
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: source),
@@ -154,16 +160,26 @@ public enum Tar {
         let split = splitName(name)
         if split == nil { pax.append(("path", name)) }
         if size > maxOctal(11) { pax.append(("size", String(size))) }
+        var linkName = ""
+        if case .symlink(let target) = entry.content {
+            if target.utf8.count > 100 || target.utf8.contains(0) { pax.append(("linkpath", target)) } else { linkName = target }
+        }
         if !pax.isEmpty {
             let records = paxRecords(pax)
             try sink(header(name: paxHeaderName(entry.path), mode: 0o644, size: Int64(records.count), mtime: mtime, type: "x"))
             try sink(records + padding(Int64(records.count)))
         }
         let (prefix, short) = split ?? ("", String(decoding: Array(name.utf8.prefix(100)), as: UTF8.self))
-        try sink(header(name: short, prefix: prefix, mode: entry.mode, size: size > maxOctal(11) ? 0 : size, mtime: mtime,
-                        type: entry.content == .directory ? "5" : "0"))
+        let type: Character
         switch entry.content {
-        case .directory: break
+        case .directory: type = "5"
+        case .symlink: type = "2"
+        case .bytes, .file: type = "0"
+        }
+        try sink(header(name: short, prefix: prefix, mode: entry.mode, size: size > maxOctal(11) ? 0 : size, mtime: mtime,
+                        type: type, linkName: linkName))
+        switch entry.content {
+        case .directory, .symlink: break
         case .bytes(let data): try sink(data)
         case .file(let source): try stream(source, expected: size, to: sink)
         }
@@ -222,7 +238,8 @@ public enum Tar {
         return out
     }
 
-    static func header(name: String, prefix: String = "", mode: UInt32, size: Int64, mtime: Int64, type: Character) -> Data {
+    static func header(name: String, prefix: String = "", mode: UInt32, size: Int64, mtime: Int64, type: Character,
+                       linkName: String = "") -> Data {
         var h = [UInt8](repeating: 0, count: blockSize)
         func put(_ text: String, at offset: Int, width: Int) {
             for (i, byte) in text.utf8.prefix(width).enumerated() { h[offset + i] = byte }
@@ -238,6 +255,7 @@ public enum Tar {
         octal(size, at: 124, width: 12)
         octal(mtime, at: 136, width: 12)
         h[156] = type.asciiValue!
+        put(linkName, at: 157, width: 100)
         put("ustar", at: 257, width: 6)        // magic "ustar\0"
         put("00", at: 263, width: 2)           // version
         put(prefix, at: 345, width: 155)

@@ -61,3 +61,97 @@ public struct ZlibError: Error, CustomStringConvertible, LocalizedError {
     init(_ description: String) { self.description = description }
     public var errorDescription: String? { description }
 }
+
+/// A gzip stream written in pieces (`cache export FILE.tar.gz`): a std entry is a hundred
+/// megabytes, so nothing is held whole.
+public final class GzipWriter {
+    private var stream = z_stream()
+    private let sink: (Data) throws -> Void
+    private var buffer = [UInt8](repeating: 0, count: 256 << 10)
+
+    public init(level: Int32 = 6, sink: @escaping (Data) throws -> Void) throws {
+        self.sink = sink
+        // Window bits 15, +16: a gzip header and trailer instead of zlib's.
+        guard deflateInit2_(&stream, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw ZlibError("zlib could not start compressing")
+        }
+    }
+
+    deinit { deflateEnd(&stream) }
+
+    public func write(_ data: Data) throws { try run(data, flush: Z_NO_FLUSH) }
+
+    /// Ends the stream (the trailer with the CRC and length).
+    public func finish() throws { try run(Data(), flush: Z_FINISH) }
+
+    private func run(_ data: Data, flush: Int32) throws {
+        var input = [UInt8](data)
+        try input.withUnsafeMutableBufferPointer { inBuf in
+            stream.next_in = inBuf.baseAddress
+            stream.avail_in = uInt(inBuf.count)
+            var status: Int32 = Z_OK
+            repeat {
+                let produced = buffer.withUnsafeMutableBufferPointer { outBuf -> Int in
+                    stream.next_out = outBuf.baseAddress
+                    stream.avail_out = uInt(outBuf.count)
+                    status = deflate(&stream, flush)
+                    return outBuf.count - Int(stream.avail_out)
+                }
+                guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                    throw ZlibError("zlib could not compress (status \(status))")
+                }
+                if produced > 0 { try sink(Data(buffer[0..<produced])) }
+                if flush == Z_FINISH ? status == Z_STREAM_END : (stream.avail_in == 0 && stream.avail_out != 0) { break }
+            } while true
+        }
+    }
+}
+
+/// Reads a gzip stream in pieces; `read(n)` gives up to n decompressed bytes, none at its
+/// end. A stream cut short or damaged is an error, never a quiet end.
+public final class GzipReader {
+    private var stream = z_stream()
+    private let source: (Int) throws -> Data
+    private var input = [UInt8]()
+    private var inputOffset = 0
+    private var ended = false
+
+    public init(source: @escaping (Int) throws -> Data) throws {
+        self.source = source
+        guard inflateInit2_(&stream, 31, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw ZlibError("zlib could not start inflating")
+        }
+    }
+
+    deinit { inflateEnd(&stream) }
+
+    public func read(_ count: Int) throws -> Data {
+        var output = [UInt8](repeating: 0, count: max(count, 1))
+        var produced = 0
+        while produced == 0, !ended {
+            if inputOffset >= input.count {
+                input = [UInt8](try source(256 << 10))
+                inputOffset = 0
+                guard !input.isEmpty else { throw ZlibError("the gzip stream ends early (the file is incomplete)") }
+            }
+            let status = input.withUnsafeMutableBufferPointer { inBuf in
+                output.withUnsafeMutableBufferPointer { outBuf -> Int32 in
+                    stream.next_in = inBuf.baseAddress! + inputOffset
+                    stream.avail_in = uInt(inBuf.count - inputOffset)
+                    stream.next_out = outBuf.baseAddress
+                    stream.avail_out = uInt(outBuf.count)
+                    let status = inflate(&stream, Z_NO_FLUSH)
+                    inputOffset = inBuf.count - Int(stream.avail_in)
+                    produced = outBuf.count - Int(stream.avail_out)
+                    return status
+                }
+            }
+            switch status {
+            case Z_STREAM_END: ended = true
+            case Z_OK, Z_BUF_ERROR: break
+            default: throw ZlibError("the gzip stream is damaged (zlib status \(status))")
+            }
+        }
+        return Data(output[0..<produced])
+    }
+}

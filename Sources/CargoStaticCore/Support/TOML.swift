@@ -50,6 +50,21 @@ public struct TOMLError: Error, CustomStringConvertible, Equatable {
 }
 
 public enum TOML {
+    /// `text` as a TOML basic string, for generated manifests and `--config` values (paths
+    /// may hold quotes, backslashes and any character).
+    public static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += String(format: "\\u%04X", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
     public static func parse(_ text: String) throws -> [String: TOMLValue] {
         var parser = TOMLParser(Array(text.utf8))
         return try parser.document()

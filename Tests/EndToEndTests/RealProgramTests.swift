@@ -103,7 +103,9 @@ final class RealProgramTests: XCTestCase {
         try git(root + "/repo", ["commit", "-q", "-m", "second"])
         try write(root, "repo/first.txt", "ONE\n")
         try git(root + "/repo", ["add", "first.txt"])
-        let out = try runInRoot(absorb, root, [], environment: ["GIT_DIR": "/repo/.git", "GIT_WORK_TREE": "/repo"])
+        // The root's working directory is /; GIT_DIR points libgit2 at the repository (its work
+        // tree is then the directory above; libgit2 has no GIT_WORK_TREE).
+        let out = try runInRoot(absorb, root, [], environment: ["GIT_DIR": "/repo/.git"])
         XCTAssertEqual(out.status, 0, out.all)
         let log = try git(root + "/repo", ["log", "--format=%s"])
         XCTAssertEqual(lines(log), ["fixup! first", "second", "first"], out.all)
@@ -126,7 +128,7 @@ final class RealProgramTests: XCTestCase {
     /// sqop, Sequoia's Stateless OpenPGP CLI (nettle, gmp, bzip2): generates a key, signs
     /// and verifies, encrypts and decrypts, all with nettle's cryptography.
     func testSequoiaSopSignsAndEncrypts() throws {
-        let sqop = try buildStatic("sqop", bin: "sqop")
+        let sqop = try buildStatic("sqop", bin: "sqop", features: ["cli"])
         let root = try emptyRoot()
         let key = try runInRoot(sqop, root, ["generate-key", "Alice <alice@example.org>"])
         XCTAssertEqual(key.status, 0, key.all)
@@ -152,6 +154,42 @@ final class RealProgramTests: XCTestCase {
         let decrypted = try runInRoot(sqop, root, ["decrypt", "/alice.key"], stdin: encrypted.stdout)
         XCTAssertEqual(decrypted.status, 0, decrypted.all)
         XCTAssertEqual(decrypted.stdout, message, decrypted.all)
+    }
+
+    /// grcov (zlib): reads an lcov report from a deflate-compressed zip archive (inflated
+    /// by zlib) and summarises it as covdir JSON.
+    func testGrcovSummarisesZippedReport() throws {
+        let grcov = try buildStatic("grcov", bin: "grcov")
+        let root = try emptyRoot()
+        let report = """
+            TN:
+            SF:/src/lib.rs
+            FN:1,covered
+            FN:5,missed
+            FNDA:3,covered
+            FNDA:0,missed
+            DA:1,3
+            DA:2,3
+            DA:5,0
+            DA:6,0
+            LF:4
+            LH:2
+            end_of_record
+
+            """
+        try write(root, "src/lib.rs", "fn covered() {\n    1;\n}\n\nfn missed() {\n    2;\n}\n")
+        let zip = try Harness.runTool(Self.python, ["-c", """
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("coverage/lcov.info", sys.argv[2])
+            """, root + "/coverage.zip", report])
+        XCTAssertEqual(zip.status, 0, zip.all)
+        let out = try runInRoot(grcov, root, ["/coverage.zip", "--source-dir", "/", "--output-type", "covdir"])
+        XCTAssertEqual(out.status, 0, out.all)
+        let json = (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8))) as? [String: Any] ?? [:]
+        XCTAssertEqual(json["linesCovered"] as? Int, 2, out.all)
+        XCTAssertEqual(json["linesTotal"] as? Int, 4, out.all)
+        XCTAssertEqual(json["coveragePercent"] as? Double, 50.0, out.all)
     }
 
     /// cargo 0.66 as a program (curl, libgit2, libssh2, openssl, nghttp2, zlib): `cargo new`
@@ -303,6 +341,9 @@ final class RealProgramTests: XCTestCase {
 
     // MARK: - Inputs
 
+    /// Python (on the host, never in a root) makes a zip archive and serves HTTPS.
+    static let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/python3"
+
     /// Runs the host's git in `dir` (outside the root: it only prepares and checks repositories).
     @discardableResult
     private func git(_ dir: String, _ args: [String]) throws -> String {
@@ -389,8 +430,7 @@ final class HTTPSRegistry {
             threading.Timer(600, httpd.shutdown).start()
             httpd.serve_forever()
             """
-        let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/python3"
-        server = try Harness.launch(python, ["-c", script, dir + "/www", String(port), dir + "/cert.pem", dir + "/key.pem"], environment: [:])
+        server = try Harness.launch(RealProgramTests.python, ["-c", script, dir + "/www", String(port), dir + "/cert.pem", dir + "/key.pem"], environment: [:])
         let deadline = Date().addingTimeInterval(30)
         while !Harness.canConnect(port: port) {
             guard Date() < deadline, server.process.isRunning else {

@@ -123,6 +123,7 @@ final class RealProgramTests: XCTestCase {
         XCTAssertEqual(out.status, 0, out.all)
         XCTAssertTrue(out.stdout.contains("example.com"), "the DNS query was not decoded:\n\(out.all)")
         XCTAssertTrue(out.stdout.contains("192.0.2.53"), out.all)
+        XCTAssertFalse(out.stderr.contains("seccomp sandbox is disabled"), out.all)
     }
 
     /// sqop, Sequoia's Stateless OpenPGP CLI (nettle, gmp, bzip2): generates a key, signs

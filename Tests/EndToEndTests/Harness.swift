@@ -51,6 +51,10 @@ enum Harness {
         var all: String { stdout + "\n" + stderr }
     }
 
+    /// The longest any one command may take (a cold std build on a loaded machine takes
+    /// under twenty minutes).
+    static let commandTimeout: TimeInterval = 30 * 60
+
     /// Runs cargo-static and waits.
     @discardableResult
     static func run(_ args: [String], in dir: String, environment: [String: String] = [:], cache: String? = nil) throws -> Output {
@@ -68,10 +72,23 @@ enum Harness {
             self.errFile = errFile
         }
         var stderrSoFar: String { (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "" }
-        func wait() -> Output {
+        /// Waits; a command still running after `timeout` seconds is stopped (SIGTERM, then
+        /// SIGKILL) and reported, so one hung command cannot take the whole run's time.
+        func wait(timeout: TimeInterval = Harness.commandTimeout) -> Output {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(100_000) }
+            var note = ""
+            if process.isRunning {
+                kill(process.processIdentifier, SIGTERM)
+                let grace = Date().addingTimeInterval(10)
+                while process.isRunning && Date() < grace { usleep(100_000) }
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                note = "\n[test harness: stopped after \(Int(timeout)) s without ending]"
+                XCTFail("\(process.executableURL?.path ?? "?") \(process.arguments ?? []) did not end within \(Int(timeout)) s")
+            }
             process.waitUntilExit()
             let out = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
-            return Output(status: process.terminationStatus, stdout: out, stderr: stderrSoFar)
+            return Output(status: process.terminationStatus, stdout: out, stderr: stderrSoFar + note)
         }
     }
 

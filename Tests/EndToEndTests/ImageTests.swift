@@ -142,7 +142,7 @@ final class ImageTests: XCTestCase {
             "org.opencontainers.image.version": "0.1.0", "org.opencontainers.image.source": "https://example.org/hello",
             "org.opencontainers.image.revision": revision,
         ])
-        XCTAssertEqual(inspect["Layers"] as? [String], platforms(result)[0]["layers"] as? [String])
+        XCTAssertEqual(inspect["Layers"] as? [String], platforms(result).first?["layers"] as? [String])
         let config = object(try run("skopeo", ["inspect", "--config", "oci:\(layout):\(tag)"]).stdout)
         let container = config["config"] as? [String: Any] ?? [:]
         XCTAssertEqual(container["User"] as? String, "65532:65532")

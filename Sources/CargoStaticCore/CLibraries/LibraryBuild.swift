@@ -413,8 +413,13 @@ enum AutotoolsTimestamps {
         }
         guard !outputs.isEmpty else { return }
         // Whole seconds: every file system and make compare these the same way.
-        let stamp = Date(timeIntervalSince1970: newest.timeIntervalSince1970.rounded(.down) + 2)
+        let stamp = Date(timeIntervalSince1970: newest.timeIntervalSince1970.rounded(.down) + 1)
         for path in outputs { try fm.setAttributes([.modificationDate: stamp], ofItemAtPath: path) }
+        // dpkg-source stamps the files its patches change with the time it applied them, so
+        // the stamp can lie a second in the future; configure refuses a tree newer than the
+        // files it creates ("newly created file is older than distributed files").
+        let ahead = stamp.timeIntervalSinceNow
+        if ahead > -0.05 { Thread.sleep(forTimeInterval: ahead + 0.1) }
     }
 }
 

@@ -350,6 +350,25 @@ final class GenericLibraryTests: XCTestCase {
 }
 
 final class PkgConfigFixupTests: XCTestCase {
+    /// CMake's .pc files quote their values; the prefix moves with the entry all the same.
+    func testQuotedLogicalPrefixIsRelocated() {
+        let pc = "prefix=\"/opt/cargo-static\"\nlibdir=\"/opt/cargo-static/lib\"\nincludedir=/opt/cargo-static/include\nother=\"/opt/cargo-static-x\"\nLibs: -L${libdir} -lgit2 -L/opt/cargo-static/lib/extra\n"
+        XCTAssertEqual(PkgConfigFiles.relocated(pc, logicalPrefix: "/opt/cargo-static"),
+                       "prefix=\"${pcfiledir}/../..\"\nlibdir=\"${pcfiledir}/../../lib\"\nincludedir=${pcfiledir}/../../include\nother=\"/opt/cargo-static-x\"\nLibs: -L${libdir} -lgit2 -L${pcfiledir}/../../lib/extra\n")
+    }
+
+    /// A failed link that also names -lrt blames the library that is really missing.
+    func testLibcPartsAreNeverTheMissingLibrary() {
+        let line = LibraryDiagnosis.line(failed: [], linked: [(package: "libgit2-sys", libs: ["rt", "dl", "static=pthread"])], provided: []) { _ in
+            RefusalTable.refusal(for: "pam").map { .refused($0) } ?? .unknown
+        }
+        XCTAssertNil(line)
+        // Any other name still gets the verdict.
+        XCTAssertNotNil(LibraryDiagnosis.line(failed: [], linked: [(package: "pam-sys", libs: ["pam"])], provided: []) { _ in
+            RefusalTable.refusal(for: "pam").map { .refused($0) } ?? .unknown
+        })
+    }
+
     /// libgit2.pc's `-lhttp_parser` gets http-parser's directory; names already found stay as they are.
     func testLibsPrivateGetsTheDependencyDirectory() {
         let files: Set<String> = ["/c/hp/lib/libhttp_parser.a", "/c/ssh/lib/libssh2.a", "/c/git/lib/libgit2.a"]

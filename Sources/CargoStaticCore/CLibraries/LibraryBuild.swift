@@ -69,6 +69,7 @@ struct LibraryBuildSpec {
         target: \(target.triple)
         c toolchain: \(toolchain.driver.identity)
         dependencies: \(dependencies.map(\.entry).joined(separator: " "))
+        installed .pc files: \(PkgConfigFiles.keyText)
         steps:
         \(steps)
         written by cargo-static:
@@ -360,6 +361,9 @@ struct LibraryBuilder {
 /// .pc files name their prefix as `${pcfiledir}/../..`: pkg-config then answers with
 /// wherever the entry is, and the entry can move (another cache path, another machine).
 enum PkgConfigFiles {
+    /// In every library's key: entries written before a change here are rebuilt.
+    static let keyText = "prefix relocated to ${pcfiledir}, quoted values too (2)"
+
     static func relocate(_ directory: String, logicalPrefix: String, siblings: String) throws {
         let fm = FileManager.default
         for file in (try? fm.contentsOfDirectory(atPath: directory)) ?? [] where file.hasSuffix(".pc") {
@@ -378,9 +382,12 @@ enum PkgConfigFiles {
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             var line = String(line)
             if let eq = line.firstIndex(of: "="), !line[..<eq].contains(":"), !line[..<eq].contains(" ") {
+                // CMake writes the values quoted (`libdir="/opt/cargo-static/lib"`).
                 let value = line[line.index(after: eq)...]
-                if value == logicalPrefix || value.hasPrefix(logicalPrefix + "/") {
-                    line = String(line[...eq]) + root + value.dropFirst(logicalPrefix.count)
+                let quote = value.hasPrefix("\"") ? "\"" : ""
+                let bare = value.dropFirst(quote.count)
+                if bare == logicalPrefix || bare.hasPrefix(logicalPrefix + "/") || bare.hasPrefix(logicalPrefix + quote) && !quote.isEmpty {
+                    line = String(line[...eq]) + quote + root + bare.dropFirst(logicalPrefix.count)
                 }
             }
             for flag in ["-I", "-L"] {

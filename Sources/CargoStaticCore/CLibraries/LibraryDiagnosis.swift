@@ -78,6 +78,8 @@ public enum LibraryDiagnosis {
         for entry in linked {
             for lib in entry.libs {
                 let name = String(lib.split(separator: "=").last ?? Substring(lib))
+                // -lrt, -ldl, -lpthread: parts of musl's libc.a, never the missing library.
+                if PkgConfigFixup.libcParts.contains(name) { continue }
                 let v = verdict(name)
                 if case .buildable(let library) = v, provided.contains(library.name) { continue }
                 if case .unknown = v { continue }

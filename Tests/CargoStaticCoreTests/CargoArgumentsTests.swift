@@ -2,6 +2,22 @@ import XCTest
 @testable import CargoStaticCore
 
 final class CargoArgumentsTests: XCTestCase {
+    /// A second build of the same request elsewhere: both spellings of an option are
+    /// replaced, everything else (and the message format) is kept.
+    func testReplacingKeepsTheRestAndBothSpellings() throws {
+        let original = try CargoArguments.parse(["--release", "--target-dir=old", "-p", "demo", "--manifest-path", "a/Cargo.toml",
+                                                 "--message-format=short", "--features", "x"], mode: .build)
+        let moved = try original.replacing(["--target-dir": "/tmp/t", "--manifest-path": "/tmp/m/Cargo.toml"],
+                                           adding: ["--config", "/p/.cargo/config.toml"], mode: .build)
+        XCTAssertEqual(moved.forwarded, ["--release", "-p", "demo", "--features", "x",
+                                         "--manifest-path", "/tmp/m/Cargo.toml", "--target-dir", "/tmp/t", "--config", "/p/.cargo/config.toml"])
+        XCTAssertEqual(moved.targetDir, "/tmp/t")
+        XCTAssertEqual(moved.manifestPath, "/tmp/m/Cargo.toml")
+        XCTAssertEqual(moved.messageFormats, ["short"])
+        XCTAssertEqual(moved.packages, ["demo"])
+        XCTAssertTrue(moved.release)
+    }
+
     func testParsesWhatCargoStaticNeedsAndForwardsTheRest() throws {
         let a = try CargoArguments.parse(["--release", "-p", "core", "--features=a b", "--manifest-path", "x/Cargo.toml", "-vv",
                                           "--target-dir", "/t", "--bin", "rg", "-q", "--message-format=short", "--config", "build.jobs=2"],

@@ -23,7 +23,7 @@ final class LinkSpecTests: XCTestCase {
         let env = try spec().cargoEnvironment
         XCTAssertEqual(env["CC_x86_64_unknown_linux_musl"], "/my cache/cc/zig/cc")
         XCTAssertEqual(env["CXXSTDLIB_x86_64_unknown_linux_musl"], "c++")
-        XCTAssertTrue(env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"]?.hasPrefix("/my cache/cc/zig/link-") ?? false)
+        XCTAssertTrue(env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"]?.hasPrefix("/my cache/cc/zig/static-link-") ?? false)
     }
 
     /// A different link (another allocator) is another linker path, so cargo relinks.
@@ -34,6 +34,15 @@ final class LinkSpecTests: XCTestCase {
                              selfContainedCrt: a.selfContainedCrt, pie: a.pie, wholeArchives: a.wholeArchives, unwinderStub: nil,
                              searchDirectories: [], trailing: [], objects: [], profileRustflags: a.profileRustflags, tool: "/elsewhere/cs")
         XCTAssertEqual(a.linker, moved.linker)
+    }
+
+    /// rustc reads `NAME-<digits>` as NAME with a version and `link` as an ld-style linker:
+    /// the wrapper's name must keep rustc on the C compiler's flavor whatever the fingerprint.
+    func testLinkerNameNeverLooksLikeAVersionedLdLinker() throws {
+        let name = ((try spec().linker) as NSString).lastPathComponent
+        let parts = name.split(separator: "-", maxSplits: 1)
+        XCTAssertEqual(parts.first, "static", name)
+        XCTAssertFalse(parts.last?.allSatisfy(\.isNumber) ?? true, name)
     }
 
     func testWrappersQuoteTheirPaths() throws {

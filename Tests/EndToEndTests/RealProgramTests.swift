@@ -23,8 +23,9 @@ final class RealProgramTests: XCTestCase {
     // MARK: - The programs
 
     /// ripgrep with PCRE2 (a C library): a look-behind search, which only PCRE2 can run.
+    /// Built with --check-reproducible: a second build elsewhere gives the same bytes.
     func testRipgrepWithPCRE2() throws {
-        let rg = try buildStatic("ripgrep", bin: "rg", features: ["pcre2"])
+        let rg = try buildStatic("ripgrep", bin: "rg", features: ["pcre2"], reproducible: true)
         let root = try emptyRoot()
         try write(root, "src/lib.rs", "fn alpha() {}\nfn beta_gamma() {}\nlet fnord = 1;\n")
         try write(root, "src/notes.txt", "alpha fn\n")
@@ -278,9 +279,10 @@ final class RealProgramTests: XCTestCase {
 
     /// Builds `bin` with `cargo-static build --release --json`, checks that it is a static-pie
     /// needing only the kernel, and returns its path.
-    private func buildStatic(_ program: String, bin: String, features: [String] = []) throws -> String {
+    private func buildStatic(_ program: String, bin: String, features: [String] = [], reproducible: Bool = false) throws -> String {
         let dir = try preparedCopy(program)
         let args = ["build", "--release", "--json", "--bin", bin] + (features.isEmpty ? [] : ["--features", features.joined(separator: ",")])
+            + (reproducible ? ["--check-reproducible"] : [])
         let out = try Harness.run(args, in: dir)
         guard out.status == 0 else {
             throw SetupFailure("cargo-static build of \(program) failed:\n\(out.all.suffix(6000))")
@@ -291,6 +293,7 @@ final class RealProgramTests: XCTestCase {
         XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
         XCTAssertEqual(audit["relro"] as? String, "full")
         XCTAssertEqual(audit["nx"] as? Bool, true)
+        if reproducible { XCTAssertEqual(exe["reproducible"] as? Bool, true, out.stderr) }
         guard let path = exe["path"] as? String, FileManager.default.isExecutableFile(atPath: path) else {
             throw SetupFailure("no executable in the build's JSON:\n\(out.stdout)")
         }

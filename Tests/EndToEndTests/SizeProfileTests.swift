@@ -68,7 +68,7 @@ final class SizeProfileTests: XCTestCase {
         XCTAssertTrue(stub.hasSuffix("/libcargo_static_nounwind.a") && FileManager.default.fileExists(atPath: stub), "\(size)")
         let env = (size["cargo"] as? [String: Any])?["environment"] as? [String: String] ?? [:]
         let linker = env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"] ?? ""
-        XCTAssertTrue(linker.hasSuffix("/link-nounwind"), linker)
+        XCTAssertTrue(linker.hasSuffix("/static-link-nounwind"), linker)
         let script = String(decoding: FileManager.default.contents(atPath: linker) ?? Data(), as: UTF8.self)
         XCTAssertTrue(script.contains("-lunwind) set -- \"$@\" \(stub)"), script)
         XCTAssertNil(try plan([])["unwinderStub"], "the default profile unwinds: it keeps the real unwinder")

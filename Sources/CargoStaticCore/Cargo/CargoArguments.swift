@@ -181,3 +181,23 @@ public struct CargoArguments: Equatable {
         return out
     }
 }
+
+extension CargoArguments {
+    /// The same arguments with `option` (and its value, in either spelling) replaced by
+    /// `option value`, re-parsed: how a second build of the same request is pointed at
+    /// another manifest or target directory.
+    public func replacing(_ replacements: [String: String], adding extra: [String] = [], mode: Mode) throws -> CargoArguments {
+        var args: [String] = []
+        var i = 0
+        while i < forwarded.count {
+            let (name, inline) = Self.split(forwarded[i])
+            i += 1
+            guard replacements[name] != nil else { args.append(forwarded[i - 1]); continue }
+            if inline == nil && i < forwarded.count { i += 1 }
+        }
+        for (name, value) in replacements.sorted(by: { $0.key < $1.key }) { args += [name, value] }
+        args += extra
+        if !messageFormats.isEmpty { args.append("--message-format=" + messageFormats.joined(separator: ",")) }
+        return try CargoArguments.parse(args, mode: mode)
+    }
+}

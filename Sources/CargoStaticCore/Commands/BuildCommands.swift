@@ -20,7 +20,11 @@ public enum BuildCommands {
     public static func build(_ request: BuildRequest, _ session: Session) throws -> [TargetResult] {
         let planner = session.planner()
         let plan = try planner.plan(request)
-        let results = try Executor(planner: planner).run(plan, request: request)
+        var results = try Executor(planner: planner).run(plan, request: request)
+        if request.checkReproducible {
+            _ = try Reproducibility.check(results, request: request, session: session, build: build)
+            results = results.map { $0.markedReproducible() }
+        }
         if let directory = request.artifactDirectory { try ArtifactDirectory.copy(results, to: directory, reporter: session.reporter) }
         return results
     }

@@ -120,8 +120,10 @@ public struct LinkSpec: Codable, Equatable {
     public var cxx: String { wrapperDirectory + "/c++" }
     public var ar: String { wrapperDirectory + "/ar" }
     public var ranlib: String { wrapperDirectory + "/ranlib" }
-    /// cargo's linker for the target.
-    public var linker: String { wrapperDirectory + "/link-\(fingerprint)" }
+    /// cargo's linker for the target. Never `link-<digits>`: rustc drops a numeric suffix
+    /// (a version) from the linker's name and takes `link` for an ld-style linker, then
+    /// passes `--as-needed` without `-Wl,` (a fingerprint of only digits once did that).
+    public var linker: String { wrapperDirectory + "/static-link-\(fingerprint)" }
     var linkSpecFile: String { linker + ".json" }
     var compilerSpecFile: String { wrapperDirectory + "/compiler.json" }
 

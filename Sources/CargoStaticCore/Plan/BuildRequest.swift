@@ -39,6 +39,8 @@ public struct BuildRequest {
     public var splitDebug = false
     /// `--artifact-dir`: where the checked executables are copied after the build (absolute).
     public var artifactDirectory: String?
+    /// `--check-reproducible`: build again elsewhere and compare (`Reproducibility`).
+    public var checkReproducible = false
     /// Lints of the project's crates capped at `warn`: `install` of a registry crate, which a
     /// newer rustc's lints must not fail under its own `#![deny(warnings)]` (cargo caps
     /// registry crates too; at `allow` rustc would also hide the warnings cargo's probe of
@@ -106,6 +108,7 @@ public struct BuildFlags {
     public var sbom = true
     public var splitDebug = false
     public var artifactDirectory: String?
+    public var checkReproducible = false
     /// cargo's own arguments, as typed.
     public var cargoArguments: [String]
     /// cargo-static's long options, for "did you mean" on a misspelt one.
@@ -143,6 +146,7 @@ public struct BuildFlags {
         request.pieRequest = pieRequest
         request.splitDebug = splitDebug
         request.artifactDirectory = artifactDirectory.map(context.absolute)
+        request.checkReproducible = checkReproducible
         return request
     }
 }

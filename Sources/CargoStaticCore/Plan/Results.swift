@@ -9,6 +9,8 @@ public struct BuiltExecutable: Codable {
     public let name: String
     public let isTest: Bool
     public let audit: Audit
+    /// `--check-reproducible`: the second build elsewhere gave the same bytes (nil: not checked).
+    public var reproducible: Bool? = nil
     public var verdict: String { Verdict.line(audit) }
 }
 
@@ -24,8 +26,14 @@ public struct TargetResult: Codable {
     public let nativeLibraries: [ProvidedLibrary]
     /// The malloc linked into the executables (each one's audit confirms it).
     public let allocator: Allocator
-    public let executables: [BuiltExecutable]
+    public var executables: [BuiltExecutable]
     public let seconds: Double
+
+    func markedReproducible() -> TargetResult {
+        var copy = self
+        copy.executables = executables.map { var e = $0; e.reproducible = true; return e }
+        return copy
+    }
 }
 
 /// One-line verdicts for people.

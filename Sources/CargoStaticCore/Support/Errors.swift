@@ -10,6 +10,7 @@ public struct CargoStaticError: Error, CustomStringConvertible {
         case notCargoProject = "not-a-cargo-project"
         case cargoFailed = "cargo-failed"
         case notStatic = "not-static"
+        case notReproducible = "not-reproducible"
         case stdBuildFailed = "std-build-failed"
         case libraryBuildFailed = "library-build-failed"
         case diskFull = "disk-full"

@@ -1,0 +1,192 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `build --check-reproducible`: the workspace is copied to another directory and built a
+/// second time there, into another target directory, through another path to the same
+/// cache, with another umask, time zone and locale, later. Every executable, SBOM and debug
+/// file must come out byte for byte the same; a difference names the first ELF section (or
+/// SBOM line) that differs, with diffoscope's report when diffoscope is installed.
+public enum Reproducibility {
+    /// What the second build changes, in the report's words.
+    public static let variations = [
+        "build directory (a copy of the workspace elsewhere)", "target directory",
+        "cache path (another path to the same cache)", "umask 0077", "time zone (TZ=Etc/GMT-14)",
+        "locale (LANG and LC_ALL fr_FR.UTF-8)", "build time",
+    ]
+
+    /// The environment of the second build, on top of the first one's.
+    static let environment: [String: String?] = ["TZ": "Etc/GMT-14", "LANG": "fr_FR.UTF-8", "LC_ALL": "fr_FR.UTF-8"]
+
+    public struct Difference: Codable, Equatable {
+        public let file: String
+        public let detail: String
+    }
+
+    public struct Report: Codable {
+        public let compared: [String]
+        public let differences: [Difference]
+        public let variations: [String]
+        public var reproducible: Bool { differences.isEmpty }
+    }
+
+    /// Builds again with `build` and compares with `first`; throws when anything differs.
+    public static func check(_ first: [TargetResult], request: BuildRequest, session: Session,
+                             build: (BuildRequest, Session) throws -> [TargetResult]) throws -> Report {
+        let manifest = try request.manifestPath()
+        let root = workspaceRoot(of: manifest)
+        let scratch = try scratchDirectory(in: request.context.temporaryDirectory)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let copy = scratch + "/elsewhere/" + (root as NSString).lastPathComponent
+        try copyWorkspace(root, to: copy, skipping: [root + "/target", request.cargo.targetDir.map(request.context.absolute)].compactMap { $0 })
+        let cache = scratch + "/cache-path"
+        try FileManager.default.createSymbolicLink(atPath: cache, withDestinationPath: session.layout.root)
+
+        let second = try secondRequest(request, root: root, copy: copy, manifest: manifest, targetDir: scratch + "/target", cache: cache)
+        session.reporter.status("Rebuilding", "a copy of the workspace elsewhere, to check that the build is reproducible")
+        let secondSession = Session(context: second.context, quiet: true, verbose: session.reporter.verbose, color: false)
+        let previous = umask(0o077)
+        let again: [TargetResult]
+        do { again = try build(second, secondSession); umask(previous) } catch { umask(previous); throw error }
+
+        let report = compare(first, again, runner: session.runner)
+        guard report.reproducible else {
+            throw CargoStaticError(.notReproducible, "the build is not reproducible: \(report.differences.count) file(s) differ when built again elsewhere",
+                                   fix: "see which section differs above; `cargo-static plan` shows every path and variable the build uses",
+                                   detail: report.differences.map { "\($0.file): \($0.detail)" }.joined(separator: "\n"))
+        }
+        for file in report.compared { session.reporter.status("Reproduced", "\(file) (same bytes when built again elsewhere)") }
+        return report
+    }
+
+    static func scratchDirectory(in parent: String) throws -> String {
+        var template = Array("\(parent)/cargo-static-reproducible-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw CargoStaticError(.badInput, "cannot create a directory in \(parent) for the second build: \(String(cString: strerror(errno)))",
+                                   fix: "point TMPDIR at a writable directory with room for a second build")
+        }
+        return String(cString: made)
+    }
+
+    /// The outermost directory above the manifest whose Cargo.toml declares `[workspace]`.
+    static func workspaceRoot(of manifest: String) -> String {
+        var root = (manifest as NSString).deletingLastPathComponent
+        var dir = root
+        while dir != "/" && !dir.isEmpty {
+            dir = (dir as NSString).deletingLastPathComponent
+            if let text = try? String(contentsOfFile: dir + "/Cargo.toml", encoding: .utf8),
+               text.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "[workspace]" }) {
+                root = dir
+            }
+        }
+        return root
+    }
+
+    /// Everything in the workspace but its build output.
+    static func copyWorkspace(_ root: String, to copy: String, skipping: [String]) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        for item in try fm.contentsOfDirectory(atPath: root) where !skipping.contains(root + "/" + item) {
+            do { try fm.copyItem(atPath: root + "/" + item, toPath: copy + "/" + item) } catch {
+                throw FileSystem.explain(error, at: copy)
+            }
+        }
+    }
+
+    /// The same request, pointed at the copy: its manifest, a working directory at the same
+    /// place inside it, another target directory and cache path, and the other environment.
+    /// cargo config files above the workspace (which the copy does not sit under) are
+    /// passed with --config.
+    static func secondRequest(_ request: BuildRequest, root: String, copy: String, manifest: String,
+                              targetDir: String, cache: String) throws -> BuildRequest {
+        let moved = { (path: String) -> String in path == root ? copy : path.hasPrefix(root + "/") ? copy + path.dropFirst(root.count) : copy }
+        let config = try CargoConfig.load(context: request.context, cargo: request.cargo)
+        let cargoHome = request.context.nonEmpty("CARGO_HOME") ?? request.context.home + "/.cargo"
+        let above = config.layers.map(\.origin).filter {
+            $0.hasPrefix("/") && !$0.hasPrefix(root + "/") && !$0.hasPrefix(cargoHome + "/") && FileManager.default.fileExists(atPath: $0)
+        }
+        var second = request
+        second.cargo = try request.cargo.replacing(["--manifest-path": moved(manifest), "--target-dir": targetDir],
+                                                   adding: above.flatMap { ["--config", $0] }, mode: request.mode)
+        var variables = request.context.with(environment).variables
+        variables["CARGO_STATIC_CACHE"] = cache
+        second.context = Context(variables: variables, directory: moved(request.directory), home: request.context.home,
+                                 executable: request.context.executable)
+        second.checkReproducible = false
+        second.artifactDirectory = nil
+        return second
+    }
+
+    /// Each executable with its SBOM and debug file, matched by target and name.
+    static func compare(_ first: [TargetResult], _ second: [TargetResult], runner: Runner) -> Report {
+        var compared: [String] = [], differences: [Difference] = []
+        for result in first {
+            for exe in result.executables {
+                let other = second.first { $0.target == result.target }?.executables
+                    .first { $0.name == exe.name && $0.package == exe.package && $0.isTest == exe.isTest }
+                guard let other else {
+                    differences.append(Difference(file: exe.path, detail: "the second build produced no such executable"))
+                    continue
+                }
+                for suffix in ["", ".cdx.json", ".debug"] where suffix.isEmpty || FileManager.default.fileExists(atPath: exe.path + suffix) {
+                    compared.append(exe.path + suffix)
+                    if let detail = difference(exe.path + suffix, other.path + suffix, runner: runner) {
+                        differences.append(Difference(file: exe.path + suffix, detail: detail))
+                    }
+                }
+            }
+        }
+        return Report(compared: compared, differences: differences, variations: variations)
+    }
+
+    /// nil when both files hold the same bytes; otherwise where they first differ.
+    static func difference(_ a: String, _ b: String, runner: Runner) -> String? {
+        guard let left = FileManager.default.contents(atPath: a) else { return "cannot be read" }
+        guard let right = FileManager.default.contents(atPath: b) else { return "the second build's copy cannot be read (\(b))" }
+        if left == right { return nil }
+        var detail = firstDifference([UInt8](left), [UInt8](right))
+        if let diffoscope = runner.which("diffoscope"),
+           let out = try? runner.capture(Command(diffoscope, ["--text", "-", "--no-progress", a, b])) {
+            detail += "\n--- diffoscope (its first lines) ---\n" + out.output.split(separator: "\n", omittingEmptySubsequences: false).prefix(40).joined(separator: "\n")
+        }
+        return detail
+    }
+
+    /// The first ELF section whose bytes differ (for executables and debug files), the first
+    /// differing line (for text), else the first differing byte offset.
+    static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
+        if let left = try? ELFFile.parse(bytes: a), let right = try? ELFFile.parse(bytes: b) {
+            // The build-id is a digest of the rest: it differs whenever anything does, so it
+            // is named only when nothing else is.
+            let ordered = left.sections.filter { !$0.name.isEmpty }.sorted { ($0.name == buildIDSection ? 1 : 0, $0.offset) < ($1.name == buildIDSection ? 1 : 0, $1.offset) }
+            let twins = ordered.map { section in (section, right.sections.first { $0.name == section.name }) }
+            if let missing = twins.first(where: { $0.1 == nil }) { return "section \(missing.0.name) is missing from the second build" }
+            // A section that changed size moves every later one: it is the cause to name.
+            if let resized = twins.first(where: { $0.0.size != $0.1!.size }) {
+                return "section \(resized.0.name) differs in size (\(resized.0.size) and \(resized.1!.size) bytes)"
+            }
+            for (section, twin) in twins where section.type != 8 {  // SHT_NOBITS holds no bytes in the file
+                if bytes(a, section) != bytes(b, twin!) { return "section \(section.name) differs" }
+            }
+            if left.sections.count != right.sections.count { return "the section lists differ" }
+        }
+        if let left = String(bytes: a, encoding: .utf8), let right = String(bytes: b, encoding: .utf8) {
+            let l = left.split(separator: "\n", omittingEmptySubsequences: false), r = right.split(separator: "\n", omittingEmptySubsequences: false)
+            if let line = zip(l, r).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
+                return "line \(line.offset + 1) differs: \(line.element.0.prefix(120)) | \(line.element.1.prefix(120))"
+            }
+            return "one has \(l.count) lines, the other \(r.count)"
+        }
+        let offset = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+        return "the bytes differ from offset \(offset) (sizes \(a.count) and \(b.count))"
+    }
+
+    static let buildIDSection = ".note.gnu.build-id"
+
+    private static func bytes(_ data: [UInt8], _ section: ELFFile.Section) -> ArraySlice<UInt8> {
+        let start = Int(clamping: section.offset), end = start + Int(clamping: section.size)
+        guard start <= end, end <= data.count else { return [] }
+        return data[start..<end]
+    }
+}

@@ -83,7 +83,7 @@ struct BuildOptions: ParsableArguments {
     @Option(name: .customLong("artifact-dir"), help: ArgumentHelp("Also copy the checked executables (with <exe>.cdx.json and <exe>.debug) into DIR; DIR/<triple>/ for each target when there are several.", valueName: "dir"))
     var artifactDir: String?
 
-    @Flag(name: .customLong("check-reproducible"), help: "Build a second time from a copy of the workspace in another directory (another target directory, cache path, umask, time zone and locale) and fail unless every executable, SBOM and debug file is byte for byte the same; a difference names the first ELF section that differs (and shows diffoscope's report when it is installed).")
+    @Flag(name: .customLong("check-reproducible"), help: "Build a second time from a copy of the workspace in another directory (another target directory, umask, time zone and locale) and fail unless every executable, SBOM and debug file is byte for byte the same; a difference names the first ELF section that differs (and shows diffoscope's report when it is installed).")
     var checkReproducible = false
 
     @Flag(help: "Print the result as JSON on stdout.")

@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 
 /// `build --check-reproducible`: a second build from a copy elsewhere (another directory,
-/// target directory, cache path, umask, time zone and locale) must give the same bytes.
-/// ripgrep is checked the same way in RealProgramTests.
+/// target directory, umask, time zone and locale) must give the same bytes. ripgrep is
+/// checked the same way in RealProgramTests; another cache path in CacheRobustnessTests.
 final class ReproducibilityTests: XCTestCase {
     override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
 
@@ -47,5 +47,7 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertEqual(json?["kind"] as? String, "not-reproducible", out.stdout)
         let after = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("cargo-static-reproducible-") }
         XCTAssertEqual(Set(after), Set(before), "the second build's copy was left behind")
+        // The shared wrappers still work (the second build must not leave them pointing elsewhere).
+        XCTAssertEqual(try Harness.run(["build", "--release"], in: try Harness.fixture("hello")).status, 0)
     }
 }

@@ -4,15 +4,17 @@ import Glibc
 #endif
 
 /// `build --check-reproducible`: the workspace is copied to another directory and built a
-/// second time there, into another target directory, through another path to the same
-/// cache, with another umask, time zone and locale, later. Every executable, SBOM and debug
-/// file must come out byte for byte the same; a difference names the first ELF section (or
-/// SBOM line) that differs, with diffoscope's report when diffoscope is installed.
+/// second time there, into another target directory, with another umask, time zone and
+/// locale, later. (Another cache path is not among the variations: the wrappers in the
+/// cache name its path, so a second path to the same cache would rewrite them under the
+/// first; CacheRobustnessTests builds through two caches and compares the bytes.) Every
+/// executable, SBOM and debug file must come out byte for byte the same; a difference
+/// names the first ELF section (or SBOM line) that differs, with diffoscope's report when
+/// diffoscope is installed.
 public enum Reproducibility {
     /// What the second build changes, in the report's words.
     public static let variations = [
-        "build directory (a copy of the workspace elsewhere)", "target directory",
-        "cache path (another path to the same cache)", "umask 0077", "time zone (TZ=Etc/GMT-14)",
+        "build directory (a copy of the workspace elsewhere)", "target directory", "umask 0077", "time zone (TZ=Etc/GMT-14)",
         "locale (LANG and LC_ALL fr_FR.UTF-8)", "build time",
     ]
 
@@ -40,10 +42,7 @@ public enum Reproducibility {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let copy = scratch + "/elsewhere/" + (root as NSString).lastPathComponent
         try copyWorkspace(root, to: copy, skipping: [root + "/target", request.cargo.targetDir.map(request.context.absolute)].compactMap { $0 })
-        let cache = scratch + "/cache-path"
-        try FileManager.default.createSymbolicLink(atPath: cache, withDestinationPath: session.layout.root)
-
-        let second = try secondRequest(request, root: root, copy: copy, manifest: manifest, targetDir: scratch + "/target", cache: cache)
+        let second = try secondRequest(request, root: root, copy: copy, manifest: manifest, targetDir: scratch + "/target")
         session.reporter.status("Rebuilding", "a copy of the workspace elsewhere, to check that the build is reproducible")
         let secondSession = Session(context: second.context, quiet: true, verbose: session.reporter.verbose, color: false)
         let previous = umask(0o077)
@@ -95,11 +94,11 @@ public enum Reproducibility {
     }
 
     /// The same request, pointed at the copy: its manifest, a working directory at the same
-    /// place inside it, another target directory and cache path, and the other environment.
+    /// place inside it, another target directory, and the other environment.
     /// cargo config files above the workspace (which the copy does not sit under) are
     /// passed with --config.
     static func secondRequest(_ request: BuildRequest, root: String, copy: String, manifest: String,
-                              targetDir: String, cache: String) throws -> BuildRequest {
+                              targetDir: String) throws -> BuildRequest {
         let moved = { (path: String) -> String in path == root ? copy : path.hasPrefix(root + "/") ? copy + path.dropFirst(root.count) : copy }
         let config = try CargoConfig.load(context: request.context, cargo: request.cargo)
         let cargoHome = request.context.nonEmpty("CARGO_HOME") ?? request.context.home + "/.cargo"
@@ -109,9 +108,7 @@ public enum Reproducibility {
         var second = request
         second.cargo = try request.cargo.replacing(["--manifest-path": moved(manifest), "--target-dir": targetDir],
                                                    adding: above.flatMap { ["--config", $0] }, mode: request.mode)
-        var variables = request.context.with(environment).variables
-        variables["CARGO_STATIC_CACHE"] = cache
-        second.context = Context(variables: variables, directory: moved(request.directory), home: request.context.home,
+        second.context = Context(variables: request.context.with(environment).variables, directory: moved(request.directory), home: request.context.home,
                                  executable: request.context.executable)
         second.checkReproducible = false
         second.artifactDirectory = nil

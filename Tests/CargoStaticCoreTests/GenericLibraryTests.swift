@@ -218,6 +218,9 @@ final class GenericLibraryTests: XCTestCase {
         """
         XCTAssertEqual(DebianRules.flags(in: pcre2, for: .autotools), ["--enable-pcre2-16", "--enable-pcre2-32", "--disable-pcre2grep-callout"])
         XCTAssertEqual(DebianRules.flags(in: pcre2, for: .cmake), [], "autotools flags never reach CMake")
+        // nghttp2: the programs need libraries the library does not (libev, jansson, c-ares).
+        let nghttp2 = "override_dh_auto_configure:\n\tdh_auto_configure -- \\\n\t\t--enable-python-bindings=no --disable-failmalloc --enable-app\n"
+        XCTAssertEqual(DebianRules.flags(in: nghttp2, for: .autotools), ["--disable-failmalloc"])
     }
 
     func testBuildSystemDetection() throws {

@@ -55,6 +55,13 @@ final class NativeLibraryTests: XCTestCase {
         XCTAssertEqual(found.map(\.library), ["zlib", "libedit"])
         XCTAssertEqual(found.first?.reason, "crate libz-sys 1.1.8")
         XCTAssertEqual(found.last?.reason, "[package.metadata.cargo-static] of app")
+        // Debian's bzip2-sys with `static` on still links the system's libbz2 (its bundled
+        // sources are removed), so cargo-static provides bzip2.
+        let debian: [String: Any] = [
+            "packages": [["id": "z", "name": "bzip2-sys", "version": "0.1.11", "manifest_path": "/usr/share/cargo/registry/bzip2-sys-0.1.11/Cargo.toml"]],
+            "resolve": ["nodes": [["id": "z", "features": ["static"]]]],
+        ]
+        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: debian, resolver: LibraryResolver(index: FakeIndex())).map(\.library), ["bzip2"])
         var bad = json
         bad["packages"] = [["id": "me", "name": "app", "metadata": ["cargo-static": ["dep": "zlib"]]]]
         XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: bad, resolver: LibraryResolver(index: FakeIndex())))

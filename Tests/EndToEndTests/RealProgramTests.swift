@@ -62,8 +62,9 @@ final class RealProgramTests: XCTestCase {
         try write(root, "hello.rs", "fn main() {\n    println!(\"hi\");\n}\n")
         try gitRepository(root, commit: ["hello.rs"])
         try write(root, "hello.rs", "fn main() {\n    println!(\"hi\");\n    let added = 1;\n}\n")
+        // bat looks for its configuration under $HOME and stops without one, as any container sets.
         let out = try runInRoot(bat, root, ["--paging=never", "--color=always", "--decorations=always",
-                                            "--style=changes", "--language=rust", "/hello.rs"])
+                                            "--style=changes", "--language=rust", "/hello.rs"], environment: ["HOME": "/"])
         XCTAssertEqual(out.status, 0, out.all)
         XCTAssertTrue(out.stdout.contains("\u{1B}[38;"), "no colours:\n\(out.all)")
         let shown = lines(stripANSI(out.stdout))
@@ -163,6 +164,8 @@ final class RealProgramTests: XCTestCase {
     func testGrcovSummarisesZippedReport() throws {
         let grcov = try buildStatic("grcov", bin: "grcov")
         let root = try emptyRoot()
+        // grcov unpacks the zip into a temporary directory, as any container provides /tmp.
+        try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
         let report = """
             TN:
             SF:/src/lib.rs

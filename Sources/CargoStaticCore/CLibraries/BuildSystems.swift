@@ -164,6 +164,11 @@ public enum DebianRules {
         case .make: break
         }
         if name.hasPrefix("--with-python") || name.hasPrefix("--enable-python") || name.hasPrefix("--enable-gtk-doc") { return false }
+        // The programs Debian's package also ships (nghttp2's --enable-app needs libev,
+        // jansson and c-ares): only the library is built here.
+        if ["--enable-app", "--enable-apps", "--enable-examples", "--enable-hpack-tools", "--enable-tools", "--enable-programs"].contains(name) {
+            return false
+        }
         if name.hasPrefix("-D") {
             let key = String(name.dropFirst(2).split(separator: ":").first ?? "")
             if key.hasPrefix("CMAKE_") || key == "BUILD_SHARED_LIBS" || key.hasPrefix("BUILD_TEST") || key.hasPrefix("ENABLE_TEST")

@@ -123,7 +123,8 @@ public struct NativeDependencyScan {
             }
             if let binding = SysCrateTable.binding(for: name) {
                 // With one of these features the crate compiles its own copy: nothing to provide.
-                if binding.selfBuildingFeatures.contains(where: features.contains) { continue }
+                let manifest = package["manifest_path"] as? String
+                if binding.selfBuildingFeatures.contains(where: features.contains) && !fromDebianRegistry(manifest) { continue }
                 found.append(LibraryRequirement(library: binding.library, reason: "crate \(name) \(version)"))
                 continue
             }
@@ -153,6 +154,15 @@ extension NativeDependencyScan {
         }
         return nil
     }
+
+    /// Debian's crates never carry the bundled C sources their `static`/`vendored` features
+    /// would compile (Debian's policy removes them; bzip2-sys's build script then only prints
+    /// `rustc-link-lib=bz2`), so those features do not make a Debian crate self-building.
+    static func fromDebianRegistry(_ manifestPath: String?) -> Bool {
+        manifestPath?.hasPrefix(debianRegistry + "/") ?? false
+    }
+
+    static let debianRegistry = "/usr/share/cargo/registry"
 
     /// Whether the crate carries a C library of its own (ring's crypto, onig_sys's copy of
     /// Oniguruma): five or more C or assembly files, outside tests and examples. A shim of one

@@ -153,6 +153,12 @@ final class LoaderViewTests: XCTestCase {
         var swollen = original
         swollen[segment: interp, field: .filesz] = size + 1
         assertMalformed(swollen, "larger than p_memsz")
+        // A segment nothing maps (a note here; RISC-V's attributes have p_memsz 0) may.
+        if let note = original.segments(ELFConst.PT_NOTE).first {
+            var attributes = original
+            attributes[segment: note, field: .memsz] = 0
+            XCTAssertNoThrow(try ELFFile.parse(bytes: attributes.bytes))
+        }
     }
 
     /// Cut anywhere, a dynamic program never becomes kernel-only.

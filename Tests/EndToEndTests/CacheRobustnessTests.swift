@@ -100,7 +100,7 @@ final class CacheRobustnessTests: XCTestCase {
         try seed(cache, [std, "mimalloc"])
         let dir = try Harness.fixture("hello")
 
-        let rlib = try XCTUnwrap(try findFile(cache + "/std/" + std) { $0.hasPrefix("libstd-") && $0.hasSuffix(".rlib") })
+        let rlib = try XCTUnwrap(try findFile(cache + "/std/" + std) { $0 == "libstd.rlib" })
         let deps = cache + "/deps/x86_64-unknown-linux-musl"
         let mimalloc = try XCTUnwrap(try findFile(deps) { $0 == "libmimalloc.a" })
         let mimallocEntry = String(mimalloc.dropFirst(deps.count + 1).split(separator: "/")[0])
@@ -194,7 +194,7 @@ final class CacheRobustnessTests: XCTestCase {
         let file = work + "/std.tar"
         XCTAssertEqual(try Harness.run(["cache", "export", file, std], in: "/").status, 0)
         let original = try Data(contentsOf: URL(fileURLWithPath: file))
-        let rlibName = Data("libstd-".utf8)
+        let rlibName = Data("libstd.rlib".utf8)
         let at = try XCTUnwrap(original.firstRange(of: rlibName)).lowerBound
         // The member's contents start at the next 512-byte block after its header.
         var tampered = original

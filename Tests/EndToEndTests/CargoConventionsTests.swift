@@ -129,9 +129,13 @@ final class CargoConventionsTests: XCTestCase {
         XCTAssertFalse(plan.stdout.contains("--dry-run"), plan.stdout)
     }
 
-    /// The shared compiler cache Debian ships works as RUSTC_WRAPPER: a second clean build hits.
-    /// The first build starts sccache's server itself; that daemon keeps whatever descriptors
-    /// it inherited, and the build must end all the same (it once waited for the daemon).
+    /// The shared compiler cache Debian ships works as RUSTC_WRAPPER: a second clean build hits
+    /// for the crates compiled for the host (build scripts and their dependencies). sccache
+    /// does not cache a rustc call with --sysroot, which every crate built for the musl target
+    /// against cargo-static's std carries ("CannotCache(--sysroot)" in its log): those are
+    /// compiled again (README says so). The first build starts sccache's server itself; that
+    /// daemon keeps whatever descriptors it inherited, and the build must end all the same
+    /// (it once waited for the daemon).
     func testSccacheHitsOnASecondCleanBuild() throws {
         guard let sccache = Context.process.which("sccache") else {
             return XCTFail("sccache is not installed (scripts/setup installs it)")
@@ -151,6 +155,6 @@ final class CargoConventionsTests: XCTestCase {
         let stats = try Harness.runTool(sccache, ["--show-stats"], environment: env).stdout
         let hits = stats.split(separator: "\n").first { $0.hasPrefix("Cache hits") && !$0.contains("rate") }
             .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
-        XCTAssertGreaterThan(hits, 3, stats)
+        XCTAssertGreaterThanOrEqual(hits, 1, stats)
     }
 }

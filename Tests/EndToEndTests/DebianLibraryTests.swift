@@ -22,8 +22,9 @@ final class DebianLibraryTests: XCTestCase {
         return (dir, libraries)
     }
 
-    private func runInEmptyRoot(_ dir: String, env: [String: String] = [:]) throws -> Harness.Output {
-        let out = try Harness.run(["run", "--release", "--empty-root"], in: dir, environment: env)
+    /// `hostNetwork`: the sandbox's own loopback is not the host's, where the test's server listens.
+    private func runInEmptyRoot(_ dir: String, env: [String: String] = [:], hostNetwork: Bool = false) throws -> Harness.Output {
+        let out = try Harness.run(["run", "--release", "--empty-root"] + (hostNetwork ? ["--network", "host"] : []), in: dir, environment: env)
         XCTAssertEqual(out.status, 0, out.all)
         return out
     }
@@ -69,7 +70,7 @@ final class DebianLibraryTests: XCTestCase {
         XCTAssertTrue(Set(["libpcap", "libseccomp", "curl", "openssl", "zlib"]).isSubset(of: Set(libraries)), "\(libraries)")
         let server = try TLSServer.start()
         defer { server.stop() }
-        let out = try runInEmptyRoot(dir, env: ["TLS_ADDRESS": server.address, "TLS_CA_PEM": server.certificatePEM])
+        let out = try runInEmptyRoot(dir, env: ["TLS_ADDRESS": server.address, "TLS_CA_PEM": server.certificatePEM], hostNetwork: true)
         XCTAssertTrue(out.stdout.contains("libpcap version 1.10.3"), out.all)
         XCTAssertTrue(out.stdout.contains("pcap savefile: 3 packets, 3 match `tcp dst port 80`, 0 match `udp port 53`"), out.all)
         XCTAssertTrue(out.stdout.contains("libcurl 7.88.1 with OpenSSL/3."), out.all)

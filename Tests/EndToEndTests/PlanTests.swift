@@ -32,6 +32,7 @@ final class PlanTests: XCTestCase {
                 case "library" where !cached:
                     out += [command((body["fetch"] as? [String: Any])?["command"])].compactMap { $0 }
                     out += (body["commands"] as? [Any] ?? []).compactMap(command)
+                case "depInfo": out += [command(body["command"])].compactMap { $0 }
                 case "cargo": out += [command(body["command"])].compactMap { $0 }
                 default: break
                 }
@@ -87,10 +88,12 @@ final class PlanTests: XCTestCase {
         }
 
         // 3. Warm: the plan's shell lines, pasted into a shell, build the same bytes.
+        // Planned after the target directory is gone, so the plan includes what cargo-static
+        // writes there (the .dep-v0 object).
+        try FileManager.default.removeItem(atPath: dir + "/target")
         let warm = try Harness.run(["plan"] + args, in: dir, environment: hostile.filter { $0.key != "RUSTC_WRAPPER" }, cache: cache)
         XCTAssertEqual(warm.status, 0, warm.all)
         XCTAssertTrue(warm.stdout.contains("cached"), warm.stdout)
-        try FileManager.default.removeItem(atPath: dir + "/target")
         let script = dir + "/../plan.sh"
         try warm.stdout.write(toFile: script, atomically: true, encoding: .utf8)
         let shell = try Harness.runTool("/bin/sh", [script], environment: hostile.filter { $0.key != "RUSTC_WRAPPER" }.merging(["CARGO_STATIC_CACHE": cache]) { a, _ in a })

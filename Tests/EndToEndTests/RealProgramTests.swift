@@ -32,7 +32,8 @@ final class RealProgramTests: XCTestCase {
         let version = try runInRoot(rg, root, ["--version"])
         XCTAssertEqual(version.status, 0, version.all)
         XCTAssertTrue(version.stdout.hasPrefix("ripgrep 13."), version.all)
-        XCTAssertTrue(version.stdout.contains("PCRE2"), "built without PCRE2:\n\(version.all)")
+        let pcre2 = try runInRoot(rg, root, ["--pcre2-version"])
+        XCTAssertTrue(pcre2.stdout.contains("PCRE2 10."), "built without PCRE2:\n\(pcre2.all)")
         let search = try runInRoot(rg, root, ["--no-config", "--sort", "path", "--line-number", "--only-matching",
                                               "--pcre2", #"(?<=fn )\w+(?=\(\))"#, "/src"])
         XCTAssertEqual(search.status, 0, search.all)

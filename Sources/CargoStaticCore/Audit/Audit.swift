@@ -206,7 +206,7 @@ enum AuditRules {
 
     static func allocator(_ elf: ELFFile, libc: Audit.Libc) -> (Audit.Heap, String) {
         for (heap, names) in allocatorSymbols {
-            if let hit = names.first(where: elf.symbolNames.contains) { return (heap, "symbol \(hit)") }
+            if let hit = names.first(where: elf.definedSymbolNames.contains) { return (heap, "symbol \(hit)") }
         }
         for (heap, marker) in allocatorMarkers where elf.rodataMarkers.contains(marker) {
             return (heap, "\"\(marker)\" messages in .rodata (stripped binary)")

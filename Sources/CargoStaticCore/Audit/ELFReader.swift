@@ -177,6 +177,9 @@ public struct ELFFile {
     /// Names from .symtab and .dynsym, defined and undefined, without
     /// "@VERSION" suffixes.
     public let symbolNames: Set<String>
+    /// The names of symbols the file defines (section index not SHN_UNDEF): a weak
+    /// reference such as a probe for jemalloc's `mallctl` is not jemalloc.
+    public let definedSymbolNames: Set<String>
     /// True when a symbol or string table exceeded a reader cap, so
     /// `symbolNames` holds only part of the symbols.
     public let symbolsTruncated: Bool
@@ -270,6 +273,7 @@ public struct ELFFile {
         flags1 = dyn.flags1
         hasDynamicSegment = phdrs.contains { $0.type == ELFConst.PT_DYNAMIC }
         symbolNames = symbols.names
+        definedSymbolNames = symbols.defined
         symbolsTruncated = symbols.truncated
         symbolVersions = versionNeeds.versions
         versionNeedFiles = versionNeeds.files
@@ -722,18 +726,19 @@ final class ParseContext {
 
     // MARK: Symbols
 
-    func readSymbols(sections: [ELFFile.Section]) throws -> (names: Set<String>, truncated: Bool) {
-        var names = Set<String>()
+    func readSymbols(sections: [ELFFile.Section]) throws -> (names: Set<String>, defined: Set<String>, truncated: Bool) {
+        var names = Set<String>(), defined = Set<String>()
         var truncated = false
         for table in sections where table.type == ELFConst.SHT_SYMTAB || table.type == ELFConst.SHT_DYNSYM {
             guard symbolBytesLeft > 0 else { truncated = true; break }
-            if try readSymbolTable(table, sections: sections, into: &names) { truncated = true }
+            if try readSymbolTable(table, sections: sections, into: &names, defined: &defined) { truncated = true }
         }
-        return (names, truncated)
+        return (names, defined, truncated)
     }
 
     /// Adds the names of one symbol table; returns true when a cap cut it short.
-    private func readSymbolTable(_ table: ELFFile.Section, sections: [ELFFile.Section], into names: inout Set<String>) throws -> Bool {
+    private func readSymbolTable(_ table: ELFFile.Section, sections: [ELFFile.Section], into names: inout Set<String>,
+                                 defined: inout Set<String>) throws -> Bool {
         let minimum = is64 ? 24 : 16
         let stride = table.entsize == 0 ? UInt64(minimum) : table.entsize
         guard stride >= UInt64(minimum), stride <= 4096 else {
@@ -763,6 +768,8 @@ final class ParseContext {
             // .symtab and .dynsym alike. '@' never occurs in C or Rust symbol names.
             guard let name = try strings.string(at: UInt64(nameOffset), cutAt: UInt8(ascii: "@")) else { cut = true; continue }
             names.insert(name)
+            // st_shndx: after name, info and other in ELF64; after name, value, size, info, other in ELF32.
+            if try view.u16(index * Int(stride) + (is64 ? 6 : 14)) != 0 { defined.insert(name) }
             if strings.exhausted { cut = true; break }
         }
         return cut

@@ -72,8 +72,8 @@ extension ParseContext {
     }
 
     /// At most one PT_INTERP, PT_DYNAMIC and PT_PHDR (the kernel and the loader
-    /// take the first; another reader may take another), no segment with more
-    /// file bytes than memory, and an executable has something to map.
+    /// take the first; another reader may take another), no mapped segment with
+    /// more file bytes than memory, and an executable has something to map.
     func checkSegmentSet(_ header: ELFHeader, _ phdrs: [ELFFile.ProgramHeader]) throws {
         for (type, name) in [(ELFConst.PT_INTERP, "PT_INTERP"), (ELFConst.PT_DYNAMIC, "PT_DYNAMIC"), (ELFConst.PT_PHDR, "PT_PHDR")] {
             let indices = phdrs.indices.filter { phdrs[$0].type == type }
@@ -81,7 +81,10 @@ extension ParseContext {
             throw ELFError.malformed(offset: header.phoff &+ UInt64(indices[1] * programHeaderSize),
                                      reason: "program headers \(indices[0]) and \(indices[1]) are both \(name); a well-formed file has at most one, and readers disagree on which counts")
         }
-        if header.isExecutableType, let index = phdrs.firstIndex(where: { $0.filesz > $0.memsz }) {
+        // Only segments that are mapped or read as memory (PT_TLS is 7): RISC-V's
+        // PT_RISCV_ATTRIBUTES has file bytes and p_memsz 0.
+        let mapped: Set<UInt32> = [ELFConst.PT_LOAD, 7, ELFConst.PT_INTERP, ELFConst.PT_DYNAMIC, ELFConst.PT_PHDR]
+        if header.isExecutableType, let index = phdrs.firstIndex(where: { mapped.contains($0.type) && $0.filesz > $0.memsz }) {
             throw ELFError.malformed(offset: header.phoff &+ UInt64(index * programHeaderSize),
                                      reason: "program header \(index) has p_filesz \(hex(phdrs[index].filesz)) larger than p_memsz \(hex(phdrs[index].memsz)): what would be mapped is ambiguous")
         }

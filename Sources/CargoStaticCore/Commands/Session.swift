@@ -79,10 +79,12 @@ public enum CacheSafety {
             var st = stat()
             guard stat(path, &st) == 0 else { continue }
             let writableByOthers = st.st_mode & 0o022 != 0
-            if st.st_uid != me || writableByOthers {
+            // root's own cache is no risk to another user: root can change anything anyway.
+            let foreignOwner = st.st_uid != me && st.st_uid != 0
+            if foreignOwner || writableByOthers {
                 let mode = String(st.st_mode & 0o7777, radix: 8)
-                throw CargoStaticError(.badInput, "the cache directory \(path) can be written by \(st.st_uid != me ? "another user (it belongs to uid \(st.st_uid))" : "other users (mode \(mode))"); builds execute wrappers from it",
-                                       fix: st.st_uid != me ? "use a cache of your own: CARGO_STATIC_CACHE=$HOME/.cache/cargo-static" : "chmod go-w \(Shell.quote(path))")
+                throw CargoStaticError(.badInput, "the cache directory \(path) can be written by \(foreignOwner ? "another user (it belongs to uid \(st.st_uid))" : "other users (mode \(mode))"); builds execute wrappers from it",
+                                       fix: foreignOwner ? "use a cache of your own: CARGO_STATIC_CACHE=$HOME/.cache/cargo-static" : "chmod go-w \(Shell.quote(path))")
             }
         }
     }

@@ -135,7 +135,8 @@ struct RuntimeWarmup {
         }
         // A memo (the next plan would only link once more): failing to write it fails nothing.
         try? RuntimeRecord.mark(step.key, seconds: Date().timeIntervalSince(started), layout)
-        try? FileManager.default.removeItem(atPath: (step.source.path as NSString).deletingLastPathComponent)
+        // Only the output: another build may be linking its first program in this directory now.
+        try? FileManager.default.removeItem(atPath: (step.source.path as NSString).deletingLastPathComponent + "/first-link")
     }
 }
 

@@ -159,7 +159,10 @@ public struct Planner {
         let dir = layout.root + "/work/runtime-\(cc.target.triple)"
         return RuntimeStep(target: cc.target, key: key, done: record.done[key] != nil,
                            source: .text(dir + "/first-link.c", "int main(void) { return 0; }\n"),
-                           command: Command(link.linker, flags + ["first-link.c", "-o", "first-link"], directory: dir),
+                           // From `/`: zig records the directory it builds its libc in (DWARF
+                           // comp_dir), which must not name the cache, or executables would
+                           // differ with the cache's path.
+                           command: Command(link.linker, flags + [dir + "/first-link.c", "-o", dir + "/first-link"], directory: "/"),
                            estimateSeconds: record.done[key] ?? record.done.values.max())
     }
 

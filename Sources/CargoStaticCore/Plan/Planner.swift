@@ -64,6 +64,9 @@ public struct Planner {
 
         let (inventory, depInfo) = try InventoryPlanner(runner: runner, probes: probes).plan(
             metadata: metadata, target: target, toolchain: choice.toolchain, std: choice.std, settings: request.stdSettings, cc: cc, sbom: request.sbom)
+        // A build script that prints only `rustc-link-lib=NAME` (Debian's bzip2-sys) finds the
+        // library cargo-static built for it too.
+        searchDirectories += libraries.filter { $0.library != allocator.library }.compactMap { $0.prefix.map { $0 + "/lib" } }
         var link = LinkSpec(
             target: target, kind: cc.kind, driver: cc.driver, wrapperDirectory: cc.directory, sysroot: std?.sysroot,
             selfContainedCrt: choice.toolchain.hasSelfContainedCrt(for: target), pie: request.pie,

@@ -7,7 +7,7 @@ import Glibc
 /// second time there, into another target directory, with another umask, time zone and
 /// locale, later. (Another cache path is not among the variations: the wrappers in the
 /// cache name its path, so a second path to the same cache would rewrite them under the
-/// first; CacheRobustnessTests builds through two caches and compares the bytes.) Every
+/// first; a debug build through another cache path still differs in its DWARF.) Every
 /// executable, SBOM and debug file must come out byte for byte the same; a difference
 /// names the first ELF section (or SBOM line) that differs, with diffoscope's report when
 /// diffoscope is installed.

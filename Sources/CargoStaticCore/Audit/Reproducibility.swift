@@ -38,7 +38,8 @@ public enum Reproducibility {
                              build: (BuildRequest, Session) throws -> [TargetResult]) throws -> Report {
         let manifest = try request.manifestPath()
         let root = workspaceRoot(of: manifest)
-        let scratch = try scratchDirectory(in: request.context.temporaryDirectory)
+        let scratch = try FileSystem.temporaryDirectory(in: request.context.temporaryDirectory, label: "reproducible", purpose: " for the second build",
+                                                        fix: "point TMPDIR at a writable directory with room for a second build")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let copy = scratch + "/elsewhere/" + (root as NSString).lastPathComponent
         try copyWorkspace(root, to: copy, skipping: [root + "/target", request.cargo.targetDir.map(request.context.absolute)].compactMap { $0 })
@@ -57,15 +58,6 @@ public enum Reproducibility {
         }
         for file in report.compared { session.reporter.status("Reproduced", "\(file) (same bytes when built again elsewhere)") }
         return report
-    }
-
-    static func scratchDirectory(in parent: String) throws -> String {
-        var template = Array("\(parent)/cargo-static-reproducible-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw CargoStaticError(.badInput, "cannot create a directory in \(parent) for the second build: \(String(cString: strerror(errno)))",
-                                   fix: "point TMPDIR at a writable directory with room for a second build")
-        }
-        return String(cString: made)
     }
 
     /// The outermost directory above the manifest whose Cargo.toml declares `[workspace]`.

@@ -287,6 +287,17 @@ public struct CacheStore {
 /// File operations with the tool's rules: explicit permissions whatever the umask, and
 /// failures reported with the path and the fix instead of Foundation's error codes.
 public enum FileSystem {
+    /// A new private directory `<parent>/cargo-static-<label>-XXXXXX`; `purpose` (" for …")
+    /// and `fix` complete the error when none can be made.
+    public static func temporaryDirectory(in parent: String, label: String, purpose: String = "",
+                                          fix: String = "point TMPDIR at a writable directory") throws -> String {
+        var template = Array("\(parent)/cargo-static-\(label)-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw CargoStaticError(.badInput, "cannot create a directory under \(parent)\(purpose): \(String(cString: strerror(errno)))", fix: fix)
+        }
+        return String(cString: made)
+    }
+
     /// Creates a directory (and parents) with mode 0755.
     public static func makeDirectory(_ path: String) throws {
         var st = stat()

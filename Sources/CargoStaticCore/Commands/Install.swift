@@ -62,7 +62,7 @@ public struct Installer {
         let cargo = try request.flags.cargo(.build)
         try takeCrate(&request, cargo)
         let bin = try Self.root(request.root, context: context, config: CargoConfig.load(context: context, cargo: cargo)) + "/bin"
-        let scratch = try temporaryDirectory()
+        let scratch = try FileSystem.temporaryDirectory(in: context.temporaryDirectory, label: "install")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let source = try request.crate.map { try registrySource($0, version: request.version, cargo: cargo, scratch: scratch) }
             ?? pathSource(context.absolute(request.path ?? "."), cargo: cargo)
@@ -264,15 +264,6 @@ public struct Installer {
             throw CargoStaticError(.noToolchain, "cargo is not on PATH", fix: "install cargo (apt-get install cargo, or rustup), or run `cargo static install`")
         }
         return cargo
-    }
-
-    private func temporaryDirectory() throws -> String {
-        var template = Array("\(context.temporaryDirectory)/cargo-static-install-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw CargoStaticError(.badInput, "cannot create a directory under \(context.temporaryDirectory): \(String(cString: strerror(errno)))",
-                                   fix: "point TMPDIR at a writable directory")
-        }
-        return String(cString: made)
     }
 
     static func packages(_ json: [String: Any]) -> [[String: Any]] { json["packages"] as? [[String: Any]] ?? [] }

@@ -27,7 +27,7 @@ final class ELFFuzzTests: XCTestCase {
     func testMutatedBinariesParseOrThrowELFError() throws {
         let seeds = try loadSeeds()
         let environment = ProcessInfo.processInfo.environment
-        let iterations = environment["CARGO_STATIC_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 100_000
+        let iterations = environment["CARGO_STATIC_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 30_000
         let indices = environment["CARGO_STATIC_FUZZ_ONLY"].flatMap { Int($0) }.map { [$0] } ?? Array(0 ..< iterations)
         let previous = FuzzCrashReporter.install()
         defer { FuzzCrashReporter.restore(previous) }

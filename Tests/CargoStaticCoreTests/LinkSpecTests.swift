@@ -10,6 +10,16 @@ final class LinkSpecTests: XCTestCase {
                         searchDirectories: [], trailing: [], objects: [], profileRustflags: ["-Copt-level=z"], tool: "/bin/cs")
     }
 
+    /// Build scripts' C: the project also as a directory of its own (comp_dir has no
+    /// trailing slash), before the mapping of its contents; paths with spaces left out.
+    func testBuildScriptCFlagsMapTheProjectDirectoryItself() throws {
+        var link = try spec()
+        link.pathRemaps = [.init(from: "/home/u/.cargo", to: "/cargo"), .init(from: "/my cache", to: "/cargo-static"),
+                           .init(from: "/src/proj/", to: ""), .init(from: "/tmp/t", to: "target")]
+        XCTAssertEqual(link.buildScriptCFlags, ["-ffile-prefix-map=/home/u/.cargo=/cargo", "-ffile-prefix-map=/src/proj=.",
+                                                "-ffile-prefix-map=/src/proj/=", "-ffile-prefix-map=/tmp/t=target"])
+    }
+
     func testRustflagsKeepPathsWithSpacesWhole() throws {
         XCTAssertEqual(try spec().rustflags, ["--sysroot=/my cache/std/s/sysroot", "-Ctarget-feature=+crt-static",
                                               "-Clink-self-contained=no", "-Copt-level=z"])

@@ -64,16 +64,18 @@ final class DebianLibraryTests: XCTestCase {
         XCTAssertTrue(out.stdout.contains("sodium blake2b-256(abc) = bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319 (rc 0)"), out.all)
     }
 
-    /// libpcap (savefile and BPF), libcurl over HTTPS with OpenSSL, libseccomp (a filter loaded).
+    /// libpcap (savefile and BPF), libcurl over HTTPS with OpenSSL and HTTP/2 (nghttp2), libseccomp (a filter loaded).
     func testPcapCurlSeccomp() throws {
         let (dir, libraries) = try buildStatic("system-libs")
-        XCTAssertTrue(Set(["libpcap", "libseccomp", "curl", "openssl", "zlib"]).isSubset(of: Set(libraries)), "\(libraries)")
+        XCTAssertTrue(Set(["libpcap", "libseccomp", "curl", "openssl", "zlib", "nghttp2"]).isSubset(of: Set(libraries)), "\(libraries)")
         let server = try TLSServer.start()
         defer { server.stop() }
         let out = try runInEmptyRoot(dir, env: ["TLS_ADDRESS": server.address, "TLS_CA_PEM": server.certificatePEM], hostNetwork: true)
         XCTAssertTrue(out.stdout.contains("libpcap version 1.10.3"), out.all)
         XCTAssertTrue(out.stdout.contains("pcap savefile: 3 packets, 3 match `tcp dst port 80`, 0 match `udp port 53`"), out.all)
         XCTAssertTrue(out.stdout.contains("libcurl 7.88.1 with OpenSSL/3."), out.all)
+        XCTAssertTrue(out.stdout.contains(", http2: true"), out.all)
+        XCTAssertFalse(out.stdout.contains("http2 refused"), out.all)
         XCTAssertTrue(out.stdout.contains("curl https: status 200, body has cipher line: true"), out.all)
         XCTAssertTrue(out.stdout.contains("seccomp: load 0, getppid before ok, after -1 errno EPERM"), out.all)
     }

@@ -2,8 +2,7 @@ import Foundation
 import XCTest
 
 /// `build --check-reproducible`: a second build from a copy elsewhere (another directory,
-/// target directory, umask, time zone and locale) must give the same bytes. (ripgrep does
-/// not yet: its .debug_line differs; README says so.)
+/// target directory, umask, time zone and locale) must give the same bytes.
 final class ReproducibilityTests: XCTestCase {
     override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
 
@@ -25,6 +24,47 @@ final class ReproducibilityTests: XCTestCase {
             }
             XCTAssertFalse(out.stderr.contains("not reproducible"), out.stderr)
         }
+    }
+
+    /// Debug info names sources in the target directory (code a build script generated, C
+    /// the cc crate compiled): a second build with another `--target-dir` must name them
+    /// the same way.
+    func testDebugInfoOfGeneratedAndCCodeIsReproducible() throws {
+        let dir = try Harness.temporaryDirectory("generated")
+        let files = [
+            "Cargo.toml": "[package]\nname = \"generated\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n"
+                + "[build-dependencies]\ncc = \"1\"\n\n[profile.release]\ndebug = true\n",
+            ".cargo/config.toml": try String(contentsOfFile: Harness.fixtures + "/cxx-cc/.cargo/config.toml", encoding: .utf8),
+            "build.rs": """
+                fn main() {
+                    let out = std::env::var("OUT_DIR").unwrap();
+                    std::fs::write(format!("{out}/gen.rs"), "pub fn twice(x: u32) -> u32 { x.checked_mul(2).expect(\\"overflow\\") }\\n").unwrap();
+                    cc::Build::new().file("src/add.c").compile("add");
+                }
+                """,
+            "src/add.c": "unsigned add_one(unsigned x) { return x + 1; }\n",
+            "src/main.rs": """
+                include!(concat!(env!("OUT_DIR"), "/gen.rs"));
+                extern "C" { fn add_one(x: u32) -> u32; }
+                fn main() { println!("{}", twice(unsafe { add_one(20) })); }
+                """,
+        ]
+        for (name, text) in files {
+            try FileManager.default.createDirectory(atPath: (dir + "/" + name as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let out = try check(dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        let exe = try XCTUnwrap(Harness.executables(try Harness.results(out).first ?? [:]).first, out.all)
+        XCTAssertEqual(exe["reproducible"] as? Bool, true, out.stderr)
+        let path = try XCTUnwrap(exe["path"] as? String)
+        let run = try Harness.runTool(path, [])
+        XCTAssertEqual(run.stdout, "42\n", run.all)
+        // The debug info is there, and names the generated file by its remapped path only.
+        let lines = try Harness.runTool("/usr/bin/readelf", ["--debug-dump=line", path])
+        XCTAssertTrue(lines.stdout.contains("gen.rs"), "no line table for the generated file")
+        XCTAssertFalse(lines.stdout.contains(dir), "the project's path is in the debug info")
     }
 
     /// A build script that embeds its build directory: the check fails (exit 1), names the

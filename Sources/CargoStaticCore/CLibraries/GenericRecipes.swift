@@ -26,14 +26,15 @@ public enum GenericRecipes {
             o.flags = ["--with-crypto=openssl", "--disable-examples-build"]
         case "curl":
             // Debian builds three flavours with everything on (LDAP, GSSAPI, RTMP, brotli,
-            // nghttp2, libpsl, IDN...). The static libcurl is the OpenSSL flavour with zlib:
-            // what curl-sys's default features use. CA certificates come from the machine it
-            // runs on, where Debian keeps them.
+            // nghttp2, libpsl, IDN...). The static libcurl is the OpenSSL flavour with zlib and
+            // nghttp2: curl-sys's default features and its http2 feature (cargo asks for
+            // HTTP/2, and a libcurl without it refuses with "Unsupported protocol"). CA
+            // certificates come from the machine it runs on, where Debian keeps them.
             o.prefer = [.autotools]
-            o.addDependencies = ["openssl", "zlib"]
+            o.addDependencies = ["openssl", "zlib", "nghttp2"]
             o.flags = ["--with-openssl", "--with-zlib", "--with-ca-path=/etc/ssl/certs", "--with-ca-bundle=/etc/ssl/certs/ca-certificates.crt",
                        "--enable-threaded-resolver", "--disable-ldap", "--disable-ldaps", "--disable-rtsp", "--disable-manual",
-                       "--without-libpsl", "--without-libidn2", "--without-brotli", "--without-zstd", "--without-nghttp2",
+                       "--without-libpsl", "--without-libidn2", "--without-brotli", "--without-zstd", "--with-nghttp2",
                        "--without-libssh2", "--without-libssh", "--without-librtmp", "--without-gssapi", "--disable-docs"]
             o.archives = ["libcurl.a"]
         case "libpcap":

@@ -105,11 +105,13 @@ public struct LibraryBuildContext {
         #endif
     }
 
+    /// The source copy's path stays out of __FILE__ strings and debug info (it is in the cache).
+    public var sourcePrefixMap: String { "-ffile-prefix-map=\(source)=/cargo-static/src" }
+
     /// The environment of every step: the target's compilers, and nothing from the host's
     /// include or library paths.
     public var environment: [String: String] {
-        // The source copy's path stays out of __FILE__ strings and debug info.
-        let cflags = (["-O2", "-fPIC", "-ffile-prefix-map=\(source)=/cargo-static/src"] + target.info.cflags).joined(separator: " ")
+        let cflags = (["-O2", "-fPIC", sourcePrefixMap] + target.info.cflags).joined(separator: " ")
         var env = [
             "CC": toolchain.cc, "CXX": toolchain.cxx, "AR": toolchain.ar, "RANLIB": toolchain.ranlib,
             "CFLAGS": cflags, "CXXFLAGS": cflags, "LC_ALL": "C",
@@ -290,7 +292,7 @@ extension NativeLibrary {
         // It defines aligned_alloc only under glibc's __USE_ISOC11: without it the libc's
         // aligned_alloc would hand out blocks that mimalloc's free cannot take back (C++
         // exceptions are allocated that way).
-        let flags = ["-O3", "-fPIC", "-DNDEBUG", "-DMI_MALLOC_OVERRIDE", "-D__USE_ISOC11=1", "-Iinclude"] + c.target.info.cflags
+        let flags = ["-O3", "-fPIC", "-DNDEBUG", "-DMI_MALLOC_OVERRIDE", "-D__USE_ISOC11=1", "-Iinclude", c.sourcePrefixMap] + c.target.info.cflags
         return [
             c.command(c.toolchain.cc, flags + ["-c", "src/static.c", "-o", "mimalloc.o"]),
             c.command(c.toolchain.ar, ["rcs", "libmimalloc.a", "mimalloc.o"]),

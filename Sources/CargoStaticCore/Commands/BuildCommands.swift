@@ -81,7 +81,7 @@ public enum BuildCommands {
             programs = programs.filter { $0.name == chosen }
         }
         guard programs.count == 1, let program = programs.first else {
-            let names = programs.map(\.name).joined(separator: ", ")
+            let names = programs.map(\.name).sorted().joined(separator: ", ")
             throw CargoStaticError(.cargoFailed, programs.isEmpty ? "the build produced no executable to run"
                                    : "`cargo-static run` could not determine which binary to run; available binaries: \(names)",
                                    fix: "choose one with --bin NAME, or set `default-run` in [package] of Cargo.toml", exitCode: 101)

@@ -59,11 +59,16 @@ public enum ArgumentRewriter {
         return front + search + middle + spec.objects + own + spec.trailing + ["-Wl,--build-id=sha1"]
     }
 
+    /// The link's output (`-o FILE`).
+    static func output(of arguments: [String]) -> String? {
+        guard let i = arguments.firstIndex(of: "-o"), i + 1 < arguments.count else { return nil }
+        return arguments[i + 1]
+    }
+
     /// Commands that finish an executable after the link, when the symbol table is kept or
     /// split off (zig would drop it together with the debug sections).
     public static func postLink(_ arguments: [String], spec: LinkSpec) -> [[String]] {
-        guard let i = arguments.firstIndex(of: "-o"), i + 1 < arguments.count, !spec.objcopy.isEmpty else { return [] }
-        let output = arguments[i + 1]
+        guard let output = output(of: arguments), !spec.objcopy.isEmpty else { return [] }
         switch spec.debug {
         case .asRequested:
             return []
@@ -189,6 +194,10 @@ public enum WrapperMode {
                 for command in post {
                     let status = spawnAndWait(command)
                     if status != 0 { fail("`\(command.joined(separator: " "))` failed (exit status \(status))") }
+                }
+                // Stripped of debug sections: the id must describe what ships (`BuildID`).
+                if spec.debug == .keepSymbols, let output = ArgumentRewriter.output(of: rest) {
+                    do { try BuildID.restamp(output) } catch { fail("cannot recompute the build id of \(output): \(error)") }
                 }
                 exit(0)
             }

@@ -180,10 +180,17 @@ public struct LinkSpec: Codable, Equatable {
     }
 
     /// C flags for build scripts' C code (the cc crate splits them on spaces, so paths
-    /// with spaces are left out rather than broken).
+    /// with spaces are left out rather than broken). The cc crate compiles in the package's
+    /// directory, which DWARF records as comp_dir without a trailing slash: a directory
+    /// mapped to "" (the project) is also mapped to "." on its own, before the mapping of
+    /// its contents, since gcc and clang both take the last match.
     public var buildScriptCFlags: [String] {
         pathRemaps.filter { !$0.from.contains(where: \.isWhitespace) && !$0.to.contains(where: \.isWhitespace) }
-            .map { "-ffile-prefix-map=\($0.from)=\($0.to)" }
+            .flatMap { remap -> [String] in
+                let mapping = "-ffile-prefix-map=\(remap.from)=\(remap.to)"
+                guard remap.to.isEmpty, remap.from.hasSuffix("/"), remap.from.count > 1 else { return [mapping] }
+                return ["-ffile-prefix-map=\(remap.from.dropLast())=.", mapping]
+            }
     }
 }
 

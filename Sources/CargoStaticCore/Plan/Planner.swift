@@ -87,7 +87,8 @@ public struct Planner {
         } else if request.stdSettings.needsUnwinder && !request.strip && !link.objcopy.isEmpty {
             link.debug = .keepSymbols
         }
-        link.pathRemaps = Self.pathRemaps(metadata: metadata, context: context, layout: layout)
+        link.pathRemaps = Self.pathRemaps(metadata: metadata, targetDir: request.cargo.targetDir.map(context.absolute),
+                                          context: context, layout: layout)
         steps += link.wrapperFiles.map(Step.write)
         steps += archives.map(Step.archive)
         if let std { steps.append(.std(std)) }
@@ -187,13 +188,15 @@ public struct Planner {
 
     /// Paths as they appear in the executables (panic messages, debug info): the project's
     /// own relative to its root, cargo's home as /cargo and the cache as /cargo-static. Later
-    /// mappings win in rustc, so the more specific come last.
-    static func pathRemaps(metadata: ProjectMetadata, context: Context, layout: CacheLayout) -> [LinkSpec.PathRemap] {
+    /// mappings win in rustc, so the more specific come last. `--target-dir` wins over the
+    /// metadata's target directory (`cargo metadata` takes no such flag), as it does in cargo.
+    static func pathRemaps(metadata: ProjectMetadata, targetDir: String? = nil, context: Context,
+                           layout: CacheLayout) -> [LinkSpec.PathRemap] {
         var remaps = [LinkSpec.PathRemap(from: context.nonEmpty("CARGO_HOME") ?? context.home + "/.cargo", to: "/cargo"),
                       LinkSpec.PathRemap(from: layout.root, to: "/cargo-static")]
         if let root = metadata.json["workspace_root"] as? String {
             remaps.append(.init(from: root + "/", to: ""))
-            if let target = metadata.json["target_directory"] as? String, !target.hasPrefix(root + "/") {
+            if let target = targetDir ?? metadata.json["target_directory"] as? String, !target.hasPrefix(root + "/") {
                 remaps.append(.init(from: target, to: "target"))
             }
         }

@@ -68,7 +68,7 @@ fn pcap() {
 
 fn curl() {
     let v = curl::Version::get();
-    println!("libcurl {} with {}", v.version(), v.ssl_version().unwrap_or("no TLS"));
+    println!("libcurl {} with {}, http2: {}", v.version(), v.ssl_version().unwrap_or("no TLS"), v.feature_http2());
     let (Ok(address), Ok(pem)) = (std::env::var("TLS_ADDRESS"), std::env::var("TLS_CA_PEM")) else {
         println!("curl: no TLS_ADDRESS, no request");
         return;
@@ -81,6 +81,11 @@ fn curl() {
     list.append(&format!("localhost:{port}:127.0.0.1")).unwrap();
     easy.resolve(list).unwrap();
     easy.ssl_cainfo_blob(pem.as_bytes()).unwrap();
+    // As cargo asks: HTTP/2 over TLS when the server offers it (a libcurl without nghttp2
+    // refuses the option with "Unsupported protocol").
+    if let Err(e) = easy.http_version(curl::easy::HttpVersion::V2TLS) {
+        println!("curl http2 refused: {e}");
+    }
     let mut body = Vec::new();
     {
         let mut transfer = easy.transfer();

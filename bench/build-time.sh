@@ -73,6 +73,7 @@ section=$(mktemp)
   echo "Measured by \`bench/build-time.sh\` on $(date -u +%Y-%m-%d): $(machine)."
   echo "rustc $($RUSTC --version | cut -d' ' -f2), $(python3 -m ziglang version | sed 's/^/zig /'), $(cargo-zigbuild --version 2>/dev/null | head -n1)."
   echo "Every build starts from an empty target/ directory; warm and plain are medians of $runs runs, cold and cargo-zigbuild one run."
+  echo "Cold starts from an empty cache: besides std it builds the default allocator (mimalloc, from Debian's source) and zig's libc for the target (zig's cache lives in cargo-static's)."
   echo "Ratios are against plain cargo (no --target) in the same run; a --target build compiles the crates shared by build scripts and the program twice, hence the like-for-like row. Sizes in bytes (unstripped release profile); linkage by \`cargo-static verify\`."
   echo
   echo "| program | build | time | ratio | size | linkage |"

@@ -11,9 +11,10 @@ public enum BuildID {
     /// Rewrites the id in place; false when the file has no GNU build-id note.
     @discardableResult
     public static func restamp(_ path: String) throws -> Bool {
-        guard let (location, note) = try DepSectionReader.read(path: path, section: section),
-              let range = descriptor(in: note, bigEndian: try isBigEndian(path)) else { return false }
+        guard let (location, note) = try DepSectionReader.read(path: path, section: section) else { return false }
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        // The reader checked the ELF ident: byte 5 is the byte order (2: big-endian).
+        guard let range = descriptor(in: note, bigEndian: bytes[bytes.startIndex + 5] == 2) else { return false }
         let start = Int(location.offset) + range.lowerBound
         guard start >= 0, start + range.count <= bytes.count else { return false }
         bytes.replaceSubrange(start..<start + range.count, with: Data(count: range.count))
@@ -34,21 +35,11 @@ public enum BuildID {
     static func descriptor(in note: Data, bigEndian: Bool) -> Range<Int>? {
         let bytes = [UInt8](note)
         guard bytes.count >= 12 else { return nil }
-        let word = { (at: Int) -> Int in
-            let b = bytes[at..<at + 4].map(Int.init)
-            return bigEndian ? b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3] : b[3] << 24 | b[2] << 16 | b[1] << 8 | b[0]
-        }
-        let nameSize = word(0), idSize = word(4), type = word(8)
+        let order = DepSectionReader.Header(is64: false, bigEndian: bigEndian)
+        let nameSize = Int(order.u32(bytes, 0)), idSize = Int(order.u32(bytes, 4)), type = order.u32(bytes, 8)
         let start = 12 + (nameSize + 3) / 4 * 4
         guard type == 3, nameSize == 4, bytes.count >= 16, bytes[12..<16] == [0x47, 0x4e, 0x55, 0],
               idSize > 0, idSize <= 32, start + idSize <= bytes.count else { return nil }
         return start..<start + idSize
-    }
-
-    private static func isBigEndian(_ path: String) throws -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let ident = try handle.read(upToCount: 6) ?? Data()
-        return ident.count == 6 && ident[ident.startIndex + 5] == 2
     }
 }

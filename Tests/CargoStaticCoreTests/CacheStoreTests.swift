@@ -128,6 +128,14 @@ final class CacheStoreTests: XCTestCase {
         XCTAssertEqual(Context(variables: [:], directory: "/", home: "/h").cacheRoot, "/h/.cache/cargo-static")
     }
 
+    /// zig's libc is kept in the cache, unless the user's ZIG_GLOBAL_CACHE_DIR says where
+    /// they keep zig's cache (relative to the working directory, as zig reads it).
+    func testZigCacheFollowsZigsOwnVariable() {
+        XCTAssertEqual(Session(context: Context(variables: ["CARGO_STATIC_CACHE": "/c"], directory: "/")).layout.zigCache, "/c/zig")
+        XCTAssertEqual(Session(context: Context(variables: ["CARGO_STATIC_CACHE": "/c", "ZIG_GLOBAL_CACHE_DIR": "z"], directory: "/w")).layout.zigCache, "/w/z")
+        XCTAssertEqual(Session(context: Context(variables: ["CARGO_STATIC_CACHE": "/c", "ZIG_GLOBAL_CACHE_DIR": ""], directory: "/")).layout.zigCache, "/c/zig")
+    }
+
     /// Foundation's failures (NSCocoaErrorDomain 513, 640, 642, POSIX underneath) become a
     /// message with the path and the fix, without Foundation's own text.
     func testFileErrorsAreExplainedWithThePathAndTheFix() {

@@ -102,12 +102,15 @@ final class CacheRobustnessTests: XCTestCase {
 
         let rlib = try XCTUnwrap(try findFile(cache + "/std/" + std) { $0 == "libstd.rlib" })
         let deps = cache + "/deps/x86_64-unknown-linux-musl"
-        // The shared cache may also hold a mimalloc built with musl-gcc (AllocatorTests):
-        // the entry this build uses is zig's.
-        let mimallocEntry = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: deps).first { entry in
-            entry.hasPrefix("mimalloc-") && ((try? String(contentsOfFile: deps + "/" + entry + "/entry.json", encoding: .utf8)) ?? "")
-                .contains("c toolchain: zig")
-        }, "no mimalloc built with zig was seeded")
+        // The shared cache may hold other mimalloc entries (built with musl-gcc by
+        // AllocatorTests, or by older recipes): the plan names the one this build uses.
+        let planned = try Harness.run(["plan", "--json"], in: dir, cache: cache)
+        let steps = ((try JSONSerialization.jsonObject(with: Data(planned.stdout.utf8)) as? [String: Any])?["targets"] as? [[String: Any]])?
+            .first?["steps"] as? [[String: Any]] ?? []
+        let mimallocEntry = try XCTUnwrap(steps.lazy.compactMap { step in
+            (((step["library"] as? [String: Any])?["build"] as? [String: Any])?["entry"] as? [String: Any])?["name"] as? String
+        }.first { $0.hasPrefix("mimalloc-") }, planned.all)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: deps + "/" + mimallocEntry), "the planned mimalloc was not seeded: \(mimallocEntry)")
         let mimalloc = try XCTUnwrap(try findFile(deps + "/" + mimallocEntry) { $0 == "libmimalloc.a" })
         // A truncated std is found the same way (sizes, before each use); `cache verify`
         // shows it here, so the test does not pay for a second std build.
@@ -119,7 +122,7 @@ final class CacheRobustnessTests: XCTestCase {
         try seed(cache, [std])
 
         try truncate(mimalloc, to: 1000)
-        let out = try Harness.run(["build", "--json"], in: dir, cache: cache)
+        let out = try Harness.run(["build", "--json"], in: dir, environment: Harness.sharedZigCache, cache: cache)
         XCTAssertEqual(out.status, 0, out.all)
         XCTAssertTrue(out.stderr.contains("the cache entry deps/x86_64-unknown-linux-musl/\(mimallocEntry) is unusable (prefix/lib/libmimalloc.a: 1000 bytes, "), out.stderr)
         XCTAssertEqual(try Harness.results(out).first?["std"] as? String, "cache hit", out.stderr)
@@ -318,7 +321,7 @@ final class CacheRobustnessTests: XCTestCase {
         }
         try? FileManager.default.removeItem(atPath: cache + "/metadata")
         try Data("not a directory".utf8).write(to: URL(fileURLWithPath: cache + "/metadata"))
-        let out = try Harness.run(["build", "--json"], in: try Harness.fixture("hello"), cache: cache)
+        let out = try Harness.run(["build", "--json"], in: try Harness.fixture("hello"), environment: Harness.sharedZigCache, cache: cache)
         XCTAssertEqual(out.status, 0, out.all)
         XCTAssertTrue(try Harness.runTool(try onlyExecutable(out), []).stdout.contains("Hello from a static executable!"))
     }

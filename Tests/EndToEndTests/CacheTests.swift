@@ -19,7 +19,7 @@ final class CacheTests: XCTestCase {
         // 1. Start a cold build and stop it once the std build is under way: Ctrl-C (SIGINT,
         //    which cargo-static answers), then kill -9 (which nothing can answer).
         for signal in [SIGINT, SIGKILL] {
-            let doomed = try Harness.start(["build", "--std-profile", "size"], in: first, cache: cache)
+            let doomed = try Harness.start(["build", "--std-profile", "size"], in: first, environment: Harness.sharedZigCache, cache: cache)
             let deadline = Date().addingTimeInterval(300)
             while Self.stdUnitsDone(doomed.stderrSoFar) < 1, Date() < deadline, doomed.process.isRunning {
                 usleep(200_000)
@@ -36,8 +36,8 @@ final class CacheTests: XCTestCase {
         }
 
         // 2. Two builds at once: both succeed, exactly one builds std, the other waits and reuses it.
-        let a = try Harness.start(["build", "--json", "--std-profile", "size"], in: first, cache: cache)
-        let b = try Harness.start(["build", "--json", "--std-profile", "size"], in: second, cache: cache)
+        let a = try Harness.start(["build", "--json", "--std-profile", "size"], in: first, environment: Harness.sharedZigCache, cache: cache)
+        let b = try Harness.start(["build", "--json", "--std-profile", "size"], in: second, environment: Harness.sharedZigCache, cache: cache)
         let outA = a.wait(), outB = b.wait()
         XCTAssertEqual(outA.status, 0, outA.all)
         XCTAssertEqual(outB.status, 0, outB.all)

@@ -25,6 +25,12 @@ enum Harness {
         ProcessInfo.processInfo.environment["CARGO_STATIC_CACHE"] ?? packageRoot + "/.cache-test"
     }
 
+    /// For tests with a cache of their own that are not about zig's libc: zig keeps its
+    /// libc in the shared test cache's zig directory (zig's own `ZIG_GLOBAL_CACHE_DIR`, which
+    /// cargo-static honours) instead of building it again per test, about a minute of
+    /// both cores each. Tests about moving or awkward caches keep zig's cache in theirs.
+    static var sharedZigCache: [String: String] { ["ZIG_GLOBAL_CACHE_DIR": sharedCache + "/zig"] }
+
     static func skipUnlessEndToEnd() throws {
         if ProcessInfo.processInfo.environment["CARGO_STATIC_SKIP_E2E"] != nil {
             throw XCTSkip("end-to-end tests skipped (CARGO_STATIC_SKIP_E2E is set)")

@@ -52,6 +52,7 @@ final class PlanTests: XCTestCase {
         try "[build]\nrustflags = [\"-Cdebuginfo=2\"]\n[profile.release]\ndebug = true\n"
             .write(toFile: base + "/.cargo/config.toml", atomically: true, encoding: .utf8)
         let hostile = ["CARGO_PROFILE_RELEASE_DEBUG": "2", "CARGO_BUILD_RUSTFLAGS": "-Cdebuginfo=2", "RUSTC_WRAPPER": "/nonexistent/wrapper"]
+            .merging(Harness.sharedZigCache) { a, _ in a }
         let dir = try Harness.fixture("hello")
         let args = ["--release", "--std-profile", "size"]
         let clean = try Harness.run(["plan", "--json"] + args, in: dir, cache: cache)

@@ -61,14 +61,18 @@ public struct CacheLayout {
     /// The path the user chose, for messages.
     public let shown: String
 
-    public init(root: String, shown: String? = nil) {
+    /// zig's own cache when the user keeps it elsewhere (`ZIG_GLOBAL_CACHE_DIR`).
+    public let sharedZigCache: String?
+
+    public init(root: String, shown: String? = nil, sharedZigCache: String? = nil) {
         self.root = root
         self.shown = shown ?? root
+        self.sharedZigCache = sharedZigCache
     }
 
     /// The cache at `path`, through a plain alias when its path would break C builds.
-    public static func using(_ path: String) -> CacheLayout {
-        CacheLayout(root: CacheAlias.usable(path), shown: path)
+    public static func using(_ path: String, sharedZigCache: String? = nil) -> CacheLayout {
+        CacheLayout(root: CacheAlias.usable(path), shown: path, sharedZigCache: sharedZigCache)
     }
 
     /// `path` (under `root`) as the user knows it.
@@ -99,7 +103,10 @@ public struct CacheLayout {
     public var locks: String { root + "/locks" }
     public var sources: String { root + "/sources" }
     public var cargoHome: String { root + "/cargo-home" }
-    public var zigCache: String { root + "/zig" }
+    /// Where zig keeps the libc it builds per target: in this cache (one place to clean and
+    /// to copy), unless the user's `ZIG_GLOBAL_CACHE_DIR` names a cache zig shares between
+    /// several cargo-static caches and other zig users (zig locks its own entries).
+    public var zigCache: String { sharedZigCache ?? root + "/zig" }
     public var probes: String { root + "/probes.json" }
     public var runtimes: String { root + "/runtimes.json" }
     public func wrappers(_ kind: CToolchain.Kind, _ target: Target) -> String { "\(root)/cc/\(kind.rawValue)-\(target.triple)" }

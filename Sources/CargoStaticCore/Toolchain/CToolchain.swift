@@ -92,8 +92,9 @@ public struct CToolchainDiscovery {
         let driver = CompilerDriver(
             c: [zig.executable, "cc"] + flags, cxx: [zig.executable, "c++"] + flags,
             ar: [zig.executable, "ar"], ranlib: [zig.executable, "ranlib"],
-            // zig's cache (the libc it builds per target) lives in ours: one place to clean,
-            // to copy between machines, and to know whether the first link was done.
+            // zig's cache (the libc it builds per target) lives in ours unless the user keeps
+            // it elsewhere: one place to clean, to copy between machines, and to know whether
+            // the first link was done.
             environment: ["ZIG_GLOBAL_CACHE_DIR": layout.zigCache],
             identity: "zig \(zig.version) " + flags.joined(separator: " "))
         return CToolchain(kind: .zig, target: target, version: "zig \(zig.version)", driver: driver,

@@ -16,7 +16,7 @@ public struct Session {
         let verbose = verbose || context.verbose
         runner = Runner(context: context, verbose: verbose)
         reporter = Reporter(quiet: quiet, verbose: verbose, color: color)
-        store = CacheStore(layout: .using(context.cacheRoot, sharedZigCache: context.nonEmpty("ZIG_GLOBAL_CACHE_DIR").map(context.absolute)))
+        store = CacheStore(layout: .using(context.cacheRoot, sharedZigCache: context.zigCacheDirectory))
     }
 
     public var layout: CacheLayout { store.layout }

@@ -44,6 +44,9 @@ public struct Context {
         return home + "/.cache/cargo-static"
     }
 
+    /// `$ZIG_GLOBAL_CACHE_DIR`: zig's cache when the user keeps one (else it goes in ours).
+    public var zigCacheDirectory: String? { nonEmpty("ZIG_GLOBAL_CACHE_DIR").map(absolute) }
+
     public var verbose: Bool { flag("CARGO_STATIC_VERBOSE") }
 
     /// `SOURCE_DATE_EPOCH` when set to a number (reproducible builds).

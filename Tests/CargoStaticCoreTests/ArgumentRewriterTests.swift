@@ -75,6 +75,16 @@ final class ArgumentRewriterTests: XCTestCase {
                         "a b.o", "-o", "out", "/compat.a", "-Wl,--build-id=sha1"])
         let compiled = try Runner().capture(Command(link.cc, ["--target=x86_64-unknown-linux-musl", "-c", "x.c"]))
         XCTAssertEqual(compiled.output.split(separator: "\n").map(String.init), ["/zig cache", "-target", "t", "-c", "x.c"])
+
+        // rustc's argument file (a link line too long to execute): every edit still applies, and
+        // the driver gets the rewritten line in a file of its own, in zig's syntax.
+        try FileSystem.write("-static-pie\na\\ b.o\n-Wl,--fix-cortex-a53-843419,--gc-sections\n-o\n\(dir)/out\n", to: dir + "/linker-arguments")
+        let viaFile = try Runner().capture(Command(link.linker, ["@" + dir + "/linker-arguments"]))
+        XCTAssertEqual(viaFile.status, 0, viaFile.output)
+        XCTAssertEqual(viaFile.output.split(separator: "\n").map(String.init), ["/zig cache", "-target", "t", "@\(dir)/out.link-arguments"])
+        XCTAssertEqual(try String(contentsOfFile: dir + "/out.link-arguments", encoding: .utf8).split(separator: "\n").map(String.init),
+                       ["'-Wl,--whole-archive'", "'/heap.a'", "'-Wl,--no-whole-archive'", "'-static'", "'-pie'", "'a b.o'",
+                        "'-Wl,--gc-sections'", "'-o'", "'\(dir)/out'", "'/compat.a'", "'-Wl,--build-id=sha1'"])
     }
 }
 

@@ -48,7 +48,7 @@ public struct DoctorReport: Codable {
                 switch kind {
                 case .zig: fix = "python3 -m pip install ziglang"
                 case .muslGcc: fix = "apt-get install musl-tools"
-                case .crossGcc: fix = "install a \(target.arch)-linux-musl-gcc cross compiler on PATH (optional)"
+                case .crossGcc: fix = "install a \(CToolchainDiscovery.crossGccName(target)) cross compiler on PATH (optional)"
                 }
                 items.append(Item(area: "c-toolchain", name: kind.rawValue, ok: false, detail: "not found", fix: fix))
             }

@@ -30,7 +30,7 @@ public enum ArgumentRewriter {
             default: out.append(arg)
             }
         }
-        return out
+        return kind == .zig ? ZigLinkerFlags.filter(out) : out
     }
 
     /// The final link of an executable: the compile rules, then
@@ -63,6 +63,18 @@ public enum ArgumentRewriter {
     static func output(of arguments: [String]) -> String? {
         guard let i = arguments.firstIndex(of: "-o"), i + 1 < arguments.count else { return nil }
         return arguments[i + 1]
+    }
+
+    /// A line that came from rustc's argument file goes on in one too (it was too long to
+    /// execute): the driver's prefix, then `@<output>.link-arguments` in the driver's syntax.
+    /// The line stays as it is when it cannot be written (no output named, or zig's syntax
+    /// cannot hold an argument).
+    static func viaResponseFile(_ line: [String], prefixCount: Int, kind: CToolchain.Kind, output: String?) -> [String] {
+        guard let output, line.count > prefixCount,
+              let text = ResponseFile.render(Array(line.dropFirst(prefixCount)), syntax: kind == .zig ? .zig : .gnu) else { return line }
+        let file = output + ".link-arguments"
+        guard (try? FileSystem.write(Data(text.utf8), to: file)) != nil else { return line }
+        return Array(line.prefix(prefixCount)) + ["@" + file]
     }
 
     /// Commands that finish an executable after the link, when the symbol table is kept or
@@ -162,7 +174,8 @@ public enum WrapperMode {
               let data = FileManager.default.contents(atPath: arguments[0]) else {
             fail("usage: cargo-static __wrap SPEC cc|c++|link ARGS… (run by the generated wrappers; SPEC unreadable?)")
         }
-        let rest = Array(arguments.dropFirst(2))
+        // rustc's `@file` of linker arguments (a very long link line) is read, so every edit applies.
+        let (rest, fromFile) = ResponseFile.expand(Array(arguments.dropFirst(2)), read: { try? String(contentsOfFile: $0, encoding: .utf8) })
         let decoder = JSONDecoder()
         let planned: [String]?
         do {
@@ -201,6 +214,9 @@ public enum WrapperMode {
                 }
                 exit(0)
             }
+        }
+        if mode == .link, fromFile, let spec = try? decoder.decode(LinkSpec.self, from: data) {
+            line = ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: ArgumentRewriter.output(of: rest))
         }
         let program = line[0]
         var argv: [UnsafeMutablePointer<CChar>?] = line.map { strdup($0) } + [nil]

@@ -62,10 +62,11 @@ public struct CToolchainDiscovery {
                 tried.append("zig: neither `zig` on PATH nor the `ziglang` Python package")
             case .crossGcc:
                 // Debian's musl-tools names musl-gcc x86_64-linux-musl-gcc too: that one is musl-gcc, not a cross gcc.
-                if let gcc = runner.which("\(target.arch)-linux-musl-gcc"), !Self.isMuslGccScript(gcc) {
+                let name = Self.crossGccName(target)
+                if let gcc = runner.which(name), !Self.isMuslGccScript(gcc) {
                     return gccToolchain(.crossGcc, gcc, target)
                 }
-                tried.append("cross gcc: no `\(target.arch)-linux-musl-gcc` on PATH")
+                tried.append("cross gcc: no `\(name)` on PATH")
             case .muslGcc:
                 if target.info.elfMachine == 62, runner.which("musl-gcc") != nil, let gcc = runner.which("gcc") {
                     return gccToolchain(.muslGcc, gcc, target)
@@ -77,6 +78,10 @@ public struct CToolchainDiscovery {
                                fix: "install zig (`python3 -m pip install ziglang`), or Debian's musl-gcc for x86_64 (`apt-get install musl-tools`)",
                                detail: tried.map { "  " + $0 }.joined(separator: "\n"))
     }
+
+    /// A musl cross gcc is named by the GNU triple (`arm-linux-musleabihf-gcc`), which is not
+    /// Rust's architecture name (`armv7`, `riscv64gc`).
+    static func crossGccName(_ target: Target) -> String { target.info.gnuTriple + "-gcc" }
 
     static func isMuslGccScript(_ path: String) -> Bool {
         guard let data = FileManager.default.contents(atPath: path), data.count < 4096 else { return false }

@@ -100,6 +100,31 @@ final class CacheStoreTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.layout.area(.std)), [])
     }
 
+    /// `cache clean PATTERN` matches names: a target's archive directory is not a match for
+    /// every archive in it (C libraries are chosen by target too, with `deps clean`).
+    func testCleanMatchesArchivesByNameAndLibrariesByTarget() throws {
+        let store = CacheStore(root: root)
+        let lfs = EntryID(area: .archives, group: "x86_64-unknown-linux-musl", name: "lfs64-compat-1", key: "k")
+        let stub = EntryID(area: .archives, group: "x86_64-unknown-linux-musl", name: "unwind-stub-2", key: "k")
+        let zlib = EntryID(area: .deps, group: "x86_64-unknown-linux-musl", name: "zlib-1.2.13-3", key: "k")
+        for id in [lfs, stub, zlib] { _ = try build(store, id) }
+        XCTAssertEqual(try store.clean(.archives, matching: "x86_64"), [])
+        XCTAssertEqual(try store.clean(.archives, matching: "lfs64"), ["x86_64-unknown-linux-musl/lfs64-compat-1"])
+        XCTAssertEqual(try store.clean(.deps, matching: "x86_64"), ["x86_64-unknown-linux-musl/zlib-1.2.13-3"])
+    }
+
+    /// `deps clean --sources` says when it drops a `--source` choice (builds go back to Debian's).
+    func testCleaningSourcesNamesALocalSourceChoice() throws {
+        let layout = CacheLayout(root: root)
+        let sources = SourceStore(layout: layout, runner: Runner(), reporter: Reporter(quiet: true))
+        let local = root + "/zlib-1.3.1"
+        try FileSystem.makeDirectory(local)
+        _ = try sources.useLocal(local, for: try NativeLibrary.named("zlib"))
+        let removed = try sources.clean(matching: "zlib")
+        XCTAssertEqual(removed, ["the choice of --source \(local) for zlib (builds use Debian's source again)"])
+        XCTAssertNil(sources.selected(try NativeLibrary.named("zlib")))
+    }
+
     func testLockMakesSecondHolderWait() throws {
         let path = root + "/locks/x.lock"
         var first: FileLock? = try FileLock(path: path)

@@ -43,7 +43,7 @@ final class DepSectionTests: XCTestCase {
             let target = try Target(triple)
             let cc = [zig, "cc", "-target", target.info.zigTarget] + target.info.cflags
             let object = "\(dir)/\(triple)/dep.o"
-            try DepSection.writeObject(payload: payload, to: object, compiler: cc, runner: Runner())
+            try DepInfoStep.make(package: "test", payload: payload, object: object, compiler: cc).run(Runner())
             for (name, flags) in [("exe", ["-Wl,--gc-sections"]), ("exe-stripped", ["-Wl,--gc-sections", "-Wl,-s"])] {
                 let exe = "\(dir)/\(triple)/\(name)"
                 try Self.run(cc + ["-nostdlib", "-static"] + flags + ["-o", exe, dir + "/main.c", object])
@@ -58,7 +58,7 @@ final class DepSectionTests: XCTestCase {
         guard Runner.which("gcc") != nil, Runner.which("ld") != nil else { throw XCTSkip("no gcc/ld (apt-get install gcc)") }
         let payload = try Self.info.sectionPayload()
         let object = dir + "/gnu/dep.o"
-        try DepSection.writeObject(payload: payload, to: object, compiler: ["gcc"], runner: Runner())
+        try DepInfoStep.make(package: "test", payload: payload, object: object, compiler: ["gcc"]).run(Runner())
         let exe = dir + "/gnu/exe"
         let link = try Runner().capture(Command("gcc", ["-nostdlib", "-static", "-Wl,--gc-sections", "-Wl,--print-gc-sections", "-s", "-o", exe, dir + "/main.c", object]))
         XCTAssertEqual(link.status, 0, link.output)
@@ -85,7 +85,7 @@ final class DepSectionTests: XCTestCase {
         XCTAssertThrowsError(try EmbeddedDependencies.read(path: dir + "/broken")) { XCTAssertTrue("\($0)".contains("malformed ELF"), "\($0)") }
 
         let object = dir + "/garbage.o"
-        try DepSection.writeObject(payload: Data("not zlib".utf8), to: object, compiler: [zig, "cc", "-target", "x86_64-linux-musl"], runner: Runner())
+        try DepInfoStep.make(package: "test", payload: Data("not zlib".utf8), object: object, compiler: [zig, "cc", "-target", "x86_64-linux-musl"]).run(Runner())
         try Self.run([zig, "cc", "-target", "x86_64-linux-musl", "-nostdlib", "-static", "-o", dir + "/garbage", dir + "/main.c", object])
         XCTAssertThrowsError(try EmbeddedDependencies.read(path: dir + "/garbage")) { XCTAssertTrue("\($0)".contains("not zlib"), "\($0)") }
     }
@@ -95,7 +95,7 @@ final class DepSectionTests: XCTestCase {
     func testMutatedFilesNeverCrashTheReader() throws {
         let zig = try Self.zig()
         let object = dir + "/fuzz.o"
-        try DepSection.writeObject(payload: try Self.info.sectionPayload(), to: object, compiler: [zig, "cc", "-target", "s390x-linux-musl"], runner: Runner())
+        try DepInfoStep.make(package: "test", payload: try Self.info.sectionPayload(), object: object, compiler: [zig, "cc", "-target", "s390x-linux-musl"]).run(Runner())
         let exe = dir + "/fuzz"
         try Self.run([zig, "cc", "-target", "s390x-linux-musl", "-nostdlib", "-static", "-o", exe, dir + "/main.c", object])
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: exe)))

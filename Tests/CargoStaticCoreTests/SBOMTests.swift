@@ -152,11 +152,14 @@ final class SBOMTests: XCTestCase {
         XCTAssertEqual(roles, "libc, allocator")
     }
 
+    /// One reading of SOURCE_DATE_EPOCH for every command: a bad value is an error, never ignored.
     func testSourceDateEpoch() throws {
-        XCTAssertEqual(try SBOM.sourceDateEpoch(["SOURCE_DATE_EPOCH": "1700000000"]), 1_700_000_000)
-        XCTAssertNil(try SBOM.sourceDateEpoch([:]))
-        XCTAssertNil(try SBOM.sourceDateEpoch(["SOURCE_DATE_EPOCH": ""]))
-        XCTAssertThrowsError(try SBOM.sourceDateEpoch(["SOURCE_DATE_EPOCH": "yesterday"]))
+        func epoch(_ value: String?) throws -> Int? { try Context(variables: value.map { ["SOURCE_DATE_EPOCH": $0] } ?? [:], directory: "/").sourceDateEpoch() }
+        XCTAssertEqual(try epoch("1700000000"), 1_700_000_000)
+        XCTAssertNil(try epoch(nil))
+        XCTAssertNil(try epoch(""))
+        XCTAssertThrowsError(try epoch("yesterday"))
+        XCTAssertThrowsError(try epoch("-5"))
     }
 
     // MARK: - verify --sbom

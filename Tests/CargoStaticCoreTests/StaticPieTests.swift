@@ -136,21 +136,6 @@ final class StaticPieTests: XCTestCase {
         XCTAssertEqual(StaticPie.rustflags(for: .verified), [], "PIC, the specs' default, is what a static-pie needs")
         XCTAssertEqual(StaticPie.rustflags(for: .builtinSpec), [], "rustc's own behaviour")
     }
-
-    func testExplainsNonPicObjectFromLld() throws {
-        // zig 0.17.1's lld on a C object compiled without -fPIC, for i686.
-        let output = """
-        ld.lld: error: relocation R_386_32 cannot be used against symbol 'counter'; recompile with -fPIC
-        >>> defined in g-np.o
-        >>> referenced by g.c:2
-        """
-        let target = try Target("i686-unknown-linux-musl")
-        let e = StaticPie.explainLinkFailure(output, target: target, linkage: .staticPie)
-        XCTAssertEqual(e?.detail, "ld.lld: error: relocation R_386_32 cannot be used against symbol 'counter'; recompile with -fPIC")
-        XCTAssertTrue(e?.fix?.contains("--no-pie") ?? false)
-        XCTAssertNil(StaticPie.explainLinkFailure(output, target: target, linkage: .staticExecutable))
-        XCTAssertNil(StaticPie.explainLinkFailure("ld.lld: error: undefined symbol: foo", target: target, linkage: .staticPie))
-    }
 }
 
 /// rustc 1.96's linker arguments for the hello fixture (`--sysroot` cargo-static's std,

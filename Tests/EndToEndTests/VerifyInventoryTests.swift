@@ -26,7 +26,7 @@ final class VerifyInventoryTests: XCTestCase {
         let cc = [zig, "cc", "-target", "x86_64-linux-musl"]
         var objects: [String] = []
         if let payload {
-            try DepSection.writeObject(payload: payload, to: "\(dir)/\(name).dep.o", compiler: cc, runner: Runner())
+            try DepInfoStep.make(package: "test", payload: payload, object: "\(dir)/\(name).dep.o", compiler: cc).run(Runner())
             objects.append("\(dir)/\(name).dep.o")
         }
         let exe = "\(dir)/\(name)"

@@ -227,12 +227,9 @@ struct LibraryBuilder {
         return (provided, diverged)
     }
 
-    /// The source, fetched once under a lock so two builds never download it twice.
+    /// The source, fetched once (SourceStore fetches under a lock, so two builds never download it twice).
     private func fetch(_ library: NativeLibrary) throws -> LibrarySource {
-        if let selected = planner.sources.selected(library) { return selected }
-        let lock = try FileLock(path: store.layout.sourceLock(library.debianSource))
-        defer { withExtendedLifetime(lock) {} }
-        return try planner.sources.current(library)
+        try planner.sources.current(library)
     }
 
     private func build(_ step: LibraryStep, toolchain: CToolchain, dependencies: [ProvidedLibrary]) throws -> ProvidedLibrary {

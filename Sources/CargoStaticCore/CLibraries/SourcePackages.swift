@@ -19,11 +19,13 @@ public struct LibrarySource: Codable, Equatable {
 ///   sources/<package>.selected           which one builds use (the newest fetched, or a local one)
 public struct SourceStore {
     public let root: String
+    let layout: CacheLayout
     let runner: Runner
     let reporter: Reporter
 
     public init(layout: CacheLayout, runner: Runner, reporter: Reporter) {
         root = layout.sources
+        self.layout = layout
         self.runner = runner
         self.reporter = reporter
     }
@@ -84,15 +86,20 @@ public struct SourceStore {
         let versions = try availableVersions(package)
         let fm = FileManager.default
         try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        // One fetcher of a package at a time: the staging directory below is shared.
+        let lock = try FileLock(path: layout.sourceLock(package))
+        defer { withExtendedLifetime(lock) {} }
         var failures: [String] = []
         for version in versions {
             let dir = "\(root)/\(package)_\(version.text)"
+            if !failures.isEmpty {
+                reporter.warn("the source of \(package) \(versions[0].text) could not be downloaded (\(failures.joined(separator: "; "))); trying the previous version the archive has, \(version.text)")
+            }
             if fm.fileExists(atPath: dir + "/tree") {
                 let source = debianSource(package, version, dir)
                 try select(source, for: library)
                 return source
             }
-            // Under the source lock: one fetcher at a time (see LibraryBuilder.fetch).
             let staging = "\(root)/.staging-\(package)"
             try? fm.removeItem(atPath: staging)
             try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
@@ -115,7 +122,7 @@ public struct SourceStore {
             }
             failures.append("\(package)=\(version.text): " + Runner.tail(result.output, lines: 3).replacingOccurrences(of: "\n", with: " | "))
         }
-        throw CargoStaticError(.commandFailed, "could not download the Debian source package \(package) for \(library.name)",
+        throw CargoStaticError(.commandFailed, "could not download the Debian source package \(package) (for \(library.name)) in any version apt knows: \(versions.map(\.text).joined(separator: ", ")), asked through `apt-get source` from the deb-src entries in /etc/apt",
                                fix: "check that the Debian mirror is reachable (apt-get update), or pass a local source: cargo-static deps build \(library.name) --source PATH",
                                detail: failures.joined(separator: "\n"))
     }
@@ -178,12 +185,19 @@ public struct SourceStore {
         }
     }
 
-    /// Removes fetched sources (all, or those of packages whose name contains `matching`).
+    /// Removes fetched sources (all, or those of packages whose name contains `matching`), and
+    /// the choices of which source builds use: a local `--source` choice is named, since the
+    /// next build goes back to Debian's source.
     public func clean(matching: String?) throws -> [String] {
         let fm = FileManager.default
         var removed: [String] = []
-        for item in (try? fm.contentsOfDirectory(atPath: root)) ?? [] where matching == nil || item.contains(matching!) {
-            try fm.removeItem(atPath: root + "/" + item)
+        for item in ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted() where matching == nil || item.contains(matching!) {
+            let path = root + "/" + item
+            if item.hasSuffix(".selected"), let data = fm.contents(atPath: path),
+               let choice = try? JSONDecoder().decode(LibrarySource.self, from: data), choice.origin != "debian" {
+                removed.append("the choice of --source \(choice.path) for \(item.dropLast(".selected".count)) (builds use Debian's source again)")
+            }
+            try fm.removeItem(atPath: path)
             if !item.hasPrefix("."), !item.hasSuffix(".selected") { removed.append(item) }
         }
         return removed

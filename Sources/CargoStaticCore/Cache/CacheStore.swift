@@ -259,7 +259,9 @@ public struct CacheStore {
             let parent = layout.parent(area, group)
             for item in ((try? fm.contentsOfDirectory(atPath: parent)) ?? []).sorted() {
                 let name = CacheLayout.stagingBase(item)
-                guard pattern == nil || name.contains(pattern!) || (group?.contains(pattern!) ?? false) else { continue }
+                // C libraries are also chosen by target (`deps clean aarch64`); std and archives by
+                // name only, or `cache clean x86_64` would empty the target's archive directory.
+                guard pattern == nil || name.contains(pattern!) || (area == .deps && group?.contains(pattern!) ?? false) else { continue }
                 let id = EntryID(area: area, group: group, name: name, key: "")
                 let lock = try FileLock(path: layout.lock(id))
                 try fm.removeItem(atPath: "\(parent)/\(item)")

@@ -2,12 +2,6 @@ import Foundation
 
 /// `build`, `test`, `run` and `plan`: plan the request, run the plan, report.
 public enum BuildCommands {
-    /// How the results are shown.
-    public struct Output {
-        public var json = false
-        public init(json: Bool = false) { self.json = json }
-    }
-
     public static func plan(_ request: BuildRequest, _ session: Session) throws -> BuildPlan {
         try session.planner().plan(request)
     }

@@ -49,8 +49,17 @@ public struct Context {
 
     public var verbose: Bool { flag("CARGO_STATIC_VERBOSE") }
 
-    /// `SOURCE_DATE_EPOCH` when set to a number (reproducible builds).
-    public var sourceDateEpoch: Int? { nonEmpty("SOURCE_DATE_EPOCH").flatMap { Int($0) } }
+    /// `SOURCE_DATE_EPOCH` as reproducible builds define it (a decimal count of seconds), read
+    /// the same way by every command: nil when unset or empty, an error when it is not a number
+    /// (a build that silently ignored it would not be the reproducible build that was asked for).
+    public func sourceDateEpoch() throws -> Int? {
+        guard let text = nonEmpty("SOURCE_DATE_EPOCH") else { return nil }
+        guard let value = Int(text), value >= 0 else {
+            throw CargoStaticError(.badInput, "SOURCE_DATE_EPOCH=`\(text)` is not a number of seconds since 1970",
+                                   fix: "set it to an integer, for example SOURCE_DATE_EPOCH=$(git log -1 --format=%ct), or unset it")
+        }
+        return value
+    }
 
     public var temporaryDirectory: String { nonEmpty("TMPDIR") ?? "/tmp" }
 

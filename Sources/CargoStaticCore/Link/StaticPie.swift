@@ -110,16 +110,4 @@ public enum StaticPie {
         }
         return path
     }
-
-    /// Recognises a static-pie link that failed because an object was compiled without PIC
-    /// (lld: "recompile with -fPIC", or a text relocation it refuses), so the error names the
-    /// cause and the way out instead of a page of linker output.
-    public static func explainLinkFailure(_ output: String, target: Target, linkage: Linkage) -> CargoStaticError? {
-        guard linkage == .staticPie else { return nil }
-        let markers = ["recompile with -fPIC", "relocation R_", "can't create dynamic relocation", "in readonly segment"]
-        guard let line = output.split(separator: "\n").first(where: { l in markers.contains { l.contains($0) } }) else { return nil }
-        return CargoStaticError(.notStatic, "the static-pie link for \(target) failed: an object was compiled without position-independent code",
-                                fix: "compile that C code with -fPIC (the `cc` crate does by default; check the build script or the library's CFLAGS), or pass --no-pie for a plain static executable",
-                                detail: String(line).trimmingCharacters(in: .whitespaces))
-    }
 }

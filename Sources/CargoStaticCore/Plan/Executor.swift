@@ -55,10 +55,7 @@ public struct Executor {
                 libraries = provided
                 report(libraries, plan)
             case .depInfo(let step):
-                try step.assembly.apply()
-                if let command = step.command {
-                    try runner.check(command, what: "assembling the .dep-v0 section of \(step.package) (its embedded dependency list)", kind: .noCToolchain)
-                }
+                try step.run(runner)
             case .cargo(let cargo):
                 executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
                     .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library })

@@ -39,16 +39,4 @@ public enum DepSection {
     public static func objectCommand(compiler: [String], assembly: String, object: String) -> Command {
         Command(compiler[0], Array(compiler.dropFirst()) + ["-g0", "-c", assembly, "-o", object])
     }
-
-    /// Writes `<object without .o>.s` beside `object` and assembles it. The object goes on
-    /// the link line like any other (`-C link-arg=<object>`, or appended by the linker wrapper).
-    public static func writeObject(payload: Data, to object: String, compiler: [String], runner: Runner) throws {
-        let source = (object.hasSuffix(".o") ? String(object.dropLast(2)) : object) + ".s"
-        try FileManager.default.createDirectory(atPath: (object as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        try Data(assembly(payload: payload).utf8).write(to: URL(fileURLWithPath: source))
-        try runner.check(objectCommand(compiler: compiler, assembly: source, object: object),
-                         what: "assembling the \(name) section (the embedded dependency list)",
-                         fix: "check that the C compiler `\(compiler.joined(separator: " "))` can assemble for the target")
-    }
 }

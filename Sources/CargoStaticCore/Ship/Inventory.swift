@@ -41,6 +41,23 @@ public struct DepInfoStep: Codable, Equatable {
     public let assembly: FileWrite
     public let object: String
     public let command: Command?
+
+    /// The step that puts `payload` into `object` (a section in an object of its own, assembled
+    /// by `compiler` from `<object without .o>.s`); `upToDate` leaves the command out.
+    public static func make(package: String, payload: Data, object: String, compiler: [String], upToDate: Bool = false) -> DepInfoStep {
+        let assembly = FileWrite.text((object.hasSuffix(".o") ? String(object.dropLast(2)) : object) + ".s", DepSection.assembly(payload: payload))
+        return DepInfoStep(package: package, assembly: assembly, object: object,
+                           command: upToDate ? nil : DepSection.objectCommand(compiler: compiler, assembly: assembly.path, object: object))
+    }
+
+    /// Writes the assembly (unless it holds this text already) and assembles it.
+    public func run(_ runner: Runner) throws {
+        try assembly.apply()
+        if let command {
+            try runner.check(command, what: "assembling the .dep-v0 section of \(package) (its embedded dependency list)", kind: .noCToolchain,
+                             fix: "check that the C compiler `\(command.executable)` can assemble for the target")
+        }
+    }
 }
 
 /// Plans the inventory for one target.
@@ -60,11 +77,10 @@ struct InventoryPlanner {
             let info = try DepInfo.from(metadata: cargoMetadata, rootPackageID: id)
             let manifestDirectory = URL(fileURLWithPath: package.manifestPath).deletingLastPathComponent().standardizedFileURL.path
             let base = "\(directory)/\(package.name)-\(Fingerprint.hex(manifestDirectory))"
-            let assembly = FileWrite.text(base + ".s", DepSection.assembly(payload: try info.sectionPayload()))
-            let upToDate = FileManager.default.contents(atPath: assembly.path) == Data((assembly.text ?? "").utf8)
+            let payload = try info.sectionPayload()
+            let upToDate = FileManager.default.contents(atPath: base + ".s") == Data(DepSection.assembly(payload: payload).utf8)
                 && FileManager.default.fileExists(atPath: base + ".o")
-            steps.append(DepInfoStep(package: package.name, assembly: assembly, object: base + ".o",
-                                     command: upToDate ? nil : DepSection.objectCommand(compiler: [cc.cc], assembly: assembly.path, object: base + ".o")))
+            steps.append(.make(package: package.name, payload: payload, object: base + ".o", compiler: [cc.cc], upToDate: upToDate))
             packages.append(.init(id: id, name: package.name, manifestDirectory: manifestDirectory,
                                   dependencies: String(decoding: try info.json(), as: UTF8.self), object: base + ".o"))
         }
@@ -76,7 +92,7 @@ struct InventoryPlanner {
         ]
         let plan = InventoryPlan(packages: packages, libc: libc(cc), stdVersion: toolchain.release, stdDebianSource: stdSource,
                                  stdDebianVersion: stdVersion, stdProfile: settings.name, tools: tools,
-                                 sourceDateEpoch: runner.context.sourceDateEpoch, writeSBOM: sbom)
+                                 sourceDateEpoch: try runner.context.sourceDateEpoch(), writeSBOM: sbom)
         return (plan, steps)
     }
 

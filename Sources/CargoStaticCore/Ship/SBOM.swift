@@ -111,16 +111,6 @@ public enum SBOM {
         try Data(render(inventory).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
-    /// SOURCE_DATE_EPOCH as reproducible builds define it: a decimal count of seconds.
-    public static func sourceDateEpoch(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int? {
-        guard let text = environment["SOURCE_DATE_EPOCH"], !text.isEmpty else { return nil }
-        guard let value = Int(text), value >= 0 else {
-            throw CargoStaticError(.badInput, "SOURCE_DATE_EPOCH=`\(text)` is not a number of seconds since 1970",
-                                   fix: "set it to an integer, for example SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)")
-        }
-        return value
-    }
-
     public static func document(_ inv: SBOMInventory) -> JSONValue {
         let refs = References(inv)
         var body: [String: JSONValue] = [

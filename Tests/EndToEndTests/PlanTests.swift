@@ -32,7 +32,7 @@ final class PlanTests: XCTestCase {
                 case "library" where !cached:
                     out += [command((body["fetch"] as? [String: Any])?["command"])].compactMap { $0 }
                     out += (body["commands"] as? [Any] ?? []).compactMap(command)
-                case "depInfo": out += [command(body["command"])].compactMap { $0 }
+                case "depInfo" where body["upToDate"] as? Bool == false: out += [command(body["command"])].compactMap { $0 }
                 case "cargo": out += [command(body["command"])].compactMap { $0 }
                 default: break
                 }
@@ -88,13 +88,14 @@ final class PlanTests: XCTestCase {
             XCTAssertNil(data.range(of: Data(".debug_info".utf8)), "\(rlib) has debug info: the user's settings reached the std build")
         }
 
-        // 3. Warm: the plan's shell lines, pasted into a shell, build the same bytes.
-        // Planned after the target directory is gone, so the plan includes what cargo-static
-        // writes there (the .dep-v0 object).
-        try FileManager.default.removeItem(atPath: dir + "/target")
+        // 3. Warm: the plan's shell lines, pasted into a shell, build the same bytes, also
+        // after the target directory is gone (they rebuild what cargo-static writes there, the
+        // .dep-v0 object, though it was up to date when planned).
         let warm = try Harness.run(["plan"] + args, in: dir, environment: hostile.filter { $0.key != "RUSTC_WRAPPER" }, cache: cache)
         XCTAssertEqual(warm.status, 0, warm.all)
         XCTAssertTrue(warm.stdout.contains("cached"), warm.stdout)
+        XCTAssertTrue(warm.stdout.contains("(up to date; cargo-static skips this)"), warm.stdout)
+        try FileManager.default.removeItem(atPath: dir + "/target")
         let script = dir + "/../plan.sh"
         try warm.stdout.write(toFile: script, atomically: true, encoding: .utf8)
         let shell = try Harness.runTool("/bin/sh", [script], environment: hostile.filter { $0.key != "RUSTC_WRAPPER" }.merging(["CARGO_STATIC_CACHE": cache]) { a, _ in a })

@@ -46,8 +46,9 @@ public enum PlanView {
             if l.pending { lines.append("# (its commands are known once the source is fetched)") }
             return lines + l.commands.map(\.shellLine)
         case .depInfo(let d):
-            guard let command = d.command else { return ["# the dependency list of \(d.package) is compiled (\(d.object))"] }
-            return ["# the dependency list of \(d.package), embedded as a .dep-v0 section:"] + d.assembly.shellLines + [command.shellLine]
+            // Printed even when the object is up to date: the lines must rebuild it after `rm -rf target`.
+            return ["# the dependency list of \(d.package), embedded as a .dep-v0 section\(d.upToDate ? " (up to date; cargo-static skips this)" : ""):"]
+                + d.assembly.shellLines + [d.command.shellLine]
         case .cargo(let c):
             return ["# the project (cargo-static then audits every executable):", c.command.shellLine]
         }

@@ -40,23 +40,26 @@ public struct DepInfoStep: Codable, Equatable {
     public let package: String
     public let assembly: FileWrite
     public let object: String
-    public let command: Command?
+    /// Assembles the object. The plan always carries it (its shell lines must rebuild a target
+    /// directory that is gone); the executor skips it when `upToDate`.
+    public let command: Command
+    /// The object exists and was made from this very assembly text.
+    public let upToDate: Bool
 
     /// The step that puts `payload` into `object` (a section in an object of its own, assembled
-    /// by `compiler` from `<object without .o>.s`); `upToDate` leaves the command out.
+    /// by `compiler` from `<object without .o>.s`).
     public static func make(package: String, payload: Data, object: String, compiler: [String], upToDate: Bool = false) -> DepInfoStep {
         let assembly = FileWrite.text((object.hasSuffix(".o") ? String(object.dropLast(2)) : object) + ".s", DepSection.assembly(payload: payload))
         return DepInfoStep(package: package, assembly: assembly, object: object,
-                           command: upToDate ? nil : DepSection.objectCommand(compiler: compiler, assembly: assembly.path, object: object))
+                           command: DepSection.objectCommand(compiler: compiler, assembly: assembly.path, object: object), upToDate: upToDate)
     }
 
-    /// Writes the assembly (unless it holds this text already) and assembles it.
+    /// Writes the assembly (unless it holds this text already) and assembles it, unless up to date.
     public func run(_ runner: Runner) throws {
         try assembly.apply()
-        if let command {
-            try runner.check(command, what: "assembling the .dep-v0 section of \(package) (its embedded dependency list)", kind: .noCToolchain,
-                             fix: "check that the C compiler `\(command.executable)` can assemble for the target")
-        }
+        guard !upToDate else { return }
+        try runner.check(command, what: "assembling the .dep-v0 section of \(package) (its embedded dependency list)", kind: .noCToolchain,
+                         fix: "check that the C compiler `\(command.executable)` can assemble for the target")
     }
 }
 

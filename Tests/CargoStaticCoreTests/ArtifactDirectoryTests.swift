@@ -22,7 +22,7 @@ final class ArtifactDirectoryTests: XCTestCase {
     }
 
     private func result(_ target: String, _ executables: [BuiltExecutable]) throws -> TargetResult {
-        TargetResult(target: try Target(target), toolchain: "t", rustcRelease: "1", std: "prebuilt", stdCacheEntry: nil, cToolchain: "zig",
+        TargetResult(target: try Target(target), toolchain: "t", rustcRelease: "1", std: .prebuilt, stdCacheEntry: nil, cToolchain: "zig",
                      nativeLibraries: [], allocator: .musl, executables: executables, seconds: 0)
     }
 

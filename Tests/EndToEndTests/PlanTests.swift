@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 
@@ -7,38 +8,9 @@ import XCTest
 final class PlanTests: XCTestCase {
     override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
 
-    private struct Recorded: Decodable, Equatable {
-        let executable: String
-        let arguments: [String]
-        let environment: [String: String]
-        let directory: String?
-    }
-
-    private func planCommands(_ plan: [String: Any]) -> [Recorded] {
-        var out: [Recorded] = []
-        func command(_ value: Any?) -> Recorded? {
-            guard let c = value as? [String: Any], let data = try? JSONSerialization.data(withJSONObject: c) else { return nil }
-            return try? JSONDecoder().decode(Recorded.self, from: data)
-        }
-        for target in plan["targets"] as? [[String: Any]] ?? [] {
-            for step in target["steps"] as? [[String: Any]] ?? [] {
-                let kind = step["kind"] as? String ?? ""
-                let body = step[kind] as? [String: Any] ?? [:]
-                let cached = (body["build"] as? [String: Any])?["cached"] as? Bool ?? false
-                switch kind {
-                case "archive" where !cached: out += (body["commands"] as? [Any] ?? []).compactMap(command)
-                case "std" where !cached: out += [command(body["unitGraph"]), command(body["command"])].compactMap { $0 }
-                case "runtime" where body["done"] as? Bool == false: out += [command(body["command"])].compactMap { $0 }
-                case "library" where !cached:
-                    out += [command((body["fetch"] as? [String: Any])?["command"])].compactMap { $0 }
-                    out += (body["commands"] as? [Any] ?? []).compactMap(command)
-                case "depInfo" where body["upToDate"] as? Bool == false: out += [command(body["command"])].compactMap { $0 }
-                case "cargo": out += [command(body["command"])].compactMap { $0 }
-                default: break
-                }
-            }
-        }
-        return out
+    /// The commands the executor will run, as the plan itself lists them (`BuildPlan.commands`).
+    private func planCommands(_ json: String) throws -> [Command] {
+        try JSONDecoder().decode(BuildPlan.self, from: Data(json.utf8)).commands
     }
 
     /// Also: nothing of the user's reaches the std build. The cache sits below a directory
@@ -62,8 +34,7 @@ final class PlanTests: XCTestCase {
         // 1. Cold: the plan names the std build, the archives, zig's first link and cargo.
         let planned = try Harness.run(["plan", "--json"] + args, in: dir, environment: hostile.filter { $0.key != "RUSTC_WRAPPER" }, cache: cache)
         XCTAssertEqual(planned.status, 0, planned.all)
-        let plan = try JSONSerialization.jsonObject(with: Data(planned.stdout.utf8)) as? [String: Any] ?? [:]
-        let expected = planCommands(plan)
+        let expected = try planCommands(planned.stdout)
         XCTAssertGreaterThanOrEqual(expected.count, 4, "std (2), an archive (2), first link, cargo: \(expected.map(\.executable))")
         XCTAssertFalse(FileManager.default.fileExists(atPath: cache + "/std"), "plan must build nothing")
 
@@ -75,7 +46,7 @@ final class PlanTests: XCTestCase {
                                     cache: cache)
         XCTAssertEqual(built.status, 0, built.all)
         let lines = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
-        let ran = lines.split(separator: "\n").compactMap { try? JSONDecoder().decode(Recorded.self, from: Data($0.utf8)) }
+        let ran = try lines.split(separator: "\n").map { try JSONDecoder().decode(Command.self, from: Data($0.utf8)) }
         XCTAssertEqual(ran.map(\.executable), expected.map(\.executable))
         XCTAssertEqual(ran, expected, "the build ran something other than the plan")
         let exe = Harness.executables(try Harness.results(built).first ?? [:]).first?["path"] as? String ?? ""

@@ -25,7 +25,7 @@ public struct Executor {
     private func run(_ plan: TargetPlan, request: BuildRequest, attempt: Int) throws -> TargetResult {
         let started = Date()
         announce(plan)
-        var std = plan.std == .prebuilt ? "prebuilt" : ""
+        var std: StdOutcome = .prebuilt
         var libraries: [ProvidedLibrary] = []
         var executables: [BuiltExecutable] = []
         var librariesDone = false
@@ -38,8 +38,8 @@ public struct Executor {
             case .runtime(let runtime):
                 try RuntimeWarmup(runner: runner, reporter: reporter, layout: store.layout).run(runtime)
             case .std(let step):
-                std = try StdBuilder(store: store, runner: runner, reporter: reporter).run(step).rawValue
-                if std == "built" { reporter.status("Built", "std for \(plan.target) (\(step.build.entry.name))") } else { reporter.detail("std for \(plan.target): \(std) (\(step.build.entry.name))") }
+                std = StdOutcome(try StdBuilder(store: store, runner: runner, reporter: reporter).run(step))
+                if std == .built { reporter.status("Built", "std for \(plan.target) (\(step.build.entry.name))") } else { reporter.detail("std for \(plan.target): \(std.rawValue) (\(step.build.entry.name))") }
             case .library:
                 guard !librariesDone else { continue }
                 librariesDone = true

@@ -19,7 +19,7 @@ public struct TargetResult: Codable {
     public let target: Target
     public let toolchain: String
     public let rustcRelease: String
-    public let std: String          // "prebuilt", "cache hit", "built", ...
+    public let std: StdOutcome
     public let stdCacheEntry: String?
     public let cToolchain: String
     /// C libraries built for (or found cached for) this target's -sys crates.
@@ -33,6 +33,19 @@ public struct TargetResult: Codable {
         var copy = self
         copy.executables = executables.map { var e = $0; e.reproducible = true; return e }
         return copy
+    }
+}
+
+/// Where a target's std came from (JSON: "prebuilt", "cache hit", "cache hit after waiting", "built").
+public enum StdOutcome: String, Codable {
+    case prebuilt, hit = "cache hit", hitAfterWait = "cache hit after waiting", built
+
+    init(_ outcome: CacheStore.Outcome) {
+        switch outcome {
+        case .hit: self = .hit
+        case .hitAfterWait: self = .hitAfterWait
+        case .built: self = .built
+        }
     }
 }
 

@@ -101,7 +101,7 @@ struct BuildOptions: ParsableArguments {
     var flags: BuildFlags {
         var flags = BuildFlags(settings: SettingsLayer(origin: "the command line", targets: target, allocator: allocator, stdProfile: stdProfile,
                                                        deps: deps.map(SettingsLayer.names), cc: cc),
-                               toolchain: toolchain ?? Invocation.toolchainOverride, cargoArguments: cargoArguments, ownOptions: Self.ownOptions,
+                               toolchain: toolchain.map { ToolchainRequest($0, origin: "--toolchain") } ?? Invocation.toolchainOverride, cargoArguments: cargoArguments, ownOptions: Self.ownOptions,
                                programArguments: Invocation.programArguments, context: Invocation.context)
         flags.pie = !noPie
         if builtinPie { flags.pieRequest = .builtinSpec }
@@ -330,7 +330,7 @@ struct Doctor: ParsableCommand {
         try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in
             for target in target {
                 let report = DoctorReport.collect(target: target, runner: session.runner, store: session.store,
-                                                  requested: toolchain ?? Invocation.toolchainOverride)
+                                                  requested: toolchain.map { ToolchainRequest($0, origin: "--toolchain") } ?? Invocation.toolchainOverride)
                 print(json ? try encodeJSON(report) : report.human)
             }
         }
@@ -501,8 +501,8 @@ enum Invocation {
     static var context = Context.process
     /// Arguments after `--` (for the program or the test harness).
     nonisolated(unsafe) static var programArguments: [String] = []
-    /// `+toolchain`, or the RUSTUP_TOOLCHAIN that `cargo +toolchain static …` sets.
-    nonisolated(unsafe) static var toolchainOverride: String?
+    /// `+toolchain`, or the RUSTUP_TOOLCHAIN that `cargo +toolchain static …` (or rustup's default) sets.
+    nonisolated(unsafe) static var toolchainOverride: ToolchainRequest?
     /// `-q` before the subcommand.
     nonisolated(unsafe) static var quiet = false
 }

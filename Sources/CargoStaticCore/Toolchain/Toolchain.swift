@@ -70,7 +70,8 @@ public struct ToolchainDiscovery {
         self.probes = probes
     }
 
-    public func candidates(requested: String? = nil) -> [Toolchain] {
+    /// `preferred` (rustup's default toolchain) comes first, as one of rustup's.
+    public func candidates(requested: String? = nil, preferred: String? = nil) -> [Toolchain] {
         var found: [Toolchain] = []
         var seen = Set<String>()
         func add(_ rustc: String, _ origin: Origin, _ name: String? = nil) {
@@ -79,6 +80,7 @@ public struct ToolchainDiscovery {
         }
         typealias Origin = Toolchain.Origin
         if let requested { for path in resolveRequested(requested) { add(path, .requested, requested) } }
+        if let preferred { for path in resolveRequested(preferred) { add(path, .rustup, preferred) } }
         if let active = runner.which("rustc") { add(active, .active) }
         for (name, path) in rustupToolchains() { add(path, .rustup, name) }
         for path in ["/usr/bin/rustc", "/usr/local/bin/rustc"] where FileManager.default.isExecutableFile(atPath: path) {
@@ -89,16 +91,18 @@ public struct ToolchainDiscovery {
 
     /// Picks a toolchain for `target`: one with a prebuilt musl std first, then one
     /// whose rust-src tree (with vendored dependencies) lets us build std offline.
-    public func choose(for target: Target, requested: String? = nil) throws -> ToolchainChoice {
-        let all = candidates(requested: requested)
+    /// A request must be met; a preference (rustup's default toolchain) is tried first and
+    /// otherwise only named in the note about the toolchain used instead.
+    public func choose(for target: Target, requested request: ToolchainRequest? = nil) throws -> ToolchainChoice {
+        let requested = request?.isPreference == true ? nil : request?.name
+        let preferred = request?.isPreference == true ? request?.name : nil
+        let all = candidates(requested: requested, preferred: preferred)
         let pool = requested == nil ? all : all.filter { $0.origin == .requested }
-        if requested != nil, pool.isEmpty {
-            throw CargoStaticError(.noToolchain, "the requested toolchain `\(requested!)` was not found or its rustc does not run",
-                                   fix: "pass --toolchain with a rustup toolchain name, a rustc path or a sysroot directory; `cargo-static doctor` lists what was found")
-        }
-        let active = all.first { $0.origin == .active }
+        if let requested, pool.isEmpty { throw missingRequest(requested) }
+        // The default the user knows: rustup's default toolchain, else the `rustc` on PATH.
+        let usual = preferred.flatMap { name in all.first { $0.origin == .rustup && $0.name == name } } ?? all.first { $0.origin == .active }
         func choice(_ tc: Toolchain, _ std: StdSource, _ why: String) -> ToolchainChoice {
-            let differs = (active != nil && active!.sysroot != tc.sysroot) ? active : nil
+            let differs = (usual != nil && usual!.sysroot != tc.sysroot) ? usual : nil
             return ToolchainChoice(toolchain: tc, std: std, reason: why, differsFromDefault: differs)
         }
         if let tc = pool.first(where: { $0.hasPrebuiltStd(for: target) }) {
@@ -114,6 +118,14 @@ public struct ToolchainDiscovery {
         throw CargoStaticError(.noToolchain, "no Rust toolchain can build for \(target): none has a musl standard library or a rust-src tree with vendored dependencies",
                                fix: "install Debian's `rustc-web cargo-web rust-web-src` (apt-get install rustc-web cargo-web rust-web-src), or `rustup target add \(target)` where rustup can download",
                                detail: seen.isEmpty ? "no rustc was found at all" : "toolchains found:\n" + seen)
+    }
+
+    /// A requested toolchain that is not there: a rustup name gets the command that installs it.
+    func missingRequest(_ requested: String) -> CargoStaticError {
+        let isName = !requested.contains("/") && runner.which("rustup") != nil
+        let fix = isName ? "install it with `rustup toolchain install \(requested)`, or pass another toolchain (+name, --toolchain NAME|RUSTC|SYSROOT); `cargo-static doctor` lists what was found"
+                         : "pass --toolchain with a rustup toolchain name, a rustc path or a sysroot directory; `cargo-static doctor` lists what was found"
+        return CargoStaticError(.noToolchain, "the requested toolchain `\(requested)` was not found or its rustc does not run", fix: fix)
     }
 
     /// The toolchain the user asked for exists but cannot build for the target: say what it

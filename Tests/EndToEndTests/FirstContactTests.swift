@@ -1,0 +1,86 @@
+import Foundation
+import XCTest
+
+/// A rustup user's first `cargo static build`: rustup's proxy puts its default toolchain in
+/// RUSTUP_TOOLCHAIN, which must not be taken as the user's request.
+final class FirstContactTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    /// A directory with `cargo-static` and, when given, a stand-in for rustup's `cargo` proxy.
+    private func binDirectory(standInProxy: Bool) throws -> String {
+        let bin = try Harness.temporaryDirectory("bin")
+        try FileManager.default.createSymbolicLink(atPath: bin + "/cargo-static", withDestinationPath: Harness.binary)
+        if standInProxy {
+            // What rustup >= 1.28 sets when it runs a cargo subcommand for its default toolchain.
+            let script = """
+            #!/bin/sh
+            export RUSTUP_TOOLCHAIN=stable-x86_64-unknown-linux-gnu RUSTUP_TOOLCHAIN_SOURCE=default
+            [ "$1" = static ] && shift
+            exec cargo-static static "$@"
+            """
+            try script.write(toFile: bin + "/cargo", atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/cargo")
+        }
+        return bin
+    }
+
+    /// The test's PATH without rustup's directory.
+    private var hostPath: String {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").filter { !$0.hasSuffix("/.cargo/bin") }.joined(separator: ":")
+    }
+
+    private func checkDefaultToolchainIsAPreference(cargo: String, path: String) throws {
+        let dir = try Harness.fixture("hello")
+        let clean = ["RUSTUP_TOOLCHAIN": "", "RUSTUP_TOOLCHAIN_SOURCE": "", "PATH": path]
+        let built = try Harness.launch(cargo, ["static", "build", "--json"], in: dir,
+                                       environment: clean.merging(["CARGO_STATIC_CACHE": Harness.sharedCache]) { _, n in n }).wait()
+        XCTAssertEqual(built.status, 0, built.all)
+        XCTAssertFalse(built.stderr.contains("drop the toolchain request"), built.stderr)
+        let result = try Harness.results(built).first ?? [:]
+        XCTAssertEqual(Harness.executables(result).count, 1, built.stdout)
+        // doctor answers for this directory: ready, with the rustc the build used.
+        let doctor = try Harness.launch(cargo, ["static", "doctor"], in: dir,
+                                        environment: clean.merging(["CARGO_STATIC_CACHE": Harness.sharedCache]) { _, n in n }).wait()
+        XCTAssertEqual(doctor.status, 0, doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("ok      what `cargo static build` would use here: rustc \(result["rustcRelease"] as? String ?? "?")"), doctor.stdout)
+        XCTAssertTrue(doctor.stdout.contains("a preference"), doctor.stdout)
+        XCTAssertTrue(doctor.stdout.contains("\nready:"), doctor.stdout)
+    }
+
+    func testStandInRustupProxy() throws {
+        let bin = try binDirectory(standInProxy: true)
+        try checkDefaultToolchainIsAPreference(cargo: bin + "/cargo", path: bin + ":" + hostPath)
+    }
+
+    func testRealRustupProxy() throws {
+        let proxy = NSHomeDirectory() + "/.cargo/bin/cargo"
+        guard FileManager.default.isExecutableFile(atPath: proxy), FileManager.default.isExecutableFile(atPath: NSHomeDirectory() + "/.cargo/bin/rustup") else {
+            throw XCTSkip("rustup is not installed")
+        }
+        let bin = try binDirectory(standInProxy: false)
+        try checkDefaultToolchainIsAPreference(cargo: proxy, path: NSHomeDirectory() + "/.cargo/bin:" + bin + ":" + hostPath)
+    }
+
+    /// What the user names is a request: a toolchain that cannot build fails the build and
+    /// `doctor`; one that is not installed gets rustup's install command.
+    func testRequestsAreHonoured() throws {
+        let dir = try Harness.fixture("hello")
+        let rustup = NSHomeDirectory() + "/.rustup/toolchains"
+        let env = ["PATH": NSHomeDirectory() + "/.cargo/bin:" + hostPath, "RUSTUP_TOOLCHAIN": "", "RUSTUP_TOOLCHAIN_SOURCE": ""]
+        if let stable = try? FileManager.default.contentsOfDirectory(atPath: rustup).first(where: { $0.hasPrefix("stable") }),
+           !FileManager.default.fileExists(atPath: "\(rustup)/\(stable)/lib/rustlib/x86_64-unknown-linux-musl") {
+            let named = try Harness.run(["build"], in: dir, environment: env.merging(["RUSTUP_TOOLCHAIN": stable, "RUSTUP_TOOLCHAIN_SOURCE": "env"]) { _, n in n })
+            XCTAssertEqual(named.status, 1, named.all)
+            XCTAssertTrue(named.stderr.contains("the requested toolchain `\(stable)`"), named.stderr)
+            let doctor = try Harness.run(["+stable", "doctor"], in: dir, environment: env)
+            XCTAssertTrue(doctor.stdout.contains("missing what `cargo static build` would use here: the build would fail"), doctor.stdout)
+            XCTAssertTrue(doctor.stdout.contains("\nnot ready"), doctor.stdout)
+        }
+        let beta = try Harness.run(["static", "+beta", "build"], in: dir, environment: env)
+        XCTAssertEqual(beta.status, 1, beta.all)
+        XCTAssertTrue(beta.stderr.contains("the requested toolchain `beta` was not found"), beta.stderr)
+        if FileManager.default.isExecutableFile(atPath: NSHomeDirectory() + "/.cargo/bin/rustup") {
+            XCTAssertTrue(beta.stderr.contains("rustup toolchain install beta"), beta.stderr)
+        }
+    }
+}

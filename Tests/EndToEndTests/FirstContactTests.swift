@@ -84,3 +84,22 @@ final class FirstContactTests: XCTestCase {
         }
     }
 }
+
+/// Refusal by native dependency, not by crate name.
+final class RefusalByLinkTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    func testCratesNamedPamAndX11WithoutLibrariesBuildAndRun() throws {
+        let dir = try Harness.fixture("native-names")
+        let out = try Harness.run(["run", "--offline"], in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        XCTAssertEqual(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "pam without libpam x11 without libx11", out.all)
+    }
+
+    func testLinksPamIsStillRefused() throws {
+        let dir = try Harness.fixture("links-pam")
+        let out = try Harness.run(["build", "--offline"], in: dir)
+        XCTAssertEqual(out.status, 1, out.all)
+        XCTAssertTrue(out.stderr.contains("crate links-pam 0.1.0 needs PAM (libpam)"), out.stderr)
+    }
+}

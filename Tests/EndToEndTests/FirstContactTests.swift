@@ -36,6 +36,8 @@ final class FirstContactTests: XCTestCase {
                                        environment: clean.merging(["CARGO_STATIC_CACHE": Harness.sharedCache]) { _, n in n }).wait()
         XCTAssertEqual(built.status, 0, built.all)
         XCTAssertFalse(built.stderr.contains("drop the toolchain request"), built.stderr)
+        // A warm build in a log: no progress lines for work that was not done.
+        for idle in ["0 steps", " 0 compiler runs", ": 0/", "preparing zig's libc"] { XCTAssertFalse(built.stderr.contains(idle), built.stderr) }
         let result = try Harness.results(built).first ?? [:]
         XCTAssertEqual(Harness.executables(result).count, 1, built.stdout)
         // doctor answers for this directory: ready, with the rustc the build used.

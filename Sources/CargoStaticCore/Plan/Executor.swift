@@ -127,7 +127,8 @@ struct RuntimeWarmup {
                                      estimate: step.estimateSeconds)
         let started = Date()
         let result = try runner.capture(step.command)
-        progress.finish()
+        // About a second: zig's libc was already in zig's cache, nothing was prepared.
+        progress.finish(unlessFasterThan: 3)
         guard result.succeeded else {
             if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: layout.shown, output: result.output) }
             throw CargoStaticError(.noCToolchain, "zig could not link a first program for \(step.target)",

@@ -105,3 +105,35 @@ final class RefusalByLinkTests: XCTestCase {
         XCTAssertTrue(out.stderr.contains("crate links-pam 0.1.0 needs PAM (libpam)"), out.stderr)
     }
 }
+
+/// `run` and `test` give the program what cargo gives it.
+final class CargoEnvironmentTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    func testRunAndTestGetCargosEnvironment() throws {
+        let dir = try Harness.fixture("cargo-env")
+        let tests = try Harness.run(["test", "--offline"], in: dir)
+        XCTAssertEqual(tests.status, 0, tests.all)
+        XCTAssertTrue(tests.all.contains("unit_test_sees_cargo_environment ... ok"), tests.all)
+        XCTAssertTrue(tests.all.contains("integration_test_sees_cargo_environment ... ok"), tests.all)
+        // `run` runs in the user's directory (here a subdirectory of the package), as cargo does.
+        let run = try Harness.run(["run", "--offline"], in: dir + "/src")
+        XCTAssertEqual(run.status, 0, run.all)
+        let real = URL(fileURLWithPath: dir).resolvingSymlinksInPath().path
+        for line in ["CARGO_MANIFEST_DIR=\(real)", "CARGO_PKG_NAME=cargo-env", "CARGO_PKG_VERSION=1.2.3-rc.1", "CARGO_PKG_VERSION_MAJOR=1",
+                     "CARGO_PKG_VERSION_MINOR=2", "CARGO_PKG_VERSION_PATCH=3", "CARGO_PKG_VERSION_PRE=rc.1",
+                     "CARGO_PKG_AUTHORS=Ada <ada@example.org>:Grace", "CARGO_PKG_DESCRIPTION=prints what cargo gives a program it runs",
+                     "CARGO_PKG_HOMEPAGE=https://example.org/home", "CARGO_PKG_REPOSITORY=https://example.org/repo",
+                     "CARGO_PKG_LICENSE=MIT OR Apache-2.0", "CARGO_PKG_RUST_VERSION=1.60", "CARGO_PKG_README=README.md",
+                     "CARGO_BIN_NAME=cargo-env", "CARGO_CRATE_NAME=cargo_env", "cwd=\(real)/src"] {
+            XCTAssertTrue(run.stdout.contains(line + "\n"), "\(line) missing:\n\(run.all)")
+        }
+        // In the empty root the program sees the same variables (and runs in `/`).
+        let sandboxed = try Harness.run(["run", "--offline", "--empty-root"], in: dir)
+        XCTAssertEqual(sandboxed.status, 0, sandboxed.all)
+        XCTAssertTrue(sandboxed.stdout.contains("CARGO_PKG_NAME=cargo-env\n"), sandboxed.all)
+        XCTAssertTrue(sandboxed.stdout.contains("cwd=/\n"), sandboxed.all)
+        let sandboxedTests = try Harness.run(["test", "--offline", "--empty-root"], in: dir)
+        XCTAssertEqual(sandboxedTests.status, 0, sandboxedTests.all)
+    }
+}

@@ -60,7 +60,8 @@ public enum BuildCommands {
                 session.reporter.status("Running", runningLine(exe.path, harnessArguments) + " (\(result.target))")
                 let status = try ProgramRunner(runner: session.runner)
                     .run(executable: exe.path, arguments: harnessArguments, target: result.target, emptyRoot: emptyRoot,
-                         stdoutToStderr: json, network: network)
+                         stdoutToStderr: json, network: network, environment: exe.runEnvironment,
+                         directory: RunEnvironment.directory(isTest: true, package: exe.runPackage, userDirectory: session.context.directory))
                 if status != 0 { failed.append("\(exe.name) (\(result.target), exit status \(status))") }
             }
         }
@@ -94,6 +95,7 @@ public enum BuildCommands {
         session.reporter.status("Running", runningLine(program.path, request.cargo.positional + request.programArguments) + (emptyRoot ? " in an empty root" : ""))
         return try ProgramRunner(runner: session.runner)
             .run(executable: program.path, arguments: request.cargo.positional + request.programArguments, target: program.target,
-                 emptyRoot: emptyRoot, stdoutToStderr: false, network: network)
+                 emptyRoot: emptyRoot, stdoutToStderr: false, network: network, environment: program.runEnvironment,
+                 directory: RunEnvironment.directory(isTest: false, package: program.runPackage, userDirectory: session.context.directory))
     }
 }

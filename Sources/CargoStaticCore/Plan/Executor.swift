@@ -62,6 +62,7 @@ public struct Executor {
             case .cargo(let cargo):
                 executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
                     .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library })
+                executables = executables.map { RunEnvironment.attach($0, plan: plan) }
                 if plan.link.debug == .split { try DebugFiles(runner: runner, objcopy: plan.link.objcopy).place(executables) }
                 try SBOMWriter(plan: plan.inventory, reporter: reporter)
                     .write(executables, libraries: libraries, sources: SourceStore(layout: store.layout, runner: runner, reporter: reporter),

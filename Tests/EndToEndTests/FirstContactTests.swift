@@ -137,3 +137,37 @@ final class CargoEnvironmentTests: XCTestCase {
         XCTAssertEqual(sandboxedTests.status, 0, sandboxedTests.all)
     }
 }
+
+/// `install` records what it installed in cargo's own files: cargo lists, replaces and uninstalls it.
+final class InstallRecordTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    func testCargoListsReplacesAndUninstallsWhatWasInstalled() throws {
+        guard let cargo = ["/usr/bin/cargo", NSHomeDirectory() + "/.cargo/bin/cargo"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("no cargo")
+        }
+        let project = try Harness.fixture("hello")
+        let real = URL(fileURLWithPath: project).resolvingSymlinksInPath().path
+        let root = try Harness.temporaryDirectory("install-records")
+        let installed = try Harness.run(["install", "--path", project, "--root", root], in: project)
+        XCTAssertEqual(installed.status, 0, installed.all)
+        let list = try Harness.runTool(cargo, ["install", "--list", "--root", root])
+        XCTAssertEqual(list.status, 0, list.all)
+        XCTAssertTrue(list.stdout.contains("hello v0.1.0 (\(real)):\n    hello\n"), list.all)
+        let v2 = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/.crates2.json"))) as? [String: Any])
+        let entry = (v2["installs"] as? [String: [String: Any]])?["hello 0.1.0 (path+file://\(real))"]
+        XCTAssertEqual(entry?["target"] as? String, "x86_64-unknown-linux-musl", "\(v2)")
+        XCTAssertEqual(entry?["profile"] as? String, "release")
+        // cargo's own install replaces it with --force, and its uninstall removes it.
+        let env = ["CARGO_TARGET_DIR": root + "/cargo-target", "RUSTUP_TOOLCHAIN": ""]
+        let replaced = try Harness.runTool(cargo, ["install", "--offline", "-q", "--force", "--path", project, "--root", root], environment: env)
+        XCTAssertEqual(replaced.status, 0, replaced.all)
+        let removed = try Harness.runTool(cargo, ["uninstall", "--root", root, "hello"])
+        XCTAssertEqual(removed.status, 0, removed.all)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/bin/hello"), removed.all)
+        // And cargo-static installs again over an uninstalled record, then cargo uninstalls that.
+        XCTAssertEqual(try Harness.run(["install", "--path", project, "--root", root], in: project).status, 0)
+        XCTAssertEqual(try Harness.runTool(cargo, ["uninstall", "--root", root, "hello"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/bin/hello"))
+    }
+}

@@ -69,10 +69,12 @@ public struct Executor {
                            allocator: plan.allocator)
             }
         }
-        return TargetResult(target: plan.target, toolchain: plan.toolchain.name, rustcRelease: plan.toolchain.release,
-                            std: std, stdCacheEntry: plan.stdCacheEntry, cToolchain: plan.cToolchain.version,
-                            nativeLibraries: libraries.filter { $0.name != plan.allocator.library }, allocator: plan.allocator,
-                            executables: executables, seconds: Date().timeIntervalSince(started))
+        var result = TargetResult(target: plan.target, toolchain: plan.toolchain.name, rustcRelease: plan.toolchain.release,
+                                  std: std, stdCacheEntry: plan.stdCacheEntry, cToolchain: plan.cToolchain.version,
+                                  nativeLibraries: libraries.filter { $0.name != plan.allocator.library }, allocator: plan.allocator,
+                                  executables: executables, seconds: Date().timeIntervalSince(started))
+        result.rustcVersionInfo = plan.toolchain.versionInfo
+        return result
     }
 
     private func announce(_ plan: TargetPlan) {

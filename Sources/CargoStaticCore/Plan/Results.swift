@@ -35,6 +35,12 @@ public struct TargetResult: Codable {
     public let allocator: Allocator
     public var executables: [BuiltExecutable]
     public let seconds: Double
+    /// The toolchain's `rustc -vV` (cargo's install record keeps it).
+    public var rustcVersionInfo = ""
+
+    enum CodingKeys: String, CodingKey {
+        case target, toolchain, rustcRelease, std, stdCacheEntry, cToolchain, nativeLibraries, allocator, executables, seconds
+    }
 
     func markedReproducible() -> TargetResult {
         var copy = self

@@ -171,3 +171,48 @@ final class InstallRecordTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/bin/hello"))
     }
 }
+
+/// The README's image commands, run as written (the name made unique on this shared machine).
+final class ReadmeImageTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    static let commands = [
+        "cargo static image --release --tag demo",
+        "skopeo inspect oci:target/image/oci:demo",
+        "podman load -i target/image/image.tar",
+        "podman run --rm demo",
+    ]
+
+    private func which(_ name: String) -> String? {
+        ((ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin"])
+            .map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    func testReadmeImageCommands() throws {
+        let readme = try String(contentsOfFile: Harness.packageRoot + "/README.md", encoding: .utf8)
+        for command in Self.commands { XCTAssertTrue(readme.contains("\n" + command), "README no longer shows `\(command)`") }
+        guard let skopeo = which("skopeo"), let podman = which("podman") else { throw XCTSkip("skopeo or podman missing (scripts/setup)") }
+        let dir = try Harness.fixture("hello")
+        let git = ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.org"]
+        for args in [["init", "-q"], ["add", "Cargo.toml", "src"], ["commit", "-q", "-m", "hello"]] {
+            XCTAssertEqual(try Harness.runTool("/usr/bin/git", git + args, environment: ["GIT_COMMITTER_DATE": "@1650000000 +0000"]).status, 0)
+        }
+        let name = "cargo-static-readme-\(getpid())"
+        func words(_ line: String) -> [String] { line.replacingOccurrences(of: "demo", with: name).split(separator: " ").map(String.init) }
+        let built = try Harness.run(Array(words(Self.commands[0]).dropFirst()), in: dir, environment: ["SOURCE_DATE_EPOCH": ""])
+        XCTAssertEqual(built.status, 0, built.all)
+        let inspect = try Harness.launch(skopeo, Array(words(Self.commands[1]).dropFirst()), in: dir, environment: [:]).wait()
+        XCTAssertEqual(inspect.status, 0, inspect.all)
+        let json = (try? JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8))) as? [String: Any] ?? [:]
+        XCTAssertEqual(json["Created"] as? String, "2022-04-15T05:20:00Z", "the last commit's time:\n\(inspect.stdout)")
+        let load = try Harness.launch(podman, Array(words(Self.commands[2]).dropFirst()), in: dir, environment: [:]).wait()
+        XCTAssertEqual(load.status, 0, load.all)
+        defer { _ = try? Harness.runTool(podman, ["rmi", "-f", name]) }
+        // runc and the limits fit this test machine (crun rejects its hybrid cgroups), not the image.
+        var run = words(Self.commands[3])
+        run.insert(contentsOf: ["--runtime", "runc", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"], at: 3)
+        let ran = try Harness.launch(podman, Array(run.dropFirst()), in: dir, environment: [:]).wait()
+        XCTAssertEqual(ran.status, 0, ran.all)
+        XCTAssertTrue(ran.stdout.contains("Hello from a static executable!"), ran.all)
+    }
+}

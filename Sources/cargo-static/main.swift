@@ -343,17 +343,12 @@ struct Cache: ParsableCommand {
         subcommands: [List.self, Clean.self, VerifyCache.self, Export.self, Import.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List cached standard libraries with their sizes and keys.")
-        @Flag(help: "Print as JSON (times in RFC 3339).") var json = false
+        static let configuration = CommandConfiguration(abstract: "List everything in the cache: standard libraries, C libraries, generated archives and zig's cache, with sizes and a total.")
+        @Flag(help: "Print as JSON ({cache, entries: [{kind, name, target, detail, sizeBytes, path}], totalBytes}).") var json = false
         func run() throws {
             let session = Session(context: Invocation.context)
-            let entries = CacheCommands.stdEntries(session.store)
-            if json { print(try encodeJSON(entries)); return }
-            print("cache: \(session.layout.shown)")
-            if entries.isEmpty { print("  (no cached standard library)") }
-            for e in entries {
-                print("  \(e.name)  \(humanSize(e.sizeBytes))  rustc \(e.release) (\(e.rustc)), settings \(e.settings), built in \(Int(e.buildSeconds)) s")
-            }
+            let listing = CacheCommands.listing(session.store)
+            print(json ? try encodeJSON(listing) : listing.human)
         }
     }
 

@@ -216,3 +216,38 @@ final class ReadmeImageTests: XCTestCase {
         XCTAssertTrue(ran.stdout.contains("Hello from a static executable!"), ran.all)
     }
 }
+
+/// The sample at the top of the README is what a build of examples/hello prints.
+final class ReadmeSampleTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    /// Sizes and times vary from run to run; the rest must be the same.
+    static func normalised(_ line: String) -> String {
+        line.replacingOccurrences(of: #"[0-9]+(\.[0-9]+)?( ?)(KiB|MiB|s)\b"#, with: "#$2$3", options: .regularExpression)
+    }
+
+    func testReadmeSampleIsARealRun() throws {
+        let readme = try String(contentsOfFile: Harness.packageRoot + "/README.md", encoding: .utf8)
+        let block = try XCTUnwrap(readme.components(separatedBy: "```").dropFirst().first, "README has no sample")
+        var lines = block.split(separator: "\n").map(String.init)
+        let command = lines.removeFirst()
+        XCTAssertEqual(command, "$ cd ~/hello && cargo static build --release")
+        let shownPath = "/home/you/hello"
+        // The sample is of a warm cache: a first build takes std, zig's libc and one-time notes.
+        let warmup = try Harness.fixture("hello")
+        XCTAssertEqual(try Harness.run(["build", "--release"], in: warmup).status, 0)
+        let dir = try Harness.temporaryDirectory("readme") + "/hello"
+        try FileManager.default.copyItem(atPath: Harness.packageRoot + "/examples/hello", toPath: dir)
+        try? FileManager.default.removeItem(atPath: dir + "/target")
+        let out = try Harness.run(["static", "build", "--release"], in: dir, environment: ["CARGO_TERM_COLOR": "never"])
+        XCTAssertEqual(out.status, 0, out.all)
+        func shown(_ text: String) -> [String] {
+            text.split(separator: "\n").map { Self.normalised($0.replacingOccurrences(of: dir, with: shownPath)) }
+        }
+        // stdout carries the path, stderr the rest; on a terminal the path comes before the verdict.
+        let expectedPaths = lines.filter { $0.hasPrefix("/") }.map(Self.normalised)
+        let expectedMessages = lines.filter { !$0.hasPrefix("/") }.map(Self.normalised)
+        XCTAssertEqual(shown(out.stdout), expectedPaths, out.all)
+        XCTAssertEqual(shown(out.stderr), expectedMessages, out.all)
+    }
+}

@@ -321,7 +321,7 @@ struct Verify: ParsableCommand {
 
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List every piece cargo-static found or misses, with the command that installs it.")
+        abstract: "List every piece cargo-static found or misses, with the command that installs it, and which rustc `cargo static build` would use in this directory (with its +toolchain, RUSTUP_TOOLCHAIN, override or rust-toolchain file) and whether it would succeed.")
     @Option(help: "The target(s) to check for.", transform: { try Target.list($0) }) var target: [Target] = [try! Target(Target.defaultTriple)]
     @Option(help: "A rustup toolchain name, a rustc path or a sysroot directory.") var toolchain: String?
     @Flag(help: "Print the report as JSON.") var json = false

@@ -48,6 +48,23 @@ final class ToolchainRequestTests: XCTestCase {
         XCTAssertEqual(ToolchainRequest.fromEnvironment(context(["RUSTUP_TOOLCHAIN": "stable-x86_64-unknown-linux-gnu"]))?.strength, .request)
     }
 
+    /// Run directly where rustup is installed: the directory's toolchain file or override is a request.
+    func testToolchainFileOrOverrideIsARequestWhenRunDirectly() throws {
+        XCTAssertNil(ToolchainRequest.fromEnvironment(context([:])), "no rustup settings: nothing")
+        try settings("default_toolchain = \"stable-x86_64-unknown-linux-gnu\"\n")
+        XCTAssertNil(ToolchainRequest.fromEnvironment(context([:])))
+        try "[toolchain]\nchannel = \"1.70\"\ncomponents = [\"rustfmt\"]\n".write(toFile: root + "/project/rust-toolchain.toml", atomically: true, encoding: .utf8)
+        let fromFile = ToolchainRequest.fromEnvironment(context([:]))
+        XCTAssertEqual(fromFile?.name, "1.70")
+        XCTAssertEqual(fromFile?.strength, .request)
+        XCTAssertEqual(fromFile?.origin, root + "/project/rust-toolchain.toml")
+        try FileManager.default.removeItem(atPath: root + "/project/rust-toolchain.toml")
+        try "nightly-2024-01-01\n".write(toFile: root + "/project/rust-toolchain", atomically: true, encoding: .utf8)
+        XCTAssertEqual(ToolchainRequest.fromEnvironment(context([:]))?.name, "nightly-2024-01-01")
+        try settings("default_toolchain = \"stable\"\n[overrides]\n\"\(root)/project\" = \"beta\"\n")
+        XCTAssertEqual(ToolchainRequest.fromEnvironment(context([:])), ToolchainRequest("beta", origin: "rustup override"))
+    }
+
     func testPlusNameIsARequestOverTheEnvironment() {
         let s = StartUp.parse(["static", "+beta", "build"], context: context(["RUSTUP_TOOLCHAIN": "stable", "RUSTUP_TOOLCHAIN_SOURCE": "default"]))
         XCTAssertEqual(s.toolchain, ToolchainRequest("beta", origin: "+beta"))

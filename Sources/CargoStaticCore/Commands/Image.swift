@@ -20,7 +20,7 @@ public struct ImageRequest {
     public var sbomsByTarget: [String: String] = [:]
     /// --label KEY=VALUE, over the labels read from Cargo.toml and git.
     public var labels: [String: String]
-    /// $SOURCE_DATE_EPOCH (nil or empty: 0).
+    /// $SOURCE_DATE_EPOCH (nil or empty: `ImageDate` takes the project's last commit).
     public var sourceDateEpoch: String?
 
     public init(build: BuildRequest, tag: String? = nil, output: String? = nil, entrypoint: String? = nil,

@@ -112,7 +112,7 @@ public struct ToolchainDiscovery {
             return choice(tc, .fromSource(library: lib), "it has no musl std, but its rust-src tree (\(lib)) can build one offline")
         }
         if let requested, let tc = pool.first {
-            throw Self.unusableRequest(requested, tc, target, others: all.filter { $0.origin != .requested })
+            throw Self.unusableRequest(requested, tc, target, others: all.filter { $0.origin != .requested }, origin: request?.origin)
         }
         let seen = all.map { "  \($0.rustc) (\($0.release), \($0.origin.rawValue)): " + describe($0, target) }.joined(separator: "\n")
         throw CargoStaticError(.noToolchain, "no Rust toolchain can build for \(target): none has a musl standard library or a rust-src tree with vendored dependencies",
@@ -130,7 +130,7 @@ public struct ToolchainDiscovery {
 
     /// The toolchain the user asked for exists but cannot build for the target: say what it
     /// lacks, what would fix it, and which other toolchain could build without the request.
-    static func unusableRequest(_ requested: String, _ tc: Toolchain, _ target: Target, others: [Toolchain]) -> CargoStaticError {
+    static func unusableRequest(_ requested: String, _ tc: Toolchain, _ target: Target, others: [Toolchain], origin: String? = nil) -> CargoStaticError {
         let lacks = tc.hasRustSrc ? "no musl standard library, and its rust-src tree has no vendored dependencies (building std offline needs them)"
                                   : "no musl standard library and no rust-src tree"
         var fixes: [String] = []
@@ -139,7 +139,9 @@ public struct ToolchainDiscovery {
             if !tc.hasRustSrc { fixes.append("`rustup component add rust-src --toolchain \(requested)` (std's own dependencies then come from crates.io once)") }
         }
         if let usable = others.first(where: { $0.hasPrebuiltStd(for: target) || $0.hasVendoredLibraryDependencies }) {
-            fixes.append("drop the toolchain request (+\(requested) / --toolchain \(requested)) to use \(usable.rustc) (\(usable.release)), which can")
+            let request = origin?.hasPrefix("RUSTUP_TOOLCHAIN") == true ? "unset RUSTUP_TOOLCHAIN (or remove the override or rust-toolchain file that set it)"
+                                                                     : "drop the toolchain request (+\(requested) / --toolchain \(requested))"
+            fixes.append("\(request) to use \(usable.rustc) (\(usable.release)), which can")
         }
         return CargoStaticError(.noToolchain, "the requested toolchain `\(requested)` (rustc \(tc.release) at \(tc.rustc)) cannot build for \(target): it has \(lacks)",
                                 fix: fixes.isEmpty ? "install a musl std or rust-src for it" : fixes.joined(separator: "; or "))

@@ -30,7 +30,7 @@ public struct ToolchainRequest: Equatable, CustomStringConvertible {
     /// then a RUSTUP_TOOLCHAIN equal to the default of rustup's settings.toml, with no
     /// directory override and no rust-toolchain file in effect, is taken as the default.
     public static func fromEnvironment(_ context: Context) -> ToolchainRequest? {
-        guard let name = context.nonEmpty("RUSTUP_TOOLCHAIN") else { return nil }
+        guard let name = context.nonEmpty("RUSTUP_TOOLCHAIN") else { return fromDirectory(context) }
         if let source = context.nonEmpty("RUSTUP_TOOLCHAIN_SOURCE") {
             return source == "default" ? ToolchainRequest(name, strength: .preference, origin: "rustup's default toolchain")
                                        : ToolchainRequest(name, origin: "RUSTUP_TOOLCHAIN (\(source))")
@@ -41,6 +41,26 @@ public struct ToolchainRequest: Equatable, CustomStringConvertible {
             return ToolchainRequest(name, strength: .preference, origin: "rustup's default toolchain")
         }
         return ToolchainRequest(name, origin: "RUSTUP_TOOLCHAIN")
+    }
+
+    /// Run directly (not through rustup's proxy) where rustup is installed: the directory's
+    /// `rustup override` or rust-toolchain file is a request, as it is for rustup's cargo.
+    /// Without rustup (Debian's rustc alone) a toolchain file names nothing installable.
+    static func fromDirectory(_ context: Context) -> ToolchainRequest? {
+        guard let settings = RustupSettings.readIfPresent(context) else { return nil }
+        if let name = settings.override(for: context.directory) { return ToolchainRequest(name, origin: "rustup override") }
+        guard let file = ToolchainDiscovery.toolchainFile(from: context.directory), let name = channel(inToolchainFile: file) else { return nil }
+        return ToolchainRequest(name, origin: file)
+    }
+
+    /// `[toolchain] channel = "1.70"` (or `path = "/opt/rust"`), or a legacy file holding the name alone.
+    static func channel(inToolchainFile file: String) -> String? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        if let table = try? TOML.parse(text), let toolchain = table["toolchain"]?.table {
+            return toolchain["path"]?.string ?? toolchain["channel"]?.string
+        }
+        let first = text.split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        return first.isEmpty || first.contains("=") ? nil : first
     }
 
     /// `stable` and `stable-x86_64-unknown-linux-gnu` name the same toolchain on that host.
@@ -59,9 +79,12 @@ public struct RustupSettings: Equatable {
     /// The host triple rustup installs for (`default_host_triple`), when written.
     public var host: String?
 
-    public static func read(_ context: Context) -> RustupSettings {
+    public static func read(_ context: Context) -> RustupSettings { readIfPresent(context) ?? RustupSettings() }
+
+    /// nil when rustup has no settings here (rustup is not installed).
+    public static func readIfPresent(_ context: Context) -> RustupSettings? {
         let home = context.nonEmpty("RUSTUP_HOME") ?? (context.home + "/.rustup")
-        guard let table = try? TOML.parse(file: home + "/settings.toml") else { return RustupSettings() }
+        guard let table = try? TOML.parse(file: home + "/settings.toml") else { return nil }
         var settings = RustupSettings()
         settings.defaultToolchain = table["default_toolchain"]?.string
         settings.host = table["default_host_triple"]?.string

@@ -7,7 +7,7 @@ struct ImageCommand: ParsableCommand {
         commandName: "image",
         abstract: "Build as `build` does, then write a FROM-scratch OCI image of the executables (no Docker, no daemon, no root).",
         discussion: """
-        Writes DIR/oci (an OCI image layout) and DIR/image.tar (the same layout plus docker's manifest.json, for `podman load`, `docker load` and skopeo). The image holds the executables in /usr/local/bin, /etc/passwd and /etc/group with the user nonroot (65532), /tmp (1777) and, when the program does TLS, Debian's CA bundle at /etc/ssl/certs/ca-certificates.crt with SSL_CERT_FILE set. Several --target values give one multi-platform image index. The same input and SOURCE_DATE_EPOCH give the same digests.
+        Writes DIR/oci (an OCI image layout) and DIR/image.tar (the same layout plus docker's manifest.json, for `podman load`, `docker load` and skopeo). The image holds the executables in /usr/local/bin, /etc/passwd and /etc/group with the user nonroot (65532), /tmp (1777) and, when the program does TLS, Debian's CA bundle at /etc/ssl/certs/ca-certificates.crt with SSL_CERT_FILE set. Several --target values give one multi-platform image index. The image's creation time is SOURCE_DATE_EPOCH, else the project's last git commit, else the time of its Cargo.toml/Cargo.lock: the same input gives the same digests. index.json names the image as --tag was written, so `skopeo inspect oci:DIR/oci:NAME` finds it.
 
         Examples:
           cargo-static image --release            hello:0.1.0 in target/image

@@ -101,7 +101,7 @@ struct BuildOptions: ParsableArguments {
     var flags: BuildFlags {
         var flags = BuildFlags(settings: SettingsLayer(origin: "the command line", targets: target, allocator: allocator, stdProfile: stdProfile,
                                                        deps: deps.map(SettingsLayer.names), cc: cc),
-                               toolchain: toolchain ?? Invocation.toolchainOverride, cargoArguments: cargoArguments, ownOptions: Self.ownOptions,
+                               toolchain: toolchain.map { ToolchainRequest($0, origin: "--toolchain") } ?? Invocation.toolchainOverride, cargoArguments: cargoArguments, ownOptions: Self.ownOptions,
                                programArguments: Invocation.programArguments, context: Invocation.context)
         flags.pie = !noPie
         if builtinPie { flags.pieRequest = .builtinSpec }
@@ -321,7 +321,7 @@ struct Verify: ParsableCommand {
 
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List every piece cargo-static found or misses, with the command that installs it.")
+        abstract: "List every piece cargo-static found or misses, with the command that installs it, and which rustc `cargo static build` would use in this directory (with its +toolchain, RUSTUP_TOOLCHAIN, override or rust-toolchain file) and whether it would succeed.")
     @Option(help: "The target(s) to check for.", transform: { try Target.list($0) }) var target: [Target] = [try! Target(Target.defaultTriple)]
     @Option(help: "A rustup toolchain name, a rustc path or a sysroot directory.") var toolchain: String?
     @Flag(help: "Print the report as JSON.") var json = false
@@ -330,7 +330,7 @@ struct Doctor: ParsableCommand {
         try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in
             for target in target {
                 let report = DoctorReport.collect(target: target, runner: session.runner, store: session.store,
-                                                  requested: toolchain ?? Invocation.toolchainOverride)
+                                                  requested: toolchain.map { ToolchainRequest($0, origin: "--toolchain") } ?? Invocation.toolchainOverride)
                 print(json ? try encodeJSON(report) : report.human)
             }
         }
@@ -343,17 +343,12 @@ struct Cache: ParsableCommand {
         subcommands: [List.self, Clean.self, VerifyCache.self, Export.self, Import.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List cached standard libraries with their sizes and keys.")
-        @Flag(help: "Print as JSON (times in RFC 3339).") var json = false
+        static let configuration = CommandConfiguration(abstract: "List everything in the cache: standard libraries, C libraries, generated archives and zig's cache, with sizes and a total.")
+        @Flag(help: "Print as JSON ({cache, entries: [{kind, name, target, detail, sizeBytes, path}], totalBytes}).") var json = false
         func run() throws {
             let session = Session(context: Invocation.context)
-            let entries = CacheCommands.stdEntries(session.store)
-            if json { print(try encodeJSON(entries)); return }
-            print("cache: \(session.layout.shown)")
-            if entries.isEmpty { print("  (no cached standard library)") }
-            for e in entries {
-                print("  \(e.name)  \(humanSize(e.sizeBytes))  rustc \(e.release) (\(e.rustc)), settings \(e.settings), built in \(Int(e.buildSeconds)) s")
-            }
+            let listing = CacheCommands.listing(session.store)
+            print(json ? try encodeJSON(listing) : listing.human)
         }
     }
 
@@ -501,8 +496,8 @@ enum Invocation {
     static var context = Context.process
     /// Arguments after `--` (for the program or the test harness).
     nonisolated(unsafe) static var programArguments: [String] = []
-    /// `+toolchain`, or the RUSTUP_TOOLCHAIN that `cargo +toolchain static …` sets.
-    nonisolated(unsafe) static var toolchainOverride: String?
+    /// `+toolchain`, or the RUSTUP_TOOLCHAIN that `cargo +toolchain static …` (or rustup's default) sets.
+    nonisolated(unsafe) static var toolchainOverride: ToolchainRequest?
     /// `-q` before the subcommand.
     nonisolated(unsafe) static var quiet = false
 }

@@ -31,6 +31,24 @@ final class CacheStoreTests: XCTestCase {
         XCTAssertEqual(manifest.files.last?.sha256, SHA256.hex(Data(repeating: 7, count: 1000)))
     }
 
+    /// `cache list`: every kind of entry, zig's cache included, with sizes and a total.
+    func testListingShowsEveryKindWithATotal() throws {
+        let store = CacheStore(root: root)
+        XCTAssertEqual(try build(store, EntryID(area: .archives, group: "x86_64-unknown-linux-musl", prefix: "lfs", key: "k"), bytes: 3000), .built)
+        try FileSystem.write(Data(repeating: 1, count: 5000), to: store.layout.zigCache + "/o/abc/libc.a")
+        let listing = CacheCommands.listing(store)
+        XCTAssertEqual(listing.entries.map(\.kind), ["archive", "zig-cache"])
+        let zig = try XCTUnwrap(listing.entries.last)
+        XCTAssertEqual(zig.sizeBytes, 5000)
+        XCTAssertGreaterThanOrEqual(listing.entries[0].sizeBytes, 3000)
+        XCTAssertEqual(listing.totalBytes, listing.entries.map(\.sizeBytes).reduce(0, +))
+        XCTAssertTrue(listing.human.contains("zig's cache: 1, 4.9 KiB"), listing.human)
+        XCTAssertTrue(listing.human.contains("standard libraries: none"), listing.human)
+        XCTAssertTrue(listing.human.hasSuffix("total: \(humanSize(listing.totalBytes))"), listing.human)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(encodeJSON(listing).utf8)) as? [String: Any])
+        XCTAssertEqual(json["totalBytes"] as? Int, Int(listing.totalBytes))
+    }
+
     func testAnotherKeyUnderTheSameNameIsNotAHit() throws {
         let store = CacheStore(root: root)
         let id = EntryID(area: .std, group: nil, name: "e1", key: "key one")

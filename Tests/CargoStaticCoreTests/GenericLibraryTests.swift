@@ -169,10 +169,31 @@ final class GenericLibraryTests: XCTestCase {
         ], deps: ["me": ["pam"], "pam": ["sys"]])
         XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver)) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("crate pam 0.7.0 (used by app 0.1.0) needs PAM (libpam)"), text)
+            XCTAssertTrue(text.contains("crate pam-sys 0.5.6 (used by pam 0.7.0) needs PAM (libpam)"), text)
             XCTAssertTrue(text.contains("dlopen"), text)
             XCTAssertTrue(text.contains("fix: "), text)
         }
+    }
+
+    /// Refused by what a crate links, never by its name alone.
+    func testRefusalIsByNativeDependencyNotByName() throws {
+        let plain = metadata([
+            ["id": "me", "name": "app", "version": "0.1.0"],
+            ["id": "pam", "name": "pam", "version": "0.1.0", "dependencies": []],
+            ["id": "x11", "name": "x11", "version": "0.1.0", "dependencies": [["name": "libc", "kind": NSNull()]]],
+            ["id": "gtk", "name": "gtk", "version": "0.1.0"],
+        ], deps: ["me": ["pam", "x11", "gtk"]])
+        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: plain, resolver: resolver).map(\.library), [])
+        func refused(_ package: [String: Any]) -> String? {
+            let json = metadata([["id": "me", "name": "app", "version": "0.1.0"], package.merging(["id": "c", "version": "1.0.0"]) { a, _ in a }],
+                                deps: ["me": ["c"]])
+            do { _ = try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver); return nil } catch { return "\(error)" }
+        }
+        XCTAssertTrue(refused(["name": "my-auth", "links": "pam"])?.contains("crate my-auth 1.0.0 (used by app 0.1.0) needs PAM (libpam)") ?? false)
+        XCTAssertNotNil(refused(["name": "x11-sys"]), "a -sys binding")
+        XCTAssertNotNil(refused(["name": "xcb-sys"]))
+        XCTAssertNotNil(refused(["name": "x11", "dependencies": [["name": "pkg-config", "kind": "build"]]]), "asks pkg-config for X11")
+        XCTAssertNil(refused(["name": "x11", "dependencies": [["name": "pkg-config", "kind": NSNull()]]]), "pkg-config as a normal dependency asks nothing at build time")
     }
 
     func testOwnCSourcesMeanTheCrateBuildsItsCopy() throws {

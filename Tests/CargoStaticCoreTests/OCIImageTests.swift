@@ -51,6 +51,41 @@ final class OCIImageTests: XCTestCase {
 
     // MARK: platforms, names, JSON
 
+    /// `--tag demo`: index.json names it `demo` (what `skopeo inspect oci:DIR:demo` matches)
+    /// and `demo:latest` (what earlier versions wrote), both the same manifest.
+    func testReferenceNameIsTheTagAsWritten() throws {
+        var named = try settings()
+        named.reference = try ImageReference("demo")
+        named.referenceName = "demo"
+        let image = try write([try appInput()], settings: named)
+        let entries = try json(image.layout + "/index.json")["manifests"] as? [[String: Any]] ?? []
+        XCTAssertEqual(entries.map { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] }, ["demo", "demo:latest"])
+        XCTAssertEqual(Set(entries.map { $0["digest"] as? String }), [image.digest])
+        // A full name written with its tag is one entry.
+        var full = try settings()
+        full.referenceName = "example/app:1.2.3"
+        let one = try write([try appInput()], settings: full, into: "full")
+        XCTAssertEqual((try json(one.layout + "/index.json")["manifests"] as? [[String: Any]] ?? []).count, 1)
+    }
+
+    /// SOURCE_DATE_EPOCH, else the last commit, else the manifest's time: never 1970.
+    func testImageDate() throws {
+        let project = dir + "/project"
+        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+        let manifest = project + "/Cargo.toml"
+        try "[package]\nname = \"p\"\n".write(toFile: manifest, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_600_000_000)], ofItemAtPath: manifest)
+        let runner = Runner(context: Context.process.with(["GIT_CEILING_DIRECTORIES": dir]))
+        XCTAssertEqual(ImageDate.resolve(given: 1_700_000_000, manifest: manifest, runner: runner).0, 1_700_000_000)
+        XCTAssertEqual(ImageDate.resolve(given: nil, manifest: manifest, runner: runner).0, 1_600_000_000)
+        guard runner.which("git") != nil else { return }
+        let git = ["-C", project, "-c", "user.name=t", "-c", "user.email=t@example.org"]
+        for args in [["init", "-q"], ["add", "Cargo.toml"], ["commit", "-q", "-m", "m"]] {
+            XCTAssertTrue(try runner.capture(Command("git", git + args, environment: ["GIT_COMMITTER_DATE": "@1650000000 +0000"])).succeeded)
+        }
+        XCTAssertEqual(ImageDate.resolve(given: nil, manifest: manifest, runner: runner).0, 1_650_000_000)
+    }
+
     func testPlatformsOfTargetTriples() throws {
         let expected: [(String, String)] = [
             ("x86_64-unknown-linux-musl", "linux/amd64"),
@@ -386,8 +421,8 @@ final class OCIImageTests: XCTestCase {
     func testLabelAndEpochOptions() throws {
         XCTAssertEqual(try ImageRequest.parseLabels(["a.b=c=d", "e="]), ["a.b": "c=d", "e": ""])
         XCTAssertThrowsError(try ImageRequest.parseLabels(["novalue"]))
-        XCTAssertEqual(try ImageRequest.parseEpoch(nil), 0)
-        XCTAssertEqual(try ImageRequest.parseEpoch(""), 0)
+        XCTAssertNil(try ImageRequest.parseEpoch(nil))
+        XCTAssertNil(try ImageRequest.parseEpoch(""))
         XCTAssertEqual(try ImageRequest.parseEpoch("1700000000"), 1_700_000_000)
         XCTAssertThrowsError(try ImageRequest.parseEpoch("yesterday")) { error in
             XCTAssertTrue("\(error)".contains("SOURCE_DATE_EPOCH"), "\(error)")

@@ -7,7 +7,7 @@ final class StartUpTests: XCTestCase {
     func testCargoSubcommandToolchainAndProgramArguments() {
         let s = StartUp.parse(["static", "+nightly", "-q", "build", "--release", "--", "a", "b"], context: context)
         XCTAssertEqual(s.arguments, ["build", "-q", "--release"])
-        XCTAssertEqual(s.toolchain, "nightly")
+        XCTAssertEqual(s.toolchain, ToolchainRequest("nightly", origin: "+nightly"))
         XCTAssertTrue(s.quiet)
         XCTAssertEqual(s.programArguments, ["a", "b"])
         XCTAssertNil(s.error)
@@ -15,8 +15,9 @@ final class StartUpTests: XCTestCase {
 
     /// `cargo +nightly static build` reaches us as RUSTUP_TOOLCHAIN.
     func testRustupToolchainFromCargoIsARequest() {
-        let s = StartUp.parse(["static", "build"], context: Context(variables: ["RUSTUP_TOOLCHAIN": "nightly"], directory: "/"))
-        XCTAssertEqual(s.toolchain, "nightly")
+        let s = StartUp.parse(["static", "build"], context: Context(variables: ["RUSTUP_TOOLCHAIN": "nightly", "RUSTUP_HOME": "/nonexistent"], directory: "/"))
+        XCTAssertEqual(s.toolchain?.name, "nightly")
+        XCTAssertEqual(s.toolchain?.strength, .request)
         XCTAssertNil(StartUp.parse(["build"], context: context).toolchain)
     }
 

@@ -21,7 +21,7 @@ final class CacheTests: XCTestCase {
         for signal in [SIGINT, SIGKILL] {
             let doomed = try Harness.start(["build", "--std-profile", "size"], in: first, environment: Harness.sharedZigCache, cache: cache)
             let deadline = Date().addingTimeInterval(300)
-            while Self.stdUnitsDone(doomed.stderrSoFar) < 1, Date() < deadline, doomed.process.isRunning {
+            while Self.stdUnitsDone(cache: cache) < 1, Date() < deadline, doomed.process.isRunning {
                 usleep(200_000)
             }
             XCTAssertTrue(doomed.process.isRunning, "the std build ended before it could be stopped:\n\(doomed.stderrSoFar)")
@@ -47,7 +47,8 @@ final class CacheTests: XCTestCase {
 
         // 3. The cache lists one complete entry; staging leftovers are gone.
         let list = try Harness.run(["cache", "list", "--json"], in: first, cache: cache)
-        let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        let listing = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any] ?? [:]
+        let entries = (listing["entries"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "std" }
         XCTAssertEqual(entries.count, 1, list.all)
         XCTAssertGreaterThan(entries.first?["sizeBytes"] as? Int ?? 0, 10_000_000)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: cache + "/std").filter { $0.hasPrefix(".staging") }
@@ -57,16 +58,21 @@ final class CacheTests: XCTestCase {
         let clean = try Harness.run(["cache", "clean"], in: first, cache: cache)
         XCTAssertTrue(clean.stdout.contains("removed x86_64-unknown-linux-musl-"), clean.all)
         let empty = try Harness.run(["cache", "list", "--json"], in: first, cache: cache)
-        let remaining = try JSONSerialization.jsonObject(with: Data(empty.stdout.utf8)) as? [Any] ?? ["unparsed"]
+        let after = try JSONSerialization.jsonObject(with: Data(empty.stdout.utf8)) as? [String: Any] ?? [:]
+        let remaining = (after["entries"] as? [[String: Any]] ?? [["unparsed": true]]).filter { ["std", "archive"].contains($0["kind"] as? String ?? "std") }
         XCTAssertEqual(remaining.count, 0, empty.all)
     }
 
-    /// The highest "building std for …: N/total" count printed so far (progress lines
-    /// appear at most every few seconds when stderr is not a terminal).
-    static func stdUnitsDone(_ stderr: String) -> Int {
-        stderr.split(separator: "\n").compactMap { line -> Int? in
-            guard let range = line.range(of: "building std for x86_64-unknown-linux-musl: ") else { return nil }
-            return Int(line[range.upperBound...].prefix { $0.isNumber })
-        }.max() ?? 0
+    /// The std units compiled so far: the .rlib files in the std build's work directory (a
+    /// log gets the progress line only when the step is over).
+    static func stdUnitsDone(cache: String) -> Int {
+        let work = cache + "/work"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: work) else { return 0 }
+        return names.filter { $0.hasPrefix("std-") }.reduce(0) { count, name in
+            let walker = FileManager.default.enumerator(atPath: work + "/" + name)
+            var rlibs = 0
+            while let item = walker?.nextObject() as? String { if item.hasSuffix(".rlib") { rlibs += 1 } }
+            return count + rlibs
+        }
     }
 }

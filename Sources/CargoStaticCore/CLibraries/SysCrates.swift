@@ -117,7 +117,7 @@ public struct NativeDependencyScan {
             let version = package["version"] as? String ?? "?"
             let links = package["links"] as? String
             let features = node["features"] as? [String] ?? []
-            if let refusal = RefusalTable.refusal(for: name) ?? links.flatMap(RefusalTable.refusal(for:)) {
+            if let refusal = refusal(name: name, links: links, package: package) {
                 let users = dependents(of: id, nodes: nodes, byID: byID)
                 throw refusal.error(crate: "\(name) \(version)" + (users.isEmpty ? "" : " (used by \(users.joined(separator: ", ")))"))
             }
@@ -146,6 +146,22 @@ public struct NativeDependencyScan {
 }
 
 extension NativeDependencyScan {
+    /// A library that can never be static, when this crate is the one that links it: by its
+    /// `links` key, as a -sys binding, or by its name when its build script asks pkg-config
+    /// (a build-dependency on pkg-config or system-deps). Never by a plain crate's name: a
+    /// crate called `pam` or `x11` with none of these links nothing.
+    static func refusal(name: String, links: String?, package: [String: Any]) -> RefusedLibrary? {
+        if let links, !links.isEmpty, let refused = RefusalTable.refusal(for: links) { return refused }
+        let isBinding = ["-sys", "_sys"].contains { name.hasSuffix($0) && name.count > $0.count }
+        if isBinding { return RefusalTable.refusal(for: name) ?? linkName(name: name, links: nil).flatMap(RefusalTable.refusal(for:)) }
+        let buildDependencies = (package["dependencies"] as? [[String: Any]] ?? [])
+            .filter { ($0["kind"] as? String) == "build" }.compactMap { $0["name"] as? String }
+        if buildDependencies.contains(where: { ["pkg-config", "system-deps", "metadeps", "pkg_config"].contains($0) }) {
+            return RefusalTable.refusal(for: name)
+        }
+        return nil
+    }
+
     /// The C library a crate links: its `links` key, else its name without `-sys`.
     static func linkName(name: String, links: String?) -> String? {
         if let links, !links.isEmpty { return links }

@@ -62,11 +62,11 @@ public enum CacheTransfer {
         var moved: [Moved] = []
         let progress = reporter.task("checking \(found.count) cache entries before export", total: found.count, unit: "entries", estimate: nil)
         for (done, entry) in found.enumerated() {
-            progress.update(done: done, item: entry.name)
             let (files, manifestDigest, size) = try exportMembers(entry, store: store)
             members += files
             index.append(IndexEntry(area: entry.area, group: entry.group, name: entry.name, manifest: manifestDigest))
             moved.append(Moved(entry: index.last!.directory, files: files.count, bytes: size, outcome: nil))
+            progress.update(done: done + 1, item: entry.name)
         }
         progress.finish()
         members.append(.file(indexName, bytes: try JSONEncoder.cache.encode(Index(format: format, entries: index))))

@@ -79,8 +79,10 @@ struct CargoBuild {
                 problems.append("expected the \(expect.allocator.rawValue) allocator, found \(audit.allocator.rawValue) (\(audit.allocatorEvidence))")
             }
             if !problems.isEmpty { failures.append("\(artifact.path): " + problems.joined(separator: "; ")) }
-            out.append(BuiltExecutable(target: step.target, path: artifact.path, package: artifact.package, packageID: artifact.packageID,
-                                       name: artifact.name, isTest: artifact.isTest, audit: audit))
+            var built = BuiltExecutable(target: step.target, path: artifact.path, package: artifact.package, packageID: artifact.packageID,
+                                        name: artifact.name, isTest: artifact.isTest, audit: audit)
+            built.kinds = artifact.kinds
+            out.append(built)
         }
         if !failures.isEmpty {
             throw CargoStaticError(.notStatic, "an executable built for \(step.target) failed its checks",

@@ -8,6 +8,8 @@ public struct Artifact: Codable {
     public var packageID: String = ""
     public let name: String
     public let isTest: Bool
+    /// cargo's kinds of the target: `bin`, `test`, `bench`, `example`, ….
+    public var kinds: [String] = []
 }
 
 /// What cargo's JSON messages say: executables and what build scripts linked.
@@ -25,6 +27,7 @@ public struct CargoMessages {
             let isTest = (obj["profile"] as? [String: Any])?["test"] as? Bool ?? false
             var artifact = Artifact(path: exe, package: package, name: target?["name"] as? String ?? "", isTest: isTest)
             artifact.packageID = obj["package_id"] as? String ?? ""
+            artifact.kinds = target?["kind"] as? [String] ?? []
             artifacts.append(artifact)
         } else if reason == "build-script-executed" {
             let libs = obj["linked_libs"] as? [String] ?? []

@@ -51,10 +51,11 @@ public enum BuildCommands {
         var failed: [String] = []
         for result in results {
             for exe in result.executables where exe.isTest {
-                session.reporter.status("Running", "\(exe.path) (\(result.target))")
+                session.reporter.status("Running", runningLine(exe.path, harnessArguments) + " (\(result.target))")
                 let status = try ProgramRunner(runner: session.runner)
                     .run(executable: exe.path, arguments: harnessArguments, target: result.target, emptyRoot: emptyRoot,
-                         stdoutToStderr: json, network: network)
+                         stdoutToStderr: json, network: network, environment: exe.runEnvironment,
+                         directory: RunEnvironment.directory(isTest: true, package: exe.runPackage, userDirectory: session.context.directory))
                 if status != 0 { failed.append("\(exe.name) (\(result.target), exit status \(status))") }
             }
         }
@@ -62,6 +63,11 @@ public enum BuildCommands {
         if !failed.isEmpty {
             throw CargoStaticError(.cargoFailed, "test failed: \(failed.joined(separator: ", "))", exitCode: 101)
         }
+    }
+
+    /// `` `target/…/hello 'two words'` ``: the command as a shell would take it back.
+    static func runningLine(_ path: String, _ arguments: [String]) -> String {
+        "`" + ([path] + arguments).map(Shell.quote).joined(separator: " ") + "`"
     }
 
     /// `run`: build, then run the one executable (`--bin` chooses, or `default-run`).
@@ -80,9 +86,10 @@ public enum BuildCommands {
                                    : "`cargo-static run` could not determine which binary to run; available binaries: \(names)",
                                    fix: "choose one with --bin NAME, or set `default-run` in [package] of Cargo.toml", exitCode: 101)
         }
-        session.reporter.status("Running", "`\(program.path)\(request.programArguments.isEmpty ? "" : " " + request.programArguments.joined(separator: " "))`" + (emptyRoot ? " in an empty root" : ""))
+        session.reporter.status("Running", runningLine(program.path, request.cargo.positional + request.programArguments) + (emptyRoot ? " in an empty root" : ""))
         return try ProgramRunner(runner: session.runner)
             .run(executable: program.path, arguments: request.cargo.positional + request.programArguments, target: program.target,
-                 emptyRoot: emptyRoot, stdoutToStderr: false, network: network)
+                 emptyRoot: emptyRoot, stdoutToStderr: false, network: network, environment: program.runEnvironment,
+                 directory: RunEnvironment.directory(isTest: false, package: program.runPackage, userDirectory: session.context.directory))
     }
 }

@@ -27,6 +27,60 @@ public enum CacheCommands {
         }
     }
 
+    /// Everything in the cache, by kind, with sizes and a total: `cache list`.
+    public struct CacheListing: Codable {
+        public struct Item: Codable, Equatable {
+            /// `std`, `c-library`, `archive` or `zig-cache`.
+            public let kind: String
+            public let name: String
+            public let target: String?
+            public let detail: String
+            public let sizeBytes: UInt64
+            public let path: String
+        }
+        public let cache: String
+        public let entries: [Item]
+        public let totalBytes: UInt64
+
+        public var human: String {
+            var lines = ["cache: \(cache)"]
+            let kinds = [("std", "standard libraries"), ("c-library", "C libraries"), ("archive", "generated archives"), ("zig-cache", "zig's cache")]
+            for (kind, title) in kinds {
+                let items = entries.filter { $0.kind == kind }
+                let size = items.map(\.sizeBytes).reduce(0, +)
+                lines.append("\(title): " + (items.isEmpty ? "none" : "\(items.count), \(humanSize(size))"))
+                for item in items { lines.append("  " + (item.target.map { $0 + "  " } ?? "") + "\(item.name)  \(humanSize(item.sizeBytes))  \(item.detail)") }
+            }
+            lines.append("total: \(humanSize(totalBytes))")
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    public static func listing(_ store: CacheStore) -> CacheListing {
+        var items: [CacheListing.Item] = stdEntries(store).map {
+            .init(kind: "std", name: $0.name, target: $0.target, detail: "rustc \($0.release) (\($0.rustc)), settings \($0.settings), built in \(Int($0.buildSeconds)) s",
+                  sizeBytes: $0.sizeBytes, path: $0.path)
+        }
+        items += libraryEntries(store).map {
+            .init(kind: "c-library", name: $0.name, target: $0.target, detail: "\($0.library) \($0.version) (\($0.origin)), built in \(Int($0.buildSeconds)) s",
+                  sizeBytes: $0.sizeBytes, path: (($0.prefix as NSString).deletingLastPathComponent))
+        }
+        items += store.entries(.archives).map {
+            .init(kind: "archive", name: $0.name, target: $0.group, detail: "generated archive", sizeBytes: directorySize($0.directory),
+                  path: store.layout.shown($0.directory))
+        }
+        // zig's cache: the libc it built for each target, and its other artefacts.
+        let zig = store.layout.zigCache
+        if FileManager.default.fileExists(atPath: zig) {
+            let shared = store.layout.sharedZigCache != nil
+            items.append(.init(kind: "zig-cache", name: "zig", target: nil,
+                               detail: shared ? "ZIG_GLOBAL_CACHE_DIR, shared with other caches (not counted in the total)" : "the libc zig built for each target",
+                               sizeBytes: directorySize(zig), path: shared ? zig : store.layout.shown(zig)))
+        }
+        let counted = items.filter { !($0.kind == "zig-cache" && store.layout.sharedZigCache != nil) }
+        return CacheListing(cache: store.layout.shown, entries: items, totalBytes: counted.map(\.sizeBytes).reduce(0, +))
+    }
+
     /// One C library entry as `deps list` shows it.
     public struct LibraryListing: Codable {
         public let name: String

@@ -11,16 +11,21 @@ public struct DoctorReport: Codable {
     }
     public let target: String
     public let items: [Item]
-    /// True when a build for the target can run now.
+    /// True when `cargo static build` in this directory can build for the target now: the
+    /// toolchain it would choose (with this directory's request) exists and can, and a C
+    /// toolchain is there.
     public var ready: Bool {
-        items.contains { $0.area == "rust" && $0.ok } && items.contains { $0.area == "c-toolchain" && $0.ok }
+        items.contains { $0.area == "rust" && $0.name == Self.chosen && $0.ok } && items.contains { $0.area == "c-toolchain" && $0.ok }
     }
 
-    public static func collect(target: Target, runner: Runner, store: CacheStore, requested: String? = nil) -> DoctorReport {
+    static let chosen = "what `cargo static build` would use here"
+
+    public static func collect(target: Target, runner: Runner, store: CacheStore, requested: ToolchainRequest? = nil) -> DoctorReport {
         var items: [Item] = []
         let probes = ProbeCache(file: store.layout.probes)
         let discovery = ToolchainDiscovery(runner: runner, probes: probes)
-        let candidates = discovery.candidates(requested: requested)
+        let candidates = discovery.candidates(requested: requested?.isPreference == true ? nil : requested?.name,
+                                              preferred: requested?.isPreference == true ? requested?.name : nil)
         for tc in candidates {
             let usable = tc.hasPrebuiltStd(for: target) || tc.hasVendoredLibraryDependencies
             items.append(Item(area: "rust", name: "rustc \(tc.release) (\(tc.origin.rawValue)) \(tc.rustc)", ok: usable,
@@ -32,9 +37,7 @@ public struct DoctorReport: Codable {
                               detail: candidates.isEmpty ? "no rustc found" : "none of the rustc above has a musl std or a vendored rust-src",
                               fix: "apt-get install rustc-web cargo-web rust-web-src"))
         }
-        if let choice = try? discovery.choose(for: target, requested: requested) {
-            items.append(Item(area: "rust", name: "chosen", ok: true, detail: "\(choice.toolchain.rustc): \(choice.reason)", fix: nil))
-        }
+        items.append(chosenItem(discovery, target, requested))
         let ccDiscovery = CToolchainDiscovery(runner: runner, layout: store.layout, probes: probes)
         for kind in CToolchain.Kind.allCases {
             if let cc = try? ccDiscovery.find(target, preferred: kind) {
@@ -66,6 +69,21 @@ public struct DoctorReport: Codable {
         let order = ["rust", "c-toolchain", "unwinder", "c-libraries", "run", "cache"]
         let sorted = items.enumerated().sorted { (order.firstIndex(of: $0.element.area) ?? 9, $0.offset) < (order.firstIndex(of: $1.element.area) ?? 9, $1.offset) }
         return DoctorReport(target: target.triple, items: sorted.map(\.element))
+    }
+
+    /// The toolchain a build here would use (with this directory's request or preference), or why it would fail.
+    static func chosenItem(_ discovery: ToolchainDiscovery, _ target: Target, _ requested: ToolchainRequest?) -> Item {
+        let asked = requested.map { " (\($0.origin): \($0.name)\($0.isPreference ? ", a preference" : ""))" } ?? ""
+        do {
+            let choice = try discovery.choose(for: target, requested: requested)
+            var detail = "rustc \(choice.toolchain.release) at \(choice.toolchain.rustc)\(asked): \(choice.reason)"
+            if let usual = choice.differsFromDefault { detail += "; not your default rustc \(usual.release) at \(usual.rustc), which cannot build for \(target)" }
+            return Item(area: "rust", name: chosen, ok: true, detail: detail, fix: nil)
+        } catch let error as CargoStaticError {
+            return Item(area: "rust", name: chosen, ok: false, detail: "the build would fail\(asked): \(error.message)", fix: error.fix)
+        } catch {
+            return Item(area: "rust", name: chosen, ok: false, detail: "the build would fail\(asked): \(error)", fix: nil)
+        }
     }
 
     /// What C libraries and allocators need: Debian sources through apt, pkg-config for the

@@ -20,7 +20,7 @@ public struct ImageRequest {
     public var sbomsByTarget: [String: String] = [:]
     /// --label KEY=VALUE, over the labels read from Cargo.toml and git.
     public var labels: [String: String]
-    /// $SOURCE_DATE_EPOCH (nil or empty: 0).
+    /// $SOURCE_DATE_EPOCH (nil or empty: `ImageDate` takes the project's last commit).
     public var sourceDateEpoch: String?
 
     public init(build: BuildRequest, tag: String? = nil, output: String? = nil, entrypoint: String? = nil,
@@ -49,11 +49,12 @@ public struct ImageRequest {
         return labels
     }
 
-    public static func parseEpoch(_ text: String?) throws -> Int64 {
-        guard let text, !text.isEmpty else { return 0 }
+    /// nil when not set: `ImageDate` then finds the time from the project.
+    public static func parseEpoch(_ text: String?) throws -> Int64? {
+        guard let text, !text.isEmpty else { return nil }
         guard let value = Int64(text), value >= 0 else {
             throw CargoStaticError(.badInput, "SOURCE_DATE_EPOCH=\(text) is not a number of seconds since 1970",
-                                   fix: "set it to e.g. $(git log -1 --format=%ct), or unset it (the image then says 1970-01-01)")
+                                   fix: "set it to e.g. $(git log -1 --format=%ct), or unset it (the image then takes the project's last commit time)")
         }
         return value
     }
@@ -89,7 +90,7 @@ public final class ImageBuild {
         try write(results, epoch: try ImageRequest.parseEpoch(request.sourceDateEpoch))
     }
 
-    private func write(_ results: [TargetResult], epoch: Int64) throws -> OCIImageResult {
+    private func write(_ results: [TargetResult], epoch given: Int64?) throws -> OCIImageResult {
         guard let first = results.first else {
             throw CargoStaticError(.badInput, "the build produced nothing to put in an image", fix: "build at least one target")
         }
@@ -113,14 +114,19 @@ public final class ImageBuild {
                                              caCertificates: verdict.needsCertificates))
         }
         let facts = project!
-        let reference = try ImageReference(request.tag ?? "\(facts.name):\(facts.version ?? "latest")")
+        let name = request.tag ?? "\(facts.name):\(facts.version ?? "latest")"
+        let reference = try ImageReference(name)
+        let manifest = try request.build.manifestPath()
+        let (epoch, origin) = ImageDate.resolve(given: given, manifest: manifest, runner: runner)
+        reporter.detail("image created \(ImageSettings.rfc3339(epoch)) (\(origin))")
         var labels = facts.labels
         if let revision = gitRevision() { labels["org.opencontainers.image.revision"] = revision }
         labels.merge(request.labels) { _, given in given }
         let output = request.output.map(absolute) ?? (targetDirectory(facts) + "/image")
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let settings = ImageSettings(entrypoint: entrypoint, reference: reference, labels: labels, sourceDateEpoch: epoch,
+        var settings = ImageSettings(entrypoint: entrypoint, reference: reference, labels: labels, sourceDateEpoch: epoch,
                                      caBundle: request.caBundle.map(absolute) ?? ImageLayout.hostCABundle)
+        settings.referenceName = name
         return try OCIImageWriter(settings: settings).write(inputs, layout: output + "/oci", archive: output + "/image.tar")
     }
 
@@ -194,5 +200,26 @@ public struct ProjectFacts: Equatable {
             if let value = package[field] as? String, !value.isEmpty { labels["org.opencontainers.image." + key] = value }
         }
         self.labels = labels
+    }
+}
+
+/// When the image was made, reproducibly: SOURCE_DATE_EPOCH; else the project's last git
+/// commit (`git log -1 --format=%ct`); else the newest of the package's Cargo.toml and
+/// Cargo.lock (a crate unpacked from a registry keeps its archive's times). Never 1970 and
+/// never "now": the same sources give the same image.
+public enum ImageDate {
+    public static func resolve(given: Int64?, manifest: String, runner: Runner) -> (Int64, String) {
+        if let given { return (given, "SOURCE_DATE_EPOCH") }
+        let dir = (manifest as NSString).deletingLastPathComponent
+        if runner.which("git") != nil,
+           let log = try? runner.capture(Command("git", ["-C", dir, "log", "-1", "--format=%ct"])), log.succeeded,
+           let seconds = Int64(log.output.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            return (seconds, "the project's last commit")
+        }
+        let times = [manifest, dir + "/Cargo.lock"].compactMap { path -> Int64? in
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date).map { Int64($0.timeIntervalSince1970) }
+        }
+        if let newest = times.max() { return (newest, "the time of Cargo.toml/Cargo.lock: no SOURCE_DATE_EPOCH and no git commit") }
+        return (0, "no SOURCE_DATE_EPOCH, git commit or manifest time")
     }
 }

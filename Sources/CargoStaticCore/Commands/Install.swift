@@ -45,6 +45,8 @@ struct InstallSource {
     let name: String
     let version: String
     let binaries: [String]
+    /// cargo's source id for the install record: `path+file:///dir`, or the registry's.
+    var sourceID: String
     /// Whether the package carries its Cargo.lock (what `--locked` needs).
     var hasLockFile: Bool { FileManager.default.fileExists(atPath: (manifest as NSString).deletingLastPathComponent + "/Cargo.lock") }
 }
@@ -85,6 +87,15 @@ public struct Installer {
                                    fix: "a binary may need features (`required-features`): pass them with --features", exitCode: 101)
         }
         var installed: [InstalledExecutable] = []
+        // Recorded first: a record naming a binary not yet copied is harmless (`cargo
+        // uninstall` skips a missing file); a binary cargo does not know of is not.
+        let chosen = InstallRecord.featureFlags(cargo.forwarded)
+        let record = InstallRecord(packageID: InstallRecord.packageID(name: source.name, version: source.version, source: source.sourceID),
+                                   versionRequirement: request.version, bins: built.map { ($0.path as NSString).lastPathComponent },
+                                   features: chosen.features, allFeatures: chosen.all, noDefaultFeatures: chosen.noDefault,
+                                   profile: cargo.profile ?? (request.debug ? "dev" : "release"), target: target.triple,
+                                   rustc: results.first.map { $0.rustcVersionInfo + "\n" } ?? "")
+        try InstallRecords.add(record, root: (bin as NSString).deletingLastPathComponent)
         for exe in built {
             let destination = bin + "/" + (exe.path as NSString).lastPathComponent
             try FileSystem.copy(exe.path, to: destination)
@@ -191,7 +202,10 @@ public struct Installer {
         let copy = "\(scratch)/vendor/\(crate)-\(found)"
         let text = try String(contentsOfFile: copy + "/Cargo.toml", encoding: .utf8)
         try FileSystem.write(RegistryManifest.withoutDevDependencies(text), to: copy + "/Cargo.toml")
-        return try pathSource(copy, cargo: cargo)
+        var source = try pathSource(copy, cargo: cargo)
+        // cargo records the registry the crate came from (source replacement does not change it).
+        source.sourceID = locked["source"]?.string ?? "registry+https://github.com/rust-lang/crates.io-index"
+        return source
     }
 
     /// Where `cargo vendor` took the crate from: "Vendoring NAME vVERSION (PATH) to …".
@@ -271,8 +285,12 @@ public struct Installer {
     static func source(_ package: [String: Any]) -> InstallSource {
         let targets = package["targets"] as? [[String: Any]] ?? []
         let bins = targets.filter { ($0["kind"] as? [String] ?? []).contains("bin") }.compactMap { $0["name"] as? String }
-        return InstallSource(manifest: package["manifest_path"] as? String ?? "", name: package["name"] as? String ?? "?",
-                             version: package["version"] as? String ?? "?", binaries: bins)
+        let manifest = package["manifest_path"] as? String ?? ""
+        let directory = URL(fileURLWithPath: (manifest as NSString).deletingLastPathComponent).resolvingSymlinksInPath().path
+        return InstallSource(manifest: manifest, name: package["name"] as? String ?? "?",
+                             version: package["version"] as? String ?? "?", binaries: bins,
+                             sourceID: URL(fileURLWithPath: directory).absoluteString.replacingOccurrences(of: "file:///", with: "path+file:///")
+                                .trimmingCharacters(in: CharacterSet(charactersIn: "/")))
     }
 
     static func samePath(_ a: String?, _ b: String) -> Bool {

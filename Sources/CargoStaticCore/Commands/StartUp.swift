@@ -8,14 +8,15 @@ public enum CargoStaticVersion {
 /// that a parser of options alone cannot express.
 ///  - `cargo static …` runs `cargo-static static …`;
 ///  - `+toolchain` picks a rustup toolchain, as with cargo (and `cargo +toolchain static …`
-///    arrives as RUSTUP_TOOLCHAIN);
+///    arrives as RUSTUP_TOOLCHAIN; rustup's proxy also sets it for its default toolchain,
+///    which is only a preference: `ToolchainRequest.fromEnvironment`);
 ///  - `-q`, `-v` may come before the subcommand;
 ///  - arguments after `--` belong to the program or the test harness;
 ///  - a mistyped subcommand gets "did you mean".
 public struct StartUp {
     public var arguments: [String] = []
     public var programArguments: [String] = []
-    public var toolchain: String?
+    public var toolchain: ToolchainRequest?
     public var quiet = false
     public var versionText: String?
     public var error: CargoStaticError?
@@ -37,10 +38,10 @@ public struct StartUp {
             switch first {
             case "-q", "--quiet": result.quiet = true
             case "-v", "--verbose", "-vv": verbose = true; leading.append(first)
-            default: result.toolchain = String(first.dropFirst())
+            default: result.toolchain = ToolchainRequest(String(first.dropFirst()), origin: first)
             }
         }
-        if result.toolchain == nil, let fromCargo = context.nonEmpty("RUSTUP_TOOLCHAIN") { result.toolchain = fromCargo }
+        if result.toolchain == nil { result.toolchain = ToolchainRequest.fromEnvironment(context) }
         if let first = args.first, first == "--version" || first == "-V" {
             result.versionText = VersionReport.text(verbose: verbose, context: context)
             return result

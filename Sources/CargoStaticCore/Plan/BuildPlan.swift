@@ -43,4 +43,8 @@ public struct TargetPlan: Codable, Equatable {
     public let linker: String
     public let cargo: Command
     public let steps: [Step]
+    /// The workspace's packages (cargo's metadata), for the environment of the programs
+    /// `run` and `test` start, and cargo's target directory.
+    public var packages: [PackageInfo] = []
+    public var targetDirectory: String = ""
 }

@@ -19,7 +19,7 @@ public struct BuildRequest {
 
     public var mode: Mode
     public var targets: [Target]
-    public var toolchain: String?
+    public var toolchain: ToolchainRequest?
     public var cToolchain: CToolchain.Kind?
     public var pie: Bool
     /// `--builtin-pie`: rustc's own choice (static-pie only on x86_64 and s390x).
@@ -55,7 +55,7 @@ public struct BuildRequest {
     public var chosenAllocator: Allocator { allocator ?? stdSettings.defaultAllocator }
     public var directory: String { context.directory }
 
-    public init(mode: Mode, targets: [Target], toolchain: String? = nil, cToolchain: CToolchain.Kind? = nil,
+    public init(mode: Mode, targets: [Target], toolchain: ToolchainRequest? = nil, cToolchain: CToolchain.Kind? = nil,
                 pie: Bool = true, extraLibraries: [LibraryRequirement] = [], allocator: Allocator? = nil,
                 stdSettings: StdSettings = .standard, strip: Bool = false,
                 cargo: CargoArguments = CargoArguments(), programArguments: [String] = [],
@@ -101,7 +101,7 @@ public struct BuildRequest {
 public struct BuildFlags {
     /// --target, --allocator, --std-profile, --deps and --cc (nil: not given).
     public var settings: SettingsLayer
-    public var toolchain: String?
+    public var toolchain: ToolchainRequest?
     public var pie = true
     public var pieRequest: PieRequest = .verified
     public var strip = false
@@ -116,7 +116,7 @@ public struct BuildFlags {
     public var programArguments: [String]
     public var context: Context
 
-    public init(settings: SettingsLayer, toolchain: String?, cargoArguments: [String], ownOptions: [String],
+    public init(settings: SettingsLayer, toolchain: ToolchainRequest?, cargoArguments: [String], ownOptions: [String],
                 programArguments: [String], context: Context) {
         self.settings = settings
         self.toolchain = toolchain

@@ -59,16 +59,19 @@ public struct Executor {
             case .cargo(let cargo):
                 executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
                     .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library })
+                executables = executables.map { RunEnvironment.attach($0, plan: plan) }
                 if plan.link.debug == .split { try DebugFiles(runner: runner, objcopy: plan.link.objcopy).place(executables) }
                 try SBOMWriter(plan: plan.inventory, reporter: reporter)
                     .write(executables, libraries: libraries, sources: SourceStore(layout: store.layout, runner: runner, reporter: reporter),
                            allocator: plan.allocator)
             }
         }
-        return TargetResult(target: plan.target, toolchain: plan.toolchain.name, rustcRelease: plan.toolchain.release,
-                            std: std, stdCacheEntry: plan.stdCacheEntry, cToolchain: plan.cToolchain.version,
-                            nativeLibraries: libraries.filter { $0.name != plan.allocator.library }, allocator: plan.allocator,
-                            executables: executables, seconds: Date().timeIntervalSince(started))
+        var result = TargetResult(target: plan.target, toolchain: plan.toolchain.name, rustcRelease: plan.toolchain.release,
+                                  std: std, stdCacheEntry: plan.stdCacheEntry, cToolchain: plan.cToolchain.version,
+                                  nativeLibraries: libraries.filter { $0.name != plan.allocator.library }, allocator: plan.allocator,
+                                  executables: executables, seconds: Date().timeIntervalSince(started))
+        result.rustcVersionInfo = plan.toolchain.versionInfo
+        return result
     }
 
     private func announce(_ plan: TargetPlan) {
@@ -124,7 +127,8 @@ struct RuntimeWarmup {
                                      estimate: step.estimateSeconds)
         let started = Date()
         let result = try runner.capture(step.command)
-        progress.finish()
+        // About a second: zig's libc was already in zig's cache, nothing was prepared.
+        progress.finish(unlessFasterThan: 3)
         guard result.succeeded else {
             if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: layout.shown, output: result.output) }
             throw CargoStaticError(.noCToolchain, "zig could not link a first program for \(step.target)",

@@ -107,11 +107,14 @@ public struct Planner {
         steps.append(.cargo(CargoStep(command: cargo, target: target, link: link, expectations: .init(
             machine: target.info.elfMachine, bits: target.info.bits, staticPie: link.linkage == .staticPie, allocator: allocator))))
 
-        return TargetPlan(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason,
+        var plan = TargetPlan(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason,
                           defaultToolchain: choice.differsFromDefault, std: choice.std, sysroot: std?.sysroot,
                           stdCacheEntry: std?.build.entry.name, cToolchain: cc, requirements: requirements, libraries: libraries,
                           allocator: allocator, allocatorNote: allocatorNote, unwinderStub: stub?.archive, inventory: inventory, link: link,
                           linker: link.linker, cargo: cargo, steps: steps)
+        plan.packages = PackageInfo.local(metadata.json)
+        plan.targetDirectory = request.cargo.targetDir.map(context.absolute) ?? metadata.json["target_directory"] as? String ?? ""
+        return plan
     }
 
     private func stdStep(_ choice: ToolchainChoice, _ target: Target, _ settings: StdSettings) -> StdStep? {

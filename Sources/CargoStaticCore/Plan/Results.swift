@@ -11,7 +11,14 @@ public struct BuiltExecutable: Codable {
     public let audit: Audit
     /// `--check-reproducible`: the second build elsewhere gave the same bytes (nil: not checked).
     public var reproducible: Bool? = nil
+    /// cargo's kinds of its target (`bin`, `test`, …).
+    public var kinds: [String] = []
+    /// The variables cargo would give it when it runs it (`RunEnvironment`), and its package.
+    public var runEnvironment: [String: String] = [:]
+    public var runPackage: PackageInfo? = nil
     public var verdict: String { Verdict.line(audit) }
+
+    enum CodingKeys: String, CodingKey { case target, path, package, packageID, name, isTest, audit, reproducible, kinds }
 }
 
 /// The result for one target.
@@ -28,6 +35,12 @@ public struct TargetResult: Codable {
     public let allocator: Allocator
     public var executables: [BuiltExecutable]
     public let seconds: Double
+    /// The toolchain's `rustc -vV` (cargo's install record keeps it).
+    public var rustcVersionInfo = ""
+
+    enum CodingKeys: String, CodingKey {
+        case target, toolchain, rustcRelease, std, stdCacheEntry, cToolchain, nativeLibraries, allocator, executables, seconds
+    }
 
     func markedReproducible() -> TargetResult {
         var copy = self

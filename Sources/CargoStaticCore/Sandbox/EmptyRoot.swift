@@ -24,17 +24,21 @@ public struct ProgramRunner {
     }
 
     /// The command that runs `executable` with `arguments`, in the empty-root sandbox when
-    /// asked. Returns the command and a file to remove afterwards.
+    /// asked. Returns the command and a file to remove afterwards. `environment` (cargo's
+    /// variables for `run` and `test`) is set on top of what the program gets either way;
+    /// `directory` is where it runs outside the sandbox (inside, it runs in `/`).
     public func command(executable: String, arguments: [String], target: Target, emptyRoot: Bool,
-                        network: NetworkMode = .loopback) throws -> (Command, String?) {
+                        network: NetworkMode = .loopback, environment: [String: String] = [:],
+                        directory: String? = nil) throws -> (Command, String?) {
         let qemu = try Self.emulator(for: target)
         // The target's oldest CPU where qemu's default would hide newer instructions (ARMv6).
         let cpu = target.info.qemuCPU.map { ["-cpu", $0] } ?? []
         guard emptyRoot else {
-            return (qemu.map { Command($0, cpu + [executable] + arguments) } ?? Command(executable, arguments), nil)
+            return (qemu.map { Command($0, cpu + [executable] + arguments, environment: environment, directory: directory) }
+                    ?? Command(executable, arguments, environment: environment, directory: directory), nil)
         }
         let (command, cleanup) = try Sandbox(runner: runner, network: network)
-            .command(executable: executable, qemu: qemu, qemuArguments: cpu, arguments: arguments)
+            .command(executable: executable, qemu: qemu, qemuArguments: cpu, arguments: arguments, environment: environment)
         return (command, cleanup.first)
     }
 
@@ -42,9 +46,10 @@ public struct ProgramRunner {
     /// when a signal killed it). With `stdoutToStderr` the program's output stays off
     /// stdout (which then carries JSON).
     public func run(executable: String, arguments: [String], target: Target, emptyRoot: Bool,
-                    stdoutToStderr: Bool = false, network: NetworkMode = .loopback) throws -> Int32 {
+                    stdoutToStderr: Bool = false, network: NetworkMode = .loopback,
+                    environment: [String: String] = [:], directory: String? = nil) throws -> Int32 {
         let (cmd, cleanup) = try command(executable: executable, arguments: arguments, target: target,
-                                         emptyRoot: emptyRoot, network: network)
+                                         emptyRoot: emptyRoot, network: network, environment: environment, directory: directory)
         defer { if let cleanup { try? FileManager.default.removeItem(atPath: cleanup) } }
         return try runner.passthrough(cmd, stdoutToStderr: stdoutToStderr)
     }

@@ -53,7 +53,9 @@ public struct Sandbox {
 
     /// The command that runs `executable` (under `qemu` when given) in the sandbox, and
     /// the files to remove once it has finished.
-    public func command(executable: String, qemu: String?, qemuArguments: [String] = [], arguments: [String]) throws -> (Command, [String]) {
+    /// `environment`: variables the caller sets for the program (cargo's, for `run` and `test`).
+    public func command(executable: String, qemu: String?, qemuArguments: [String] = [], arguments: [String],
+                        environment: [String: String] = [:]) throws -> (Command, [String]) {
         guard let bwrap = Self.bwrap else {
             throw CargoStaticError(.runFailed, "running in an empty root needs bubblewrap (bwrap), which was not found",
                                    fix: "apt-get install bubblewrap (scripts/setup installs it)")
@@ -66,6 +68,7 @@ public struct Sandbox {
         let name = Self.insideName(executable)
         let program = qemu != nil ? ["/qemu"] + qemuArguments + [name] : [name]
         var bwrapArguments = Self.bwrapArguments(network: network, program: name, qemu: qemu != nil, seccompFD: filter != nil ? 5 : nil)
+        bwrapArguments += environment.keys.sorted().flatMap { ["--setenv", $0, environment[$0]!] }
         bwrapArguments += ["--"] + program + arguments
         var front: [String] = []
         if identity == .nobody, let setpriv = Self.setpriv {

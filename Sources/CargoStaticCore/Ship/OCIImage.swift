@@ -80,6 +80,10 @@ public struct ImageSettings {
     public var sourceDateEpoch: Int64
     /// The CA bundle copied into images that need one.
     public var caBundle: String
+    /// The name as the user wrote it (`demo`, `demo:1`): index.json's
+    /// `org.opencontainers.image.ref.name`, which `oci:DIR:NAME` (skopeo, umoci) matches
+    /// exactly. nil: `reference` in full.
+    public var referenceName: String?
 
     public init(entrypoint: String, reference: ImageReference, labels: [String: String] = [:],
                 sourceDateEpoch: Int64 = 0, caBundle: String = ImageLayout.hostCABundle) {
@@ -197,10 +201,15 @@ public struct OCIImageWriter {
                                           "manifests": .array(manifests.map(\.json))])
             top = OCIDescriptor(mediaType: OCIMediaType.index, blob: try store.put(index.data))
         }
-        top.annotations = ["org.opencontainers.image.ref.name": settings.reference.description,
-                           "io.containerd.image.name": settings.reference.fullyQualified]
+        // The name as written, and `name:latest` too when the tag was left out (both found by `oci:DIR:…`).
+        var named: [OCIDescriptor] = []
+        for name in [settings.referenceName ?? settings.reference.description, settings.reference.description] where !named.contains(where: { $0.annotations["org.opencontainers.image.ref.name"] == name }) {
+            var entry = top
+            entry.annotations = ["org.opencontainers.image.ref.name": name, "io.containerd.image.name": settings.reference.fullyQualified]
+            named.append(entry)
+        }
         let index = JSONValue.object(["schemaVersion": .int(2), "mediaType": .string(OCIMediaType.index),
-                                      "manifests": .array([top.json] + referrers.map(\.json))])
+                                      "manifests": .array(named.map(\.json) + referrers.map(\.json))])
         try index.data.write(to: URL(fileURLWithPath: staging + "/index.json"))
         try JSONValue.object(["imageLayoutVersion": .string("1.0.0")]).data.write(to: URL(fileURLWithPath: staging + "/oci-layout"))
         try JSONValue.array(dockerEntries).data.write(to: URL(fileURLWithPath: staging + "/manifest.json"))

@@ -5,8 +5,9 @@ import Glibc
 
 /// Human-facing messages go to stderr (so stdout stays clean for paths and JSON), in
 /// cargo's style: a right-aligned verb, coloured on a terminal. Under `-q` only warnings
-/// and errors are printed. Long steps show a live counter on a terminal and a line at most
-/// every 10 s otherwise (CI logs stay short but show the build is alive).
+/// and errors are printed. Long steps show a live counter on a terminal; in a log (stderr
+/// not a terminal) each finished step is one line with its real count and time, and a
+/// step that did nothing prints nothing.
 public final class Reporter {
     public var quiet: Bool
     public var verbose: Bool
@@ -69,7 +70,7 @@ public final class Reporter {
     /// A long step with a counter: `update` as units finish, `finish` at the end.
     public func task(_ label: String, total: Int, unit: String, estimate: Double?) -> ProgressTask {
         let task = ProgressTask(reporter: self, label: label, total: total, unit: unit, estimate: estimate)
-        task.update(done: 0)
+        if isTTY { task.update(done: 0) }
         return task
     }
 
@@ -100,7 +101,6 @@ public final class ProgressTask {
     let unit: String
     let estimate: Double?
     let started = Date()
-    private var lastPlain = Date.distantPast
     private var done = 0
     private var ticker: DispatchSourceTimer?
 
@@ -125,13 +125,10 @@ public final class ProgressTask {
         redraw(item: item, force: done == 0)
     }
 
+    /// Live lines only on a terminal: a log gets the finished line alone.
     private func redraw(item: String?, force: Bool) {
-        let elapsed = Date().timeIntervalSince(started)
-        if !reporter.isTTY {
-            guard force || elapsed - lastPlain.timeIntervalSince(started) >= 10 else { return }
-            lastPlain = Date()
-        }
-        reporter.draw(line(elapsed: elapsed, item: item), final: false)
+        guard reporter.isTTY else { return }
+        reporter.draw(line(elapsed: Date().timeIntervalSince(started), item: item), final: false)
     }
 
     func line(elapsed: Double, item: String?) -> String {
@@ -141,10 +138,32 @@ public final class ProgressTask {
         return "\(label): \(count), \(timing)" + (item.map { " (\($0))" } ?? "")
     }
 
-    public func finish() {
+    /// The step's one line: what it did and how long it took. With `unlessFasterThan`, a
+    /// step with no count that ended sooner did no real work (zig's libc was already in
+    /// zig's cache) and leaves no line.
+    public func finish(unlessFasterThan threshold: Double = 0) {
         ticker?.cancel()
         ticker = nil
-        if reporter.isTTY { reporter.draw(line(elapsed: Date().timeIntervalSince(started), item: nil), final: true) }
+        let elapsed = Date().timeIntervalSince(started)
+        guard let text = Self.finishedLine(label: label, done: done, total: total, unit: unit, elapsed: elapsed, threshold: threshold) else {
+            if reporter.isTTY { reporter.draw("", final: false) }
+            return
+        }
+        reporter.draw(text, final: true)
+    }
+
+    /// `building std for T: 24 units in 37 s`, `building zlib …: 12 compiler runs in 3 s`,
+    /// `preparing zig's libc for T: done in 41 s`; nil for a step that did nothing.
+    static func finishedLine(label: String, done: Int, total: Int, unit: String, elapsed: Double, threshold: Double = 0) -> String? {
+        let time = clock(elapsed)
+        if done == 0 {
+            // Nothing counted: a step with units to do did none of them; one without units
+            // (a single command) worked for its time, unless it ended within `threshold`.
+            if total > 0 || elapsed < threshold { return nil }
+            return "\(label): done in \(time)"
+        }
+        let count = total > 0 && done < total ? "\(done)/\(total) \(unit)" : "\(done) \(unit)"
+        return "\(label): \(count) in \(time)"
     }
 
     static func clock(_ seconds: Double) -> String {

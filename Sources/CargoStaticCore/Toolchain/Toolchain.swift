@@ -70,7 +70,8 @@ public struct ToolchainDiscovery {
         self.probes = probes
     }
 
-    public func candidates(requested: String? = nil) -> [Toolchain] {
+    /// `preferred` (rustup's default toolchain) comes first, as one of rustup's.
+    public func candidates(requested: String? = nil, preferred: String? = nil) -> [Toolchain] {
         var found: [Toolchain] = []
         var seen = Set<String>()
         func add(_ rustc: String, _ origin: Origin, _ name: String? = nil) {
@@ -79,6 +80,7 @@ public struct ToolchainDiscovery {
         }
         typealias Origin = Toolchain.Origin
         if let requested { for path in resolveRequested(requested) { add(path, .requested, requested) } }
+        if let preferred { for path in resolveRequested(preferred) { add(path, .rustup, preferred) } }
         if let active = runner.which("rustc") { add(active, .active) }
         for (name, path) in rustupToolchains() { add(path, .rustup, name) }
         for path in ["/usr/bin/rustc", "/usr/local/bin/rustc"] where FileManager.default.isExecutableFile(atPath: path) {
@@ -89,16 +91,18 @@ public struct ToolchainDiscovery {
 
     /// Picks a toolchain for `target`: one with a prebuilt musl std first, then one
     /// whose rust-src tree (with vendored dependencies) lets us build std offline.
-    public func choose(for target: Target, requested: String? = nil) throws -> ToolchainChoice {
-        let all = candidates(requested: requested)
+    /// A request must be met; a preference (rustup's default toolchain) is tried first and
+    /// otherwise only named in the note about the toolchain used instead.
+    public func choose(for target: Target, requested request: ToolchainRequest? = nil) throws -> ToolchainChoice {
+        let requested = request?.isPreference == true ? nil : request?.name
+        let preferred = request?.isPreference == true ? request?.name : nil
+        let all = candidates(requested: requested, preferred: preferred)
         let pool = requested == nil ? all : all.filter { $0.origin == .requested }
-        if requested != nil, pool.isEmpty {
-            throw CargoStaticError(.noToolchain, "the requested toolchain `\(requested!)` was not found or its rustc does not run",
-                                   fix: "pass --toolchain with a rustup toolchain name, a rustc path or a sysroot directory; `cargo-static doctor` lists what was found")
-        }
-        let active = all.first { $0.origin == .active }
+        if let requested, pool.isEmpty { throw missingRequest(requested) }
+        // The default the user knows: rustup's default toolchain, else the `rustc` on PATH.
+        let usual = preferred.flatMap { name in all.first { $0.origin == .rustup && $0.name == name } } ?? all.first { $0.origin == .active }
         func choice(_ tc: Toolchain, _ std: StdSource, _ why: String) -> ToolchainChoice {
-            let differs = (active != nil && active!.sysroot != tc.sysroot) ? active : nil
+            let differs = (usual != nil && usual!.sysroot != tc.sysroot) ? usual : nil
             return ToolchainChoice(toolchain: tc, std: std, reason: why, differsFromDefault: differs)
         }
         if let tc = pool.first(where: { $0.hasPrebuiltStd(for: target) }) {
@@ -108,7 +112,7 @@ public struct ToolchainDiscovery {
             return choice(tc, .fromSource(library: lib), "it has no musl std, but its rust-src tree (\(lib)) can build one offline")
         }
         if let requested, let tc = pool.first {
-            throw Self.unusableRequest(requested, tc, target, others: all.filter { $0.origin != .requested })
+            throw Self.unusableRequest(requested, tc, target, others: all.filter { $0.origin != .requested }, origin: request?.origin)
         }
         let seen = all.map { "  \($0.rustc) (\($0.release), \($0.origin.rawValue)): " + describe($0, target) }.joined(separator: "\n")
         throw CargoStaticError(.noToolchain, "no Rust toolchain can build for \(target): none has a musl standard library or a rust-src tree with vendored dependencies",
@@ -116,9 +120,17 @@ public struct ToolchainDiscovery {
                                detail: seen.isEmpty ? "no rustc was found at all" : "toolchains found:\n" + seen)
     }
 
+    /// A requested toolchain that is not there: a rustup name gets the command that installs it.
+    func missingRequest(_ requested: String) -> CargoStaticError {
+        let isName = !requested.contains("/") && runner.which("rustup") != nil
+        let fix = isName ? "install it with `rustup toolchain install \(requested)`, or pass another toolchain (+name, --toolchain NAME|RUSTC|SYSROOT); `cargo-static doctor` lists what was found"
+                         : "pass --toolchain with a rustup toolchain name, a rustc path or a sysroot directory; `cargo-static doctor` lists what was found"
+        return CargoStaticError(.noToolchain, "the requested toolchain `\(requested)` was not found or its rustc does not run", fix: fix)
+    }
+
     /// The toolchain the user asked for exists but cannot build for the target: say what it
     /// lacks, what would fix it, and which other toolchain could build without the request.
-    static func unusableRequest(_ requested: String, _ tc: Toolchain, _ target: Target, others: [Toolchain]) -> CargoStaticError {
+    static func unusableRequest(_ requested: String, _ tc: Toolchain, _ target: Target, others: [Toolchain], origin: String? = nil) -> CargoStaticError {
         let lacks = tc.hasRustSrc ? "no musl standard library, and its rust-src tree has no vendored dependencies (building std offline needs them)"
                                   : "no musl standard library and no rust-src tree"
         var fixes: [String] = []
@@ -127,7 +139,9 @@ public struct ToolchainDiscovery {
             if !tc.hasRustSrc { fixes.append("`rustup component add rust-src --toolchain \(requested)` (std's own dependencies then come from crates.io once)") }
         }
         if let usable = others.first(where: { $0.hasPrebuiltStd(for: target) || $0.hasVendoredLibraryDependencies }) {
-            fixes.append("drop the toolchain request (+\(requested) / --toolchain \(requested)) to use \(usable.rustc) (\(usable.release)), which can")
+            let request = origin?.hasPrefix("RUSTUP_TOOLCHAIN") == true ? "unset RUSTUP_TOOLCHAIN (or remove the override or rust-toolchain file that set it)"
+                                                                     : "drop the toolchain request (+\(requested) / --toolchain \(requested))"
+            fixes.append("\(request) to use \(usable.rustc) (\(usable.release)), which can")
         }
         return CargoStaticError(.noToolchain, "the requested toolchain `\(requested)` (rustc \(tc.release) at \(tc.rustc)) cannot build for \(target): it has \(lacks)",
                                 fix: fixes.isEmpty ? "install a musl std or rust-src for it" : fixes.joined(separator: "; or "))

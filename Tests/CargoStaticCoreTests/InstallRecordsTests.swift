@@ -1,0 +1,51 @@
+import XCTest
+@testable import CargoStaticCore
+
+/// cargo's .crates.toml and .crates2.json, written as cargo writes them.
+final class InstallRecordsTests: XCTestCase {
+    private let record = InstallRecord(packageID: "tiny 0.1.0 (path+file:///tmp/tiny)", versionRequirement: nil, bins: ["tiny2", "tiny"],
+                                       profile: "release", target: "x86_64-unknown-linux-musl", rustc: "rustc 1.95.0\nrelease: 1.95.0\n")
+
+    /// The bytes cargo 1.96 writes for the same install (with its target and rustc).
+    func testFreshFilesAreCargos() throws {
+        XCTAssertEqual(try InstallRecords.updatedV1(nil, adding: record),
+                       "[v1]\n\"tiny 0.1.0 (path+file:///tmp/tiny)\" = [\n    \"tiny\",\n    \"tiny2\",\n]\n")
+        XCTAssertEqual(String(decoding: try InstallRecords.updatedV2(nil, adding: record), as: UTF8.self),
+                       #"{"installs":{"tiny 0.1.0 (path+file:///tmp/tiny)":{"version_req":null,"bins":["tiny","tiny2"],"features":[],"all_features":false,"no_default_features":false,"profile":"release","target":"x86_64-unknown-linux-musl","rustc":"rustc 1.95.0\nrelease: 1.95.0\n"}}}"#)
+    }
+
+    /// Other installs are kept; a binary moves from the package that had it; a package left
+    /// with none disappears; unknown fields survive.
+    func testMergesAsCargoDoes() throws {
+        let v1 = "[v1]\n\"other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)\" = [\"other\", \"tiny\"]\n\"old 0.1.0 (path+file:///x)\" = [\"tiny2\"]\n"
+        let out = try InstallRecords.updatedV1(v1, adding: record)
+        let table = try TOML.parse(out)["v1"]?.table ?? [:]
+        XCTAssertEqual(Set(table.keys), ["other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)", "tiny 0.1.0 (path+file:///tmp/tiny)"])
+        XCTAssertEqual(table["other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)"]?.array?.compactMap(\.string), ["other"])
+
+        let v2 = #"{"installs":{"other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)":{"version_req":"1","bins":["other","tiny"],"features":["x"],"all_features":false,"no_default_features":false,"profile":"release","target":"x86_64-unknown-linux-gnu","rustc":"r","future":1}},"extra":true}"#
+        let data = try InstallRecords.updatedV2(Data(v2.utf8), adding: record)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let installs = try XCTUnwrap(json["installs"] as? [String: [String: Any]])
+        XCTAssertEqual(installs["other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)"]?["bins"] as? [String], ["other"])
+        XCTAssertEqual(installs["other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)"]?["future"] as? Int, 1)
+        XCTAssertEqual(installs["tiny 0.1.0 (path+file:///tmp/tiny)"]?["bins"] as? [String], ["tiny", "tiny2"])
+        XCTAssertEqual(json["extra"] as? Bool, true)
+        XCTAssertThrowsError(try InstallRecords.updatedV2(Data("{".utf8), adding: record))
+    }
+
+    func testFeatureFlagsFromCargosArguments() {
+        let f = InstallRecord.featureFlags(["--features", "a,b", "-F", "c", "--features=d e", "--no-default-features", "--release"])
+        XCTAssertEqual(f.features, ["a", "b", "c", "d", "e"])
+        XCTAssertTrue(f.noDefault)
+        XCTAssertFalse(f.all)
+    }
+
+    func testWrittenThroughTheFileSystemLayer() throws {
+        let root = NSTemporaryDirectory() + "install-records-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try InstallRecords.add(record, root: root)
+        try InstallRecords.add(record, root: root)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: root)), [".crates.toml", ".crates2.json"], "no temporary file left")
+    }
+}

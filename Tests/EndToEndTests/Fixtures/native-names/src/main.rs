@@ -1,0 +1,3 @@
+fn main() {
+    println!("{} {}", pam::greeting(), x11::greeting());
+}

@@ -1,0 +1,1 @@
+pub fn greeting() -> &'static str { "x11 without libx11" }

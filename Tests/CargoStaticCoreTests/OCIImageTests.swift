@@ -421,10 +421,14 @@ final class OCIImageTests: XCTestCase {
     func testLabelAndEpochOptions() throws {
         XCTAssertEqual(try ImageRequest.parseLabels(["a.b=c=d", "e="]), ["a.b": "c=d", "e": ""])
         XCTAssertThrowsError(try ImageRequest.parseLabels(["novalue"]))
-        XCTAssertNil(try ImageRequest.parseEpoch(nil))
-        XCTAssertNil(try ImageRequest.parseEpoch(""))
-        XCTAssertEqual(try ImageRequest.parseEpoch("1700000000"), 1_700_000_000)
-        XCTAssertThrowsError(try ImageRequest.parseEpoch("yesterday")) { error in
+        func epoch(_ value: String?) throws -> Int64? {
+            try ImageRequest(build: BuildRequest(mode: .build, targets: [],
+                                                 context: Context(variables: value.map { ["SOURCE_DATE_EPOCH": $0] } ?? [:], directory: "/"))).sourceDateEpoch()
+        }
+        XCTAssertNil(try epoch(nil))
+        XCTAssertNil(try epoch(""))
+        XCTAssertEqual(try epoch("1700000000"), 1_700_000_000)
+        XCTAssertThrowsError(try epoch("yesterday")) { error in
             XCTAssertTrue("\(error)".contains("SOURCE_DATE_EPOCH"), "\(error)")
         }
     }

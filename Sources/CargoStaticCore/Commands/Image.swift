@@ -20,12 +20,9 @@ public struct ImageRequest {
     public var sbomsByTarget: [String: String] = [:]
     /// --label KEY=VALUE, over the labels read from Cargo.toml and git.
     public var labels: [String: String]
-    /// $SOURCE_DATE_EPOCH (nil or empty: `ImageDate` takes the project's last commit).
-    public var sourceDateEpoch: String?
 
     public init(build: BuildRequest, tag: String? = nil, output: String? = nil, entrypoint: String? = nil,
-                caCertificates: Bool? = nil, caBundle: String? = nil, sbom: String? = nil, labels: [String: String] = [:],
-                sourceDateEpoch: String? = nil) {
+                caCertificates: Bool? = nil, caBundle: String? = nil, sbom: String? = nil, labels: [String: String] = [:]) {
         self.build = build
         self.tag = tag
         self.output = output
@@ -34,8 +31,10 @@ public struct ImageRequest {
         self.caBundle = caBundle
         self.sbom = sbom
         self.labels = labels
-        self.sourceDateEpoch = sourceDateEpoch ?? build.context["SOURCE_DATE_EPOCH"]
     }
+
+    /// $SOURCE_DATE_EPOCH, read as every command reads it (nil: `ImageDate` takes the project's last commit).
+    func sourceDateEpoch() throws -> Int64? { try build.context.sourceDateEpoch().map(Int64.init) }
 
     /// "KEY=VALUE" strings -> labels.
     public static func parseLabels(_ items: [String]) throws -> [String: String] {
@@ -47,16 +46,6 @@ public struct ImageRequest {
             labels[String(item[..<eq])] = String(item[item.index(after: eq)...])
         }
         return labels
-    }
-
-    /// nil when not set: `ImageDate` then finds the time from the project.
-    public static func parseEpoch(_ text: String?) throws -> Int64? {
-        guard let text, !text.isEmpty else { return nil }
-        guard let value = Int64(text), value >= 0 else {
-            throw CargoStaticError(.badInput, "SOURCE_DATE_EPOCH=\(text) is not a number of seconds since 1970",
-                                   fix: "set it to e.g. $(git log -1 --format=%ct), or unset it (the image then takes the project's last commit time)")
-        }
-        return value
     }
 }
 
@@ -73,7 +62,7 @@ public final class ImageBuild {
     }
 
     public func run() throws -> OCIImageResult {
-        let epoch = try ImageRequest.parseEpoch(request.sourceDateEpoch)   // fail before building
+        let epoch = try request.sourceDateEpoch()   // fail before building
         _ = try request.tag.map(ImageReference.init)
         for sbom in [request.sbom].compactMap({ $0 }) + request.sbomsByTarget.values {
             guard let document = FileManager.default.contents(atPath: absolute(sbom)) else {
@@ -87,7 +76,7 @@ public final class ImageBuild {
 
     /// The image of a finished build (one result per target, in --target order).
     public func write(_ results: [TargetResult]) throws -> OCIImageResult {
-        try write(results, epoch: try ImageRequest.parseEpoch(request.sourceDateEpoch))
+        try write(results, epoch: try request.sourceDateEpoch())
     }
 
     private func write(_ results: [TargetResult], epoch given: Int64?) throws -> OCIImageResult {

@@ -25,15 +25,19 @@ public struct ProgramRunner {
 
     /// The command that runs `executable` with `arguments`, in the empty-root sandbox when
     /// asked. Returns the command and a file to remove afterwards.
+    /// `environment` is, in the sandbox, the program's whole environment (with TMPDIR);
+    /// without it, variables added to the caller's.
     public func command(executable: String, arguments: [String], target: Target, emptyRoot: Bool,
-                        network: NetworkMode = .loopback) throws -> (Command, String?) {
+                        network: NetworkMode = .loopback, environment: [String: String] = [:]) throws -> (Command, String?) {
         let qemu = try Self.emulator(for: target)
         // The target's oldest CPU where qemu's default would hide newer instructions (ARMv6).
         let cpu = target.info.qemuCPU.map { ["-cpu", $0] } ?? []
         guard emptyRoot else {
-            return (qemu.map { Command($0, cpu + [executable] + arguments) } ?? Command(executable, arguments), nil)
+            var command = qemu.map { Command($0, cpu + [executable] + arguments) } ?? Command(executable, arguments)
+            command.environment.merge(environment) { _, new in new }
+            return (command, nil)
         }
-        let (command, cleanup) = try Sandbox(runner: runner, network: network)
+        let (command, cleanup) = try Sandbox(runner: runner, network: network, environment: environment)
             .command(executable: executable, qemu: qemu, qemuArguments: cpu, arguments: arguments)
         return (command, cleanup.first)
     }
@@ -41,11 +45,24 @@ public struct ProgramRunner {
     /// Runs with the terminal attached; returns the program's exit status (128 + the signal
     /// when a signal killed it). With `stdoutToStderr` the program's output stays off
     /// stdout (which then carries JSON).
+    /// With `timeout`, a program (and its sandbox) still running after that many seconds is
+    /// killed, and the status is 124, as timeout(1)'s.
     public func run(executable: String, arguments: [String], target: Target, emptyRoot: Bool,
-                    stdoutToStderr: Bool = false, network: NetworkMode = .loopback) throws -> Int32 {
+                    stdoutToStderr: Bool = false, network: NetworkMode = .loopback,
+                    environment: [String: String] = [:], timeout: Double? = nil) throws -> Int32 {
         let (cmd, cleanup) = try command(executable: executable, arguments: arguments, target: target,
-                                         emptyRoot: emptyRoot, network: network)
+                                         emptyRoot: emptyRoot, network: network, environment: environment)
         defer { if let cleanup { try? FileManager.default.removeItem(atPath: cleanup) } }
-        return try runner.passthrough(cmd, stdoutToStderr: stdoutToStderr)
+        guard let timeout else { return try runner.passthrough(cmd, stdoutToStderr: stdoutToStderr) }
+        if let status = try runner.passthrough(cmd, stdoutToStderr: stdoutToStderr, timeout: timeout) { return status }
+        FileHandle.standardError.write(Data("error: \((executable as NSString).lastPathComponent) was still running after --timeout \(Self.seconds(timeout)) s; it was killed\(emptyRoot ? " with its sandbox" : "") (exit status 124, as timeout(1))\n".utf8))
+        return Self.timedOut
+    }
+
+    /// The status of a run stopped by `--timeout`.
+    public static let timedOut: Int32 = 124
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

@@ -199,8 +199,25 @@ public struct Planner {
             if let target = targetDir ?? metadata.json["target_directory"] as? String, !target.hasPrefix(root + "/") {
                 remaps.append(.init(from: target, to: "target"))
             }
+            remaps += outsidePathPackages(metadata: metadata, root: root, cargoHome: remaps[0].from)
         }
         return remaps
+    }
+
+    /// Path dependencies outside the workspace (`helper = { path = "../helper" }`): each
+    /// package directory is named `/path/<name>-<version>`, so that where the checkout lives
+    /// does not reach the executable. Nested ones come after the directories holding them
+    /// (rustc and the C compilers take the last match).
+    static func outsidePathPackages(metadata: ProjectMetadata, root: String, cargoHome: String) -> [LinkSpec.PathRemap] {
+        let packages = metadata.json["packages"] as? [[String: Any]] ?? []
+        let remaps = packages.compactMap { package -> LinkSpec.PathRemap? in
+            guard package["source"] == nil || package["source"] is NSNull,
+                  let manifest = package["manifest_path"] as? String, let name = package["name"] as? String else { return nil }
+            let directory = (manifest as NSString).deletingLastPathComponent
+            guard directory != root, !directory.hasPrefix(root + "/"), !directory.hasPrefix(cargoHome + "/") else { return nil }
+            return LinkSpec.PathRemap(from: directory, to: "/path/\(name)-\(package["version"] as? String ?? "0")")
+        }
+        return Array(Set(remaps.map(\.from))).sorted { $0.count < $1.count }.compactMap { from in remaps.first { $0.from == from } }
     }
 
     /// `rustc --print cfg` for the target, for `[target.'cfg(…)']` tables (remembered per rustc).

@@ -162,7 +162,8 @@ struct Test: ParsableCommand {
         let request = try options.request(.test)
         try execute(options.session(request), json: options.json) { session in
             if dryRun { return try BuildCommands.printPlan(try BuildCommands.plan(request, session), json: options.json) }
-            try BuildCommands.test(request, session, emptyRoot: emptyRoot, network: try sandbox.mode(), json: options.json)
+            try BuildCommands.test(request, session, emptyRoot: emptyRoot, network: try sandbox.mode(), json: options.json,
+                                   environment: try sandbox.environment(session.context), timeout: try sandbox.seconds())
         }
     }
 }
@@ -187,7 +188,8 @@ struct Run: ParsableCommand {
                                        fix: "use `cargo-static build --json` for the results as JSON, then run the executable")
             }
             if dryRun { return try BuildCommands.printPlan(try BuildCommands.plan(request, session), json: false) }
-            status = try BuildCommands.run(request, session, emptyRoot: emptyRoot, network: try sandbox.mode())
+            status = try BuildCommands.run(request, session, emptyRoot: emptyRoot, network: try sandbox.mode(),
+                                           environment: try sandbox.environment(session.context), timeout: try sandbox.seconds())
         }
         if status != 0 { throw ExitCode(status) }
     }
@@ -232,7 +234,14 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --empty-root: `loopback` (default: a network of its own with only 127.0.0.1) or `host` (the host's network).", valueName: "mode"))
     var network: String?
 
+    @Option(name: .customLong("env"), help: ArgumentHelp("Pass a variable to the program, as `docker run -e`: NAME=VALUE sets it, NAME alone passes yours (repeatable). In the empty root the program gets only these, and TMPDIR=/tmp.", valueName: "NAME[=VALUE]"))
+    var env: [String] = []
+    @Option(help: ArgumentHelp("Kill the program (and its sandbox) after this many seconds; the exit status is then 124, as timeout(1).", valueName: "seconds"))
+    var timeout: String?
+
     func mode() throws -> NetworkMode { try NetworkMode.parse(network) }
+    func environment(_ context: Context) throws -> [String: String] { try Sandbox.environment(env, caller: context.variables) }
+    func seconds() throws -> Double? { try Sandbox.timeout(timeout) }
 }
 
 struct Exec: ParsableCommand {
@@ -249,8 +258,10 @@ struct Exec: ParsableCommand {
     func run() throws {
         var status: Int32 = 0
         try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: false) { session in
-            let request = ExecRequest(file: session.context.absolute(file), target: target, emptyRoot: emptyRoot,
+            var request = ExecRequest(file: session.context.absolute(file), target: target, emptyRoot: emptyRoot,
                                       network: try sandbox.mode(), arguments: Invocation.programArguments)
+            request.environment = try sandbox.environment(session.context)
+            request.timeout = try sandbox.seconds()
             status = try request.run(runner: session.runner, reporter: session.reporter)
         }
         if status != 0 { throw ExitCode(status) }

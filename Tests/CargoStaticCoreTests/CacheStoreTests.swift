@@ -203,7 +203,7 @@ final class CacheStoreTests: XCTestCase {
     func testFailedWriteNamesThePathAndLeavesNothing() throws {
         try FileSystem.makeDirectory(root + "/taken")
         XCTAssertThrowsError(try FileSystem.write("x", to: root + "/taken")) { error in
-            XCTAssertEqual((error as? CargoStaticError)?.message, "cannot write \(root)/taken: Is a directory", "\(error)")
+            XCTAssertEqual((error as? CargoStaticError)?.message, "refusing to write \(root)/taken: it is a directory", "\(error)")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root), ["taken"])
     }

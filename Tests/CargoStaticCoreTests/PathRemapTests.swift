@@ -34,4 +34,28 @@ final class PathRemapTests: XCTestCase {
         XCTAssertEqual(mapped(remaps, "/home/u/.cargo/registry/src/x/y.rs"), "/cargo/registry/src/x/y.rs")
         XCTAssertEqual(mapped(remaps, "/home/u/.cache/cargo-static/std/lib.rs"), "/cargo-static/std/lib.rs")
     }
+
+    /// A path dependency outside the workspace (`helper = { path = "../helper" }`) is named
+    /// the same wherever the checkout lives.
+    func testPathDependenciesOutsideTheWorkspaceMapAlike() {
+        func metadata(_ base: String) -> ProjectMetadata {
+            ProjectMetadata(data: Data(), json: [
+                "workspace_root": base + "/app", "target_directory": base + "/app/target",
+                "packages": [
+                    ["name": "app", "version": "0.1.0", "source": NSNull(), "manifest_path": base + "/app/Cargo.toml"],
+                    ["name": "helper", "version": "0.2.0", "source": NSNull(), "manifest_path": base + "/helper/Cargo.toml"],
+                    ["name": "inner", "version": "1.0.0", "source": NSNull(), "manifest_path": base + "/helper/inner/Cargo.toml"],
+                    ["name": "serde", "version": "1.0.0", "source": "registry+https://github.com/rust-lang/crates.io-index",
+                     "manifest_path": "/home/u/.cargo/registry/src/x/serde-1.0.0/Cargo.toml"],
+                ] as [[String: Any]],
+            ])
+        }
+        let one = Planner.pathRemaps(metadata: metadata("/home/a/src"), context: context, layout: layout)
+        let two = Planner.pathRemaps(metadata: metadata("/srv/ci/build 2"), context: context, layout: layout)
+        XCTAssertEqual(mapped(one, "/home/a/src/helper/src/lib.rs"), "/path/helper-0.2.0/src/lib.rs")
+        XCTAssertEqual(mapped(one, "/home/a/src/helper/src/lib.rs"), mapped(two, "/srv/ci/build 2/helper/src/lib.rs"))
+        XCTAssertEqual(mapped(one, "/home/a/src/helper/inner/src/lib.rs"), "/path/inner-1.0.0/src/lib.rs")
+        XCTAssertEqual(mapped(one, "/home/a/src/app/src/main.rs"), "src/main.rs")
+        XCTAssertFalse(one.contains { $0.to.contains("serde") }, "registry crates keep CARGO_HOME's mapping")
+    }
 }

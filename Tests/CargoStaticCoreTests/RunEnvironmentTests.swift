@@ -47,8 +47,8 @@ final class RunEnvironmentTests: XCTestCase {
     /// The sandbox receives the variables as --setenv pairs.
     func testSandboxSetsTheGivenVariables() throws {
         guard Sandbox.bwrap != nil else { throw XCTSkip("no bwrap") }
-        let (command, cleanup) = try Sandbox(runner: Runner()).command(executable: "/bin/true", qemu: nil, arguments: [],
-                                                                      environment: ["CARGO_PKG_NAME": "x", "A": "1"])
+        let (command, cleanup) = try Sandbox(runner: Runner(), environment: ["CARGO_PKG_NAME": "x", "A": "1"])
+            .command(executable: "/bin/true", qemu: nil, arguments: [])
         for file in cleanup { try? FileManager.default.removeItem(atPath: file) }
         let args = command.arguments.joined(separator: "\u{0}")
         XCTAssertTrue(args.contains(["--setenv", "A", "1", "--setenv", "CARGO_PKG_NAME", "x"].joined(separator: "\u{0}")), command.arguments.joined(separator: " "))

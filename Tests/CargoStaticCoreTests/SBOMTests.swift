@@ -230,3 +230,39 @@ enum CycloneDXValidator {
         return out
     }
 }
+
+/// The std component says it was compiled by cargo-static from rust-src: which package,
+/// which version, which recipe; "prebuilt" only for a prebuilt std.
+final class StdProvenanceTests: XCTestCase {
+    private func stdDescription(_ provenance: StdProvenance?) throws -> String {
+        var inventory = SBOMTests.inventory()
+        inventory.std = .init(version: "1.96.0", profile: "default", provenance: provenance)
+        let object = try JSONSerialization.jsonObject(with: Data(SBOM.render(inventory).utf8)) as? [String: Any]
+        let std = (object?["components"] as? [[String: Any]])?.first { $0["name"] as? String == "std" }
+        return std?["description"] as? String ?? ""
+    }
+
+    func testCompiledStdNamesItsSourcePackageAndRecipe() throws {
+        let text = try stdDescription(StdProvenance(compiled: true, package: "Debian's rust-web-src", version: "1.96.0+dfsg1-1", recipe: "sha256:abc"))
+        XCTAssertTrue(text.contains("compiled by cargo-static from rust-src (package: Debian's rust-web-src 1.96.0+dfsg1-1), std recipe sha256:abc"), text)
+        let unknown = try stdDescription(StdProvenance(compiled: true, package: nil, version: nil, recipe: "sha256:abc"))
+        XCTAssertTrue(unknown.contains("package: unknown"), unknown)
+        XCTAssertFalse(unknown.contains("prebuilt"), unknown)
+        XCTAssertTrue(try stdDescription(.prebuilt).contains("prebuilt by the Rust project"))
+    }
+
+    /// Debian's rust-src is reached through a link (/usr/lib/rustlib/src/rust): its owner is
+    /// still found, and a tree no package owns is "unknown", never "prebuilt".
+    func testThePlannerFindsTheOwnerThroughLinks() throws {
+        let probes = ProbeCache(file: NSTemporaryDirectory() + "cs-probes-\(UUID().uuidString).json")
+        let planner = InventoryPlanner(runner: Runner(), probes: probes)
+        let loose = NSTemporaryDirectory() + "cs-rust-src-\(UUID().uuidString)/library"
+        let found = planner.stdProvenance(.fromSource(library: loose), release: "1.96.0", recipe: "sha256:1")
+        XCTAssertEqual(found, StdProvenance(compiled: true, package: nil, version: nil, recipe: "sha256:1"))
+        let debian = "/usr/lib/rustlib/src/rust/library"
+        guard FileManager.default.fileExists(atPath: debian + "/std/Cargo.toml") else { throw XCTSkip("rust-web-src is not installed") }
+        let owned = planner.stdProvenance(.fromSource(library: debian), release: "1.96.0", recipe: nil)
+        XCTAssertEqual(owned.package, "Debian's rust-web-src", "\(owned)")
+        XCTAssertNotNil(owned.version)
+    }
+}

@@ -26,7 +26,7 @@ final class CLibraryTests: XCTestCase {
     }
 
     private func runInEmptyRoot(_ dir: String, env: [String: String] = [:], network: String = "loopback") throws -> Harness.Output {
-        let out = try Harness.run(["run", "--release", "--empty-root", "--network", network], in: dir, environment: env)
+        let out = try Harness.run(["run", "--release", "--empty-root", "--network", network] + Harness.passed(env), in: dir, environment: env)
         XCTAssertEqual(out.status, 0, out.all)
         return out
     }

@@ -24,7 +24,7 @@ final class DebianLibraryTests: XCTestCase {
 
     /// `hostNetwork`: the sandbox's own loopback is not the host's, where the test's server listens.
     private func runInEmptyRoot(_ dir: String, env: [String: String] = [:], hostNetwork: Bool = false) throws -> Harness.Output {
-        let out = try Harness.run(["run", "--release", "--empty-root"] + (hostNetwork ? ["--network", "host"] : []), in: dir, environment: env)
+        let out = try Harness.run(["run", "--release", "--empty-root"] + (hostNetwork ? ["--network", "host"] : []) + Harness.passed(env), in: dir, environment: env)
         XCTAssertEqual(out.status, 0, out.all)
         return out
     }

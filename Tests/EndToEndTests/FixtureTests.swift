@@ -31,7 +31,7 @@ final class FixtureTests: XCTestCase {
     }
 
     private func runInEmptyRoot(_ dir: String, _ programArgs: [String] = [], env: [String: String] = [:]) throws -> Harness.Output {
-        let out = try Harness.run(["run", "--release", "--empty-root", "--"] + programArgs, in: dir, environment: env)
+        let out = try Harness.run(["run", "--release", "--empty-root"] + Harness.passed(env) + ["--"] + programArgs, in: dir, environment: env)
         XCTAssertEqual(out.status, 0, out.all)
         XCTAssertTrue(out.stderr.contains("in an empty root"), out.stderr)
         return out

@@ -63,6 +63,11 @@ enum Harness {
 
     /// Runs cargo-static and waits.
     @discardableResult
+    /// `--env NAME` for each variable a test sets for the program: the sandbox hands over nothing else.
+    static func passed(_ environment: [String: String]) -> [String] {
+        environment.keys.sorted().flatMap { ["--env", $0] }
+    }
+
     static func run(_ args: [String], in dir: String, environment: [String: String] = [:], cache: String? = nil) throws -> Output {
         let p = try start(args, in: dir, environment: environment, cache: cache)
         return p.wait()

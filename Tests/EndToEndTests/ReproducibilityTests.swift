@@ -67,6 +67,38 @@ final class ReproducibilityTests: XCTestCase {
         XCTAssertFalse(lines.stdout.contains(dir), "the project's path is in the debug info")
     }
 
+    /// A path dependency outside the workspace (`helper = { path = "../helper" }`) that
+    /// panics: its panic location names `/path/helper-0.1.0/…`, and no byte of the
+    /// executable holds the directory the checkout lives in, for two checkouts under
+    /// different parent directories. (Their bytes still differ: cargo hashes the absolute
+    /// path of a package outside the workspace into `-C metadata`, hence into symbol
+    /// names; see docs/security.md.)
+    func testPathDependencyOutsideTheWorkspaceLeavesNoPath() throws {
+        for parent in ["first", "second place"] {
+            let base = try Harness.temporaryDirectory("outside-dep") + "/" + parent
+            let files = [
+                "app/Cargo.toml": "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nhelper = { path = \"../helper\" }\n",
+                "app/src/main.rs": "fn main() { helper::check(std::env::args().count()); }\n",
+                "helper/Cargo.toml": "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                "helper/src/lib.rs": "pub fn check(n: usize) { if n > 1 { panic!(\"helper refuses {n}\"); } }\n",
+            ]
+            for (name, text) in files {
+                try FileManager.default.createDirectory(atPath: (base + "/" + name as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                try text.write(toFile: base + "/" + name, atomically: true, encoding: .utf8)
+            }
+            let out = try Harness.run(["build", "--release", "--json"], in: base + "/app")
+            XCTAssertEqual(out.status, 0, out.all)
+            let path = try XCTUnwrap(Harness.executables(try Harness.results(out).first ?? [:]).first?["path"] as? String, out.all)
+            let run = try Harness.runTool(path, ["x"])
+            XCTAssertTrue(run.stderr.contains("/path/helper-0.1.0/src/lib.rs"), run.all)
+            XCTAssertFalse(run.stderr.contains(base), "the checkout's path is in the panic location: \(run.stderr)")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            XCTAssertNil(bytes.firstRange(of: Data(base.utf8)), "the checkout's path is in the executable")
+            XCTAssertNil(bytes.firstRange(of: Data((base as NSString).deletingLastPathComponent.utf8)), "the parent's path is in the executable")
+        }
+    }
+
     /// A build script that embeds its build directory: the check fails (exit 1), names the
     /// section that changed and the SBOM line that changed, and leaves no copy behind.
     func testEmbeddedBuildPathIsFoundAndNamed() throws {

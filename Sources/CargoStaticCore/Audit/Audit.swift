@@ -84,7 +84,8 @@ public struct Audit: Codable {
         let (libc, evidence) = AuditRules.libc(elf)
         self.libc = libc
         libcEvidence = evidence
-        runtimeLoading = libc == .glibc ? AuditRules.runtimeLoading(elf.symbolNames) : []
+        // Only musl is known never to load code at run time; any other libc's symbols are checked.
+        runtimeLoading = libc == .musl ? [] : AuditRules.runtimeLoading(elf.symbolNames)
         (allocator, allocatorEvidence) = AuditRules.allocator(elf, libc: libc)
 
         pie = elf.type == ELFConst.ET_DYN && (linkage == .staticPIE || linkage == .dynamic)
@@ -97,7 +98,7 @@ public struct Audit: Codable {
         buildID = elf.buildID
         debugSections = elf.sections.map(\.name).filter { $0.hasPrefix(".debug") || $0.hasPrefix(".zdebug") }
 
-        problems = AuditRules.problems(elf, linkage: linkage, libc: libc, runtimeLoading: runtimeLoading)
+        problems = AuditRules.problems(elf, linkage: linkage, libc: libc, libcEvidence: evidence, runtimeLoading: runtimeLoading)
         kernelOnly = problems.isEmpty
     }
 }
@@ -282,7 +283,7 @@ enum AuditRules {
 
     // MARK: Verdict
 
-    static func problems(_ elf: ELFFile, linkage: Audit.Linkage, libc: Audit.Libc, runtimeLoading: [String]) -> [String] {
+    static func problems(_ elf: ELFFile, linkage: Audit.Linkage, libc: Audit.Libc, libcEvidence: [String] = [], runtimeLoading: [String]) -> [String] {
         var problems: [String] = []
         if let kind = notAnExecutable(linkage, type: elf.type) { problems.append(kind) }
         if linkage != .sharedLibrary, elf.type == ELFConst.ET_EXEC || elf.type == ELFConst.ET_DYN,
@@ -301,11 +302,12 @@ enum AuditRules {
         }
         if !elf.needed.isEmpty { problems.append("needs shared libraries: " + elf.needed.joined(separator: ", ")) }
         if !runtimeLoading.isEmpty {
-            problems.append("glibc loads shared objects at run time (NSS, iconv or dlopen) through " + listed(runtimeLoading, limit: 6) + ": static, but not kernel-only")
+            let who = libc == .glibc ? "glibc loads" : "it may load"
+            problems.append("\(who) shared objects at run time (NSS, iconv or dlopen) through " + listed(runtimeLoading, limit: 6) + ": static, but not kernel-only")
         }
         problems += ConsistencyRules.contradictions(elf)
         if linkage == .staticExecutable || linkage == .staticPIE,
-           let unproven = ConsistencyRules.unprovenRuntimeLoading(elf, libc: libc) {
+           let unproven = ConsistencyRules.unprovenRuntimeLoading(elf, libc: libc, evidence: libcEvidence) {
             problems.append(unproven)
         }
         return problems

@@ -69,7 +69,14 @@ enum ConsistencyRules {
 
     /// glibc's NSS, iconv and dlopen are found through symbols; without them
     /// (stripped, or a table cut short by a reader cap) the check cannot be done.
-    static func unprovenRuntimeLoading(_ elf: ELFFile, libc: Audit.Libc) -> String? {
+    static func unprovenRuntimeLoading(_ elf: ELFFile, libc: Audit.Libc, evidence: [String] = []) -> String? {
+        // Fail closed: only a libc recognised without contradiction shows what can load at run time.
+        if libc == .unknown {
+            return "not proven: its C library is not recognised (\(evidence.joined(separator: "; "))), so whether it loads shared objects at run time (dlopen, NSS, iconv) cannot be shown; missing: evidence of one libc (musl's or glibc's symbols, or its markers when stripped), without contradiction"
+        }
+        if libc == .none, elf.symbolsTruncated {
+            return "not proven: its symbol table is larger than the reader's caps, so whether it calls dlopen or NSS cannot be checked"
+        }
         guard libc == .glibc, elf.symbolNames.isEmpty || elf.symbolsTruncated else { return nil }
         let why = elf.symbolNames.isEmpty ? "has no symbol table (stripped)" : "has a symbol table larger than the reader's caps"
         return "links glibc and \(why): whether it loads NSS or iconv modules or calls dlopen at run time cannot be checked, so it is not proven kernel-only"

@@ -231,6 +231,7 @@ public struct VerifyEntry: Encodable {
         if let sbom {
             lines.append("  " + "sbom".padding(toLength: 14, withPad: " ", startingAt: 0)
                 + (sbom.matches ? "\(sbom.sbom) describes this file (SHA-256 \(sbom.actualSHA256))" : "MISMATCH: \(sbom.sbom) records SHA-256 \(sbom.recordedSHA256)"))
+            if let std = sbom.std { lines.append("  " + "std".padding(toLength: 14, withPad: " ", startingAt: 0) + std) }
         }
         return lines.joined(separator: "\n")
     }

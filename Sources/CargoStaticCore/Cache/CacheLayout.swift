@@ -143,9 +143,11 @@ public enum CacheAlias {
         guard (try? FileSystem.makeDirectory(root)) != nil else { return root }
         let alias = aliases + "/cache-" + Fingerprint.hex(root)
         for _ in 0..<2 {
-            if (try? FileManager.default.destinationOfSymbolicLink(atPath: alias)) == root { return alias }
+            if (try? FileManager.default.destinationOfSymbolicLink(atPath: alias)) == root || symlink(root, alias) == 0 {
+                FileSystem.madeLink(alias, target: root)
+                return alias
+            }
             unlink(alias)
-            if symlink(root, alias) == 0 { return alias }
         }
         return root
     }

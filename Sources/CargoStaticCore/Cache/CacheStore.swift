@@ -15,54 +15,50 @@ public struct EntryManifest: Codable, Equatable {
     }
     public let files: [File]
 
-    /// Records every file under `directory` (paths relative to it), except the manifest itself.
+    /// Records every file under `directory` (paths relative to it), except the manifest
+    /// itself. An entry holds regular files and directories only: a link or a special file
+    /// is refused.
     public static func record(_ directory: String) throws -> EntryManifest {
-        let fm = FileManager.default
+        let dir = try FileSystem.openDirectory(directory)
         var files: [File] = []
-        for relative in try Self.walk(directory) where relative != "manifest.json" {
-            let path = directory + "/" + relative
-            if let target = try? fm.destinationOfSymbolicLink(atPath: path) {
-                files.append(File(path: relative, size: UInt64(target.utf8.count), sha256: SHA256.hex(Data(target.utf8)), link: target))
-            } else {
-                let size = (try fm.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
-                files.append(File(path: relative, size: size, sha256: try SHA256.hex(file: path), link: nil))
+        for (relative, kind) in try dir.walk() where relative != "manifest.json" {
+            guard kind == .regular else {
+                throw CargoStaticError(.commandFailed, "\(directory)/\(relative) is \(kind == .symlink ? "a symbolic link" : "a special file"); a cache entry holds regular files and directories only")
             }
+            let path = directory + "/" + relative
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
+            files.append(File(path: relative, size: size, sha256: try SHA256.hex(file: path), link: nil))
         }
         return EntryManifest(files: files.sorted { $0.path < $1.path })
     }
 
-    /// Regular files and symbolic links under `directory`, relative, without descending into links.
-    static func walk(_ directory: String) throws -> [String] {
-        let fm = FileManager.default
-        var out: [String] = []
-        var pending = [""]
-        while let relative = pending.popLast() {
-            let dir = relative.isEmpty ? directory : directory + "/" + relative
-            for item in try fm.contentsOfDirectory(atPath: dir) {
-                let rel = relative.isEmpty ? item : relative + "/" + item
-                var st = stat()
-                guard lstat(directory + "/" + rel, &st) == 0 else { continue }
-                switch st.st_mode & S_IFMT {
-                case S_IFDIR: pending.append(rel)
-                case S_IFREG, S_IFLNK: out.append(rel)
-                default: break
-                }
-            }
-        }
-        return out
+    /// Everything below `directory` that is not a directory, relative, with its kind; links
+    /// are listed, never followed.
+    static func contents(_ directory: String) throws -> [(path: String, kind: FileSystem.Kind)] {
+        try FileSystem.openDirectory(directory).walk()
     }
 
-    /// Problems found by comparing with the files on disk: sizes only (cheap), or digests too.
+    /// Problems found by comparing with the files on disk: sizes only (cheap), or digests
+    /// too, and (`full`) anything on disk that is not a regular file: links and special
+    /// files are never part of an entry, and a manifest that lists a link is refused.
     public func problems(in directory: String, full: Bool) -> [String] {
-        let fm = FileManager.default
         var problems: [String] = []
+        let onDisk: [String: FileSystem.Kind]
+        do {
+            onDisk = Dictionary(try Self.contents(directory).map { ($0.path, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        } catch {
+            return ["the entry directory cannot be read: \((error as? CargoStaticError)?.message ?? "\(error)")"]
+        }
         for file in files {
             let path = directory + "/" + file.path
-            if let link = file.link {
-                if (try? fm.destinationOfSymbolicLink(atPath: path)) != link { problems.append("\(file.path): link changed or missing") }
-                continue
+            if file.link != nil { problems.append("\(file.path): the manifest lists a symbolic link; entries hold regular files only"); continue }
+            switch onDisk[file.path] {
+            case nil, .missing?: problems.append("\(file.path): missing"); continue
+            case .symlink?: problems.append("\(file.path): a symbolic link, not a regular file"); continue
+            case .other?, .directory?: problems.append("\(file.path): a special file, not a regular file"); continue
+            case .regular?: break
             }
-            guard let size = (try? fm.attributesOfItem(atPath: path))?[.size] as? UInt64 else {
+            guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64 else {
                 problems.append("\(file.path): missing")
                 continue
             }
@@ -70,6 +66,14 @@ public struct EntryManifest: Codable, Equatable {
                 problems.append("\(file.path): \(size) bytes, \(file.size) expected")
             } else if full, (try? SHA256.hex(file: path)) != file.sha256 {
                 problems.append("\(file.path): contents changed (SHA-256 differs)")
+            }
+        }
+        let listed = Set(files.map(\.path))
+        for (path, kind) in onDisk.sorted(by: { $0.key < $1.key }) where !listed.contains(path) {
+            switch kind {
+            case .symlink: problems.append("\(path): a symbolic link (entries hold regular files and directories only)")
+            case .other: problems.append("\(path): a special file (entries hold regular files and directories only)")
+            default: break
             }
         }
         return problems
@@ -146,7 +150,7 @@ public struct CacheStore {
             let metadata = try build(staging)
             try publish(id, staging: staging, metadata: metadata)
         } catch {
-            try? FileManager.default.removeItem(atPath: staging)
+            try? FileSystem.removeTree(staging)
             throw FileSystem.explain(error, at: layout.shown)
         }
         return .built
@@ -154,18 +158,27 @@ public struct CacheStore {
 
     private func publish<M: Encodable>(_ id: EntryID, staging: String, metadata: M) throws {
         try FileSystem.write(JSONEncoder.cache.encode(metadata), to: staging + "/entry.json")
+        try FileSystem.replaceLinks(staging)
         try FileSystem.normalisePermissions(staging)
         let manifest = try EntryManifest.record(staging)
         try FileSystem.write(JSONEncoder.cache.encode(manifest), to: staging + "/manifest.json")
         try install(id, staging: staging)
     }
 
-    /// The rename that makes a complete staging directory the entry.
+    /// The rename that makes a complete staging directory the entry. An entry already there
+    /// (unusable: the caller holds the lock) is moved aside first, then removed.
     private func install(_ id: EntryID, staging: String) throws {
-        let fm = FileManager.default
-        let final = layout.entry(id)
-        if fm.fileExists(atPath: final) { try fm.removeItem(atPath: final) }
-        try fm.moveItem(atPath: staging, toPath: final)
+        let parent = try FileSystem.openDirectory(layout.parent(id.area, id.group), create: true)
+        let stagingName = (staging as NSString).lastPathComponent
+        if parent.kind(id.name) != .missing {
+            let aside = ".old-\(id.name)-\(getpid())"
+            try parent.remove(aside)
+            try parent.rename(id.name, to: parent, as: aside)
+            try parent.rename(stagingName, to: parent, as: id.name)
+            try? parent.remove(aside)
+        } else {
+            try parent.rename(stagingName, to: parent, as: id.name)
+        }
     }
 
     /// Publishes a complete entry assembled elsewhere on the cache's file system (an
@@ -191,11 +204,11 @@ public struct CacheStore {
             }
             removeStaleStaging(id)
             try FileSystem.makeDirectory(layout.parent(id.area, id.group))
-            try FileManager.default.moveItem(atPath: directory, toPath: layout.staging(id))
+            try FileSystem.rename(directory, to: layout.staging(id))
             try FileSystem.normalisePermissions(layout.staging(id))
             try install(id, staging: layout.staging(id))
         } catch {
-            try? FileManager.default.removeItem(atPath: layout.staging(id))
+            try? FileSystem.removeTree(layout.staging(id))
             throw FileSystem.explain(error, at: layout.shown)
         }
         return .built
@@ -214,14 +227,16 @@ public struct CacheStore {
               let manifest = try? JSONDecoder().decode(EntryManifest.self, from: manifestData) else { return ["manifest.json is missing or unreadable"] }
         var issues = manifest.problems(in: directory, full: true)
         let listed = Set(manifest.files.map(\.path) + ["manifest.json"])
-        issues += ((try? EntryManifest.walk(directory)) ?? []).filter { !listed.contains($0) }.sorted().map { "\($0): not in the manifest" }
+        issues += ((try? EntryManifest.contents(directory)) ?? []).filter { !listed.contains($0.path) && $0.kind == .regular }
+            .map { "\($0.path): not in the manifest" }
+        if FileSystem.kind(directory + "/manifest.json") != .regular { issues.append("manifest.json: not a regular file") }
         if !manifest.files.contains(where: { $0.path == "entry.json" }) { issues.append("entry.json: not in the manifest") }
         return issues
     }
 
     /// Leftovers of an interrupted build of `id` (the caller holds its lock).
     func removeStaleStaging(_ id: EntryID) {
-        try? FileManager.default.removeItem(atPath: layout.staging(id))
+        try? FileSystem.removeTree(layout.staging(id))
     }
 
     /// A published entry found on disk.
@@ -264,8 +279,8 @@ public struct CacheStore {
                 guard pattern == nil || name.contains(pattern!) || (area == .deps && group?.contains(pattern!) ?? false) else { continue }
                 let id = EntryID(area: area, group: group, name: name, key: "")
                 let lock = try FileLock(path: layout.lock(id))
-                try fm.removeItem(atPath: "\(parent)/\(item)")
-                try? fm.removeItem(atPath: layout.work(id))
+                try FileSystem.removeTree("\(parent)/\(item)")
+                try? FileSystem.removeTree(layout.work(id))
                 withExtendedLifetime(lock) {}
                 if !item.hasPrefix(".") { removed.append(group.map { "\($0)/\(item)" } ?? item) }
             }
@@ -284,137 +299,6 @@ public struct CacheStore {
               let manifest = try? JSONDecoder().decode(EntryManifest.self, from: data) else { return ["no manifest.json"] }
         return manifest.problems(in: found.directory, full: full)
     }
-}
-
-/// File operations with the tool's rules: explicit permissions whatever the umask, and
-/// failures reported with the path and the fix instead of Foundation's error codes.
-public enum FileSystem {
-    /// A new private directory `<parent>/cargo-static-<label>-XXXXXX`; `purpose` (" for …")
-    /// and `fix` complete the error when none can be made.
-    public static func temporaryDirectory(in parent: String, label: String, purpose: String = "",
-                                          fix: String = "point TMPDIR at a writable directory") throws -> String {
-        var template = Array("\(parent)/cargo-static-\(label)-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw CargoStaticError(.badInput, "cannot create a directory under \(parent)\(purpose): \(String(cString: strerror(errno)))", fix: fix)
-        }
-        return String(cString: made)
-    }
-
-    /// Creates a directory (and parents) with mode 0755.
-    public static func makeDirectory(_ path: String) throws {
-        var st = stat()
-        if stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return }
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty, parent != path { try makeDirectory(parent) }
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw explain(POSIXError.current, at: path) }
-        chmod(path, 0o755)
-    }
-
-    /// Writes a file atomically (temporary name, rename) with an explicit mode.
-    public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
-        try makeDirectory((path as NSString).deletingLastPathComponent)
-        let tmp = "\(path).tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw explain(POSIXError.current, at: path) }
-        var failure: POSIXError?
-        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 { if errno == EINTR { continue }; failure = .current; return }
-                offset += n
-            }
-        }
-        if close(fd) != 0, failure == nil { failure = .current }
-        if failure == nil, fchmodat(AT_FDCWD, tmp, mode, 0) != 0 { failure = .current }
-        if failure == nil, rename(tmp, path) != 0 { failure = .current }
-        if let failure {
-            unlink(tmp)
-            throw explain(failure, at: path)
-        }
-    }
-
-    public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws {
-        try write(Data(text.utf8), to: path, mode: mode)
-    }
-
-    /// Copies a file atomically (temporary name beside the destination, rename), keeping its
-    /// mode: a reader of `path` sees the old file or the whole new one, never a part.
-    public static func copy(_ source: String, to path: String) throws {
-        try makeDirectory((path as NSString).deletingLastPathComponent)
-        let tmp = "\((path as NSString).deletingLastPathComponent)/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
-        unlink(tmp)
-        do { try FileManager.default.copyItem(atPath: source, toPath: tmp) } catch { throw explain(error, at: path) }
-        var st = stat()
-        if stat(source, &st) == 0 { chmod(tmp, st.st_mode & 0o7777) }
-        guard rename(tmp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp)
-            throw CargoStaticError(.commandFailed, "cannot write \(path): \(reason)")
-        }
-    }
-
-    /// Directories 0755, files 0644 (0755 when anyone could execute them), links untouched.
-    public static func normalisePermissions(_ root: String) throws {
-        var pending = [root]
-        while let dir = pending.popLast() {
-            chmod(dir, 0o755)
-            for item in try FileManager.default.contentsOfDirectory(atPath: dir) {
-                let path = dir + "/" + item
-                var st = stat()
-                guard lstat(path, &st) == 0 else { continue }
-                switch st.st_mode & S_IFMT {
-                case S_IFDIR: pending.append(path)
-                case S_IFREG: chmod(path, st.st_mode & 0o111 != 0 ? 0o755 : 0o644)
-                default: break
-                }
-            }
-        }
-    }
-
-    /// A Foundation or POSIX failure as a message with the path and the fix. Foundation's
-    /// own text ("NSCocoaErrorDomain Code=640") is never shown.
-    public static func explain(_ error: Error, at path: String) -> Error {
-        if error is CargoStaticError { return error }
-        let code = posixCode(error)
-        switch code {
-        case ENOSPC, EDQUOT:
-            return DiskSpace.error(at: path, output: "")
-        case EROFS, EACCES, EPERM:
-            let why = code == EROFS ? "it is on a read-only file system" : "permission denied"
-            return CargoStaticError(.badInput, "cannot write to \(path): \(why)",
-                                    fix: code == EROFS
-                                        ? "point CARGO_STATIC_CACHE at a directory on a writable file system (a read-only cache can still be read by `cache export` and `cache verify`)"
-                                        : "make it writable by you (chown or chmod u+w), or point CARGO_STATIC_CACHE at a writable directory")
-        case 0:
-            return CargoStaticError(.commandFailed, "cannot write \(path)", fix: "check the path and the free space, then run the command again")
-        default:
-            return CargoStaticError(.commandFailed, "cannot write \(path): \(String(cString: strerror(code)))",
-                                    fix: "check the path, then run the command again")
-        }
-    }
-
-    /// The errno behind a POSIX or Foundation error (0 when none is known).
-    static func posixCode(_ error: Error) -> Int32 {
-        if let posix = error as? POSIXError { return posix.code.rawValue }
-        let ns = error as NSError
-        if ns.domain == NSPOSIXErrorDomain { return Int32(ns.code) }
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return Int32(underlying.code)
-        }
-        guard ns.domain == NSCocoaErrorDomain else { return 0 }
-        switch ns.code {
-        case CocoaError.fileWriteOutOfSpace.rawValue: return ENOSPC
-        case CocoaError.fileWriteVolumeReadOnly.rawValue: return EROFS
-        case CocoaError.fileWriteNoPermission.rawValue, CocoaError.fileReadNoPermission.rawValue: return EACCES
-        default: return 0
-        }
-    }
-}
-
-extension POSIXError {
-    /// The error `errno` holds now.
-    static var current: POSIXError { POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
 }
 
 /// Bytes of the regular files under `path`.

@@ -24,13 +24,21 @@ public enum CacheTransfer {
         let entries: [IndexEntry]
     }
 
-    struct IndexEntry: Codable, Equatable {
-        let area: CacheArea
-        let group: String?
-        let name: String
+    /// One entry of an export, or one entry staged for `publishStaged`.
+    public struct IndexEntry: Codable, Equatable {
+        public let area: CacheArea
+        public let group: String?
+        public let name: String
         /// SHA-256 of the entry's manifest.json: ties the index to each entry.
-        let manifest: String
-        var directory: String { ([area.rawValue, group].compactMap { $0 } + [name]).joined(separator: "/") }
+        public let manifest: String
+        public var directory: String { ([area.rawValue, group].compactMap { $0 } + [name]).joined(separator: "/") }
+
+        public init(area: CacheArea, group: String?, name: String, manifest: String) {
+            self.area = area
+            self.group = group
+            self.name = name
+            self.manifest = manifest
+        }
     }
 
     /// One entry written or read.
@@ -70,13 +78,9 @@ public enum CacheTransfer {
         }
         progress.finish()
         members.append(.file(indexName, bytes: try JSONEncoder.cache.encode(Index(format: format, entries: index))))
-        let tmp = "\(file).tmp-\(getpid())"
         do {
-            try FileSystem.makeDirectory((file as NSString).deletingLastPathComponent)
-            try Tar.write(members, to: tmp)
-            guard rename(tmp, file) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            try Tar.write(members, to: file)
         } catch {
-            unlink(tmp)
             throw FileSystem.explain(error, at: file)
         }
         return moved
@@ -95,62 +99,97 @@ public enum CacheTransfer {
         let manifest = try JSONDecoder().decode(EntryManifest.self, from: manifestData)
         var members = [TarEntry.file(label + "/manifest.json", bytes: manifestData)]
         for file in manifest.files {
-            if let link = file.link {
-                members.append(.symlink(label + "/" + file.path, to: link))
-            } else {
-                let path = entry.directory + "/" + file.path
-                let executable = FileManager.default.isExecutableFile(atPath: path)
-                members.append(.file(label + "/" + file.path, mode: executable ? 0o755 : 0o644, from: path))
-            }
+            let path = entry.directory + "/" + file.path
+            let executable = FileManager.default.isExecutableFile(atPath: path)
+            members.append(.file(label + "/" + file.path, mode: executable ? 0o755 : 0o644, from: path))
         }
         return (members, SHA256.hex(manifestData), manifest.files.reduce(0) { $0 + $1.size })
     }
 
     // MARK: import
 
-    /// Adds the entries of an archive written by `export` to `store`. Nothing is published
-    /// unless every entry checks out.
+    /// Adds the entries of an archive written by `export` to `store`, all or nothing: the
+    /// archive is extracted into a private staging directory of the receiving cache (regular
+    /// files and directories only: a link, a device or a repeated member refuses the whole
+    /// archive), every entry is checked there, and only then is each published with one
+    /// rename (`publishStaged`).
     public static func importArchive(_ file: String, into store: CacheStore, reporter: Reporter) throws -> [Moved] {
         guard let handle = FileHandle(forReadingAtPath: file) else {
             throw CargoStaticError(.badInput, "cannot read \(file)", fix: "check the path (an archive written by `cargo-static cache export FILE`)")
         }
         defer { try? handle.close() }
         let scratch = store.layout.work + "/import-\(getpid())"
-        try? FileManager.default.removeItem(atPath: scratch)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
         let index: Index
         do {
-            try FileSystem.makeDirectory(scratch)
-            index = try extract(TarInput(handle: handle), into: scratch)
+            try FileSystem.removeTree(scratch)
+            index = try extract(TarInput(handle: handle), into: try FileSystem.openDirectory(scratch, create: true))
         } catch let damaged as TarInput.Damaged {
+            try? FileSystem.removeTree(scratch)
             throw refusal(file, [damaged.description])
         } catch let refused as Refused {
+            try? FileSystem.removeTree(scratch)
             throw refusal(file, refused.problems)
         } catch {
+            try? FileSystem.removeTree(scratch)
             throw FileSystem.explain(error, at: store.layout.shown)
         }
-        // Every entry is checked before any is published.
-        var problems: [String] = []
-        for entry in index.entries {
-            let dir = scratch + "/" + entry.directory
-            let id = entryID(entry, directory: dir)
-            let manifest = FileManager.default.contents(atPath: dir + "/manifest.json").map(SHA256.hex)
-            if manifest == nil { problems.append("\(entry.directory): missing from the archive"); continue }
-            if manifest != entry.manifest { problems.append("\(entry.directory): manifest.json differs from the one the index names") }
-            problems += CacheStore.problems(ofComplete: dir, as: id).map { "\(entry.directory): \($0)" }
-        }
-        guard problems.isEmpty else { throw refusal(file, problems) }
-        return try index.entries.map { entry in
-            let dir = scratch + "/" + entry.directory
-            let id = entryID(entry, directory: dir)
-            let size = directorySize(dir)
-            let count = (try? EntryManifest.walk(dir).count) ?? 0
-            let outcome = try store.adopt(id, from: dir, reporter: reporter)
-            return Moved(entry: entry.directory, files: count, bytes: size, outcome: outcome == .built ? "imported" : "already cached")
+        defer { try? FileSystem.removeTree(scratch) }
+        do {
+            return try publishStaged(scratch, entries: index.entries, into: store, reporter: reporter)
+        } catch let refused as Refused {
+            throw refusal(file, refused.problems)
         }
     }
 
-    private struct Refused: Error { let problems: [String] }
+    /// Checks every entry staged under `staging` (as `<area>/[<group>/]<name>/`, on the
+    /// cache's file system) and, when all check out, publishes each with one rename
+    /// (`CacheStore.adopt`). The checks: entry names, no entry twice, each entry's
+    /// manifest.json the one `entries` names, its key the one its name fingerprints, its
+    /// files exactly the manifest's (sizes and SHA-256), regular files and directories only.
+    /// When a publication fails, the entries this call published are removed again, so the
+    /// cache is left as it was. The entry directories are consumed.
+    public static func publishStaged(_ staging: String, entries: [IndexEntry], into store: CacheStore, reporter: Reporter) throws -> [Moved] {
+        var problems: [String] = []
+        var seen = Set<String>()
+        for entry in entries {
+            if !seen.insert(entry.directory).inserted { problems.append("\(entry.directory): listed twice in the index") }
+            if !validName(entry) { problems.append("\(entry.directory): not a cache entry name") }
+        }
+        guard problems.isEmpty else { throw Refused(problems: problems) }
+        let root = try FileSystem.openDirectory(staging)
+        for entry in entries {
+            let dir = staging + "/" + entry.directory
+            guard (try? root.subdirectory(entry.directory, create: false)) != nil else {
+                problems.append("\(entry.directory): missing from the archive (or not a directory)"); continue
+            }
+            let id = entryID(entry, directory: dir)
+            let manifest = FileSystem.kind(dir + "/manifest.json") == .regular ? FileManager.default.contents(atPath: dir + "/manifest.json").map(SHA256.hex) : nil
+            if manifest == nil { problems.append("\(entry.directory): manifest.json is missing"); continue }
+            if manifest != entry.manifest { problems.append("\(entry.directory): manifest.json differs from the one the index names") }
+            problems += CacheStore.problems(ofComplete: dir, as: id).map { "\(entry.directory): \($0)" }
+        }
+        guard problems.isEmpty else { throw Refused(problems: problems) }
+        var published: [EntryID] = []
+        do {
+            return try entries.map { entry in
+                let dir = staging + "/" + entry.directory
+                let id = entryID(entry, directory: dir)
+                let files = (try? EntryManifest.contents(dir))?.filter { $0.kind == .regular } ?? []
+                let size = files.reduce(UInt64(0)) { total, file in
+                    total + ((try? FileManager.default.attributesOfItem(atPath: dir + "/" + file.path)[.size] as? UInt64) ?? 0)
+                }
+                let wasMissing = store.state(id) == .missing
+                let outcome = try store.adopt(id, from: dir, reporter: reporter)
+                if outcome == .built, wasMissing { published.append(id) }
+                return Moved(entry: entry.directory, files: files.count, bytes: size, outcome: outcome == .built ? "imported" : "already cached")
+            }
+        } catch {
+            for id in published { try? FileSystem.removeTree(store.layout.entry(id)) }
+            throw error
+        }
+    }
+
+    struct Refused: Error { let problems: [String] }
 
     private static func refusal(_ file: String, _ problems: [String]) -> CargoStaticError {
         CargoStaticError(.cacheDamaged, "refusing \(file): it is not a complete, unmodified cache export; nothing was imported",
@@ -160,47 +199,52 @@ public enum CacheTransfer {
     }
 
     private static func entryID(_ entry: IndexEntry, directory: String) -> EntryID {
-        let key = FileManager.default.contents(atPath: directory + "/entry.json")
+        let key = (FileSystem.kind(directory + "/entry.json") == .regular ? FileManager.default.contents(atPath: directory + "/entry.json") : nil)
             .flatMap { try? JSONDecoder().decode(CacheStore.StoredKey.self, from: $0) }?.key ?? ""
         return EntryID(area: entry.area, group: entry.group, name: entry.name, key: key)
     }
 
-    /// Writes every member under `scratch` and returns the index. Members must lie inside
-    /// an entry the index names; nothing is written through a symbolic link.
-    private static func extract(_ input: TarInput, into scratch: String) throws -> Index {
-        var members: [TarInput.Member] = []
-        var links = Set<String>()
+    /// Writes every member under `scratch` and returns the index. Only regular files and
+    /// directories are taken; every path is created component by component below `scratch`
+    /// without following links (there are none: none is ever made), a file is created only
+    /// where nothing exists yet, and members must lie inside an entry the index names.
+    private static func extract(_ input: TarInput, into scratch: Directory) throws -> Index {
+        var members: [String] = []
+        var files = Set<String>()
         var indexData: Data?
         while let member = try input.next() {
-            if let link = links.first(where: { member.path.hasPrefix($0 + "/") }) {
-                throw Refused(problems: ["\(member.path): inside the symbolic link \(link)"])
+            let parts = member.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+                throw Refused(problems: ["\(member.path): not a plain relative path"])
             }
-            let path = scratch + "/" + member.path
-            var st = stat()
-            if member.kind != .directory, lstat(path, &st) == 0 {
-                throw Refused(problems: ["\(member.path): appears twice"])
-            }
-            switch member.kind {
-            case .directory:
-                try FileSystem.makeDirectory(path)
-            case .symlink(let target):
-                guard !target.hasPrefix("/"), stays(target, within: member.path) else {
-                    throw Refused(problems: ["\(member.path): a symbolic link out of its entry (\(target))"])
+            do {
+                switch member.kind {
+                case .symlink(let target):
+                    throw Refused(problems: ["\(member.path): a symbolic link (to \(target)); cache entries hold regular files and directories only, and cargo-static takes no link from an archive"])
+                case .directory:
+                    if files.contains(member.path) { throw Refused(problems: ["\(member.path): both a file and a directory"]) }
+                    _ = try scratch.subdirectory(member.path, create: true)
+                case .file:
+                    guard files.insert(member.path).inserted else { throw Refused(problems: ["\(member.path): appears twice"]) }
+                    if member.path == indexName {
+                        var data = Data()
+                        try input.readContent { data.append($0) }
+                        indexData = data
+                        continue
+                    }
+                    let parent = try scratch.subdirectory(parts.dropLast().joined(separator: "/"), create: true)
+                    let out = try parent.createNew(parts.last!)
+                    defer { close(out) }
+                    try input.readContent { chunk in
+                        try chunk.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+                            if let base = bytes.baseAddress { try Directory.writeAll(out, base, count: bytes.count) }
+                        }
+                    }
                 }
-                try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
-                try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: target)
-                links.insert(member.path)
-            case .file:
-                if member.path == indexName {
-                    var data = Data()
-                    try input.readContent { data.append($0) }
-                    indexData = data
-                    continue
-                }
-                try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
-                try writeContent(input, to: path)
+            } catch let error as CargoStaticError {
+                throw Refused(problems: ["\(member.path): \(error.message)"])
             }
-            members.append(member)
+            members.append(member.path)
         }
         guard let indexData, let index = try? JSONDecoder().decode(Index.self, from: indexData) else {
             throw Refused(problems: ["it has no readable \(indexName): it was not written by `cargo-static cache export`"])
@@ -210,8 +254,8 @@ public enum CacheTransfer {
         }
         let roots = Set(index.entries.map(\.directory))
         let ancestors = Set(roots.flatMap { root in root.split(separator: "/").indices.map { root.split(separator: "/").prefix($0 + 1).joined(separator: "/") } })
-        for member in members where !ancestors.contains(member.path) && !roots.contains(where: { member.path.hasPrefix($0 + "/") }) {
-            throw Refused(problems: ["\(member.path): belongs to no entry the index names"])
+        for member in members where !ancestors.contains(member) && !roots.contains(where: { member.hasPrefix($0 + "/") }) {
+            throw Refused(problems: ["\(member): belongs to no entry the index names"])
         }
         for entry in index.entries where !validName(entry) {
             throw Refused(problems: ["\(entry.directory): not a cache entry name"])
@@ -219,34 +263,9 @@ public enum CacheTransfer {
         return index
     }
 
-    private static func validName(_ entry: IndexEntry) -> Bool {
+    static func validName(_ entry: IndexEntry) -> Bool {
         let parts = [entry.group, entry.name].compactMap { $0 }
         return (entry.area == .std) == (entry.group == nil)
             && parts.allSatisfy { !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("/") && $0 != ".." }
-    }
-
-    /// Whether a relative link at `path` resolves below the entry it is in (the first
-    /// components `<area>/[<target>/]<name>` of `path`).
-    static func stays(_ target: String, within path: String) -> Bool {
-        var parts = path.split(separator: "/").dropLast().map(String.init)
-        let entryDepth = parts.first == CacheArea.std.rawValue ? 2 : 3
-        for component in target.split(separator: "/") {
-            switch component {
-            case ".": continue
-            case "..":
-                guard parts.count > entryDepth else { return false }
-                parts.removeLast()
-            default: parts.append(String(component))
-            }
-        }
-        return parts.count >= entryDepth
-    }
-
-    private static func writeContent(_ input: TarInput, to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let out = FileHandle(forWritingAtPath: path) else {
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-        }
-        defer { try? out.close() }
-        try input.readContent { try out.write(contentsOf: $0) }
     }
 }

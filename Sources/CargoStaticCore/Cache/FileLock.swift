@@ -12,8 +12,8 @@ public final class FileLock {
     /// Takes the lock, calling `onWait` once if another process holds it.
     public init(path: String, onWait: (() -> Void)? = nil) throws {
         self.path = path
-        try FileSystem.makeDirectory((path as NSString).deletingLastPathComponent)
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let (dir, name) = try FileSystem.parent(of: path)
+        fd = openat(dir.fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystem.explain(POSIXError.current, at: path) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             onWait?()

@@ -45,7 +45,8 @@ public enum BuildCommands {
 
     /// `test`: build the test executables, then run each (under qemu for foreign targets).
     /// Test names given to `test` filter as they do for cargo.
-    public static func test(_ request: BuildRequest, _ session: Session, emptyRoot: Bool, network: NetworkMode = .loopback, json: Bool) throws {
+    public static func test(_ request: BuildRequest, _ session: Session, emptyRoot: Bool, network: NetworkMode = .loopback, json: Bool,
+                            environment: [String: String] = [:], timeout: Double? = nil) throws {
         let results = try build(request, session)
         let harnessArguments = request.cargo.positional + request.programArguments
         var failed: [String] = []
@@ -54,8 +55,9 @@ public enum BuildCommands {
                 session.reporter.status("Running", runningLine(exe.path, harnessArguments) + " (\(result.target))")
                 let status = try ProgramRunner(runner: session.runner)
                     .run(executable: exe.path, arguments: harnessArguments, target: result.target, emptyRoot: emptyRoot,
-                         stdoutToStderr: json, network: network, environment: exe.runEnvironment,
-                         directory: RunEnvironment.directory(isTest: true, package: exe.runPackage, userDirectory: session.context.directory))
+                         stdoutToStderr: json, network: network, environment: exe.runEnvironment.merging(environment) { _, given in given },
+                         directory: RunEnvironment.directory(isTest: true, package: exe.runPackage, userDirectory: session.context.directory),
+                         timeout: timeout)
                 if status != 0 { failed.append("\(exe.name) (\(result.target), exit status \(status))") }
             }
         }
@@ -71,7 +73,8 @@ public enum BuildCommands {
     }
 
     /// `run`: build, then run the one executable (`--bin` chooses, or `default-run`).
-    public static func run(_ request: BuildRequest, _ session: Session, emptyRoot: Bool, network: NetworkMode = .loopback) throws -> Int32 {
+    public static func run(_ request: BuildRequest, _ session: Session, emptyRoot: Bool, network: NetworkMode = .loopback,
+                           environment: [String: String] = [:], timeout: Double? = nil) throws -> Int32 {
         guard request.targets.count == 1 else {
             throw CargoStaticError(.usage, "run takes one target", fix: "pass a single --target")
         }
@@ -89,7 +92,9 @@ public enum BuildCommands {
         session.reporter.status("Running", runningLine(program.path, request.cargo.positional + request.programArguments) + (emptyRoot ? " in an empty root" : ""))
         return try ProgramRunner(runner: session.runner)
             .run(executable: program.path, arguments: request.cargo.positional + request.programArguments, target: program.target,
-                 emptyRoot: emptyRoot, stdoutToStderr: false, network: network, environment: program.runEnvironment,
-                 directory: RunEnvironment.directory(isTest: false, package: program.runPackage, userDirectory: session.context.directory))
+                 emptyRoot: emptyRoot, stdoutToStderr: false, network: network,
+                 environment: program.runEnvironment.merging(environment) { _, given in given },
+                 directory: RunEnvironment.directory(isTest: false, package: program.runPackage, userDirectory: session.context.directory),
+                 timeout: timeout)
     }
 }

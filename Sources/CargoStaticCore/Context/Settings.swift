@@ -137,8 +137,9 @@ public struct Settings: Equatable {
     /// `[package.metadata.cargo-static]` of a manifest, if it has one.
     static func packageTable(_ manifest: String) throws -> [String: TOMLValue]? {
         let parsed: [String: TOMLValue]
-        do { parsed = try TOML.parse(file: manifest) } catch {
-            throw CargoStaticError(.badInput, "cannot read \(manifest): \(error)", fix: "fix the manifest; `cargo metadata` reports the same")
+        do { parsed = try TOML.parse(file: manifest) } catch let error as CargoStaticError {
+            // As cargo: a manifest that cannot be parsed is exit 101, with one message.
+            throw CargoStaticError(.cargoFailed, error.message, fix: "fix the manifest; cargo reads it too", exitCode: 101)
         }
         guard let value = parsed["package"]?["metadata"]?["cargo-static"] else { return nil }
         guard let table = value.table else {

@@ -63,7 +63,8 @@ public struct Planner {
         let heap = allocator.library.flatMap { name in libraries.first { $0.library == name } }
 
         let (inventory, depInfo) = try InventoryPlanner(runner: runner, probes: probes).plan(
-            metadata: metadata, target: target, toolchain: choice.toolchain, std: choice.std, settings: request.stdSettings, cc: cc, sbom: request.sbom)
+            metadata: metadata, target: target, toolchain: choice.toolchain, std: choice.std,
+            stdRecipe: std.map { "sha256:" + SHA256.hex(Data($0.build.entry.key.utf8)) }, settings: request.stdSettings, cc: cc, sbom: request.sbom)
         // A build script that prints only `rustc-link-lib=NAME` (Debian's bzip2-sys) finds the
         // library cargo-static built for it too.
         searchDirectories += libraries.filter { $0.library != allocator.library }.compactMap { $0.prefix.map { $0 + "/lib" } }
@@ -202,8 +203,25 @@ public struct Planner {
             if let target = targetDir ?? metadata.json["target_directory"] as? String, !target.hasPrefix(root + "/") {
                 remaps.append(.init(from: target, to: "target"))
             }
+            remaps += outsidePathPackages(metadata: metadata, root: root, cargoHome: remaps[0].from)
         }
         return remaps
+    }
+
+    /// Path dependencies outside the workspace (`helper = { path = "../helper" }`): each
+    /// package directory is named `/path/<name>-<version>`, so that where the checkout lives
+    /// does not reach the executable. Nested ones come after the directories holding them
+    /// (rustc and the C compilers take the last match).
+    static func outsidePathPackages(metadata: ProjectMetadata, root: String, cargoHome: String) -> [LinkSpec.PathRemap] {
+        let packages = metadata.json["packages"] as? [[String: Any]] ?? []
+        let remaps = packages.compactMap { package -> LinkSpec.PathRemap? in
+            guard package["source"] == nil || package["source"] is NSNull,
+                  let manifest = package["manifest_path"] as? String, let name = package["name"] as? String else { return nil }
+            let directory = (manifest as NSString).deletingLastPathComponent
+            guard directory != root, !directory.hasPrefix(root + "/"), !directory.hasPrefix(cargoHome + "/") else { return nil }
+            return LinkSpec.PathRemap(from: directory, to: "/path/\(name)-\(package["version"] as? String ?? "0")")
+        }
+        return Array(Set(remaps.map(\.from))).sorted { $0.count < $1.count }.compactMap { from in remaps.first { $0.from == from } }
     }
 
     /// `rustc --print cfg` for the target, for `[target.'cfg(…)']` tables (remembered per rustc).

@@ -25,7 +25,8 @@ public struct ProgramRunner {
 
     /// The command that runs `executable` with `arguments`, in the empty-root sandbox when
     /// asked. Returns the command and a file to remove afterwards. `environment` (cargo's
-    /// variables for `run` and `test`) is set on top of what the program gets either way;
+    /// variables for `run` and `test`, then what `--env` passes) is, in the sandbox, the
+    /// program's whole environment (with TMPDIR); outside it, variables added to the caller's.
     /// `directory` is where it runs outside the sandbox (inside, it runs in `/`).
     public func command(executable: String, arguments: [String], target: Target, emptyRoot: Bool,
                         network: NetworkMode = .loopback, environment: [String: String] = [:],
@@ -37,20 +38,32 @@ public struct ProgramRunner {
             return (qemu.map { Command($0, cpu + [executable] + arguments, environment: environment, directory: directory) }
                     ?? Command(executable, arguments, environment: environment, directory: directory), nil)
         }
-        let (command, cleanup) = try Sandbox(runner: runner, network: network)
-            .command(executable: executable, qemu: qemu, qemuArguments: cpu, arguments: arguments, environment: environment)
+        let (command, cleanup) = try Sandbox(runner: runner, network: network, environment: environment)
+            .command(executable: executable, qemu: qemu, qemuArguments: cpu, arguments: arguments)
         return (command, cleanup.first)
     }
 
     /// Runs with the terminal attached; returns the program's exit status (128 + the signal
     /// when a signal killed it). With `stdoutToStderr` the program's output stays off
     /// stdout (which then carries JSON).
+    /// With `timeout`, a program (and its sandbox) still running after that many seconds is
+    /// killed, and the status is 124, as timeout(1)'s.
     public func run(executable: String, arguments: [String], target: Target, emptyRoot: Bool,
                     stdoutToStderr: Bool = false, network: NetworkMode = .loopback,
-                    environment: [String: String] = [:], directory: String? = nil) throws -> Int32 {
+                    environment: [String: String] = [:], directory: String? = nil, timeout: Double? = nil) throws -> Int32 {
         let (cmd, cleanup) = try command(executable: executable, arguments: arguments, target: target,
                                          emptyRoot: emptyRoot, network: network, environment: environment, directory: directory)
         defer { if let cleanup { try? FileManager.default.removeItem(atPath: cleanup) } }
-        return try runner.passthrough(cmd, stdoutToStderr: stdoutToStderr)
+        guard let timeout else { return try runner.passthrough(cmd, stdoutToStderr: stdoutToStderr) }
+        if let status = try runner.passthrough(cmd, stdoutToStderr: stdoutToStderr, timeout: timeout) { return status }
+        FileHandle.standardError.write(Data("error: \((executable as NSString).lastPathComponent) was still running after --timeout \(Self.seconds(timeout)) s; it was killed\(emptyRoot ? " with its sandbox" : "") (exit status 124, as timeout(1))\n".utf8))
+        return Self.timedOut
+    }
+
+    /// The status of a run stopped by `--timeout`.
+    public static let timedOut: Int32 = 124
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

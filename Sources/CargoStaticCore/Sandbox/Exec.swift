@@ -9,6 +9,10 @@ public struct ExecRequest {
     public var emptyRoot: Bool
     public var network: NetworkMode
     public var arguments: [String]
+    /// In the sandbox, the program's whole environment (`--env`).
+    public var environment: [String: String] = [:]
+    /// `--timeout`: seconds before the program is killed (exit status 124).
+    public var timeout: Double?
 
     public init(file: String, target: Target? = nil, emptyRoot: Bool, network: NetworkMode = .loopback, arguments: [String] = []) {
         self.file = file
@@ -32,7 +36,7 @@ public struct ExecRequest {
         }
         reporter.info("running \(path) (\(target))" + (emptyRoot ? " in an empty root" : ""))
         return try ProgramRunner(runner: runner).run(executable: path, arguments: arguments, target: target,
-                                                     emptyRoot: emptyRoot, network: network)
+                                                     emptyRoot: emptyRoot, network: network, environment: environment, timeout: timeout)
     }
 
     /// The absolute path of an existing regular file.

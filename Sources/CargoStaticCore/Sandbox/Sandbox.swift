@@ -42,9 +42,47 @@ public struct Sandbox {
 
     public let runner: Runner
     public var network: NetworkMode
-    public init(runner: Runner, network: NetworkMode = .loopback) {
+    /// The program's whole environment inside: exactly these variables (`--env`, and what
+    /// a command adds for its program), plus `TMPDIR=/tmp` unless they name TMPDIR, and
+    /// `PWD=/` (bwrap's, for the working directory). Nothing of the caller's passes otherwise.
+    public var environment: [String: String]
+
+    /// The limits set before bwrap starts (bash's `ulimit`, inherited by everything in the
+    /// sandbox; a lower limit the caller already has is kept).
+    public static let processLimit = 4096
+    public static let fileLimit = 1024
+
+    public init(runner: Runner, network: NetworkMode = .loopback, environment: [String: String] = [:]) {
         self.runner = runner
         self.network = network
+        self.environment = environment
+    }
+
+    /// `--env NAME=VALUE` sets a variable; `--env NAME` passes the caller's value (and
+    /// nothing when the caller has none), as `docker run -e`.
+    public static func environment(_ specs: [String], caller: [String: String]) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for spec in specs {
+            let name = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            guard !name.isEmpty, !spec.contains("\0"), name.allSatisfy({ $0 != " " }) else {
+                throw CargoStaticError(.usage, "`--env \(spec)` names no variable", fix: "write --env NAME=VALUE, or --env NAME to pass your own value")
+            }
+            if spec.contains("=") {
+                out[name] = String(spec.dropFirst(name.count + 1))
+            } else if let value = caller[name] {
+                out[name] = value
+            }
+        }
+        return out
+    }
+
+    /// `--timeout SECONDS`: a positive number.
+    public static func timeout(_ text: String?) throws -> Double? {
+        guard let text else { return nil }
+        guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+            throw CargoStaticError(.usage, "--timeout takes a positive number of seconds, not `\(text)`", fix: "e.g. --timeout 30 or --timeout 0.5")
+        }
+        return seconds
     }
 
     public static var bwrap: String? { Runner.which("bwrap") ?? existing("/usr/bin/bwrap") }
@@ -53,9 +91,7 @@ public struct Sandbox {
 
     /// The command that runs `executable` (under `qemu` when given) in the sandbox, and
     /// the files to remove once it has finished.
-    /// `environment`: variables the caller sets for the program (cargo's, for `run` and `test`).
-    public func command(executable: String, qemu: String?, qemuArguments: [String] = [], arguments: [String],
-                        environment: [String: String] = [:]) throws -> (Command, [String]) {
+    public func command(executable: String, qemu: String?, qemuArguments: [String] = [], arguments: [String]) throws -> (Command, [String]) {
         guard let bwrap = Self.bwrap else {
             throw CargoStaticError(.runFailed, "running in an empty root needs bubblewrap (bwrap), which was not found",
                                    fix: "apt-get install bubblewrap (scripts/setup installs it)")
@@ -67,8 +103,8 @@ public struct Sandbox {
         if let filter { files.append((5, filter)) }
         let name = Self.insideName(executable)
         let program = qemu != nil ? ["/qemu"] + qemuArguments + [name] : [name]
-        var bwrapArguments = Self.bwrapArguments(network: network, program: name, qemu: qemu != nil, seccompFD: filter != nil ? 5 : nil)
-        bwrapArguments += environment.keys.sorted().flatMap { ["--setenv", $0, environment[$0]!] }
+        var bwrapArguments = Self.bwrapArguments(network: network, program: name, qemu: qemu != nil, seccompFD: filter != nil ? 5 : nil,
+                                                 environment: environment)
         bwrapArguments += ["--"] + program + arguments
         var front: [String] = []
         if identity == .nobody, let setpriv = Self.setpriv {
@@ -89,12 +125,14 @@ public struct Sandbox {
     static func launchScript(fds: [Int]) -> String {
         let opens = fds.enumerated().map { "\($0.element)<\"$\($0.offset + 1)\"" }.joined(separator: " ")
         let keep = ([0, 1, 2] + fds).map(String.init).joined(separator: "|")
-        return "exec \(opens) || exit 127; shift \(fds.count); "
+        return "ulimit -u \(processLimit) 2>/dev/null; ulimit -n \(fileLimit) 2>/dev/null; "
+            + "exec \(opens) || exit 127; shift \(fds.count); "
             + "for f in /proc/$$/fd/*; do n=${f##*/}; case $n in \(keep)) ;; *) exec {n}<&- ;; esac; done; exec \"$@\""
     }
 
     /// bwrap's options: namespaces, identity, capabilities, the root's contents, seccomp.
-    static func bwrapArguments(network: NetworkMode, program: String, qemu: Bool, seccompFD: Int?) -> [String] {
+    static func bwrapArguments(network: NetworkMode, program: String, qemu: Bool, seccompFD: Int?,
+                               environment: [String: String] = [:]) -> [String] {
         let id = String(unprivilegedID)
         var args = ["--unshare-user", "--uid", id, "--gid", id, "--disable-userns",
                     "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", hostname, "--unshare-cgroup-try"]
@@ -104,9 +142,11 @@ public struct Sandbox {
         if seccompFD == nil { args.append("--new-session") }
         args += ["--perms", "0555", "--file", "3", program]
         if qemu { args += ["--perms", "0555", "--file", "4", "/qemu"] }
-        args += ["--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", "/",
-                 // The host's TMPDIR does not exist inside.
-                 "--setenv", "TMPDIR", "/tmp"]
+        args += ["--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", "/", "--clearenv"]
+        // The host's TMPDIR does not exist inside; nothing else is set unless asked for.
+        var inside = environment
+        if inside["TMPDIR"] == nil { inside["TMPDIR"] = "/tmp" }
+        for (name, value) in inside.sorted(by: { $0.key < $1.key }) { args += ["--setenv", name, value] }
         if let seccompFD { args += ["--seccomp", String(seccompFD)] }
         return args
     }

@@ -37,6 +37,8 @@ public struct SeccompFilter: Equatable {
         // The machine itself.
         "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
         "acct", "swapon", "swapoff", "reboot", "syslog", "quotactl", "quotactl_fd", "lookup_dcookie", "vhangup",
+        // Another process's memory and execution: attaching to the sandbox's init and stopping it would hang `run`.
+        "ptrace", "process_vm_readv", "process_vm_writev",
         // x86 only: port I/O, the LDT, a.out libraries.
         "iopl", "ioperm", "modify_ldt", "uselib",
     ]
@@ -153,7 +155,7 @@ extension SeccompFilter.Architecture {
             "iopl": 172, "ioperm": 173, "init_module": 175, "delete_module": 176, "quotactl": 179, "lookup_dcookie": 212,
             "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250, "unshare": 272, "perf_event_open": 298,
             "name_to_handle_at": 303, "open_by_handle_at": 304, "setns": 308, "finit_module": 313, "kexec_file_load": 320,
-            "bpf": 321, "userfaultfd": 323,
+            "bpf": 321, "userfaultfd": 323, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
         ].merging(genericNew) { a, _ in a })
 
     /// From linux/audit.h and asm-generic/unistd.h (arm64 uses the generic table).
@@ -165,6 +167,7 @@ extension SeccompFilter.Architecture {
             "syslog": 116, "reboot": 142, "add_key": 217, "request_key": 218, "keyctl": 219, "clone": 220, "swapon": 224,
             "swapoff": 225, "perf_event_open": 241, "name_to_handle_at": 264, "open_by_handle_at": 265, "setns": 268,
             "finit_module": 273, "bpf": 280, "userfaultfd": 282, "kexec_file_load": 294,
+            "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271,
         ].merging(genericNew) { a, _ in a })
 
     /// Calls added since Linux 5.0 share one number on every architecture.

@@ -19,7 +19,8 @@ public enum ArtifactDirectory {
         }
     }
 
-    /// Copies the executables and their companions; returns the executables' new paths.
+    /// Copies the executables and their companions (through `FileSystem`: a link or a file
+    /// where a directory belongs is refused); returns the executables' new paths.
     @discardableResult
     public static func copy(_ results: [TargetResult], to directory: String, reporter: Reporter) throws -> [String] {
         var copied: [String] = []
@@ -30,7 +31,7 @@ public enum ArtifactDirectory {
                 if FileManager.default.fileExists(atPath: source + suffix) {
                     try FileSystem.copy(source + suffix, to: destination + suffix)
                 } else {
-                    unlink(destination + suffix)
+                    try FileSystem.removeFile(destination + suffix)
                 }
             }
             try FileSystem.copy(source, to: destination)

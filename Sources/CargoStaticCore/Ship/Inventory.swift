@@ -25,6 +25,8 @@ public struct InventoryPlan: Codable, Equatable {
     public let stdDebianSource: String?
     public let stdDebianVersion: String?
     public let stdProfile: String
+    /// Where std came from (compiled by cargo-static from which rust-src, with which recipe, or prebuilt).
+    public var stdProvenance: StdProvenance = .prebuilt
     public let tools: [Tool]
     public let sourceDateEpoch: Int?
     /// `--sbom none` turns the SBOM files off (the embedded list stays).
@@ -32,6 +34,28 @@ public struct InventoryPlan: Codable, Equatable {
 
     /// Object file per package directory, for the linker (which sees CARGO_MANIFEST_DIR).
     public var objects: [String: String] { Dictionary(packages.map { ($0.manifestDirectory, $0.object) }, uniquingKeysWith: { a, _ in a }) }
+}
+
+/// Where the linked std came from.
+public struct StdProvenance: Codable, Equatable {
+    /// false: the Rust project's prebuilt std for the target (rustup's rust-std).
+    public let compiled: Bool
+    /// The package holding the rust-src tree: "Debian's rust-web-src", "rustup's rust-src
+    /// component"; nil when it cannot be told.
+    public let package: String?
+    public let version: String?
+    /// The std recipe's digest: SHA-256 of the std cache entry's key (toolchain, target,
+    /// profile, flags), "sha256:…".
+    public let recipe: String?
+
+    public static let prebuilt = StdProvenance(compiled: false, package: nil, version: nil, recipe: nil)
+
+    /// As the SBOM and verify say it.
+    public var description: String {
+        guard compiled else { return "prebuilt by the Rust project for this target" }
+        let from = package.map { "\($0)\(version.map { " " + $0 } ?? "")" } ?? "unknown"
+        return "compiled by cargo-static from rust-src (package: \(from))" + (recipe.map { ", std recipe \($0)" } ?? "")
+    }
 }
 
 /// One `.dep-v0` object: its assembly source and the command that compiles it (nil when
@@ -68,7 +92,7 @@ struct InventoryPlanner {
     let runner: Runner
     let probes: ProbeCache
 
-    func plan(metadata: ProjectMetadata, target: Target, toolchain: Toolchain, std: StdSource, settings: StdSettings,
+    func plan(metadata: ProjectMetadata, target: Target, toolchain: Toolchain, std: StdSource, stdRecipe: String? = nil, settings: StdSettings,
               cc: CToolchain, sbom: Bool) throws -> (InventoryPlan, [DepInfoStep]) {
         let cargoMetadata = try CargoMetadata(json: metadata.data)
         let targetDirectory = metadata.json["target_directory"] as? String ?? runner.context.directory + "/target"
@@ -93,10 +117,36 @@ struct InventoryPlanner {
             .init(name: cc.kind == .zig ? "zig" : "gcc", version: String(cc.version.split(separator: " ").last ?? "")),
             .init(name: "cargo-static", version: CargoStaticVersion.current),
         ]
-        let plan = InventoryPlan(packages: packages, libc: libc(cc), stdVersion: toolchain.release, stdDebianSource: stdSource,
+        var plan = InventoryPlan(packages: packages, libc: libc(cc), stdVersion: toolchain.release, stdDebianSource: stdSource,
                                  stdDebianVersion: stdVersion, stdProfile: settings.name, tools: tools,
                                  sourceDateEpoch: try runner.context.sourceDateEpoch(), writeSBOM: sbom)
+        plan.stdProvenance = stdProvenance(std, release: toolchain.release, recipe: stdRecipe)
         return (plan, steps)
+    }
+
+    /// dpkg knows files by the path it installed them at: Debian's rust-src is reached
+    /// through /usr/lib/rustlib/src/rust, a link to /usr/src/rustc-<version>.
+    static func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Which rust-src tree std is compiled from: the Debian package owning it (dpkg-query,
+    /// remembered until dpkg's database changes), rustup's `rust-src` component, or unknown.
+    func stdProvenance(_ std: StdSource, release: String, recipe: String?) -> StdProvenance {
+        guard case .fromSource(let library) = std else { return .prebuilt }
+        let owner = probes.values("std-owner:" + library, stampedBy: ["/var/lib/dpkg/status"], context: library) {
+            (try? DebianPackage.owning(Self.realPath(library + "/std/Cargo.toml"), runner: self.runner)).flatMap { $0 }
+                .map { ["package": $0.package, "version": $0.version] } ?? ["package": "", "version": ""]
+        }
+        if let package = owner?["package"], !package.isEmpty {
+            return StdProvenance(compiled: true, package: "Debian's \(package)", version: owner?["version"], recipe: recipe)
+        }
+        if library.contains("/.rustup/") || library.contains("/rustup/toolchains/") {
+            return StdProvenance(compiled: true, package: "rustup's rust-src component", version: release, recipe: recipe)
+        }
+        return StdProvenance(compiled: true, package: nil, version: nil, recipe: recipe)
     }
 
     /// The musl actually linked: zig's bundled copy, or Debian's for musl-gcc (remembered per installation).
@@ -122,7 +172,7 @@ struct InventoryPlanner {
     private func stdPackage(_ std: StdSource) -> (String?, String?) {
         guard case .fromSource(let library) = std else { return (nil, nil) }
         let found = probes.values("std-package:" + library, stampedBy: ["/var/lib/dpkg/status"], context: library) {
-            (try? DebianPackage.owning(library + "/std/Cargo.toml", runner: self.runner)).flatMap { $0 }
+            (try? DebianPackage.owning(Self.realPath(library + "/std/Cargo.toml"), runner: self.runner)).flatMap { $0 }
                 .map { ["source": $0.source, "version": $0.sourceVersion] } ?? ["source": "", "version": ""]
         }
         let source = found?["source"].flatMap { $0.isEmpty ? nil : $0 }
@@ -148,7 +198,8 @@ struct SBOMWriter {
             let inventory = SBOMInventory(
                 executable: .init(name: exe.name, sha256: try SHA256.hex(file: exe.path), target: exe.target.triple),
                 crates: crates, cLibraries: cLibraries, libc: libc, allocator: allocator.rawValue,
-                std: .init(version: plan.stdVersion, debianSource: plan.stdDebianSource, debianVersion: plan.stdDebianVersion, profile: plan.stdProfile),
+                std: .init(version: plan.stdVersion, debianSource: plan.stdDebianSource, debianVersion: plan.stdDebianVersion, profile: plan.stdProfile,
+                           provenance: plan.stdProvenance),
                 tools: plan.tools.map { .init(name: $0.name, version: $0.version) }, sourceDateEpoch: plan.sourceDateEpoch)
             try SBOM.write(inventory, to: exe.path + SBOM.fileSuffix)
             reporter.detail("SBOM: \(exe.path)\(SBOM.fileSuffix)")

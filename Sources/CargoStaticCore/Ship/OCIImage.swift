@@ -149,17 +149,16 @@ public struct OCIImageWriter {
             throw CargoStaticError(.badInput, "the image has no platform", fix: "build at least one target")
         }
         let staging = layout + ".partial"
-        try? FileManager.default.removeItem(atPath: staging)
+        try FileSystem.removeTree(staging)
         do {
             return try write(platforms, staging: staging, layout: layout, archive: archive)
         } catch {
-            try? FileManager.default.removeItem(atPath: staging)
+            try? FileSystem.removeTree(staging)
             throw error
         }
     }
 
     private func write(_ platforms: [ImagePlatformInput], staging: String, layout: String, archive: String) throws -> OCIImageResult {
-        let fm = FileManager.default
         let platformsByName = try platforms.map { try OCIPlatform.forTriple($0.target).description }
         if let twice = platformsByName.first(where: { p in platformsByName.filter { $0 == p }.count > 1 }) {
             throw CargoStaticError(.badInput, "two targets make the same platform, \(twice): an image index holds one image per platform",
@@ -210,12 +209,11 @@ public struct OCIImageWriter {
         }
         let index = JSONValue.object(["schemaVersion": .int(2), "mediaType": .string(OCIMediaType.index),
                                       "manifests": .array(named.map(\.json) + referrers.map(\.json))])
-        try index.data.write(to: URL(fileURLWithPath: staging + "/index.json"))
-        try JSONValue.object(["imageLayoutVersion": .string("1.0.0")]).data.write(to: URL(fileURLWithPath: staging + "/oci-layout"))
-        try JSONValue.array(dockerEntries).data.write(to: URL(fileURLWithPath: staging + "/manifest.json"))
+        try FileSystem.write(index.data, to: staging + "/index.json")
+        try FileSystem.write(JSONValue.object(["imageLayoutVersion": .string("1.0.0")]).data, to: staging + "/oci-layout")
+        try FileSystem.write(JSONValue.array(dockerEntries).data, to: staging + "/manifest.json")
 
-        try? fm.removeItem(atPath: layout)
-        try fm.moveItem(atPath: staging, toPath: layout)
+        try FileSystem.replaceDirectory(layout, with: staging)
         try writeArchive(of: layout, to: archive)
         return OCIImageResult(reference: settings.reference.description, layout: layout, archive: archive,
                               digest: top.blob.digest, mediaType: top.mediaType, platforms: images)
@@ -327,10 +325,7 @@ public struct OCIImageWriter {
             _ = fm.fileExists(atPath: layout + "/" + relative, isDirectory: &isDir)
             return isDir.boolValue ? nil : .file(relative, from: layout + "/" + relative)
         }
-        let partial = archive + ".partial"
-        try Tar.write(entries, mtime: settings.sourceDateEpoch, to: partial)
-        try? fm.removeItem(atPath: archive)
-        try fm.moveItem(atPath: partial, toPath: archive)
+        try Tar.write(entries, mtime: settings.sourceDateEpoch, to: archive)
     }
 }
 
@@ -340,21 +335,19 @@ struct BlobStore {
 
     init(layout: String) throws {
         directory = layout + "/blobs/sha256"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileSystem.makeDirectory(directory)
     }
 
     func put(_ data: Data) throws -> BlobInfo {
         let info = BlobInfo(digest: "sha256:" + SHA256.hex(data), size: Int64(data.count))
-        try data.write(to: URL(fileURLWithPath: directory + "/" + info.hex))
+        try FileSystem.write(data, to: directory + "/" + info.hex)
         return info
     }
 
     func putTar(_ entries: [TarEntry], mtime: Int64) throws -> BlobInfo {
         let partial = directory + "/.partial-layer"
         let info = try Tar.write(entries, mtime: mtime, to: partial)
-        let final = directory + "/" + info.hex
-        try? FileManager.default.removeItem(atPath: final)
-        try FileManager.default.moveItem(atPath: partial, toPath: final)
+        try FileSystem.rename(partial, to: directory + "/" + info.hex)
         return info
     }
 }

@@ -48,12 +48,17 @@ public struct SBOMInventory {
         public var debianVersion: String?
         /// cargo-static's std profile (`default`, `size`, `min`).
         public var profile: String?
+        /// Compiled by cargo-static (from which rust-src, which recipe) or prebuilt; nil:
+        /// told from `debianSource` alone.
+        public var provenance: StdProvenance?
 
-        public init(version: String, debianSource: String? = nil, debianVersion: String? = nil, profile: String? = nil) {
+        public init(version: String, debianSource: String? = nil, debianVersion: String? = nil, profile: String? = nil,
+                    provenance: StdProvenance? = nil) {
             self.version = version
             self.debianSource = debianSource
             self.debianVersion = debianVersion
             self.profile = profile
+            self.provenance = provenance
         }
     }
 
@@ -310,9 +315,11 @@ public enum SBOM {
         let std = inv.std
         let origin: String
         var purl: String?
-        if let source = std.debianSource, let version = std.debianVersion {
+        if let source = std.debianSource, let version = std.debianVersion { purl = debPurl(source, version) }
+        if let provenance = std.provenance {
+            origin = provenance.description
+        } else if let source = std.debianSource, let version = std.debianVersion {
             origin = "compiled by cargo-static from the rust-src tree of Debian's \(source) \(version)"
-            purl = debPurl(source, version)
         } else {
             origin = "prebuilt by the Rust project for this target"
         }
@@ -326,7 +333,11 @@ public enum SBOM {
             ("purl", purl.map(JSONValue.string)),
             ("cpe", .string("cpe:2.3:a:rust-lang:rust:\(std.version):*:*:*:*:*:*:*")),
             ("scope", "required"),
-            ("properties", properties([("cargo-static:std-profile", std.profile)])),
+            ("properties", properties([("cargo-static:std-profile", std.profile),
+                                       ("cargo-static:std-origin", std.provenance.map { $0.compiled ? "compiled" : "prebuilt" }),
+                                       ("cargo-static:std-source-package", std.provenance?.compiled == true ? (std.provenance?.package ?? "unknown") : nil),
+                                       ("cargo-static:std-source-version", std.provenance?.version),
+                                       ("cargo-static:std-recipe", std.provenance?.recipe)])),
         ])
     }
 

@@ -9,6 +9,9 @@ public struct SBOMCheck: Codable, Equatable {
     public let describes: String?
     public let recordedSHA256: String
     public let actualSHA256: String
+    /// The SBOM's std component: where std came from (compiled by cargo-static from which
+    /// rust-src, with which recipe digest, or prebuilt).
+    public var std: String? = nil
     public var matches: Bool { recordedSHA256 == actualSHA256 }
 
     public static func check(sbom path: String, executable: String) throws -> SBOMCheck {
@@ -26,8 +29,11 @@ public struct SBOMCheck: Codable, Equatable {
         guard let recorded = hashes.first(where: { ($0["alg"] as? String) == "SHA-256" })?["content"] as? String else {
             throw SBOMCheckError("\(path) records no SHA-256 for the executable it describes (metadata.component.hashes)", fix: "use an SBOM written by cargo-static, which records the executable's SHA-256")
         }
-        return SBOMCheck(sbom: path, describes: component?["name"] as? String,
-                         recordedSHA256: recorded.lowercased(), actualSHA256: try SHA256.hex(file: executable))
+        var check = SBOMCheck(sbom: path, describes: component?["name"] as? String,
+                              recordedSHA256: recorded.lowercased(), actualSHA256: try SHA256.hex(file: executable))
+        let components = object["components"] as? [[String: Any]] ?? []
+        check.std = components.first { $0["name"] as? String == "std" && $0["group"] as? String == "rust-lang" }?["description"] as? String
+        return check
     }
 
     /// The message for a mismatch.

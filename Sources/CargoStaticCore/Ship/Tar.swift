@@ -65,28 +65,19 @@ public enum Tar {
         return out
     }
 
-    /// Writes the archive to `path` and returns its SHA-256 and size.
+    /// Writes the archive to `path` atomically (through `FileSystem`: a new file beside it,
+    /// renamed into place, no link followed) and returns its SHA-256 and size.
     @discardableResult
-    public static func write(_ entries: [TarEntry], mtime: Int64 = 0, to path: String) throws -> BlobInfo {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw CargoStaticError(.commandFailed, "cannot write \(path)", fix: "check that its directory exists and is writable")
-        }
-        defer { try? handle.close() }
+    public static func write(_ entries: [TarEntry], mtime: Int64 = 0, to path: String, mode: mode_t = 0o644) throws -> BlobInfo {
         var hash = SHA256()
         var size: Int64 = 0
-        var buffer = Data()
-        func flush() throws {
-            try handle.write(contentsOf: buffer)
-            buffer.removeAll(keepingCapacity: true)
+        try FileSystem.writeStream(to: path, mode: mode) { sink in
+            try write(entries, mtime: mtime) { chunk in
+                hash.update(chunk)
+                size += Int64(chunk.count)
+                try sink(chunk)
+            }
         }
-        try write(entries, mtime: mtime) { chunk in
-            hash.update(chunk)
-            size += Int64(chunk.count)
-            buffer.append(chunk)
-            if buffer.count >= 1 << 20 { try flush() }
-        }
-        try flush()
         return BlobInfo(digest: "sha256:" + hex(hash.finish()), size: size)
     }
 

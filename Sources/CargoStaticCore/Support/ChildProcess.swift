@@ -46,6 +46,26 @@ final class ChildProcess {
         return signal == 0 ? Exit(code: (status >> 8) & 0xff, signal: nil) : Exit(code: 0, signal: signal)
     }
 
+    /// `wait()`, but after `seconds` the child is killed (SIGKILL) and nil is returned.
+    func wait(timeout seconds: Double) -> Exit? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var status: Int32 = 0
+        while true {
+            let rc = waitpid(pid, &status, WNOHANG)
+            if rc == pid { break }
+            if rc == -1, errno != EINTR { break }
+            if Date() >= deadline {
+                kill(pid, SIGKILL)
+                _ = wait()
+                return nil
+            }
+            usleep(20_000)
+        }
+        ChildProcesses.shared.remove(pid)
+        let signal = status & 0x7f
+        return signal == 0 ? Exit(code: (status >> 8) & 0xff, signal: nil) : Exit(code: 0, signal: signal)
+    }
+
     struct SpawnError: Error {
         let code: Int32
         var text: String { String(cString: strerror(code)) }

@@ -146,6 +146,14 @@ public final class Runner {
         return child.wait().shellStatus
     }
 
+    /// `passthrough` with a time limit: after `timeout` seconds the command is killed and
+    /// nil is returned.
+    public func passthrough(_ command: Command, stdoutToStderr: Bool = false, timeout: Double) throws -> Int32? {
+        record(command)
+        let child = try start(command, stdin: nil, stdout: stdoutToStderr ? STDERR_FILENO : nil, stderr: nil)
+        return child.wait(timeout: timeout)?.shellStatus
+    }
+
     /// Runs and throws a `CargoStaticError` showing the command and its output tail on failure.
     @discardableResult
     public func check(_ command: Command, what: String, kind: CargoStaticError.Kind = .commandFailed,

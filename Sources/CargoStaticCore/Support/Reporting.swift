@@ -114,7 +114,7 @@ public final class ProgressTask {
         if reporter.isTTY, !reporter.quiet {
             let timer = DispatchSource.makeTimerSource(queue: .global())
             timer.schedule(deadline: .now() + 1, repeating: 1)
-            timer.setEventHandler { [weak self] in self?.redraw(item: nil, force: false) }
+            timer.setEventHandler { [weak self] in self?.redraw(item: nil) }
             timer.resume()
             ticker = timer
         }
@@ -122,11 +122,11 @@ public final class ProgressTask {
 
     public func update(done: Int, item: String? = nil) {
         self.done = done
-        redraw(item: item, force: done == 0)
+        redraw(item: item)
     }
 
     /// Live lines only on a terminal: a log gets the finished line alone.
-    private func redraw(item: String?, force: Bool) {
+    private func redraw(item: String?) {
         guard reporter.isTTY else { return }
         reporter.draw(line(elapsed: Date().timeIntervalSince(started), item: item), final: false)
     }

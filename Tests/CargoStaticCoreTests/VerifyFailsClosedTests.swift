@@ -77,6 +77,26 @@ final class VerifyFailsClosedTests: XCTestCase {
         }
     }
 
+    /// A stripped musl program that never calls strerror (a `--std-profile min` program whose
+    /// panics abort without a message): musl's startup still shows, and it stays proven.
+    func testStrippedMuslProgramWithoutStrerrorStaysProven() throws {
+        let source = dir + "/tiny.c"
+        try "int main(void) { return 0; }\n".write(toFile: source, atomically: true, encoding: .utf8)
+        var builds: [(String, [String])] = []
+        if Runner.which("musl-gcc") != nil { builds.append(("musl-gcc", ["musl-gcc", "-static", "-Os", source, "-o", dir + "/musl-gcc"])) }
+        if Runner.which("python3") != nil, (try? Runner().capture(Command("python3", ["-m", "ziglang", "version"])))?.succeeded == true {
+            builds.append(("zig", ["python3", "-m", "ziglang", "cc", "-target", "x86_64-linux-musl", "-fPIE", "-Os", source, "-o", dir + "/zig"]))
+        }
+        guard !builds.isEmpty else { throw XCTSkip("needs musl-gcc or zig") }
+        for (name, command) in builds {
+            try sh(command)
+            try sh(["strip", dir + "/" + name, "-o", dir + "/" + name + ".stripped"])
+            let audit = try Audit.audit(path: dir + "/" + name + ".stripped")
+            XCTAssertEqual(audit.libc, .musl, "\(name): \(audit.libcEvidence)")
+            XCTAssertTrue(audit.kernelOnly, "\(name): \(audit.problems)")
+        }
+    }
+
     /// Conflicting or missing libc evidence in a static file is "not proven".
     func testUnknownLibcIsNotProven() {
         XCTAssertNotNil(ConsistencyRules.unprovenRuntimeLoading(try! ELFFile.read(path: "/bin/true"), libc: .unknown, evidence: ["conflicting evidence"]))

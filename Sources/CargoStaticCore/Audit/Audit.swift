@@ -152,6 +152,14 @@ enum AuditRules {
         if let line = elf.comment.first(where: { $0.contains("GNU C Library") }) { glibc.append(".comment: \(line)") }
         if elf.rodataMarkers.contains("No error information") { musl.append("musl's strerror text in .rodata (stripped binary)") }
         if elf.rodataMarkers.contains("GLIBC_TUNABLES") { glibc.append("GLIBC_TUNABLES in .rodata (stripped binary)") }
+        if elf.rodataMarkers.contains("/dev/full") { glibc.append("/dev/full in .rodata: glibc's startup checks descriptors 0-2 with it (stripped binary)") }
+        // A stripped musl program that never calls strerror: musl's __init_libc opens
+        // /dev/null (for descriptors 0-2 of a set-id program); glibc's startup names
+        // /dev/full beside it and every static glibc since 2.26 holds GLIBC_TUNABLES.
+        if glibc.isEmpty, musl.isEmpty, elf.symbolNames.isEmpty, elf.interpreter == nil, elf.needed.isEmpty,
+           elf.rodataMarkers.contains("/dev/null") {
+            musl.append("/dev/null without /dev/full or GLIBC_TUNABLES in .rodata: musl's startup (stripped binary)")
+        }
         return verdict(glibc: glibc, musl: musl, elf: elf)
     }
 

@@ -914,7 +914,7 @@ final class ParseContext {
 
     /// Strings only one libc (or allocator) puts in read-only data, for stripped static
     /// binaries: musl's strerror(0) text, glibc's tunables variable, the allocators' message prefixes.
-    static let libcMarkers = ["No error information", "GLIBC_TUNABLES"] + AuditRules.allocatorMarkers.map(\.1)
+    static let libcMarkers = ["No error information", "GLIBC_TUNABLES", "/dev/null", "/dev/full"] + AuditRules.allocatorMarkers.map(\.1)
 
     func readRodataMarkers(sections: [ELFFile.Section]) throws -> [String] {
         // On powerpc64, clang places PIC code's string constants in .data.rel.ro (mimalloc's messages).

@@ -27,7 +27,9 @@ public struct ExecRequest {
         let path = try Self.check(file)
         let audit = try Self.audit(path)
         let target = try self.target ?? Self.target(of: path)
-        if !audit.kernelOnly {
+        if !audit.kernelOnly, audit.linkage == .staticExecutable || audit.linkage == .staticPIE {
+            reporter.warn("\(file) is static but not proven kernel-only (\(audit.problems.joined(separator: "; ")))")
+        } else if !audit.kernelOnly {
             reporter.warn("\(file) is not fully static (\(audit.problems.joined(separator: "; ")))"
                           + (emptyRoot ? ": it will not start in an empty root, which holds nothing else" : ""))
         }

@@ -201,19 +201,40 @@ final class ImportSafetyTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: file), Data("keep".utf8))
     }
 
-    /// A link where a directory belongs (or as the file to write) is not followed.
+    /// The user's own link to a directory (`~/.cache -> /data/cache`, a project under a linked
+    /// path) is followed, and what lies beyond it is walked by the same rules.
+    func testTheUsersOwnLinksAreFollowed() throws {
+        let real = base + "/real"
+        try FileSystem.makeDirectory(real)
+        try FileManager.default.createSymbolicLink(atPath: base + "/cache", withDestinationPath: real)
+        try FileManager.default.createSymbolicLink(atPath: base + "/relative", withDestinationPath: "real")
+        try FileSystem.write("a", to: base + "/cache/sub/file")
+        try FileSystem.write("b", to: base + "/relative/other")
+        XCTAssertEqual(FileManager.default.contents(atPath: real + "/sub/file"), Data("a".utf8))
+        XCTAssertEqual(FileManager.default.contents(atPath: real + "/other"), Data("b".utf8))
+        // A loop ends in a refusal, not a hang.
+        try FileManager.default.createSymbolicLink(atPath: base + "/loop", withDestinationPath: base + "/loop")
+        XCTAssertThrowsError(try FileSystem.write("c", to: base + "/loop/x"))
+    }
+
+    /// A link where a directory belongs (or as the file to write) is not followed when someone
+    /// else could have made it: here it sits in a directory others may write to.
     func testLinksInTheWayAreNotFollowed() throws {
         let elsewhere = base + "/elsewhere"
         try FileSystem.makeDirectory(elsewhere)
         let target = elsewhere + "/target"
         try Data("keep".utf8).write(to: URL(fileURLWithPath: target))
         chmod(target, 0o600)
-        try FileManager.default.createSymbolicLink(atPath: base + "/dirlink", withDestinationPath: elsewhere)
+        let shared = base + "/shared"
+        try FileSystem.makeDirectory(shared)
+        chmod(shared, 0o777)
+        defer { chmod(shared, 0o755) }
+        try FileManager.default.createSymbolicLink(atPath: shared + "/dirlink", withDestinationPath: elsewhere)
         try FileManager.default.createSymbolicLink(atPath: base + "/filelink", withDestinationPath: target)
-        XCTAssertThrowsError(try FileSystem.write("x", to: base + "/dirlink/new")) { error in
-            XCTAssertTrue("\(error)".contains("\(base)/dirlink is a symbolic link"), "\(error)")
+        XCTAssertThrowsError(try FileSystem.write("x", to: shared + "/dirlink/new")) { error in
+            XCTAssertTrue("\(error)".contains("\(shared)/dirlink is a symbolic link"), "\(error)")
         }
-        XCTAssertThrowsError(try FileSystem.makeDirectory(base + "/dirlink/sub"))
+        XCTAssertThrowsError(try FileSystem.makeDirectory(shared + "/dirlink/sub"))
         XCTAssertThrowsError(try FileSystem.makeDirectory(base + "/filelink"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: elsewhere + "/new"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: elsewhere + "/sub"))
@@ -228,9 +249,9 @@ final class ImportSafetyTests: XCTestCase {
         var st = stat()
         XCTAssertEqual(stat(target, &st), 0)
         XCTAssertEqual(st.st_mode & 0o7777, 0o600)
-        // ArtifactDirectory's writer: a link as the directory is refused.
-        try FileManager.default.createSymbolicLink(atPath: base + "/artifacts", withDestinationPath: elsewhere)
-        XCTAssertThrowsError(try FileSystem.copy(target, to: base + "/artifacts/prog"))
+        // ArtifactDirectory's writer: a link someone else could have made as the directory is refused.
+        try FileManager.default.createSymbolicLink(atPath: shared + "/artifacts", withDestinationPath: elsewhere)
+        XCTAssertThrowsError(try FileSystem.copy(target, to: shared + "/artifacts/prog"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: elsewhere), ["target"])
     }
 

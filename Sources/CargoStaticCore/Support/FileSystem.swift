@@ -41,6 +41,10 @@ public enum FileSystem {
     /// Opens the directory `path`, creating missing components (0755) when `create`. Every
     /// existing component must be a real directory: a link or a file is refused.
     public static func openDirectory(_ path: String, create: Bool = false) throws -> Directory {
+        try openDirectory(path, create: create, links: 0)
+    }
+
+    static func openDirectory(_ path: String, create: Bool, links: Int) throws -> Directory {
         let absolute = path.hasPrefix("/")
         let start = open(absolute ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard start >= 0 else { throw explain(POSIXError.current, at: path) }
@@ -48,10 +52,14 @@ public enum FileSystem {
         var walked = absolute ? "" : "."
         for component in path.split(separator: "/").map(String.init) where component != "." {
             walked += "/" + component
-            current = try current.child(component, create: create, shownAs: walked.hasPrefix("./") ? String(walked.dropFirst(2)) : walked, wanted: path)
+            current = try current.child(component, create: create, shownAs: walked.hasPrefix("./") ? String(walked.dropFirst(2)) : walked,
+                                        wanted: path, links: links)
         }
         return current
     }
+
+    /// The most links one walk follows (the kernel's own limit is 40).
+    static let maximumLinks = 16
 
     /// Creates a directory (and parents) with mode 0755; an existing one is left as it is.
     public static func makeDirectory(_ path: String) throws {
@@ -315,7 +323,7 @@ public final class Directory {
     }
 
     /// The subdirectory `name` (one component), made (0755) when missing and `create`.
-    func child(_ name: String, create: Bool, shownAs: String? = nil, wanted: String? = nil) throws -> Directory {
+    func child(_ name: String, create: Bool, shownAs: String? = nil, wanted: String? = nil, links: Int = 0) throws -> Directory {
         let shown = shownAs ?? self.shown(name)
         let wanted = wanted ?? shown
         var opened = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -328,7 +336,14 @@ public final class Directory {
                 let followed = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 if followed >= 0 { return Directory(fd: followed, path: shown) }
             }
-            throw FileSystem.refusal(wanted, "\(shown) is a symbolic link")
+            // A link nobody else could have made (the user's own `~/.cache -> /data/cache`) is
+            // followed, its target walked by the same rules; any other link is refused.
+            if links < FileSystem.maximumLinks, isTrustedLink(name), let target = readLink(name) {
+                return try target.hasPrefix("/")
+                    ? FileSystem.openDirectory(target, create: false, links: links + 1)
+                    : subdirectory(target, create: false, links: links + 1)
+            }
+            throw FileSystem.refusal(wanted, "\(shown) is a symbolic link that another user could have made (only links owned by you or root, in a directory nobody else can write to, are followed)")
         case .regular, .other: throw FileSystem.refusal(wanted, "\(shown) is not a directory")
         case .directory: throw FileSystem.explain(POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO), at: shown)
         case .missing:
@@ -346,11 +361,30 @@ public final class Directory {
 
     /// The directory at `relative` (several components) below this one.
     public func subdirectory(_ relative: String, create: Bool) throws -> Directory {
+        try subdirectory(relative, create: create, links: 0)
+    }
+
+    func subdirectory(_ relative: String, create: Bool, links: Int) throws -> Directory {
         var current = self
         for component in relative.split(separator: "/").map(String.init) where component != "." {
-            current = try current.child(component, create: create)
+            current = try current.child(component, create: create, links: links)
         }
         return current
+    }
+
+    /// A link the user or root made where no one else can write: owned by root or by this
+    /// process's user, in this directory, which no other user may change (not writable by
+    /// group or others; or sticky, as /tmp, with the link owned by this user: the kernel's
+    /// protected_symlinks rule). Archives never bring links (imports refuse them).
+    func isTrustedLink(_ name: String) -> Bool {
+        var link = stat(), here = stat()
+        guard fstatat(fd, name, &link, AT_SYMLINK_NOFOLLOW) == 0, fstat(fd, &here) == 0 else { return false }
+        let me = geteuid()
+        guard link.st_uid == me || link.st_uid == 0 else { return false }
+        guard here.st_uid == me || here.st_uid == 0 else { return false }
+        let othersMayWrite = here.st_mode & (S_IWGRP | S_IWOTH) != 0
+        let sticky = here.st_mode & S_ISVTX != 0
+        return !othersMayWrite || (sticky && link.st_uid == me)
     }
 
     /// The names in this directory ("." and ".." left out).

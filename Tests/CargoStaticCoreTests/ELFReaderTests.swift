@@ -212,7 +212,7 @@ final class ELFReaderTests: XCTestCase {
 
     func testZigStaticPIE() throws {
         let a = try audit("zig-static-pie")
-        XCTAssertEqual(a.linkage, .staticPIE)
+        XCTAssertEqual(a.linkage, .staticPie)
         XCTAssertTrue(a.pie)
         XCTAssertNil(a.interpreter)
         XCTAssertEqual(a.needed, [])
@@ -473,7 +473,7 @@ final class ELFReaderTests: XCTestCase {
         XCTAssertEqual(!a.stripped, cs["symbols"] == "yes", context)
         XCTAssertEqual(a.rpath != nil, cs["rpath"] == "yes", context)
         XCTAssertEqual(a.runpath != nil, cs["runpath"] == "yes", context)
-        let fullyStatic = a.linkage == .staticExecutable || a.linkage == .staticPIE
+        let fullyStatic = a.linkage.isStatic
         if fullyStatic && a.relro == .full && !elf.bindNow {
             XCTAssertEqual(cs["relro"], "partial", context)  // the documented difference
         } else {

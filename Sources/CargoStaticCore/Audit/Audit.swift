@@ -5,10 +5,6 @@
 import Foundation
 
 public struct Audit: Codable {
-    public enum Linkage: String, Codable {
-        case staticExecutable = "static", staticPIE = "static-pie", dynamic
-        case sharedLibrary = "shared-library", relocatable = "object", other
-    }
 
     public enum Libc: String, Codable { case musl, glibc, none, unknown }
 
@@ -88,7 +84,7 @@ public struct Audit: Codable {
         runtimeLoading = libc == .musl ? [] : AuditRules.runtimeLoading(elf.symbolNames)
         (allocator, allocatorEvidence) = AuditRules.allocator(elf, libc: libc)
 
-        pie = elf.type == ELFConst.ET_DYN && (linkage == .staticPIE || linkage == .dynamic)
+        pie = elf.type == ELFConst.ET_DYN && (linkage == .staticPie || linkage == .dynamic)
         relro = AuditRules.relro(elf, linkage: linkage)
         nx = AuditRules.nx(elf)
         stackProtector = AuditRules.stackProtector(elf.symbolNames)
@@ -105,7 +101,7 @@ public struct Audit: Codable {
 
 /// The rules behind each `Audit` field, kept apart so each stays small.
 enum AuditRules {
-    static func linkage(_ elf: ELFFile) -> Audit.Linkage {
+    static func linkage(_ elf: ELFFile) -> Linkage {
         let pieFlag = elf.flags1 & ELFConst.DF_1_PIE != 0
         // Dynamic linking that only the sections or version needs show still counts.
         let hidden = ConsistencyRules.hidesDynamicLinking(elf)
@@ -123,7 +119,7 @@ enum AuditRules {
             // and no soname (shared libraries have a soname and usually entry 0).
             let executable = pieFlag || (elf.entry != 0 && elf.soname == nil)
             if hidden { return executable ? .dynamic : .sharedLibrary }
-            return executable ? .staticPIE : .sharedLibrary
+            return executable ? .staticPie : .sharedLibrary
         default:
             return .other
         }
@@ -260,9 +256,9 @@ enum AuditRules {
     /// no loader and no lazy binding: all its relocations are applied at
     /// startup, so PT_GNU_RELRO alone already means full. checksec reports
     /// "partial" there because it only looks for BIND_NOW.
-    static func relro(_ elf: ELFFile, linkage: Audit.Linkage) -> Audit.RELRO {
+    static func relro(_ elf: ELFFile, linkage: Linkage) -> Audit.RELRO {
         guard elf.programHeaders.contains(where: { $0.type == ELFConst.PT_GNU_RELRO }) else { return .none }
-        if elf.bindNow || linkage == .staticExecutable || linkage == .staticPIE { return .full }
+        if elf.bindNow || linkage.isStatic { return .full }
         return .partial
     }
 
@@ -291,7 +287,7 @@ enum AuditRules {
 
     // MARK: Verdict
 
-    static func problems(_ elf: ELFFile, linkage: Audit.Linkage, libc: Audit.Libc, libcEvidence: [String] = [], runtimeLoading: [String]) -> [String] {
+    static func problems(_ elf: ELFFile, linkage: Linkage, libc: Audit.Libc, libcEvidence: [String] = [], runtimeLoading: [String]) -> [String] {
         var problems: [String] = []
         if let kind = notAnExecutable(linkage, type: elf.type) { problems.append(kind) }
         if linkage != .sharedLibrary, elf.type == ELFConst.ET_EXEC || elf.type == ELFConst.ET_DYN,
@@ -314,7 +310,7 @@ enum AuditRules {
             problems.append("\(who) shared objects at run time (NSS, iconv or dlopen) through " + listed(runtimeLoading, limit: 6) + ": static, but not kernel-only")
         }
         problems += ConsistencyRules.contradictions(elf)
-        if linkage == .staticExecutable || linkage == .staticPIE,
+        if linkage.isStatic,
            let unproven = ConsistencyRules.unprovenRuntimeLoading(elf, libc: libc, evidence: libcEvidence) {
             problems.append(unproven)
         }
@@ -328,7 +324,7 @@ enum AuditRules {
         return elf.needed.allSatisfy { $0 == "libc.so" || $0.hasPrefix("libc.musl-") }
     }
 
-    private static func notAnExecutable(_ linkage: Audit.Linkage, type: UInt16) -> String? {
+    private static func notAnExecutable(_ linkage: Linkage, type: UInt16) -> String? {
         switch linkage {
         case .sharedLibrary: return "is a shared library, not an executable"
         case .relocatable: return "is an object file (ET_REL), not a linked executable"
@@ -412,9 +408,9 @@ public struct AuditPolicy: Equatable {
     private func violation(_ requirement: Requirement, _ a: Audit) -> String? {
         switch requirement {
         case .fullyStatic:
-            return a.linkage == .staticExecutable || a.linkage == .staticPIE ? nil : "linkage is \(a.linkage.rawValue), not static"
+            return a.linkage.isStatic ? nil : "linkage is \(a.linkage.rawValue), not static"
         case .staticPIE:
-            return a.linkage == .staticPIE ? nil : "linkage is \(a.linkage.rawValue), not static-pie"
+            return a.linkage == .staticPie ? nil : "linkage is \(a.linkage.rawValue), not static-pie"
         case .pie: return a.pie ? nil : "not position-independent (no PIE)"
         case let .relro(level):
             return a.relro.rank >= level.rank ? nil : "RELRO is \(a.relro.rawValue), \(level.rawValue) required"

@@ -72,7 +72,7 @@ struct CargoBuild {
             if elf.machine != expect.machine || audit.bits != expect.bits {
                 problems.append("built for \(audit.machine) (\(audit.bits)-bit), expected \(step.target.arch)")
             }
-            if expect.staticPie && audit.linkage != .staticPIE {
+            if expect.staticPie && audit.linkage != .staticPie {
                 problems.append("expected static-pie, got \(audit.linkage.rawValue)")
             }
             if !expect.allocator.isDetected(in: audit) {

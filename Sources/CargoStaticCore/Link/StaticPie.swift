@@ -1,11 +1,15 @@
 import Foundation
 
-/// How a final executable is laid out. Both have no interpreter and no shared libraries;
-/// a static-pie is loaded at a random address (ASLR) and relocates itself at start-up
-/// (musl's `rcrt1.o`).
+/// How an ELF file is linked: what a build asks for (one of the two static kinds) and what
+/// the audit finds. The static kinds have no interpreter and no shared libraries; a
+/// static-pie is loaded at a random address (ASLR) and relocates itself at start-up (musl's
+/// `rcrt1.o`).
 public enum Linkage: String, Codable, Sendable {
-    case staticPie = "static-pie"
-    case staticExecutable = "static"
+    case staticExecutable = "static", staticPie = "static-pie", dynamic
+    case sharedLibrary = "shared-library", relocatable = "object", other
+
+    /// Either static kind: no interpreter and no shared libraries.
+    public var isStatic: Bool { self == .staticExecutable || self == .staticPie }
 }
 
 /// What the user asked for: static-pie wherever cargo-static has verified it (the

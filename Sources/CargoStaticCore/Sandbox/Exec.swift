@@ -27,7 +27,7 @@ public struct ExecRequest {
         let path = try Self.check(file)
         let audit = try Self.audit(path)
         let target = try self.target ?? Self.target(of: path)
-        if !audit.kernelOnly, audit.linkage == .staticExecutable || audit.linkage == .staticPIE {
+        if !audit.kernelOnly, audit.linkage.isStatic {
             reporter.warn("\(file) is static but not proven kernel-only (\(audit.problems.joined(separator: "; ")))")
         } else if !audit.kernelOnly {
             reporter.warn("\(file) is not fully static (\(audit.problems.joined(separator: "; ")))"

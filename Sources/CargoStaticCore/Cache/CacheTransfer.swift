@@ -49,7 +49,7 @@ public enum CacheTransfer {
     /// damaged entry is refused with its clean command rather than carried to other machines.
     @discardableResult
     public static func export(_ store: CacheStore, to file: String, matching patterns: [String], reporter: Reporter) throws -> [Moved] {
-        let found = CacheArea.allCases.flatMap(store.entries).filter { entry in
+        let found = CacheArea.allCases.filter(\.transferable).flatMap(store.entries).filter { entry in
             patterns.isEmpty || patterns.contains { entry.name.contains($0) || (entry.group?.contains($0) ?? false) }
         }
         guard !found.isEmpty else {
@@ -221,7 +221,8 @@ public enum CacheTransfer {
 
     private static func validName(_ entry: IndexEntry) -> Bool {
         let parts = [entry.group, entry.name].compactMap { $0 }
-        return (entry.area == .std) == (entry.group == nil)
+        // A toolchain directory runs the rustc it holds: only this machine makes them.
+        return entry.area.transferable && (entry.area == .std) == (entry.group == nil)
             && parts.allSatisfy { !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("/") && $0 != ".." }
     }
 

@@ -20,10 +20,11 @@ final class ScaleOutTests: XCTestCase {
     }
 
     /// Two runners, each with its own sccache server (directory and port), target directory
-    /// and cargo-static cache (at the same path, as on two machines), share one Redis. No
-    /// rustc call is refused for --sysroot, and the second runner's clean build is served
-    /// from Redis: at least 90% hits. Runner A names sccache with RUSTC_WRAPPER, runner B
-    /// with cargo's `build.rustc-wrapper`.
+    /// and cargo-static cache (at the same path, as on two machines), share one Redis and one
+    /// OCI registry. Runner A builds and pushes its cargo-static cache; runner B starts from
+    /// an empty cache, pulls it, builds no std and no C library, and its clean build is
+    /// served from Redis: at least 90% hits. No rustc call is refused for --sysroot. Runner A
+    /// names sccache with RUSTC_WRAPPER, runner B with cargo's `build.rustc-wrapper`.
     func testTwoRunnersShareSccacheThroughRedis() throws {
         guard let sccache = Self.upstreamSccache() else { return XCTFail("sccache 0.16 is not at /usr/local/bin/sccache (scripts/setup installs it)") }
         guard let redisServer = Context.process.which("redis-server") else { return XCTFail("redis-server is not installed (scripts/setup installs it)") }
@@ -38,16 +39,20 @@ final class ScaleOutTests: XCTestCase {
         while !Harness.canConnect(port: redisPort) && Date().timeIntervalSince(started) < 20 { usleep(100_000) }
         XCTAssertTrue(Harness.canConnect(port: redisPort), "redis-server did not start: \(redis.stderrSoFar)")
 
-        // Each runner's own cache, filled from the shared test cache as `cache import` would on a
-        // fresh machine (std and the allocator: no std build here).
+        guard let (registry, registryPort) = try RegistryCacheTests.startRegistry(in: work) else {
+            return XCTFail("docker-registry is not installed (scripts/setup installs it)")
+        }
+        defer { registry.process.terminate(); _ = registry.wait(timeout: 30) }
+        let ref = "127.0.0.1:\(registryPort)/ci/cargo-static:x86_64"
+
+        // Runner A's cache starts with what an earlier run of A built (taken from the shared
+        // test cache, so no std is built here: CI time).
         let bundle = work + "/entries.tar"
         let export = try Harness.run(["cache", "export", bundle, "x86_64-unknown-linux-musl-1", "mimalloc", "lfs64"], in: work)
         XCTAssertEqual(export.status, 0, export.all)
         let cache = work + "/cache"
-        func freshCache() throws {
-            let imported = try Harness.run(["cache", "import", bundle], in: work, cache: cache)
-            XCTAssertEqual(imported.status, 0, imported.all)
-        }
+        let imported = try Harness.run(["cache", "import", bundle], in: work, cache: cache)
+        XCTAssertEqual(imported.status, 0, imported.all)
         let project = try Harness.fixture("regex-json")
 
         func runner(_ name: String, wrapperInConfig: Bool) throws -> (stats: [String: Any], output: Harness.Output) {
@@ -74,16 +79,23 @@ final class ScaleOutTests: XCTestCase {
             ((stats[key] as? [String: Any])?["counts"] as? [String: Int])?.values.reduce(0, +) ?? 0
         }
 
-        try freshCache()
         let a = try runner("a", wrapperInConfig: false)
         XCTAssertEqual(a.output.status, 0, a.output.all)
         XCTAssertGreaterThanOrEqual(count(a.stats, "cache_misses"), 5, "runner A compiles the crates: \(a.stats)")
-        // Runner B: another machine's cache at the same path.
+        let push = try Harness.run(["cache", "push", ref], in: work, cache: cache)
+        XCTAssertEqual(push.status, 0, push.all)
+        // Runner B: another machine, an empty cache at the same path, filled from the registry.
         try FileManager.default.moveItem(atPath: cache, toPath: work + "/cache-of-a")
-        try freshCache()
+        let pullStarted = Date()
+        let pull = try Harness.run(["cache", "pull", ref], in: work, cache: cache)
+        XCTAssertEqual(pull.status, 0, pull.all)
+        print("runner b: cache pull in \(Int(Date().timeIntervalSince(pullStarted))) s")
         let b = try runner("b", wrapperInConfig: true)
         XCTAssertEqual(b.output.status, 0, b.output.all)
+        XCTAssertFalse(b.output.stderr.contains("building the Rust standard library"), b.output.stderr)
+        XCTAssertFalse(b.output.stderr.contains(" built in "), "runner B built something cached: \(b.output.stderr)")
         let hits = count(b.stats, "cache_hits"), misses = count(b.stats, "cache_misses")
+        print("runner b: \(hits) sccache hits, \(misses) misses")
         XCTAssertGreaterThanOrEqual(hits, 5, "\(b.stats)")
         XCTAssertGreaterThanOrEqual(Double(hits), 0.9 * Double(hits + misses), "runner B: \(hits) hits, \(misses) misses: \(b.stats)")
         for stats in [a.stats, b.stats] {

@@ -359,11 +359,12 @@ struct Cache: ParsableCommand {
 
     struct Clean: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove cached standard libraries and generated archives (all, or those whose name contains PATTERN), with their build directories. C libraries: `deps clean`.")
+            abstract: "Remove cached standard libraries, generated archives and toolchain directories (all, or those whose name contains PATTERN), with their build directories. C libraries: `deps clean`.")
         @Argument(help: "Only entries whose name contains this text.") var pattern: String?
         func run() throws {
             try execute(Session(context: Invocation.context), json: false) { session in
                 let removed = try session.store.clean(.std, matching: pattern) + session.store.clean(.archives, matching: pattern)
+                    + session.store.clean(.toolchains, matching: pattern)
                 print(removed.isEmpty ? "nothing to remove" : removed.map { "removed \($0)" }.joined(separator: "\n"))
             }
         }

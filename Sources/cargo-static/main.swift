@@ -351,7 +351,7 @@ struct Doctor: ParsableCommand {
 struct Cache: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The cache of standard libraries and generated archives ($CARGO_STATIC_CACHE, else $XDG_CACHE_HOME/cargo-static).",
-        subcommands: [List.self, Clean.self, VerifyCache.self, Export.self, Import.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Clean.self, VerifyCache.self, Export.self, Import.self, Push.self, Pull.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List everything in the cache: standard libraries, C libraries, generated archives and zig's cache, with sizes and a total.")
@@ -365,11 +365,12 @@ struct Cache: ParsableCommand {
 
     struct Clean: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove cached standard libraries and generated archives (all, or those whose name contains PATTERN), with their build directories. C libraries: `deps clean`.")
+            abstract: "Remove cached standard libraries, generated archives and toolchain directories (all, or those whose name contains PATTERN), with their build directories. C libraries: `deps clean`.")
         @Argument(help: "Only entries whose name contains this text.") var pattern: String?
         func run() throws {
             try execute(Session(context: Invocation.context), json: false) { session in
                 let removed = try session.store.clean(.std, matching: pattern) + session.store.clean(.archives, matching: pattern)
+                    + session.store.clean(.toolchains, matching: pattern)
                 print(removed.isEmpty ? "nothing to remove" : removed.map { "removed \($0)" }.joined(separator: "\n"))
             }
         }
@@ -424,6 +425,46 @@ struct Cache: ParsableCommand {
                 let moved = try CacheTransfer.importArchive(session.context.absolute(file), into: session.store, reporter: session.reporter)
                 if json { print(try encodeJSON(moved)); return }
                 for m in moved { print("\(m.outcome ?? "")  \(m.entry)  \(humanSize(m.bytes))") }
+            }
+        }
+    }
+
+    struct Push: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Push cached standard libraries, C libraries and generated archives to an OCI registry (one artifact per entry, tagged as REF).",
+            discussion: """
+            REF is HOST[:PORT]/REPO[:TAG] (TAG defaults to latest). Each entry is checked against its manifest first, \
+            then stored as an OCI artifact whose one blob is the tar `cache export` writes for it; the tag names an image \
+            index of them. Plain HTTP is used only for 127.0.0.0/8 and ::1, HTTPS otherwise. Credentials come from \
+            REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json or ~/.docker/config.json (`podman login`, `docker login`). \
+            Example: cargo-static cache push registry.example.com/ci/cargo-static:x86_64 x86_64-unknown-linux-musl
+            """)
+        @Argument(help: "HOST[:PORT]/REPO[:TAG]") var reference: String
+        @Argument(help: "Only entries whose name or target contains one of these texts.") var patterns: [String] = []
+        @Flag(help: "Print what was pushed as JSON.") var json = false
+        func run() throws {
+            try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in
+                let ref = try RegistryReference.parse(reference)
+                let moved = try RegistryTransfer.push(session.store, to: ref, matching: patterns, context: session.context, reporter: session.reporter)
+                if json { print(try encodeJSON(moved)); return }
+                for m in moved { session.reporter.status("Pushed", "\(m.entry) (\(humanSize(UInt64(m.bytes))))") }
+                print(ref.description)
+            }
+        }
+    }
+
+    struct Pull: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add the entries pushed to an OCI registry with `cache push` to this cache, with every check of `cache import`.",
+            discussion: "REF is HOST[:PORT]/REPO[:TAG]. Every blob's digest is checked on download, and each entry goes through `cache import`'s checks before it is added; entries the cache already has are kept.")
+        @Argument(help: "HOST[:PORT]/REPO[:TAG]") var reference: String
+        @Flag(help: "Print what was pulled as JSON.") var json = false
+        func run() throws {
+            try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in
+                let ref = try RegistryReference.parse(reference)
+                let moved = try RegistryTransfer.pull(session.store, from: ref, context: session.context, reporter: session.reporter)
+                if json { print(try encodeJSON(moved)); return }
+                for m in moved { print("\(m.outcome)  \(m.entry)  \(humanSize(UInt64(m.bytes)))") }
             }
         }
     }

@@ -7,7 +7,7 @@ final class ArgumentRewriterTests: XCTestCase {
         let driver = CompilerDriver(c: ["/z/zig", "cc", "-target", "x86_64-linux-musl"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"],
                                     ranlib: ["/z/zig", "ranlib"], environment: ["ZIG_GLOBAL_CACHE_DIR": "/c/zig"], identity: "zig test")
         return LinkSpec(target: try Target("x86_64-unknown-linux-musl"), kind: kind, driver: driver, wrapperDirectory: "/c/cc/w",
-                        sysroot: "/c/std/s", selfContainedCrt: false, pie: true, wholeArchives: whole, unwinderStub: stub,
+                        selfContainedCrt: false, pie: true, wholeArchives: whole, unwinderStub: stub,
                         searchDirectories: search, trailing: trailing, objects: objects, profileRustflags: [], tool: "/bin/cargo-static")
     }
 
@@ -65,7 +65,7 @@ final class ArgumentRewriterTests: XCTestCase {
         let driver = CompilerDriver(c: [dir + "/fake-cc", "-target", "t"], cxx: [dir + "/fake-cc", "c++"], ar: ["/bin/true"], ranlib: ["/bin/true"],
                                     environment: ["ZIG_GLOBAL_CACHE_DIR": "/zig cache"], identity: "fake")
         let link = LinkSpec(target: try Target("x86_64-unknown-linux-musl"), kind: .zig, driver: driver, wrapperDirectory: dir + "/w w",
-                            sysroot: nil, selfContainedCrt: false, pie: true, wholeArchives: ["/heap.a"], unwinderStub: nil,
+                            selfContainedCrt: false, pie: true, wholeArchives: ["/heap.a"], unwinderStub: nil,
                             searchDirectories: [], trailing: ["/compat.a"], objects: [], profileRustflags: [], tool: binary)
         for file in link.wrapperFiles { try file.apply() }
         let linked = try Runner().capture(Command(link.linker, ["-static-pie", "a b.o", "-o", "out"]))

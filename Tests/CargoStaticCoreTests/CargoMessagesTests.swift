@@ -35,14 +35,14 @@ final class CargoMessagesTests: XCTestCase {
         let tc = Toolchain(rustc: "/usr/bin/rustc", cargo: "/usr/bin/cargo", origin: .system, name: "system", versionInfo: "v",
                            release: "1.96.0", host: "x86_64-unknown-linux-gnu", sysroot: "/nonexistent")
         let driver = CompilerDriver(c: ["/z", "cc"], cxx: ["/z", "c++"], ar: ["/z", "ar"], ranlib: ["/z", "ranlib"], environment: [:], identity: "z")
-        let link = LinkSpec(target: target, kind: .zig, driver: driver, wrapperDirectory: "/c", sysroot: "/s", selfContainedCrt: false,
+        let link = LinkSpec(target: target, kind: .zig, driver: driver, wrapperDirectory: "/c", selfContainedCrt: false,
                             pie: true, wholeArchives: [], unwinderStub: nil, searchDirectories: [], trailing: [], objects: [],
                             profileRustflags: [], tool: "/cs")
         let cargo = try CargoArguments.parse(["--release", "--message-format=short"], mode: .build)
         let command = CargoInvocation.command(mode: .build, toolchain: tc, link: link, cargo: cargo, libraries: [], settings: .standard,
                                               strip: true, userRustflags: ["-Copt-level=1"], directory: "/w")
         XCTAssertEqual(command.environment["CARGO_ENCODED_RUSTFLAGS"],
-                       ["-Copt-level=1", "--sysroot=/s", "-Ctarget-feature=+crt-static", "-Clink-self-contained=no"].joined(separator: "\u{1F}"))
+                       ["-Copt-level=1", "-Ctarget-feature=+crt-static", "-Clink-self-contained=no"].joined(separator: "\u{1F}"))
         XCTAssertEqual(Array(command.arguments.prefix(4)), ["build", "--target", "x86_64-unknown-linux-musl",
                                                             "--message-format=json-render-diagnostics,json-diagnostic-short"])
         XCTAssertTrue(command.arguments.contains("--release"))

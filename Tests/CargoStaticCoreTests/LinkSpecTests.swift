@@ -2,11 +2,11 @@ import XCTest
 @testable import CargoStaticCore
 
 final class LinkSpecTests: XCTestCase {
-    private func spec(pie: Bool = true, sysroot: String? = "/my cache/std/s/sysroot", whole: [String] = []) throws -> LinkSpec {
+    private func spec(pie: Bool = true, whole: [String] = []) throws -> LinkSpec {
         let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],
                                     environment: [:], identity: "zig 0.17")
         return LinkSpec(target: try Target("x86_64-unknown-linux-musl"), kind: .zig, driver: driver, wrapperDirectory: "/my cache/cc/zig",
-                        sysroot: sysroot, selfContainedCrt: false, pie: pie, wholeArchives: whole, unwinderStub: nil,
+                        selfContainedCrt: false, pie: pie, wholeArchives: whole, unwinderStub: nil,
                         searchDirectories: [], trailing: [], objects: [], profileRustflags: ["-Copt-level=z"], tool: "/bin/cs")
     }
 
@@ -21,12 +21,14 @@ final class LinkSpecTests: XCTestCase {
     }
 
     func testRustflagsKeepPathsWithSpacesWhole() throws {
-        XCTAssertEqual(try spec().rustflags, ["--sysroot=/my cache/std/s/sysroot", "-Ctarget-feature=+crt-static",
-                                              "-Clink-self-contained=no", "-Copt-level=z"])
-        XCTAssertEqual(try spec(pie: false, sysroot: nil).rustflags.prefix(2), ["-Ctarget-feature=+crt-static", "-Crelocation-model=static"])
-        let encoded = CargoInvocation.encodedRustflags(user: ["-Cdebuginfo=1"], link: try spec())
+        var link = try spec()
+        link.pathRemaps = [.init(from: "/my cache", to: "/cargo-static")]
+        XCTAssertEqual(link.rustflags, ["-Ctarget-feature=+crt-static", "-Clink-self-contained=no",
+                                        "--remap-path-prefix=/my cache=/cargo-static", "-Copt-level=z"])
+        XCTAssertEqual(try spec(pie: false).rustflags.prefix(2), ["-Ctarget-feature=+crt-static", "-Crelocation-model=static"])
+        let encoded = CargoInvocation.encodedRustflags(user: ["-Cdebuginfo=1"], link: link)
         XCTAssertEqual(encoded.split(separator: "\u{1F}").count, 5)
-        XCTAssertTrue(encoded.hasPrefix("-Cdebuginfo=1\u{1F}--sysroot=/my cache/"))
+        XCTAssertTrue(encoded.hasPrefix("-Cdebuginfo=1\u{1F}-Ctarget-feature"))
     }
 
     func testEnvironmentNamesTheWrappersForTheTarget() throws {
@@ -40,7 +42,7 @@ final class LinkSpecTests: XCTestCase {
     func testLinkerPathFollowsTheLinkNotTheToolPath() throws {
         let a = try spec(), b = try spec(whole: ["/heap.a"])
         XCTAssertNotEqual(a.linker, b.linker)
-        let moved = LinkSpec(target: a.target, kind: a.kind, driver: a.driver, wrapperDirectory: a.wrapperDirectory, sysroot: a.sysroot,
+        let moved = LinkSpec(target: a.target, kind: a.kind, driver: a.driver, wrapperDirectory: a.wrapperDirectory,
                              selfContainedCrt: a.selfContainedCrt, pie: a.pie, wholeArchives: a.wholeArchives, unwinderStub: nil,
                              searchDirectories: [], trailing: [], objects: [], profileRustflags: a.profileRustflags, tool: "/elsewhere/cs")
         XCTAssertEqual(a.linker, moved.linker)

@@ -129,11 +129,10 @@ final class CargoConventionsTests: XCTestCase {
         XCTAssertFalse(plan.stdout.contains("--dry-run"), plan.stdout)
     }
 
-    /// The shared compiler cache Debian ships works as RUSTC_WRAPPER: a second clean build hits
-    /// for the crates compiled for the host (build scripts and their dependencies). sccache
-    /// does not cache a rustc call with --sysroot, which every crate built for the musl target
-    /// against cargo-static's std carries ("CannotCache(--sysroot)" in its log): those are
-    /// compiled again (README says so). The first build starts sccache's server itself; that
+    /// sccache (the first on PATH) works as RUSTC_WRAPPER: a second clean build hits. No rustc
+    /// call carries --sysroot (sccache refuses those): the std built from source is in the
+    /// sysroot of the rustc cargo runs. ScaleOutTests shares the cache between two runners
+    /// through Redis. The first build starts sccache's server itself; that
     /// daemon keeps whatever descriptors it inherited, and the build must end all the same
     /// (it once waited for the daemon).
     func testSccacheHitsOnASecondCleanBuild() throws {

@@ -145,7 +145,11 @@ final class FixtureTests: XCTestCase {
         XCTAssertNotNil(env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"])
         XCTAssertNotNil(env["CC_x86_64_unknown_linux_musl"])
         // CARGO_ENCODED_RUSTFLAGS: 0x1F-separated, so a cache path with spaces stays one argument.
-        XCTAssertTrue(env["CARGO_ENCODED_RUSTFLAGS"]?.contains("--sysroot=") ?? false, "\(env)")
+        XCTAssertTrue(env["CARGO_ENCODED_RUSTFLAGS"]?.contains("\u{1F}--remap-path-prefix=") ?? false, "\(env)")
+        // No --sysroot (sccache refuses it): cargo runs a rustc with the std in its own sysroot.
+        XCTAssertFalse(env["CARGO_ENCODED_RUSTFLAGS"]?.contains("--sysroot") ?? true, "\(env)")
+        let rustc = env["RUSTC"] ?? ""
+        XCTAssertTrue(rustc.contains("/toolchains/x86_64-unknown-linux-musl/") && rustc.hasSuffix("/bin/rustc"), rustc)
         XCTAssertNil(env["RUSTC_BOOTSTRAP"], "the user's crates must not be built with RUSTC_BOOTSTRAP")
         XCTAssertTrue((cargo["unset"] as? [String])?.contains("RUSTC_BOOTSTRAP") ?? false)
         XCTAssertTrue((cargo["arguments"] as? [String])?.contains("--release") ?? false)

@@ -14,6 +14,13 @@ public enum CacheArea: String, Codable, CaseIterable {
     /// Small archives compiled from generated C (compatibility names, unwinder stand-ins,
     /// libunwind for musl-gcc): `archives/<target>/<name>/`.
     case archives
+    /// Toolchain directories (`ToolchainDirectory`): a rustc whose own sysroot holds a
+    /// std built from source: `toolchains/<target>/<name>/`. They link this machine's
+    /// rustc, so they are made on each machine and never exported.
+    case toolchains
+
+    /// Whether `cache export` (and a registry push) carries the area's entries.
+    public var transferable: Bool { self != .toolchains }
 }
 
 /// One cache entry's identity: where it lives and the full text its name fingerprints.
@@ -46,6 +53,7 @@ public struct EntryID: Codable, Hashable, CustomStringConvertible {
 ///     std/<name>/                    a standard library (sysroot/, entry.json, manifest.json)
 ///     deps/<target>/<name>/          a C library (prefix/, entry.json, manifest.json)
 ///     archives/<target>/<name>/      a generated archive (lib<x>.a, entry.json, manifest.json)
+///     toolchains/<target>/<name>/    a rustc with a built std in its own sysroot (bin/rustc, lib/…)
 ///     <area>/[<target>/].staging-<name>   an entry being assembled by the lock holder (renamed into place)
 ///     work/<area>-[<target>-]<name>/ a build directory (kept after a failure to resume or read logs)
 ///     locks/<area>-[<target>-]<name>.lock       one builder per entry

@@ -57,7 +57,7 @@ public enum CacheTransfer {
     /// damaged entry is refused with its clean command rather than carried to other machines.
     @discardableResult
     public static func export(_ store: CacheStore, to file: String, matching patterns: [String], reporter: Reporter) throws -> [Moved] {
-        let found = CacheArea.allCases.flatMap(store.entries).filter { entry in
+        let found = CacheArea.allCases.filter(\.transferable).flatMap(store.entries).filter { entry in
             patterns.isEmpty || patterns.contains { entry.name.contains($0) || (entry.group?.contains($0) ?? false) }
         }
         guard !found.isEmpty else {
@@ -114,30 +114,39 @@ public enum CacheTransfer {
     /// archive), every entry is checked there, and only then is each published with one
     /// rename (`publishStaged`).
     public static func importArchive(_ file: String, into store: CacheStore, reporter: Reporter) throws -> [Moved] {
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw CargoStaticError(.badInput, "cannot read \(file)", fix: "check the path (an archive written by `cargo-static cache export FILE`)")
-        }
-        defer { try? handle.close() }
+        try importArchives([file], into: store, reporter: reporter)
+    }
+
+    /// Several archives as one import (`cache pull`'s blobs): all are extracted and checked
+    /// before any entry is published, so a bad one leaves the cache as it was.
+    public static func importArchives(_ files: [String], into store: CacheStore, reporter: Reporter) throws -> [Moved] {
         let scratch = store.layout.work + "/import-\(getpid())"
-        let index: Index
-        do {
-            try FileSystem.removeTree(scratch)
-            index = try extract(TarInput(handle: handle), into: try FileSystem.openDirectory(scratch, create: true))
-        } catch let damaged as TarInput.Damaged {
-            try? FileSystem.removeTree(scratch)
-            throw refusal(file, [damaged.description])
-        } catch let refused as Refused {
-            try? FileSystem.removeTree(scratch)
-            throw refusal(file, refused.problems)
-        } catch {
-            try? FileSystem.removeTree(scratch)
-            throw FileSystem.explain(error, at: store.layout.shown)
-        }
+        try FileSystem.removeTree(scratch)
         defer { try? FileSystem.removeTree(scratch) }
+        var staged: [(root: String, entry: IndexEntry)] = []
+        for (n, file) in files.enumerated() {
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                throw CargoStaticError(.badInput, "cannot read \(file)", fix: "check the path (an archive written by `cargo-static cache export FILE`)")
+            }
+            defer { try? handle.close() }
+            let root = files.count == 1 ? scratch : scratch + "/\(n)"
+            do {
+                let index = try extract(TarInput(handle: handle), into: try FileSystem.openDirectory(root, create: true))
+                staged += index.entries.map { (root, $0) }
+            } catch let damaged as TarInput.Damaged {
+                throw refusal(file, [damaged.description])
+            } catch let refused as Refused {
+                throw refusal(file, refused.problems)
+            } catch let error as CargoStaticError {
+                throw error
+            } catch {
+                throw FileSystem.explain(error, at: store.layout.shown)
+            }
+        }
         do {
-            return try publishStaged(scratch, entries: index.entries, into: store, reporter: reporter)
+            return try publishStaged(staged, into: store, reporter: reporter)
         } catch let refused as Refused {
-            throw refusal(file, refused.problems)
+            throw refusal(files.count == 1 ? files[0] : "the \(files.count) archives", refused.problems)
         }
     }
 
@@ -149,15 +158,20 @@ public enum CacheTransfer {
     /// When a publication fails, the entries this call published are removed again, so the
     /// cache is left as it was. The entry directories are consumed.
     public static func publishStaged(_ staging: String, entries: [IndexEntry], into store: CacheStore, reporter: Reporter) throws -> [Moved] {
+        try publishStaged(entries.map { (staging, $0) }, into: store, reporter: reporter)
+    }
+
+    /// The same for entries staged under several roots (one per archive).
+    static func publishStaged(_ staged: [(root: String, entry: IndexEntry)], into store: CacheStore, reporter: Reporter) throws -> [Moved] {
         var problems: [String] = []
         var seen = Set<String>()
-        for entry in entries {
+        for (_, entry) in staged {
             if !seen.insert(entry.directory).inserted { problems.append("\(entry.directory): listed twice in the index") }
             if !validName(entry) { problems.append("\(entry.directory): not a cache entry name") }
         }
         guard problems.isEmpty else { throw Refused(problems: problems) }
-        let root = try FileSystem.openDirectory(staging)
-        for entry in entries {
+        for (staging, entry) in staged {
+            let root = try FileSystem.openDirectory(staging)
             let dir = staging + "/" + entry.directory
             guard (try? root.subdirectory(entry.directory, create: false)) != nil else {
                 problems.append("\(entry.directory): missing from the archive (or not a directory)"); continue
@@ -171,7 +185,7 @@ public enum CacheTransfer {
         guard problems.isEmpty else { throw Refused(problems: problems) }
         var published: [EntryID] = []
         do {
-            return try entries.map { entry in
+            return try staged.map { staging, entry in
                 let dir = staging + "/" + entry.directory
                 let id = entryID(entry, directory: dir)
                 let files = (try? EntryManifest.contents(dir))?.filter { $0.kind == .regular } ?? []
@@ -265,7 +279,8 @@ public enum CacheTransfer {
 
     static func validName(_ entry: IndexEntry) -> Bool {
         let parts = [entry.group, entry.name].compactMap { $0 }
-        return (entry.area == .std) == (entry.group == nil)
+        // A toolchain directory runs the rustc it holds: only this machine makes them.
+        return entry.area.transferable && (entry.area == .std) == (entry.group == nil)
             && parts.allSatisfy { !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("/") && $0 != ".." }
     }
 }

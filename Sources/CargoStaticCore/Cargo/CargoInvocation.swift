@@ -32,13 +32,15 @@ public enum CargoInvocation {
         (user + link.rustflags).joined(separator: "\u{1F}")
     }
 
-    public static func command(mode: BuildRequest.Mode, toolchain: Toolchain, link: LinkSpec, cargo: CargoArguments,
+    /// `rustc`: the toolchain directory's rustc when the std was built from source (it has
+    /// the std in its own sysroot), else the toolchain's.
+    public static func command(mode: BuildRequest.Mode, toolchain: Toolchain, rustc: String? = nil, link: LinkSpec, cargo: CargoArguments,
                                libraries: [ProvidedLibrary], settings: StdSettings, strip: Bool,
                                userRustflags: [String], directory: String, userCFlags: [String: String] = [:],
                                userDebug: String? = nil) -> Command {
         let target = link.target
         var env = link.cargoEnvironment
-        env["RUSTC"] = toolchain.rustc
+        env["RUSTC"] = rustc ?? toolchain.rustc
         env["CARGO_ENCODED_RUSTFLAGS"] = encodedRustflags(user: userRustflags, link: link)
         env.merge(profileEnvironment(settings, strip: strip, profile: cargo.profileName(mode))) { _, new in new }
         if link.debug == .split {

@@ -181,7 +181,7 @@ public enum CacheCommands {
 extension LinkSpec {
     /// The wrappers of a toolchain alone (for building C libraries outside a project build).
     static func compilerOnly(_ cc: CToolchain, tool: String) -> LinkSpec {
-        LinkSpec(target: cc.target, kind: cc.kind, driver: cc.driver, wrapperDirectory: cc.directory, sysroot: nil,
+        LinkSpec(target: cc.target, kind: cc.kind, driver: cc.driver, wrapperDirectory: cc.directory,
                  selfContainedCrt: false, pie: true, wholeArchives: [], unwinderStub: nil, searchDirectories: [], trailing: [],
                  objects: [], profileRustflags: [], tool: tool)
     }

@@ -32,8 +32,6 @@ public struct LinkSpec: Codable, Equatable {
     public let driver: CompilerDriver
     /// The C toolchain's wrapper directory (in the cache).
     public let wrapperDirectory: String
-    /// `--sysroot` for rustc (a std built from source), or nil for the toolchain's own.
-    public let sysroot: String?
     /// Whether rustc may use its own crt objects (only a prebuilt musl std has them).
     public let selfContainedCrt: Bool
     /// Static-pie unless `--no-pie` (then a plain static ET_EXEC, `-Crelocation-model=static`).
@@ -87,7 +85,7 @@ public struct LinkSpec: Codable, Equatable {
     /// The part that decides the link (the tool's own path does not).
     public var fingerprint: String {
         var copy = self
-        copy = LinkSpec(target: target, kind: kind, driver: driver, wrapperDirectory: wrapperDirectory, sysroot: sysroot,
+        copy = LinkSpec(target: target, kind: kind, driver: driver, wrapperDirectory: wrapperDirectory,
                         selfContainedCrt: selfContainedCrt, pie: pie, wholeArchives: wholeArchives, unwinderStub: unwinderStub,
                         searchDirectories: searchDirectories, trailing: trailing, objects: objects,
                         profileRustflags: profileRustflags, tool: "")
@@ -105,7 +103,8 @@ public struct LinkSpec: Codable, Equatable {
     /// are host code). Passed as CARGO_ENCODED_RUSTFLAGS, so paths may hold spaces.
     public var rustflags: [String] {
         var flags: [String] = []
-        if let sysroot { flags.append("--sysroot=\(sysroot)") }
+        // No --sysroot: a std built from source is in the sysroot of the rustc cargo runs
+        // (`ToolchainDirectory`), and sccache refuses calls with --sysroot.
         flags.append("-Ctarget-feature=+crt-static")
         flags += StaticPie.rustflags(for: pie ? pieRequest : .none)
         // The C toolchain supplies crt1.o and libc.a when rustc has no self-contained copies.

@@ -22,7 +22,8 @@ public struct TargetPlan: Codable, Equatable {
     /// Set when the chosen rustc is not the one `rustc` on PATH runs.
     public let defaultToolchain: Toolchain?
     public let std: StdSource
-    /// The `--sysroot` of a from-source std (nil for a prebuilt std).
+    /// The sysroot of a from-source std entry (nil for a prebuilt std); cargo runs a rustc
+    /// that has it in its own sysroot (`ToolchainDirectory`).
     public let sysroot: String?
     public let stdCacheEntry: String?
     public let cToolchain: CToolchain

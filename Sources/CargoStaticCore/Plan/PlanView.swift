@@ -33,10 +33,12 @@ public enum PlanView {
             if r.done { return ["# zig's libc for \(r.target): built by an earlier first link"] }
             return ["# zig builds its libc for \(r.target) on the first link:"] + r.source.shellLines + [r.command.shellLine]
         case .std(let s):
-            if s.build.cached { return ["# std for \(s.target): cached (\(s.build.entry.name)); --sysroot \(s.sysroot)"] }
+            let rustc = "#   cargo-static then links \(s.toolchainDirectory.rustc) (rustc with it in its own sysroot)"
+                + (s.toolchainDirectory.cached ? ", cached" : "")
+            if s.build.cached { return ["# std for \(s.target): cached (\(s.build.entry.name)); sysroot \(s.sysroot)", rustc] }
             return ["# std for \(s.target) (not cached yet; cargo-static then copies the .rlib files from",
                     "#   \(s.outputDirectory) into \(s.sysroot)/lib/rustlib/\(s.target)/lib):"]
-                + s.workspace.flatMap(\.shellLines) + [s.command.shellLine]
+                + s.workspace.flatMap(\.shellLines) + [s.command.shellLine, rustc]
         case .library(let l):
             let name = l.build.map { "\(l.library) (\($0.entry.name))" } ?? l.library
             if l.cached { return ["# \(name): cached; prefix \(l.prefix ?? "")"] }

@@ -69,7 +69,7 @@ public struct Planner {
         // library cargo-static built for it too.
         searchDirectories += libraries.filter { $0.library != allocator.library }.compactMap { $0.prefix.map { $0 + "/lib" } }
         var link = LinkSpec(
-            target: target, kind: cc.kind, driver: cc.driver, wrapperDirectory: cc.directory, sysroot: std?.sysroot,
+            target: target, kind: cc.kind, driver: cc.driver, wrapperDirectory: cc.directory,
             selfContainedCrt: choice.toolchain.hasSelfContainedCrt(for: target), pie: request.pie,
             wholeArchives: [heap.flatMap { step in step.prefix.flatMap { prefix in allocator.archive.map { prefix + "/" + $0 } } }].compactMap { $0 },
             unwinderStub: stub?.archive, searchDirectories: searchDirectories,
@@ -99,9 +99,9 @@ public struct Planner {
 
         let provided = libraries.filter { $0.library != allocator.library }.map(LibraryPlanner.provided)
         let cargo = CargoInvocation.command(
-            mode: request.mode, toolchain: choice.toolchain, link: link, cargo: request.cargo, libraries: provided,
+            mode: request.mode, toolchain: choice.toolchain, rustc: std?.toolchainDirectory.rustc, link: link, cargo: request.cargo, libraries: provided,
             settings: request.stdSettings, strip: request.strip,
-            userRustflags: config.userRustflags(context: context, target: target, cfg: targetCfg(choice.toolchain, target, std?.sysroot)),
+            userRustflags: config.userRustflags(context: context, target: target, cfg: targetCfg(choice.toolchain, target)),
             directory: request.directory,
             userCFlags: Dictionary(uniqueKeysWithValues: ["CFLAGS_\(target.envSuffix)", "CXXFLAGS_\(target.envSuffix)"].compactMap { k in context[k].map { (k, $0) } }),
             userDebug: ProjectManifest(path: manifest).debug(profile: request.cargo.profileName(request.mode), context: context))
@@ -225,10 +225,10 @@ public struct Planner {
     }
 
     /// `rustc --print cfg` for the target, for `[target.'cfg(…)']` tables (remembered per rustc).
-    private func targetCfg(_ toolchain: Toolchain, _ target: Target, _ sysroot: String?) -> [String] {
+    /// (The cfg does not depend on the target's std, so no sysroot is needed.)
+    private func targetCfg(_ toolchain: Toolchain, _ target: Target) -> [String] {
         let probe = { () -> [String: String]? in
-            var args = ["--print", "cfg", "--target", target.triple, "-Ctarget-feature=+crt-static"]
-            if let sysroot { args += ["--sysroot", sysroot] }
+            let args = ["--print", "cfg", "--target", target.triple, "-Ctarget-feature=+crt-static"]
             guard let r = try? self.runner.capture(Command(toolchain.rustc, args)), r.succeeded else { return nil }
             return ["cfg": r.output]
         }

@@ -159,7 +159,10 @@ public struct StdStep: Codable, Equatable {
     public let command: Command
     /// Where cargo leaves the rlibs.
     public let outputDirectory: String
+    /// The std entry's sysroot (only the target's libraries).
     public let sysroot: String
+    /// The rustc cargo runs: this rustc, with the std in its own sysroot (no `--sysroot`).
+    public let toolchainDirectory: ToolchainDirectory
     /// Metadata stored in the entry (rustc, release, settings).
     public let rustc: String
     public let release: String

@@ -129,7 +129,9 @@ struct StdRecipe {
                         .copy(library + "/Cargo.lock", to: work + "/workspace/Cargo.lock")],
             unitGraph: unitGraphCommand(work: work), command: buildCommand(work: work),
             outputDirectory: "\(work)/target/\(target.triple)/\(settings.profile)/deps",
-            sysroot: layout.sysroot(id), rustc: toolchain.rustc, release: toolchain.release, settings: settings.name,
+            sysroot: layout.sysroot(id),
+            toolchainDirectory: ToolchainDirectory.plan(toolchain: toolchain, target: target, std: id, store: store),
+            rustc: toolchain.rustc, release: toolchain.release, settings: settings.name,
             estimateSeconds: estimate)
     }
 }
@@ -149,7 +151,8 @@ public struct StdEntry: Codable {
 }
 
 /// Runs a `StdStep`: under the entry's lock, the build with progress (units done of the
-/// unit graph's total), then the rlibs are published as a sysroot.
+/// unit graph's total), then the rlibs are published as a sysroot, and the toolchain
+/// directory whose rustc has them in its own sysroot is made.
 struct StdBuilder {
     let store: CacheStore
     let runner: Runner
@@ -175,6 +178,7 @@ struct StdBuilder {
         }
         // The build tree is only needed to resume an interrupted build.
         if outcome == .built { try? FileManager.default.removeItem(atPath: store.layout.work(id)) }
+        try step.toolchainDirectory.ensure(store: store, reporter: reporter)
         return outcome
     }
 

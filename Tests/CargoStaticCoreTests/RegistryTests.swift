@@ -1,0 +1,69 @@
+import XCTest
+@testable import CargoStaticCore
+
+final class RegistryTests: XCTestCase {
+    func testReferencesParseWithPortsTagsAndNestedRepositories() throws {
+        let local = try RegistryReference.parse("127.0.0.1:5000/cargo-static/cache:x86_64")
+        XCTAssertEqual(local, RegistryReference(host: "127.0.0.1", port: 5000, repository: "cargo-static/cache", tag: "x86_64"))
+        XCTAssertEqual(local.baseURL, "http://127.0.0.1:5000/v2/cargo-static/cache")
+        let remote = try RegistryReference.parse("registry.example.com/team/ci")
+        XCTAssertEqual(remote.tag, "latest")
+        XCTAssertNil(remote.port)
+        XCTAssertEqual(remote.baseURL, "https://registry.example.com/v2/team/ci")
+        XCTAssertTrue(try RegistryReference.parse("[::1]:5000/c").isLoopback)
+        XCTAssertTrue(try RegistryReference.parse("127.9.0.1/c").isLoopback)
+        // Only the loopback gets plain HTTP, not look-alike names.
+        XCTAssertFalse(try RegistryReference.parse("127.0.0.1.example.com/c").isLoopback)
+        XCTAssertFalse(try RegistryReference.parse("10.0.0.1:5000/c").isLoopback)
+        for bad in ["no-slash", "host/UPPER", "host:99999/c", "host/c:bad tag", "/c", "host/"] {
+            XCTAssertThrowsError(try RegistryReference.parse(bad), bad) { error in
+                XCTAssertTrue(((error as? CargoStaticError)?.fix ?? "").contains("HOST[:PORT]/REPO[:TAG]"))
+            }
+        }
+    }
+
+    func testCredentialsComeFromTheFirstFileThatNamesTheRegistry() throws {
+        let dir = try FileSystem.temporaryDirectory(in: "/tmp", label: "registry-auth")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let auth = { (user: String) in Data("\(user):s3cret:with:colons".utf8).base64EncodedString() }
+        try FileSystem.write(#"{"auths": {"other.example": {"auth": "\#(auth("x"))"}}}"#, to: dir + "/registry-auth.json")
+        try FileSystem.write(#"{"auths": {"reg.example:5000": {"auth": "\#(auth("podman"))"}}}"#, to: dir + "/run/containers/auth.json")
+        try FileSystem.write(#"{"auths": {"https://reg.example:5000/v1/": {"auth": "\#(auth("docker"))"}, "docker.only": {"auth": "\#(auth("d"))"}}}"#,
+                             to: dir + "/home/.docker/config.json")
+        let context = Context(variables: ["REGISTRY_AUTH_FILE": dir + "/registry-auth.json", "XDG_RUNTIME_DIR": dir + "/run"],
+                              directory: "/", home: dir + "/home")
+        XCTAssertEqual(RegistryCredentials.lookup("reg.example:5000", context: context), RegistryCredentials(user: "podman", password: "s3cret:with:colons"))
+        XCTAssertEqual(RegistryCredentials.lookup("docker.only", context: context)?.user, "d")
+        XCTAssertEqual(RegistryCredentials.lookup("other.example", context: context)?.user, "x")
+        XCTAssertNil(RegistryCredentials.lookup("reg.example", context: context), "a port is part of the registry's name")
+        XCTAssertNil(RegistryCredentials.lookup("nowhere", context: Context(variables: [:], directory: "/", home: dir + "/none")))
+    }
+
+    func testEntryManifestIsAnOCIArtifactWithItsKeyAsAnnotation() throws {
+        let blob = Data("tar bytes".utf8)
+        let manifest = RegistryDocuments.entryManifest(entry: "std/x-1", key: "rustc: 1.96\ntarget: x", manifestSHA256: "ab",
+                                                       blobDigest: RegistryDocuments.digest(blob), blobSize: blob.count)
+        let json = try JSONSerialization.jsonObject(with: RegistryDocuments.encode(manifest)) as? [String: Any] ?? [:]
+        XCTAssertEqual(json["schemaVersion"] as? Int, 2)
+        XCTAssertEqual(json["mediaType"] as? String, "application/vnd.oci.image.manifest.v1+json")
+        XCTAssertEqual(json["artifactType"] as? String, RegistryDocuments.artifactType)
+        let config = json["config"] as? [String: Any] ?? [:]
+        XCTAssertEqual(config["mediaType"] as? String, "application/vnd.oci.empty.v1+json")
+        XCTAssertEqual(config["digest"] as? String, "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
+        XCTAssertEqual(config["size"] as? Int, 2)
+        let layers = json["layers"] as? [[String: Any]] ?? []
+        XCTAssertEqual(layers.count, 1)
+        XCTAssertEqual(layers.first?["digest"] as? String, "sha256:" + SHA256.hex(blob))
+        XCTAssertEqual(layers.first?["size"] as? Int, blob.count)
+        let annotations = json["annotations"] as? [String: String] ?? [:]
+        XCTAssertEqual(annotations["dev.cargo-static.entry"], "std/x-1")
+        XCTAssertEqual(annotations["dev.cargo-static.key"], "rustc: 1.96\ntarget: x")
+        // Content-addressed: the same entry gives the same manifest bytes.
+        XCTAssertEqual(try RegistryDocuments.encode(manifest), try RegistryDocuments.encode(manifest))
+    }
+
+    func testBearerChallengeParameters() {
+        let params = RegistryClient.challengeParameters(#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:team/ci:pull,push""#)
+        XCTAssertEqual(params, ["realm": "https://auth.example/token", "service": "registry.example", "scope": "repository:team/ci:pull,push"])
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import XCTest
+import CargoStaticCore
+
+/// The std and C-library cache through an OCI registry (Debian's docker-registry on the loopback).
+final class RegistryCacheTests: XCTestCase {
+    override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
+
+    /// Starts `docker-registry serve` with storage in `dir`; returns it and its port.
+    static func startRegistry(in dir: String) throws -> (Harness.Running, UInt16)? {
+        guard let registry = Context.process.which("docker-registry") else { return nil }
+        let port = try Harness.freeLoopbackPort()
+        let config = """
+        version: 0.1
+        log:
+          level: warn
+        storage:
+          filesystem:
+            rootdirectory: \(dir)/storage
+        http:
+          addr: 127.0.0.1:\(port)
+        """
+        try config.write(toFile: dir + "/config.yml", atomically: true, encoding: .utf8)
+        let running = try Harness.launch(registry, ["serve", dir + "/config.yml"], in: dir, environment: [:])
+        let started = Date()
+        while !Harness.canConnect(port: port) && Date().timeIntervalSince(started) < 20 { usleep(100_000) }
+        return (running, port)
+    }
+
+    /// Push from cache A (the shared test cache), pull into an empty cache B, then B builds
+    /// hello with no std or C library built. A tampered registry blob is refused.
+    func testPushPullThenBuildWithoutBuildingStd() throws {
+        let work = try Harness.temporaryDirectory("registry")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        guard let (registry, port) = try Self.startRegistry(in: work) else { return XCTFail("docker-registry is not installed (scripts/setup installs it)") }
+        defer { registry.process.terminate(); _ = registry.wait(timeout: 30) }
+        XCTAssertTrue(Harness.canConnect(port: port), "docker-registry did not start: \(registry.stderrSoFar)")
+        let ref = "127.0.0.1:\(port)/cargo-static/cache:x86_64"
+
+        let push = try Harness.run(["cache", "push", "--json", ref, "x86_64-unknown-linux-musl-1", "mimalloc", "lfs64"], in: work)
+        XCTAssertEqual(push.status, 0, push.all)
+        let pushed = (try? JSONSerialization.jsonObject(with: Data(push.stdout.utf8)) as? [[String: Any]]) ?? []
+        XCTAssertTrue(pushed.contains { ($0["entry"] as? String)?.hasPrefix("std/x86_64-unknown-linux-musl-") ?? false }, push.stdout)
+        XCTAssertTrue(pushed.allSatisfy { ($0["digest"] as? String)?.hasPrefix("sha256:") ?? false })
+
+        let cacheB = work + "/cache-b"
+        let pull = try Harness.run(["cache", "pull", ref], in: work, cache: cacheB)
+        XCTAssertEqual(pull.status, 0, pull.all)
+        XCTAssertEqual(pull.stdout.split(separator: "\n").filter { $0.hasPrefix("imported") }.count, pushed.count, pull.all)
+        let verify = try Harness.run(["cache", "verify"], in: work, cache: cacheB)
+        XCTAssertEqual(verify.status, 0, verify.all)
+
+        let dir = try Harness.fixture("hello")
+        let build = try Harness.run(["build", "--release", "--json"], in: dir, environment: Harness.sharedZigCache, cache: cacheB)
+        XCTAssertEqual(build.status, 0, build.all)
+        let result = try Harness.results(build).first ?? [:]
+        XCTAssertEqual(result["std"] as? String, "cache hit", build.all)
+        XCTAssertFalse(build.stderr.contains("building the Rust standard library"), build.stderr)
+        XCTAssertFalse(build.stderr.contains("mimalloc for x86_64-unknown-linux-musl built"), build.stderr)
+
+        // A blob changed in the registry's storage: its digest no longer matches, nothing is added.
+        let blobs = work + "/storage/docker/registry/v2/blobs"
+        let enumerator = FileManager.default.enumerator(atPath: blobs)
+        var tampered = false
+        while let item = enumerator?.nextObject() as? String, !tampered {
+            let path = blobs + "/" + item
+            guard item.hasSuffix("/data"), var bytes = FileManager.default.contents(atPath: path), bytes.count > 4096 else { continue }
+            bytes[bytes.count / 2] ^= 0xFF
+            try bytes.write(to: URL(fileURLWithPath: path))
+            tampered = true
+        }
+        XCTAssertTrue(tampered)
+        let cacheD = work + "/cache-d"
+        let refused = try Harness.run(["cache", "pull", ref], in: work, cache: cacheD)
+        XCTAssertNotEqual(refused.status, 0, refused.all)
+        XCTAssertTrue(refused.stderr.contains("digest"), refused.stderr)
+        XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: cacheD + "/std")) ?? []).filter { !$0.hasPrefix(".") }, [])
+
+        // Plain HTTP is refused for anything but the loopback: an HTTPS attempt at a non-loopback name fails.
+        let remote = try Harness.run(["cache", "pull", "registry.invalid:\(port)/cargo-static/cache"], in: work, cache: work + "/cache-c")
+        XCTAssertNotEqual(remote.status, 0)
+        XCTAssertTrue(remote.stderr.contains("HTTPS"), remote.stderr)
+    }
+}

@@ -188,14 +188,14 @@ public enum StdTestCommand {
             failures.append("<inconsistent report>")
         }
         for name in failures {
-            if let known = KnownFailures.match(target: target, suite: suite, executable: exe.name, test: name) {
+            if let known = KnownFailures.match(target: target, emptyRoot: emptyRoot, suite: suite, executable: exe.name, test: name) {
                 result.known.append(.init(test: "\(exe.name)::\(name)", reason: known.reason, link: known.link))
             } else {
                 result.failed.append("\(exe.name)::\(name)")
                 if let out = report.failureOutput[name] { reporter.detail("\(exe.name)::\(name):\n\(out)") }
             }
         }
-        for name in report.passed where KnownFailures.match(target: target, suite: suite, executable: exe.name, test: name) != nil {
+        for name in report.passed where KnownFailures.match(target: target, emptyRoot: emptyRoot, suite: suite, executable: exe.name, test: name) != nil {
             result.knownPassed.append("\(exe.name)::\(name)")
         }
     }

@@ -45,7 +45,10 @@ public struct SuiteResult: Codable {
     public var known: [Known] = []
     /// Known failures that passed this time (a stale entry, or a fixed emulator).
     public var knownPassed: [String] = []
+    /// Running the suite's executables.
     public var seconds = 0.0
+    /// Planning and building the target's test executables (std included when it was not cached).
+    public var buildSeconds = 0.0
     public var emptyRoot = false
 
     public init(target: String, suite: StdTestSuite) {
@@ -138,6 +141,7 @@ public enum StdTestCommand {
             for suite in request.suites {
                 var result = SuiteResult(target: target.triple, suite: suite)
                 result.emptyRoot = emptyRoot
+                result.buildSeconds = buildSeconds
                 let suiteStarted = Date()
                 let executables = built.flatMap(\.executables).filter { $0.isTest && $0.package.split(separator: " ").first.map(String.init) == suite.package }.sorted { $0.name < $1.name }
                 guard !executables.isEmpty else {

@@ -271,9 +271,9 @@ struct StdTest: ParsableCommand {
         The suites come from the rust-src tree std is built from (library/coretests, library/alloctests, library/std/tests), compiled offline with the same std entry, C toolchain (zig by default), allocator and static-pie link as `cargo-static test`, cached in the cache's work directory (a second run only runs them). They run natively on x86_64, under qemu for other targets, in the empty-root sandbox when this machine allows one. Prints passed, failed, known and ignored counts per suite and target; exits 101 when a test fails that is not a known failure (Sources/CargoStaticCore/Std/KnownFailures.swift: each with its reason and an upstream link; known failures still run and are reported). std's own unit tests are not run: they need std built twice (bootstrap's realstd). Arguments after `--` are test name filters for the harness.
 
         Examples:
-          cargo-static std test                                   x86_64, all three suites
+          cargo-static std test            x86_64, all three suites
+          cargo-static std test --json     the results as JSON
           cargo-static std test --target aarch64-unknown-linux-musl --suite core -- num::
-          cargo-static std test --json                            results as JSON on stdout
         """)
     @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested` (default: x86_64-unknown-linux-musl).", valueName: "triple[,triple…]"),
             transform: { try Target.list($0) })

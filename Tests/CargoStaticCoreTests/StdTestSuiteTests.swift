@@ -89,6 +89,14 @@ final class StdTestSuiteTests: XCTestCase {
         XCTAssertNil(KnownFailures.match([entry, qemu], target: arm, emptyRoot: false, suite: .alloc, executable: "coretests", test: "x"))
     }
 
+    func testNativeEmptyRootEntriesSkipQemu() throws {
+        let native = KnownFailure(targets: ["*"], condition: .nativeEmptyRoot, suite: .std, executable: "env", test: "t", reason: "r", link: "l")
+        XCTAssertTrue(native.matches(target: try Target("x86_64-unknown-linux-musl"), emptyRoot: true, suite: .std, executable: "env", test: "t"))
+        XCTAssertFalse(native.matches(target: try Target("aarch64-unknown-linux-musl"), emptyRoot: true, suite: .std, executable: "env", test: "t"),
+                       "qemu-user answers /proc/self/exe itself")
+        XCTAssertFalse(native.matches(target: try Target("x86_64-unknown-linux-musl"), emptyRoot: false, suite: .std, executable: "env", test: "t"))
+    }
+
     func testEveryKnownFailureSaysWhyAndLinksUpstream() {
         for k in KnownFailures.all {
             XCTAssertFalse(k.reason.isEmpty, "\(k)")

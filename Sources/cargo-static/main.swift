@@ -36,7 +36,7 @@ struct CargoStatic: ParsableCommand {
         Shell completions: cargo-static --generate-completion-script bash|zsh|fish, e.g. `cargo-static --generate-completion-script bash > /etc/bash_completion.d/cargo-static`.
         """,
         version: CargoStaticVersion.current,
-        subcommands: [Build.self, Test.self, Run.self, Install.self, Exec.self, Plan.self, Verify.self, ImageCommand.self, Doctor.self, Cache.self, Deps.self]
+        subcommands: [Build.self, Test.self, Run.self, Install.self, Exec.self, Plan.self, Verify.self, ImageCommand.self, Doctor.self, Cache.self, Deps.self, Std.self]
     )
 }
 
@@ -265,6 +265,67 @@ struct Exec: ParsableCommand {
             status = try request.run(runner: session.runner, reporter: session.reporter)
         }
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct Std: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The Rust standard library cargo-static builds: its own test suites.",
+        subcommands: [StdTest.self])
+}
+
+struct StdTest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Build std's own test suites (core, alloc, std) as cargo-static builds std, and run them on each target.",
+        discussion: """
+        The suites come from the rust-src tree std is built from (library/coretests, library/alloctests, library/std/tests), compiled offline with the same std entry, C toolchain (zig by default), allocator and static-pie link as `cargo-static test`, cached in the cache's work directory (a second run only runs them). They run natively on x86_64, under qemu for other targets, in the empty-root sandbox when this machine allows one. Prints passed, failed, known and ignored counts per suite and target; exits 101 when a test fails that is not a known failure (Sources/CargoStaticCore/Std/KnownFailures.swift: each with its reason and an upstream link; known failures still run and are reported). std's own unit tests are not run: they need std built twice (bootstrap's realstd). Arguments after `--` are test name filters for the harness.
+
+        Examples:
+          cargo-static std test            x86_64, all three suites
+          cargo-static std test --json     the results as JSON
+          cargo-static std test --target aarch64-unknown-linux-musl --suite core -- num::
+        """)
+    @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested` (default: x86_64-unknown-linux-musl).", valueName: "triple[,triple…]"),
+            transform: { try Target.list($0) })
+    var target: [Target]?
+    @Option(help: ArgumentHelp("The suites: core, alloc and/or std, comma-separated (default: all three).", valueName: "suite[,suite…]"),
+            transform: { try StdTestSuite.list($0) })
+    var suite: [StdTestSuite]?
+    @Option(help: ArgumentHelp("A rustup toolchain name, a rustc path or a sysroot directory whose std is built from rust-src.", valueName: "name|path"))
+    var toolchain: String?
+    @Option(name: .customLong("cc"), help: ArgumentHelp("The C toolchain: zig (default), musl-gcc or cross-gcc.", valueName: "kind"),
+            transform: { try CToolchain.Kind.parse($0)! })
+    var cc: CToolchain.Kind?
+    @Flag(inversion: .prefixedNo, help: "Run in the empty-root sandbox (default: where bubblewrap and user namespaces work).")
+    var emptyRoot: Bool?
+    @Option(help: ArgumentHelp("Kill a test executable after this many seconds (a hang under an emulator).", valueName: "seconds"))
+    var timeout: Int = 1800
+    @Flag(help: "Print the plan for each target (like `plan`) and run nothing.")
+    var dryRun = false
+    @Flag(help: "Print the results as JSON on stdout.")
+    var json = false
+    @Flag(name: .shortAndLong, help: "Show each failure's output and every command.")
+    var verbose = false
+
+    func run() throws {
+        let session = Session(context: Invocation.context, quiet: Invocation.quiet, verbose: verbose)
+        try execute(session, json: json) { session in
+            guard timeout > 0 else { throw CargoStaticError(.usage, "--timeout must be a positive number of seconds", fix: "e.g. --timeout 1800") }
+            let targets = try target ?? [Target(Target.defaultTriple)]
+            let request = StdTestRequest(targets: targets, suites: suite ?? StdTestSuite.allCases,
+                                         filters: Invocation.programArguments, toolchain: toolchain.map { ToolchainRequest($0, origin: "--toolchain") } ?? Invocation.toolchainOverride,
+                                         cToolchain: cc, emptyRoot: emptyRoot, timeoutSeconds: timeout, context: Invocation.context)
+            if dryRun {
+                for t in request.targets {
+                    let plan = try StdTestCommand.plan(request, target: t, session)
+                    try BuildCommands.printPlan(plan.build, json: json)
+                }
+                return
+            }
+            let results = try StdTestCommand.run(request, session)
+            try StdTestCommand.report(results, session, json: json)
+        }
     }
 }
 

@@ -293,7 +293,15 @@ extension NativeLibrary {
         // aligned_alloc would hand out blocks that mimalloc's free cannot take back (C++
         // exceptions are allocated that way).
         let flags = ["-O3", "-fPIC", "-DNDEBUG", "-DMI_MALLOC_OVERRIDE", "-D__USE_ISOC11=1", "-Iinclude", c.sourcePrefixMap] + c.target.info.cflags
+        // mimalloc 2.0.9 (Debian 12's) takes its unaligned fast path for power-of-two sizes
+        // up to 1 KiB, so posix_memalign(256, 256) returns a block aligned to 16 only
+        // (microsoft/mimalloc#700, fixed in 2.1; found by `cargo-static std test`:
+        // alloctests' vec::overaligned_allocations). The fast path is kept where mimalloc
+        // guarantees alignment (its MI_MAX_ALIGN_GUARANTEE); other versions do not match.
+        let fastPath = "s/_mi_is_power_of_two(size) && size >= alignment && size <= MI_SMALL_SIZE_MAX)/"
+            + "_mi_is_power_of_two(size) \\&\\& size >= alignment \\&\\& size <= MI_MAX_ALIGN_GUARANTEE)/"
         return [
+            c.command("sed", ["-i", "-e", fastPath, "src/alloc-aligned.c"]),
             c.command(c.toolchain.cc, flags + ["-c", "src/static.c", "-o", "mimalloc.o"]),
             c.command(c.toolchain.ar, ["rcs", "libmimalloc.a", "mimalloc.o"]),
             c.command("install", ["-D", "-m", "644", "libmimalloc.a", c.installRoot + "/lib/libmimalloc.a"]),

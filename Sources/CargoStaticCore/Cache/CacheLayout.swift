@@ -21,6 +21,11 @@ public enum CacheArea: String, Codable, CaseIterable {
 
     /// Whether `cache export` (and a registry push) carries the area's entries.
     public var transferable: Bool { self != .toolchains }
+
+    /// Whether entries keep the symbolic links cargo-static itself made in them (a toolchain
+    /// directory points at the host's rustlib and at the std entry). Every other area holds
+    /// regular files and directories only, and no area takes a link from an archive.
+    public var keepsOwnLinks: Bool { self == .toolchains }
 }
 
 /// One cache entry's identity: where it lives and the full text its name fingerprints.

@@ -17,11 +17,16 @@ public struct EntryManifest: Codable, Equatable {
 
     /// Records every file under `directory` (paths relative to it), except the manifest
     /// itself. An entry holds regular files and directories only: a link or a special file
-    /// is refused.
-    public static func record(_ directory: String) throws -> EntryManifest {
+    /// is refused, except, with `keepingLinks`, a link (the tool's own, in a toolchain
+    /// directory), recorded with its target.
+    public static func record(_ directory: String, keepingLinks: Bool = false) throws -> EntryManifest {
         let dir = try FileSystem.openDirectory(directory)
         var files: [File] = []
         for (relative, kind) in try dir.walk() where relative != "manifest.json" {
+            if keepingLinks, kind == .symlink, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + relative) {
+                files.append(File(path: relative, size: UInt64(target.utf8.count), sha256: SHA256.hex(Data(target.utf8)), link: target))
+                continue
+            }
             guard kind == .regular else {
                 throw CargoStaticError(.commandFailed, "\(directory)/\(relative) is \(kind == .symlink ? "a symbolic link" : "a special file"); a cache entry holds regular files and directories only")
             }
@@ -41,7 +46,7 @@ public struct EntryManifest: Codable, Equatable {
     /// Problems found by comparing with the files on disk: sizes only (cheap), or digests
     /// too, and (`full`) anything on disk that is not a regular file: links and special
     /// files are never part of an entry, and a manifest that lists a link is refused.
-    public func problems(in directory: String, full: Bool) -> [String] {
+    public func problems(in directory: String, full: Bool, allowingLinks: Bool = false) -> [String] {
         var problems: [String] = []
         let onDisk: [String: FileSystem.Kind]
         do {
@@ -51,7 +56,12 @@ public struct EntryManifest: Codable, Equatable {
         }
         for file in files {
             let path = directory + "/" + file.path
-            if file.link != nil { problems.append("\(file.path): the manifest lists a symbolic link; entries hold regular files only"); continue }
+            if let link = file.link {
+                // Only where the tool makes links itself (toolchain directories), and as recorded.
+                if !allowingLinks { problems.append("\(file.path): the manifest lists a symbolic link; entries hold regular files only") }
+                else if (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != link { problems.append("\(file.path): not the link to \(link) it was made as") }
+                continue
+            }
             switch onDisk[file.path] {
             case nil, .missing?: problems.append("\(file.path): missing"); continue
             case .symlink?: problems.append("\(file.path): a symbolic link, not a regular file"); continue
@@ -114,7 +124,7 @@ public struct CacheStore {
               let manifest = try? JSONDecoder().decode(EntryManifest.self, from: manifestData) else {
             return .unusable("its manifest is missing")
         }
-        let problems = manifest.problems(in: layout.entry(id), full: false)
+        let problems = manifest.problems(in: layout.entry(id), full: false, allowingLinks: id.area.keepsOwnLinks)
         return problems.isEmpty ? .published : .unusable(problems.prefix(3).joined(separator: "; "))
     }
 
@@ -158,9 +168,9 @@ public struct CacheStore {
 
     private func publish<M: Encodable>(_ id: EntryID, staging: String, metadata: M) throws {
         try FileSystem.write(JSONEncoder.cache.encode(metadata), to: staging + "/entry.json")
-        try FileSystem.replaceLinks(staging)
+        if !id.area.keepsOwnLinks { try FileSystem.replaceLinks(staging) }
         try FileSystem.normalisePermissions(staging)
-        let manifest = try EntryManifest.record(staging)
+        let manifest = try EntryManifest.record(staging, keepingLinks: id.area.keepsOwnLinks)
         try FileSystem.write(JSONEncoder.cache.encode(manifest), to: staging + "/manifest.json")
         try install(id, staging: staging)
     }
@@ -297,7 +307,7 @@ public struct CacheStore {
     public func verify(_ found: Found, full: Bool) -> [String] {
         guard let data = FileManager.default.contents(atPath: found.directory + "/manifest.json"),
               let manifest = try? JSONDecoder().decode(EntryManifest.self, from: data) else { return ["no manifest.json"] }
-        return manifest.problems(in: found.directory, full: full)
+        return manifest.problems(in: found.directory, full: full, allowingLinks: found.area.keepsOwnLinks)
     }
 }
 

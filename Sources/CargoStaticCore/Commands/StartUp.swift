@@ -21,7 +21,7 @@ public struct StartUp {
     public var versionText: String?
     public var error: CargoStaticError?
 
-    public static let subcommands = ["build", "test", "run", "install", "exec", "plan", "verify", "image", "doctor", "cache", "deps", "help"]
+    public static let subcommands = ["build", "test", "run", "install", "exec", "plan", "verify", "image", "doctor", "cache", "deps", "std", "help"]
 
     public static func parse(_ raw: [String], context: Context) -> StartUp {
         var result = StartUp()

@@ -388,6 +388,10 @@ enum PkgConfigFiles {
                 let bare = value.dropFirst(quote.count)
                 if bare == logicalPrefix || bare.hasPrefix(logicalPrefix + "/") || bare.hasPrefix(logicalPrefix + quote) && !quote.isEmpty {
                     line = String(line[...eq]) + quote + root + bare.dropFirst(logicalPrefix.count)
+                } else if line[..<eq] == "prefix", bare.hasPrefix("/"), !bare.contains("$") {
+                    // A Debian patch may write the host's prefix into the .pc template
+                    // (xxhash's `prefix=/usr`): this file is in the entry, so is its prefix.
+                    line = "prefix=" + quote + root + quote
                 }
             }
             for flag in ["-I", "-L"] {

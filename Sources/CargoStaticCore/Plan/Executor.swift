@@ -22,7 +22,10 @@ public struct Executor {
         return results
     }
 
-    private func run(_ plan: TargetPlan, request: BuildRequest, attempt: Int) throws -> TargetResult {
+    /// How many times a target's cargo step is rerun after building libraries its build scripts asked for.
+    static let maxLibraryRounds = 8
+
+    private func run(_ plan: TargetPlan, request: BuildRequest, attempt: Int, rounds: Int = 0) throws -> TargetResult {
         let started = Date()
         announce(plan)
         var std = plan.std == .prebuilt ? "prebuilt" : ""
@@ -50,7 +53,7 @@ public struct Executor {
                     guard attempt == 1 else { throw CargoStaticError(.libraryBuildFailed, "the C libraries for \(plan.target) did not come out as planned twice") }
                     reporter.note("a library's source came out different from the plan (another version was fetched); planning \(plan.target) again")
                     let again = try planner.plan(request).targets.first { $0.target == plan.target }!
-                    return try run(again, request: request, attempt: attempt + 1)
+                    return try run(again, request: request, attempt: attempt + 1, rounds: rounds)
                 }
                 libraries = provided
                 report(libraries, plan)
@@ -60,8 +63,24 @@ public struct Executor {
                     try runner.check(command, what: "assembling the .dep-v0 section of \(step.package) (its embedded dependency list)", kind: .noCToolchain)
                 }
             case .cargo(let cargo):
-                executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
-                    .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library })
+                do {
+                    executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
+                        .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library })
+                } catch let asked as LibrariesAskedFor {
+                    // Build scripts asked pkg-config for libraries nobody built: plan them (with
+                    // their own dependencies) and run cargo again; each library once, a bounded loop.
+                    guard rounds < Self.maxLibraryRounds else {
+                        throw CargoStaticError(.cargoFailed, "build scripts kept asking pkg-config for more C libraries after \(rounds) rounds (last: \(asked.requests.map { "`\($0.request.module)` for crate \($0.request.crate)" }.joined(separator: ", ")))",
+                                               fix: "name the libraries with --deps, or enable the crates' vendored/bundled features")
+                    }
+                    var more = request
+                    for (r, library) in asked.requests where !more.extraLibraries.contains(where: { $0.library == library }) {
+                        reporter.note("crate \(r.crate) asked pkg-config for `\(r.module)`; building \(library) for \(plan.target), then building again")
+                        more.extraLibraries.append(LibraryRequirement(library: library, reason: "crate \(r.crate) asked pkg-config for `\(r.module)`"))
+                    }
+                    let again = try planner.plan(more).targets.first { $0.target == plan.target }!
+                    return try run(again, request: more, attempt: attempt, rounds: rounds + 1)
+                }
                 if plan.link.debug == .split { try DebugFiles(runner: runner, objcopy: plan.link.objcopy).place(executables) }
                 try SBOMWriter(plan: plan.inventory, reporter: reporter)
                     .write(executables, libraries: libraries, sources: SourceStore(layout: store.layout, runner: runner, reporter: reporter),

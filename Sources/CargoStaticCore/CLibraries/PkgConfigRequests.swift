@@ -1,0 +1,108 @@
+import Foundation
+
+/// A pkg-config module a build script asked for and did not get: the need found in the
+/// build script's own words, without a table of crates.
+public struct PkgConfigRequest: Equatable, Hashable {
+    /// `name version` of the crate whose build script asked.
+    public let crate: String
+    public let module: String
+}
+
+/// Reads cargo's stderr after a failed build for build scripts that failed because
+/// pkg-config had no module: pkg-config-rs ("could not find system library 'X' required by
+/// the 'C' crate"), pkg-config/pkgconf themselves ("Package X was not found in the
+/// pkg-config search path", "Package 'X', required by 'Y', not found") and system-deps,
+/// which quotes pkg-config-rs.
+public enum PkgConfigFailure {
+    /// The requests, in the order cargo reported them, each module once.
+    /// `failedCrates`: the build scripts cargo compiled and never ran to the end (`name version`),
+    /// for a message that does not name its crate.
+    public static func requests(inCargoStderr text: String, failedCrates: [String] = []) -> [PkgConfigRequest] {
+        var found: [PkgConfigRequest] = []
+        for (crate, body) in sections(text, failedCrates: failedCrates) {
+            for module in modules(in: body) where !found.contains(where: { $0.module == module }) {
+                found.append(PkgConfigRequest(crate: crate, module: module))
+            }
+        }
+        return found
+    }
+
+    /// cargo's "failed to run custom build command for `C v1.0`" and the text up to the next one.
+    static func sections(_ text: String, failedCrates: [String]) -> [(String, String)] {
+        let marker = "failed to run custom build command for `"
+        var out: [(String, String)] = []
+        var rest = Substring(text)
+        guard rest.range(of: marker) != nil else {
+            // No cargo header (a quoted message): the first failed build script asked.
+            return failedCrates.first.map { [($0, text)] } ?? [("?", text)]
+        }
+        while let start = rest.range(of: marker) {
+            let after = rest[start.upperBound...]
+            guard let close = after.firstIndex(of: "`") else { break }
+            let crate = String(after[..<close]).replacingOccurrences(of: " v", with: " ")
+            let body = after[after.index(after: close)...]
+            let next = body.range(of: marker)?.lowerBound ?? body.endIndex
+            out.append((crate, String(body[..<next])))
+            rest = body[next...]
+        }
+        return out
+    }
+
+    /// The modules a build script's output says are missing.
+    static func modules(in text: String) -> [String] {
+        var out: [String] = []
+        func add(_ m: String) {
+            let name = m.trimmingCharacters(in: CharacterSet(charactersIn: " '\"`"))
+            guard !name.isEmpty, !name.contains(" "), !out.contains(name) else { return }
+            out.append(name)
+        }
+        for raw in text.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            // pkgconf names the module that required it: the missing one is X, and Y is found.
+            if let x = between(line, "Package '", "', required by") { add(x); continue }
+            if let x = between(line, "Package ", " was not found in the pkg-config search path") { add(x); continue }
+            if let x = between(line, "could not find system library '", "'") { add(x); continue }
+            // Older pkg-config-rs and system-deps: `No package 'X' found` (pkg-config's own).
+            if let x = between(line, "No package '", "' found") { add(x); continue }
+        }
+        return out
+    }
+
+    private static func between(_ line: String, _ open: String, _ close: String) -> String? {
+        guard let a = line.range(of: open) else { return nil }
+        let rest = line[a.upperBound...]
+        guard let b = rest.range(of: close) else { return nil }
+        return String(rest[..<b.lowerBound])
+    }
+}
+
+/// What the tool does about one missing module: the library to build, or the one line that
+/// ends the build.
+public enum PkgConfigResolution: Equatable {
+    case build(PkgConfigRequest, library: String)
+    case refused(PkgConfigRequest, line: String)
+    case unknown(PkgConfigRequest, line: String)
+
+    /// The library for each request, through the resolver (a recipe, else the -dev package
+    /// that ships `<module>.pc` and its source package). `alreadyBuilt`: libraries this build
+    /// already provides: a module they should have given is not built a second time.
+    public static func resolve(_ requests: [PkgConfigRequest], alreadyBuilt: [String],
+                               library: (String) throws -> NativeLibrary?) -> [PkgConfigResolution] {
+        requests.map { request in
+            if let refusal = RefusalTable.refusal(for: request.module) {
+                return .refused(request, line: "the build script of crate \(request.crate) asked pkg-config for `\(request.module)`: \(refusal.library) cannot be linked into a static executable (\(refusal.reason)); \(refusal.instead)")
+            }
+            let found: NativeLibrary?
+            do { found = try library(request.module) } catch let error as CargoStaticError {
+                return .refused(request, line: "the build script of crate \(request.crate) asked pkg-config for `\(request.module)`: \(error.message)" + (error.fix.map { "; \($0)" } ?? ""))
+            } catch { found = nil }
+            guard let lib = found else {
+                return .unknown(request, line: "the build script of crate \(request.crate) asked pkg-config for `\(request.module)`, which cargo-static cannot build: no recipe matches it, and no Debian -dev package ships \(request.module).pc (looked for lib\(LibraryResolver.bare(request.module))-dev, \(LibraryResolver.bare(request.module))-dev and versioned names, then the installed packages' files); build it for musl and add its directory to PKG_CONFIG_PATH, or enable the crate's vendored/bundled feature")
+            }
+            if alreadyBuilt.contains(lib.name) {
+                return .unknown(request, line: "the build script of crate \(request.crate) asked pkg-config for `\(request.module)`, but \(lib.name), built for this build from Debian's \(lib.debianSource), installed no \(request.module).pc (see the build script's output above; `cargo-static plan` shows the library's steps)")
+            }
+            return .build(request, library: lib.name)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import XCTest
+@testable import CargoStaticCore
+
+/// The need found in build scripts' own words (cargo's stderr after a failed build), and
+/// the pkg-config module resolved to a Debian source package: canned inputs, no subprocess.
+final class PkgConfigRequestTests: XCTestCase {
+    /// pkg-config-rs 0.3.25 with Debian's pkgconf, as cargo prints it (xxhash-c-sys).
+    let xxhash = """
+       Compiling libc v0.2.139
+    error: failed to run custom build command for `xxhash-c-sys v0.8.3`
+
+    Caused by:
+      process didn't exit successfully: `/t/release/build/xxhash-c-sys-1/build-script-build` (exit status: 101)
+      --- stderr
+      thread 'main' panicked at build.rs:3:72:
+      called `Result::unwrap()` on an `Err` value: `PKG_CONFIG_ALLOW_SYSTEM_CFLAGS="1" "pkg-config" "--libs" "--cflags" "libxxhash" "libxxhash >= 0.8.1"` did not exit successfully: exit status: 1
+      error: could not find system library 'libxxhash' required by the 'xxhash-c-sys' crate
+
+      --- stderr
+      Package libxxhash was not found in the pkg-config search path.
+      Perhaps you should add the directory containing `libxxhash.pc'
+      to the PKG_CONFIG_PATH environment variable
+      Package 'libxxhash', required by 'virtual:world', not found
+    warning: build failed, waiting for other jobs to finish...
+    """
+
+    func testPkgConfigRsMessageNamesModuleAndCrate() {
+        XCTAssertEqual(PkgConfigFailure.requests(inCargoStderr: xxhash),
+                       [PkgConfigRequest(crate: "xxhash-c-sys 0.8.3", module: "libxxhash")])
+    }
+
+    /// Two build scripts failed; each module belongs to its own section, and pkgconf's
+    /// "required by" names the missing module (a Requires of a library that was built).
+    func testSeveralScriptsAndRequiresOfABuiltLibrary() {
+        let text = """
+        error: failed to run custom build command for `libdbus-sys v0.2.2`
+        Caused by:
+          --- stderr
+          Package dbus-1 was not found in the pkg-config search path.
+        error: failed to run custom build command for `gio-sys v0.16.3`
+        Caused by:
+          --- stderr
+          Package 'libffi', required by 'gobject-2.0', not found
+          Package 'libffi', required by 'gobject-2.0', not found
+        """
+        XCTAssertEqual(PkgConfigFailure.requests(inCargoStderr: text),
+                       [PkgConfigRequest(crate: "libdbus-sys 0.2.2", module: "dbus-1"),
+                        PkgConfigRequest(crate: "gio-sys 0.16.3", module: "libffi")])
+    }
+
+    /// pkg-config (freedesktop's) says `No package 'X' found`; with no cargo header the
+    /// failed build script the tracker saw is the one that asked.
+    func testClassicPkgConfigAndTrackerCrate() {
+        let text = "  No package 'libpcsclite' found\n"
+        XCTAssertEqual(PkgConfigFailure.requests(inCargoStderr: text, failedCrates: ["pcsc-sys 1.2.0"]),
+                       [PkgConfigRequest(crate: "pcsc-sys 1.2.0", module: "libpcsclite")])
+    }
+
+    /// A failure that is not pkg-config's (a compile error, a missing header) asks for nothing.
+    func testOtherFailuresAskForNothing() {
+        let text = """
+        error: failed to run custom build command for `foo-sys v1.0.0`
+          --- stderr
+          fatal error: foo.h: No such file or directory
+          pkg-config exited with status code 1
+        """
+        XCTAssertEqual(PkgConfigFailure.requests(inCargoStderr: text), [])
+        XCTAssertEqual(PkgConfigFailure.requests(inCargoStderr: ""), [])
+    }
+
+    private var index: FakeIndex {
+        var i = FakeIndex()
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        i.add("libxxhash-dev", source: "xxhash", depends: [["libxxhash0"]], files: [lib + "libxxhash.so", lib + "libxxhash.a", lib + "pkgconfig/libxxhash.pc"])
+        i.add("libxxhash0", source: "xxhash", files: [lib + "libxxhash.so.0"])
+        i.add("libdbus-1-dev", source: "dbus", depends: [["libdbus-1-3"], ["pkg-config", "pkgconf"]],
+              files: [lib + "libdbus-1.so", lib + "libdbus-1.a", lib + "pkgconfig/dbus-1.pc"])
+        i.add("libdbus-1-3", source: "dbus", files: [lib + "libdbus-1.so.3"])
+        i.add("libpcsclite-dev", source: "pcsc-lite", files: [lib + "libpcsclite.so", lib + "pkgconfig/libpcsclite.pc"])
+        return i
+    }
+
+    /// The module resolves to the -dev package that ships `<module>.pc`, then to its source.
+    func testModuleResolvesToTheSourcePackage() throws {
+        let resolver = LibraryResolver(index: index)
+        XCTAssertEqual(try resolver.library(for: .pkgConfig("libxxhash"))?.name, "xxhash")
+        XCTAssertEqual(try resolver.library(for: .pkgConfig("dbus-1"))?.debianSource, "dbus")
+        XCTAssertEqual(try resolver.library(for: .pkgConfig("dbus-1"))?.devPackage, "libdbus-1-dev")
+        XCTAssertEqual(try resolver.library(for: .pkgConfig("libpcsclite"))?.debianSource, "pcsc-lite")
+        XCTAssertNil(try resolver.library(for: .pkgConfig("libnosuch")))
+    }
+
+    /// Build, refuse or say what was tried: one line each, naming module and crate.
+    func testResolutionVerdicts() {
+        let resolver = LibraryResolver(index: index)
+        let lookup: (String) throws -> NativeLibrary? = { try resolver.library(for: .pkgConfig($0)) }
+        let ask = { (m: String) in PkgConfigRequest(crate: "demo-sys 1.0", module: m) }
+
+        XCTAssertEqual(PkgConfigResolution.resolve([ask("libxxhash")], alreadyBuilt: [], library: lookup),
+                       [.build(ask("libxxhash"), library: "xxhash")])
+
+        guard case .unknown(_, let line)? = PkgConfigResolution.resolve([ask("libnosuch")], alreadyBuilt: [], library: lookup).first else {
+            return XCTFail("an unknown module must end the build")
+        }
+        XCTAssertTrue(line.contains("`libnosuch`") && line.contains("demo-sys 1.0") && line.contains("libnosuch.pc"), line)
+        XCTAssertFalse(line.contains("\n"), line)
+
+        // Built already and still missing: no second build (the loop ends), one line says so.
+        guard case .unknown(_, let again)? = PkgConfigResolution.resolve([ask("libxxhash")], alreadyBuilt: ["xxhash"], library: lookup).first else {
+            return XCTFail("a library built once is not built again")
+        }
+        XCTAssertTrue(again.contains("installed no libxxhash.pc"), again)
+
+        guard case .refused(_, let refused)? = PkgConfigResolution.resolve([ask("libpulse")], alreadyBuilt: [], library: lookup).first else {
+            return XCTFail("libpulse is dynamic by design")
+        }
+        XCTAssertTrue(refused.contains("demo-sys 1.0") && refused.contains("`libpulse`"), refused)
+    }
+
+    /// A Debian patch that writes the host's prefix into the .pc (xxhash's `prefix=/usr`).
+    func testHardCodedHostPrefixIsRelocated() {
+        let pc = "prefix=/usr\nexec_prefix=${prefix}\nlibdir=${exec_prefix}/lib\nLibs: -L${libdir} -lxxhash\n"
+        XCTAssertEqual(PkgConfigFiles.relocated(pc, logicalPrefix: "/opt/cargo-static"),
+                       "prefix=${pcfiledir}/../..\nexec_prefix=${prefix}\nlibdir=${exec_prefix}/lib\nLibs: -L${libdir} -lxxhash\n")
+    }
+}

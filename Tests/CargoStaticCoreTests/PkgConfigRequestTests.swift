@@ -124,3 +124,45 @@ final class PkgConfigRequestTests: XCTestCase {
                        "prefix=${pcfiledir}/../..\nexec_prefix=${prefix}\nlibdir=${exec_prefix}/lib\nLibs: -L${libdir} -lxxhash\n")
     }
 }
+
+extension PkgConfigRequestTests {
+    /// What a crate asked for is remembered in the cache and becomes a requirement of the next plan.
+    func testAskedModulesAreRememberedPerCrate() throws {
+        let root = NSTemporaryDirectory() + "learned-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        XCTAssertEqual(LearnedPkgConfigNeeds.load(cacheRoot: root), LearnedPkgConfigNeeds())
+        LearnedPkgConfigNeeds.remember([(PkgConfigRequest(crate: "xxhash-c-sys 0.8.3", module: "libxxhash"), "xxhash")], cacheRoot: root)
+        let learned = LearnedPkgConfigNeeds.load(cacheRoot: root)
+        XCTAssertEqual(learned.requirements(crate: "xxhash-c-sys 0.8.3").map(\.library), ["xxhash"])
+        XCTAssertEqual(learned.requirements(crate: "xxhash-c-sys 0.8.4"), [])
+        // In the graph scan: the crate's node brings the library.
+        let metadata: [String: Any] = [
+            "packages": [["id": "x 1", "name": "xxhash-c-sys", "version": "0.8.3", "manifest_path": "/nonexistent/Cargo.toml"]],
+            "resolve": ["nodes": [["id": "x 1", "features": [String]()]]], "workspace_members": [String](),
+        ]
+        var index = FakeIndex()
+        index.add("libxxhash-dev", source: "xxhash", files: ["/usr/lib/libxxhash.a", "/usr/lib/pkgconfig/libxxhash.pc"])
+        let found = try NativeDependencyScan.requirements(inMetadata: metadata, resolver: LibraryResolver(index: index), learned: learned)
+        XCTAssertEqual(found.map(\.library), ["xxhash"])
+        XCTAssertTrue(found[0].reason.contains("asked pkg-config for `libxxhash`"), found[0].reason)
+    }
+}
+
+extension PkgConfigRequestTests {
+    /// pcsc-lite's rules: a `$(shell …)` call is no flag; lmdb's: debhelper builds in a subdirectory.
+    func testDebianRulesShellCallsAndSourceDirectory() {
+        let rules = "%:\n\tdh $@\n\noverride_dh_auto_configure:\n\tdh_auto_configure -- --enable-ipcdir=/run/pcscd \\\n\t\t$(shell dpkg-buildflags --export=configure)\n"
+        XCTAssertEqual(DebianRules.flags(in: rules, for: .autotools), ["--enable-ipcdir=/run/pcscd"])
+        XCTAssertEqual(SourceLayout.debianSourceDirectory("%:\n\tdh $@ -Dlibraries/liblmdb/\n"), "libraries/liblmdb")
+        XCTAssertEqual(SourceLayout.debianSourceDirectory("%:\n\tdh $@ --sourcedirectory=src --with autoreconf\n"), "src")
+        XCTAssertNil(SourceLayout.debianSourceDirectory("%:\n\tdh $@ --buildsystem=cmake\n"))
+    }
+
+    /// lmdb's debian/lmdb.pc.in, filled as debian/rules does, with the library's prefix.
+    func testDebianPkgConfigTemplate() {
+        let template = "prefix=@prefix@\nexec_prefix=@prefix@\nlibdir=@libdir@\nincludedir=@includedir@\nVersion: @PACKAGE_VERSION@\nLibs: -L${libdir} -llmdb\n"
+        XCTAssertEqual(DebianPkgConfigTemplate.fill(template, prefix: "/opt/cargo-static", version: "0.9.24"),
+                       "prefix=/opt/cargo-static\nexec_prefix=/opt/cargo-static\nlibdir=${prefix}/lib\nincludedir=${prefix}/include\nVersion: 0.9.24\nLibs: -L${libdir} -llmdb\n")
+    }
+}

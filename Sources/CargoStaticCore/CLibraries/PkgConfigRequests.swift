@@ -106,3 +106,32 @@ public enum PkgConfigResolution: Equatable {
         }
     }
 }
+
+/// What build scripts asked pkg-config for in earlier builds, by crate (`name version`):
+/// the next plan builds those libraries first, so a warm build runs cargo once. A memo in the
+/// cache (`pkgconfig-requests.json`): losing it costs one failed build-script run, nothing else.
+public struct LearnedPkgConfigNeeds: Codable, Equatable {
+    /// `name version` -> module -> library
+    public var byCrate: [String: [String: String]] = [:]
+
+    public init() {}
+
+    static func file(_ cacheRoot: String) -> String { cacheRoot + "/pkgconfig-requests.json" }
+
+    public static func load(cacheRoot: String = Context.process.cacheRoot) -> LearnedPkgConfigNeeds {
+        FileManager.default.contents(atPath: file(cacheRoot)).flatMap { try? JSONDecoder().decode(Self.self, from: $0) } ?? Self()
+    }
+
+    public static func remember(_ requests: [(request: PkgConfigRequest, library: String)], cacheRoot: String = Context.process.cacheRoot) {
+        var learned = load(cacheRoot: cacheRoot)
+        for (r, library) in requests { learned.byCrate[r.crate, default: [:]][r.module] = library }
+        try? FileSystem.write(JSONEncoder.sorted.encode(learned), to: file(cacheRoot))
+    }
+
+    /// The requirements for a crate of the graph, with the module it asked for as the reason.
+    public func requirements(crate: String) -> [LibraryRequirement] {
+        (byCrate[crate] ?? [:]).sorted { $0.key < $1.key }.map {
+            LibraryRequirement(library: $0.value, reason: "crate \(crate) (its build script asked pkg-config for `\($0.key)` in an earlier build)")
+        }
+    }
+}

@@ -73,6 +73,7 @@ public struct Executor {
                         throw CargoStaticError(.cargoFailed, "build scripts kept asking pkg-config for more C libraries after \(rounds) rounds (last: \(asked.requests.map { "`\($0.request.module)` for crate \($0.request.crate)" }.joined(separator: ", ")))",
                                                fix: "name the libraries with --deps, or enable the crates' vendored/bundled features")
                     }
+                    LearnedPkgConfigNeeds.remember(asked.requests, cacheRoot: store.layout.root)
                     var more = request
                     for (r, library) in asked.requests where !more.extraLibraries.contains(where: { $0.library == library }) {
                         reporter.note("crate \(r.crate) asked pkg-config for `\(r.module)`; building \(library) for \(plan.target), then building again")

@@ -126,14 +126,16 @@ final class PkgConfigRequestTests: XCTestCase {
 }
 
 extension PkgConfigRequestTests {
-    /// What a crate asked for is remembered in the cache and becomes a requirement of the next plan.
+    /// What a crate asked for is remembered in the target directory and becomes a requirement of the next plan.
     func testAskedModulesAreRememberedPerCrate() throws {
         let root = NSTemporaryDirectory() + "learned-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        XCTAssertEqual(LearnedPkgConfigNeeds.load(cacheRoot: root), LearnedPkgConfigNeeds())
-        LearnedPkgConfigNeeds.remember([(PkgConfigRequest(crate: "xxhash-c-sys 0.8.3", module: "libxxhash"), "xxhash")], cacheRoot: root)
-        let learned = LearnedPkgConfigNeeds.load(cacheRoot: root)
+        let file = LearnedPkgConfigNeeds.file(metadata: ["target_directory": root + "/target"])
+        XCTAssertEqual(file, root + "/target/cargo-static/pkgconfig-requests.json")
+        XCTAssertEqual(LearnedPkgConfigNeeds.load(file: file), LearnedPkgConfigNeeds())
+        LearnedPkgConfigNeeds.remember([(PkgConfigRequest(crate: "xxhash-c-sys 0.8.3", module: "libxxhash"), "xxhash")], file: file)
+        let learned = LearnedPkgConfigNeeds.load(file: file)
         XCTAssertEqual(learned.requirements(crate: "xxhash-c-sys 0.8.3").map(\.library), ["xxhash"])
         XCTAssertEqual(learned.requirements(crate: "xxhash-c-sys 0.8.4"), [])
         // In the graph scan: the crate's node brings the library.
@@ -164,5 +166,36 @@ extension PkgConfigRequestTests {
         let template = "prefix=@prefix@\nexec_prefix=@prefix@\nlibdir=@libdir@\nincludedir=@includedir@\nVersion: @PACKAGE_VERSION@\nLibs: -L${libdir} -llmdb\n"
         XCTAssertEqual(DebianPkgConfigTemplate.fill(template, prefix: "/opt/cargo-static", version: "0.9.24"),
                        "prefix=/opt/cargo-static\nexec_prefix=/opt/cargo-static\nlibdir=${prefix}/lib\nincludedir=${prefix}/include\nVersion: 0.9.24\nLibs: -L${libdir} -llmdb\n")
+    }
+}
+
+extension PkgConfigRequestTests {
+    private func node(_ id: String, deps: [(String, String?)]) -> [String: Any] {
+        ["id": id, "features": [String](),
+         "deps": deps.map { ["pkg": $0.0, "dep_kinds": [["kind": $0.1 as Any]]] as [String: Any] }]
+    }
+
+    /// cryptoki-sys loads its PKCS#11 provider through libloading: the warning names it; a
+    /// build-dependency on libloading (host side, e.g. bindgen's clang-sys) warns nothing.
+    func testDlopenUsersFromTheGraph() {
+        let packages: [[String: Any]] = [
+            ["id": "app", "name": "app", "version": "0.1.0"],
+            ["id": "ck", "name": "cryptoki-sys", "version": "0.1.4"],
+            ["id": "ll", "name": "libloading", "version": "0.7.4"],
+            ["id": "bg", "name": "bindgen", "version": "0.60.1"],
+            ["id": "cs", "name": "clang-sys", "version": "1.3.0"],
+        ]
+        let runtime: [String: Any] = ["packages": packages, "workspace_members": ["app"], "resolve": ["nodes": [
+            node("app", deps: [("ck", nil)]), node("ck", deps: [("ll", nil)]), node("ll", deps: []),
+        ]]]
+        XCTAssertEqual(DlopenUse.users(inMetadata: runtime), ["cryptoki-sys 0.1.4"])
+        let warning = DlopenUse.warning(inMetadata: runtime) ?? ""
+        XCTAssertTrue(warning.contains("crate cryptoki-sys 0.1.4") && warning.contains("dlopen") && warning.contains("static executable"), warning)
+
+        let hostOnly: [String: Any] = ["packages": packages, "workspace_members": ["app"], "resolve": ["nodes": [
+            node("app", deps: [("bg", "build")]), node("bg", deps: [("cs", nil)]), node("cs", deps: [("ll", nil)]), node("ll", deps: []),
+        ]]]
+        XCTAssertEqual(DlopenUse.users(inMetadata: hostOnly), [])
+        XCTAssertNil(DlopenUse.warning(inMetadata: hostOnly))
     }
 }

@@ -104,7 +104,7 @@ final class DebianLibraryTests: XCTestCase {
         XCTAssertTrue(out.stderr.contains("crate xxhash-c-sys 0.8.3 asked pkg-config for `libxxhash`; building xxhash for x86_64-unknown-linux-musl, then building again"), out.all)
         XCTAssertTrue(out.stdout.contains("xxhash 0.8.1"), out.all)
         XCTAssertTrue(out.stdout.contains("XXH64(abc) = 44bc2cf5ad770999"), out.all)
-        // Warm: the cache remembers what the crate asked for, so cargo runs once.
+        // Warm: the project remembers (in its target directory) what the crate asked for: cargo runs once.
         let again = try Harness.run(["build", "--release", "--json"], in: dir)
         XCTAssertEqual(again.status, 0, again.all)
         XCTAssertFalse(again.stderr.contains("asked pkg-config for"), again.all)

@@ -108,24 +108,30 @@ public enum PkgConfigResolution: Equatable {
 }
 
 /// What build scripts asked pkg-config for in earlier builds, by crate (`name version`):
-/// the next plan builds those libraries first, so a warm build runs cargo once. A memo in the
-/// cache (`pkgconfig-requests.json`): losing it costs one failed build-script run, nothing else.
+/// the next plan builds those libraries first, so a warm build runs cargo once. A memo of the
+/// project's (`<target-dir>/cargo-static/pkgconfig-requests.json`, gone with `cargo clean`):
+/// losing it costs one failed build-script run, nothing else.
 public struct LearnedPkgConfigNeeds: Codable, Equatable {
     /// `name version` -> module -> library
     public var byCrate: [String: [String: String]] = [:]
 
     public init() {}
 
-    static func file(_ cacheRoot: String) -> String { cacheRoot + "/pkgconfig-requests.json" }
-
-    public static func load(cacheRoot: String = Context.process.cacheRoot) -> LearnedPkgConfigNeeds {
-        FileManager.default.contents(atPath: file(cacheRoot)).flatMap { try? JSONDecoder().decode(Self.self, from: $0) } ?? Self()
+    /// The memo of the project whose `cargo metadata` this is (nil: no target directory).
+    public static func file(metadata json: [String: Any]) -> String? {
+        (json["target_directory"] as? String).map { $0 + "/cargo-static/pkgconfig-requests.json" }
     }
 
-    public static func remember(_ requests: [(request: PkgConfigRequest, library: String)], cacheRoot: String = Context.process.cacheRoot) {
-        var learned = load(cacheRoot: cacheRoot)
+    public static func load(file: String?) -> LearnedPkgConfigNeeds {
+        file.flatMap { FileManager.default.contents(atPath: $0) }.flatMap { try? JSONDecoder().decode(Self.self, from: $0) } ?? Self()
+    }
+
+    public static func remember(_ requests: [(request: PkgConfigRequest, library: String)], file: String?) {
+        guard let file else { return }
+        var learned = load(file: file)
         for (r, library) in requests { learned.byCrate[r.crate, default: [:]][r.module] = library }
-        try? FileSystem.write(JSONEncoder.sorted.encode(learned), to: file(cacheRoot))
+        try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? FileSystem.write(JSONEncoder.sorted.encode(learned), to: file)
     }
 
     /// The requirements for a crate of the graph, with the module it asked for as the reason.
@@ -133,5 +139,47 @@ public struct LearnedPkgConfigNeeds: Codable, Equatable {
         (byCrate[crate] ?? [:]).sorted { $0.key < $1.key }.map {
             LibraryRequirement(library: $0.value, reason: "crate \(crate) (its build script asked pkg-config for `\($0.key)` in an earlier build)")
         }
+    }
+}
+
+/// dlopen in a static executable: musl's always fails ("Dynamic loading not supported"), so a
+/// crate that loads its C library at run time (libloading: cryptoki-sys's PKCS#11 provider,
+/// osmesa-sys, nvml-wrapper-sys) builds but cannot work. Found in the resolved graph (who
+/// depends on libloading) and, for direct calls, in the linked executable's symbols.
+public enum DlopenUse {
+    static let loaders: Set<String> = ["libloading", "dlopen", "dlopen2", "shared_library", "sharedlib", "dylib"]
+
+    /// The crates of the graph (target side) that depend on a dlopen crate, `name version`.
+    public static func users(inMetadata json: [String: Any]) -> [String] {
+        let packages = json["packages"] as? [[String: Any]] ?? []
+        let byID = Dictionary(packages.compactMap { p in (p["id"] as? String).map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
+        let nodes = (json["resolve"] as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
+        let members = json["workspace_members"] as? [String] ?? []
+        let targetSide = NativeDependencyScan.targetPackages(nodes: nodes, members: members, byID: byID)
+        let loaderIDs = Set(byID.filter { loaders.contains($0.value["name"] as? String ?? "") }.map(\.key))
+            .filter { targetSide?.contains($0) ?? true }
+        guard !loaderIDs.isEmpty else { return [] }
+        var users: [String] = []
+        for node in nodes {
+            guard let id = node["id"] as? String, targetSide?.contains(id) ?? true, !loaderIDs.contains(id),
+                  let p = byID[id], let name = p["name"] as? String else { continue }
+            let deps = Set((node["deps"] as? [[String: Any]] ?? []).compactMap { $0["pkg"] as? String } + (node["dependencies"] as? [String] ?? []))
+            if !deps.isDisjoint(with: loaderIDs) { users.append("\(name) \(p["version"] as? String ?? "?")") }
+        }
+        return Array(Set(users)).sorted()
+    }
+
+    public static func warning(inMetadata json: [String: Any]) -> String? {
+        let users = users(inMetadata: json)
+        guard !users.isEmpty else { return nil }
+        let who = users.map { "crate \($0)" }.joined(separator: ", ")
+        return "\(who) load\(users.count == 1 ? "s" : "") a library with dlopen (through libloading or the like), which always fails in a static executable: it builds, but that code path returns an error at run time; build this program dynamically (plain `cargo build`) if it needs the loaded library"
+    }
+
+    /// Whether the executable links dlopen (defined or undefined: musl's static stub is defined).
+    public static func calls(_ elf: ELFFile) -> Bool { elf.symbolNames.contains("dlopen") }
+
+    public static func executableWarning(_ name: String) -> String {
+        "\(name) calls dlopen, which always fails in a static executable: the code that loads a library at run time will get an error (build dynamically, with plain `cargo build`, if it needs that library)"
     }
 }

@@ -104,7 +104,8 @@ public struct NativeDependencyScan {
     /// what workspace members declare. A crate that needs a library that can never be static
     /// stops the build here, before anything is built.
     static func requirements(inMetadata json: [String: Any], resolver: LibraryResolver,
-                             learned: LearnedPkgConfigNeeds = .load()) throws -> [LibraryRequirement] {
+                             learned: LearnedPkgConfigNeeds? = nil) throws -> [LibraryRequirement] {
+        let learned = learned ?? .load(file: LearnedPkgConfigNeeds.file(metadata: json))
         let packages = json["packages"] as? [[String: Any]] ?? []
         let byID = Dictionary(packages.compactMap { p in (p["id"] as? String).map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
         let resolve = json["resolve"] as? [String: Any]

@@ -8,7 +8,8 @@ struct CargoBuild {
     let reporter: Reporter
     let request: BuildRequest
 
-    func run(_ step: CargoStep, provided: [ProvidedLibrary]) throws -> [BuiltExecutable] {
+    /// `dlopenKnown`: the plan already warned about crates that call dlopen.
+    func run(_ step: CargoStep, provided: [ProvidedLibrary], dlopenKnown: Bool = false) throws -> [BuiltExecutable] {
         var messages = CargoMessages()
         var scripts = BuildScriptTracker()
         let passJSON = request.cargo.wantsJSONMessages
@@ -47,7 +48,14 @@ struct CargoBuild {
                                    fix: diagnosis ?? missingLibraryHint(messages, provided: provided),
                                    exitCode: 101)
         }
-        return try audit(messages.artifacts, step)
+        let executables = try audit(messages.artifacts, step)
+        if !dlopenKnown {
+            for exe in executables where !exe.isTest {
+                guard let elf = try? ELFFile.read(path: exe.path), DlopenUse.calls(elf) else { continue }
+                reporter.warn(DlopenUse.executableWarning(exe.name))
+            }
+        }
+        return executables
     }
 
     /// cargo sees a pipe for stderr (kept for its build-script failures, and copied to the

@@ -43,4 +43,8 @@ public struct TargetPlan: Codable, Equatable {
     public let linker: String
     public let cargo: Command
     public let steps: [Step]
+    /// Crates of the graph that load libraries with dlopen, which always fails in a static executable.
+    public var dlopenWarning: String? = nil
+    /// Where this project remembers what its build scripts asked pkg-config for.
+    public var learnedNeedsFile: String? = nil
 }

@@ -65,7 +65,7 @@ public struct Executor {
             case .cargo(let cargo):
                 do {
                     executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
-                        .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library })
+                        .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library }, dlopenKnown: plan.dlopenWarning != nil)
                 } catch let asked as LibrariesAskedFor {
                     // Build scripts asked pkg-config for libraries nobody built: plan them (with
                     // their own dependencies) and run cargo again; each library once, a bounded loop.
@@ -73,7 +73,7 @@ public struct Executor {
                         throw CargoStaticError(.cargoFailed, "build scripts kept asking pkg-config for more C libraries after \(rounds) rounds (last: \(asked.requests.map { "`\($0.request.module)` for crate \($0.request.crate)" }.joined(separator: ", ")))",
                                                fix: "name the libraries with --deps, or enable the crates' vendored/bundled features")
                     }
-                    LearnedPkgConfigNeeds.remember(asked.requests, cacheRoot: store.layout.root)
+                    LearnedPkgConfigNeeds.remember(asked.requests, file: plan.learnedNeedsFile)
                     var more = request
                     for (r, library) in asked.requests where !more.extraLibraries.contains(where: { $0.library == library }) {
                         reporter.note("crate \(r.crate) asked pkg-config for `\(r.module)`; building \(library) for \(plan.target), then building again")
@@ -101,6 +101,7 @@ public struct Executor {
             reporter.note("building with rustc \(tc.release) at \(tc.rustc) (\(plan.toolchainReason)); your default rustc (\(def.release) at \(def.rustc)) cannot build for \(plan.target)")
         }
         if let note = plan.allocatorNote { reporter.warn(note) }
+        if let warning = plan.dlopenWarning { reporter.warn(warning) }
         if plan.link.profileRustflags.contains("-Cpanic=immediate-abort") {
             reporter.note("--std-profile min compiles your crates with RUSTC_BOOTSTRAP=1 and -Cpanic=immediate-abort (unstable); a crate that behaves differently under RUSTC_BOOTSTRAP may fail: use --std-profile size then")
         }

@@ -107,11 +107,14 @@ public struct Planner {
         steps.append(.cargo(CargoStep(command: cargo, target: target, link: link, expectations: .init(
             machine: target.info.elfMachine, bits: target.info.bits, staticPie: link.linkage == .staticPie, allocator: allocator))))
 
-        return TargetPlan(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason,
+        var plan = TargetPlan(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason,
                           defaultToolchain: choice.differsFromDefault, std: choice.std, sysroot: std?.sysroot,
                           stdCacheEntry: std?.build.entry.name, cToolchain: cc, requirements: requirements, libraries: libraries,
                           allocator: allocator, allocatorNote: allocatorNote, unwinderStub: stub?.archive, inventory: inventory, link: link,
                           linker: link.linker, cargo: cargo, steps: steps)
+        plan.dlopenWarning = DlopenUse.warning(inMetadata: metadata.json)
+        plan.learnedNeedsFile = LearnedPkgConfigNeeds.file(metadata: metadata.json)
+        return plan
     }
 
     private func stdStep(_ choice: ToolchainChoice, _ target: Target, _ settings: StdSettings) -> StdStep? {

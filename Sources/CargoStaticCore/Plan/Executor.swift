@@ -48,7 +48,12 @@ public struct Executor {
                 librariesDone = true
                 let steps = plan.steps.compactMap { if case .library(let l) = $0 { return l } else { return nil } }
                 let builder = LibraryBuilder(planner: LibraryPlanner(store: store, runner: runner, reporter: reporter), runner: runner, reporter: reporter)
-                let (provided, diverged) = try builder.run(steps, toolchain: plan.cToolchain)
+                let (provided, diverged): ([ProvidedLibrary], Bool)
+                do {
+                    (provided, diverged) = try builder.run(steps, toolchain: plan.cToolchain)
+                } catch let error as CargoStaticError where error.message.hasPrefix("could not download the Debian source package") {
+                    throw SourceRequest.explained(error, steps: steps, requirements: plan.requirements)
+                }
                 if diverged {
                     guard attempt == 1 else { throw CargoStaticError(.libraryBuildFailed, "the C libraries for \(plan.target) did not come out as planned twice") }
                     reporter.note("a library's source came out different from the plan (another version was fetched); planning \(plan.target) again")
@@ -186,5 +191,19 @@ struct DebugFiles {
                                                                                 "--add-gnu-debuglink=" + target, exe.path]),
                              what: "pointing \(exe.name) at \((target as NSString).lastPathComponent)")
         }
+    }
+}
+
+/// A source package that could not be downloaded: which one, which version was planned, and
+/// which crate (or setting) asked for the library.
+enum SourceRequest {
+    static func explained(_ error: CargoStaticError, steps: [LibraryStep], requirements: [LibraryRequirement]) -> CargoStaticError {
+        let step = steps.first { step in step.fetch.map { error.message.contains("source package \($0.package) ") } ?? false }
+        let version = step?.fetch?.version.map { " (version \($0))" } ?? ""
+        let library = step?.library
+        let asked = requirements.filter { $0.library == library }.map(\.reason)
+        let why = asked.isEmpty ? (library.map { " (\($0) is a dependency of another library of this build)" } ?? "")
+                                : " (asked for by \(asked.joined(separator: "; ")))"
+        return CargoStaticError(error.kind, error.message + version + why, fix: error.fix, detail: error.detail, exitCode: error.exitCode)
     }
 }

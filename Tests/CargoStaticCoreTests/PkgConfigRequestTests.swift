@@ -215,3 +215,14 @@ extension PkgConfigRequestTests {
         XCTAssertEqual(explained.detail, "xxhash=0.8.1-1: 404")
     }
 }
+
+extension PkgConfigRequestTests {
+    /// dbus's configure without expat: the error names the module it asked pkg-config for.
+    func testLibraryBuildThatMissesAModuleNamesIt() {
+        let detail = "command: ./configure\n--- last lines of its output ---\nchecking for expat... no\nconfigure: error: Package requirements (expat) were not met:\nPackage 'expat', required by 'virtual:world', not found\n"
+        let error = SourceRequest.missingModules(CargoStaticError(.libraryBuildFailed, "building dbus for x86_64-unknown-linux-musl failed", detail: detail))
+        XCTAssertTrue(error.message.hasSuffix("its build asked pkg-config for `expat`, which is not among the libraries built for it"), error.message)
+        let other = CargoStaticError(.libraryBuildFailed, "building foo failed", detail: "cc: error: x.c: No such file")
+        XCTAssertEqual(SourceRequest.missingModules(other).message, "building foo failed")
+    }
+}

@@ -53,6 +53,8 @@ public struct Executor {
                     (provided, diverged) = try builder.run(steps, toolchain: plan.cToolchain)
                 } catch let error as CargoStaticError where error.message.hasPrefix("could not download the Debian source package") {
                     throw SourceRequest.explained(error, steps: steps, requirements: plan.requirements)
+                } catch let error as CargoStaticError {
+                    throw SourceRequest.missingModules(error)
                 }
                 if diverged {
                     guard attempt == 1 else { throw CargoStaticError(.libraryBuildFailed, "the C libraries for \(plan.target) did not come out as planned twice") }
@@ -205,5 +207,16 @@ enum SourceRequest {
         let why = asked.isEmpty ? (library.map { " (\($0) is a dependency of another library of this build)" } ?? "")
                                 : " (asked for by \(asked.joined(separator: "; ")))"
         return CargoStaticError(error.kind, error.message + version + why, fix: error.fix, detail: error.detail, exitCode: error.exitCode)
+    }
+
+    /// A library's configure (or Meson, CMake) that stopped because pkg-config had no module
+    /// for one of its own dependencies: the module is named, not only the output's tail.
+    static func missingModules(_ error: CargoStaticError) -> CargoStaticError {
+        let modules = PkgConfigFailure.modules(in: error.detail ?? "")
+        guard !modules.isEmpty else { return error }
+        let named = modules.map { "`\($0)`" }.joined(separator: ", ")
+        return CargoStaticError(error.kind, error.message + ": its build asked pkg-config for \(named), which is not among the libraries built for it",
+                                fix: "a library's dependencies come from its -dev package's Depends (and GenericRecipes); this one is not among them: the library needs an entry in GenericRecipes (the dependency, or a configure flag that turns the feature off). " + (error.fix ?? ""),
+                                detail: error.detail, exitCode: error.exitCode)
     }
 }

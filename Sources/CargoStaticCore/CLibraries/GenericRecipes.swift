@@ -6,7 +6,7 @@ import Foundation
 public enum GenericRecipes {
     /// The source packages `options(for:)` adjusts (the README's table lists each).
     public static let tuned = ["libgit2", "libssh2", "curl", "libpcap", "libxml2", "gmp", "nettle", "expat", "lz4",
-                               "http-parser", "libseccomp", "dbus", "pcsc-lite"]
+                               "http-parser", "libseccomp", "dbus", "pcsc-lite", "lmdb"]
 
     /// The adjustments, by Debian source package. Each says why.
     public static func options(for source: String) -> GenericOptions {
@@ -92,6 +92,10 @@ public enum GenericRecipes {
                        "--disable-tests", "--disable-modular-tests", "--disable-installed-tests", "--disable-xml-docs",
                        "--disable-doxygen-docs", "--disable-ducktype-docs", "--disable-user-session",
                        "--with-system-socket=/run/dbus/system_bus_socket"]
+        case "lmdb":
+            // Its Makefile sets CFLAGS itself (the environment's -fPIC is lost) and takes
+            // extra flags in XCFLAGS, as Debian's rules do: liblmdb.a must be PIC for static-pie.
+            o.makeVariables = ["XCFLAGS=-fPIC"]
         case "pcsc-lite":
             // libpcsclite is the client side: it talks to pcscd over its socket in /run/pcscd.
             // The daemon's device discovery (libudev, libusb) and libsystemd are shared-only.

@@ -95,6 +95,7 @@ public enum GenericRecipes {
         case "lmdb":
             // Its Makefile sets CFLAGS itself (the environment's -fPIC is lost) and takes
             // extra flags in XCFLAGS, as Debian's rules do: liblmdb.a must be PIC for static-pie.
+            o.prefer = [.make]
             o.makeVariables = ["XCFLAGS=-fPIC"]
         case "pcsc-lite":
             // libpcsclite is the client side: it talks to pcscd over its socket in /run/pcscd.

@@ -94,6 +94,27 @@ final class DebianLibraryTests: XCTestCase {
         XCTAssertTrue(out.stdout.contains("round trip ok: true"), out.all)
     }
 
+    /// xxhash-c-sys has no `links` key and no binding: its build script asks pkg-config for
+    /// `libxxhash` and fails; cargo-static reads that, builds xxhash (Debian's source, make),
+    /// and runs cargo again, without --deps. XXH64("abc", seed 0) is a known answer.
+    func testLibraryAskedOfPkgConfigIsBuiltAndCargoRunsAgain() throws {
+        let dir = try Harness.fixture("pkgconfig-xxhash")
+        let out = try Harness.run(["run", "--release", "--empty-root"], in: dir)
+        XCTAssertEqual(out.status, 0, out.all)
+        XCTAssertTrue(out.stderr.contains("crate xxhash-c-sys 0.8.3 asked pkg-config for `libxxhash`; building xxhash for x86_64-unknown-linux-musl, then building again"), out.all)
+        XCTAssertTrue(out.stdout.contains("xxhash 0.8.1"), out.all)
+        XCTAssertTrue(out.stdout.contains("XXH64(abc) = 44bc2cf5ad770999"), out.all)
+        // Warm: the project remembers (in its target directory) what the crate asked for: cargo runs once.
+        let again = try Harness.run(["build", "--release", "--json"], in: dir)
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertFalse(again.stderr.contains("asked pkg-config for"), again.all)
+        let result = try Harness.results(again).first ?? [:]
+        let libraries = (result["nativeLibraries"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        XCTAssertEqual(libraries, ["xxhash"], again.all)
+        let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
+        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
+    }
+
     /// A build script that fails looking for a library: cargo-static's last line names the
     /// crate, the library, and that it cannot build it.
     func testFailedBuildScriptEndsWithOneLineAboutTheLibrary() throws {

@@ -40,8 +40,8 @@ public struct SourceLayout: Codable, Equatable {
         let series = (try? String(contentsOfFile: tree + "/debian/patches/series", encoding: .utf8)) ?? ""
         let patches = series.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }.map { String($0.split(separator: " ").first ?? "") }
-        let candidates = [""] + ((try? fm.contentsOfDirectory(atPath: tree)) ?? []).sorted()
-            .filter { !$0.hasPrefix(".") && $0 != "debian" }
+        let candidates = debianSourceDirectory(rules).map { [$0] } ?? ([""] + ((try? fm.contentsOfDirectory(atPath: tree)) ?? []).sorted()
+            .filter { !$0.hasPrefix(".") && $0 != "debian" })
         let order = prefer + debianChoice(rules)
         for sub in candidates {
             let dir = sub.isEmpty ? tree : tree + "/" + sub
@@ -50,6 +50,23 @@ public struct SourceLayout: Codable, Equatable {
             guard let system = choose(present: present, prefer: order) else { continue }
             let flags = DebianRules.flags(in: rules, for: system)
             return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches)
+        }
+        return nil
+    }
+
+    /// The directory debhelper builds in (`dh $@ -Dlibraries/liblmdb/`, `--sourcedirectory=src`):
+    /// a tree whose build system is not at its top.
+    static func debianSourceDirectory(_ rules: String) -> String? {
+        for line in rules.split(separator: "\n") where line.trimmingCharacters(in: .whitespaces).hasPrefix("dh ") {
+            for word in line.split(separator: " ") {
+                var value: Substring?
+                if word.hasPrefix("--sourcedirectory=") { value = word.dropFirst("--sourcedirectory=".count) }
+                else if word.hasPrefix("-D"), word.count > 2 { value = word.dropFirst(2) }
+                guard var dir = value.map(String.init) else { continue }
+                while dir.hasSuffix("/") { dir.removeLast() }
+                if dir.hasPrefix("./") { dir.removeFirst(2) }
+                if !dir.isEmpty, !dir.contains(".."), !dir.contains("$") { return dir }
+            }
         }
         return nil
     }
@@ -107,7 +124,7 @@ public enum DebianRules {
             }
         }
         var seen = Set<String>()
-        return raw.flatMap { expand($0, variables).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+        return raw.flatMap { withoutShellCalls(expand($0, variables)).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
             .filter { $0.hasPrefix("-") && !$0.contains("$") && !$0.contains("`") && keep($0, system) }
             .filter { seen.insert($0).inserted }
     }
@@ -137,6 +154,24 @@ public enum DebianRules {
             return (name, text[range.upperBound...].trimmingCharacters(in: .whitespaces), op == "+=")
         }
         return nil
+    }
+
+    /// `$(shell dpkg-buildflags --export=configure)`: what make would run, never a flag (whole,
+    /// nested parentheses included, so none of its words is taken for one).
+    static func withoutShellCalls(_ text: String) -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "$(shell ") {
+            out += rest[..<start.lowerBound]
+            var depth = 1
+            var i = start.upperBound
+            while i < rest.endIndex, depth > 0 {
+                if rest[i] == "(" { depth += 1 } else if rest[i] == ")" { depth -= 1 }
+                i = rest.index(after: i)
+            }
+            rest = rest[i...]
+        }
+        return out + rest
     }
 
     static func expand(_ text: String, _ variables: [String: String], depth: Int = 0) -> String {

@@ -6,7 +6,7 @@ import Foundation
 public enum GenericRecipes {
     /// The source packages `options(for:)` adjusts (the README's table lists each).
     public static let tuned = ["libgit2", "libssh2", "curl", "libpcap", "libxml2", "gmp", "nettle", "expat", "lz4",
-                               "http-parser", "libseccomp"]
+                               "http-parser", "libseccomp", "dbus", "pcsc-lite", "lmdb"]
 
     /// The adjustments, by Debian source package. Each says why.
     public static func options(for source: String) -> GenericOptions {
@@ -82,6 +82,26 @@ public enum GenericRecipes {
             o.archives = ["libhttp_parser.a"]
         case "libseccomp":
             o.prefer = [.autotools]
+        case "dbus":
+            // libdbus only: the daemon's parsers need expat (configure asks pkg-config for it,
+            // libdbus-1-dev does not depend on it); systemd, SELinux, AppArmor and audit are
+            // shared-only or the daemon's; the system bus socket where Debian puts it.
+            o.prefer = [.autotools]
+            o.addDependencies = ["expat"]
+            o.flags = ["--disable-systemd", "--disable-selinux", "--disable-apparmor", "--disable-libaudit", "--without-x",
+                       "--disable-tests", "--disable-modular-tests", "--disable-installed-tests", "--disable-xml-docs",
+                       "--disable-doxygen-docs", "--disable-ducktype-docs", "--disable-user-session",
+                       "--with-system-socket=/run/dbus/system_bus_socket"]
+        case "lmdb":
+            // Its Makefile sets CFLAGS itself (the environment's -fPIC is lost) and takes
+            // extra flags in XCFLAGS, as Debian's rules do: liblmdb.a must be PIC for static-pie.
+            o.prefer = [.make]
+            o.makeVariables = ["XCFLAGS=-fPIC"]
+        case "pcsc-lite":
+            // libpcsclite is the client side: it talks to pcscd over its socket in /run/pcscd.
+            // The daemon's device discovery (libudev, libusb) and libsystemd are shared-only.
+            o.prefer = [.autotools]
+            o.flags = ["--disable-libudev", "--disable-libsystemd", "--disable-usb", "--disable-documentation", "--enable-ipcdir=/run/pcscd"]
         default:
             break
         }

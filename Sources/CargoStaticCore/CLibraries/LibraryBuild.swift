@@ -334,6 +334,13 @@ struct LibraryBuilder {
             try text(c).write(toFile: "\(prefix)/lib/pkgconfig/\(module).pc", atomically: false, encoding: .utf8)
         }
         if library.isGeneric {
+            // A .pc file Debian writes from a template of its own (lmdb's debian/lmdb.pc.in),
+            // since upstream's build installs none.
+            for module in library.pkgConfigModules where !fm.fileExists(atPath: "\(prefix)/lib/pkgconfig/\(module).pc") {
+                guard let template = try? String(contentsOfFile: "\(c.source)/debian/\(module).pc.in", encoding: .utf8) else { continue }
+                try fm.createDirectory(atPath: prefix + "/lib/pkgconfig", withIntermediateDirectories: true)
+                try FileSystem.write(DebianPkgConfigTemplate.fill(template, prefix: c.prefix, version: c.version), to: "\(prefix)/lib/pkgconfig/\(module).pc")
+            }
             try PkgConfigFixup.apply(pkgconfigDir: prefix + "/lib/pkgconfig", ownLib: prefix + "/lib",
                                      dependencyLibs: c.dependencyPrefixes.map { $0 + "/lib" })
         }
@@ -385,6 +392,10 @@ enum PkgConfigFiles {
                 let bare = value.dropFirst(quote.count)
                 if bare == logicalPrefix || bare.hasPrefix(logicalPrefix + "/") || bare.hasPrefix(logicalPrefix + quote) && !quote.isEmpty {
                     line = String(line[...eq]) + quote + root + bare.dropFirst(logicalPrefix.count)
+                } else if line[..<eq] == "prefix", bare.hasPrefix("/"), !bare.contains("$") {
+                    // A Debian patch may write the host's prefix into the .pc template
+                    // (xxhash's `prefix=/usr`): this file is in the entry, so is its prefix.
+                    line = "prefix=" + quote + root + quote
                 }
             }
             for flag in ["-I", "-L"] {
@@ -471,5 +482,15 @@ enum PkgConfigFixup {
             let rest = line[line.index(after: colon)...].split(separator: " ").map(String.init).filter { !dropped.contains($0) }
             return String(line[...colon]) + (added.map { "-L" + $0 } + rest).map { " " + $0 }.joined()
         }.joined(separator: "\n")
+    }
+}
+
+/// Debian's own .pc templates (`debian/<module>.pc.in`, filled by debian/rules with sed):
+/// the usual autoconf names, with the library's prefix.
+enum DebianPkgConfigTemplate {
+    static func fill(_ template: String, prefix: String, version: String) -> String {
+        let values = ["@prefix@": prefix, "@exec_prefix@": "${prefix}", "@libdir@": "${prefix}/lib", "@includedir@": "${prefix}/include",
+                      "@PACKAGE_VERSION@": version, "@VERSION@": version]
+        return values.reduce(template) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
     }
 }

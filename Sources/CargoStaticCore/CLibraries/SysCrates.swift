@@ -103,7 +103,9 @@ public struct NativeDependencyScan {
     /// minus those whose self-building feature is on or that ship their own C sources; plus
     /// what workspace members declare. A crate that needs a library that can never be static
     /// stops the build here, before anything is built.
-    static func requirements(inMetadata json: [String: Any], resolver: LibraryResolver) throws -> [LibraryRequirement] {
+    static func requirements(inMetadata json: [String: Any], resolver: LibraryResolver,
+                             learned: LearnedPkgConfigNeeds? = nil) throws -> [LibraryRequirement] {
+        let learned = learned ?? .load(file: LearnedPkgConfigNeeds.file(metadata: json))
         let packages = json["packages"] as? [[String: Any]] ?? []
         let byID = Dictionary(packages.compactMap { p in (p["id"] as? String).map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
         let resolve = json["resolve"] as? [String: Any]
@@ -121,6 +123,8 @@ public struct NativeDependencyScan {
                 let users = dependents(of: id, nodes: nodes, byID: byID)
                 throw refusal.error(crate: "\(name) \(version)" + (users.isEmpty ? "" : " (used by \(users.joined(separator: ", ")))"))
             }
+            // Libraries this crate's build script asked pkg-config for in an earlier build.
+            found += learned.requirements(crate: "\(name) \(version)")
             if let binding = SysCrateTable.binding(for: name) {
                 // With one of these features the crate compiles its own copy: nothing to provide.
                 let manifest = package["manifest_path"] as? String

@@ -8,11 +8,12 @@ struct CargoBuild {
     let reporter: Reporter
     let request: BuildRequest
 
-    func run(_ step: CargoStep, provided: [ProvidedLibrary]) throws -> [BuiltExecutable] {
+    /// `dlopenKnown`: the plan already warned about crates that call dlopen.
+    func run(_ step: CargoStep, provided: [ProvidedLibrary], dlopenKnown: Bool = false) throws -> [BuiltExecutable] {
         var messages = CargoMessages()
         var scripts = BuildScriptTracker()
         let passJSON = request.cargo.wantsJSONMessages
-        let result = try runner.captureStdout(step.command) { line in
+        let (result, stderr) = try runner.captureStdoutTeeingStderr(Self.terminalLike(step.command, color: reporter.color, env: runner.context)) { line in
             messages.consume(line)
             scripts.consume(line)
             // `--message-format=json…` asked for cargo's messages: they are the output then.
@@ -21,6 +22,24 @@ struct CargoBuild {
         try checkHostLibraries(messages, target: step.target)
         guard result.succeeded else {
             let verb = request.mode == .test ? "test" : "build"
+            // A build script asked pkg-config for a module nobody built: build it, or say in one line why not.
+            let requests = PkgConfigFailure.requests(inCargoStderr: stderr, failedCrates: scripts.failed.map(\.crate))
+            if !requests.isEmpty {
+                let resolutions = PkgConfigResolution.resolve(requests, alreadyBuilt: provided.map(\.name)) {
+                    try LibraryResolver.shared.library(for: .pkgConfig($0))
+                }
+                var builds: [(PkgConfigRequest, String)] = []
+                for resolution in resolutions {
+                    switch resolution {
+                    case .build(let r, let library): builds.append((r, library))
+                    case .refused(_, let line):
+                        throw CargoStaticError(.notStatic, "cargo \(verb) failed for \(step.target): \(line)", exitCode: 101)
+                    case .unknown(_, let line):
+                        throw CargoStaticError(.cargoFailed, "cargo \(verb) failed for \(step.target): \(line)", exitCode: 101)
+                    }
+                }
+                throw LibrariesAskedFor(requests: builds)
+            }
             // A build script that failed while looking for a C library gets one line of ours,
             // naming the crate, the library and whether cargo-static can build it.
             let diagnosis = LibraryDiagnosis.line(failed: scripts.failed, linked: messages.linkedLibraries.map { ($0.package, $0.libs) },
@@ -29,7 +48,30 @@ struct CargoBuild {
                                    fix: diagnosis ?? missingLibraryHint(messages, provided: provided),
                                    exitCode: 101)
         }
-        return try audit(messages.artifacts, step)
+        let executables = try audit(messages.artifacts, step)
+        if !dlopenKnown {
+            for exe in executables where !exe.isTest {
+                guard let elf = try? ELFFile.read(path: exe.path), DlopenUse.calls(elf) else { continue }
+                reporter.warn(DlopenUse.executableWarning(exe.name))
+            }
+        }
+        return executables
+    }
+
+    /// cargo sees a pipe for stderr (kept for its build-script failures, and copied to the
+    /// user's stderr): it keeps its colours and progress bar when the user's stderr is a terminal.
+    static func terminalLike(_ command: Command, color: Bool, env: Context) -> Command {
+        var command = command
+        if env["CARGO_TERM_COLOR"] == nil, command.environment["CARGO_TERM_COLOR"] == nil, color {
+            command.environment["CARGO_TERM_COLOR"] = "always"
+        }
+        var size = winsize()
+        if isatty(STDERR_FILENO) == 1, ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0,
+           env["CARGO_TERM_PROGRESS_WHEN"] == nil {
+            command.environment["CARGO_TERM_PROGRESS_WHEN"] = "always"
+            command.environment["CARGO_TERM_PROGRESS_WIDTH"] = String(size.ws_col)
+        }
+        return command
     }
 
     /// After a failed build: a build script asked for a library cargo-static can build but was not told to.
@@ -91,4 +133,10 @@ struct CargoBuild {
         }
         return out
     }
+}
+
+/// Thrown by the cargo step when build scripts asked pkg-config for modules cargo-static can
+/// build: the executor builds them and runs cargo again.
+struct LibrariesAskedFor: Error {
+    let requests: [(request: PkgConfigRequest, library: String)]
 }

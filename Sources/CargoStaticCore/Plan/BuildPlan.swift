@@ -48,4 +48,8 @@ public struct TargetPlan: Codable, Equatable {
     /// `run` and `test` start, and cargo's target directory.
     public var packages: [PackageInfo] = []
     public var targetDirectory: String = ""
+    /// Crates of the graph that load libraries with dlopen, which always fails in a static executable.
+    public var dlopenWarning: String? = nil
+    /// Where this project remembers what its build scripts asked pkg-config for.
+    public var learnedNeedsFile: String? = nil
 }

@@ -22,7 +22,10 @@ public struct Executor {
         return results
     }
 
-    private func run(_ plan: TargetPlan, request: BuildRequest, attempt: Int) throws -> TargetResult {
+    /// How many times a target's cargo step is rerun after building libraries its build scripts asked for.
+    static let maxLibraryRounds = 8
+
+    private func run(_ plan: TargetPlan, request: BuildRequest, attempt: Int, rounds: Int = 0) throws -> TargetResult {
         let started = Date()
         announce(plan)
         var std: StdOutcome = .prebuilt
@@ -45,21 +48,45 @@ public struct Executor {
                 librariesDone = true
                 let steps = plan.steps.compactMap { if case .library(let l) = $0 { return l } else { return nil } }
                 let builder = LibraryBuilder(planner: LibraryPlanner(store: store, runner: runner, reporter: reporter), runner: runner, reporter: reporter)
-                let (provided, diverged) = try builder.run(steps, toolchain: plan.cToolchain)
+                let (provided, diverged): ([ProvidedLibrary], Bool)
+                do {
+                    (provided, diverged) = try builder.run(steps, toolchain: plan.cToolchain)
+                } catch let error as CargoStaticError where error.message.hasPrefix("could not download the Debian source package") {
+                    throw SourceRequest.explained(error, steps: steps, requirements: plan.requirements)
+                } catch let error as CargoStaticError {
+                    throw SourceRequest.missingModules(error)
+                }
                 if diverged {
                     guard attempt == 1 else { throw CargoStaticError(.libraryBuildFailed, "the C libraries for \(plan.target) did not come out as planned twice") }
                     reporter.note("a library's source came out different from the plan (another version was fetched); planning \(plan.target) again")
                     let again = try planner.plan(request).targets.first { $0.target == plan.target }!
-                    return try run(again, request: request, attempt: attempt + 1)
+                    return try run(again, request: request, attempt: attempt + 1, rounds: rounds)
                 }
                 libraries = provided
                 report(libraries, plan)
             case .depInfo(let step):
                 try step.run(runner)
             case .cargo(let cargo):
-                executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
-                    .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library })
-                executables = executables.map { RunEnvironment.attach($0, plan: plan) }
+                do {
+                    executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
+                        .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library }, dlopenKnown: plan.dlopenWarning != nil)
+                    executables = executables.map { RunEnvironment.attach($0, plan: plan) }
+                } catch let asked as LibrariesAskedFor {
+                    // Build scripts asked pkg-config for libraries nobody built: plan them (with
+                    // their own dependencies) and run cargo again; each library once, a bounded loop.
+                    guard rounds < Self.maxLibraryRounds else {
+                        throw CargoStaticError(.cargoFailed, "build scripts kept asking pkg-config for more C libraries after \(rounds) rounds (last: \(asked.requests.map { "`\($0.request.module)` for crate \($0.request.crate)" }.joined(separator: ", ")))",
+                                               fix: "name the libraries with --deps, or enable the crates' vendored/bundled features")
+                    }
+                    LearnedPkgConfigNeeds.remember(asked.requests, file: plan.learnedNeedsFile)
+                    var more = request
+                    for (r, library) in asked.requests where !more.extraLibraries.contains(where: { $0.library == library }) {
+                        reporter.note("crate \(r.crate) asked pkg-config for `\(r.module)`; building \(library) for \(plan.target), then building again")
+                        more.extraLibraries.append(LibraryRequirement(library: library, reason: "crate \(r.crate) asked pkg-config for `\(r.module)`"))
+                    }
+                    let again = try planner.plan(more).targets.first { $0.target == plan.target }!
+                    return try run(again, request: more, attempt: attempt, rounds: rounds + 1)
+                }
                 if plan.link.debug == .split { try DebugFiles(runner: runner, objcopy: plan.link.objcopy).place(executables) }
                 try SBOMWriter(plan: plan.inventory, reporter: reporter)
                     .write(executables, libraries: libraries, sources: SourceStore(layout: store.layout, runner: runner, reporter: reporter),
@@ -81,6 +108,7 @@ public struct Executor {
             reporter.note("building with rustc \(tc.release) at \(tc.rustc) (\(plan.toolchainReason)); your default rustc (\(def.release) at \(def.rustc)) cannot build for \(plan.target)")
         }
         if let note = plan.allocatorNote { reporter.warn(note) }
+        if let warning = plan.dlopenWarning { reporter.warn(warning) }
         if plan.link.profileRustflags.contains("-Cpanic=immediate-abort") {
             reporter.note("--std-profile min compiles your crates with RUSTC_BOOTSTRAP=1 and -Cpanic=immediate-abort (unstable); a crate that behaves differently under RUSTC_BOOTSTRAP may fail: use --std-profile size then")
         }
@@ -166,5 +194,30 @@ struct DebugFiles {
                                                                                 "--add-gnu-debuglink=" + target, exe.path]),
                              what: "pointing \(exe.name) at \((target as NSString).lastPathComponent)")
         }
+    }
+}
+
+/// A source package that could not be downloaded: which one, which version was planned, and
+/// which crate (or setting) asked for the library.
+enum SourceRequest {
+    static func explained(_ error: CargoStaticError, steps: [LibraryStep], requirements: [LibraryRequirement]) -> CargoStaticError {
+        let step = steps.first { step in step.fetch.map { error.message.contains("source package \($0.package) ") } ?? false }
+        let version = step?.fetch?.version.map { " (version \($0))" } ?? ""
+        let library = step?.library
+        let asked = requirements.filter { $0.library == library }.map(\.reason)
+        let why = asked.isEmpty ? (library.map { " (\($0) is a dependency of another library of this build)" } ?? "")
+                                : " (asked for by \(asked.joined(separator: "; ")))"
+        return CargoStaticError(error.kind, error.message + version + why, fix: error.fix, detail: error.detail, exitCode: error.exitCode)
+    }
+
+    /// A library's configure (or Meson, CMake) that stopped because pkg-config had no module
+    /// for one of its own dependencies: the module is named, not only the output's tail.
+    static func missingModules(_ error: CargoStaticError) -> CargoStaticError {
+        let modules = PkgConfigFailure.modules(in: error.detail ?? "")
+        guard !modules.isEmpty else { return error }
+        let named = modules.map { "`\($0)`" }.joined(separator: ", ")
+        return CargoStaticError(error.kind, error.message + ": its build asked pkg-config for \(named), which is not among the libraries built for it",
+                                fix: "a library's dependencies come from its -dev package's Depends (and GenericRecipes); this one is not among them: the library needs an entry in GenericRecipes (the dependency, or a configure flag that turns the feature off). " + (error.fix ?? ""),
+                                detail: error.detail, exitCode: error.exitCode)
     }
 }

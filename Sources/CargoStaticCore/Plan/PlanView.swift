@@ -14,6 +14,7 @@ public enum PlanView {
             for r in t.requirements { out.append("# C library \(r.library): needed by \(r.reason)") }
             out.append(t.allocator == .musl ? "# allocator: the libc's own malloc" : "# allocator: \(t.allocator.rawValue), linked first by the linker wrapper")
             if let note = t.allocatorNote { out.append("# note: \(note)") }
+            if let warning = t.dlopenWarning { out.append("# warning: \(warning)") }
             if let stub = t.unwinderStub { out.append("# unwinder: none (this std profile never unwinds); \(stub) stands in for -lunwind") }
             for step in t.steps { out += lines(step) }
         }

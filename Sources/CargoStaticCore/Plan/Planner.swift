@@ -115,6 +115,8 @@ public struct Planner {
                           linker: link.linker, cargo: cargo, steps: steps)
         plan.packages = PackageInfo.local(metadata.json)
         plan.targetDirectory = request.cargo.targetDir.map(context.absolute) ?? metadata.json["target_directory"] as? String ?? ""
+        plan.dlopenWarning = DlopenUse.warning(inMetadata: metadata.json)
+        plan.learnedNeedsFile = LearnedPkgConfigNeeds.file(metadata: metadata.json)
         return plan
     }
 

@@ -225,13 +225,25 @@ final class LineCollector {
     private var buffer = Data()
     private var all = Data()
     private let onLine: ((String) -> Void)?
+    /// A descriptor every byte is also written to, as it comes (a tee to the terminal).
+    private let forward: Int32?
     private let lock = NSLock()
 
-    init(onLine: ((String) -> Void)?) { self.onLine = onLine }
+    init(onLine: ((String) -> Void)?, forward: Int32? = nil) { self.onLine = onLine; self.forward = forward }
 
     func append(_ data: Data) {
         lock.lock(); defer { lock.unlock() }
         all.append(data)
+        if let forward {
+            data.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(forward, raw.baseAddress! + offset, raw.count - offset)
+                    if n <= 0 { break }
+                    offset += n
+                }
+            }
+        }
         guard let onLine else { return }
         buffer.append(data)
         while let nl = buffer.firstIndex(of: 0x0A) {
@@ -255,5 +267,29 @@ extension Runner {
     /// user (cargo's own progress and error messages, in cargo's own words).
     public func captureStdout(_ command: Command, onLine: ((String) -> Void)? = nil) throws -> CommandResult {
         try collect(command, stderrToo: false, onLine: onLine)
+    }
+
+    /// As `captureStdout`, and stderr is also kept (for cargo's build-script failures) while
+    /// every byte of it still reaches the user's stderr as it comes.
+    public func captureStdoutTeeingStderr(_ command: Command, onLine: ((String) -> Void)? = nil) throws -> (result: CommandResult, stderr: String) {
+        record(command)
+        var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
+        guard pipe(&out) == 0 else { throw CargoStaticError(.commandFailed, "could not create a pipe for \(command.executable)") }
+        guard pipe(&err) == 0 else { close(out[0]); close(out[1]); throw CargoStaticError(.commandFailed, "could not create a pipe for \(command.executable)") }
+        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        defer { close(out[0]); close(err[0]) }
+        let stdoutLines = LineCollector(onLine: onLine)
+        let stderrText = LineCollector(onLine: nil, forward: STDERR_FILENO)
+        let child: ChildProcess
+        do {
+            child = try start(command, stdin: nil, stdout: out[1], stderr: err[1])
+        } catch { close(out[1]); close(err[1]); throw error }
+        close(out[1]); close(err[1])
+        let outReader = PipeReader(fd: out[0], collector: stdoutLines)
+        let errReader = PipeReader(fd: err[0], collector: stderrText)
+        let exit = child.wait()
+        outReader.finish(); errReader.finish()
+        stdoutLines.finish()
+        return (CommandResult(command: command, status: exit.status, output: stdoutLines.text), stderrText.text)
     }
 }

@@ -94,9 +94,9 @@ public struct RegistryCredentials: Equatable {
 public enum RegistryDocuments {
     public static let artifactType = "application/vnd.cargo-static.cache-entry.v1"
     public static let layerType = "application/vnd.cargo-static.cache-entry.v1.tar"
-    public static let manifestType = "application/vnd.oci.image.manifest.v1+json"
-    public static let indexType = "application/vnd.oci.image.index.v1+json"
-    public static let emptyType = "application/vnd.oci.empty.v1+json"
+    public static let manifestType = OCIMediaType.manifest
+    public static let indexType = OCIMediaType.index
+    public static let emptyType = OCIMediaType.empty
     public static let empty = Data("{}".utf8)
     public static let entryAnnotation = "dev.cargo-static.entry"
     public static let keyAnnotation = "dev.cargo-static.key"

@@ -70,8 +70,9 @@ final class CrossTargetTests: XCTestCase {
                                      expect: ["Hello from a static executable!"])
         // `run` emulates an ARM1176 for the ARMv6 target (qemu's default CPU would take ARMv7
         // code too). The control: that CPU rejects ARMv7 code, so the ARMv6 run above proved something.
-        let armv7 = try Harness.run(["run", "--release", "--target", "armv7-unknown-linux-musleabihf", "--empty-root"], in: dir,
-                                    environment: Self.likePanicUnwind.merging(["QEMU_CPU": "arm1176"]) { _, new in new })
+        // (qemu runs inside the sandbox, whose environment is only what --env passes.)
+        let armv7 = try Harness.run(["run", "--release", "--target", "armv7-unknown-linux-musleabihf", "--empty-root", "--env", "QEMU_CPU=arm1176"],
+                                    in: dir, environment: Self.likePanicUnwind)
         XCTAssertNotEqual(armv7.status, 0, "ARMv7 code ran on an emulated ARMv6 CPU: \(armv7.all)")
     }
 

@@ -162,11 +162,11 @@ public enum StdTestCommand {
                                emptyRoot: Bool, session: Session, into result: inout SuiteResult) throws {
         let reporter = session.reporter
         reporter.status("Running", "\(suite.rawValue)/\(exe.name) (\(target))" + (emptyRoot ? " in an empty root" : ""))
-        var (command, cleanup) = try ProgramRunner(runner: session.runner)
-            .command(executable: exe.path, arguments: harnessArguments(request.filters), target: target, emptyRoot: emptyRoot)
-        // libtest accepts -Z unstable-options (the JSON format) only under RUSTC_BOOTSTRAP;
-        // the sandbox and qemu pass the variable on to the harness.
-        command.environment["RUSTC_BOOTSTRAP"] = "1"
+        // libtest accepts -Z unstable-options (the JSON format) only under RUSTC_BOOTSTRAP, read
+        // when the harness runs: the program's own environment (the sandbox's is only what it is given).
+        let (command, cleanup) = try ProgramRunner(runner: session.runner)
+            .command(executable: exe.path, arguments: harnessArguments(request.filters), target: target, emptyRoot: emptyRoot,
+                     environment: ["RUSTC_BOOTSTRAP": "1"])
         defer { if let cleanup { try? FileManager.default.removeItem(atPath: cleanup) } }
         var report = LibtestReport()
         var done = 0

@@ -262,7 +262,7 @@ public enum FileSystem {
 
     static func refusal(_ path: String, _ why: String) -> CargoStaticError {
         CargoStaticError(.badInput, "refusing to write \(path): \(why)",
-                         fix: "cargo-static never writes through a symbolic link nor replaces a file with a directory; name the real directory (`realpath`), or move what is in the way")
+                         fix: "cargo-static writes through no symbolic link another user could have made, and replaces no file with a directory; name the real directory (`realpath`), or move what is in the way")
     }
 
     /// The errno behind a POSIX or Foundation error (0 when none is known).

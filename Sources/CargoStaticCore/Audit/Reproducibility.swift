@@ -24,6 +24,8 @@ public enum Reproducibility {
     public struct Difference: Codable, Equatable {
         public let file: String
         public let detail: String
+        /// The second build's copy, kept beside the first for comparison.
+        public var kept: String? = nil
     }
 
     public struct Report: Codable {
@@ -50,11 +52,15 @@ public enum Reproducibility {
         let again: [TargetResult]
         do { again = try build(second, secondSession); umask(previous) } catch { umask(previous); throw error }
 
-        let report = compare(first, again, runner: session.runner)
+        var report = compare(first, again, runner: session.runner)
         guard report.reproducible else {
+            report = keepSecondCopies(report)
+            let kept = report.differences.first { $0.kept != nil }
             throw CargoStaticError(.notReproducible, "the build is not reproducible: \(report.differences.count) file(s) differ when built again elsewhere",
-                                   fix: "see which section differs above; `cargo-static plan` shows every path and variable the build uses",
-                                   detail: report.differences.map { "\($0.file): \($0.detail)" }.joined(separator: "\n"))
+                                   fix: "see which section differs above; `cargo-static plan` shows every path and variable the build uses"
+                                       + (kept.map { "; compare the two builds with `diffoscope \($0.file) \($0.kept!)`" } ?? ""),
+                                   detail: report.differences.map { "\($0.file): \($0.detail)" + ($0.kept.map { "\n  the second build's copy: \($0)" } ?? "") }
+                                       .joined(separator: "\n"))
         }
         for file in report.compared { session.reporter.status("Reproduced", "\(file) (same bytes when built again elsewhere)") }
         return report
@@ -121,12 +127,25 @@ public enum Reproducibility {
                 for suffix in ["", ".cdx.json", ".debug"] where suffix.isEmpty || FileManager.default.fileExists(atPath: exe.path + suffix) {
                     compared.append(exe.path + suffix)
                     if let detail = difference(exe.path + suffix, other.path + suffix, runner: runner) {
-                        differences.append(Difference(file: exe.path + suffix, detail: detail))
+                        differences.append(Difference(file: exe.path + suffix, detail: detail, kept: other.path + suffix))
                     }
                 }
             }
         }
         return Report(compared: compared, differences: differences, variations: variations)
+    }
+
+    /// The second build is deleted with its scratch directory: each differing file of it is
+    /// kept beside the first build's as `<file>.elsewhere`, so the two can be compared.
+    static func keepSecondCopies(_ report: Report) -> Report {
+        let differences = report.differences.map { difference -> Difference in
+            guard let second = difference.kept else { return difference }
+            let kept = difference.file + ".elsewhere"
+            try? FileManager.default.removeItem(atPath: kept)
+            guard (try? FileSystem.copy(second, to: kept)) != nil else { return Difference(file: difference.file, detail: difference.detail) }
+            return Difference(file: difference.file, detail: difference.detail, kept: kept)
+        }
+        return Report(compared: report.compared, differences: differences, variations: report.variations)
     }
 
     /// nil when both files hold the same bytes; otherwise where they first differ.

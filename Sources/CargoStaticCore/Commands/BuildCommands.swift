@@ -80,7 +80,7 @@ public enum BuildCommands {
         }
         let results = try build(request, session)
         var programs = results[0].executables.filter { !$0.isTest }
-        if programs.count > 1, let chosen = ProjectManifest(path: try request.manifestPath()).defaultRun {
+        if programs.count > 1, let chosen = ProjectManifest.read(try request.manifestPath(), config: nil, context: request.context).defaultRun {
             programs = programs.filter { $0.name == chosen }
         }
         guard programs.count == 1, let program = programs.first else {

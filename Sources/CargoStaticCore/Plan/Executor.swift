@@ -150,6 +150,12 @@ struct RuntimeWarmup {
 
     func run(_ step: RuntimeStep) throws {
         guard !step.done else { return }
+        // One first link per target at a time: two builds sharing the cache would otherwise
+        // write, restamp and remove the same output under each other. The one that waited
+        // finds the record written and has nothing left to do.
+        let lock = try FileLock(path: layout.locks + "/runtime-\(step.target.triple).lock")
+        defer { withExtendedLifetime(lock) {} }
+        guard RuntimeRecord.load(layout).done[step.key] == nil else { return }
         try step.source.apply()
         let progress = reporter.task("preparing zig's libc for \(step.target) (first link for this target)", total: 0, unit: "steps",
                                      estimate: step.estimateSeconds)
@@ -164,7 +170,6 @@ struct RuntimeWarmup {
         }
         // A memo (the next plan would only link once more): failing to write it fails nothing.
         try? RuntimeRecord.mark(step.key, seconds: Date().timeIntervalSince(started), layout)
-        // Only the output: another build may be linking its first program in this directory now.
         try? FileManager.default.removeItem(atPath: (step.source.path as NSString).deletingLastPathComponent + "/first-link")
     }
 }

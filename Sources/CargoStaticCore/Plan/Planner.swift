@@ -27,11 +27,12 @@ public struct Planner {
                                    fix: "run the tests with the default std profile: cargo-static test --std-profile default")
         }
         let config = try CargoConfig.load(context: context, cargo: request.cargo)
-        let targets = try request.targets.map { try plan($0, request, manifest: manifest, config: config) }
+        let project = ProjectManifest.read(manifest, config: config, context: context)
+        let targets = try request.targets.map { try plan($0, request, project: project, config: config) }
         return BuildPlan(manifest: manifest, mode: request.mode, pie: request.pie, targets: targets)
     }
 
-    private func plan(_ target: Target, _ request: BuildRequest, manifest: String, config: CargoConfig) throws -> TargetPlan {
+    private func plan(_ target: Target, _ request: BuildRequest, project: ProjectManifest, config: CargoConfig) throws -> TargetPlan {
         let choice = try ToolchainDiscovery(runner: runner, probes: probes).choose(for: target, requested: request.toolchain)
         let cc = try CToolchainDiscovery(runner: runner, layout: layout, probes: probes).find(target, preferred: request.cToolchain)
         var steps: [Step] = cc.files.map(Step.write)
@@ -43,7 +44,7 @@ public struct Planner {
             if let unwinder = UnwinderBuild.step(cc, context: context, store: store) {
                 archives.append(unwinder)
                 searchDirectories.append((unwinder.archive as NSString).deletingLastPathComponent)
-            } else if !ProjectManifest(path: manifest).panicAbortOnly(profile: request.cargo.profileName(request.mode)) {
+            } else if !project.panicAbortOnly(profile: request.cargo.profileName(request.mode)) {
                 throw CargoStaticError(.noCToolchain, "\(cc.kind.rawValue) has no static unwinder built for musl, which panic=unwind needs",
                                        fix: "use zig (the default: `python3 -m pip install ziglang`, then drop --cc), or set panic = \"abort\" in the profile")
             }
@@ -95,7 +96,7 @@ public struct Planner {
         if let std { steps.append(.std(std)) }
         steps += libraries.map(Step.library)
         steps += depInfo.map(Step.depInfo)
-        if let runtime = runtimeStep(cc, link: link, request: request) { steps.append(.runtime(runtime)) }
+        if let runtime = runtimeStep(cc, link: link, request: request, project: project) { steps.append(.runtime(runtime)) }
 
         let provided = libraries.filter { $0.library != allocator.library }.map(LibraryPlanner.provided)
         let cargo = CargoInvocation.command(
@@ -104,7 +105,7 @@ public struct Planner {
             userRustflags: config.userRustflags(context: context, target: target, cfg: targetCfg(choice.toolchain, target)),
             directory: request.directory,
             userCFlags: Dictionary(uniqueKeysWithValues: ["CFLAGS_\(target.envSuffix)", "CXXFLAGS_\(target.envSuffix)"].compactMap { k in context[k].map { (k, $0) } }),
-            userDebug: ProjectManifest(path: manifest).debug(profile: request.cargo.profileName(request.mode), context: context))
+            userDebug: project.debug(profile: request.cargo.profileName(request.mode)))
         steps.append(.cargo(CargoStep(command: cargo, target: target, link: link, expectations: .init(
             machine: target.info.elfMachine, bits: target.info.bits, staticPie: link.linkage == .staticPie, allocator: allocator))))
 
@@ -154,11 +155,11 @@ public struct Planner {
     /// done as a step of its own, with progress, and remembered in runtimes.json. It links
     /// through the same linker wrapper with the flags rustc's links of this profile carry,
     /// since zig keeps one libc per optimisation and strip mode.
-    private func runtimeStep(_ cc: CToolchain, link: LinkSpec, request: BuildRequest) -> RuntimeStep? {
+    private func runtimeStep(_ cc: CToolchain, link: LinkSpec, request: BuildRequest, project: ProjectManifest) -> RuntimeStep? {
         guard cc.kind == .zig else { return nil }
         let profile = request.cargo.profileName(request.mode)
         let strip = request.strip ? "symbols" : request.splitDebug ? "none"
-            : ProjectManifest(path: (try? request.manifestPath()) ?? "").strip(profile: profile, context: context)
+            : project.strip(profile: profile)
         // As rustc would link for this target, so the wrapper rewrites it the same way.
         let flags = (link.pie && cc.target.info.rustcStaticPie ? ["-static-pie"] : ["-static", "-no-pie"])
             + (request.stdSettings.userRustflags ?? []).filter { $0.hasPrefix("-Clink-arg=") }.map { String($0.dropFirst("-Clink-arg=".count)) }
@@ -256,78 +257,3 @@ struct RuntimeRecord: Codable {
     }
 }
 
-/// The few things read from the project's own Cargo.toml.
-struct ProjectManifest {
-    let path: String
-
-    /// `[package] default-run`: the binary `run` picks when there are several.
-    var defaultRun: String? { (try? TOML.parse(file: path))?["package"]?["default-run"]?.string }
-
-    /// The profile's own `debug` setting, when it has one (following `inherits`).
-    func debug(profile: String, context: Context) -> String? {
-        setting("debug", profile: profile, context: context)?.text
-    }
-
-    private func setting(_ key: String, profile: String, context: Context) -> TOMLValue? {
-        let doc = (try? TOML.parse(file: path)) ?? [:]
-        let env = profile.uppercased().replacingOccurrences(of: "-", with: "_")
-        if let value = context.nonEmpty("CARGO_PROFILE_\(env)_\(key.uppercased())") { return .string(value) }
-        var name = profile == "test" ? "dev" : profile == "bench" ? "release" : profile
-        var seen = Set<String>()
-        while seen.insert(name).inserted {
-            if let value = doc["profile"]?[name]?[key] { return value }
-            guard let parent = doc["profile"]?[name]?["inherits"]?.string else { break }
-            name = parent
-        }
-        return nil
-    }
-
-    /// The profile's `strip` as rustc will apply it ("none", "debuginfo" or "symbols"):
-    /// cargo's default strips debug info in profiles without debug info (release).
-    func strip(profile: String, context: Context) -> String {
-        let doc = (try? TOML.parse(file: path)) ?? [:]
-        let env = profile.uppercased().replacingOccurrences(of: "-", with: "_")
-        func setting(_ key: String) -> TOMLValue? {
-            if let value = context.nonEmpty("CARGO_PROFILE_\(env)_\(key.uppercased())") { return .string(value) }
-            var name = profile == "test" ? "dev" : profile == "bench" ? "release" : profile
-            var seen = Set<String>()
-            while seen.insert(name).inserted {
-                if let value = doc["profile"]?[name]?[key] { return value }
-                guard let parent = doc["profile"]?[name]?["inherits"]?.string else { break }
-                name = parent
-            }
-            return nil
-        }
-        switch setting("strip") {
-        case .bool(let b): return b ? "symbols" : "none"
-        case .string(let s) where ["none", "debuginfo", "symbols"].contains(s): return s
-        case .string(let s) where s == "true" || s == "false": return s == "true" ? "symbols" : "none"
-        default: break
-        }
-        let base = profile == "dev" || profile == "test" ? "dev" : "release"
-        let debug = setting("debug")
-        let hasDebug: Bool
-        switch debug {
-        case .bool(let b): hasDebug = b
-        case .integer(let i): hasDebug = i > 0
-        case .string(let s): hasDebug = !["0", "false", "none"].contains(s)
-        default: hasDebug = base == "dev"
-        }
-        return hasDebug ? "none" : "debuginfo"
-    }
-
-    /// Whether `profile` (following `inherits`) builds with panic = "abort": then the
-    /// program never needs an unwinder.
-    func panicAbortOnly(profile: String) -> Bool {
-        guard let doc = try? TOML.parse(file: path) else { return false }
-        var name = profile == "test" ? "dev" : profile
-        var seen = Set<String>()
-        while seen.insert(name).inserted {
-            let table = doc["profile"]?[name]
-            if let panic = table?["panic"]?.string { return panic == "abort" }
-            guard let parent = table?["inherits"]?.string ?? (name == "bench" ? "release" : nil) else { return false }
-            name = parent
-        }
-        return false
-    }
-}

@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 
@@ -44,6 +45,21 @@ final class FixtureTests: XCTestCase {
         XCTAssertTrue(verify.stdout.contains("kernel-only"), verify.stdout)
         let out = try runInEmptyRoot(dir, ["one", "two words"])
         XCTAssertTrue(out.stdout.contains(#"Hello from a static executable! args=["one", "two words"]"#), out.all)
+    }
+
+    /// `--split-debug`: the executable ships without debug info and names `<exe>.debug`,
+    /// which holds it (the plan's debugFiles step, after cargo).
+    func testSplitDebugPutsTheDebugInfoBesideTheExecutable() throws {
+        let (_, exe, _) = try buildStatic("hello", extra: ["--split-debug"])
+        let shipped = try ELFFile.read(path: exe).sections.map(\.name)
+        XCTAssertTrue(shipped.contains(".gnu_debuglink"), "\(shipped)")
+        XCTAssertFalse(shipped.contains(".debug_info"), "\(shipped)")
+        // A debug-only file keeps the program headers of the executable over empty sections,
+        // which the audit's strict reader refuses: its section names are looked for as bytes.
+        let debug = try Data(contentsOf: URL(fileURLWithPath: exe + ".debug"))
+        XCTAssertNotNil(debug.range(of: Data(".debug_info\0".utf8)), "the .debug file holds no debug info")
+        let link = try Data(contentsOf: URL(fileURLWithPath: exe))
+        XCTAssertNotNil(link.range(of: Data(((exe as NSString).lastPathComponent + ".debug\0").utf8)), "the debug link names another file")
     }
 
     func testPanicUnwindAndBacktrace() throws {

@@ -87,7 +87,9 @@ public struct Executor {
                     let again = try planner.plan(more).targets.first { $0.target == plan.target }!
                     return try run(again, request: more, attempt: attempt, rounds: rounds + 1)
                 }
-                if plan.link.debug == .split { try DebugFiles(runner: runner, objcopy: plan.link.objcopy).place(executables) }
+            case .debugFiles(let step):
+                try DebugFiles(runner: runner, step: step).place(executables)
+            case .sbom:
                 try SBOMWriter(plan: plan.inventory, reporter: reporter)
                     .write(executables, libraries: libraries, sources: SourceStore(layout: store.layout, runner: runner, reporter: reporter),
                            allocator: plan.allocator)
@@ -179,7 +181,7 @@ struct RuntimeWarmup {
 /// `.gnu_debuglink` is pointed at that name (its CRC stays: the same file).
 struct DebugFiles {
     let runner: Runner
-    let objcopy: [String]
+    let step: DebugFilesStep
 
     func place(_ executables: [BuiltExecutable]) throws {
         for exe in executables where !exe.isTest {
@@ -195,9 +197,7 @@ struct DebugFiles {
                 try FileManager.default.copyItem(atPath: found, toPath: target)
             }
             guard link != (target as NSString).lastPathComponent else { continue }
-            try runner.check(Command(objcopy[0], Array(objcopy.dropFirst()) + ["--remove-section=.gnu_debuglink",
-                                                                                "--add-gnu-debuglink=" + target, exe.path]),
-                             what: "pointing \(exe.name) at \((target as NSString).lastPathComponent)")
+            try runner.check(step.command(executable: exe.path, debug: target), what: "pointing \(exe.name) at \((target as NSString).lastPathComponent)")
         }
     }
 }

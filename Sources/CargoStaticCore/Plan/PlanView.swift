@@ -54,6 +54,11 @@ public enum PlanView {
                 + d.assembly.shellLines + [d.command.shellLine]
         case .cargo(let c):
             return ["# the project (cargo-static then audits every executable):", c.command.shellLine]
+        case .debugFiles(let d):
+            let example = d.command(executable: "EXE", debug: "EXE.debug").shellLine
+            return ["# cargo-static copies each executable's debug file (deps/NAME-HASH.debug) to EXE.debug beside it, then:", "#   \(example)"]
+        case .sbom(let b):
+            return ["# cargo-static writes an SBOM beside each executable for \(b.target): EXE\(b.suffix)"]
         }
     }
 }

@@ -108,6 +108,8 @@ public struct Planner {
             userDebug: project.debug(profile: request.cargo.profileName(request.mode)))
         steps.append(.cargo(CargoStep(command: cargo, target: target, link: link, expectations: .init(
             machine: target.info.elfMachine, bits: target.info.bits, staticPie: link.linkage == .staticPie, allocator: allocator))))
+        if link.debug == .split { steps.append(.debugFiles(DebugFilesStep(objcopy: link.objcopy))) }
+        if inventory.writeSBOM && inventory.libc != nil { steps.append(.sbom(SBOMStep(target: target, suffix: SBOM.fileSuffix))) }
 
         var plan = TargetPlan(target: target, toolchain: choice.toolchain, toolchainReason: choice.reason,
                           defaultToolchain: choice.differsFromDefault, std: choice.std, sysroot: std?.sysroot,

@@ -79,6 +79,10 @@ public enum Step: Equatable {
     case depInfo(DepInfoStep)
     /// The project itself: cargo, then the audit of every executable.
     case cargo(CargoStep)
+    /// `--split-debug`: each executable's `.debug` file placed beside it and pointed at.
+    case debugFiles(DebugFilesStep)
+    /// A CycloneDX SBOM beside each executable (from the plan's inventory).
+    case sbom(SBOMStep)
 
     /// Every external command the step runs (none for a cached entry).
     public var commands: [Command] {
@@ -90,12 +94,13 @@ public enum Step: Equatable {
         case .library(let l): return l.cached ? [] : l.allCommands
         case .depInfo(let d): return d.upToDate ? [] : [d.command]
         case .cargo(let c): return [c.command]
+        case .debugFiles, .sbom: return []
         }
     }
 }
 
 extension Step: Codable {
-    private enum CodingKeys: String, CodingKey { case kind, write, archive, runtime, std, library, depInfo, cargo }
+    private enum CodingKeys: String, CodingKey { case kind, write, archive, runtime, std, library, depInfo, cargo, debugFiles, sbom }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -107,6 +112,8 @@ extension Step: Codable {
         case .library(let l): try c.encode("library", forKey: .kind); try c.encode(l, forKey: .library)
         case .depInfo(let d): try c.encode("depInfo", forKey: .kind); try c.encode(d, forKey: .depInfo)
         case .cargo(let g): try c.encode("cargo", forKey: .kind); try c.encode(g, forKey: .cargo)
+        case .debugFiles(let d): try c.encode("debugFiles", forKey: .kind); try c.encode(d, forKey: .debugFiles)
+        case .sbom(let b): try c.encode("sbom", forKey: .kind); try c.encode(b, forKey: .sbom)
         }
     }
 
@@ -120,6 +127,8 @@ extension Step: Codable {
         case "library": self = .library(try c.decode(LibraryStep.self, forKey: .library))
         case "depInfo": self = .depInfo(try c.decode(DepInfoStep.self, forKey: .depInfo))
         case "cargo": self = .cargo(try c.decode(CargoStep.self, forKey: .cargo))
+        case "debugFiles": self = .debugFiles(try c.decode(DebugFilesStep.self, forKey: .debugFiles))
+        case "sbom": self = .sbom(try c.decode(SBOMStep.self, forKey: .sbom))
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown step kind \(other)")
         }
@@ -184,4 +193,24 @@ public struct CargoStep: Codable, Equatable {
         public let staticPie: Bool
         public let allocator: Allocator
     }
+}
+
+/// After cargo, for `--split-debug`: the linker wrapper left `deps/<name>-<hash>.debug`; each
+/// executable gets `<exe>.debug` beside it and its `.gnu_debuglink` pointed at that name.
+/// Its commands depend on the executables cargo reports, so they are known only then.
+public struct DebugFilesStep: Codable, Equatable {
+    /// objcopy (and its leading arguments) for the target's executables.
+    public let objcopy: [String]
+
+    /// What it runs for one executable whose debug file is `debug`.
+    public func command(executable: String, debug: String) -> Command {
+        Command(objcopy[0], Array(objcopy.dropFirst()) + ["--remove-section=.gnu_debuglink", "--add-gnu-debuglink=" + debug, executable])
+    }
+}
+
+/// After cargo: `<exe>.cdx.json` beside each executable (not tests), from the plan's
+/// inventory, the executable's SHA-256 and the C libraries' sources as built.
+public struct SBOMStep: Codable, Equatable {
+    public let target: Target
+    public let suffix: String
 }

@@ -186,7 +186,7 @@ struct SBOMWriter {
     let reporter: Reporter
 
     func write(_ executables: [BuiltExecutable], libraries: [ProvidedLibrary], sources: SourceStore, allocator: Allocator) throws {
-        guard plan.writeSBOM, let libc = plan.libc else { return }
+        guard let libc = plan.libc else { return }
         let cLibraries = libraries.compactMap { lib -> SBOMInventory.CLibrary? in
             guard let library = try? NativeLibrary.named(lib.name), let source = sources.selected(library) else { return nil }
             let patches = source.origin == "debian" ? DebianPatch.read(sourceTree: source.path) : []

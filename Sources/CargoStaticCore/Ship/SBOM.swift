@@ -113,7 +113,7 @@ public enum SBOM {
     public static func render(_ inventory: SBOMInventory) -> String { document(inventory).rendered() }
 
     public static func write(_ inventory: SBOMInventory, to path: String) throws {
-        try Data(render(inventory).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try FileSystem.write(render(inventory), to: path)
     }
 
     public static func document(_ inv: SBOMInventory) -> JSONValue {

@@ -53,7 +53,9 @@ public enum PlanView {
             return ["# the dependency list of \(d.package), embedded as a .dep-v0 section\(d.upToDate ? " (up to date; cargo-static skips this)" : ""):"]
                 + d.assembly.shellLines + [d.command.shellLine]
         case .cargo(let c):
-            return ["# the project (cargo-static then audits every executable):", c.command.shellLine]
+            return ["# the project (cargo-static then audits every executable):", c.command.shellLine,
+                    "# if a build script asks pkg-config for a C library not built above, cargo-static builds it and",
+                    "#   plans and runs this target again (at most \(Executor.maxLibraryRounds) rounds)"]
         case .debugFiles(let d):
             let example = d.command(executable: "EXE", debug: "EXE.debug").shellLine
             return ["# cargo-static copies each executable's debug file (deps/NAME-HASH.debug) to EXE.debug beside it, then:", "#   \(example)"]

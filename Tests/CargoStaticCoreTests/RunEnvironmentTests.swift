@@ -14,6 +14,7 @@ final class RunEnvironmentTests: XCTestCase {
         let bin = RunEnvironment.variables(package: info, targetName: "my-app", kinds: ["bin"], cargo: "/usr/bin/cargo", targetDirectory: "/w/target")
         XCTAssertEqual(bin["CARGO"], "/usr/bin/cargo")
         XCTAssertEqual(bin["CARGO_MANIFEST_DIR"], "/w/app")
+        XCTAssertEqual(bin["CARGO_MANIFEST_PATH"], "/w/app/Cargo.toml")
         XCTAssertEqual(bin["CARGO_PKG_NAME"], "my-app")
         XCTAssertEqual(bin["CARGO_PKG_VERSION"], "1.2.3-beta.2+build.5")
         XCTAssertEqual([bin["CARGO_PKG_VERSION_MAJOR"], bin["CARGO_PKG_VERSION_MINOR"], bin["CARGO_PKG_VERSION_PATCH"], bin["CARGO_PKG_VERSION_PRE"]],

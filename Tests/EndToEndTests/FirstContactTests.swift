@@ -120,7 +120,7 @@ final class CargoEnvironmentTests: XCTestCase {
         let run = try Harness.run(["run", "--offline"], in: dir + "/src")
         XCTAssertEqual(run.status, 0, run.all)
         let real = URL(fileURLWithPath: dir).resolvingSymlinksInPath().path
-        for line in ["CARGO_MANIFEST_DIR=\(real)", "CARGO_PKG_NAME=cargo-env", "CARGO_PKG_VERSION=1.2.3-rc.1", "CARGO_PKG_VERSION_MAJOR=1",
+        for line in ["CARGO_MANIFEST_DIR=\(real)", "CARGO_MANIFEST_PATH=\(real)/Cargo.toml", "CARGO_PKG_NAME=cargo-env", "CARGO_PKG_VERSION=1.2.3-rc.1", "CARGO_PKG_VERSION_MAJOR=1",
                      "CARGO_PKG_VERSION_MINOR=2", "CARGO_PKG_VERSION_PATCH=3", "CARGO_PKG_VERSION_PRE=rc.1",
                      "CARGO_PKG_AUTHORS=Ada <ada@example.org>:Grace", "CARGO_PKG_DESCRIPTION=prints what cargo gives a program it runs",
                      "CARGO_PKG_HOMEPAGE=https://example.org/home", "CARGO_PKG_REPOSITORY=https://example.org/repo",

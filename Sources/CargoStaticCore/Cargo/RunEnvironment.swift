@@ -37,7 +37,7 @@ public struct PackageInfo: Codable, Equatable {
 
 /// The environment and working directory cargo gives a program it runs: `cargo run` in the
 /// user's directory, unit and integration tests in their package's directory, each with
-/// CARGO, CARGO_MANIFEST_DIR and CARGO_PKG_*; CARGO_BIN_NAME for a binary;
+/// CARGO, CARGO_MANIFEST_DIR, CARGO_MANIFEST_PATH and CARGO_PKG_*; CARGO_BIN_NAME for a binary;
 /// CARGO_TARGET_TMPDIR for integration tests and benchmarks.
 public enum RunEnvironment {
     /// cargo's kinds of the executable's target: `bin`, `test`, `bench`, `example`, `lib`, ….
@@ -47,6 +47,7 @@ public enum RunEnvironment {
         var env: [String: String] = [
             "CARGO": cargo,
             "CARGO_MANIFEST_DIR": package.directory,
+            "CARGO_MANIFEST_PATH": package.directory + "/Cargo.toml",
             "CARGO_PKG_NAME": package.name,
             "CARGO_PKG_VERSION": package.version,
             "CARGO_PKG_VERSION_MAJOR": major,

@@ -40,8 +40,8 @@ struct CargoStatic: ParsableCommand {
     )
 }
 
-/// Options shared by build, test, run and plan. Anything else is cargo's.
-struct BuildOptions: ParsableArguments {
+/// Which targets, and with which rustc and C toolchain: build, test, run, plan, install and `std test`.
+struct TargetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested` (default: x86_64-unknown-linux-musl).", valueName: "triple[,triple…]"),
             transform: { try Target.list($0) })
     var target: [Target]?
@@ -52,6 +52,14 @@ struct BuildOptions: ParsableArguments {
     @Option(name: .customLong("cc"), help: ArgumentHelp("The C toolchain: zig (default), musl-gcc or cross-gcc.", valueName: "kind"),
             transform: { try CToolchain.Kind.parse($0)! })
     var cc: CToolchain.Kind?
+
+    /// --toolchain, else `+name` or the RUSTUP_TOOLCHAIN rustup's proxy set.
+    var toolchainRequest: ToolchainRequest? { toolchain.map { ToolchainRequest($0, origin: "--toolchain") } ?? Invocation.toolchainOverride }
+}
+
+/// Options shared by build, test, run and plan. Anything else is cargo's.
+struct BuildOptions: ParsableArguments {
+    @OptionGroup var chosen: TargetOptions
 
     @Option(name: .customLong("deps"), help: ArgumentHelp("C libraries to build for the target and expose through pkg-config, on top of those the project's -sys crates need (see `deps`).", valueName: "lib[,lib…]"))
     var deps: String?
@@ -99,9 +107,9 @@ struct BuildOptions: ParsableArguments {
 
     /// The options as given; settings in Cargo.toml and cargo's config fill in the rest (`BuildFlags.request`).
     var flags: BuildFlags {
-        var flags = BuildFlags(settings: SettingsLayer(origin: "the command line", targets: target, allocator: allocator, stdProfile: stdProfile,
-                                                       deps: deps.map(SettingsLayer.names), cc: cc),
-                               toolchain: toolchain.map { ToolchainRequest($0, origin: "--toolchain") } ?? Invocation.toolchainOverride, cargoArguments: cargoArguments, ownOptions: Self.ownOptions,
+        var flags = BuildFlags(settings: SettingsLayer(origin: "the command line", targets: chosen.target, allocator: allocator, stdProfile: stdProfile,
+                                                       deps: deps.map(SettingsLayer.names), cc: chosen.cc),
+                               toolchain: chosen.toolchainRequest, cargoArguments: cargoArguments, ownOptions: Self.ownOptions,
                                programArguments: Invocation.programArguments, context: Invocation.context)
         flags.pie = !noPie
         if builtinPie { flags.pieRequest = .builtinSpec }
@@ -286,17 +294,10 @@ struct StdTest: ParsableCommand {
           cargo-static std test --json     the results as JSON
           cargo-static std test --target aarch64-unknown-linux-musl --suite core -- num::
         """)
-    @Option(help: ArgumentHelp("The musl target(s), comma-separated, or `all-tested` (default: x86_64-unknown-linux-musl).", valueName: "triple[,triple…]"),
-            transform: { try Target.list($0) })
-    var target: [Target]?
+    @OptionGroup var chosen: TargetOptions
     @Option(help: ArgumentHelp("The suites: core, alloc and/or std, comma-separated (default: all three).", valueName: "suite[,suite…]"),
             transform: { try StdTestSuite.list($0) })
     var suite: [StdTestSuite]?
-    @Option(help: ArgumentHelp("A rustup toolchain name, a rustc path or a sysroot directory whose std is built from rust-src.", valueName: "name|path"))
-    var toolchain: String?
-    @Option(name: .customLong("cc"), help: ArgumentHelp("The C toolchain: zig (default), musl-gcc or cross-gcc.", valueName: "kind"),
-            transform: { try CToolchain.Kind.parse($0)! })
-    var cc: CToolchain.Kind?
     @Flag(inversion: .prefixedNo, help: "Run in the empty-root sandbox (default: where bubblewrap and user namespaces work).")
     var emptyRoot: Bool?
     @Option(help: ArgumentHelp("Kill a test executable after this many seconds (a hang under an emulator).", valueName: "seconds"))
@@ -312,10 +313,10 @@ struct StdTest: ParsableCommand {
         let session = Session(context: Invocation.context, quiet: Invocation.quiet, verbose: verbose)
         try execute(session, json: json) { session in
             guard timeout > 0 else { throw CargoStaticError(.usage, "--timeout must be a positive number of seconds", fix: "e.g. --timeout 1800") }
-            let targets = try target ?? [Target(Target.defaultTriple)]
+            let targets = try chosen.target ?? [Target(Target.defaultTriple)]
             let request = StdTestRequest(targets: targets, suites: suite ?? StdTestSuite.allCases,
-                                         filters: Invocation.programArguments, toolchain: toolchain.map { ToolchainRequest($0, origin: "--toolchain") } ?? Invocation.toolchainOverride,
-                                         cToolchain: cc, emptyRoot: emptyRoot, timeoutSeconds: timeout, context: Invocation.context)
+                                         filters: Invocation.programArguments, toolchain: chosen.toolchainRequest,
+                                         cToolchain: chosen.cc, emptyRoot: emptyRoot, timeoutSeconds: timeout, context: Invocation.context)
             if dryRun {
                 for t in request.targets {
                     let plan = try StdTestCommand.plan(request, target: t, session)

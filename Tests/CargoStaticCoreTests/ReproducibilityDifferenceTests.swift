@@ -15,6 +15,15 @@ final class ReproducibilityDifferenceTests: XCTestCase {
         XCTAssertEqual(Reproducibility.firstDifference([0, 1, 2, 0xFF], [0, 1, 3, 0xFE]), "the bytes differ from offset 2 (sizes 4 and 4)")
     }
 
+    /// When a section changed size, the symbols only one build defines say which crate differs.
+    func testSymbolsOnlyOneBuildDefinesAreNamed() {
+        XCTAssertNil(Reproducibility.symbolDifference(["main", "a"], ["a", "main"]))
+        let detail = Reproducibility.symbolDifference(["main", "_ZN5regex4exec17h1111E"], ["main", "_ZN5regex4exec17h2222E", "anon.x.1"])
+        XCTAssertEqual(detail, "1 symbol(s) only in the first build (_ZN5regex4exec17h1111E), 2 only in the second (_ZN5regex4exec17h2222E, anon.x.1)")
+        let many = Reproducibility.symbolDifference(Set((1...8).map { "s\($0)" }), [], shown: 2)
+        XCTAssertEqual(many, "8 symbol(s) only in the first build (s1, s2, …), 0 only in the second ()")
+    }
+
     func testWorkspaceRootIsTheOutermostWorkspace() throws {
         let base = NSTemporaryDirectory() + "repro-root-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: base) }

@@ -173,6 +173,7 @@ public enum Reproducibility {
             // A section that changed size moves every later one: it is the cause to name.
             if let resized = twins.first(where: { $0.0.size != $0.1!.size }) {
                 return "section \(resized.0.name) differs in size (\(resized.0.size) and \(resized.1!.size) bytes)"
+                    + (symbolDifference(left.definedSymbolNames, right.definedSymbolNames).map { "; \($0)" } ?? "")
             }
             for (section, twin) in twins where section.type != 8 {  // SHT_NOBITS holds no bytes in the file
                 if bytes(a, section) != bytes(b, twin!) { return "section \(section.name) differs" }
@@ -188,6 +189,17 @@ public enum Reproducibility {
         }
         let offset = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
         return "the bytes differ from offset \(offset) (sizes \(a.count) and \(b.count))"
+    }
+
+    /// Symbols defined in only one of the two files, a few of each: their names carry the
+    /// crate and its hash, so they say which crate compiled differently.
+    static func symbolDifference(_ first: Set<String>, _ second: Set<String>, shown: Int = 5) -> String? {
+        let onlyFirst = first.subtracting(second).sorted(), onlySecond = second.subtracting(first).sorted()
+        guard !onlyFirst.isEmpty || !onlySecond.isEmpty else { return nil }
+        func some(_ names: [String]) -> String {
+            names.prefix(shown).joined(separator: ", ") + (names.count > shown ? ", …" : "")
+        }
+        return "\(onlyFirst.count) symbol(s) only in the first build (\(some(onlyFirst))), \(onlySecond.count) only in the second (\(some(onlySecond)))"
     }
 
     static let buildIDSection = ".note.gnu.build-id"

@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 
@@ -12,13 +13,12 @@ final class CLibraryTests: XCTestCase {
         let dir = try Harness.fixture(name)
         let out = try Harness.run(["build", "--release", "--json"], in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        let result = try Harness.results(out).first ?? [:]
-        let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
-        XCTAssertEqual(audit["linkage"] as? String, "static-pie", out.all)
-        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
-        XCTAssertEqual(audit["libc"] as? String, "musl", "\(audit)")
-        XCTAssertEqual((audit["needed"] as? [String])?.count, 0)
-        return (dir, result)
+        let audit = try Harness.onlyExecutable(out).audit
+        XCTAssertEqual(audit.linkage, .staticPie, out.all)
+        XCTAssertTrue(audit.kernelOnly, "\(audit)")
+        XCTAssertEqual(audit.libc, .musl, "\(audit)")
+        XCTAssertEqual(audit.needed, [])
+        return (dir, try Harness.results(out).first ?? [:])
     }
 
     private func libraries(_ result: [String: Any]) -> [String] {

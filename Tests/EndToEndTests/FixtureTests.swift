@@ -12,23 +12,16 @@ final class FixtureTests: XCTestCase {
         let dir = try Harness.fixture(name)
         let out = try Harness.run(["build", "--release", "--json"] + extra, in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        let results = try Harness.results(out)
-        XCTAssertEqual(results.count, 1)
-        let result = results.first ?? [:]
-        let exes = Harness.executables(result)
-        XCTAssertEqual(exes.count, 1, out.all)
-        let exe = exes.first ?? [:]
-        let audit = exe["audit"] as? [String: Any] ?? [:]
-        XCTAssertEqual(audit["linkage"] as? String, "static-pie", out.all)
-        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, out.all)
-        XCTAssertNil(audit["interpreter"] as? String)
-        XCTAssertEqual((audit["needed"] as? [String])?.count, 0)
-        XCTAssertEqual(audit["relro"] as? String, "full")
-        XCTAssertEqual(audit["nx"] as? Bool, true)
-        XCTAssertEqual(audit["libc"] as? String, "musl", "\(audit)")
-        let path = exe["path"] as? String ?? ""
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: path))
-        return (dir, path, result)
+        let exe = try Harness.onlyExecutable(out)
+        XCTAssertEqual(exe.audit.linkage, .staticPie, out.all)
+        XCTAssertTrue(exe.audit.kernelOnly, out.all)
+        XCTAssertNil(exe.audit.interpreter)
+        XCTAssertEqual(exe.audit.needed, [])
+        XCTAssertEqual(exe.audit.relro, .full)
+        XCTAssertTrue(exe.audit.nx)
+        XCTAssertEqual(exe.audit.libc, .musl, "\(exe.audit)")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: exe.path))
+        return (dir, exe.path, try Harness.results(out).first ?? [:])
     }
 
     private func runInEmptyRoot(_ dir: String, _ programArgs: [String] = [], env: [String: String] = [:]) throws -> Harness.Output {

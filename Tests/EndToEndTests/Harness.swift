@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 #if canImport(Glibc)
@@ -133,6 +134,23 @@ enum Harness {
             return []
         }
         return json
+    }
+
+    /// `--json` results decoded into the tool's own types; a decoding failure fails the test
+    /// with the output (no default stands in for a missing field).
+    static func decodedResults(_ output: Output) throws -> [TargetResult] {
+        do { return try JSONDecoder().decode([TargetResult].self, from: Data(output.stdout.utf8)) } catch {
+            throw SetupFailure("the --json output is not cargo-static's results (\(error)):\n\(output.all.suffix(4000))")
+        }
+    }
+
+    /// The one executable of a single-target build, typed.
+    static func onlyExecutable(_ output: Output) throws -> BuiltExecutable {
+        let results = try decodedResults(output)
+        guard results.count == 1, let result = results.first, result.executables.count == 1, let exe = result.executables.first else {
+            throw SetupFailure("expected one target with one executable:\n\(output.all.suffix(4000))")
+        }
+        return exe
     }
 
     static func executables(_ result: [String: Any]) -> [[String: Any]] {

@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 #if canImport(Glibc)
@@ -293,17 +294,16 @@ final class RealProgramTests: XCTestCase {
         guard out.status == 0 else {
             throw SetupFailure("cargo-static build of \(program) failed:\n\(out.all.suffix(6000))")
         }
-        let exe = Harness.executables(try Harness.results(out).first ?? [:]).first ?? [:]
-        let audit = exe["audit"] as? [String: Any] ?? [:]
-        XCTAssertEqual(audit["linkage"] as? String, "static-pie", "\(audit)")
-        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
-        XCTAssertEqual(audit["relro"] as? String, "full")
-        XCTAssertEqual(audit["nx"] as? Bool, true)
-        if reproducible { XCTAssertEqual(exe["reproducible"] as? Bool, true, out.stderr) }
-        guard let path = exe["path"] as? String, FileManager.default.isExecutableFile(atPath: path) else {
-            throw SetupFailure("no executable in the build's JSON:\n\(out.stdout)")
+        let exe = try Harness.onlyExecutable(out)
+        XCTAssertEqual(exe.audit.linkage, .staticPie, "\(exe.audit)")
+        XCTAssertTrue(exe.audit.kernelOnly, "\(exe.audit)")
+        XCTAssertEqual(exe.audit.relro, .full)
+        XCTAssertTrue(exe.audit.nx)
+        if reproducible { XCTAssertEqual(exe.reproducible, true, out.stderr) }
+        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
+            throw SetupFailure("the build's JSON names \(exe.path), which is not an executable:\n\(out.stdout)")
         }
-        return path
+        return exe.path
     }
 
     // MARK: - Running in an empty root

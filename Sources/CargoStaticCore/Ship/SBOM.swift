@@ -112,8 +112,12 @@ public enum SBOM {
 
     public static func render(_ inventory: SBOMInventory) -> String { document(inventory).rendered() }
 
+    /// A no-op build describes the same executable in the same words: then the file already
+    /// holds these bytes and is left alone (no temporary file, no rename, same time).
     public static func write(_ inventory: SBOMInventory, to path: String) throws {
-        try Data(render(inventory).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        let data = Data(render(inventory).utf8)
+        if FileSystem.kind(path) == .regular, FileManager.default.contents(atPath: path) == data { return }
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     public static func document(_ inv: SBOMInventory) -> JSONValue {

@@ -11,6 +11,7 @@
 #   BENCH_RUNS=7          runs per measurement (default 7)
 #   BENCH_BIN=<path>      a cargo-static already built (skips `swift build -c release`)
 #   BENCH_OLD_BIN=<path>  an earlier cargo-static to compare in the same run (optional)
+#   BENCH_OLD_LABEL=text  what that earlier build is (default "before"), shown in the table
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 runs=${BENCH_RUNS:-7}
@@ -27,7 +28,7 @@ copy() { cp -r "$repo/examples/hello" "$out/$1"; rm -rf "$out/$1/target"; echo "
 plain_dir=$(copy plain)
 builders=("plain cargo|$plain_dir|$CARGO build --release -q")
 builders+=("cargo-static|$(copy ours)|$bin build --release -q")
-[ -n "${BENCH_OLD_BIN:-}" ] && builders+=("cargo-static (before)|$(copy old)|$BENCH_OLD_BIN build --release -q")
+[ -n "${BENCH_OLD_BIN:-}" ] && builders+=("cargo-static (${BENCH_OLD_LABEL:-before})|$(copy old)|$BENCH_OLD_BIN build --release -q")
 # The cache must hold std, the allocator and zig's libc before "warm" means anything.
 for b in "${builders[@]}"; do IFS='|' read -r _ dir cmd <<<"$b"; (cd "$dir" && $cmd >/dev/null 2>&1) || { echo "build failed: $cmd" >&2; exit 1; }; done
 

@@ -9,10 +9,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 from BoringSSL (hardware instructions where the CPU has them).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
-        // Digests run optimised in every configuration (the tests hash whole executables).
-        .target(name: "Digest", swiftSettings: [.unsafeFlags(["-O"])]),
+        // Content digests (cache manifests, SBOMs, OCI blobs, build ids) through swift-crypto.
+        .target(name: "Digest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // zlib compresses the embedded dependency list (`.dep-v0`); Debian: zlib1g-dev.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // posix_spawn with the options Glibc's Swift module does not show (chdir, closefrom).

@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ./verify-speed.sh
+./hash-speed.sh
+./warm.sh
 ./runtime.sh
 ./build-time.sh
 ./targets.sh

@@ -27,6 +27,26 @@ final class ProbeCacheTests: XCTestCase {
         XCTAssertNil(ProbeCache(file: file).values("other", stampedBy: tool) { nil })
     }
 
+    /// The stamp comes from lstat now; it must read exactly as the one recorded through
+    /// FileManager before (caches written by earlier versions stay valid), follow no link,
+    /// and change when a same-size edit changes only the modification time.
+    func testStampMatchesFoundationAndSeesTimeOnlyChanges() throws {
+        let tool = root + "/tool", link = root + "/link"
+        XCTAssertTrue(FileManager.default.createFile(atPath: tool, contents: Data("v1".utf8)))
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: tool)
+        for path in [tool, link, "/usr/bin/env"] {
+            let attrs = try FileManager.default.attributesOfItem(atPath: path)
+            let expected = "\(attrs[.size] as! UInt64)-\((attrs[.modificationDate] as! Date).timeIntervalSince1970)"
+            XCTAssertEqual(ProbeCache.stamp(path), expected, path)
+        }
+        XCTAssertNil(ProbeCache.stamp(root + "/missing"))
+        let before = ProbeCache.stamp(tool)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000_000.25)], ofItemAtPath: tool)
+        XCTAssertNotEqual(ProbeCache.stamp(tool), before)
+        XCTAssertEqual(FileSystem.status(tool)?.size, 2)
+        XCTAssertEqual(FileSystem.status(link)?.size, UInt64(tool.utf8.count), "the link itself, not its target")
+    }
+
     /// A rustup proxy's answer depends on settings, toolchain files and RUSTUP_TOOLCHAIN too.
     func testProbeStampedByEverythingItDependsOn() throws {
         let proxy = root + "/rustc", settings = root + "/settings.toml"

@@ -164,6 +164,25 @@ final class SBOMTests: XCTestCase {
 
     // MARK: - verify --sbom
 
+    /// Writing the same document again leaves the file as it was; any difference rewrites it.
+    func testUnchangedDocumentIsNotRewritten() throws {
+        let dir = try DepTestSupport.tempDirectory("sbomwrite")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sbom = dir + "/app" + SBOM.fileSuffix
+        try SBOM.write(Self.inventory(), to: sbom)
+        let old = Date(timeIntervalSince1970: 1_000_000_000)
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: sbom)
+        try SBOM.write(Self.inventory(), to: sbom)
+        XCTAssertEqual(FileSystem.status(sbom)?.modified, old, "the same bytes: not rewritten")
+        try SBOM.write(Self.inventory(sha256: String(repeating: "cd", count: 32)), to: sbom)
+        XCTAssertNotEqual(FileSystem.status(sbom)?.modified, old)
+        XCTAssertEqual(FileManager.default.contents(atPath: sbom), Data(SBOM.render(Self.inventory(sha256: String(repeating: "cd", count: 32))).utf8))
+        // Damaged (truncated) on disk: rewritten whole.
+        try Data("{".utf8).write(to: URL(fileURLWithPath: sbom))
+        try SBOM.write(Self.inventory(), to: sbom)
+        XCTAssertEqual(FileManager.default.contents(atPath: sbom), Data(SBOM.render(Self.inventory()).utf8))
+    }
+
     func testCheckMatchesOnlyTheDescribedFile() throws {
         let dir = try DepTestSupport.tempDirectory("sbomcheck")
         defer { try? FileManager.default.removeItem(atPath: dir) }

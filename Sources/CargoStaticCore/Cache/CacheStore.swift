@@ -31,7 +31,7 @@ public struct EntryManifest: Codable, Equatable {
                 throw CargoStaticError(.commandFailed, "\(directory)/\(relative) is \(kind == .symlink ? "a symbolic link" : "a special file"); a cache entry holds regular files and directories only")
             }
             let path = directory + "/" + relative
-            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
+            let size = FileSystem.status(path)?.size ?? 0
             files.append(File(path: relative, size: size, sha256: try SHA256.hex(file: path), link: nil))
         }
         return EntryManifest(files: files.sorted { $0.path < $1.path })
@@ -68,7 +68,7 @@ public struct EntryManifest: Codable, Equatable {
             case .other?, .directory?: problems.append("\(file.path): a special file, not a regular file"); continue
             case .regular?: break
             }
-            guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64 else {
+            guard let size = FileSystem.status(path)?.size else {
                 problems.append("\(file.path): missing")
                 continue
             }

@@ -12,22 +12,36 @@ public enum BuildID {
     @discardableResult
     public static func restamp(_ path: String) throws -> Bool {
         guard let (location, note) = try DepSectionReader.read(path: path, section: section) else { return false }
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        // The reader checked the ELF ident: byte 5 is the byte order (2: big-endian).
-        guard let range = descriptor(in: note, bigEndian: bytes[bytes.startIndex + 5] == 2) else { return false }
-        let start = Int(location.offset) + range.lowerBound
-        guard start >= 0, start + range.count <= bytes.count else { return false }
-        bytes.replaceSubrange(start..<start + range.count, with: Data(count: range.count))
-        var digest = SHA256()
-        digest.update(bytes)
-        let id = Array(digest.finish().prefix(range.count))
-        guard let handle = FileHandle(forWritingAtPath: path) else {
+        guard let handle = FileHandle(forUpdatingAtPath: path) else {
             throw CargoStaticError(.commandFailed, "cannot write the build id of \(path)")
         }
         defer { try? handle.close() }
+        // The reader checked the ELF ident: byte 5 is the byte order (2: big-endian).
+        let ident = try handle.read(upToCount: 6) ?? Data()
+        guard ident.count == 6, let range = descriptor(in: note, bigEndian: ident[ident.startIndex + 5] == 2) else { return false }
+        let start = Int(location.offset) + range.lowerBound
+        let size = Int(try handle.seekToEnd())
+        guard start >= 0, start + range.count <= size else { return false }
+        let id = Array(try digest(path, zeroing: start..<start + range.count).prefix(range.count))
         try handle.seek(toOffset: UInt64(start))
         try handle.write(contentsOf: Data(id))
         return true
+    }
+
+    /// SHA-256 of the file with the bytes in `zeroed` read as zeros, streamed in chunks (a
+    /// large executable is read once and never held whole).
+    static func digest(_ path: String, zeroing zeroed: Range<Int>, chunk: Int = 1 << 20) throws -> [UInt8] {
+        var hash = SHA256()
+        let zeros = [UInt8](repeating: 0, count: zeroed.count)
+        try SHA256.stream(file: path, chunk: chunk) { chunk, offset in
+            let span = offset..<offset + chunk.count
+            let overlap = span.clamped(to: zeroed)
+            guard !overlap.isEmpty else { return hash.update(chunk) }
+            hash.update(UnsafeRawBufferPointer(rebasing: chunk[0..<overlap.lowerBound - offset]))
+            zeros.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[0..<overlap.count])) }
+            hash.update(UnsafeRawBufferPointer(rebasing: chunk[overlap.upperBound - offset..<chunk.count]))
+        }
+        return hash.finish()
     }
 
     /// Where the id lies in the note: after namesz, descsz, type and the name "GNU\0".

@@ -112,8 +112,12 @@ public enum SBOM {
 
     public static func render(_ inventory: SBOMInventory) -> String { document(inventory).rendered() }
 
+    /// A no-op build describes the same executable in the same words: then the file already
+    /// holds these bytes and is left alone (no temporary file, no rename, same time).
     public static func write(_ inventory: SBOMInventory, to path: String) throws {
-        try FileSystem.write(render(inventory), to: path)
+        let data = Data(render(inventory).utf8)
+        if FileSystem.kind(path) == .regular, FileManager.default.contents(atPath: path) == data { return }
+        try FileSystem.write(data, to: path)
     }
 
     public static func document(_ inv: SBOMInventory) -> JSONValue {

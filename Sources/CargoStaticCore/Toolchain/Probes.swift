@@ -20,8 +20,7 @@ public final class ProbeCache {
 
     /// The file's identity for staleness checks.
     static func stamp(_ path: String) -> String? {
-        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attrs[.size] as? UInt64, let date = attrs[.modificationDate] as? Date else { return nil }
+        guard let (size, date) = FileSystem.status(path) else { return nil }
         return "\(size)-\(date.timeIntervalSince1970)"
     }
 

@@ -106,8 +106,13 @@ final class GenericLibraryTests: XCTestCase {
             XCTAssertEqual(e?.kind, .notStatic)
             XCTAssertTrue(e?.message.contains("dlopen") ?? false, "\(error)")
         }
-        XCTAssertNotNil(RefusalTable.refusal(for: "x11"))
+        XCTAssertNotNil(RefusalTable.refusal(for: "wayland-client"))
         XCTAssertNotNil(RefusalTable.refusal(for: "gtk-sys"))
+        XCTAssertNotNil(RefusalTable.refusal(for: "libpulse"))
+        // Static by build: libX11/libxcb and ALSA's libasound (dmix, dsnoop are inside it).
+        for name in ["x11", "xcb", "xkbcommon", "asound", "alsa-sys", "alsa"] {
+            XCTAssertNil(RefusalTable.refusal(for: name), name)
+        }
         XCTAssertNil(RefusalTable.refusal(for: "git2"))
     }
 
@@ -180,9 +185,9 @@ final class GenericLibraryTests: XCTestCase {
         let plain = metadata([
             ["id": "me", "name": "app", "version": "0.1.0"],
             ["id": "pam", "name": "pam", "version": "0.1.0", "dependencies": []],
-            ["id": "x11", "name": "x11", "version": "0.1.0", "dependencies": [["name": "libc", "kind": NSNull()]]],
+            ["id": "wl", "name": "wayland-client", "version": "0.1.0", "dependencies": [["name": "libc", "kind": NSNull()]]],
             ["id": "gtk", "name": "gtk", "version": "0.1.0"],
-        ], deps: ["me": ["pam", "x11", "gtk"]])
+        ], deps: ["me": ["pam", "wl", "gtk"]])
         XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: plain, resolver: resolver).map(\.library), [])
         func refused(_ package: [String: Any]) -> String? {
             let json = metadata([["id": "me", "name": "app", "version": "0.1.0"], package.merging(["id": "c", "version": "1.0.0"]) { a, _ in a }],
@@ -190,10 +195,10 @@ final class GenericLibraryTests: XCTestCase {
             do { _ = try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver); return nil } catch { return "\(error)" }
         }
         XCTAssertTrue(refused(["name": "my-auth", "links": "pam"])?.contains("crate my-auth 1.0.0 (used by app 0.1.0) needs PAM (libpam)") ?? false)
-        XCTAssertNotNil(refused(["name": "x11-sys"]), "a -sys binding")
-        XCTAssertNotNil(refused(["name": "xcb-sys"]))
-        XCTAssertNotNil(refused(["name": "x11", "dependencies": [["name": "pkg-config", "kind": "build"]]]), "asks pkg-config for X11")
-        XCTAssertNil(refused(["name": "x11", "dependencies": [["name": "pkg-config", "kind": NSNull()]]]), "pkg-config as a normal dependency asks nothing at build time")
+        XCTAssertNotNil(refused(["name": "wayland-sys"]), "a -sys binding")
+        XCTAssertNotNil(refused(["name": "libpulse-sys"]))
+        XCTAssertNotNil(refused(["name": "wayland-client", "dependencies": [["name": "pkg-config", "kind": "build"]]]), "asks pkg-config for Wayland")
+        XCTAssertNil(refused(["name": "wayland-client", "dependencies": [["name": "pkg-config", "kind": NSNull()]]]), "pkg-config as a normal dependency asks nothing at build time")
     }
 
     func testOwnCSourcesMeanTheCrateBuildsItsCopy() throws {
@@ -242,6 +247,11 @@ final class GenericLibraryTests: XCTestCase {
         // nghttp2: the programs need libraries the library does not (libev, jansson, c-ares).
         let nghttp2 = "override_dh_auto_configure:\n\tdh_auto_configure -- \\\n\t\t--enable-python-bindings=no --disable-failmalloc --enable-app\n"
         XCTAssertEqual(DebianRules.flags(in: nghttp2, for: .autotools), ["--disable-failmalloc"])
+        // gpgme: a quoted value is one argument (split on its spaces, configure saw
+        // `--enable-languages="python` and refused it); other languages' bindings are dropped.
+        let gpgme = "override_dh_auto_configure:\n\tdh_auto_configure --builddirectory=build -- \\\n\t    --enable-static \\\n\t    --enable-languages=\"python cpp qt\" \\\n\t    --infodir=/usr/share/info --with-foo='a b' --x=c\\ d\n"
+        XCTAssertEqual(DebianRules.flags(in: gpgme, for: .autotools), ["--enable-static", "--with-foo=a b", "--x=c d"])
+        XCTAssertEqual(DebianRules.shellWords(#"a "b c"d 'e "f' g\ h  "" i"#), ["a", "b cd", #"e "f"#, "g h", "", "i"])
     }
 
     func testBuildSystemDetection() throws {

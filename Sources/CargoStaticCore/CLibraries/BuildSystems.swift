@@ -124,7 +124,7 @@ public enum DebianRules {
             }
         }
         var seen = Set<String>()
-        return raw.flatMap { withoutShellCalls(expand($0, variables)).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+        return raw.flatMap { shellWords(withoutShellCalls(expand($0, variables))) }
             .filter { $0.hasPrefix("-") && !$0.contains("$") && !$0.contains("`") && keep($0, system) }
             .filter { seen.insert($0).inserted }
     }
@@ -154,6 +154,33 @@ public enum DebianRules {
             return (name, text[range.upperBound...].trimmingCharacters(in: .whitespaces), op == "+=")
         }
         return nil
+    }
+
+    /// The words the shell makes of a make recipe line: quotes group words and are removed
+    /// (`--enable-languages="python cpp qt"` is one argument, `--enable-languages=python cpp qt`),
+    /// a backslash keeps the next character. Nothing else of the shell is interpreted.
+    static func shellWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var escaped = false
+        for ch in text {
+            if escaped { current.append(ch); escaped = false; inWord = true; continue }
+            if let q = quote {
+                if ch == q { quote = nil } else if ch == "\\" && q == "\"" { escaped = true } else { current.append(ch) }
+                continue
+            }
+            switch ch {
+            case "\\": escaped = true; inWord = true
+            case "\"", "'": quote = ch; inWord = true
+            case " ", "\t":
+                if inWord { words.append(current); current = ""; inWord = false }
+            default: current.append(ch); inWord = true
+            }
+        }
+        if inWord { words.append(current) }
+        return words
     }
 
     /// `$(shell dpkg-buildflags --export=configure)`: what make would run, never a flag (whole,
@@ -189,7 +216,7 @@ public enum DebianRules {
         let name = String(flag.split(separator: "=", maxSplits: 1).first ?? "")
         let dropped = ["--enable-shared", "--disable-static", "--prefix", "--libdir", "--includedir", "--docdir", "--mandir",
                        "--sysconfdir", "--localstatedir", "--libexecdir", "--bindir", "--datadir", "--host", "--build",
-                       "--enable-rebuild-docs"]
+                       "--enable-rebuild-docs", "--infodir", "--htmldir", "--pdfdir"]
         if dropped.contains(name) { return false }
         // Flags of another build system (a tree may ship several; Debian may use the other one).
         let isDefine = name.hasPrefix("-D")
@@ -199,6 +226,8 @@ public enum DebianRules {
         case .make: break
         }
         if name.hasPrefix("--with-python") || name.hasPrefix("--enable-python") || name.hasPrefix("--enable-gtk-doc") { return false }
+        // Bindings for other languages (gpgme's `--enable-languages="python cpp qt"`): the C library only.
+        if name == "--enable-languages" { return false }
         // The programs Debian's package also ships (nghttp2's --enable-app needs libev,
         // jansson and c-ares): only the library is built here.
         if ["--enable-app", "--enable-apps", "--enable-examples", "--enable-hpack-tools", "--enable-tools", "--enable-programs"].contains(name) {

@@ -310,6 +310,17 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(steps[2].environment["DESTDIR"], "/d")
     }
 
+    /// Older C (libffi's tramp.c calls a function declared in another file) compiles as it
+    /// does in Debian's gcc 12 build: a warning, not zig clang's default error. C only.
+    func testOlderCIsAWarningInCOnly() throws {
+        let env = try context(SourceLayout(subdirectory: "", buildSystem: .autotools, debianFlags: [], patches: [])).environment
+        let cflags = env["CFLAGS"]?.split(separator: " ").map(String.init) ?? []
+        XCTAssertTrue(cflags.contains("-Wno-error=implicit-function-declaration"), "\(cflags)")
+        XCTAssertTrue(cflags.contains("-fPIC"))
+        XCTAssertFalse(env["CXXFLAGS"]?.contains("implicit-function-declaration") ?? true, "C++ has no implicit declarations to relax")
+        XCTAssertTrue(env["CXXFLAGS"]?.contains("-fPIC") ?? false)
+    }
+
     func testAutotoolsAndMesonSteps() throws {
         let auto = try context(SourceLayout(subdirectory: "expat", buildSystem: .autoreconf, debianFlags: ["--enable-x"], patches: []))
         let steps = auto.genericSteps(GenericOptions())

@@ -310,6 +310,18 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(steps[2].environment["DESTDIR"], "/d")
     }
 
+    /// brotli's CMake installs libbrotlicommon-static.a: it stands for libbrotlicommon.a.
+    func testStaticArchivesUnderAnotherNameGetTheExpectedOne() {
+        let names = StaticArchiveNames.secondNames(expected: ["libbrotlicommon.a", "libbrotlidec.a", "libz.a", "libuv.a", "libq.a"],
+                                                   installed: ["libbrotlicommon-static.a", "libbrotlidec-static.a", "libz.a", "libuv_a.a",
+                                                               "libq-static.a", "libq_static.a", "pkgconfig"])
+        XCTAssertEqual(names.map(\.name), ["libbrotlicommon.a", "libbrotlidec.a", "libuv.a"], "libz.a is there; libq is ambiguous")
+        XCTAssertEqual(names.map(\.original), ["libbrotlicommon-static.a", "libbrotlidec-static.a", "libuv_a.a"])
+        XCTAssertTrue(StaticArchiveNames.secondNames(expected: ["libfoo.a"], installed: ["libfoo.so", "libbar-static.a"]).isEmpty)
+        XCTAssertEqual(["libz.so", "libz.so.1", "libz.so.1.2.13", "libfoo.socket.a", "libz.a", "libsodium.a", "pkgconfig"].filter(StaticArchiveNames.isSharedObject),
+                       ["libz.so", "libz.so.1", "libz.so.1.2.13"])
+    }
+
     /// Older C (libffi's tramp.c calls a function declared in another file) compiles as it
     /// does in Debian's gcc 12 build: a warning, not zig clang's default error. C only.
     func testOlderCIsAWarningInCOnly() throws {

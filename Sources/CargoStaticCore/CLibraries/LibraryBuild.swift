@@ -326,7 +326,9 @@ struct LibraryBuilder {
         try fm.moveItem(atPath: c.installRoot, toPath: prefix)
         try? fm.removeItem(atPath: staging + "/destdir")
         for dir in ["share/man", "share/doc", "share/info", "bin"] { try? fm.removeItem(atPath: prefix + "/" + dir) }
-        for file in (try? fm.contentsOfDirectory(atPath: prefix + "/lib")) ?? [] where file.hasSuffix(".la") {
+        // libtool archives, and shared objects a build makes whatever it is told (brotli's
+        // CMake always adds SHARED libraries): a static link must never find a .so here.
+        for file in (try? fm.contentsOfDirectory(atPath: prefix + "/lib")) ?? [] where file.hasSuffix(".la") || StaticArchiveNames.isSharedObject(file) {
             try fm.removeItem(atPath: prefix + "/lib/" + file)
         }
         for (module, text) in library.extraPkgConfig {
@@ -348,6 +350,10 @@ struct LibraryBuilder {
             try fm.createSymbolicLink(atPath: prefix + "/" + alias, withDestinationPath: original)
         }
         try PkgConfigFiles.relocate(prefix + "/lib/pkgconfig", logicalPrefix: c.prefix, siblings: store.layout.parent(.deps, c.target.triple))
+        let installed = (try? fm.contentsOfDirectory(atPath: prefix + "/lib")) ?? []
+        for (name, original) in StaticArchiveNames.secondNames(expected: library.archives, installed: installed) {
+            try fm.createSymbolicLink(atPath: "\(prefix)/lib/\(name)", withDestinationPath: original)
+        }
         let missing = library.archives.filter { !fm.fileExists(atPath: "\(prefix)/lib/\($0)") }
         // A generated recipe expects what Debian's -dev package ships; a build that makes some
         // of them (Debian's flavours, C++ bindings) is still the library.
@@ -358,6 +364,33 @@ struct LibraryBuilder {
         guard enough else {
             throw CargoStaticError(.libraryBuildFailed, "building \(library.name) for \(c.target) produced no \(missing.joined(separator: ", "))",
                                    fix: "rerun with CARGO_STATIC_VERBOSE=1 to see every command")
+        }
+    }
+}
+
+/// Static archives some build systems name apart from the shared library they stand for
+/// (brotli's CMake installs libbrotlicommon-static.a next to libbrotlicommon.so; libuv's is
+/// libuv_a.a): the expected name (what `-lbrotlicommon` and the .pc files ask for) becomes a
+/// second name for it.
+enum StaticArchiveNames {
+    static let suffixes = ["-static", "_static", "static", "_a", "-s"]
+
+    /// `libz.so`, `libz.so.1`, `libz.so.1.2.13` (not `libfoo.socket.a`).
+    static func isSharedObject(_ file: String) -> Bool {
+        guard file.hasPrefix("lib"), let range = file.range(of: ".so") else { return false }
+        let rest = file[range.upperBound...]
+        return rest.isEmpty || rest.hasPrefix(".") && rest.dropFirst().allSatisfy { $0.isNumber || $0 == "." }
+    }
+
+    /// (missing expected name, installed archive it stands for), for each expected archive
+    /// not installed under its own name when exactly one such variant is.
+    static func secondNames(expected: [String], installed: [String]) -> [(name: String, original: String)] {
+        let present = Set(installed)
+        return expected.compactMap { archive in
+            guard archive.hasSuffix(".a"), !present.contains(archive) else { return nil }
+            let stem = archive.dropLast(2)
+            let variants = suffixes.map { "\(stem)\($0).a" }.filter(present.contains)
+            return variants.count == 1 ? (archive, variants[0]) : nil
         }
     }
 }

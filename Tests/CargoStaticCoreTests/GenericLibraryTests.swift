@@ -331,6 +331,9 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertTrue(cflags.contains("-fPIC"))
         XCTAssertFalse(env["CXXFLAGS"]?.contains("implicit-function-declaration") ?? true, "C++ has no implicit declarations to relax")
         XCTAssertTrue(env["CXXFLAGS"]?.contains("-fPIC") ?? false)
+        // glibc's large-file names (gpgme's posix-io.c uses ino64_t, off64_t), in C and C++.
+        XCTAssertTrue(cflags.contains("-D_LARGEFILE64_SOURCE"))
+        XCTAssertTrue(env["CXXFLAGS"]?.contains("-D_LARGEFILE64_SOURCE") ?? false)
     }
 
     func testAutotoolsAndMesonSteps() throws {

@@ -111,7 +111,9 @@ public struct LibraryBuildContext {
     /// The environment of every step: the target's compilers, and nothing from the host's
     /// include or library paths.
     public var environment: [String: String] {
-        let flags = ["-O2", "-fPIC", sourcePrefixMap] + target.info.cflags
+        // Debian's sources are written for glibc, which names the large-file types and calls
+        // off64_t, ino64_t, stat64, …; musl (1.2.4 on) defines those names only on request.
+        let flags = ["-O2", "-fPIC", "-D_LARGEFILE64_SOURCE", sourcePrefixMap] + target.info.cflags
         let cflags = (flags + Self.olderCWarnings).joined(separator: " ")
         var env = [
             "CC": toolchain.cc, "CXX": toolchain.cxx, "AR": toolchain.ar, "RANLIB": toolchain.ranlib,

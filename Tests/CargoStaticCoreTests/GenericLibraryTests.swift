@@ -310,6 +310,24 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(steps[2].environment["DESTDIR"], "/d")
     }
 
+    /// configure's switches for its test suites are turned off (gpgme's tests/ runs the
+    /// build machine's gpg while building), from configure's option list or configure.ac.
+    func testConfigureTestSuitesAreSwitchedOff() {
+        let configure = "#! /bin/sh\nac_user_opts='\nenable_option_checking\nenable_glibtest\nenable_languages\nenable_gpg_test\nenable_g13_test\nenable_latest\nwith_pic\nenable_tests\n'\nac_precious_vars='build_alias'\n"
+        XCTAssertEqual(SourceLayout.testSwitches(configure: configure, configureAC: nil),
+                       ["--disable-glibtest", "--disable-gpg-test", "--disable-g13-test", "--disable-tests"])
+        let ac = "AC_ARG_ENABLE(gpgsm-test,\n  AS_HELP_STRING(...))\nAC_ARG_ENABLE([installed_tests], [x])\nAC_ARG_ENABLE([fixed-path], [y])\n"
+        XCTAssertEqual(SourceLayout.testSwitches(configure: nil, configureAC: ac), ["--disable-gpgsm-test", "--disable-installed-tests"])
+        XCTAssertEqual(SourceLayout.testSwitches(configure: nil, configureAC: nil), [])
+        // They reach configure after Debian's flags, before the recipe's own.
+        var options = GenericOptions()
+        options.flags = ["--disable-tests", "--with-x"]
+        let c = try? context(SourceLayout(subdirectory: "", buildSystem: .autotools, debianFlags: ["--enable-tests"], patches: [],
+                                          testSwitches: ["--disable-tests", "--disable-gpg-test"]))
+        let args = c?.genericSteps(options)[0].arguments ?? []
+        XCTAssertEqual(Array(args.suffix(4)), ["--enable-tests", "--disable-gpg-test", "--disable-tests", "--with-x"])
+    }
+
     /// brotli's CMake installs libbrotlicommon-static.a: it stands for libbrotlicommon.a.
     func testStaticArchivesUnderAnotherNameGetTheExpectedOne() {
         let names = StaticArchiveNames.secondNames(expected: ["libbrotlicommon.a", "libbrotlidec.a", "libz.a", "libuv.a", "libq.a"],

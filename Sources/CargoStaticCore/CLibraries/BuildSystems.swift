@@ -22,12 +22,43 @@ public struct SourceLayout: Codable, Equatable {
     public let debianFlags: [String]
     /// debian/patches/series: what Debian changed (for the cache entry and SBOMs).
     public let patches: [String]
+    /// configure's own switches that turn off its test suites (`--disable-gpg-test`): `make`
+    /// builds them by default, and some run programs of the build machine (gpg) while doing so.
+    public let testSwitches: [String]?
 
-    public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String]) {
+    public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = []) {
         self.subdirectory = subdirectory
         self.buildSystem = buildSystem
         self.debianFlags = debianFlags
         self.patches = patches
+        self.testSwitches = testSwitches
+    }
+
+    /// `--disable-X` for every option of configure (its `ac_user_opts` list, or configure.ac's
+    /// `AC_ARG_ENABLE` when configure is not generated yet) named for tests: `tests`,
+    /// `gpg-test`, `glibtest`, `installed-tests`.
+    static func testSwitches(configure: String?, configureAC: String?) -> [String] {
+        var names: [String] = []
+        if let configure, let start = configure.range(of: "\nac_user_opts='") {
+            let rest = configure[start.upperBound...]
+            let list = rest[..<(rest.firstIndex(of: "'") ?? rest.endIndex)]
+            names = list.split(whereSeparator: { $0 == "\n" || $0 == " " }).filter { $0.hasPrefix("enable_") }
+                .map { String($0.dropFirst("enable_".count)).replacingOccurrences(of: "_", with: "-") }
+        } else if let configureAC {
+            var rest = Substring(configureAC)
+            while let call = rest.range(of: "AC_ARG_ENABLE(") {
+                rest = rest[call.upperBound...]
+                let name = rest.prefix { $0 != "," && $0 != ")" }.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t\n"))
+                if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) { names.append(name.replacingOccurrences(of: "_", with: "-")) }
+            }
+        }
+        var seen = Set<String>()
+        return names.filter { name in
+            // `tests`, `gpg-test`; glued: AM_PATH_GLIB's `glibtest`, `selftest` (not `latest`).
+            let last = name.split(separator: "-").last.map(String.init) ?? name
+            let glued = ["glib", "gtk", "self", "unit"].contains { last == $0 + "test" || last == $0 + "tests" }
+            return (last == "test" || last == "tests" || glued) && seen.insert(name).inserted
+        }.map { "--disable-" + $0 }
     }
 
     /// Reads the tree (a directory; nil for a tarball or a tree without a known build system).
@@ -49,7 +80,12 @@ public struct SourceLayout: Codable, Equatable {
             let present = Set(((try? fm.contentsOfDirectory(atPath: dir)) ?? []))
             guard let system = choose(present: present, prefer: order) else { continue }
             let flags = DebianRules.flags(in: rules, for: system)
-            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches)
+            let tests = [.autotools, .autoreconf].contains(system)
+                ? testSwitches(configure: try? String(contentsOfFile: dir + "/configure", encoding: .utf8),
+                               configureAC: (try? String(contentsOfFile: dir + "/configure.ac", encoding: .utf8))
+                                   ?? (try? String(contentsOfFile: dir + "/configure.in", encoding: .utf8)))
+                : []
+            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests)
         }
         return nil
     }
@@ -281,7 +317,7 @@ extension LibraryBuildContext {
             let name = String(flag.split(separator: "=", maxSplits: 1).first ?? "")
             let key = name.hasPrefix("-D") ? String(name.split(separator: ":").first ?? "") : name
             return !options.dropFlags.contains(key) && !options.dropFlags.contains(name)
-        } + options.flags
+        } + (layout.testSwitches ?? []).filter { !options.flags.contains($0) } + options.flags
         let env = options.environment
         switch layout.buildSystem {
         case .autotools, .autoreconf:

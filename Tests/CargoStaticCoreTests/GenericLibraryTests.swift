@@ -362,6 +362,7 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertTrue(steps[1].arguments.contains("--host=x86_64-linux-musl"))
         XCTAssertTrue(steps[1].arguments.contains("--disable-shared"))
         XCTAssertEqual(steps[1].arguments.last, "--enable-x")
+        XCTAssertEqual(steps[1].environment["PKG_CONFIG"], "pkg-config --static", "programs of the build link static dependencies")
         XCTAssertTrue(steps[3].arguments.contains("DESTDIR=/d"))
         let meson = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: [], patches: []))
         let cross = meson.mesonCrossFile()

@@ -323,9 +323,12 @@ extension LibraryBuildContext {
         case .autotools, .autoreconf:
             var steps: [Command] = []
             if layout.buildSystem == .autoreconf { steps.append(command("autoreconf", ["-fi"], in: dir, extra: env)) }
+            // The dependencies are static archives: a program the build links (fontconfig's
+            // fc-cache against freetype, which needs brotli) needs their private libraries too.
+            // configure keeps $PKG_CONFIG for make.
             steps.append(command("./configure", ["--host=\(target.info.gnuTriple)", "--build=\(Self.buildTriple)", "--prefix=\(prefix)",
                                                  "--libdir=\(prefix)/lib", "--disable-shared", "--enable-static", "--with-pic"] + flags,
-                                 in: dir, extra: env))
+                                 in: dir, extra: ["PKG_CONFIG": "pkg-config --static"].merging(env) { _, recipe in recipe }))
             steps.append(make(options.makeTargets, in: dir, extra: env))
             steps.append(make(options.installTargets + ["DESTDIR=\(destdir)"], in: dir, extra: env))
             return steps

@@ -329,8 +329,11 @@ extension LibraryBuildContext {
             steps.append(command("./configure", ["--host=\(target.info.gnuTriple)", "--build=\(Self.buildTriple)", "--prefix=\(prefix)",
                                                  "--libdir=\(prefix)/lib", "--disable-shared", "--enable-static", "--with-pic"] + flags,
                                  in: dir, extra: ["PKG_CONFIG": "pkg-config --static"].merging(env) { _, recipe in recipe }))
-            steps.append(make(options.makeTargets, in: dir, extra: env))
-            steps.append(make(options.installTargets + ["DESTDIR=\(destdir)"], in: dir, extra: env))
+            // Info manuals are not part of a static library: a tree whose .texi Debian patched
+            // would otherwise need makeinfo (gpgme).
+            let noManuals = ["MAKEINFO=true"]
+            steps.append(make(options.makeTargets + noManuals, in: dir, extra: env))
+            steps.append(make(options.installTargets + noManuals + ["DESTDIR=\(destdir)"], in: dir, extra: env))
             return steps
         case .cmake:
             return [

@@ -62,7 +62,7 @@ struct LibraryBuildSpec {
             .joined(separator: "\n")
         let written = library.extraPkgConfig.keys.sorted().map { "\($0).pc:\n" + library.extraPkgConfig[$0]!(placeholder) }
             + library.fileAliases.keys.sorted().map { "\($0) -> \(library.fileAliases[$0]!)" }
-            + (library.isGeneric ? [PkgConfigFixup.keyText] : [])
+            + (library.isGeneric ? [PkgConfigFixup.keyText, StaticArchiveNames.keyText] : [])
         return """
         library: \(library.name)
         source: \(source.package) \(source.version) (\(source.origin))
@@ -335,6 +335,11 @@ struct LibraryBuilder {
             try fm.createDirectory(atPath: prefix + "/lib/pkgconfig", withIntermediateDirectories: true)
             try text(c).write(toFile: "\(prefix)/lib/pkgconfig/\(module).pc", atomically: false, encoding: .utf8)
         }
+        // Before the .pc files are checked: their -l names must find these.
+        let installed = (try? fm.contentsOfDirectory(atPath: prefix + "/lib")) ?? []
+        for (name, original) in StaticArchiveNames.secondNames(expected: library.archives, installed: installed) {
+            try fm.createSymbolicLink(atPath: "\(prefix)/lib/\(name)", withDestinationPath: original)
+        }
         if library.isGeneric {
             // A .pc file Debian writes from a template of its own (lmdb's debian/lmdb.pc.in),
             // since upstream's build installs none.
@@ -350,10 +355,6 @@ struct LibraryBuilder {
             try fm.createSymbolicLink(atPath: prefix + "/" + alias, withDestinationPath: original)
         }
         try PkgConfigFiles.relocate(prefix + "/lib/pkgconfig", logicalPrefix: c.prefix, siblings: store.layout.parent(.deps, c.target.triple))
-        let installed = (try? fm.contentsOfDirectory(atPath: prefix + "/lib")) ?? []
-        for (name, original) in StaticArchiveNames.secondNames(expected: library.archives, installed: installed) {
-            try fm.createSymbolicLink(atPath: "\(prefix)/lib/\(name)", withDestinationPath: original)
-        }
         let missing = library.archives.filter { !fm.fileExists(atPath: "\(prefix)/lib/\($0)") }
         // A generated recipe expects what Debian's -dev package ships; a build that makes some
         // of them (Debian's flavours, C++ bindings) is still the library.
@@ -373,6 +374,9 @@ struct LibraryBuilder {
 /// libuv_a.a): the expected name (what `-lbrotlicommon` and the .pc files ask for) becomes a
 /// second name for it.
 enum StaticArchiveNames {
+    /// In generic libraries' keys: entries assembled before the second names came before the
+    /// .pc check (brotli's .pc files lost their -l names) are rebuilt.
+    static let keyText = "archives under -static/_static/_a names linked as the expected name, before the .pc check"
     static let suffixes = ["-static", "_static", "static", "_a", "-s"]
 
     /// `libz.so`, `libz.so.1`, `libz.so.1.2.13` (not `libfoo.socket.a`).

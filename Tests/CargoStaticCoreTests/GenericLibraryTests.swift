@@ -363,6 +363,7 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertTrue(steps[1].arguments.contains("--disable-shared"))
         XCTAssertEqual(steps[1].arguments.last, "--enable-x")
         XCTAssertEqual(steps[1].environment["PKG_CONFIG"], "pkg-config --static", "programs of the build link static dependencies")
+        XCTAssertEqual(steps[1].environment["ax_cv_c_float_words_bigendian"], "no", "x86_64 is little-endian (cairo's configure cannot tell)")
         XCTAssertTrue(steps[2].arguments.contains("MAKEINFO=true") && steps[3].arguments.contains("MAKEINFO=true"), "no info manuals: \(steps[2].arguments)")
         XCTAssertTrue(steps[3].arguments.contains("DESTDIR=/d"))
         let meson = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: [], patches: []))

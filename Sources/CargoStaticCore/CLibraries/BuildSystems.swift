@@ -328,7 +328,7 @@ extension LibraryBuildContext {
             // configure keeps $PKG_CONFIG for make.
             steps.append(command("./configure", ["--host=\(target.info.gnuTriple)", "--build=\(Self.buildTriple)", "--prefix=\(prefix)",
                                                  "--libdir=\(prefix)/lib", "--disable-shared", "--enable-static", "--with-pic"] + flags,
-                                 in: dir, extra: ["PKG_CONFIG": "pkg-config --static"].merging(env) { _, recipe in recipe }))
+                                 in: dir, extra: configureEnvironment.merging(env) { _, recipe in recipe }))
             // Info manuals are not part of a static library: a tree whose .texi Debian patched
             // would otherwise need makeinfo (gpgme).
             let noManuals = ["MAKEINFO=true"]
@@ -358,6 +358,19 @@ extension LibraryBuildContext {
                 make(options.installTargets + vars + ["DESTDIR=\(destdir)"], in: dir, extra: env),
             ]
         }
+    }
+
+    /// configure's environment: pkg-config for static dependencies, and the answers a cross
+    /// build cannot find by itself: the float word order (autoconf-archive's
+    /// AX_C_FLOAT_WORDS_BIGENDIAN greps an object file, which zig's objects defeat; cairo
+    /// stops at "unknown") is the target's byte order.
+    var configureEnvironment: [String: String] {
+        ["PKG_CONFIG": "pkg-config --static", "ax_cv_c_float_words_bigendian": targetIsBigEndian ? "yes" : "no"]
+    }
+
+    var targetIsBigEndian: Bool {
+        let cpu = String(target.info.gnuTriple.split(separator: "-").first ?? "")
+        return ["powerpc64", "powerpc", "s390x", "mips", "mips64", "sparc64"].contains(cpu)
     }
 
     /// CMake cross-compiling for the target: its compilers, an install prefix with lib/ (not
@@ -396,7 +409,7 @@ extension LibraryBuildContext {
         system = 'linux'
         cpu_family = '\(family)'
         cpu = '\(cpu)'
-        endian = '\(["powerpc64", "s390x"].contains(cpu) ? "big" : "little")'
+        endian = '\(targetIsBigEndian ? "big" : "little")'
 
         """
     }

@@ -101,6 +101,7 @@ final class NativeLibraryTests: XCTestCase {
         XCTAssertEqual(env["PKG_CONFIG_LIBDIR_aarch64_unknown_linux_musl"], "/c/ssl/lib/pkgconfig:/c/z/lib/pkgconfig")
         XCTAssertEqual(env["PKG_CONFIG_PATH_aarch64_unknown_linux_musl"], "")
         XCTAssertEqual(env["PKG_CONFIG_ALL_STATIC"], "1")
+        XCTAssertEqual(env["SYSTEM_DEPS_LINK"], "static", "system-deps crates link their Requires.private too")
         XCTAssertEqual(env["AARCH64_UNKNOWN_LINUX_MUSL_OPENSSL_DIR"], "/c/ssl")
         XCTAssertEqual(env["AARCH64_UNKNOWN_LINUX_MUSL_OPENSSL_STATIC"], "1")
         XCTAssertEqual(env["LIBZ_SYS_STATIC"], "1")

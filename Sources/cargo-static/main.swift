@@ -543,7 +543,7 @@ struct Deps: ParsableCommand {
         recipes (\(NativeLibrary.all.map(\.name).joined(separator: ", "))); cargo-static finds the Debian
         source package, detects its build system (autotools, CMake, Meson, make) and builds it static
         for the target, with its dependencies. Sources come from `apt-get source` (needs a deb-src
-        entry) or from --source. Libraries that can never be static (PAM, NSS, X11, GL, GTK, …) are
+        entry) or from --source. Libraries that can never be static (PAM, NSS, GL, Wayland, GTK, libpulse, …) are
         refused before anything is built, with what to do instead.
         """,
         subcommands: [Build.self, List.self, Clean.self], defaultSubcommand: List.self)

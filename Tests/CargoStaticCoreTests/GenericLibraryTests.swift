@@ -106,8 +106,13 @@ final class GenericLibraryTests: XCTestCase {
             XCTAssertEqual(e?.kind, .notStatic)
             XCTAssertTrue(e?.message.contains("dlopen") ?? false, "\(error)")
         }
-        XCTAssertNotNil(RefusalTable.refusal(for: "x11"))
+        XCTAssertNotNil(RefusalTable.refusal(for: "wayland-client"))
         XCTAssertNotNil(RefusalTable.refusal(for: "gtk-sys"))
+        XCTAssertNotNil(RefusalTable.refusal(for: "libpulse"))
+        // Static by build: libX11/libxcb and ALSA's libasound (dmix, dsnoop are inside it).
+        for name in ["x11", "xcb", "xkbcommon", "asound", "alsa-sys", "alsa"] {
+            XCTAssertNil(RefusalTable.refusal(for: name), name)
+        }
         XCTAssertNil(RefusalTable.refusal(for: "git2"))
     }
 
@@ -180,9 +185,9 @@ final class GenericLibraryTests: XCTestCase {
         let plain = metadata([
             ["id": "me", "name": "app", "version": "0.1.0"],
             ["id": "pam", "name": "pam", "version": "0.1.0", "dependencies": []],
-            ["id": "x11", "name": "x11", "version": "0.1.0", "dependencies": [["name": "libc", "kind": NSNull()]]],
+            ["id": "wl", "name": "wayland-client", "version": "0.1.0", "dependencies": [["name": "libc", "kind": NSNull()]]],
             ["id": "gtk", "name": "gtk", "version": "0.1.0"],
-        ], deps: ["me": ["pam", "x11", "gtk"]])
+        ], deps: ["me": ["pam", "wl", "gtk"]])
         XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: plain, resolver: resolver).map(\.library), [])
         func refused(_ package: [String: Any]) -> String? {
             let json = metadata([["id": "me", "name": "app", "version": "0.1.0"], package.merging(["id": "c", "version": "1.0.0"]) { a, _ in a }],
@@ -190,10 +195,10 @@ final class GenericLibraryTests: XCTestCase {
             do { _ = try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver); return nil } catch { return "\(error)" }
         }
         XCTAssertTrue(refused(["name": "my-auth", "links": "pam"])?.contains("crate my-auth 1.0.0 (used by app 0.1.0) needs PAM (libpam)") ?? false)
-        XCTAssertNotNil(refused(["name": "x11-sys"]), "a -sys binding")
-        XCTAssertNotNil(refused(["name": "xcb-sys"]))
-        XCTAssertNotNil(refused(["name": "x11", "dependencies": [["name": "pkg-config", "kind": "build"]]]), "asks pkg-config for X11")
-        XCTAssertNil(refused(["name": "x11", "dependencies": [["name": "pkg-config", "kind": NSNull()]]]), "pkg-config as a normal dependency asks nothing at build time")
+        XCTAssertNotNil(refused(["name": "wayland-sys"]), "a -sys binding")
+        XCTAssertNotNil(refused(["name": "libpulse-sys"]))
+        XCTAssertNotNil(refused(["name": "wayland-client", "dependencies": [["name": "pkg-config", "kind": "build"]]]), "asks pkg-config for Wayland")
+        XCTAssertNil(refused(["name": "wayland-client", "dependencies": [["name": "pkg-config", "kind": NSNull()]]]), "pkg-config as a normal dependency asks nothing at build time")
     }
 
     func testOwnCSourcesMeanTheCrateBuildsItsCopy() throws {
@@ -242,6 +247,11 @@ final class GenericLibraryTests: XCTestCase {
         // nghttp2: the programs need libraries the library does not (libev, jansson, c-ares).
         let nghttp2 = "override_dh_auto_configure:\n\tdh_auto_configure -- \\\n\t\t--enable-python-bindings=no --disable-failmalloc --enable-app\n"
         XCTAssertEqual(DebianRules.flags(in: nghttp2, for: .autotools), ["--disable-failmalloc"])
+        // gpgme: a quoted value is one argument (split on its spaces, configure saw
+        // `--enable-languages="python` and refused it); other languages' bindings are dropped.
+        let gpgme = "override_dh_auto_configure:\n\tdh_auto_configure --builddirectory=build -- \\\n\t    --enable-static \\\n\t    --enable-languages=\"python cpp qt\" \\\n\t    --infodir=/usr/share/info --with-foo='a b' --x=c\\ d\n"
+        XCTAssertEqual(DebianRules.flags(in: gpgme, for: .autotools), ["--enable-static", "--with-foo=a b", "--x=c d"])
+        XCTAssertEqual(DebianRules.shellWords(#"a "b c"d 'e "f' g\ h  "" i"#), ["a", "b cd", #"e "f"#, "g h", "", "i"])
     }
 
     func testBuildSystemDetection() throws {
@@ -300,6 +310,50 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(steps[2].environment["DESTDIR"], "/d")
     }
 
+    /// configure's switches for its test suites are turned off (gpgme's tests/ runs the
+    /// build machine's gpg while building), from configure's option list or configure.ac.
+    func testConfigureTestSuitesAreSwitchedOff() {
+        let configure = "#! /bin/sh\nac_user_opts='\nenable_option_checking\nenable_glibtest\nenable_languages\nenable_gpg_test\nenable_g13_test\nenable_latest\nwith_pic\nenable_tests\n'\nac_precious_vars='build_alias'\n"
+        XCTAssertEqual(SourceLayout.testSwitches(configure: configure, configureAC: nil),
+                       ["--disable-glibtest", "--disable-gpg-test", "--disable-g13-test", "--disable-tests"])
+        let ac = "AC_ARG_ENABLE(gpgsm-test,\n  AS_HELP_STRING(...))\nAC_ARG_ENABLE([installed_tests], [x])\nAC_ARG_ENABLE([fixed-path], [y])\n"
+        XCTAssertEqual(SourceLayout.testSwitches(configure: nil, configureAC: ac), ["--disable-gpgsm-test", "--disable-installed-tests"])
+        XCTAssertEqual(SourceLayout.testSwitches(configure: nil, configureAC: nil), [])
+        // They reach configure after Debian's flags, before the recipe's own.
+        var options = GenericOptions()
+        options.flags = ["--disable-tests", "--with-x"]
+        let c = try? context(SourceLayout(subdirectory: "", buildSystem: .autotools, debianFlags: ["--enable-tests"], patches: [],
+                                          testSwitches: ["--disable-tests", "--disable-gpg-test"]))
+        let args = c?.genericSteps(options)[0].arguments ?? []
+        XCTAssertEqual(Array(args.suffix(4)), ["--enable-tests", "--disable-gpg-test", "--disable-tests", "--with-x"])
+    }
+
+    /// brotli's CMake installs libbrotlicommon-static.a: it stands for libbrotlicommon.a.
+    func testStaticArchivesUnderAnotherNameGetTheExpectedOne() {
+        let names = StaticArchiveNames.secondNames(expected: ["libbrotlicommon.a", "libbrotlidec.a", "libz.a", "libuv.a", "libq.a"],
+                                                   installed: ["libbrotlicommon-static.a", "libbrotlidec-static.a", "libz.a", "libuv_a.a",
+                                                               "libq-static.a", "libq_static.a", "pkgconfig"])
+        XCTAssertEqual(names.map(\.name), ["libbrotlicommon.a", "libbrotlidec.a", "libuv.a"], "libz.a is there; libq is ambiguous")
+        XCTAssertEqual(names.map(\.original), ["libbrotlicommon-static.a", "libbrotlidec-static.a", "libuv_a.a"])
+        XCTAssertTrue(StaticArchiveNames.secondNames(expected: ["libfoo.a"], installed: ["libfoo.so", "libbar-static.a"]).isEmpty)
+        XCTAssertEqual(["libz.so", "libz.so.1", "libz.so.1.2.13", "libfoo.socket.a", "libz.a", "libsodium.a", "pkgconfig"].filter(StaticArchiveNames.isSharedObject),
+                       ["libz.so", "libz.so.1", "libz.so.1.2.13"])
+    }
+
+    /// Older C (libffi's tramp.c calls a function declared in another file) compiles as it
+    /// does in Debian's gcc 12 build: a warning, not zig clang's default error. C only.
+    func testOlderCIsAWarningInCOnly() throws {
+        let env = try context(SourceLayout(subdirectory: "", buildSystem: .autotools, debianFlags: [], patches: [])).environment
+        let cflags = env["CFLAGS"]?.split(separator: " ").map(String.init) ?? []
+        XCTAssertTrue(cflags.contains("-Wno-error=implicit-function-declaration"), "\(cflags)")
+        XCTAssertTrue(cflags.contains("-fPIC"))
+        XCTAssertFalse(env["CXXFLAGS"]?.contains("implicit-function-declaration") ?? true, "C++ has no implicit declarations to relax")
+        XCTAssertTrue(env["CXXFLAGS"]?.contains("-fPIC") ?? false)
+        // glibc's large-file names (gpgme's posix-io.c uses ino64_t, off64_t), in C and C++.
+        XCTAssertTrue(cflags.contains("-D_LARGEFILE64_SOURCE"))
+        XCTAssertTrue(env["CXXFLAGS"]?.contains("-D_LARGEFILE64_SOURCE") ?? false)
+    }
+
     func testAutotoolsAndMesonSteps() throws {
         let auto = try context(SourceLayout(subdirectory: "expat", buildSystem: .autoreconf, debianFlags: ["--enable-x"], patches: []))
         let steps = auto.genericSteps(GenericOptions())
@@ -308,6 +362,9 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertTrue(steps[1].arguments.contains("--host=x86_64-linux-musl"))
         XCTAssertTrue(steps[1].arguments.contains("--disable-shared"))
         XCTAssertEqual(steps[1].arguments.last, "--enable-x")
+        XCTAssertEqual(steps[1].environment["PKG_CONFIG"], "pkg-config --static", "programs of the build link static dependencies")
+        XCTAssertEqual(steps[1].environment["ax_cv_c_float_words_bigendian"], "no", "x86_64 is little-endian (cairo's configure cannot tell)")
+        XCTAssertTrue(steps[2].arguments.contains("MAKEINFO=true") && steps[3].arguments.contains("MAKEINFO=true"), "no info manuals: \(steps[2].arguments)")
         XCTAssertTrue(steps[3].arguments.contains("DESTDIR=/d"))
         let meson = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: [], patches: []))
         let cross = meson.mesonCrossFile()

@@ -14,6 +14,25 @@ final class NativeLibraryTests: XCTestCase {
         XCTAssertEqual(SourceStore.versions(inShowsrc: text).map(\.text), ["3.0.20-1~deb12u2", "3.0.17-1~deb12u2"])
     }
 
+    /// The mirror lacks pixman's .diff.gz but has its upstream tarball: that one is found in
+    /// apt's URI list (not a signature, not a component tarball, not the .dsc).
+    func testUpstreamTarballInPrintURIs() {
+        let text = """
+        Reading package lists...
+        NOTICE: 'pixman' packaging is maintained in the 'Git' version control system at:
+        'http://deb.debian.org/debian/pool/main/p/pixman/pixman_0.42.2-1.dsc' pixman_0.42.2-1.dsc 1938 SHA256:aa
+        'http://deb.debian.org/debian/pool/main/p/pixman/pixman_0.42.2.orig.tar.gz.asc' pixman_0.42.2.orig.tar.gz.asc 833 SHA256:bb
+        'http://deb.debian.org/debian/pool/main/g/glib2.0/glib2.0_2.74.6.orig-unicode-data.tar.xz' glib2.0_2.74.6.orig-unicode-data.tar.xz 1 SHA256:cc
+        'http://deb.debian.org/debian/pool/main/p/pixman/pixman_0.42.2.orig.tar.gz' pixman_0.42.2.orig.tar.gz 936720 SHA256:dd
+        'http://deb.debian.org/debian/pool/main/p/pixman/pixman_0.42.2-1.diff.gz' pixman_0.42.2-1.diff.gz 9000 SHA256:ee
+        """
+        let found = SourceStore.upstreamTarball(inPrintURIs: text)
+        XCTAssertEqual(found?.file, "pixman_0.42.2.orig.tar.gz")
+        XCTAssertEqual(found?.uri, "http://deb.debian.org/debian/pool/main/p/pixman/pixman_0.42.2.orig.tar.gz")
+        XCTAssertNil(SourceStore.upstreamTarball(inPrintURIs: "'http://x/a_1-1.dsc' a_1-1.dsc 1 SHA256:a\n'http://x/a_1-1.tar.xz' a_1-1.tar.xz 2 SHA256:b"),
+                     "a native package has no upstream tarball")
+    }
+
     func testVersionFromTarballName() {
         XCTAssertEqual(SourceStore.versionInName("zlib-1.3.1.tar.gz"), "1.3.1")
         XCTAssertEqual(SourceStore.versionInName("sqlite-autoconf-3450000.tar.xz"), "3450000")
@@ -82,6 +101,7 @@ final class NativeLibraryTests: XCTestCase {
         XCTAssertEqual(env["PKG_CONFIG_LIBDIR_aarch64_unknown_linux_musl"], "/c/ssl/lib/pkgconfig:/c/z/lib/pkgconfig")
         XCTAssertEqual(env["PKG_CONFIG_PATH_aarch64_unknown_linux_musl"], "")
         XCTAssertEqual(env["PKG_CONFIG_ALL_STATIC"], "1")
+        XCTAssertEqual(env["SYSTEM_DEPS_LINK"], "static", "system-deps crates link their Requires.private too")
         XCTAssertEqual(env["AARCH64_UNKNOWN_LINUX_MUSL_OPENSSL_DIR"], "/c/ssl")
         XCTAssertEqual(env["AARCH64_UNKNOWN_LINUX_MUSL_OPENSSL_STATIC"], "1")
         XCTAssertEqual(env["LIBZ_SYS_STATIC"], "1")

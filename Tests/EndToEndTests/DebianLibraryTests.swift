@@ -124,16 +124,16 @@ final class DebianLibraryTests: XCTestCase {
         XCTAssertTrue(last.hasPrefix("fix: the build script of crate nosuch-sys 0.1.0 failed looking for the C library `nosuchlib`: cargo-static cannot build it"), out.all)
     }
 
-    /// PAM and an X11 client: refused before anything is built, naming crate, library and reason.
-    func testPamAndGuiAreRefusedBeforeBuilding() throws {
+    /// PAM and a PulseAudio client: refused before anything is built, naming crate, library and reason.
+    func testPamAndPulseAreRefusedBeforeBuilding() throws {
         let pam = try Harness.run(["build", "--release"], in: try Harness.fixture("pam-refused"))
         XCTAssertNotEqual(pam.status, 0)
         XCTAssertTrue(pam.stderr.contains("crate pam-sys 0.5.6 (used by pam-refused 0.1.0) needs PAM (libpam), which cannot be linked into a static executable"), pam.all)
         XCTAssertTrue(pam.stderr.contains("dlopen"), pam.all)
         XCTAssertFalse(pam.stderr.contains("Compiling"), "refused before cargo builds anything: \(pam.all)")
-        let gui = try Harness.run(["build", "--release"], in: try Harness.fixture("gui-refused"))
-        XCTAssertNotEqual(gui.status, 0)
-        XCTAssertTrue(gui.stderr.contains("crate x11 2.19.1 (used by gui-refused 0.1.0) needs X11"), gui.all)
-        XCTAssertTrue(gui.stderr.contains("fix: build GUI programs dynamically"), gui.all)
+        let pulse = try Harness.run(["build", "--release"], in: try Harness.fixture("pulse-refused"))
+        XCTAssertNotEqual(pulse.status, 0)
+        XCTAssertTrue(pulse.stderr.contains("crate libpulse-sys 1.20.1 (used by pulse-refused 0.1.0) needs PulseAudio (libpulse)"), pulse.all)
+        XCTAssertTrue(pulse.stderr.contains("fix: build audio programs dynamically"), pulse.all)
     }
 }

@@ -22,12 +22,43 @@ public struct SourceLayout: Codable, Equatable {
     public let debianFlags: [String]
     /// debian/patches/series: what Debian changed (for the cache entry and SBOMs).
     public let patches: [String]
+    /// configure's own switches that turn off its test suites (`--disable-gpg-test`): `make`
+    /// builds them by default, and some run programs of the build machine (gpg) while doing so.
+    public let testSwitches: [String]?
 
-    public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String]) {
+    public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = []) {
         self.subdirectory = subdirectory
         self.buildSystem = buildSystem
         self.debianFlags = debianFlags
         self.patches = patches
+        self.testSwitches = testSwitches
+    }
+
+    /// `--disable-X` for every option of configure (its `ac_user_opts` list, or configure.ac's
+    /// `AC_ARG_ENABLE` when configure is not generated yet) named for tests: `tests`,
+    /// `gpg-test`, `glibtest`, `installed-tests`.
+    static func testSwitches(configure: String?, configureAC: String?) -> [String] {
+        var names: [String] = []
+        if let configure, let start = configure.range(of: "\nac_user_opts='") {
+            let rest = configure[start.upperBound...]
+            let list = rest[..<(rest.firstIndex(of: "'") ?? rest.endIndex)]
+            names = list.split(whereSeparator: { $0 == "\n" || $0 == " " }).filter { $0.hasPrefix("enable_") }
+                .map { String($0.dropFirst("enable_".count)).replacingOccurrences(of: "_", with: "-") }
+        } else if let configureAC {
+            var rest = Substring(configureAC)
+            while let call = rest.range(of: "AC_ARG_ENABLE(") {
+                rest = rest[call.upperBound...]
+                let name = rest.prefix { $0 != "," && $0 != ")" }.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t\n"))
+                if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) { names.append(name.replacingOccurrences(of: "_", with: "-")) }
+            }
+        }
+        var seen = Set<String>()
+        return names.filter { name in
+            // `tests`, `gpg-test`; glued: AM_PATH_GLIB's `glibtest`, `selftest` (not `latest`).
+            let last = name.split(separator: "-").last.map(String.init) ?? name
+            let glued = ["glib", "gtk", "self", "unit"].contains { last == $0 + "test" || last == $0 + "tests" }
+            return (last == "test" || last == "tests" || glued) && seen.insert(name).inserted
+        }.map { "--disable-" + $0 }
     }
 
     /// Reads the tree (a directory; nil for a tarball or a tree without a known build system).
@@ -49,7 +80,12 @@ public struct SourceLayout: Codable, Equatable {
             let present = Set(((try? fm.contentsOfDirectory(atPath: dir)) ?? []))
             guard let system = choose(present: present, prefer: order) else { continue }
             let flags = DebianRules.flags(in: rules, for: system)
-            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches)
+            let tests = [.autotools, .autoreconf].contains(system)
+                ? testSwitches(configure: try? String(contentsOfFile: dir + "/configure", encoding: .utf8),
+                               configureAC: (try? String(contentsOfFile: dir + "/configure.ac", encoding: .utf8))
+                                   ?? (try? String(contentsOfFile: dir + "/configure.in", encoding: .utf8)))
+                : []
+            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests)
         }
         return nil
     }
@@ -124,7 +160,7 @@ public enum DebianRules {
             }
         }
         var seen = Set<String>()
-        return raw.flatMap { withoutShellCalls(expand($0, variables)).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+        return raw.flatMap { shellWords(withoutShellCalls(expand($0, variables))) }
             .filter { $0.hasPrefix("-") && !$0.contains("$") && !$0.contains("`") && keep($0, system) }
             .filter { seen.insert($0).inserted }
     }
@@ -154,6 +190,33 @@ public enum DebianRules {
             return (name, text[range.upperBound...].trimmingCharacters(in: .whitespaces), op == "+=")
         }
         return nil
+    }
+
+    /// The words the shell makes of a make recipe line: quotes group words and are removed
+    /// (`--enable-languages="python cpp qt"` is one argument, `--enable-languages=python cpp qt`),
+    /// a backslash keeps the next character. Nothing else of the shell is interpreted.
+    static func shellWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var escaped = false
+        for ch in text {
+            if escaped { current.append(ch); escaped = false; inWord = true; continue }
+            if let q = quote {
+                if ch == q { quote = nil } else if ch == "\\" && q == "\"" { escaped = true } else { current.append(ch) }
+                continue
+            }
+            switch ch {
+            case "\\": escaped = true; inWord = true
+            case "\"", "'": quote = ch; inWord = true
+            case " ", "\t":
+                if inWord { words.append(current); current = ""; inWord = false }
+            default: current.append(ch); inWord = true
+            }
+        }
+        if inWord { words.append(current) }
+        return words
     }
 
     /// `$(shell dpkg-buildflags --export=configure)`: what make would run, never a flag (whole,
@@ -189,7 +252,7 @@ public enum DebianRules {
         let name = String(flag.split(separator: "=", maxSplits: 1).first ?? "")
         let dropped = ["--enable-shared", "--disable-static", "--prefix", "--libdir", "--includedir", "--docdir", "--mandir",
                        "--sysconfdir", "--localstatedir", "--libexecdir", "--bindir", "--datadir", "--host", "--build",
-                       "--enable-rebuild-docs"]
+                       "--enable-rebuild-docs", "--infodir", "--htmldir", "--pdfdir"]
         if dropped.contains(name) { return false }
         // Flags of another build system (a tree may ship several; Debian may use the other one).
         let isDefine = name.hasPrefix("-D")
@@ -199,6 +262,8 @@ public enum DebianRules {
         case .make: break
         }
         if name.hasPrefix("--with-python") || name.hasPrefix("--enable-python") || name.hasPrefix("--enable-gtk-doc") { return false }
+        // Bindings for other languages (gpgme's `--enable-languages="python cpp qt"`): the C library only.
+        if name == "--enable-languages" { return false }
         // The programs Debian's package also ships (nghttp2's --enable-app needs libev,
         // jansson and c-ares): only the library is built here.
         if ["--enable-app", "--enable-apps", "--enable-examples", "--enable-hpack-tools", "--enable-tools", "--enable-programs"].contains(name) {
@@ -252,17 +317,23 @@ extension LibraryBuildContext {
             let name = String(flag.split(separator: "=", maxSplits: 1).first ?? "")
             let key = name.hasPrefix("-D") ? String(name.split(separator: ":").first ?? "") : name
             return !options.dropFlags.contains(key) && !options.dropFlags.contains(name)
-        } + options.flags
+        } + (layout.testSwitches ?? []).filter { !options.flags.contains($0) } + options.flags
         let env = options.environment
         switch layout.buildSystem {
         case .autotools, .autoreconf:
             var steps: [Command] = []
             if layout.buildSystem == .autoreconf { steps.append(command("autoreconf", ["-fi"], in: dir, extra: env)) }
+            // The dependencies are static archives: a program the build links (fontconfig's
+            // fc-cache against freetype, which needs brotli) needs their private libraries too.
+            // configure keeps $PKG_CONFIG for make.
             steps.append(command("./configure", ["--host=\(target.info.gnuTriple)", "--build=\(Self.buildTriple)", "--prefix=\(prefix)",
                                                  "--libdir=\(prefix)/lib", "--disable-shared", "--enable-static", "--with-pic"] + flags,
-                                 in: dir, extra: env))
-            steps.append(make(options.makeTargets, in: dir, extra: env))
-            steps.append(make(options.installTargets + ["DESTDIR=\(destdir)"], in: dir, extra: env))
+                                 in: dir, extra: configureEnvironment.merging(env) { _, recipe in recipe }))
+            // Info manuals are not part of a static library: a tree whose .texi Debian patched
+            // would otherwise need makeinfo (gpgme).
+            let noManuals = ["MAKEINFO=true"]
+            steps.append(make(options.makeTargets + noManuals, in: dir, extra: env))
+            steps.append(make(options.installTargets + noManuals + ["DESTDIR=\(destdir)"], in: dir, extra: env))
             return steps
         case .cmake:
             return [
@@ -287,6 +358,19 @@ extension LibraryBuildContext {
                 make(options.installTargets + vars + ["DESTDIR=\(destdir)"], in: dir, extra: env),
             ]
         }
+    }
+
+    /// configure's environment: pkg-config for static dependencies, and the answers a cross
+    /// build cannot find by itself: the float word order (autoconf-archive's
+    /// AX_C_FLOAT_WORDS_BIGENDIAN greps an object file, which zig's objects defeat; cairo
+    /// stops at "unknown") is the target's byte order.
+    var configureEnvironment: [String: String] {
+        ["PKG_CONFIG": "pkg-config --static", "ax_cv_c_float_words_bigendian": targetIsBigEndian ? "yes" : "no"]
+    }
+
+    var targetIsBigEndian: Bool {
+        let cpu = String(target.info.gnuTriple.split(separator: "-").first ?? "")
+        return ["powerpc64", "powerpc", "s390x", "mips", "mips64", "sparc64"].contains(cpu)
     }
 
     /// CMake cross-compiling for the target: its compilers, an install prefix with lib/ (not
@@ -325,7 +409,7 @@ extension LibraryBuildContext {
         system = 'linux'
         cpu_family = '\(family)'
         cpu = '\(cpu)'
-        endian = '\(["powerpc64", "s390x"].contains(cpu) ? "big" : "little")'
+        endian = '\(targetIsBigEndian ? "big" : "little")'
 
         """
     }

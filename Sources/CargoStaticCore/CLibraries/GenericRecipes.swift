@@ -6,7 +6,7 @@ import Foundation
 public enum GenericRecipes {
     /// The source packages `options(for:)` adjusts (the README's table lists each).
     public static let tuned = ["libgit2", "libssh2", "curl", "libpcap", "libxml2", "gmp", "nettle", "expat", "lz4",
-                               "http-parser", "libseccomp", "dbus", "pcsc-lite", "lmdb"]
+                               "http-parser", "libseccomp", "dbus", "pcsc-lite", "lmdb", "cairo"]
 
     /// The adjustments, by Debian source package. Each says why.
     public static func options(for source: String) -> GenericOptions {
@@ -102,6 +102,17 @@ public enum GenericRecipes {
             // The daemon's device discovery (libudev, libusb) and libsystemd are shared-only.
             o.prefer = [.autotools]
             o.flags = ["--disable-libudev", "--disable-libsystemd", "--disable-usb", "--disable-documentation", "--enable-ipcdir=/run/pcscd"]
+        case "cairo":
+            // Debian's cairo draws to X11 windows too (xlib, xcb: libX11 and its chain) and
+            // adds the GObject wrapper (glib). A static program renders to images, PNG, PDF,
+            // PS and SVG: the image backends only, with fontconfig and freetype for text.
+            o.prefer = [.autotools]
+            o.dropDependencies = ["libx11-dev", "libxcb-render0-dev", "libxcb-shm0-dev", "libxcb1-dev", "libxext-dev", "libxrender-dev",
+                                  "libsm-dev", "libglib2.0-dev"]
+            o.dropFlags = ["--enable-xlib", "--enable-xcb", "--enable-perf-utils", "--enable-gl"]
+            o.flags = ["--disable-xlib", "--disable-xlib-xrender", "--disable-xcb", "--disable-xlib-xcb", "--disable-xcb-shm",
+                       "--disable-gobject", "--disable-trace", "--disable-interpreter", "--disable-gtk-doc", "--disable-gl",
+                       "--disable-full-testing", "--without-x"]
         default:
             break
         }

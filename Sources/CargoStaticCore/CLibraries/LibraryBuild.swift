@@ -62,7 +62,7 @@ struct LibraryBuildSpec {
             .joined(separator: "\n")
         let written = library.extraPkgConfig.keys.sorted().map { "\($0).pc:\n" + library.extraPkgConfig[$0]!(placeholder) }
             + library.fileAliases.keys.sorted().map { "\($0) -> \(library.fileAliases[$0]!)" }
-            + (library.isGeneric ? [PkgConfigFixup.keyText] : [])
+            + (library.isGeneric ? [PkgConfigFixup.keyText, StaticArchiveNames.keyText] : [])
         return """
         library: \(library.name)
         source: \(source.package) \(source.version) (\(source.origin))
@@ -326,12 +326,19 @@ struct LibraryBuilder {
         try fm.moveItem(atPath: c.installRoot, toPath: prefix)
         try? fm.removeItem(atPath: staging + "/destdir")
         for dir in ["share/man", "share/doc", "share/info", "bin"] { try? fm.removeItem(atPath: prefix + "/" + dir) }
-        for file in (try? fm.contentsOfDirectory(atPath: prefix + "/lib")) ?? [] where file.hasSuffix(".la") {
+        // libtool archives, and shared objects a build makes whatever it is told (brotli's
+        // CMake always adds SHARED libraries): a static link must never find a .so here.
+        for file in (try? fm.contentsOfDirectory(atPath: prefix + "/lib")) ?? [] where file.hasSuffix(".la") || StaticArchiveNames.isSharedObject(file) {
             try fm.removeItem(atPath: prefix + "/lib/" + file)
         }
         for (module, text) in library.extraPkgConfig {
             try fm.createDirectory(atPath: prefix + "/lib/pkgconfig", withIntermediateDirectories: true)
             try text(c).write(toFile: "\(prefix)/lib/pkgconfig/\(module).pc", atomically: false, encoding: .utf8)
+        }
+        // Before the .pc files are checked: their -l names must find these.
+        let installed = (try? fm.contentsOfDirectory(atPath: prefix + "/lib")) ?? []
+        for (name, original) in StaticArchiveNames.secondNames(expected: library.archives, installed: installed) {
+            try fm.createSymbolicLink(atPath: "\(prefix)/lib/\(name)", withDestinationPath: original)
         }
         if library.isGeneric {
             // A .pc file Debian writes from a template of its own (lmdb's debian/lmdb.pc.in),
@@ -358,6 +365,36 @@ struct LibraryBuilder {
         guard enough else {
             throw CargoStaticError(.libraryBuildFailed, "building \(library.name) for \(c.target) produced no \(missing.joined(separator: ", "))",
                                    fix: "rerun with CARGO_STATIC_VERBOSE=1 to see every command")
+        }
+    }
+}
+
+/// Static archives some build systems name apart from the shared library they stand for
+/// (brotli's CMake installs libbrotlicommon-static.a next to libbrotlicommon.so; libuv's is
+/// libuv_a.a): the expected name (what `-lbrotlicommon` and the .pc files ask for) becomes a
+/// second name for it.
+enum StaticArchiveNames {
+    /// In generic libraries' keys: entries assembled before the second names came before the
+    /// .pc check (brotli's .pc files lost their -l names) are rebuilt.
+    static let keyText = "archives under -static/_static/_a names linked as the expected name, before the .pc check"
+    static let suffixes = ["-static", "_static", "static", "_a", "-s"]
+
+    /// `libz.so`, `libz.so.1`, `libz.so.1.2.13` (not `libfoo.socket.a`).
+    static func isSharedObject(_ file: String) -> Bool {
+        guard file.hasPrefix("lib"), let range = file.range(of: ".so") else { return false }
+        let rest = file[range.upperBound...]
+        return rest.isEmpty || rest.hasPrefix(".") && rest.dropFirst().allSatisfy { $0.isNumber || $0 == "." }
+    }
+
+    /// (missing expected name, installed archive it stands for), for each expected archive
+    /// not installed under its own name when exactly one such variant is.
+    static func secondNames(expected: [String], installed: [String]) -> [(name: String, original: String)] {
+        let present = Set(installed)
+        return expected.compactMap { archive in
+            guard archive.hasSuffix(".a"), !present.contains(archive) else { return nil }
+            let stem = archive.dropLast(2)
+            let variants = suffixes.map { "\(stem)\($0).a" }.filter(present.contains)
+            return variants.count == 1 ? (archive, variants[0]) : nil
         }
     }
 }

@@ -111,10 +111,13 @@ public struct LibraryBuildContext {
     /// The environment of every step: the target's compilers, and nothing from the host's
     /// include or library paths.
     public var environment: [String: String] {
-        let cflags = (["-O2", "-fPIC", sourcePrefixMap] + target.info.cflags).joined(separator: " ")
+        // Debian's sources are written for glibc, which names the large-file types and calls
+        // off64_t, ino64_t, stat64, …; musl (1.2.4 on) defines those names only on request.
+        let flags = ["-O2", "-fPIC", "-D_LARGEFILE64_SOURCE", sourcePrefixMap] + target.info.cflags
+        let cflags = (flags + Self.olderCWarnings).joined(separator: " ")
         var env = [
             "CC": toolchain.cc, "CXX": toolchain.cxx, "AR": toolchain.ar, "RANLIB": toolchain.ranlib,
-            "CFLAGS": cflags, "CXXFLAGS": cflags, "LC_ALL": "C",
+            "CFLAGS": cflags, "CXXFLAGS": flags.joined(separator: " "), "LC_ALL": "C",
             "PKG_CONFIG_PATH": "",
             "PKG_CONFIG_LIBDIR": dependencyPrefixes.map { $0 + "/lib/pkgconfig" }.joined(separator: ":"),
         ]
@@ -124,6 +127,13 @@ public struct LibraryBuildContext {
         }
         return env
     }
+
+    /// C that Debian compiles with gcc 12, where these are warnings, and that zig's clang
+    /// rejects by default (C99's rules, clang 16 and later): a call to a function declared
+    /// in another file without a prototype (libffi's tramp.c), an implicit int, an integer
+    /// used as a pointer. They stay warnings, as in Debian's own build.
+    public static let olderCWarnings = ["-Wno-error=implicit-function-declaration", "-Wno-error=implicit-int",
+                                        "-Wno-error=int-conversion", "-Wno-error=incompatible-pointer-types"]
 
     /// The only variables a library build inherits from the user's environment: nothing
     /// like CFLAGS, CC, LDFLAGS, PKG_CONFIG_* or CPATH reaches it, so the cache key

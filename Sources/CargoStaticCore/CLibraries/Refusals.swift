@@ -29,9 +29,6 @@ public enum RefusalTable {
                        names: ["nss", "nss_files", "nss_systemd", "nss_sss", "libnss"],
                        reason: "glibc's name service switch loads libnss_*.so modules with dlopen; musl reads /etc/passwd, /etc/group and DNS itself, without modules",
                        instead: "use the libc's getpwnam/getaddrinfo (musl answers from /etc files and DNS), or ask the service (sssd, systemd-resolved) over its socket"),
-        RefusedLibrary(library: "X11 (libX11/xcb)", names: ["x11", "x11-dl", "X11", "libx11", "xcb", "libxcb", "xcb-sys", "Xlib", "Xext", "Xrandr", "Xi", "Xcursor", "Xinerama", "Xxf86vm", "xkbcommon", "xkbcommon-sys", "x11-clipboard"],
-                       reason: "a GUI stack loads GL drivers, input methods and locale modules with dlopen from the machine it runs on, and X11 clients are linked against the display's shared libraries",
-                       instead: "build GUI programs dynamically (plain `cargo build`), or turn off the crate's X11/GUI feature for a static command-line build"),
         RefusedLibrary(library: "Wayland (libwayland-client)", names: ["wayland", "wayland-client", "wayland-sys", "wayland-egl", "wayland-cursor", "wayland-server"],
                        reason: "Wayland clients load EGL/GL drivers with dlopen from the machine they run on",
                        instead: "build GUI programs dynamically (plain `cargo build`), or turn off the crate's Wayland feature"),
@@ -58,10 +55,12 @@ public enum RefusalTable {
                                "gstreamer-audio-1.0", "gstreamer-audio-sys", "gstreamer-video-1.0", "gstreamer-video-sys", "gstreamer-pbutils-1.0", "gstreamer-pbutils-sys"],
                        reason: "GStreamer loads every element (decoders, sources, sinks) as a plugin with dlopen from the machine it runs on",
                        instead: "build GStreamer programs dynamically (plain `cargo build`), or run gst-launch-1.0 as a separate process"),
-        RefusedLibrary(library: "ALSA/PulseAudio (libasound, libpulse)", names: ["asound", "alsa-sys", "alsa", "pulse", "libpulse-sys", "pulse-simple",
-                                                                                 "libpulse", "libpulse-simple", "libpulse-mainloop-glib", "libpulse-simple-sys", "libpulse-binding"],
-                       reason: "ALSA loads its plugins (pulse, pipewire, dmix configurations) with dlopen, and PulseAudio's client library is shared-only",
-                       instead: "build audio programs dynamically (plain `cargo build`)"),
+        // ALSA's libasound is not here: it builds static (dmix, dsnoop and the other PCM
+        // plugins are compiled into it); only external plugins (pulse, pipewire) need dlopen.
+        RefusedLibrary(library: "PulseAudio (libpulse)", names: ["pulse", "libpulse-sys", "pulse-simple", "libpulse", "libpulse-simple",
+                                                                 "libpulse-mainloop-glib", "libpulse-simple-sys", "libpulse-binding"],
+                       reason: "PulseAudio's client library is shared-only (libpulsecommon is a private shared library) and loads its modules with dlopen",
+                       instead: "build audio programs dynamically (plain `cargo build`), or use ALSA (alsa-sys), whose libasound builds static and reaches PulseAudio/PipeWire servers through ALSA's own plugins on the machine"),
     ]
 
     /// The refusal for a crate name, `links` key, -l name or pkg-config module, if any.

@@ -122,9 +122,55 @@ public struct SourceStore {
             }
             failures.append("\(package)=\(version.text): " + Runner.tail(result.output, lines: 3).replacingOccurrences(of: "\n", with: " | "))
         }
+        if let version = versions.first, let source = try upstreamTarball(library, version) { return source }
         throw CargoStaticError(.commandFailed, "could not download the Debian source package \(package) (for \(library.name)) in any version apt knows: \(versions.map(\.text).joined(separator: ", ")), asked through `apt-get source` from the deb-src entries in /etc/apt",
                                fix: "check that the Debian mirror is reachable (apt-get update), or pass a local source: cargo-static deps build \(library.name) --source PATH",
                                detail: failures.joined(separator: "\n"))
+    }
+
+    /// When the mirror has a version's upstream tarball but not Debian's diff (a 1.0-format
+    /// `.diff.gz`, or the `.debian.tar.*`): upstream's source without Debian's patches,
+    /// fetched by apt's own downloader and said in a warning. Nil when that fails too.
+    private func upstreamTarball(_ library: NativeLibrary, _ version: DebianVersion) throws -> LibrarySource? {
+        let package = library.debianSource
+        let fm = FileManager.default
+        let dir = "\(root)/\(package)_\(version.text)-upstream"
+        let upstream = LibrarySource(package: package, version: version.text, upstreamVersion: version.upstreamVersion,
+                                     origin: "debian upstream tarball, without Debian's diff", path: dir + "/tree")
+        if fm.fileExists(atPath: dir + "/tree") { try select(upstream, for: library); return upstream }
+        guard let uris = try? runner.capture(Command("apt-get", ["source", "--print-uris", "--only-source", "-q", "\(package)=\(version.text)"],
+                                                     environment: ["LC_ALL": "C"], directory: root)), uris.succeeded,
+              let tarball = Self.upstreamTarball(inPrintURIs: uris.output) else { return nil }
+        let staging = "\(root)/.staging-\(package)-upstream"
+        try? fm.removeItem(atPath: staging)
+        try fm.createDirectory(atPath: staging + "/unpack", withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: staging) }
+        reporter.warn("Debian's changes to \(package) \(version.text) could not be downloaded; building upstream's tarball \(tarball.file) without Debian's patches")
+        let got = try runner.capture(Command("/usr/lib/apt/apt-helper", ["download-file", tarball.uri, staging + "/" + tarball.file],
+                                             environment: ["LC_ALL": "C"], directory: staging))
+        guard got.succeeded,
+              (try? runner.capture(Command("tar", ["-xf", staging + "/" + tarball.file, "-C", staging + "/unpack"])))?.succeeded == true,
+              let tree = try extractedTree(in: staging + "/unpack") else { return nil }
+        try? fm.removeItem(atPath: dir)
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try fm.moveItem(atPath: tree, toPath: dir + "/tree")
+        try select(upstream, for: library)
+        return upstream
+    }
+
+    /// The main upstream tarball in `apt-get source --print-uris` output
+    /// (`'http://…/pixman_0.42.2.orig.tar.gz' pixman_0.42.2.orig.tar.gz 936720 SHA256:…`).
+    static func upstreamTarball(inPrintURIs text: String) -> (uri: String, file: String)? {
+        for line in text.split(separator: "\n") where line.hasPrefix("'") {
+            let words = line.split(separator: " ")
+            guard words.count >= 2 else { continue }
+            let uri = String(words[0].dropFirst().dropLast(words[0].hasSuffix("'") ? 1 : 0))
+            let file = String(words[1])
+            guard !file.contains("/"), let orig = file.range(of: ".orig.tar."), !file[orig.upperBound...].contains("."),
+                  !file[..<orig.lowerBound].contains(".orig-") else { continue }
+            return (uri, file)
+        }
+        return nil
     }
 
     /// `apt-get source` of one version into a directory.

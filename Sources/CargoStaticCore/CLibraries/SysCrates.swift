@@ -73,6 +73,9 @@ public enum SysCrateTable {
             "PKG_CONFIG_PATH_\(t)": "",
             "PKG_CONFIG_ALLOW_CROSS_\(t)": "1",
             "PKG_CONFIG_ALL_STATIC": "1",
+            // system-deps (glib, cairo, gtk-rs's -sys crates) reads its own switch, not the
+            // pkg-config crate's: without it cairo-sys-rs prints -lcairo and not pixman's -l.
+            "SYSTEM_DEPS_LINK": "static",
         ]
     }
 }

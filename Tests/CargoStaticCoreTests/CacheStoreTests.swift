@@ -45,8 +45,10 @@ final class CacheStoreTests: XCTestCase {
         XCTAssertTrue(listing.human.contains("zig's cache: 1, 4.9 KiB"), listing.human)
         XCTAssertTrue(listing.human.contains("standard libraries: none"), listing.human)
         XCTAssertTrue(listing.human.hasSuffix("total: \(humanSize(listing.totalBytes))"), listing.human)
-        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(encodeJSON(listing).utf8)) as? [String: Any])
-        XCTAssertEqual(json["totalBytes"] as? Int, Int(listing.totalBytes))
+        let json = try decode(JSONValue.self, from: encodeJSON(listing))
+        XCTAssertEqual(json["totalBytes"], .int(Int(listing.totalBytes)))
+        let decoded = try decode(CacheCommands.CacheListing.self, from: encodeJSON(listing))
+        XCTAssertEqual(decoded.entries, listing.entries)
     }
 
     func testAnotherKeyUnderTheSameNameIsNotAHit() throws {

@@ -398,7 +398,7 @@ final class ELFReaderTests: XCTestCase {
         XCTAssertEqual(decoded[1].interpreter, "/lib/ld-musl-x86_64.so.1")
         XCTAssertTrue(json.contains("\"linkage\" : \"static\""), json)
         XCTAssertTrue(json.contains("\"kernelOnly\" : true"))
-        let keys = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])?.first?.keys)
+        let keys = try XCTUnwrap(try decode([JSONValue].self, from: json).first?.objectValue?.keys)
         XCTAssertTrue(keys.contains("runtimeLoading") && keys.contains("libcEvidence"))
 
         let human = AuditReport.human(audits)
@@ -462,8 +462,8 @@ final class ELFReaderTests: XCTestCase {
 
     private func compareWithChecksec(_ path: String) throws {
         let output = ELFTestTools.run(["checksec", "--output=json", "--file=\(path)"]).output
-        let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [String: String]]
-        let cs = try XCTUnwrap(object?[path], output)
+        let object = try decode([String: [String: String]].self, from: output)
+        let cs = try XCTUnwrap(object[path], output)
         let elf = try ELFFile.read(path: path)
         let a = Audit(elf)
         let context = "\(path): checksec \(cs)"

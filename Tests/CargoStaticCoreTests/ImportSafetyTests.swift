@@ -158,10 +158,10 @@ final class ImportSafetyTests: XCTestCase {
             if case .bytes(let data) = members[at].content { return data }
             return Data()
         }()
-        var index = try JSONSerialization.jsonObject(with: indexData) as! [String: Any]
-        let entries = index["entries"] as! [Any]
-        index["entries"] = entries + [entries[0]]
-        members[at] = .file(CacheTransfer.indexName, bytes: try JSONSerialization.data(withJSONObject: index))
+        let index = try decode(CacheTransfer.Index.self, from: indexData)
+        let first = try XCTUnwrap(index.entries.first)
+        let twice = CacheTransfer.Index(format: index.format, entries: index.entries + [first])
+        members[at] = .file(CacheTransfer.indexName, bytes: try JSONEncoder().encode(twice))
         try Tar.data(members).write(to: URL(fileURLWithPath: base + "/twice.tar"))
 
         // The receiving cache already holds one unrelated entry.
@@ -347,11 +347,13 @@ final class ImportSafetyTests: XCTestCase {
             // The index: an entry twice, or one dropped.
             guard let last = members.lastIndex(where: { $0.path == CacheTransfer.indexName }),
                   case .bytes(let data) = members[last].content,
-                  var index = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  var entries = index["entries"] as? [Any], !entries.isEmpty else { return }
+                  // An earlier mutation may have broken the index already: then there is nothing to reorder.
+                  let index = try? JSONDecoder().decode(CacheTransfer.Index.self, from: data), !index.entries.isEmpty else { return }
+            var entries = index.entries
             if rng.next(2) == 0 { entries.append(entries[rng.next(entries.count)]) } else { entries.remove(at: rng.next(entries.count)) }
-            index["entries"] = entries
-            if let encoded = try? JSONSerialization.data(withJSONObject: index) { members[last] = .file(CacheTransfer.indexName, bytes: encoded) }
+            if let encoded = try? JSONEncoder().encode(CacheTransfer.Index(format: index.format, entries: entries)) {
+                members[last] = .file(CacheTransfer.indexName, bytes: encoded)
+            }
         }
     }
 }

@@ -6,6 +6,21 @@ final class InstallRecordsTests: XCTestCase {
     private let record = InstallRecord(packageID: "tiny 0.1.0 (path+file:///tmp/tiny)", versionRequirement: nil, bins: ["tiny2", "tiny"],
                                        profile: "release", target: "x86_64-unknown-linux-musl", rustc: "rustc 1.95.0\nrelease: 1.95.0\n")
 
+    /// cargo's .crates2.json as these tests read it back (`version_req` may be null, which
+    /// `JSONValue` does not hold); `future` and `extra` stand for fields cargo-static must keep without knowing them.
+    private struct CratesV2: Decodable {
+        struct Install: Decodable {
+            let versionReq: String?
+            let bins: [String]
+            let profile: String
+            let target: String
+            let future: Int?
+            enum CodingKeys: String, CodingKey { case versionReq = "version_req", bins, profile, target, future }
+        }
+        let installs: [String: Install]
+        let extra: Bool?
+    }
+
     /// The bytes cargo 1.96 writes for the same install (with its target and rustc).
     func testFreshFilesAreCargos() throws {
         XCTAssertEqual(try InstallRecords.updatedV1(nil, adding: record),
@@ -19,18 +34,18 @@ final class InstallRecordsTests: XCTestCase {
     func testMergesAsCargoDoes() throws {
         let v1 = "[v1]\n\"other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)\" = [\"other\", \"tiny\"]\n\"old 0.1.0 (path+file:///x)\" = [\"tiny2\"]\n"
         let out = try InstallRecords.updatedV1(v1, adding: record)
-        let table = try TOML.parse(out)["v1"]?.table ?? [:]
+        let table = try XCTUnwrap(try TOML.parse(out)["v1"]?.table, out)
         XCTAssertEqual(Set(table.keys), ["other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)", "tiny 0.1.0 (path+file:///tmp/tiny)"])
         XCTAssertEqual(table["other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)"]?.array?.compactMap(\.string), ["other"])
 
         let v2 = #"{"installs":{"other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)":{"version_req":"1","bins":["other","tiny"],"features":["x"],"all_features":false,"no_default_features":false,"profile":"release","target":"x86_64-unknown-linux-gnu","rustc":"r","future":1}},"extra":true}"#
         let data = try InstallRecords.updatedV2(Data(v2.utf8), adding: record)
-        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let installs = try XCTUnwrap(json["installs"] as? [String: [String: Any]])
-        XCTAssertEqual(installs["other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)"]?["bins"] as? [String], ["other"])
-        XCTAssertEqual(installs["other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)"]?["future"] as? Int, 1)
-        XCTAssertEqual(installs["tiny 0.1.0 (path+file:///tmp/tiny)"]?["bins"] as? [String], ["tiny", "tiny2"])
-        XCTAssertEqual(json["extra"] as? Bool, true)
+        let json = try decode(CratesV2.self, from: data)
+        let other = try XCTUnwrap(json.installs["other 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)"], "\(json)")
+        XCTAssertEqual(other.bins, ["other"])
+        XCTAssertEqual(other.future, 1)
+        XCTAssertEqual(json.installs["tiny 0.1.0 (path+file:///tmp/tiny)"]?.bins, ["tiny", "tiny2"])
+        XCTAssertEqual(json.extra, true)
         XCTAssertThrowsError(try InstallRecords.updatedV2(Data("{".utf8), adding: record))
     }
 

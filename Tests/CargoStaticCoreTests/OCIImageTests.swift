@@ -20,17 +20,20 @@ final class OCIImageTests: XCTestCase {
         return path
     }
 
-    private func json(_ path: String) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
-    }
+    private func json(_ path: String) throws -> JSONValue { try decode(JSONValue.self, fromFile: path) }
 
     private func blob(_ layout: String, _ digest: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + digest.dropFirst("sha256:".count)))
     }
 
-    private func blobJSON(_ layout: String, _ digest: String) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: blob(layout, digest)) as? [String: Any] ?? [:]
-    }
+    private func blobJSON(_ layout: String, _ digest: String) throws -> JSONValue { try decode(JSONValue.self, from: blob(layout, digest)) }
+
+    private func blobJSON(_ layout: String, _ descriptor: JSONValue?) throws -> JSONValue { try blobJSON(layout, try digest(descriptor)) }
+
+    /// The digest a descriptor names; a descriptor without one fails the test.
+    private func digest(_ descriptor: JSONValue?) throws -> String { try XCTUnwrap(descriptor?["digest"]?.stringValue, "\(String(describing: descriptor))") }
+
+    private func array(_ value: JSONValue?) throws -> [JSONValue] { try XCTUnwrap(value?.arrayValue, "not an array: \(String(describing: value))") }
 
     private func settings(epoch: Int64 = 1_700_000_000, ca: String? = nil) throws -> ImageSettings {
         ImageSettings(entrypoint: "app", reference: try ImageReference("example/app:1.2.3"),
@@ -58,14 +61,14 @@ final class OCIImageTests: XCTestCase {
         named.reference = try ImageReference("demo")
         named.referenceName = "demo"
         let image = try write([try appInput()], settings: named)
-        let entries = try json(image.layout + "/index.json")["manifests"] as? [[String: Any]] ?? []
-        XCTAssertEqual(entries.map { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] }, ["demo", "demo:latest"])
-        XCTAssertEqual(Set(entries.map { $0["digest"] as? String }), [image.digest])
+        let entries = try array(try json(image.layout + "/index.json")["manifests"])
+        XCTAssertEqual(entries.map { $0["annotations"]?["org.opencontainers.image.ref.name"] }, ["demo", "demo:latest"])
+        XCTAssertEqual(Set(try entries.map(digest)), [image.digest])
         // A full name written with its tag is one entry.
         var full = try settings()
         full.referenceName = "example/app:1.2.3"
         let one = try write([try appInput()], settings: full, into: "full")
-        XCTAssertEqual((try json(one.layout + "/index.json")["manifests"] as? [[String: Any]] ?? []).count, 1)
+        XCTAssertEqual(try array(try json(one.layout + "/index.json")["manifests"]).count, 1)
     }
 
     /// SOURCE_DATE_EPOCH, else the last commit, else the manifest's time: never 1970.
@@ -126,11 +129,14 @@ final class OCIImageTests: XCTestCase {
         }
     }
 
-    func testCanonicalJSONSortsKeysAndEscapesOnlyWhatJSONNeeds() {
+    func testCanonicalJSONSortsKeysAndEscapesOnlyWhatJSONNeeds() throws {
         let value = JSONValue.object(["b": .int(-3), "a": .array([.bool(true), .string("x/y \"q\" \\ \n\u{01} é")]), "B": .object([:])])
         XCTAssertEqual(value.serialized, #"{"B":{},"a":[true,"x/y \"q\" \\ \n\u0001 é"],"b":-3}"#)
-        let parsed = try? JSONSerialization.jsonObject(with: value.data) as? [String: Any]
-        XCTAssertEqual((parsed?["a"] as? [Any])?.last as? String, "x/y \"q\" \\ \n\u{01} é")
+        XCTAssertEqual(try decode(JSONValue.self, from: value.data), value, "what it writes reads back as the same value")
+        // What it cannot hold is refused, not turned into something else.
+        XCTAssertThrowsError(try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a":null}"#.utf8)))
+        XCTAssertThrowsError(try JSONDecoder().decode(JSONValue.self, from: Data("[1.5]".utf8)))
+        XCTAssertEqual(try JSONDecoder().decode(JSONValue.self, from: Data("[1,true,\"1\"]".utf8)), [1, true, "1"])
     }
 
     func testCreatedIsRFC3339UTC() {
@@ -151,74 +157,75 @@ final class OCIImageTests: XCTestCase {
             XCTAssertEqual(SHA256.hex(try blob(layout, "sha256:" + name)), name)
         }
         let index = try json(layout + "/index.json")
-        XCTAssertEqual(index["schemaVersion"] as? Int, 2)
-        XCTAssertEqual(index["mediaType"] as? String, OCIMediaType.index)
-        let entries = index["manifests"] as? [[String: Any]] ?? []
+        XCTAssertEqual(index["schemaVersion"], 2)
+        XCTAssertEqual(index["mediaType"], .string(OCIMediaType.index))
+        let entries = try array(index["manifests"])
         XCTAssertEqual(entries.count, 1)
         let top = entries[0]
-        XCTAssertEqual(top["mediaType"] as? String, OCIMediaType.manifest)
-        XCTAssertEqual(top["digest"] as? String, image.digest)
-        XCTAssertEqual(top["size"] as? Int, try blob(layout, image.digest).count)
-        XCTAssertEqual(top["platform"] as? [String: String], ["os": "linux", "architecture": "amd64"])
-        XCTAssertEqual(top["annotations"] as? [String: String], ["org.opencontainers.image.ref.name": "example/app:1.2.3",
-                                                                 "io.containerd.image.name": "docker.io/example/app:1.2.3"])
+        XCTAssertEqual(top["mediaType"], .string(OCIMediaType.manifest))
+        XCTAssertEqual(top["digest"], .string(image.digest))
+        XCTAssertEqual(top["size"], .int(try blob(layout, image.digest).count))
+        XCTAssertEqual(top["platform"], ["os": "linux", "architecture": "amd64"])
+        XCTAssertEqual(top["annotations"], ["org.opencontainers.image.ref.name": "example/app:1.2.3",
+                                            "io.containerd.image.name": "docker.io/example/app:1.2.3"])
 
         let manifest = try blobJSON(layout, image.digest)
-        XCTAssertEqual(manifest["schemaVersion"] as? Int, 2)
-        XCTAssertEqual(manifest["mediaType"] as? String, OCIMediaType.manifest)
-        let configRef = manifest["config"] as? [String: Any] ?? [:]
-        XCTAssertEqual(configRef["mediaType"] as? String, OCIMediaType.config)
-        let layers = manifest["layers"] as? [[String: Any]] ?? []
-        XCTAssertEqual(layers.map { $0["mediaType"] as? String }, [OCIMediaType.layer, OCIMediaType.layer])
+        XCTAssertEqual(manifest["schemaVersion"], 2)
+        XCTAssertEqual(manifest["mediaType"], .string(OCIMediaType.manifest))
+        let configRef = try XCTUnwrap(manifest["config"])
+        XCTAssertEqual(configRef["mediaType"], .string(OCIMediaType.config))
+        let layers = try array(manifest["layers"])
+        XCTAssertEqual(layers.map { $0["mediaType"] }, [.string(OCIMediaType.layer), .string(OCIMediaType.layer)])
         for ref in layers + [configRef] {
-            XCTAssertEqual(ref["size"] as? Int, try blob(layout, ref["digest"] as! String).count)
+            XCTAssertEqual(ref["size"], .int(try blob(layout, try digest(ref)).count))
         }
 
-        let config = try blobJSON(layout, configRef["digest"] as! String)
-        XCTAssertEqual(config["architecture"] as? String, "amd64")
-        XCTAssertEqual(config["os"] as? String, "linux")
+        let config = try blobJSON(layout, configRef)
+        XCTAssertEqual(config["architecture"], "amd64")
+        XCTAssertEqual(config["os"], "linux")
         XCTAssertNil(config["variant"])
-        XCTAssertEqual(config["created"] as? String, "2023-11-14T22:13:20Z")
-        let rootfs = config["rootfs"] as? [String: Any] ?? [:]
-        XCTAssertEqual(rootfs["type"] as? String, "layers")
+        XCTAssertEqual(config["created"], "2023-11-14T22:13:20Z")
+        let rootfs = try XCTUnwrap(config["rootfs"])
+        XCTAssertEqual(rootfs["type"], "layers")
         // Uncompressed layers: each diff_id is the layer's own digest.
-        XCTAssertEqual(rootfs["diff_ids"] as? [String], layers.map { $0["digest"] as! String })
-        let history = config["history"] as? [[String: Any]] ?? []
+        XCTAssertEqual(rootfs["diff_ids"], .strings(try layers.map(digest)))
+        let history = try array(config["history"])
         XCTAssertEqual(history.count, layers.count)
-        XCTAssertTrue(history.allSatisfy { $0["created"] as? String == "2023-11-14T22:13:20Z" && $0["empty_layer"] == nil })
-        let run = config["config"] as? [String: Any] ?? [:]
-        XCTAssertEqual(run["User"] as? String, "65532:65532")
-        XCTAssertEqual(run["Entrypoint"] as? [String], ["/usr/local/bin/app"])
-        XCTAssertEqual(run["WorkingDir"] as? String, "/")
-        XCTAssertEqual(run["Env"] as? [String], ["PATH=/usr/local/bin"])
-        XCTAssertEqual(run["Labels"] as? [String: String], ["org.opencontainers.image.version": "1.2.3",
-                                                             "org.opencontainers.image.created": "2023-11-14T22:13:20Z"])
+        XCTAssertEqual(history.map { $0["created"] }, Array(repeating: "2023-11-14T22:13:20Z", count: layers.count))
+        XCTAssertTrue(history.allSatisfy { $0["empty_layer"] == nil })
+        let run = try XCTUnwrap(config["config"])
+        XCTAssertEqual(run["User"], "65532:65532")
+        XCTAssertEqual(run["Entrypoint"], ["/usr/local/bin/app"])
+        XCTAssertEqual(run["WorkingDir"], "/")
+        XCTAssertEqual(run["Env"], ["PATH=/usr/local/bin"])
+        XCTAssertEqual(run["Labels"], ["org.opencontainers.image.version": "1.2.3",
+                                       "org.opencontainers.image.created": "2023-11-14T22:13:20Z"])
 
         // The files: exactly these, owned by root, with these modes and contents.
-        let base = TarReader.members(try blob(layout, layers[0]["digest"] as! String))
+        let base = TarReader.members(try blob(layout, try digest(layers[0])))
         XCTAssertEqual(base.map(\.name), ["etc/", "etc/group", "etc/passwd", "tmp/"])
         XCTAssertEqual(base.map(\.mode), [0o755, 0o644, 0o644, 0o1777])
         XCTAssertEqual(String(decoding: base[2].content, as: UTF8.self),
                        "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin\n")
         XCTAssertEqual(String(decoding: base[1].content, as: UTF8.self), "root:x:0:\nnonroot:x:65532:\n")
-        let app = TarReader.members(try blob(layout, layers[1]["digest"] as! String))
+        let app = TarReader.members(try blob(layout, try digest(layers[1])))
         XCTAssertEqual(app.map(\.name), ["usr/", "usr/local/", "usr/local/bin/", "usr/local/bin/app", "usr/local/bin/helper"])
         XCTAssertEqual(app[3].mode, 0o755)
         XCTAssertEqual(app[3].content, Data("binary for x86_64-unknown-linux-musl".utf8))
         XCTAssertTrue((base + app).allSatisfy { $0.uid == 0 && $0.gid == 0 && $0.mtime == 1_700_000_000 && $0.checksumOK })
 
         XCTAssertEqual(image.platforms.map(\.platform), ["linux/amd64"])
-        XCTAssertEqual(image.platforms[0].layers, layers.map { $0["digest"] as! String })
+        XCTAssertEqual(image.platforms[0].layers, try layers.map(digest))
     }
 
     /// docker's manifest.json beside the OCI files, and the archive holding exactly the layout.
     func testArchiveIsTheLayoutPlusDockersManifest() throws {
         let image = try write([try appInput()], settings: try settings())
-        let docker = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: image.layout + "/manifest.json"))) as? [[String: Any]] ?? []
+        let docker = try array(try json(image.layout + "/manifest.json"))
         XCTAssertEqual(docker.count, 1)
-        XCTAssertEqual(docker[0]["RepoTags"] as? [String], ["docker.io/example/app:1.2.3"])
-        XCTAssertEqual(docker[0]["Config"] as? String, "blobs/sha256/" + image.platforms[0].config.dropFirst(7))
-        XCTAssertEqual(docker[0]["Layers"] as? [String], image.platforms[0].layers.map { "blobs/sha256/" + $0.dropFirst(7) })
+        XCTAssertEqual(docker[0]["RepoTags"], ["docker.io/example/app:1.2.3"])
+        XCTAssertEqual(docker[0]["Config"], .string("blobs/sha256/" + image.platforms[0].config.dropFirst(7)))
+        XCTAssertEqual(docker[0]["Layers"], .strings(image.platforms[0].layers.map { "blobs/sha256/" + $0.dropFirst(7) }))
 
         let members = TarReader.members(try Data(contentsOf: URL(fileURLWithPath: image.archive)))
         let files = members.filter { $0.type == "0" }
@@ -254,13 +261,12 @@ final class OCIImageTests: XCTestCase {
         let bundle = try file("bundle.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
         let image = try write([try appInput(ca: true)], settings: try settings(ca: bundle))
         let manifest = try blobJSON(image.layout, image.digest)
-        let base = TarReader.members(try blob(image.layout, ((manifest["layers"] as! [[String: Any]])[0]["digest"] as! String)))
+        let base = TarReader.members(try blob(image.layout, try digest(try array(manifest["layers"]).first)))
         XCTAssertEqual(base.map(\.name), ["etc/", "etc/group", "etc/passwd", "etc/ssl/", "etc/ssl/certs/", "etc/ssl/certs/ca-certificates.crt", "tmp/"])
         XCTAssertEqual(base[5].content, try Data(contentsOf: URL(fileURLWithPath: bundle)))
         XCTAssertEqual(base[5].mode, 0o644)
-        let config = try blobJSON(image.layout, (manifest["config"] as! [String: Any])["digest"] as! String)
-        XCTAssertEqual((config["config"] as? [String: Any])?["Env"] as? [String],
-                       ["PATH=/usr/local/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"])
+        let config = try blobJSON(image.layout, manifest["config"])
+        XCTAssertEqual(config["config"]?["Env"], ["PATH=/usr/local/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"])
         XCTAssertTrue(image.platforms[0].caCertificates)
         // Asked for, but the host has no bundle: the error says how to get one.
         XCTAssertThrowsError(try write([try appInput(ca: true)], settings: try settings(), into: "missing")) { error in
@@ -273,15 +279,15 @@ final class OCIImageTests: XCTestCase {
                        "i686-unknown-linux-musl", "riscv64gc-unknown-linux-musl", "s390x-unknown-linux-musl"]
         let image = try write(try targets.map { try appInput(target: $0) }, settings: try settings())
         XCTAssertEqual(image.mediaType, OCIMediaType.index)
-        let top = (try json(image.layout + "/index.json"))["manifests"] as? [[String: Any]] ?? []
+        let top = try array(try json(image.layout + "/index.json")["manifests"])
         XCTAssertEqual(top.count, 1)
-        XCTAssertEqual(top[0]["mediaType"] as? String, OCIMediaType.index)
-        XCTAssertEqual((top[0]["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"], "example/app:1.2.3")
+        XCTAssertEqual(top[0]["mediaType"], .string(OCIMediaType.index))
+        XCTAssertEqual(top[0]["annotations"]?["org.opencontainers.image.ref.name"], "example/app:1.2.3")
         XCTAssertNil(top[0]["platform"])
         let nested = try blobJSON(image.layout, image.digest)
-        XCTAssertEqual(nested["mediaType"] as? String, OCIMediaType.index)
-        let entries = nested["manifests"] as? [[String: Any]] ?? []
-        let platforms = entries.map { $0["platform"] as? [String: String] ?? [:] }
+        XCTAssertEqual(nested["mediaType"], .string(OCIMediaType.index))
+        let entries = try array(nested["manifests"])
+        let platforms = entries.map { $0["platform"] }
         XCTAssertEqual(platforms, [
             ["os": "linux", "architecture": "amd64"], ["os": "linux", "architecture": "arm64", "variant": "v8"],
             ["os": "linux", "architecture": "arm", "variant": "v7"], ["os": "linux", "architecture": "386"],
@@ -289,18 +295,20 @@ final class OCIImageTests: XCTestCase {
         ])
         // Each platform's config says the same platform, and its layer holds that target's executable.
         for (entry, target) in zip(entries, targets) {
-            let manifest = try blobJSON(image.layout, entry["digest"] as! String)
-            let config = try blobJSON(image.layout, (manifest["config"] as! [String: Any])["digest"] as! String)
-            let platform = entry["platform"] as? [String: String] ?? [:]
-            XCTAssertEqual(config["architecture"] as? String, platform["architecture"])
-            XCTAssertEqual(config["variant"] as? String, platform["variant"])
-            let app = TarReader.members(try blob(image.layout, (manifest["layers"] as! [[String: Any]])[1]["digest"] as! String))
+            let manifest = try blobJSON(image.layout, entry)
+            let config = try blobJSON(image.layout, manifest["config"])
+            let platform = try XCTUnwrap(entry["platform"])
+            XCTAssertEqual(config["architecture"], try XCTUnwrap(platform["architecture"]))
+            XCTAssertEqual(config["variant"], platform["variant"])
+            let layers = try array(manifest["layers"])
+            XCTAssertEqual(layers.count, 2)
+            let app = TarReader.members(try blob(image.layout, try digest(layers.last)))
             XCTAssertEqual(app.first { $0.name == "usr/local/bin/app" }?.content, Data("binary for \(target)".utf8))
         }
         // docker's manifest.json names the first target's image only.
-        let docker = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: image.layout + "/manifest.json"))) as? [[String: Any]]
-        XCTAssertEqual(docker?.count, 1)
-        XCTAssertEqual(docker?.first?["Config"] as? String, "blobs/sha256/" + image.platforms[0].config.dropFirst(7))
+        let docker = try array(try json(image.layout + "/manifest.json"))
+        XCTAssertEqual(docker.count, 1)
+        XCTAssertEqual(docker.first?["Config"], .string("blobs/sha256/" + image.platforms[0].config.dropFirst(7)))
     }
 
     /// The SBOM as an OCI 1.1 referrer: artifactType, empty config, the document as its layer,
@@ -308,30 +316,30 @@ final class OCIImageTests: XCTestCase {
     func testSBOMIsAttachedAsAReferrer() throws {
         let spdx = try file("app.spdx.json", #"{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"app"}"#)
         let image = try write([try appInput(sbom: spdx)], settings: try settings())
-        let entries = (try json(image.layout + "/index.json"))["manifests"] as? [[String: Any]] ?? []
+        let entries = try array(try json(image.layout + "/index.json")["manifests"])
         XCTAssertEqual(entries.count, 2)
-        XCTAssertEqual(entries[0]["digest"] as? String, image.digest)
+        XCTAssertEqual(try digest(entries[0]), image.digest)
         let referrerEntry = entries[1]
-        XCTAssertEqual(referrerEntry["artifactType"] as? String, OCIMediaType.spdx)
-        XCTAssertNil((referrerEntry["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"])
-        XCTAssertEqual(referrerEntry["digest"] as? String, image.platforms[0].sbomReferrer)
+        XCTAssertEqual(referrerEntry["artifactType"], .string(OCIMediaType.spdx))
+        XCTAssertNil(referrerEntry["annotations"]?["org.opencontainers.image.ref.name"])
+        XCTAssertEqual(try digest(referrerEntry), image.platforms[0].sbomReferrer)
 
-        let referrer = try blobJSON(image.layout, referrerEntry["digest"] as! String)
-        XCTAssertEqual(referrer["mediaType"] as? String, OCIMediaType.manifest)
-        XCTAssertEqual(referrer["artifactType"] as? String, OCIMediaType.spdx)
-        let subject = referrer["subject"] as? [String: Any] ?? [:]
-        XCTAssertEqual(subject["digest"] as? String, image.digest)
-        XCTAssertEqual(subject["mediaType"] as? String, OCIMediaType.manifest)
-        XCTAssertEqual(subject["size"] as? Int, try blob(image.layout, image.digest).count)
-        let config = referrer["config"] as? [String: Any] ?? [:]
-        XCTAssertEqual(config["mediaType"] as? String, OCIMediaType.empty)
-        XCTAssertEqual(config["digest"] as? String, "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
-        XCTAssertEqual(try blob(image.layout, config["digest"] as! String), Data("{}".utf8))
-        let layers = referrer["layers"] as? [[String: Any]] ?? []
+        let referrer = try blobJSON(image.layout, referrerEntry)
+        XCTAssertEqual(referrer["mediaType"], .string(OCIMediaType.manifest))
+        XCTAssertEqual(referrer["artifactType"], .string(OCIMediaType.spdx))
+        let subject = try XCTUnwrap(referrer["subject"])
+        XCTAssertEqual(subject["digest"], .string(image.digest))
+        XCTAssertEqual(subject["mediaType"], .string(OCIMediaType.manifest))
+        XCTAssertEqual(subject["size"], .int(try blob(image.layout, image.digest).count))
+        let config = try XCTUnwrap(referrer["config"])
+        XCTAssertEqual(config["mediaType"], .string(OCIMediaType.empty))
+        XCTAssertEqual(config["digest"], "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
+        XCTAssertEqual(try blob(image.layout, try digest(config)), Data("{}".utf8))
+        let layers = try array(referrer["layers"])
         XCTAssertEqual(layers.count, 1)
-        XCTAssertEqual(layers[0]["mediaType"] as? String, OCIMediaType.spdx)
-        XCTAssertEqual(try blob(image.layout, layers[0]["digest"] as! String), try Data(contentsOf: URL(fileURLWithPath: spdx)))
-        XCTAssertEqual((layers[0]["annotations"] as? [String: String])?["org.opencontainers.image.title"], "app.spdx.json")
+        XCTAssertEqual(layers[0]["mediaType"], .string(OCIMediaType.spdx))
+        XCTAssertEqual(try blob(image.layout, try digest(layers[0])), try Data(contentsOf: URL(fileURLWithPath: spdx)))
+        XCTAssertEqual(layers[0]["annotations"]?["org.opencontainers.image.title"], "app.spdx.json")
         // Attaching an SBOM leaves the image itself unchanged.
         XCTAssertEqual(image.digest, try write([try appInput()], settings: try settings(), into: "plain").digest)
     }

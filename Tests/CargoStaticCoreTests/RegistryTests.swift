@@ -43,19 +43,20 @@ final class RegistryTests: XCTestCase {
         let blob = Data("tar bytes".utf8)
         let manifest = RegistryDocuments.entryManifest(entry: "std/x-1", key: "rustc: 1.96\ntarget: x", manifestSHA256: "ab",
                                                        blobDigest: RegistryDocuments.digest(blob), blobSize: blob.count)
-        let json = try JSONSerialization.jsonObject(with: RegistryDocuments.encode(manifest)) as? [String: Any] ?? [:]
-        XCTAssertEqual(json["schemaVersion"] as? Int, 2)
-        XCTAssertEqual(json["mediaType"] as? String, "application/vnd.oci.image.manifest.v1+json")
-        XCTAssertEqual(json["artifactType"] as? String, RegistryDocuments.artifactType)
-        let config = json["config"] as? [String: Any] ?? [:]
-        XCTAssertEqual(config["mediaType"] as? String, "application/vnd.oci.empty.v1+json")
-        XCTAssertEqual(config["digest"] as? String, "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
-        XCTAssertEqual(config["size"] as? Int, 2)
-        let layers = json["layers"] as? [[String: Any]] ?? []
+        // Read as plain JSON (not through the same Codable type) so the wire names are checked.
+        let json = try decode(JSONValue.self, from: RegistryDocuments.encode(manifest))
+        XCTAssertEqual(json["schemaVersion"], 2)
+        XCTAssertEqual(json["mediaType"], "application/vnd.oci.image.manifest.v1+json")
+        XCTAssertEqual(json["artifactType"], .string(RegistryDocuments.artifactType))
+        let config = try XCTUnwrap(json["config"])
+        XCTAssertEqual(config["mediaType"], "application/vnd.oci.empty.v1+json")
+        XCTAssertEqual(config["digest"], "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
+        XCTAssertEqual(config["size"], 2)
+        let layers = try XCTUnwrap(json["layers"]?.arrayValue)
         XCTAssertEqual(layers.count, 1)
-        XCTAssertEqual(layers.first?["digest"] as? String, "sha256:" + SHA256.hex(blob))
-        XCTAssertEqual(layers.first?["size"] as? Int, blob.count)
-        let annotations = json["annotations"] as? [String: String] ?? [:]
+        XCTAssertEqual(layers.first?["digest"], .string("sha256:" + SHA256.hex(blob)))
+        XCTAssertEqual(layers.first?["size"], .int(blob.count))
+        let annotations = try XCTUnwrap(json["annotations"])
         XCTAssertEqual(annotations["dev.cargo-static.entry"], "std/x-1")
         XCTAssertEqual(annotations["dev.cargo-static.key"], "rustc: 1.96\ntarget: x")
         // Content-addressed: the same entry gives the same manifest bytes.

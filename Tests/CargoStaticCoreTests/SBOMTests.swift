@@ -76,60 +76,68 @@ final class SBOMTests: XCTestCase {
 
     func testComponentsSayWhatTheInventorySays() throws {
         let doc = try Self.parsed(SBOM.render(Self.inventory()))
-        XCTAssertEqual(doc["specVersion"] as? String, "1.6")
-        let metadata = try XCTUnwrap(doc["metadata"] as? [String: Any])
-        let exe = try XCTUnwrap(metadata["component"] as? [String: Any])
-        XCTAssertEqual(exe["name"] as? String, "app")
-        XCTAssertEqual((exe["hashes"] as? [[String: String]])?.first, ["alg": "SHA-256", "content": String(repeating: "ab", count: 32)])
-        let tools = ((metadata["tools"] as? [String: Any])?["components"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        XCTAssertEqual(doc["specVersion"], "1.6")
+        let metadata = try XCTUnwrap(doc["metadata"])
+        let exe = try XCTUnwrap(metadata["component"])
+        XCTAssertEqual(exe["name"], "app")
+        XCTAssertEqual(exe["hashes"], [["alg": "SHA-256", "content": .string(String(repeating: "ab", count: 32))]])
+        let tools = try XCTUnwrap(metadata["tools"]?["components"]?.arrayValue).map { $0["name"] }
         XCTAssertEqual(tools, ["cargo-static", "rustc", "zig"])
 
-        let components = try XCTUnwrap(doc["components"] as? [[String: Any]])
-        func component(_ ref: String) throws -> [String: Any] {
-            try XCTUnwrap(components.first { $0["bom-ref"] as? String == ref }, "no \(ref)")
+        let components = try XCTUnwrap(doc["components"]?.arrayValue)
+        func component(_ ref: String) throws -> JSONValue {
+            try XCTUnwrap(components.first { $0["bom-ref"] == .string(ref) }, "no \(ref)")
         }
-        XCTAssertEqual(try component("crate:flate2@1.0.25")["purl"] as? String, "pkg:cargo/flate2@1.0.25")
+        XCTAssertEqual(try component("crate:flate2@1.0.25")["purl"], "pkg:cargo/flate2@1.0.25")
         XCTAssertNil(try component("crate:app@0.1.0")["purl"], "a local crate is in no registry")
-        XCTAssertEqual(try component("crate:mygit@0.3.0")["purl"] as? String,
+        XCTAssertEqual(try component("crate:mygit@0.3.0")["purl"],
                        "pkg:cargo/mygit@0.3.0?vcs_url=git%2Bhttps://example.org/my/git.git@0123abcd")
-        XCTAssertEqual(try component("crate:cc@1.0.83")["scope"] as? String, "excluded", "build dependencies are not in the executable")
-        XCTAssertEqual(try component("crate:flate2@1.0.25")["scope"] as? String, "required")
+        XCTAssertEqual(try component("crate:cc@1.0.83")["scope"], "excluded", "build dependencies are not in the executable")
+        XCTAssertEqual(try component("crate:flate2@1.0.25")["scope"], "required")
 
         let zlib = try component("deb:zlib@1:1.2.13.dfsg-1")
-        XCTAssertEqual(zlib["purl"] as? String, "pkg:deb/debian/zlib@1:1.2.13.dfsg-1?arch=source")
-        let zlibPatches = try XCTUnwrap((zlib["pedigree"] as? [String: Any])?["patches"] as? [[String: Any]])
-        XCTAssertEqual(zlibPatches.map { $0["type"] as? String }, ["unofficial", "backport"])
-        XCTAssertEqual((zlibPatches[1]["diff"] as? [String: String])?["url"],
+        XCTAssertEqual(zlib["purl"], "pkg:deb/debian/zlib@1:1.2.13.dfsg-1?arch=source")
+        let zlibPatches = try XCTUnwrap(zlib["pedigree"]?["patches"]?.arrayValue)
+        XCTAssertEqual(zlibPatches.map { $0["type"] }, ["unofficial", "backport"])
+        XCTAssertEqual(zlibPatches[1]["diff"]?["url"],
                        "https://sources.debian.org/src/zlib/1:1.2.13.dfsg-1/debian/patches/CVE-2022-37434.patch/")
-        XCTAssertEqual((zlibPatches[1]["resolves"] as? [[String: Any]])?.first?["id"] as? String, "CVE-2022-37434")
-        XCTAssertEqual(try component("deb:mimalloc@2.0.9+ds-2")["purl"] as? String, "pkg:deb/debian/mimalloc@2.0.9%2Bds-2?arch=source&distro=bookworm")
+        XCTAssertEqual(zlibPatches[1]["resolves"]?.arrayValue?.map { $0["id"] }, ["CVE-2022-37434"])
+        XCTAssertEqual(try component("deb:mimalloc@2.0.9+ds-2")["purl"], "pkg:deb/debian/mimalloc@2.0.9%2Bds-2?arch=source&distro=bookworm")
 
         let musl = try component("libc:musl@1.2.5")
-        XCTAssertEqual(musl["cpe"] as? String, "cpe:2.3:a:musl-libc:musl:1.2.5:*:*:*:*:*:*:*")
-        XCTAssertTrue((musl["purl"] as? String)?.hasPrefix("pkg:generic/musl@1.2.5?download_url=") == true)
-        let muslPatches = try XCTUnwrap((musl["pedigree"] as? [String: Any])?["patches"] as? [[String: Any]])
+        XCTAssertEqual(musl["cpe"], "cpe:2.3:a:musl-libc:musl:1.2.5:*:*:*:*:*:*:*")
+        let muslPurl = try XCTUnwrap(musl["purl"]?.stringValue)
+        XCTAssertTrue(muslPurl.hasPrefix("pkg:generic/musl@1.2.5?download_url="), muslPurl)
+        let muslPatches = try XCTUnwrap(musl["pedigree"]?["patches"]?.arrayValue)
         XCTAssertEqual(muslPatches.count, 3)
-        XCTAssertTrue(muslPatches.allSatisfy { ($0["diff"] as? [String: String])?["url"]?.hasPrefix("https://git.musl-libc.org/cgit/musl/commit/?id=") == true })
+        for patch in muslPatches {
+            let url = try XCTUnwrap(patch["diff"]?["url"]?.stringValue, "\(patch)")
+            XCTAssertTrue(url.hasPrefix("https://git.musl-libc.org/cgit/musl/commit/?id="), url)
+        }
         let std = try component("rust-std@1.96.0")
-        XCTAssertEqual(std["purl"] as? String, "pkg:deb/debian/rustc-web@1.96.0%2Bdfsg1-1~deb12u1?arch=source")
+        XCTAssertEqual(std["purl"], "pkg:deb/debian/rustc-web@1.96.0%2Bdfsg1-1~deb12u1?arch=source")
 
-        let vulns = try XCTUnwrap(doc["vulnerabilities"] as? [[String: Any]])
-        XCTAssertEqual(vulns.map { $0["id"] as? String }, ["CVE-2022-37434", "CVE-2025-26519"])
-        XCTAssertEqual(vulns.compactMap { ($0["analysis"] as? [String: Any])?["state"] as? String }, ["resolved_with_pedigree", "resolved_with_pedigree"])
-        XCTAssertEqual((vulns[1]["affects"] as? [[String: String]])?.first?["ref"], "libc:musl@1.2.5")
+        let vulns = try XCTUnwrap(doc["vulnerabilities"]?.arrayValue)
+        XCTAssertEqual(vulns.map { $0["id"] }, ["CVE-2022-37434", "CVE-2025-26519"])
+        XCTAssertEqual(vulns.map { $0["analysis"]?["state"] }, ["resolved_with_pedigree", "resolved_with_pedigree"])
+        XCTAssertEqual(vulns[1]["affects"]?.arrayValue?.first?["ref"], "libc:musl@1.2.5")
     }
 
     func testDependencyGraph() throws {
         let doc = try Self.parsed(SBOM.render(Self.inventory()))
-        let deps = try XCTUnwrap(doc["dependencies"] as? [[String: Any]])
-        let graph = Dictionary(uniqueKeysWithValues: deps.map { ($0["ref"] as! String, ($0["dependsOn"] as? [String]) ?? []) })
+        let deps = try XCTUnwrap(doc["dependencies"]?.arrayValue)
+        let graph = Dictionary(uniqueKeysWithValues: try deps.map { dep -> (String, [String]) in
+            let ref = try XCTUnwrap(dep["ref"]?.stringValue, "\(dep)")
+            guard let on = dep["dependsOn"] else { return (ref, []) }  // a leaf: CycloneDX leaves dependsOn out
+            return (ref, try XCTUnwrap(on.arrayValue, "\(dep)").map { try XCTUnwrap($0.stringValue, "\(dep)") })
+        })
         XCTAssertEqual(graph["executable:app"], ["crate:app@0.1.0", "deb:mimalloc@2.0.9+ds-2", "libc:musl@1.2.5", "rust-std@1.96.0"],
                        "zlib is linked through libz-sys, the allocator by the executable itself")
         XCTAssertEqual(graph["crate:libz-sys@1.1.8"], ["crate:cc@1.0.83", "deb:zlib@1:1.2.13.dfsg-1"])
         XCTAssertEqual(graph["crate:flate2@1.0.25"], ["crate:cfg-if@1.0.0", "crate:libz-sys@1.1.8"])
         XCTAssertEqual(graph["rust-std@1.96.0"], ["libc:musl@1.2.5"])
         XCTAssertEqual(graph["libc:musl@1.2.5"], [], "a leaf is declared with no dependencies")
-        let components = try XCTUnwrap(doc["components"] as? [[String: Any]]).compactMap { $0["bom-ref"] as? String }
+        let components = try XCTUnwrap(doc["components"]?.arrayValue).map { try XCTUnwrap($0["bom-ref"]?.stringValue, "\($0)") }
         XCTAssertEqual(Set(graph.keys), Set(components + ["executable:app"]), "every component is in the graph")
     }
 
@@ -145,10 +153,10 @@ final class SBOMTests: XCTestCase {
 
     func testMuslGccInventoryUsesDebiansPackage() throws {
         let doc = try Self.parsed(SBOM.render(Self.muslGccInventory()))
-        let musl = try XCTUnwrap((doc["components"] as? [[String: Any]])?.first { $0["bom-ref"] as? String == "libc:musl@1.2.3" })
-        XCTAssertEqual(musl["purl"] as? String, "pkg:deb/debian/musl@1.2.3-1?arch=source")
+        let musl = try XCTUnwrap(doc["components"]?.arrayValue?.first { $0["bom-ref"] == "libc:musl@1.2.3" })
+        XCTAssertEqual(musl["purl"], "pkg:deb/debian/musl@1.2.3-1?arch=source")
         XCTAssertNil(doc["vulnerabilities"], "nothing is claimed fixed without a patch")
-        let roles = (musl["properties"] as? [[String: String]])?.first { $0["name"] == "cargo-static:role" }?["value"]
+        let roles = try XCTUnwrap(musl["properties"]?.arrayValue, "\(musl)").first { $0["name"] == "cargo-static:role" }?["value"]
         XCTAssertEqual(roles, "libc, allocator")
     }
 
@@ -207,9 +215,7 @@ final class SBOMTests: XCTestCase {
 
     // MARK: - Helpers
 
-    static func parsed(_ text: String) throws -> [String: Any] {
-        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
+    static func parsed(_ text: String) throws -> JSONValue { try decode(JSONValue.self, from: text) }
 }
 
 /// cyclonedx-python-lib's strict JSON validator for CycloneDX 1.6, run once for several
@@ -256,9 +262,9 @@ final class StdProvenanceTests: XCTestCase {
     private func stdDescription(_ provenance: StdProvenance?) throws -> String {
         var inventory = SBOMTests.inventory()
         inventory.std = .init(version: "1.96.0", profile: "default", provenance: provenance)
-        let object = try JSONSerialization.jsonObject(with: Data(SBOM.render(inventory).utf8)) as? [String: Any]
-        let std = (object?["components"] as? [[String: Any]])?.first { $0["name"] as? String == "std" }
-        return std?["description"] as? String ?? ""
+        let components = try XCTUnwrap(try decode(JSONValue.self, from: SBOM.render(inventory))["components"]?.arrayValue)
+        let std = try XCTUnwrap(components.first { $0["name"] == "std" }, "no std component")
+        return try XCTUnwrap(std["description"]?.stringValue, "\(std)")
     }
 
     func testCompiledStdNamesItsSourcePackageAndRecipe() throws {

@@ -46,7 +46,7 @@ final class StdRecipeTests: XCTestCase {
         let manifest = "/usr/lib/rustlib/src/rust/library/sysroot/Cargo.toml"
         guard FileManager.default.fileExists(atPath: manifest) else { throw XCTSkip("no rust-src tree here") }
         let sysroot = try TOML.parse(file: manifest)
-        let shipped = (sysroot["dependencies"]?.table ?? [:]).filter { $0.value["optional"]?.bool != true }.keys
+        let shipped = try XCTUnwrap(sysroot["dependencies"]?.table, manifest).filter { $0.value["optional"]?.bool != true }.keys
         XCTAssertFalse(shipped.isEmpty)
         for crate in shipped { XCTAssertTrue(StdSettings.standard.crates.contains(crate), "the default std lacks \(crate)") }
         XCTAssertTrue(StdSettings.standard.crates.contains("panic_abort"))

@@ -189,7 +189,7 @@ public enum DepSectionReader {
 /// One file in `verify`'s output: the audit, its embedded dependency list and, with
 /// `--sbom`, the SBOM check. In JSON the audit's own fields stay at the top level (the
 /// output `verify --json` always had) and the others are added beside them.
-public struct VerifyEntry: Encodable {
+public struct VerifyEntry: Codable {
     public let audit: Audit
     /// nil when the file has no `.dep-v0` section.
     public let dependencies: EmbeddedDependencies?
@@ -219,6 +219,14 @@ public struct VerifyEntry: Encodable {
         if let dependencies { try c.encode(dependencies, forKey: .embeddedDependencies) } else { try c.encodeNil(forKey: .embeddedDependencies) }
         try c.encodeIfPresent(dependenciesError, forKey: .embeddedDependenciesError)
         try c.encodeIfPresent(sbom, forKey: .sbom)
+    }
+
+    public init(from decoder: Decoder) throws {
+        audit = try Audit(from: decoder)
+        let c = try decoder.container(keyedBy: Keys.self)
+        dependencies = try c.decodeIfPresent(EmbeddedDependencies.self, forKey: .embeddedDependencies)
+        dependenciesError = try c.decodeIfPresent(String.self, forKey: .embeddedDependenciesError)
+        sbom = try c.decodeIfPresent(SBOMCheck.self, forKey: .sbom)
     }
 
     public var human: String {

@@ -136,7 +136,7 @@ public enum CacheCommands {
 
     // MARK: deps
 
-    public struct DepsResult: Encodable {
+    public struct DepsResult: Codable {
         public let target: Target
         public let libraries: [ProvidedLibrary]
     }

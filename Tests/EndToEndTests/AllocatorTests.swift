@@ -8,12 +8,12 @@ import XCTest
 final class AllocatorTests: XCTestCase {
     override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
 
-    private func buildAndRun(_ dir: String, _ args: [String]) throws -> (result: [String: Any], audit: [String: Any], output: String) {
+    private func buildAndRun(_ dir: String, _ args: [String]) throws -> (result: TargetResult, audit: Audit, output: String) {
         let out = try Harness.run(["build", "--release", "--json"] + args, in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        let result = try Harness.results(out).first ?? [:]
-        let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
-        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
+        let result = try Harness.onlyResult(out)
+        let audit = try Harness.onlyExecutable(out).audit
+        XCTAssertTrue(audit.kernelOnly, "\(audit)")
         let run = try Harness.run(["run", "--release", "--empty-root"] + args, in: dir)
         XCTAssertEqual(run.status, 0, run.all)
         // 8 threads × Σ(1 + i mod 700) for i < 2000, allocated and freed across threads.
@@ -26,8 +26,8 @@ final class AllocatorTests: XCTestCase {
         XCTAssertEqual(Allocator.default, .mimalloc, "README and docs/benchmarks.md explain the default: update them with it")
         let dir = try Harness.fixture("alloc-probe")
         let (result, audit, output) = try buildAndRun(dir, [])
-        XCTAssertEqual(result["allocator"] as? String, "mimalloc")
-        XCTAssertEqual(audit["allocator"] as? String, "mimalloc", "\(audit)")
+        XCTAssertEqual(result.allocator, .mimalloc)
+        XCTAssertEqual(audit.allocator, .mimalloc, "\(audit)")
         XCTAssertTrue(output.contains("allocator: mimalloc"), output)
         XCTAssertTrue(output.contains("rust heap owned: true"), output)
         XCTAssertTrue(output.contains("c heap owned: true"), output)
@@ -37,8 +37,8 @@ final class AllocatorTests: XCTestCase {
     func testJemallocCountsRustAndCAllocations() throws {
         let dir = try Harness.fixture("alloc-probe")
         let (result, audit, output) = try buildAndRun(dir, ["--allocator", "jemalloc"])
-        XCTAssertEqual(result["allocator"] as? String, "jemalloc")
-        XCTAssertEqual(audit["allocator"] as? String, "jemalloc", "\(audit)")
+        XCTAssertEqual(result.allocator, .jemalloc)
+        XCTAssertEqual(audit.allocator, .jemalloc, "\(audit)")
         XCTAssertTrue(output.contains("allocator: jemalloc"), output)
         XCTAssertTrue(output.contains("rust heap owned: true"), output)
         XCTAssertTrue(output.contains("c heap owned: true"), output)
@@ -51,8 +51,8 @@ final class AllocatorTests: XCTestCase {
     func testLibcAllocatorLeavesMallocAlone() throws {
         let dir = try Harness.fixture("alloc-probe")
         let (result, audit, output) = try buildAndRun(dir, ["--allocator", "musl"])
-        XCTAssertEqual(result["allocator"] as? String, "musl")
-        XCTAssertFalse(["mimalloc", "jemalloc"].contains(audit["allocator"] as? String ?? ""), "\(audit)")
+        XCTAssertEqual(result.allocator, .musl)
+        XCTAssertFalse([.mimalloc, .jemalloc].contains(audit.allocator), "\(audit)")
         XCTAssertTrue(output.contains("allocator: libc"), output)
     }
 
@@ -60,7 +60,7 @@ final class AllocatorTests: XCTestCase {
     func testMimallocWithMuslGcc() throws {
         let dir = try Harness.fixture("alloc-probe")
         let (_, audit, output) = try buildAndRun(dir, ["--cc", "musl-gcc", "--allocator", "mimalloc"])
-        XCTAssertEqual(audit["allocator"] as? String, "mimalloc", "\(audit)")
+        XCTAssertEqual(audit.allocator, .mimalloc, "\(audit)")
         XCTAssertTrue(output.contains("c heap owned: true"), output)
         XCTAssertTrue(output.contains("aligned owned: true"), output)
     }

@@ -8,7 +8,7 @@ final class FixtureTests: XCTestCase {
     override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
 
     /// Builds `name` with `--release --json`, checks the verdict, and returns the executable path.
-    private func buildStatic(_ name: String, extra: [String] = []) throws -> (dir: String, exe: String, result: [String: Any]) {
+    private func buildStatic(_ name: String, extra: [String] = []) throws -> (dir: String, exe: String, result: TargetResult) {
         let dir = try Harness.fixture(name)
         let out = try Harness.run(["build", "--release", "--json"] + extra, in: dir)
         XCTAssertEqual(out.status, 0, out.all)
@@ -21,7 +21,7 @@ final class FixtureTests: XCTestCase {
         XCTAssertTrue(exe.audit.nx)
         XCTAssertEqual(exe.audit.libc, .musl, "\(exe.audit)")
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: exe.path))
-        return (dir, exe.path, try Harness.results(out).first ?? [:])
+        return (dir, exe.path, try Harness.onlyResult(out))
     }
 
     private func runInEmptyRoot(_ dir: String, _ programArgs: [String] = [], env: [String: String] = [:]) throws -> Harness.Output {
@@ -99,7 +99,7 @@ final class FixtureTests: XCTestCase {
     /// unwinding must work with the libunwind cargo-static builds for it.
     func testMuslGccBackendGivesStaticPieWithUnwinding() throws {
         let (dir, _, result) = try buildStatic("panic-unwind", extra: ["--cc", "musl-gcc"])
-        XCTAssertTrue((result["cToolchain"] as? String)?.hasPrefix("musl-gcc") ?? false, "\(result)")
+        XCTAssertTrue(result.cToolchain.hasPrefix("musl-gcc"), result.cToolchain)
         let out = try Harness.run(["run", "--release", "--cc", "musl-gcc", "--empty-root"], in: dir)
         XCTAssertEqual(out.status, 0, out.all)
         XCTAssertTrue(out.stdout.contains("caught panic: intentional panic at the bottom"), out.all)
@@ -112,7 +112,7 @@ final class FixtureTests: XCTestCase {
         let parent = (dir as NSString).deletingLastPathComponent
         let out = try Harness.run(["build", "--json", "--manifest-path", "hello/Cargo.toml"], in: parent)
         XCTAssertEqual(out.status, 0, out.all)
-        let exe = Harness.executables(try Harness.results(out).first ?? [:]).first?["path"] as? String ?? ""
+        let exe = try Harness.onlyExecutable(out).path
         XCTAssertTrue(exe.hasPrefix(dir + "/target/"), exe)
     }
 
@@ -120,10 +120,10 @@ final class FixtureTests: XCTestCase {
         let dir = try Harness.fixture("hello")
         let out = try Harness.run(["build", "--no-pie", "--json"], in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        let audit = Harness.executables(try Harness.results(out).first ?? [:]).first?["audit"] as? [String: Any] ?? [:]
-        XCTAssertEqual(audit["linkage"] as? String, "static", out.all)
-        XCTAssertEqual(audit["pie"] as? Bool, false)
-        XCTAssertEqual(audit["kernelOnly"] as? Bool, true)
+        let audit = try Harness.onlyExecutable(out).audit
+        XCTAssertEqual(audit.linkage, .staticExecutable, out.all)
+        XCTAssertFalse(audit.pie, "\(audit)")
+        XCTAssertTrue(audit.kernelOnly, "\(audit)")
     }
 
     func testUnitTestsRunAsStaticExecutables() throws {
@@ -131,37 +131,38 @@ final class FixtureTests: XCTestCase {
         let out = try Harness.run(["test", "--json"], in: dir)
         XCTAssertEqual(out.status, 0, out.all)
         XCTAssertTrue(out.all.contains("test result: ok. 3 passed"), out.all)
-        let tests = Harness.executables(try Harness.results(out).first ?? [:]).filter { $0["isTest"] as? Bool == true }
+        let tests = try Harness.onlyResult(out).executables.filter(\.isTest)
         XCTAssertEqual(tests.count, 1, out.stdout)
-        XCTAssertEqual((tests.first?["audit"] as? [String: Any])?["kernelOnly"] as? Bool, true)
+        XCTAssertEqual(tests.first?.audit.kernelOnly, true)
     }
 
     func testSecondProjectReusesCachedStd() throws {
         _ = try buildStatic("hello")   // makes sure std is in the shared cache
         let (_, _, result) = try buildStatic("second-project")
-        XCTAssertEqual(result["std"] as? String, "cache hit")
-        XCTAssertNotNil(result["stdCacheEntry"] as? String)
+        XCTAssertEqual(result.std, .hit)
+        XCTAssertNotNil(result.stdCacheEntry)
     }
 
     func testPlanShowsEveryCommandAndVariable() throws {
         let dir = try Harness.fixture("hello")
         let out = try Harness.run(["plan", "--release", "--json"], in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        let plan = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] ?? [:]
-        let target = (plan["targets"] as? [[String: Any]])?.first ?? [:]
-        let cargo = target["cargo"] as? [String: Any] ?? [:]
-        let env = cargo["environment"] as? [String: String] ?? [:]
+        let plan = try Harness.plan(out)
+        XCTAssertEqual(plan.targets.count, 1, out.stdout)
+        let cargo = try XCTUnwrap(plan.targets.first).cargo
+        let env = cargo.environment
         XCTAssertNotNil(env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"])
         XCTAssertNotNil(env["CC_x86_64_unknown_linux_musl"])
         // CARGO_ENCODED_RUSTFLAGS: 0x1F-separated, so a cache path with spaces stays one argument.
-        XCTAssertTrue(env["CARGO_ENCODED_RUSTFLAGS"]?.contains("\u{1F}--remap-path-prefix=") ?? false, "\(env)")
+        let rustflags = try XCTUnwrap(env["CARGO_ENCODED_RUSTFLAGS"], "\(env)")
+        XCTAssertTrue(rustflags.contains("\u{1F}--remap-path-prefix="), rustflags)
         // No --sysroot (sccache refuses it): cargo runs a rustc with the std in its own sysroot.
-        XCTAssertFalse(env["CARGO_ENCODED_RUSTFLAGS"]?.contains("--sysroot") ?? true, "\(env)")
-        let rustc = env["RUSTC"] ?? ""
+        XCTAssertFalse(rustflags.contains("--sysroot"), rustflags)
+        let rustc = try XCTUnwrap(env["RUSTC"], "\(env)")
         XCTAssertTrue(rustc.contains("/toolchains/x86_64-unknown-linux-musl/") && rustc.hasSuffix("/bin/rustc"), rustc)
         XCTAssertNil(env["RUSTC_BOOTSTRAP"], "the user's crates must not be built with RUSTC_BOOTSTRAP")
-        XCTAssertTrue((cargo["unset"] as? [String])?.contains("RUSTC_BOOTSTRAP") ?? false)
-        XCTAssertTrue((cargo["arguments"] as? [String])?.contains("--release") ?? false)
+        XCTAssertTrue(cargo.unset.contains("RUSTC_BOOTSTRAP"), "\(cargo.unset)")
+        XCTAssertTrue(cargo.arguments.contains("--release"), "\(cargo.arguments)")
         // The human view is a pasteable shell line.
         let human = try Harness.run(["build", "--dry-run", "--release"], in: dir)
         XCTAssertEqual(human.status, 0, human.all)

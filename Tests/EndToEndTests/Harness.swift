@@ -126,7 +126,46 @@ enum Harness {
         return Running(process: p, outFile: logs + "/out", errFile: logs + "/err")
     }
 
-    /// The JSON that `build --json` prints: one object per target.
+    /// The one way these tests read JSON: into the tool's own type (`JSONValue` for documents
+    /// it writes as such). A document that does not decode fails the test with its text; no
+    /// default stands in for a missing field.
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
+            throw SetupFailure("not \(T.self) (\(error)):\n\(text.suffix(4000))")
+        }
+    }
+
+    /// The JSON a command printed, decoded; on failure the test shows all its output.
+    static func decode<T: Decodable>(_ type: T.Type, _ output: Output) throws -> T {
+        do { return try JSONDecoder().decode(type, from: Data(output.stdout.utf8)) } catch {
+            throw SetupFailure("not \(T.self) (\(error)):\n\(output.all.suffix(4000))")
+        }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, fromFile path: String) throws -> T {
+        try decode(type, from: try String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    /// What `skopeo inspect` prints (skopeo's format): the fields these tests read.
+    struct SkopeoInspect: Decodable {
+        let created: String
+        let architecture: String
+        let layers: [String]
+        let labels: [String: String]?
+        enum CodingKeys: String, CodingKey { case created = "Created", architecture = "Architecture", layers = "Layers", labels = "Labels" }
+    }
+
+    /// `plan --json`: the build plan itself.
+    static func plan(_ output: Output) throws -> BuildPlan { try decode(BuildPlan.self, output) }
+
+    /// The one target of a single-target `build --json`.
+    static func onlyResult(_ output: Output) throws -> TargetResult {
+        let results = try decodedResults(output)
+        guard results.count == 1, let result = results.first else { throw SetupFailure("expected one target:\n\(output.all.suffix(4000))") }
+        return result
+    }
+
+    /// The JSON that `build --json` prints, untyped: only for the slow tests not yet moved to `decodedResults`.
     static func results(_ output: Output) throws -> [[String: Any]] {
         guard let data = output.stdout.data(using: .utf8),
               let json = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
@@ -138,16 +177,12 @@ enum Harness {
 
     /// `--json` results decoded into the tool's own types; a decoding failure fails the test
     /// with the output (no default stands in for a missing field).
-    static func decodedResults(_ output: Output) throws -> [TargetResult] {
-        do { return try JSONDecoder().decode([TargetResult].self, from: Data(output.stdout.utf8)) } catch {
-            throw SetupFailure("the --json output is not cargo-static's results (\(error)):\n\(output.all.suffix(4000))")
-        }
-    }
+    static func decodedResults(_ output: Output) throws -> [TargetResult] { try decode([TargetResult].self, output) }
 
     /// The one executable of a single-target build, typed.
     static func onlyExecutable(_ output: Output) throws -> BuiltExecutable {
-        let results = try decodedResults(output)
-        guard results.count == 1, let result = results.first, result.executables.count == 1, let exe = result.executables.first else {
+        let result = try onlyResult(output)
+        guard result.executables.count == 1, let exe = result.executables.first else {
             throw SetupFailure("expected one target with one executable:\n\(output.all.suffix(4000))")
         }
         return exe

@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 
@@ -102,11 +103,11 @@ final class InstallTests: XCTestCase {
 
         let out = try Harness.run(["install", "lintful", "--root", work + "/root", "--json"], in: work)
         XCTAssertEqual(out.status, 0, out.all)
-        let installed = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]] ?? []
-        XCTAssertEqual(installed.first?["path"] as? String, work + "/root/bin/lintful", out.stdout)
-        let audit = installed.first?["audit"] as? [String: Any] ?? [:]
-        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
-        XCTAssertFalse(["mimalloc", "jemalloc"].contains(audit["allocator"] as? String ?? ""), "the crate's own settings apply: \(audit)")
+        let installed = try Harness.decode([InstalledExecutable].self, out)
+        XCTAssertEqual(installed.map(\.path), [work + "/root/bin/lintful"], out.stdout)
+        let audit = try XCTUnwrap(installed.first).audit
+        XCTAssertTrue(audit.kernelOnly, "\(audit)")
+        XCTAssertFalse([.mimalloc, .jemalloc].contains(audit.allocator), "the crate's own settings apply: \(audit)")
         XCTAssertEqual(try Harness.runTool(work + "/root/bin/lintful", []).stdout, "lintful ran\n")
         XCTAssertTrue(FileManager.default.fileExists(atPath: crate + "/Cargo.toml") && !FileManager.default.fileExists(atPath: crate + "/target"),
                       "the registry's copy is left alone")

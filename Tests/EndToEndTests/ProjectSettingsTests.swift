@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 
@@ -16,30 +17,27 @@ final class ProjectSettingsTests: XCTestCase {
         return dir
     }
 
-    private func json(_ output: Harness.Output) throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any] ?? [:]
-    }
-
     func testMetadataSettingsBuildAccordingly() throws {
         let dir = try project(metadata: "allocator = \"musl\"\ntarget = [\"x86_64-unknown-linux-musl\", \"aarch64-unknown-linux-musl\"]",
                               config: "allocator = \"jemalloc\"\nstd-profile = \"size\"")
         // Planned only: Cargo.toml's targets and allocator (over the config's), the config's std profile.
         let planned = try Harness.run(["plan", "--json", "--release"], in: dir)
         XCTAssertEqual(planned.status, 0, planned.all)
-        let targets = try json(planned)["targets"] as? [[String: Any]] ?? []
-        XCTAssertEqual(targets.map { $0["target"] as? String ?? "" }, ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"])
-        XCTAssertEqual(targets.map { $0["allocator"] as? String ?? "" }, ["musl", "musl"])
-        XCTAssertTrue((targets.first?["stdCacheEntry"] as? String ?? "").contains("-size-"), "\(targets.first?["stdCacheEntry"] ?? "none")")
+        let targets = try Harness.plan(planned).targets
+        XCTAssertEqual(targets.map(\.target.triple), ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"])
+        XCTAssertEqual(targets.map(\.allocator), [.musl, .musl])
+        let entry = try XCTUnwrap(targets.first?.stdCacheEntry, planned.stdout)
+        XCTAssertTrue(entry.contains("-size-"), entry)
 
         // Built: the command line's target and std profile win; the allocator still comes from Cargo.toml.
         let built = try Harness.run(["build", "--release", "--json", "--target", "x86_64-unknown-linux-musl", "--std-profile", "default"], in: dir)
         XCTAssertEqual(built.status, 0, built.all)
-        let results = try Harness.results(built)
-        XCTAssertEqual(results.map { $0["target"] as? String ?? "" }, ["x86_64-unknown-linux-musl"])
-        XCTAssertEqual(results.first?["allocator"] as? String, "musl")
-        let audit = Harness.executables(results.first ?? [:]).first?["audit"] as? [String: Any] ?? [:]
-        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
-        XCTAssertFalse(["mimalloc", "jemalloc"].contains(audit["allocator"] as? String ?? ""), "\(audit)")
+        let results = try Harness.decodedResults(built)
+        XCTAssertEqual(results.map(\.target.triple), ["x86_64-unknown-linux-musl"])
+        XCTAssertEqual(results.first?.allocator, .musl)
+        let audit = try Harness.onlyExecutable(built).audit
+        XCTAssertTrue(audit.kernelOnly, "\(audit)")
+        XCTAssertFalse([.mimalloc, .jemalloc].contains(audit.allocator), "\(audit)")
     }
 
     func testUnknownKeyIsAnErrorNamingIt() throws {

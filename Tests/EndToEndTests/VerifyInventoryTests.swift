@@ -49,11 +49,13 @@ final class VerifyInventoryTests: XCTestCase {
 
         let json = try Harness.run(["verify", "--json", exe], in: dir)
         XCTAssertEqual(json.status, 0, json.all)
-        let entries = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
-        XCTAssertEqual(entries.first?["kernelOnly"] as? Bool, true, "the audit's fields stay where they were")
-        let deps = try XCTUnwrap(entries.first?["embeddedDependencies"] as? [String: Any])
-        XCTAssertEqual((deps["packages"] as? [[String: Any]])?.compactMap { $0["name"] as? String }, ["demo", "itoa"])
-        XCTAssertEqual((deps["section"] as? [String: Any])?["loaded"] as? Bool, false)
+        let entries = try Harness.decode([VerifyEntry].self, json)
+        XCTAssertEqual(entries.count, 1, json.stdout)
+        let entry = try XCTUnwrap(entries.first)
+        XCTAssertTrue(entry.audit.kernelOnly, "the audit's fields stay where they were")
+        let deps = try XCTUnwrap(entry.dependencies, json.stdout)
+        XCTAssertEqual(deps.packages.map(\.name), ["demo", "itoa"])
+        XCTAssertFalse(deps.section.loaded)
 
         let plain = try link("plain", payload: nil)
         let none = try Harness.run(["verify", plain], in: dir)

@@ -9,7 +9,7 @@ final class CLibraryTests: XCTestCase {
     override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
 
     /// Builds a fixture, checks it is a kernel-only static-pie, and returns its result.
-    private func buildStatic(_ name: String) throws -> (dir: String, result: [String: Any]) {
+    private func buildStatic(_ name: String) throws -> (dir: String, result: TargetResult) {
         let dir = try Harness.fixture(name)
         let out = try Harness.run(["build", "--release", "--json"], in: dir)
         XCTAssertEqual(out.status, 0, out.all)
@@ -18,12 +18,10 @@ final class CLibraryTests: XCTestCase {
         XCTAssertTrue(audit.kernelOnly, "\(audit)")
         XCTAssertEqual(audit.libc, .musl, "\(audit)")
         XCTAssertEqual(audit.needed, [])
-        return (dir, try Harness.results(out).first ?? [:])
+        return (dir, try Harness.onlyResult(out))
     }
 
-    private func libraries(_ result: [String: Any]) -> [String] {
-        (result["nativeLibraries"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-    }
+    private func libraries(_ result: TargetResult) -> [String] { result.nativeLibraries.map(\.name) }
 
     private func runInEmptyRoot(_ dir: String, env: [String: String] = [:], network: String = "loopback") throws -> Harness.Output {
         let out = try Harness.run(["run", "--release", "--empty-root", "--network", network] + Harness.passed(env), in: dir, environment: env)
@@ -93,15 +91,17 @@ final class CLibraryTests: XCTestCase {
         let dir = try Harness.fixture("sqlite")
         let out = try Harness.run(["plan", "--release", "--json"], in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        let plan = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] ?? [:]
-        let target = (plan["targets"] as? [[String: Any]])?.first ?? [:]
-        let requirements = target["requirements"] as? [[String: Any]] ?? []
-        XCTAssertEqual(requirements.first?["library"] as? String, "sqlite3", "\(requirements)")
-        XCTAssertTrue((requirements.first?["reason"] as? String ?? "").hasPrefix("crate libsqlite3-sys"), "\(requirements)")
-        let env = (target["cargo"] as? [String: Any])?["environment"] as? [String: String] ?? [:]
+        let targets = try Harness.plan(out).targets
+        XCTAssertEqual(targets.count, 1, out.stdout)
+        let target = try XCTUnwrap(targets.first)
+        let requirement = try XCTUnwrap(target.requirements.first, "no requirement: \(out.stdout)")
+        XCTAssertEqual(requirement.library, "sqlite3", "\(target.requirements)")
+        XCTAssertTrue(requirement.reason.hasPrefix("crate libsqlite3-sys"), "\(target.requirements)")
+        let env = target.cargo.environment
         XCTAssertEqual(env["SQLITE3_STATIC"], "1")
         XCTAssertEqual(env["PKG_CONFIG_ALL_STATIC"], "1")
-        XCTAssertTrue(env["PKG_CONFIG_LIBDIR_x86_64_unknown_linux_musl"]?.contains("/deps/x86_64-unknown-linux-musl/sqlite3-") ?? false, "\(env)")
+        let libdir = try XCTUnwrap(env["PKG_CONFIG_LIBDIR_x86_64_unknown_linux_musl"], "\(env)")
+        XCTAssertTrue(libdir.contains("/deps/x86_64-unknown-linux-musl/sqlite3-"), libdir)
         XCTAssertEqual(env["PKG_CONFIG_PATH_x86_64_unknown_linux_musl"], "")
     }
 
@@ -112,14 +112,15 @@ final class CLibraryTests: XCTestCase {
         let names = ["zlib", "openssl", "sqlite3", "zstd", "xz", "bzip2", "ncurses", "libedit"]
         let out = try Harness.run(["deps", "build", "--json"] + names, in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        let results = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]] ?? []
-        let libs = results.first?["libraries"] as? [[String: Any]] ?? []
-        XCTAssertEqual(Set(libs.compactMap { $0["name"] as? String }), Set(names))
+        let results = try Harness.decode([CacheCommands.DepsResult].self, out)
+        XCTAssertEqual(results.count, 1, out.stdout)
+        let libs = try XCTUnwrap(results.first, out.all).libraries
+        XCTAssertEqual(Set(libs.map(\.name)), Set(names))
         let modules = ["zlib": "zlib", "openssl": "openssl", "sqlite3": "sqlite3", "zstd": "libzstd", "xz": "liblzma",
                        "bzip2": "bzip2", "ncurses": "ncursesw", "libedit": "libedit"]
-        let prefixes = libs.compactMap { $0["prefix"] as? String }
+        let prefixes = libs.map(\.prefix)
         for lib in libs {
-            let name = lib["name"] as? String ?? "", prefix = lib["prefix"] as? String ?? ""
+            let name = lib.name, prefix = lib.prefix
             let pkg = try Harness.runTool("/usr/bin/pkg-config", ["--static", "--libs", modules[name] ?? name],
                                           environment: ["PKG_CONFIG_LIBDIR": prefixes.map { $0 + "/lib/pkgconfig" }.joined(separator: ":"),
                                                         "PKG_CONFIG_PATH": ""])
@@ -134,12 +135,12 @@ final class CLibraryTests: XCTestCase {
         }
         // A second call is all cache hits, and `deps list` shows the entries.
         let again = try Harness.run(["deps", "build", "--json"] + names, in: dir)
-        let outcomes = ((try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [[String: Any]])?.first?["libraries"] as? [[String: Any]] ?? [])
-            .compactMap { $0["outcome"] as? String }
-        XCTAssertEqual(Set(outcomes), ["cache hit"], again.all)
+        let outcomes = try Harness.decode([CacheCommands.DepsResult].self, again).flatMap(\.libraries).map(\.outcome)
+        XCTAssertEqual(outcomes.count, names.count, again.all)
+        XCTAssertEqual(Set(outcomes), [.hit], again.all)
         let list = try Harness.run(["deps", "list", "--json"], in: dir)
-        let entries = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
-        XCTAssertTrue(Set(names).isSubset(of: Set(entries.compactMap { $0["library"] as? String })), list.all)
+        let entries = try Harness.decode([CacheCommands.LibraryListing].self, list)
+        XCTAssertTrue(Set(names).isSubset(of: Set(entries.map(\.library))), list.all)
     }
 
     func testUnknownLibraryNamesTheKnownOnes() throws {

@@ -38,13 +38,13 @@ final class FirstContactTests: XCTestCase {
         XCTAssertFalse(built.stderr.contains("drop the toolchain request"), built.stderr)
         // A warm build in a log: no progress lines for work that was not done.
         for idle in ["0 steps", " 0 compiler runs", ": 0/", "preparing zig's libc"] { XCTAssertFalse(built.stderr.contains(idle), built.stderr) }
-        let result = try Harness.results(built).first ?? [:]
-        XCTAssertEqual(Harness.executables(result).count, 1, built.stdout)
+        let result = try Harness.onlyResult(built)
+        XCTAssertEqual(result.executables.count, 1, built.stdout)
         // doctor answers for this directory: ready, with the rustc the build used.
         let doctor = try Harness.launch(cargo, ["static", "doctor"], in: dir,
                                         environment: clean.merging(["CARGO_STATIC_CACHE": Harness.sharedCache]) { _, n in n }).wait()
         XCTAssertEqual(doctor.status, 0, doctor.all)
-        XCTAssertTrue(doctor.stdout.contains("ok      what `cargo static build` would use here: rustc \(result["rustcRelease"] as? String ?? "?")"), doctor.stdout)
+        XCTAssertTrue(doctor.stdout.contains("ok      what `cargo static build` would use here: rustc \(result.rustcRelease)"), doctor.stdout)
         XCTAssertTrue(doctor.stdout.contains("a preference"), doctor.stdout)
         XCTAssertTrue(doctor.stdout.contains("\nready:"), doctor.stdout)
     }
@@ -142,6 +142,12 @@ final class CargoEnvironmentTests: XCTestCase {
 final class InstallRecordTests: XCTestCase {
     override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
 
+    /// cargo's .crates2.json, the fields this test reads (cargo's format, not one of cargo-static's types).
+    private struct CratesV2: Decodable {
+        struct Install: Decodable { let bins: [String]; let profile: String; let target: String }
+        let installs: [String: Install]
+    }
+
     func testCargoListsReplacesAndUninstallsWhatWasInstalled() throws {
         guard let cargo = ["/usr/bin/cargo", NSHomeDirectory() + "/.cargo/bin/cargo"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw XCTSkip("no cargo")
@@ -154,10 +160,11 @@ final class InstallRecordTests: XCTestCase {
         let list = try Harness.runTool(cargo, ["install", "--list", "--root", root])
         XCTAssertEqual(list.status, 0, list.all)
         XCTAssertTrue(list.stdout.contains("hello v0.1.0 (\(real)):\n    hello\n"), list.all)
-        let v2 = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/.crates2.json"))) as? [String: Any])
-        let entry = (v2["installs"] as? [String: [String: Any]])?["hello 0.1.0 (path+file://\(real))"]
-        XCTAssertEqual(entry?["target"] as? String, "x86_64-unknown-linux-musl", "\(v2)")
-        XCTAssertEqual(entry?["profile"] as? String, "release")
+        let v2 = try Harness.decode(CratesV2.self, fromFile: root + "/.crates2.json")
+        let entry = try XCTUnwrap(v2.installs["hello 0.1.0 (path+file://\(real))"], "\(v2)")
+        XCTAssertEqual(entry.target, "x86_64-unknown-linux-musl", "\(v2)")
+        XCTAssertEqual(entry.profile, "release")
+        XCTAssertEqual(entry.bins, ["hello"])
         // cargo's own install replaces it with --force, and its uninstall removes it.
         let env = ["CARGO_TARGET_DIR": root + "/cargo-target", "RUSTUP_TOOLCHAIN": ""]
         let replaced = try Harness.runTool(cargo, ["install", "--offline", "-q", "--force", "--path", project, "--root", root], environment: env)
@@ -203,8 +210,7 @@ final class ReadmeImageTests: XCTestCase {
         XCTAssertEqual(built.status, 0, built.all)
         let inspect = try Harness.launch(skopeo, Array(words(Self.commands[1]).dropFirst()), in: dir, environment: [:]).wait()
         XCTAssertEqual(inspect.status, 0, inspect.all)
-        let json = (try? JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8))) as? [String: Any] ?? [:]
-        XCTAssertEqual(json["Created"] as? String, "2022-04-15T05:20:00Z", "the last commit's time:\n\(inspect.stdout)")
+        XCTAssertEqual(try Harness.decode(Harness.SkopeoInspect.self, inspect).created, "2022-04-15T05:20:00Z", "the last commit's time:\n\(inspect.stdout)")
         let load = try Harness.launch(podman, Array(words(Self.commands[2]).dropFirst()), in: dir, environment: [:]).wait()
         XCTAssertEqual(load.status, 0, load.all)
         defer { _ = try? Harness.runTool(podman, ["rmi", "-f", name]) }

@@ -39,9 +39,9 @@ final class RegistryCacheTests: XCTestCase {
 
         let push = try Harness.run(["cache", "push", "--json", ref, "x86_64-unknown-linux-musl-1", "mimalloc", "lfs64"], in: work)
         XCTAssertEqual(push.status, 0, push.all)
-        let pushed = (try? JSONSerialization.jsonObject(with: Data(push.stdout.utf8)) as? [[String: Any]]) ?? []
-        XCTAssertTrue(pushed.contains { ($0["entry"] as? String)?.hasPrefix("std/x86_64-unknown-linux-musl-") ?? false }, push.stdout)
-        XCTAssertTrue(pushed.allSatisfy { ($0["digest"] as? String)?.hasPrefix("sha256:") ?? false })
+        let pushed = try Harness.decode([RegistryTransfer.Moved].self, push)
+        XCTAssertTrue(pushed.contains { $0.entry.hasPrefix("std/x86_64-unknown-linux-musl-") }, push.stdout)
+        XCTAssertTrue(pushed.allSatisfy { $0.digest.hasPrefix("sha256:") }, push.stdout)
 
         let cacheB = work + "/cache-b"
         let pull = try Harness.run(["cache", "pull", ref], in: work, cache: cacheB)
@@ -53,8 +53,7 @@ final class RegistryCacheTests: XCTestCase {
         let dir = try Harness.fixture("hello")
         let build = try Harness.run(["build", "--release", "--json"], in: dir, environment: Harness.sharedZigCache, cache: cacheB)
         XCTAssertEqual(build.status, 0, build.all)
-        let result = try Harness.results(build).first ?? [:]
-        XCTAssertEqual(result["std"] as? String, "cache hit", build.all)
+        XCTAssertEqual(try Harness.onlyResult(build).std, .hit, build.all)
         XCTAssertFalse(build.stderr.contains("building the Rust standard library"), build.stderr)
         XCTAssertFalse(build.stderr.contains("mimalloc for x86_64-unknown-linux-musl built"), build.stderr)
 

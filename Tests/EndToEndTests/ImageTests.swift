@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 #if canImport(Glibc)
@@ -37,22 +38,21 @@ final class ImageTests: XCTestCase {
         return out
     }
 
-    private func object(_ text: String) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    /// A document the image holds (its index, a manifest, a config), as cargo-static wrote it.
+    private func document(_ text: String) throws -> JSONValue { try Harness.decode(JSONValue.self, from: text) }
+
+    private func skopeoInspect(_ args: [String]) throws -> Harness.SkopeoInspect {
+        try Harness.decode(Harness.SkopeoInspect.self, from: try run("skopeo", ["inspect"] + args).stdout)
     }
 
     // MARK: image helpers
 
-    /// `cargo-static image … --json` in `dir`; the result's JSON.
-    private func image(_ args: [String], in dir: String) throws -> [String: Any] {
+    /// `cargo-static image … --json` in `dir`: the written image.
+    private func image(_ args: [String], in dir: String) throws -> OCIImageResult {
         let out = try Harness.run(["image", "--release", "--json"] + args, in: dir, environment: Self.epoch)
         XCTAssertEqual(out.status, 0, out.all)
-        let result = object(out.stdout)
-        XCTAssertNotNil(result["digest"], out.all)
-        return result
+        return try Harness.decode(OCIImageResult.self, out)
     }
-
-    private func platforms(_ result: [String: Any]) -> [[String: Any]] { result["platforms"] as? [[String: Any]] ?? [] }
 
     /// umoci's bundle of the image named `ref` (oci:DIR:TAG form without the transport), ready for runc:
     /// no terminal, the given arguments, extra environment, optionally the host's network.
@@ -119,42 +119,42 @@ final class ImageTests: XCTestCase {
         let targets = "x86_64-unknown-linux-musl,aarch64-unknown-linux-musl"
         let result = try image(["--target", targets, "--tag", tag, "--output", dir + "/img"], in: dir)
         let layout = dir + "/img/oci", archive = dir + "/img/image.tar"
-        XCTAssertEqual(result["layout"] as? String, layout)
-        XCTAssertEqual(result["archive"] as? String, archive)
-        XCTAssertEqual(platforms(result).map { $0["platform"] as? String }, ["linux/amd64", "linux/arm64/v8"])
-        XCTAssertEqual(platforms(result).map { $0["caCertificates"] as? Bool }, [false, false])
+        XCTAssertEqual(result.layout, layout)
+        XCTAssertEqual(result.archive, archive)
+        XCTAssertEqual(result.platforms.map(\.platform), ["linux/amd64", "linux/arm64/v8"])
+        XCTAssertEqual(result.platforms.map(\.caCertificates), [false, false])
 
         // The tag names a multi-platform index (its digest is what the command reported).
         let raw = try run("skopeo", ["inspect", "--raw", "oci:\(layout):\(tag)"]).stdout
-        let index = object(raw)
-        XCTAssertEqual(index["mediaType"] as? String, "application/vnd.oci.image.index.v1+json")
-        XCTAssertEqual((index["manifests"] as? [[String: Any]] ?? []).map { $0["platform"] as? [String: String] ?? [:] },
+        let index = try document(raw)
+        XCTAssertEqual(index["mediaType"], "application/vnd.oci.image.index.v1+json")
+        XCTAssertEqual(try XCTUnwrap(index["manifests"]?.arrayValue, raw).map { $0["platform"] },
                        [["os": "linux", "architecture": "amd64"], ["os": "linux", "architecture": "arm64", "variant": "v8"]])
         XCTAssertEqual(try run("skopeo", ["manifest-digest", try writeTemp(raw)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines),
-                       result["digest"] as? String)
+                       result.digest)
 
         // This machine's platform: the labels, the user, the entrypoint.
-        let inspect = object(try run("skopeo", ["inspect", "oci:\(layout):\(tag)"]).stdout)
-        XCTAssertEqual(inspect["Architecture"] as? String, "amd64")
-        XCTAssertEqual(inspect["Created"] as? String, Self.created)
-        XCTAssertEqual(inspect["Labels"] as? [String: String], [
+        let inspect = try skopeoInspect(["oci:\(layout):\(tag)"])
+        XCTAssertEqual(inspect.architecture, "amd64")
+        XCTAssertEqual(inspect.created, Self.created)
+        XCTAssertEqual(inspect.labels, [
             "org.opencontainers.image.created": Self.created, "org.opencontainers.image.title": "hello",
             "org.opencontainers.image.version": "0.1.0", "org.opencontainers.image.source": "https://example.org/hello",
             "org.opencontainers.image.revision": revision,
         ])
-        XCTAssertEqual(inspect["Layers"] as? [String], platforms(result).first?["layers"] as? [String])
-        let config = object(try run("skopeo", ["inspect", "--config", "oci:\(layout):\(tag)"]).stdout)
-        let container = config["config"] as? [String: Any] ?? [:]
-        XCTAssertEqual(container["User"] as? String, "65532:65532")
-        XCTAssertEqual(container["Entrypoint"] as? [String], ["/usr/local/bin/hello"])
-        XCTAssertEqual(container["WorkingDir"] as? String, "/")
-        XCTAssertEqual(container["Env"] as? [String], ["PATH=/usr/local/bin"])
-        XCTAssertEqual((config["rootfs"] as? [String: Any])?["diff_ids"] as? [String], inspect["Layers"] as? [String])
-        XCTAssertEqual((config["history"] as? [Any])?.count, 2)
+        XCTAssertEqual(inspect.layers, result.platforms.first?.layers)
+        let config = try document(try run("skopeo", ["inspect", "--config", "oci:\(layout):\(tag)"]).stdout)
+        let container = try XCTUnwrap(config["config"], "\(config)")
+        XCTAssertEqual(container["User"], "65532:65532")
+        XCTAssertEqual(container["Entrypoint"], ["/usr/local/bin/hello"])
+        XCTAssertEqual(container["WorkingDir"], "/")
+        XCTAssertEqual(container["Env"], ["PATH=/usr/local/bin"])
+        XCTAssertEqual(config["rootfs"]?["diff_ids"], .strings(inspect.layers))
+        XCTAssertEqual(config["history"]?.arrayValue?.count, 2)
         // The other platform, chosen as a client on arm64 would.
-        let arm = object(try run("skopeo", ["--override-arch", "arm64", "--override-variant", "v8", "inspect", "--config", "oci:\(layout):\(tag)"]).stdout)
-        XCTAssertEqual(arm["architecture"] as? String, "arm64")
-        XCTAssertEqual(arm["variant"] as? String, "v8")
+        let arm = try document(try run("skopeo", ["--override-arch", "arm64", "--override-variant", "v8", "inspect", "--config", "oci:\(layout):\(tag)"]).stdout)
+        XCTAssertEqual(arm["architecture"], "arm64")
+        XCTAssertEqual(arm["variant"], "v8")
 
         // Exactly these files, owned by root; skopeo copies out one platform, umoci unpacks it.
         let expected = ["etc 40755 0:0", "etc/group 100644 0:0", "etc/passwd 100644 0:0", "tmp 41777 0:0",
@@ -177,19 +177,19 @@ final class ImageTests: XCTestCase {
         XCTAssertTrue(ran.stdout.contains(#"Hello from a static executable! args=["from", "runc"]"#), ran.all)
 
         // The tar: the OCI layout for oci-archive (and podman), docker's manifest.json for docker-archive (and docker load).
-        let fromArchive = object(try run("skopeo", ["inspect", "--raw", "oci-archive:\(archive):\(tag)"]).stdout)
-        XCTAssertEqual(fromArchive as NSDictionary, index as NSDictionary)
-        let docker = object(try run("skopeo", ["inspect", "docker-archive:\(archive)"]).stdout)
-        XCTAssertEqual(docker["Layers"] as? [String], inspect["Layers"] as? [String])
-        XCTAssertEqual(docker["Architecture"] as? String, "amd64")
+        let fromArchive = try document(try run("skopeo", ["inspect", "--raw", "oci-archive:\(archive):\(tag)"]).stdout)
+        XCTAssertEqual(fromArchive, index)
+        let docker = try skopeoInspect(["docker-archive:\(archive)"])
+        XCTAssertEqual(docker.layers, inspect.layers)
+        XCTAssertEqual(docker.architecture, "amd64")
         try podmanLoadsAndRuns(archive, name: "docker.io/" + tag, expecting: #"Hello from a static executable! args=["from", "podman"]"#,
                                arguments: ["from", "podman"])
 
         // Rebuilt from a clean target directory: the same digests, the same tar, byte for byte.
         try FileManager.default.removeItem(atPath: dir + "/target")
         let again = try image(["--target", targets, "--tag", tag, "--output", dir + "/img2"], in: dir)
-        XCTAssertEqual(again["digest"] as? String, result["digest"] as? String)
-        XCTAssertEqual(platforms(again).map { $0["manifest"] as? String }, platforms(result).map { $0["manifest"] as? String })
+        XCTAssertEqual(again.digest, result.digest)
+        XCTAssertEqual(again.platforms.map(\.manifest), result.platforms.map(\.manifest))
         XCTAssertEqual(try sha256(dir + "/img2/image.tar"), try sha256(archive))
     }
 
@@ -199,10 +199,9 @@ final class ImageTests: XCTestCase {
     func testTLSProgramGetsTheCABundle() throws {
         let dir = try Harness.fixture("openssl-tls")
         let detected = try image(["--output", dir + "/img"], in: dir)
-        XCTAssertEqual(platforms(detected).map { $0["caCertificates"] as? Bool }, [true])
-        let config = object(try run("skopeo", ["inspect", "--config", "oci:\(dir)/img/oci:openssl-tls:0.1.0"]).stdout)
-        XCTAssertEqual((config["config"] as? [String: Any])?["Env"] as? [String],
-                       ["PATH=/usr/local/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"])
+        XCTAssertEqual(detected.platforms.map(\.caCertificates), [true])
+        let config = try document(try run("skopeo", ["inspect", "--config", "oci:\(dir)/img/oci:openssl-tls:0.1.0"]).stdout)
+        XCTAssertEqual(config["config"]?["Env"], ["PATH=/usr/local/bin", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"])
         try unpack("\(dir)/img/oci:openssl-tls:0.1.0", into: dir + "/bundle")
         XCTAssertEqual(listing(dir + "/bundle/rootfs"), [
             "etc 40755 0:0", "etc/group 100644 0:0", "etc/passwd 100644 0:0", "etc/ssl 40755 0:0", "etc/ssl/certs 40755 0:0",
@@ -243,20 +242,22 @@ final class ImageTests: XCTestCase {
     }
 
     /// index.json lists the image by name and the SBOM's artifact manifest, whose subject is the image.
-    private func checkReferrer(layout: String, result: [String: Any], document: String) throws {
-        let manifest = platforms(result).first?["manifest"] as? String ?? "?"
-        let referrer = platforms(result).first?["sbomReferrer"] as? String ?? "?"
-        let entries = object(try String(contentsOfFile: layout + "/index.json", encoding: .utf8))["manifests"] as? [[String: Any]] ?? []
-        XCTAssertEqual(entries.map { $0["digest"] as? String }, [manifest, referrer])
-        XCTAssertEqual(entries.last?["artifactType"] as? String, "application/spdx+json")
+    private func checkReferrer(layout: String, result: OCIImageResult, document text: String) throws {
+        XCTAssertEqual(result.platforms.count, 1)
+        let platform = try XCTUnwrap(result.platforms.first)
+        let manifest = platform.manifest
+        let referrer = try XCTUnwrap(platform.sbomReferrer, "no referrer for the attached SBOM")
+        let entries = try XCTUnwrap(try Harness.decode(JSONValue.self, fromFile: layout + "/index.json")["manifests"]?.arrayValue)
+        XCTAssertEqual(entries.map { $0["digest"] }, [.string(manifest), .string(referrer)])
+        XCTAssertEqual(entries.last?["artifactType"], "application/spdx+json")
         func blob(_ digest: String) throws -> Data {
             try Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + digest.dropFirst("sha256:".count)))
         }
-        let artifact = try JSONSerialization.jsonObject(with: blob(referrer)) as? [String: Any] ?? [:]
-        XCTAssertEqual((artifact["subject"] as? [String: Any])?["digest"] as? String, manifest)
-        let layer = (artifact["layers"] as? [[String: Any]])?.first?["digest"] as? String ?? "?"
-        XCTAssertEqual(try blob(layer), try Data(contentsOf: URL(fileURLWithPath: document)))
-        let name = result["reference"] as? String ?? "?"
+        let artifact = try document(String(decoding: try blob(referrer), as: UTF8.self))
+        XCTAssertEqual(artifact["subject"]?["digest"], .string(manifest))
+        let layer = try XCTUnwrap(artifact["layers"]?.arrayValue?.first?["digest"]?.stringValue, "\(artifact)")
+        XCTAssertEqual(try blob(layer), try Data(contentsOf: URL(fileURLWithPath: text)))
+        let name = result.reference
         let raw = try run("skopeo", ["inspect", "--raw", "oci:\(layout):\(name)"]).stdout
         XCTAssertEqual(try run("skopeo", ["manifest-digest", try writeTemp(raw)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), manifest)
     }

@@ -38,9 +38,8 @@ final class SandboxTests: XCTestCase {
         Self.probeProject = dir
         let out = try Harness.run(["build", "--release", "--json", "--target", target], in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        guard out.status == 0, let exe = Harness.executables(try Harness.results(out).first ?? [:]).first?["path"] as? String else {
-            throw XCTSkip("the probe did not build")
-        }
+        guard out.status == 0 else { throw XCTSkip("the probe did not build") }
+        let exe = try Harness.onlyExecutable(out).path
         let shared = try Harness.temporaryDirectory("sandbox-probe-bin")
         chmod(shared, 0o755)
         let path = shared + "/sandbox-probe"

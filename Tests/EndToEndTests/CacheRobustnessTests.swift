@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 #if canImport(Glibc)
@@ -20,11 +21,11 @@ final class CacheRobustnessTests: XCTestCase {
     // MARK: helpers
 
     /// Builds `fixture` with the shared cache and returns its result (std is then cached there).
-    private func sharedBuild(_ fixture: String) throws -> [String: Any] {
+    private func sharedBuild(_ fixture: String) throws -> TargetResult {
         let dir = try Harness.fixture(fixture)
         let out = try Harness.run(["build", "--json"], in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        return try Harness.results(out).first ?? [:]
+        return try Harness.onlyResult(out)
     }
 
     /// A new cache at `root` holding the shared cache's entries that match `patterns`.
@@ -43,11 +44,7 @@ final class CacheRobustnessTests: XCTestCase {
         return parent + "/" + name
     }
 
-    private func onlyExecutable(_ out: Harness.Output) throws -> String {
-        let exes = Harness.executables(try Harness.results(out).first ?? [:])
-        XCTAssertEqual(exes.count, 1, out.all)
-        return exes.first?["path"] as? String ?? ""
-    }
+    private func onlyExecutable(_ out: Harness.Output) throws -> String { try Harness.onlyExecutable(out).path }
 
     private func noFoundationText(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
         for raw in ["NSCocoaErrorDomain", "Code=", "NSFilePath", "The operation could not be completed", "Error Domain"] {
@@ -60,7 +57,7 @@ final class CacheRobustnessTests: XCTestCase {
     /// The cache, the project and --target-dir under awkward paths: hello and a crate
     /// whose C library (zlib) cargo-static builds in that cache, both run.
     func testCacheProjectAndTargetDirWithSpacesQuotesDollarBackticksAndNonASCII() throws {
-        let std = try XCTUnwrap(sharedBuild("hello")["stdCacheEntry"] as? String)
+        let std = try XCTUnwrap(sharedBuild("hello").stdCacheEntry)
         let base = try Harness.temporaryDirectory("paths")
         defer { try? FileManager.default.removeItem(atPath: base) }
         let cache = base + "/cache " + Self.awkward
@@ -71,7 +68,7 @@ final class CacheRobustnessTests: XCTestCase {
         let hello = try copyFixture("hello", to: projects)
         let out = try Harness.run(["build", "--json", "--target-dir", targetDir], in: hello, cache: cache)
         XCTAssertEqual(out.status, 0, out.all)
-        XCTAssertEqual(try Harness.results(out).first?["std"] as? String, "cache hit", out.stderr)
+        XCTAssertEqual(try Harness.onlyResult(out).std, .hit, out.stderr)
         let exe = try onlyExecutable(out)
         XCTAssertTrue(exe.hasPrefix(targetDir + "/"), exe)
         let ran = try Harness.runTool(exe, ["one", "two words"])
@@ -84,7 +81,7 @@ final class CacheRobustnessTests: XCTestCase {
         XCTAssertTrue(ranZlib.stdout.contains("round trip ok: true"), ranZlib.all)
         // zlib and the allocator were built in the awkward cache, not found elsewhere.
         let deps = try Harness.run(["deps", "list", "--json"], in: flate, cache: cache)
-        let libraries = (try JSONSerialization.jsonObject(with: Data(deps.stdout.utf8)) as? [[String: Any]] ?? []).compactMap { $0["library"] as? String }
+        let libraries = try Harness.decode([CacheCommands.LibraryListing].self, deps).map(\.library)
         XCTAssertEqual(Set(libraries), ["mimalloc", "zlib"], deps.all)
     }
 
@@ -94,7 +91,7 @@ final class CacheRobustnessTests: XCTestCase {
     /// (sizes), named, rebuilt; a changed byte is found by `cache verify` (digests), which
     /// prints the exact command that removes the entry.
     func testTruncatedEntriesAreRebuiltAndChangedBytesFoundByVerify() throws {
-        let std = try XCTUnwrap(sharedBuild("hello")["stdCacheEntry"] as? String)
+        let std = try XCTUnwrap(sharedBuild("hello").stdCacheEntry)
         let cache = try Harness.temporaryDirectory("damage")
         defer { try? FileManager.default.removeItem(atPath: cache) }
         try seed(cache, [std, "mimalloc"])
@@ -105,10 +102,11 @@ final class CacheRobustnessTests: XCTestCase {
         // The shared cache may hold other mimalloc entries (built with musl-gcc by
         // AllocatorTests, or by older recipes): the plan names the one this build uses.
         let planned = try Harness.run(["plan", "--json"], in: dir, cache: cache)
-        let steps = ((try JSONSerialization.jsonObject(with: Data(planned.stdout.utf8)) as? [String: Any])?["targets"] as? [[String: Any]])?
-            .first?["steps"] as? [[String: Any]] ?? []
-        let mimallocEntry = try XCTUnwrap(steps.lazy.compactMap { step in
-            (((step["library"] as? [String: Any])?["build"] as? [String: Any])?["entry"] as? [String: Any])?["name"] as? String
+        XCTAssertEqual(planned.status, 0, planned.all)
+        let steps = try XCTUnwrap(try Harness.plan(planned).targets.first, planned.all).steps
+        let mimallocEntry = try XCTUnwrap(steps.lazy.compactMap { step -> String? in
+            if case .library(let library) = step { return library.build?.entry.name }
+            return nil
         }.first { $0.hasPrefix("mimalloc-") }, planned.all)
         XCTAssertTrue(FileManager.default.fileExists(atPath: deps + "/" + mimallocEntry), "the planned mimalloc was not seeded: \(mimallocEntry)")
         let mimalloc = try XCTUnwrap(try findFile(deps + "/" + mimallocEntry) { $0 == "libmimalloc.a" })
@@ -125,7 +123,7 @@ final class CacheRobustnessTests: XCTestCase {
         let out = try Harness.run(["build", "--json"], in: dir, environment: Harness.sharedZigCache, cache: cache)
         XCTAssertEqual(out.status, 0, out.all)
         XCTAssertTrue(out.stderr.contains("the cache entry deps/x86_64-unknown-linux-musl/\(mimallocEntry) is unusable (prefix/lib/libmimalloc.a: 1000 bytes, "), out.stderr)
-        XCTAssertEqual(try Harness.results(out).first?["std"] as? String, "cache hit", out.stderr)
+        XCTAssertEqual(try Harness.onlyResult(out).std, .hit, out.stderr)
         XCTAssertTrue(try Harness.runTool(try onlyExecutable(out), []).stdout.contains("Hello from a static executable!"))
 
         // Same size, one byte changed: builds cannot see it; verify can.
@@ -167,8 +165,7 @@ final class CacheRobustnessTests: XCTestCase {
         let dir = try Harness.fixture("hello")
         let first = try Harness.run(["build", "--release", "--json"], in: dir)
         XCTAssertEqual(first.status, 0, first.all)
-        let result = try Harness.results(first).first ?? [:]
-        let std = try XCTUnwrap(result["stdCacheEntry"] as? String)
+        let std = try XCTUnwrap(try Harness.onlyResult(first).stdCacheEntry, first.all)
         let exe = try onlyExecutable(first)
         let bytesA = try Data(contentsOf: URL(fileURLWithPath: exe))
 
@@ -177,7 +174,7 @@ final class CacheRobustnessTests: XCTestCase {
         let file = work + "/entries.tar"
         let export = try Harness.run(["cache", "export", "--json", file, std, "mimalloc"], in: dir)
         XCTAssertEqual(export.status, 0, export.all)
-        let exported = (try JSONSerialization.jsonObject(with: Data(export.stdout.utf8)) as? [[String: Any]] ?? []).compactMap { $0["entry"] as? String }
+        let exported = try Harness.decode([CacheTransfer.Moved].self, export).map(\.entry)
         XCTAssertTrue(exported.contains("std/" + std), export.stdout)
         XCTAssertTrue(exported.contains { $0.hasPrefix("deps/x86_64-unknown-linux-musl/mimalloc-") }, export.stdout)
 
@@ -188,7 +185,7 @@ final class CacheRobustnessTests: XCTestCase {
 
         let second = try Harness.run(["build", "--release", "--json", "--verbose"], in: dir, cache: cacheB)
         XCTAssertEqual(second.status, 0, second.all)
-        XCTAssertEqual(try Harness.results(second).first?["std"] as? String, "cache hit", second.stderr)
+        XCTAssertEqual(try Harness.onlyResult(second).std, .hit, second.stderr)
         XCTAssertTrue(second.stderr.contains("allocator for x86_64-unknown-linux-musl: mimalloc"), second.stderr)
         XCTAssertTrue(second.stderr.contains("(cache hit)"), second.stderr)
         XCTAssertFalse(second.stderr.contains("Building mimalloc"), second.stderr)
@@ -199,7 +196,7 @@ final class CacheRobustnessTests: XCTestCase {
 
     /// A changed byte or a cut-off copy: refused, named, nothing imported.
     func testTamperedOrPartialArchiveIsRefused() throws {
-        let std = try XCTUnwrap(sharedBuild("hello")["stdCacheEntry"] as? String)
+        let std = try XCTUnwrap(sharedBuild("hello").stdCacheEntry)
         let work = try Harness.temporaryDirectory("tamper")
         defer { try? FileManager.default.removeItem(atPath: work) }
         let file = work + "/std.tar"
@@ -234,7 +231,7 @@ final class CacheRobustnessTests: XCTestCase {
     /// entries can still be verified and exported from it.
     func testReadOnlyCacheIsNamedWithTheFix() throws {
         guard geteuid() == 0 else { throw XCTSkip("a read-only bind mount needs root") }
-        let std = try XCTUnwrap(sharedBuild("hello")["stdCacheEntry"] as? String)
+        let std = try XCTUnwrap(sharedBuild("hello").stdCacheEntry)
         let work = try Harness.temporaryDirectory("readonly")
         defer { try? FileManager.default.removeItem(atPath: work) }
         try seed(work + "/cache", [std])
@@ -267,7 +264,7 @@ final class CacheRobustnessTests: XCTestCase {
     /// "Code=640"; an import into it publishes nothing.
     func testFullDiskIsNamedWithTheFix() throws {
         guard geteuid() == 0 else { throw XCTSkip("mounting a small tmpfs needs root") }
-        let std = try XCTUnwrap(sharedBuild("hello")["stdCacheEntry"] as? String)
+        let std = try XCTUnwrap(sharedBuild("hello").stdCacheEntry)
         let work = try Harness.temporaryDirectory("fulldisk")
         defer { try? FileManager.default.removeItem(atPath: work) }
         let file = work + "/std.tar"
@@ -310,7 +307,7 @@ final class CacheRobustnessTests: XCTestCase {
     /// Remembered answers (probes, notices, the first-link record, cargo metadata) that
     /// cannot be written cost time on the next build, never this build.
     func testMemosThatCannotBeWrittenDoNotFailTheBuild() throws {
-        let std = try XCTUnwrap(sharedBuild("hello")["stdCacheEntry"] as? String)
+        let std = try XCTUnwrap(sharedBuild("hello").stdCacheEntry)
         let cache = try Harness.temporaryDirectory("memos")
         defer { try? FileManager.default.removeItem(atPath: cache) }
         try seed(cache, [std, "mimalloc"])

@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 
@@ -57,24 +58,27 @@ final class SizeProfileTests: XCTestCase {
     /// The size profiles link the unwinder stand-ins through a linker wrapper; the default keeps the real one.
     func testSizeProfileLinksUnwinderStandIns() throws {
         let dir = try Harness.fixture("size-probe")
-        func plan(_ args: [String]) throws -> [String: Any] {
+        func plan(_ args: [String]) throws -> TargetPlan {
             let out = try Harness.run(["plan", "--release", "--json"] + args, in: dir)
             XCTAssertEqual(out.status, 0, out.all)
-            let plan = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any] ?? [:]
-            return (plan["targets"] as? [[String: Any]])?.first ?? [:]
+            return try XCTUnwrap(Harness.plan(out).targets.first)
         }
         let size = try plan(["--std-profile", "size"])
-        let stub = size["unwinderStub"] as? String ?? ""
-        XCTAssertTrue(stub.hasSuffix("/libcargo_static_nounwind.a") && FileManager.default.fileExists(atPath: stub), "\(size)")
-        let env = (size["cargo"] as? [String: Any])?["environment"] as? [String: String] ?? [:]
-        let linker = env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"] ?? ""
+        let stub = try XCTUnwrap(size.unwinderStub, "the size profile links the unwinder stand-ins")
+        XCTAssertTrue(stub.hasSuffix("/libcargo_static_nounwind.a"), stub)
+        // `plan` writes nothing: an archive step of this plan makes the stand-ins, and a step
+        // the planner saw cached names a file that is there (whichever tests ran first).
+        let step = size.steps.compactMap { if case .archive(let a) = $0, a.archive == stub { return a } else { return nil } }.first
+        let archive = try XCTUnwrap(step, "no step of the plan makes \(stub)")
+        XCTAssertTrue(!archive.build.cached || FileManager.default.fileExists(atPath: stub), "planned as cached, but \(stub) is missing")
+        XCTAssertTrue(archive.build.cached || !archive.commands.isEmpty, "an uncached stand-in archive with no commands")
+        let linker = try XCTUnwrap(size.cargo.environment["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"])
         // The link spec names the stand-ins (ArgumentRewriter puts them in place of rustc's
         // -lunwind; `plan` writes no files); the default profile links through another wrapper.
         XCTAssertTrue(linker.contains("/static-link-"), linker)
         let standard = try plan([])
-        XCTAssertNil(standard["unwinderStub"], "the default profile unwinds: it keeps the real unwinder")
-        let defaultLinker = ((standard["cargo"] as? [String: Any])?["environment"] as? [String: String])?["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"]
-        XCTAssertNotEqual(defaultLinker, linker)
+        XCTAssertNil(standard.unwinderStub, "the default profile unwinds: it keeps the real unwinder")
+        XCTAssertNotEqual(standard.cargo.environment["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"], linker)
     }
 
     func testTestsNeedTheDefaultProfile() throws {

@@ -57,7 +57,7 @@ public struct Planner {
 
         let std = stdStep(choice, target, request.stdSettings)
         let metadata = try ProjectMetadata.load(toolchain: choice.toolchain, target: target, request: request, runner: runner, layout: layout)
-        let requirements = try NativeDependencyScan.requirements(extra: request.extraLibraries, metadata: metadata.json)
+        let requirements = try NativeDependencyScan.requirements(extra: request.extraLibraries, metadata: metadata)
         let (allocator, allocatorNote) = try chooseAllocator(request, target)
         let libraryPlanner = LibraryPlanner(store: store, runner: runner, reporter: reporter)
         let libraries = try libraryPlanner.plan(requirements.map(\.library) + [allocator.library].compactMap { $0 }, target: target, toolchain: cc)
@@ -116,10 +116,10 @@ public struct Planner {
                           stdCacheEntry: std?.build.entry.name, cToolchain: cc, requirements: requirements, libraries: libraries,
                           allocator: allocator, allocatorNote: allocatorNote, unwinderStub: stub?.archive, inventory: inventory, link: link,
                           linker: link.linker, cargo: cargo, steps: steps)
-        plan.packages = PackageInfo.local(metadata.json)
-        plan.targetDirectory = request.cargo.targetDir.map(context.absolute) ?? metadata.json["target_directory"] as? String ?? ""
-        plan.dlopenWarning = DlopenUse.warning(inMetadata: metadata.json)
-        plan.learnedNeedsFile = LearnedPkgConfigNeeds.file(metadata: metadata.json)
+        plan.packages = PackageInfo.local(metadata)
+        plan.targetDirectory = request.cargo.targetDir.map(context.absolute) ?? metadata.targetDirectory ?? ""
+        plan.dlopenWarning = DlopenUse.warning(inMetadata: metadata)
+        plan.learnedNeedsFile = LearnedPkgConfigNeeds.file(metadata: metadata)
         return plan
     }
 
@@ -199,13 +199,13 @@ public struct Planner {
     /// own relative to its root, cargo's home as /cargo and the cache as /cargo-static. Later
     /// mappings win in rustc, so the more specific come last. `--target-dir` wins over the
     /// metadata's target directory (`cargo metadata` takes no such flag), as it does in cargo.
-    static func pathRemaps(metadata: ProjectMetadata, targetDir: String? = nil, context: Context,
+    static func pathRemaps(metadata: CargoMetadata, targetDir: String? = nil, context: Context,
                            layout: CacheLayout) -> [LinkSpec.PathRemap] {
         var remaps = [LinkSpec.PathRemap(from: context.nonEmpty("CARGO_HOME") ?? context.home + "/.cargo", to: "/cargo"),
                       LinkSpec.PathRemap(from: layout.root, to: "/cargo-static")]
-        if let root = metadata.json["workspace_root"] as? String {
+        if let root = metadata.workspaceRoot {
             remaps.append(.init(from: root + "/", to: ""))
-            if let target = targetDir ?? metadata.json["target_directory"] as? String, !target.hasPrefix(root + "/") {
+            if let target = targetDir ?? metadata.targetDirectory, !target.hasPrefix(root + "/") {
                 remaps.append(.init(from: target, to: "target"))
             }
             remaps += outsidePathPackages(metadata: metadata, root: root, cargoHome: remaps[0].from)
@@ -217,14 +217,11 @@ public struct Planner {
     /// package directory is named `/path/<name>-<version>`, so that where the checkout lives
     /// does not reach the executable. Nested ones come after the directories holding them
     /// (rustc and the C compilers take the last match).
-    static func outsidePathPackages(metadata: ProjectMetadata, root: String, cargoHome: String) -> [LinkSpec.PathRemap] {
-        let packages = metadata.json["packages"] as? [[String: Any]] ?? []
-        let remaps = packages.compactMap { package -> LinkSpec.PathRemap? in
-            guard package["source"] == nil || package["source"] is NSNull,
-                  let manifest = package["manifest_path"] as? String, let name = package["name"] as? String else { return nil }
-            let directory = (manifest as NSString).deletingLastPathComponent
+    static func outsidePathPackages(metadata: CargoMetadata, root: String, cargoHome: String) -> [LinkSpec.PathRemap] {
+        let remaps = metadata.localPackages.compactMap { package -> LinkSpec.PathRemap? in
+            let directory = package.directory
             guard directory != root, !directory.hasPrefix(root + "/"), !directory.hasPrefix(cargoHome + "/") else { return nil }
-            return LinkSpec.PathRemap(from: directory, to: "/path/\(name)-\(package["version"] as? String ?? "0")")
+            return LinkSpec.PathRemap(from: directory, to: "/path/\(package.name)-\(package.version)")
         }
         return Array(Set(remaps.map(\.from))).sorted { $0.count < $1.count }.compactMap { from in remaps.first { $0.from == from } }
     }

@@ -92,10 +92,9 @@ struct InventoryPlanner {
     let runner: Runner
     let probes: ProbeCache
 
-    func plan(metadata: ProjectMetadata, target: Target, toolchain: Toolchain, std: StdSource, stdRecipe: String? = nil, settings: StdSettings,
+    func plan(metadata cargoMetadata: CargoMetadata, target: Target, toolchain: Toolchain, std: StdSource, stdRecipe: String? = nil, settings: StdSettings,
               cc: CToolchain, sbom: Bool) throws -> (InventoryPlan, [DepInfoStep]) {
-        let cargoMetadata = try CargoMetadata(json: metadata.data)
-        let targetDirectory = metadata.json["target_directory"] as? String ?? runner.context.directory + "/target"
+        let targetDirectory = cargoMetadata.targetDirectory ?? runner.context.directory + "/target"
         let directory = "\(targetDirectory)/cargo-static/\(target.triple)/dep-v0"
         var packages: [InventoryPlan.Package] = []
         var steps: [DepInfoStep] = []

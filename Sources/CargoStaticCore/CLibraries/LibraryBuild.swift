@@ -49,9 +49,23 @@ struct LibraryBuildSpec {
     let target: Target
     let toolchain: CToolchain
     let dependencies: [ProvidedLibrary]
-
     /// The tree's build system, Debian's flags and patches (read from the fetched source).
-    var layout: SourceLayout? { SourceLayout.detect(source.path, prefer: library.preferredBuildSystems) }
+    let layout: SourceLayout?
+
+    /// `layout`: as found by discovery; by default read from the source tree now.
+    init(library: NativeLibrary, source: LibrarySource, target: Target, toolchain: CToolchain, dependencies: [ProvidedLibrary],
+         layout: SourceLayout?? = nil) {
+        self.library = library
+        self.source = source
+        self.target = target
+        self.toolchain = toolchain
+        self.dependencies = dependencies
+        self.layout = layout ?? Self.detect(source, library)
+    }
+
+    static func detect(_ source: LibrarySource, _ library: NativeLibrary) -> SourceLayout? {
+        SourceLayout.detect(source.path, prefer: library.preferredBuildSystems)
+    }
 
     var keyText: String {
         var placeholder = LibraryBuildContext(source: "$SRC", prefix: "$PREFIX", destdir: "$DESTDIR", version: source.upstreamVersion,
@@ -100,50 +114,92 @@ public struct LibraryPlanner {
     /// Names are anything the resolver understands: a recipe (`zlib`), a link name (`git2`),
     /// a pkg-config module (`libgit2`) or a Debian source package. Dependencies first.
     public func plan(_ names: [String], target: Target, toolchain: CToolchain) throws -> [LibraryStep] {
+        let facts = find(names)
+        return try Self.plan(target: target, toolchain: toolchain, facts: facts,
+                             cache: CacheView.snapshot(store, target: target))
+    }
+
+    /// What planning `names` needs to know: the closure (the resolver: recipes, apt, dpkg),
+    /// the selected sources, apt's versions where no source is selected, the trees' layouts.
+    func find(_ names: [String]) -> LibraryFacts {
+        var facts = LibraryFacts(sourcesRoot: sources.root, jobs: LibraryBuilder.jobs)
+        facts.closure = Result { try resolver.closure(names) }
+        let libraries = (try? facts.closure.get()) ?? []
+        for library in libraries {
+            if let source = sources.selected(library) {
+                facts.selected[library.name] = source
+                if let layout = LibraryBuildSpec.detect(source, library) { facts.layouts[source.path] = layout }
+            }
+        }
+        for library in libraries {
+            let closure = Self.dependencyClosure(library, in: libraries)
+            guard facts.selected[library.name] == nil || closure.contains(where: { facts.selected[$0] == nil }),
+                  facts.versions[library.debianSource] == nil else { continue }
+            facts.versions[library.debianSource] = Result { try sources.availableVersions(library.debianSource) }
+            // The tree a not yet fetched version would have (absent: no layout, as when planned before).
+            if let version = try? facts.versions[library.debianSource]?.get().first {
+                let expected = sources.expected(library, version)
+                if let layout = LibraryBuildSpec.detect(expected, library) { facts.layouts[expected.path] = layout }
+            }
+        }
+        return facts
+    }
+
+    /// The steps from facts found beforehand: pure.
+    static func plan(target: Target, toolchain: CToolchain, facts: LibraryFacts, cache: CacheView) throws -> [LibraryStep] {
         var steps: [LibraryStep] = []
-        let libraries = try resolver.closure(names)
+        let libraries = try facts.closure.get()
         for library in libraries {
             let closure = Self.dependencyClosure(library, in: libraries)
             let deps = closure.compactMap { name in steps.first { $0.library == name } }
-            if let source = sources.selected(library), deps.allSatisfy({ !$0.pending }) {
-                steps.append(resolve(library, source: source, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided)))
+            if let source = facts.selected[library.name], deps.allSatisfy({ !$0.pending }) {
+                steps.append(resolve(library, source: source, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided),
+                                     layout: facts.layouts[source.path], jobs: facts.jobs, cache: cache))
                 continue
             }
+            let staging = facts.sourcesRoot + "/.staging-\(library.debianSource)"
             // A generic recipe reads the fetched tree (its build system, Debian's flags), and a
             // library built on one that is not planned yet is not known either: pending.
             if library.isGeneric || deps.contains(where: \.pending) {
-                let version = try sources.availableVersions(library.debianSource).first
+                let version = try facts.availableVersions(library.debianSource).first
                 steps.append(LibraryStep(library: library.name, target: target, build: nil, source: nil,
                                          fetch: SourceFetch(package: library.debianSource, version: version?.text,
-                                                            command: SourceStore.fetchCommand(library.debianSource, version?.text,
-                                                                                              into: sources.root + "/.staging-\(library.debianSource)")),
+                                                            command: SourceStore.fetchCommand(library.debianSource, version?.text, into: staging)),
                                          commands: [], dependencies: closure, prefix: nil))
                 continue
             }
             // Not fetched yet: the newest version apt knows decides the entry (an error now,
             // before any long build, when apt knows no such source package).
-            let version = try sources.availableVersions(library.debianSource).first!
-            let expected = sources.expected(library, version)
-            let step = resolve(library, source: expected, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided))
+            let version = try facts.availableVersions(library.debianSource).first!
+            let expected = SourceStore.expected(library, version, root: facts.sourcesRoot)
+            let step = resolve(library, source: expected, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided),
+                               layout: facts.layouts[expected.path], jobs: facts.jobs, cache: cache)
             let fetch = SourceFetch(package: library.debianSource, version: version.text,
-                                    command: SourceStore.fetchCommand(library.debianSource, version.text, into: sources.root + "/.staging-\(library.debianSource)"))
+                                    command: SourceStore.fetchCommand(library.debianSource, version.text, into: staging))
             steps.append(LibraryStep(library: step.library, target: target, build: step.build, source: expected, fetch: fetch,
                                      commands: step.commands, dependencies: step.dependencies, prefix: step.prefix))
         }
         return steps
     }
 
-    /// The step once the source (and every dependency) is known.
+    /// The step once the source (and every dependency) is known, reading the tree and the cache now.
     public func resolve(_ library: NativeLibrary, source: LibrarySource, target: Target, toolchain: CToolchain,
                         dependencies: [ProvidedLibrary]) -> LibraryStep {
-        let spec = LibraryBuildSpec(library: library, source: source, target: target, toolchain: toolchain, dependencies: dependencies)
+        Self.resolve(library, source: source, target: target, toolchain: toolchain, dependencies: dependencies,
+                     layout: LibraryBuildSpec.detect(source, library), jobs: LibraryBuilder.jobs, cache: CacheView.snapshot(store, target: target))
+    }
+
+    /// The step from the tree's layout and the cache's state: pure.
+    static func resolve(_ library: NativeLibrary, source: LibrarySource, target: Target, toolchain: CToolchain,
+                        dependencies: [ProvidedLibrary], layout: SourceLayout?, jobs: Int, cache: CacheView) -> LibraryStep {
+        let spec = LibraryBuildSpec(library: library, source: source, target: target, toolchain: toolchain, dependencies: dependencies, layout: layout)
         let id = spec.entry
-        let context = LibraryBuilder.context(spec, layout: store.layout, id: id)
-        let cached = store.state(id) == .published
+        let context = LibraryBuilder.context(spec, layout: cache.layout, id: id, jobs: jobs)
+        let cached = cache.isPublished(id)
         return LibraryStep(library: library.name, target: target,
                            build: CachedBuild(entry: id, cached: cached, label: "\(library.name) \(source.upstreamVersion) for \(target)"),
                            source: source, fetch: nil, commands: cached ? [] : LibraryBuilder.copyCommands(source, context) + library.steps(context),
-                           dependencies: dependencies.map(\.name), prefix: store.layout.prefix(id))
+                           dependencies: dependencies.map(\.name), prefix: cache.layout.prefix(id))
     }
 
     /// A library's dependencies and theirs, in build order: a static library's build (its
@@ -194,7 +250,7 @@ struct LibraryBuilder {
     let reporter: Reporter
     var store: CacheStore { planner.store }
 
-    static func context(_ spec: LibraryBuildSpec, layout: CacheLayout, id: EntryID) -> LibraryBuildContext {
+    static func context(_ spec: LibraryBuildSpec, layout: CacheLayout, id: EntryID, jobs: Int = jobs) -> LibraryBuildContext {
         let work = layout.work(id)
         var context = LibraryBuildContext(source: work + "/src", prefix: LibraryBuildContext.logicalPrefix, destdir: layout.staging(id) + "/destdir",
                                           version: spec.source.upstreamVersion, target: spec.target, toolchain: spec.toolchain,

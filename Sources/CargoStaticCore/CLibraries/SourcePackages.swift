@@ -181,10 +181,19 @@ public struct SourceStore {
 
     /// The source a fetch of `version` will give (for planning before the fetch).
     public func expected(_ library: NativeLibrary, _ version: DebianVersion) -> LibrarySource {
+        Self.expected(library, version, root: root)
+    }
+
+    /// Where the source of `version` will be once fetched into `root`.
+    static func expected(_ library: NativeLibrary, _ version: DebianVersion, root: String) -> LibrarySource {
         debianSource(library.debianSource, version, "\(root)/\(library.debianSource)_\(version.text)")
     }
 
     private func debianSource(_ package: String, _ version: DebianVersion, _ dir: String) -> LibrarySource {
+        Self.debianSource(package, version, dir)
+    }
+
+    private static func debianSource(_ package: String, _ version: DebianVersion, _ dir: String) -> LibrarySource {
         LibrarySource(package: package, version: version.text, upstreamVersion: version.upstreamVersion,
                       origin: "debian", path: dir + "/tree")
     }

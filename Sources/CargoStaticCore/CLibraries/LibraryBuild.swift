@@ -116,7 +116,7 @@ public struct LibraryPlanner {
     public func plan(_ names: [String], target: Target, toolchain: CToolchain) throws -> [LibraryStep] {
         let facts = find(names)
         return try Self.plan(target: target, toolchain: toolchain, facts: facts,
-                             cache: CacheView.snapshot(store, target: target))
+                             cache: CacheView.snapshot(store, target: target, libraries: ((try? facts.closure.get()) ?? []).map(\.name)))
     }
 
     /// What planning `names` needs to know: the closure (the resolver: recipes, apt, dpkg),
@@ -185,8 +185,17 @@ public struct LibraryPlanner {
     /// The step once the source (and every dependency) is known, reading the tree and the cache now.
     public func resolve(_ library: NativeLibrary, source: LibrarySource, target: Target, toolchain: CToolchain,
                         dependencies: [ProvidedLibrary]) -> LibraryStep {
-        Self.resolve(library, source: source, target: target, toolchain: toolchain, dependencies: dependencies,
-                     layout: LibraryBuildSpec.detect(source, library), jobs: LibraryBuilder.jobs, cache: CacheView.snapshot(store, target: target))
+        let layout = LibraryBuildSpec.detect(source, library)
+        func step(_ cache: CacheView) -> LibraryStep {
+            Self.resolve(library, source: source, target: target, toolchain: toolchain, dependencies: dependencies,
+                         layout: layout, jobs: LibraryBuilder.jobs, cache: cache)
+        }
+        // The entry is known only once resolved: then its state is looked up, that entry alone.
+        var cache = CacheView(layout: store.layout)
+        let uncached = step(cache)
+        guard let id = uncached.build?.entry, store.state(id) == .published else { return uncached }
+        cache.add(id)
+        return step(cache)
     }
 
     /// The step from the tree's layout and the cache's state: pure.

@@ -39,7 +39,7 @@ struct Discovery {
             targetCfg: targetCfg(choice.toolchain, target), cc: cc, objcopy: objcopy(cc, target),
             unwinderSource: UnwinderBuild.findSource(cc, context: context), metadata: metadata, scan: scan,
             allocatorUnavailable: allocatorUnavailable, libraries: libraries, inventory: inventory,
-            cache: CacheView.snapshot(store, target: target), runtimes: RuntimeRecord.load(layout),
+            cache: CacheView.snapshot(store, target: target, libraries: ((try? libraries.closure.get()) ?? []).map(\.name)), runtimes: RuntimeRecord.load(layout),
             lastStdBuildSeconds: lastStdBuildSeconds())
     }
 

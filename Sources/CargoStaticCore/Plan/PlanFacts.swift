@@ -61,11 +61,13 @@ struct CacheView {
     /// Marks an entry published (how tests describe a warm cache).
     mutating func add(_ id: EntryID) { published[layout.entry(id)] = id.key }
 
-    /// The published entries of the std area and of the target's groups of the others.
-    static func snapshot(_ store: CacheStore, target: Target) -> CacheView {
+    /// The published entries of the std area and of the target's groups of the others; of the
+    /// C libraries only those of `libraries` (nil: all), so a warm plan checks no more than it needs.
+    static func snapshot(_ store: CacheStore, target: Target, libraries: [String]? = nil) -> CacheView {
         var view = CacheView(layout: store.layout)
         for area in [CacheArea.std, .archives, .deps, .toolchains] {
             for found in store.entries(area) where found.group == nil || found.group == target.triple {
+                if area == .deps, let libraries, !libraries.contains(where: { found.name.hasPrefix($0 + "-") }) { continue }
                 let probe = EntryID(area: area, group: found.group, name: found.name, key: "")
                 guard let stored = store.metadata(probe, as: CacheStore.StoredKey.self) else { continue }
                 let id = EntryID(area: area, group: found.group, name: found.name, key: stored.key)

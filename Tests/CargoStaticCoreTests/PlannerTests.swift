@@ -142,6 +142,30 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(cold.libraries[0].allCommands.first, cold.libraries[0].fetch?.command)
     }
 
+    /// The executor runs the fetch the plan shows: the step's own command, older versions
+    /// (asked from apt then) only after it fails.
+    func testPlannedFetchIsTheCommandTheExecutorRunsAndThePlanShows() throws {
+        var found = try target("x86_64-unknown-linux-musl", metadata: metadata())
+        found.scan = ScanFacts(names: ["ncurses": "ncurses"])
+        let ncurses = try NativeLibrary.named("ncurses")
+        found.libraries.closure = .success([ncurses])
+        found.libraries.versions = ["ncurses": .success([DebianVersion("6.4-4"), DebianVersion("6.4-2"), DebianVersion("6.3-1")])]
+        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequirement(library: "ncurses", reason: "--deps")])
+        let step = try Planner.plan(request, facts: facts([found])).targets[0].libraries[0]
+        let fetch = try XCTUnwrap(step.fetch)
+        XCTAssertEqual(fetch.command.arguments.last, "ncurses=6.4-4")
+        XCTAssertEqual(fetch.command.directory, layout.sources + "/.staging-ncurses")
+        let first = try XCTUnwrap(SourceStore.plannedAttempt(fetch))
+        XCTAssertEqual(first.command, fetch.command, "the executor's first (and on a good mirror only) command is the planned one")
+        XCTAssertEqual(first.version, DebianVersion("6.4-4"))
+        XCTAssertTrue(PlanView.lines(.library(step)).contains(fetch.command.shellLine), "plan prints the command that runs")
+        let older = SourceStore.olderAttempts(than: first.version, in: [DebianVersion("6.3-1"), DebianVersion("6.4-4"), DebianVersion("6.4-2")],
+                                              package: "ncurses", into: layout.sources + "/.staging-ncurses")
+        XCTAssertEqual(older.map(\.command.arguments.last), ["ncurses=6.4-2", "ncurses=6.3-1"])
+        // No version planned: nothing to run as planned (the executor asks apt itself).
+        XCTAssertNil(SourceStore.plannedAttempt(SourceFetch(package: "ncurses", version: nil, command: fetch.command)))
+    }
+
     func testSizeProfileLinksStandInsAndAsksCargoForASmallProgram() throws {
         let size = try request(["x86_64-unknown-linux-musl"], settings: .size)
         let profile = "CARGO_PROFILE_" + size.cargo.profileName(.build).uppercased()

@@ -131,10 +131,9 @@ public struct LibraryPlanner {
                 if let layout = LibraryBuildSpec.detect(source, library) { facts.layouts[source.path] = layout }
             }
         }
+        // apt is asked only about libraries with no source yet: their plan steps fetch.
         for library in libraries {
-            let closure = Self.dependencyClosure(library, in: libraries)
-            guard facts.selected[library.name] == nil || closure.contains(where: { facts.selected[$0] == nil }),
-                  facts.versions[library.debianSource] == nil else { continue }
+            guard facts.selected[library.name] == nil, facts.versions[library.debianSource] == nil else { continue }
             facts.versions[library.debianSource] = Result { try sources.availableVersions(library.debianSource) }
             // The tree a not yet fetched version would have (absent: no layout, as when planned before).
             if let version = try? facts.versions[library.debianSource]?.get().first {
@@ -155,6 +154,12 @@ public struct LibraryPlanner {
             if let source = facts.selected[library.name], deps.allSatisfy({ !$0.pending }) {
                 steps.append(resolve(library, source: source, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided),
                                      layout: facts.layouts[source.path], jobs: facts.jobs, cache: cache))
+                continue
+            }
+            // Its source is there, a dependency's is not: nothing to fetch for it.
+            if facts.selected[library.name] != nil {
+                steps.append(LibraryStep(library: library.name, target: target, build: nil, source: nil, fetch: nil,
+                                         commands: [], dependencies: closure, prefix: nil))
                 continue
             }
             let staging = facts.sourcesRoot + "/.staging-\(library.debianSource)"
@@ -280,7 +285,7 @@ struct LibraryBuilder {
             let dependencies = step.dependencies.compactMap { name in provided.first { $0.name == name } }
             if step.fetch != nil || step.pending {
                 let library = try NativeLibrary.named(step.library)
-                let source = try fetch(library)
+                let source = try fetch(library, planned: step.fetch)
                 // The mirror may lack the planned version's files (an older one was fetched),
                 // or a dependency came out differently: the step is completed again.
                 let resolved = planner.resolve(library, source: source, target: step.target, toolchain: toolchain, dependencies: dependencies)
@@ -292,9 +297,11 @@ struct LibraryBuilder {
         return (provided, diverged)
     }
 
-    /// The source, fetched once (SourceStore fetches under a lock, so two builds never download it twice).
-    private func fetch(_ library: NativeLibrary) throws -> LibrarySource {
-        try planner.sources.current(library)
+    /// The source: the plan's own fetch command when the step carries one (SourceStore fetches
+    /// under a lock, so two builds never download it twice), else the selected source.
+    private func fetch(_ library: NativeLibrary, planned: SourceFetch?) throws -> LibrarySource {
+        guard let planned else { return try planner.sources.current(library) }
+        return try planner.sources.fetch(planned, for: library)
     }
 
     private func build(_ step: LibraryStep, toolchain: CToolchain, dependencies: [ProvidedLibrary]) throws -> ProvidedLibrary {

@@ -204,7 +204,7 @@ extension PkgConfigRequestTests {
     /// A source that cannot be downloaded: the package, the planned version and who asked.
     func testSourceDownloadFailureSaysVersionAndWhoAsked() throws {
         let target = try Target("x86_64-unknown-linux-musl")
-        let step = LibraryStep(library: "xxhash", target: target, build: nil, source: nil,
+        let step = LibraryStep(library: LibraryID(resolvedName: "xxhash"), target: target, build: nil, source: nil,
                                fetch: SourceFetch(package: "xxhash", version: "0.8.1-1", command: Command("apt-get", ["source", "xxhash=0.8.1-1"])),
                                commands: [], dependencies: [], prefix: nil)
         let error = CargoStaticError(.commandFailed, "could not download the Debian source package xxhash for xxhash", fix: "check the mirror", detail: "xxhash=0.8.1-1: 404")

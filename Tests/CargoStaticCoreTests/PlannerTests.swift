@@ -66,7 +66,7 @@ final class PlannerTests: XCTestCase {
             case .archive: return "archive"
             case .runtime: return "runtime"
             case .std: return "std"
-            case .library(let l): return "library:" + l.library
+            case .library(let l): return "library:" + l.library.name
             case .depInfo: return "depInfo"
             case .cargo: return "cargo"
             case .debugFiles: return "debugFiles"
@@ -116,7 +116,7 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(kinds(plan.steps), ["archive", "std", "library:ncurses", "library:libedit", "depInfo", "runtime", "cargo"])
         XCTAssertEqual(plan.requirements, [LibraryRequirement(library: "libedit", reason: "--deps")])
         let (first, second) = (plan.libraries[0], plan.libraries[1])
-        XCTAssertEqual(second.dependencies, ["ncurses"])
+        XCTAssertEqual(second.dependencies, [ncurses.id])
         let ncursesPrefix = try XCTUnwrap(first.prefix)
         XCTAssertTrue(second.commands.contains { $0.shellLine.contains(ncursesPrefix) }, "libedit is built against ncurses's prefix")
         XCTAssertTrue(second.build?.entry.key.contains(first.build!.entry.name) ?? false, "libedit's key names the ncurses entry it is built on")

@@ -23,14 +23,14 @@ public struct SourceFetch: Codable, Equatable {
 /// on the source tree): the step says so (`build == nil`), and the executor completes it
 /// with `LibraryPlanner.resolve` once the source is there.
 public struct LibraryStep: Codable, Equatable {
-    public let library: String
+    public let library: LibraryID
     public let target: Target
     public let build: CachedBuild?
     public let source: LibrarySource?
     public let fetch: SourceFetch?
     public let commands: [Command]
     /// Libraries of this plan it is built against.
-    public let dependencies: [String]
+    public let dependencies: [LibraryID]
     public let prefix: String?
 
     /// Every external command: the fetch, then the recipe (whose first command copies the
@@ -150,7 +150,7 @@ public struct LibraryPlanner {
         let libraries = try facts.closure.get()
         for library in libraries {
             let closure = Self.dependencyClosure(library, in: libraries)
-            let deps = closure.compactMap { name in steps.first { $0.library == name } }
+            let deps = closure.compactMap { id in steps.first { $0.library == id } }
             if let source = facts.selected[library.name], deps.allSatisfy({ !$0.pending }) {
                 steps.append(resolve(library, source: source, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided),
                                      layout: facts.layouts[source.path], jobs: facts.jobs, cache: cache))
@@ -158,7 +158,7 @@ public struct LibraryPlanner {
             }
             // Its source is there, a dependency's is not: nothing to fetch for it.
             if facts.selected[library.name] != nil {
-                steps.append(LibraryStep(library: library.name, target: target, build: nil, source: nil, fetch: nil,
+                steps.append(LibraryStep(library: library.id, target: target, build: nil, source: nil, fetch: nil,
                                          commands: [], dependencies: closure, prefix: nil))
                 continue
             }
@@ -167,7 +167,7 @@ public struct LibraryPlanner {
             // library built on one that is not planned yet is not known either: pending.
             if library.isGeneric || deps.contains(where: \.pending) {
                 let version = try facts.availableVersions(library.debianSource).first
-                steps.append(LibraryStep(library: library.name, target: target, build: nil, source: nil,
+                steps.append(LibraryStep(library: library.id, target: target, build: nil, source: nil,
                                          fetch: SourceFetch(package: library.debianSource, version: version?.text,
                                                             command: SourceStore.fetchCommand(library.debianSource, version?.text, into: staging)),
                                          commands: [], dependencies: closure, prefix: nil))
@@ -210,15 +210,15 @@ public struct LibraryPlanner {
         let id = spec.entry
         let context = LibraryBuilder.context(spec, layout: cache.layout, id: id, jobs: jobs)
         let cached = cache.isPublished(id)
-        return LibraryStep(library: library.name, target: target,
+        return LibraryStep(library: library.id, target: target,
                            build: CachedBuild(entry: id, cached: cached, label: "\(library.name) \(source.upstreamVersion) for \(target)"),
                            source: source, fetch: nil, commands: cached ? [] : LibraryBuilder.copyCommands(source, context) + library.steps(context),
-                           dependencies: dependencies.map(\.name), prefix: cache.layout.prefix(id))
+                           dependencies: dependencies.map { LibraryID(resolvedName: $0.name) }, prefix: cache.layout.prefix(id))
     }
 
     /// A library's dependencies and theirs, in build order: a static library's build (its
     /// configure tests, its .pc file's Requires.private) needs every one of them.
-    static func dependencyClosure(_ library: NativeLibrary, in all: [NativeLibrary]) -> [String] {
+    static func dependencyClosure(_ library: NativeLibrary, in all: [NativeLibrary]) -> [LibraryID] {
         var names: [String] = []
         func visit(_ name: String) {
             guard let lib = all.first(where: { $0.name == name }) else { return }
@@ -226,12 +226,12 @@ public struct LibraryPlanner {
             if !names.contains(name) { names.append(name) }
         }
         for dep in library.dependencies { visit(dep) }
-        return all.map(\.name).filter(names.contains)
+        return all.filter { names.contains($0.name) }.map(\.id)
     }
 
     static func provided(_ step: LibraryStep) -> ProvidedLibrary {
-        ProvidedLibrary(name: step.library, version: step.source?.upstreamVersion ?? "?", outcome: step.cached ? .hit : .built,
-                        prefix: step.prefix ?? "", entry: step.build?.entry.name ?? step.library)
+        ProvidedLibrary(name: step.library.name, version: step.source?.upstreamVersion ?? "?", outcome: step.cached ? .hit : .built,
+                        prefix: step.prefix ?? "", entry: step.build?.entry.name ?? step.library.name)
     }
 }
 
@@ -282,9 +282,9 @@ struct LibraryBuilder {
         var diverged = false
         for step in steps {
             var step = step
-            let dependencies = step.dependencies.compactMap { name in provided.first { $0.name == name } }
+            let dependencies = step.dependencies.compactMap { id in provided.first { $0.name == id.name } }
             if step.fetch != nil || step.pending {
-                let library = try NativeLibrary.named(step.library)
+                let library = try NativeLibrary.library(step.library)
                 let source = try fetch(library, planned: step.fetch)
                 // The mirror may lack the planned version's files (an older one was fetched),
                 // or a dependency came out differently: the step is completed again.
@@ -308,7 +308,7 @@ struct LibraryBuilder {
         guard let planned = step.build, let source = step.source, let prefix = step.prefix else {
             throw CargoStaticError(.libraryBuildFailed, "the plan for \(step.library) is incomplete")
         }
-        let library = try NativeLibrary.named(step.library)
+        let library = try NativeLibrary.library(step.library)
         let spec = LibraryBuildSpec(library: library, source: source, target: step.target, toolchain: toolchain, dependencies: dependencies)
         let id = planned.entry
         let outcome = try store.ensure(id, reporter: reporter,

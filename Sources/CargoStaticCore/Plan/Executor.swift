@@ -208,7 +208,7 @@ enum SourceRequest {
     static func explained(_ error: CargoStaticError, steps: [LibraryStep], requirements: [LibraryRequirement]) -> CargoStaticError {
         let step = steps.first { step in step.fetch.map { error.message.contains("source package \($0.package) ") } ?? false }
         let version = step?.fetch?.version.map { " (version \($0))" } ?? ""
-        let library = step?.library
+        let library = step?.library.name
         let asked = requirements.filter { $0.library == library }.map(\.reason)
         let why = asked.isEmpty ? (library.map { " (\($0) is a dependency of another library of this build)" } ?? "")
                                 : " (asked for by \(asked.joined(separator: "; ")))"

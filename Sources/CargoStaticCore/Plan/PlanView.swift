@@ -41,7 +41,7 @@ public enum PlanView {
                     "#   \(s.outputDirectory) into \(s.sysroot)/lib/rustlib/\(s.target)/lib):"]
                 + s.workspace.flatMap(\.shellLines) + [s.command.shellLine, rustc]
         case .library(let l):
-            let name = l.build.map { "\(l.library) (\($0.entry.name))" } ?? l.library
+            let name = l.build.map { "\(l.library) (\($0.entry.name))" } ?? l.library.name
             if l.cached { return ["# \(name): cached; prefix \(l.prefix ?? "")"] }
             var lines = ["# \(name) for \(l.target) (cargo-static copies its source into the work directory, runs these,",
                          "#   then moves the installed prefix into the cache entry):"]

@@ -218,7 +218,7 @@ struct SBOMWriter {
     func write(_ executables: [BuiltExecutable], libraries: [ProvidedLibrary], sources: SourceStore, allocator: Allocator) throws {
         guard let libc = plan.libc else { return }
         let cLibraries = libraries.compactMap { lib -> SBOMInventory.CLibrary? in
-            guard let library = try? NativeLibrary.named(lib.name), let source = sources.selected(library) else { return nil }
+            guard let library = try? NativeLibrary.library(LibraryID(resolvedName: lib.name)), let source = sources.selected(library) else { return nil }
             let patches = source.origin == "debian" ? DebianPatch.read(sourceTree: source.path) : []
             return SBOMInventory.CLibrary(name: lib.name, debianSource: source.package, version: source.version, patches: patches)
         }

@@ -142,6 +142,24 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(cold.libraries[0].allCommands.first, cold.libraries[0].fetch?.command)
     }
 
+    /// `deps build` plans from the same facts with the same decision as a build's library steps.
+    func testDepsBuildPlansTheSameLibraryStepsAsABuild() throws {
+        var found = try target("x86_64-unknown-linux-musl", metadata: metadata())
+        found.scan = ScanFacts(names: ["libedit": "libedit"])
+        let libedit = try NativeLibrary.named("libedit"), ncurses = try NativeLibrary.named("ncurses")
+        found.libraries.closure = .success([ncurses, libedit])
+        found.libraries.selected["ncurses"] = LibrarySource(package: "ncurses", version: "6.4-4", upstreamVersion: "6.4", origin: "debian",
+                                                            path: "/cache/sources/ncurses/tree")
+        found.libraries.versions = ["libedit": .success([DebianVersion("3.1-20221030-2")])]
+        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequirement(library: "libedit", reason: "--deps")])
+        let build = try Planner.plan(request, facts: facts([found])).targets[0].libraries
+        let deps = try Planner.planLibraries(LibraryTargetFacts(target: found.target, cc: found.cc, libraries: found.libraries, cache: found.cache))
+        XCTAssertEqual(deps, build)
+        XCTAssertEqual(deps.map(\.library), [ncurses.id, libedit.id])
+        XCTAssertNil(deps[0].fetch, "a selected source is not fetched")
+        XCTAssertEqual(deps[1].fetch?.version, "3.1-20221030-2")
+    }
+
     /// The executor runs the fetch the plan shows: the step's own command, older versions
     /// (asked from apt then) only after it fails.
     func testPlannedFetchIsTheCommandTheExecutorRunsAndThePlanShows() throws {

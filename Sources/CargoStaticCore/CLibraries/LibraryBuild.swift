@@ -111,15 +111,8 @@ public struct LibraryPlanner {
         self.resolver = resolver ?? LibraryResolver.shared
     }
 
-    /// Names are anything the resolver understands: a recipe (`zlib`), a link name (`git2`),
-    /// a pkg-config module (`libgit2`) or a Debian source package. Dependencies first.
-    public func plan(_ names: [String], target: Target, toolchain: CToolchain) throws -> [LibraryStep] {
-        let facts = find(names)
-        return try Self.plan(target: target, toolchain: toolchain, facts: facts,
-                             cache: CacheView.snapshot(store, target: target, libraries: ((try? facts.closure.get()) ?? []).map(\.name)))
-    }
-
-    /// What planning `names` needs to know: the closure (the resolver: recipes, apt, dpkg),
+    /// What planning `names` needs to know (names are anything the resolver understands: a
+    /// recipe `zlib`, a link name `git2`, a pkg-config module `libgit2`, a Debian source package): the closure (the resolver: recipes, apt, dpkg),
     /// the selected sources, apt's versions where no source is selected, the trees' layouts.
     func find(_ names: [String]) -> LibraryFacts {
         var facts = LibraryFacts(sourcesRoot: sources.root, jobs: LibraryBuilder.jobs)

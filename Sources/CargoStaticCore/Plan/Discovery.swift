@@ -43,6 +43,15 @@ struct Discovery {
             lastStdBuildSeconds: lastStdBuildSeconds())
     }
 
+    /// For `deps build`: the target's C toolchain, what planning `libraries` needs (apt, the
+    /// selected sources, their trees) and the cache's entries for them.
+    func libraryFacts(_ libraries: [LibraryID], for target: Target, preferred: CToolchain.Kind?) throws -> LibraryTargetFacts {
+        let cc = try CToolchainDiscovery(runner: runner, layout: layout, probes: probes).find(target, preferred: preferred)
+        let facts = LibraryPlanner(store: store, runner: runner, reporter: reporter).find(libraries.map(\.name))
+        let closure = ((try? facts.closure.get()) ?? []).map(\.name)
+        return LibraryTargetFacts(target: target, cc: cc, libraries: facts, cache: CacheView.snapshot(store, target: target, libraries: closure))
+    }
+
     /// Why the profile's default allocator cannot be had (its source is neither fetched nor
     /// known to apt); nil when it can, or when `--allocator` chose one (never replaced).
     private func defaultAllocatorUnavailable(_ request: BuildRequest) throws -> CargoStaticError? {

@@ -120,3 +120,12 @@ struct InventoryFacts {
 
     init(libc: LibcIdentity? = nil) { self.libc = libc }
 }
+
+/// What `deps build` plans one target's libraries from (no project): the C toolchain, the
+/// libraries' facts and the cache's entries for them. Found by `Discovery.libraryFacts`.
+struct LibraryTargetFacts {
+    let target: Target
+    let cc: CToolchain
+    let libraries: LibraryFacts
+    let cache: CacheView
+}

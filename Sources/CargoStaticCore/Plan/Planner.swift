@@ -18,6 +18,18 @@ public struct Planner {
         probes = ProbeCache(file: store.layout.probes)
     }
 
+    /// `deps build`: finds, then decides, the steps of `libraries` (and their dependencies)
+    /// alone for one target, with the C toolchain they are built with.
+    public func planLibraries(_ libraries: [LibraryID], for target: Target, cc: CToolchain.Kind?) throws -> (cc: CToolchain, steps: [LibraryStep]) {
+        let facts = try Discovery(runner: runner, reporter: reporter, store: store, probes: probes).libraryFacts(libraries, for: target, preferred: cc)
+        return (facts.cc, try Self.planLibraries(facts))
+    }
+
+    /// The library steps from facts alone: the same decision as a build's library steps.
+    static func planLibraries(_ facts: LibraryTargetFacts) throws -> [LibraryStep] {
+        try LibraryPlanner.plan(target: facts.target, toolchain: facts.cc, facts: facts.libraries, cache: facts.cache)
+    }
+
     /// Finds, then decides.
     public func plan(_ request: BuildRequest) throws -> BuildPlan {
         try Self.checkProfile(request)

@@ -136,7 +136,7 @@ final class GenericLibraryTests: XCTestCase {
             ["id": "v", "name": "zmq-sys", "version": "0.1.0", "links": "zmq"],
             ["id": "u", "name": "unknown-sys", "version": "1.0.0", "links": "nosuchthing"],
         ], features: ["v": ["vendored"]])
-        let found = try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver)
+        let found = try NativeDependencyScan.requirements(inMetadata: .testing(json), resolver: resolver)
         XCTAssertEqual(found.map(\.library), ["libgit2", "curl", "libpcap"])
         XCTAssertEqual(found[1].reason, "crate curl-sys 0.4.58 (links curl)")
     }
@@ -163,7 +163,7 @@ final class GenericLibraryTests: XCTestCase {
             ]],
             "workspace_members": ["me"],
         ]
-        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver).map(\.library), ["nettle"])
+        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: .testing(json), resolver: resolver).map(\.library), ["nettle"])
     }
 
     func testGraphRefusesPamBeforeBuildingAndNamesWhoPulledItIn() {
@@ -172,7 +172,7 @@ final class GenericLibraryTests: XCTestCase {
             ["id": "pam", "name": "pam", "version": "0.7.0"],
             ["id": "sys", "name": "pam-sys", "version": "0.5.6", "links": "pam"],
         ], deps: ["me": ["pam"], "pam": ["sys"]])
-        XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver)) { error in
+        XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: .testing(json), resolver: resolver)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("crate pam-sys 0.5.6 (used by pam 0.7.0) needs PAM (libpam)"), text)
             XCTAssertTrue(text.contains("dlopen"), text)
@@ -188,11 +188,11 @@ final class GenericLibraryTests: XCTestCase {
             ["id": "wl", "name": "wayland-client", "version": "0.1.0", "dependencies": [["name": "libc", "kind": NSNull()]]],
             ["id": "gtk", "name": "gtk", "version": "0.1.0"],
         ], deps: ["me": ["pam", "wl", "gtk"]])
-        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: plain, resolver: resolver).map(\.library), [])
+        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: .testing(plain), resolver: resolver).map(\.library), [])
         func refused(_ package: [String: Any]) -> String? {
             let json = metadata([["id": "me", "name": "app", "version": "0.1.0"], package.merging(["id": "c", "version": "1.0.0"]) { a, _ in a }],
                                 deps: ["me": ["c"]])
-            do { _ = try NativeDependencyScan.requirements(inMetadata: json, resolver: resolver); return nil } catch { return "\(error)" }
+            do { _ = try NativeDependencyScan.requirements(inMetadata: .testing(json), resolver: resolver); return nil } catch { return "\(error)" }
         }
         XCTAssertTrue(refused(["name": "my-auth", "links": "pam"])?.contains("crate my-auth 1.0.0 (used by app 0.1.0) needs PAM (libpam)") ?? false)
         XCTAssertNotNil(refused(["name": "wayland-sys"]), "a -sys binding")

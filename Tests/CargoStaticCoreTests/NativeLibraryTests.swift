@@ -70,7 +70,7 @@ final class NativeLibraryTests: XCTestCase {
             ]],
             "workspace_members": ["me"],
         ]
-        let found = try NativeDependencyScan.requirements(inMetadata: json, resolver: LibraryResolver(index: FakeIndex()))
+        let found = try NativeDependencyScan.requirements(inMetadata: .testing(json), resolver: LibraryResolver(index: FakeIndex()))
         XCTAssertEqual(found.map(\.library), ["zlib", "libedit"])
         XCTAssertEqual(found.first?.reason, "crate libz-sys 1.1.8")
         XCTAssertEqual(found.last?.reason, "[package.metadata.cargo-static] of app")
@@ -80,10 +80,10 @@ final class NativeLibraryTests: XCTestCase {
             "packages": [["id": "z", "name": "bzip2-sys", "version": "0.1.11", "manifest_path": "/usr/share/cargo/registry/bzip2-sys-0.1.11/Cargo.toml"]],
             "resolve": ["nodes": [["id": "z", "features": ["static"]]]],
         ]
-        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: debian, resolver: LibraryResolver(index: FakeIndex())).map(\.library), ["bzip2"])
+        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: .testing(debian), resolver: LibraryResolver(index: FakeIndex())).map(\.library), ["bzip2"])
         var bad = json
         bad["packages"] = [["id": "me", "name": "app", "metadata": ["cargo-static": ["dep": "zlib"]]]]
-        XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: bad, resolver: LibraryResolver(index: FakeIndex())))
+        XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: .testing(bad), resolver: LibraryResolver(index: FakeIndex())))
     }
 
     func testMetadataGetsOnlyTheArgumentsItUnderstands() throws {

@@ -397,8 +397,8 @@ final class OCIImageTests: XCTestCase {
     }
 
     func testRuntimeCratesFollowOnlyNormalDependenciesOutsideProcMacros() {
-        XCTAssertEqual(TLSDetection.runtimeCrates(metadata: metadata(), roots: ["app"]), ["client", "ring", "rustls"])
-        XCTAssertEqual(TLSDetection.runtimeCrates(metadata: metadata(), roots: ["other"]), [])
+        XCTAssertEqual(TLSDetection.runtimeCrates(metadata: .testing(metadata()), roots: ["app"]), ["client", "ring", "rustls"])
+        XCTAssertEqual(TLSDetection.runtimeCrates(metadata: .testing(metadata()), roots: ["other"]), [])
     }
 
     func testTLSRule() {
@@ -413,12 +413,12 @@ final class OCIImageTests: XCTestCase {
         XCTAssertEqual(TLSDetection.decide(crates: [], nativeLibraries: [], override: true),
                        .init(needsCertificates: true, reason: "--ca-certificates"))
         // Through the graph: the dev-only native-tls and the proc macro's openssl do not count.
-        XCTAssertFalse(TLSDetection.decide(crates: TLSDetection.runtimeCrates(metadata: metadata(), roots: ["app"]).filter { $0 != "rustls" },
+        XCTAssertFalse(TLSDetection.decide(crates: TLSDetection.runtimeCrates(metadata: .testing(metadata()), roots: ["app"]).filter { $0 != "rustls" },
                                            nativeLibraries: [], override: nil).needsCertificates)
     }
 
     func testProjectFactsBecomeLabels() {
-        let facts = ProjectFacts(metadata: metadata(), package: "app")
+        let facts = ProjectFacts(metadata: .testing(metadata()), package: "app")
         XCTAssertEqual(facts.version, "0.3.0")
         XCTAssertEqual(facts.targetDirectory, "/w/target")
         XCTAssertEqual(facts.labels, ["org.opencontainers.image.title": "app", "org.opencontainers.image.version": "0.3.0",

@@ -7,9 +7,8 @@ final class PathRemapTests: XCTestCase {
     private let context = Context(variables: ["CARGO_HOME": "/home/u/.cargo"], directory: "/work/here", home: "/home/u")
     private let layout = CacheLayout(root: "/home/u/.cache/cargo-static")
 
-    private func metadata(root: String, target: String) -> ProjectMetadata {
-        let json: [String: Any] = ["workspace_root": root, "target_directory": target]
-        return ProjectMetadata(data: Data(), json: json)
+    private func metadata(root: String, target: String) -> CargoMetadata {
+        .testing(["packages": [], "workspace_root": root, "target_directory": target])
     }
 
     private func mapped(_ remaps: [LinkSpec.PathRemap], _ path: String) -> String {
@@ -38,14 +37,14 @@ final class PathRemapTests: XCTestCase {
     /// A path dependency outside the workspace (`helper = { path = "../helper" }`) is named
     /// the same wherever the checkout lives.
     func testPathDependenciesOutsideTheWorkspaceMapAlike() {
-        func metadata(_ base: String) -> ProjectMetadata {
-            ProjectMetadata(data: Data(), json: [
+        func metadata(_ base: String) -> CargoMetadata {
+            .testing([
                 "workspace_root": base + "/app", "target_directory": base + "/app/target",
                 "packages": [
-                    ["name": "app", "version": "0.1.0", "source": NSNull(), "manifest_path": base + "/app/Cargo.toml"],
-                    ["name": "helper", "version": "0.2.0", "source": NSNull(), "manifest_path": base + "/helper/Cargo.toml"],
-                    ["name": "inner", "version": "1.0.0", "source": NSNull(), "manifest_path": base + "/helper/inner/Cargo.toml"],
-                    ["name": "serde", "version": "1.0.0", "source": "registry+https://github.com/rust-lang/crates.io-index",
+                    ["id": "a", "name": "app", "version": "0.1.0", "source": NSNull(), "manifest_path": base + "/app/Cargo.toml"],
+                    ["id": "h", "name": "helper", "version": "0.2.0", "source": NSNull(), "manifest_path": base + "/helper/Cargo.toml"],
+                    ["id": "i", "name": "inner", "version": "1.0.0", "source": NSNull(), "manifest_path": base + "/helper/inner/Cargo.toml"],
+                    ["id": "s", "name": "serde", "version": "1.0.0", "source": "registry+https://github.com/rust-lang/crates.io-index",
                      "manifest_path": "/home/u/.cargo/registry/src/x/serde-1.0.0/Cargo.toml"],
                 ] as [[String: Any]],
             ])

@@ -131,7 +131,7 @@ extension PkgConfigRequestTests {
         let root = NSTemporaryDirectory() + "learned-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let file = LearnedPkgConfigNeeds.file(metadata: ["target_directory": root + "/target"])
+        let file = LearnedPkgConfigNeeds.file(metadata: .testing(["packages": [], "target_directory": root + "/target"]))
         XCTAssertEqual(file, root + "/target/cargo-static/pkgconfig-requests.json")
         XCTAssertEqual(LearnedPkgConfigNeeds.load(file: file), LearnedPkgConfigNeeds())
         LearnedPkgConfigNeeds.remember([(PkgConfigRequest(crate: "xxhash-c-sys 0.8.3", module: "libxxhash"), "xxhash")], file: file)
@@ -145,7 +145,7 @@ extension PkgConfigRequestTests {
         ]
         var index = FakeIndex()
         index.add("libxxhash-dev", source: "xxhash", files: ["/usr/lib/libxxhash.a", "/usr/lib/pkgconfig/libxxhash.pc"])
-        let found = try NativeDependencyScan.requirements(inMetadata: metadata, resolver: LibraryResolver(index: index), learned: learned)
+        let found = try NativeDependencyScan.requirements(inMetadata: .testing(metadata), resolver: LibraryResolver(index: index), learned: learned)
         XCTAssertEqual(found.map(\.library), ["xxhash"])
         XCTAssertTrue(found[0].reason.contains("asked pkg-config for `libxxhash`"), found[0].reason)
     }
@@ -188,15 +188,15 @@ extension PkgConfigRequestTests {
         let runtime: [String: Any] = ["packages": packages, "workspace_members": ["app"], "resolve": ["nodes": [
             node("app", deps: [("ck", nil)]), node("ck", deps: [("ll", nil)]), node("ll", deps: []),
         ]]]
-        XCTAssertEqual(DlopenUse.users(inMetadata: runtime), ["cryptoki-sys 0.1.4"])
-        let warning = DlopenUse.warning(inMetadata: runtime) ?? ""
+        XCTAssertEqual(DlopenUse.users(inMetadata: .testing(runtime)), ["cryptoki-sys 0.1.4"])
+        let warning = DlopenUse.warning(inMetadata: .testing(runtime)) ?? ""
         XCTAssertTrue(warning.contains("crate cryptoki-sys 0.1.4") && warning.contains("dlopen") && warning.contains("static executable"), warning)
 
         let hostOnly: [String: Any] = ["packages": packages, "workspace_members": ["app"], "resolve": ["nodes": [
             node("app", deps: [("bg", "build")]), node("bg", deps: [("cs", nil)]), node("cs", deps: [("ll", nil)]), node("ll", deps: []),
         ]]]
-        XCTAssertEqual(DlopenUse.users(inMetadata: hostOnly), [])
-        XCTAssertNil(DlopenUse.warning(inMetadata: hostOnly))
+        XCTAssertEqual(DlopenUse.users(inMetadata: .testing(hostOnly)), [])
+        XCTAssertNil(DlopenUse.warning(inMetadata: .testing(hostOnly)))
     }
 }
 
@@ -204,7 +204,7 @@ extension PkgConfigRequestTests {
     /// A source that cannot be downloaded: the package, the planned version and who asked.
     func testSourceDownloadFailureSaysVersionAndWhoAsked() throws {
         let target = try Target("x86_64-unknown-linux-musl")
-        let step = LibraryStep(library: "xxhash", target: target, build: nil, source: nil,
+        let step = LibraryStep(library: LibraryID(resolvedName: "xxhash"), target: target, build: nil, source: nil,
                                fetch: SourceFetch(package: "xxhash", version: "0.8.1-1", command: Command("apt-get", ["source", "xxhash=0.8.1-1"])),
                                commands: [], dependencies: [], prefix: nil)
         let error = CargoStaticError(.commandFailed, "could not download the Debian source package xxhash for xxhash", fix: "check the mirror", detail: "xxhash=0.8.1-1: 404")

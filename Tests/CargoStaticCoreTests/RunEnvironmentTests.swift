@@ -9,8 +9,12 @@ final class RunEnvironmentTests: XCTestCase {
         "manifest_path": "/w/app/Cargo.toml", "source": NSNull(),
     ]
 
+    static func decoded(_ package: [String: Any]) -> CargoMetadata.Package {
+        CargoMetadata.testing(["packages": [package]]).packageList[0]
+    }
+
     func testVariablesFromMetadata() throws {
-        let info = try XCTUnwrap(PackageInfo.from(metadata: package))
+        let info = try XCTUnwrap(PackageInfo.from(metadata: Self.decoded(package)))
         let bin = RunEnvironment.variables(package: info, targetName: "my-app", kinds: ["bin"], cargo: "/usr/bin/cargo", targetDirectory: "/w/target")
         XCTAssertEqual(bin["CARGO"], "/usr/bin/cargo")
         XCTAssertEqual(bin["CARGO_MANIFEST_DIR"], "/w/app")
@@ -34,7 +38,7 @@ final class RunEnvironmentTests: XCTestCase {
     }
 
     func testWorkingDirectoryIsCargos() throws {
-        let info = try XCTUnwrap(PackageInfo.from(metadata: package))
+        let info = try XCTUnwrap(PackageInfo.from(metadata: Self.decoded(package)))
         XCTAssertEqual(RunEnvironment.directory(isTest: true, package: info, userDirectory: "/w/app/src"), "/w/app")
         XCTAssertEqual(RunEnvironment.directory(isTest: false, package: info, userDirectory: "/w/app/src"), "/w/app/src")
     }
@@ -42,7 +46,7 @@ final class RunEnvironmentTests: XCTestCase {
     func testLocalPackagesOnly() {
         var registry = package
         registry["source"] = "registry+https://github.com/rust-lang/crates.io-index"
-        XCTAssertEqual(PackageInfo.local(["packages": [package, registry]]).map(\.name), ["my-app"])
+        XCTAssertEqual(PackageInfo.local(.testing(["packages": [package, registry]])).map(\.name), ["my-app"])
     }
 
     /// The sandbox receives the variables as --setenv pairs.

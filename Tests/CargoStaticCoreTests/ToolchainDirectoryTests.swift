@@ -13,10 +13,10 @@ final class ToolchainDirectoryTests: XCTestCase {
     /// compiler file, not the target's std) but no path (the same bytes in every cache).
     func testEntryAndScriptFollowTheStdButNotTheCachePath() throws {
         let target = try Target("x86_64-unknown-linux-musl")
-        let a = ToolchainDirectory.plan(toolchain: toolchain(), target: target, std: std("default"), store: CacheStore(root: "/c1"))
-        let moved = ToolchainDirectory.plan(toolchain: toolchain(), target: target, std: std("default"), store: CacheStore(root: "/c2"))
-        let size = ToolchainDirectory.plan(toolchain: toolchain(), target: target, std: std("size"), store: CacheStore(root: "/c1"))
-        let newer = ToolchainDirectory.plan(toolchain: toolchain("rustc 1.97.0"), target: target, std: std("default"), store: CacheStore(root: "/c1"))
+        let a = ToolchainDirectory.plan(toolchain: toolchain(), target: target, std: std("default"), cache: CacheView(layout: CacheLayout(root: "/c1")))
+        let moved = ToolchainDirectory.plan(toolchain: toolchain(), target: target, std: std("default"), cache: CacheView(layout: CacheLayout(root: "/c2")))
+        let size = ToolchainDirectory.plan(toolchain: toolchain(), target: target, std: std("size"), cache: CacheView(layout: CacheLayout(root: "/c1")))
+        let newer = ToolchainDirectory.plan(toolchain: toolchain("rustc 1.97.0"), target: target, std: std("default"), cache: CacheView(layout: CacheLayout(root: "/c1")))
         XCTAssertEqual(a.entry, moved.entry)
         XCTAssertEqual(a.script, moved.script)
         XCTAssertFalse(a.script.contains("/c1"))
@@ -43,7 +43,7 @@ final class ToolchainDirectoryTests: XCTestCase {
         let host = info.output.split(separator: "\n").first { $0.hasPrefix("host: ") }.map { String($0.dropFirst(6)) } ?? ""
         let tc = Toolchain(rustc: "/usr/bin/rustc", cargo: "/usr/bin/cargo", origin: .system, name: "system",
                            versionInfo: info.output, release: "x", host: host, sysroot: "/usr")
-        let dir = ToolchainDirectory.plan(toolchain: tc, target: target, std: stdID, store: store)
+        let dir = ToolchainDirectory.plan(toolchain: tc, target: target, std: stdID, cache: .snapshot(store, target: target))
         XCTAssertFalse(dir.cached)
         XCTAssertEqual(try dir.ensure(store: store, reporter: Reporter(quiet: true)), .built)
         XCTAssertEqual(store.state(dir.entry), .published)

@@ -23,14 +23,14 @@ public struct SourceFetch: Codable, Equatable {
 /// on the source tree): the step says so (`build == nil`), and the executor completes it
 /// with `LibraryPlanner.resolve` once the source is there.
 public struct LibraryStep: Codable, Equatable {
-    public let library: String
+    public let library: LibraryID
     public let target: Target
     public let build: CachedBuild?
     public let source: LibrarySource?
     public let fetch: SourceFetch?
     public let commands: [Command]
     /// Libraries of this plan it is built against.
-    public let dependencies: [String]
+    public let dependencies: [LibraryID]
     public let prefix: String?
 
     /// Every external command: the fetch, then the recipe (whose first command copies the
@@ -49,9 +49,23 @@ struct LibraryBuildSpec {
     let target: Target
     let toolchain: CToolchain
     let dependencies: [ProvidedLibrary]
-
     /// The tree's build system, Debian's flags and patches (read from the fetched source).
-    var layout: SourceLayout? { SourceLayout.detect(source.path, prefer: library.preferredBuildSystems) }
+    let layout: SourceLayout?
+
+    /// `layout`: as found by discovery; by default read from the source tree now.
+    init(library: NativeLibrary, source: LibrarySource, target: Target, toolchain: CToolchain, dependencies: [ProvidedLibrary],
+         layout: SourceLayout?? = nil) {
+        self.library = library
+        self.source = source
+        self.target = target
+        self.toolchain = toolchain
+        self.dependencies = dependencies
+        self.layout = layout ?? Self.detect(source, library)
+    }
+
+    static func detect(_ source: LibrarySource, _ library: NativeLibrary) -> SourceLayout? {
+        SourceLayout.detect(source.path, prefer: library.preferredBuildSystems)
+    }
 
     var keyText: String {
         var placeholder = LibraryBuildContext(source: "$SRC", prefix: "$PREFIX", destdir: "$DESTDIR", version: source.upstreamVersion,
@@ -97,58 +111,107 @@ public struct LibraryPlanner {
         self.resolver = resolver ?? LibraryResolver.shared
     }
 
-    /// Names are anything the resolver understands: a recipe (`zlib`), a link name (`git2`),
-    /// a pkg-config module (`libgit2`) or a Debian source package. Dependencies first.
-    public func plan(_ names: [String], target: Target, toolchain: CToolchain) throws -> [LibraryStep] {
+    /// What planning `names` needs to know (names are anything the resolver understands: a
+    /// recipe `zlib`, a link name `git2`, a pkg-config module `libgit2`, a Debian source package): the closure (the resolver: recipes, apt, dpkg),
+    /// the selected sources, apt's versions where no source is selected, the trees' layouts.
+    func find(_ names: [String]) -> LibraryFacts {
+        var facts = LibraryFacts(sourcesRoot: sources.root, jobs: LibraryBuilder.jobs)
+        facts.closure = Result { try resolver.closure(names) }
+        let libraries = (try? facts.closure.get()) ?? []
+        for library in libraries {
+            if let source = sources.selected(library) {
+                facts.selected[library.name] = source
+                if let layout = LibraryBuildSpec.detect(source, library) { facts.layouts[source.path] = layout }
+            }
+        }
+        // apt is asked only about libraries with no source yet: their plan steps fetch.
+        for library in libraries {
+            guard facts.selected[library.name] == nil, facts.versions[library.debianSource] == nil else { continue }
+            facts.versions[library.debianSource] = Result { try sources.availableVersions(library.debianSource) }
+            // The tree a not yet fetched version would have (absent: no layout, as when planned before).
+            if let version = try? facts.versions[library.debianSource]?.get().first {
+                let expected = sources.expected(library, version)
+                if let layout = LibraryBuildSpec.detect(expected, library) { facts.layouts[expected.path] = layout }
+            }
+        }
+        return facts
+    }
+
+    /// The steps from facts found beforehand: pure.
+    static func plan(target: Target, toolchain: CToolchain, facts: LibraryFacts, cache: CacheView) throws -> [LibraryStep] {
         var steps: [LibraryStep] = []
-        let libraries = try resolver.closure(names)
+        let libraries = try facts.closure.get()
         for library in libraries {
             let closure = Self.dependencyClosure(library, in: libraries)
-            let deps = closure.compactMap { name in steps.first { $0.library == name } }
-            if let source = sources.selected(library), deps.allSatisfy({ !$0.pending }) {
-                steps.append(resolve(library, source: source, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided)))
+            let deps = closure.compactMap { id in steps.first { $0.library == id } }
+            if let source = facts.selected[library.name], deps.allSatisfy({ !$0.pending }) {
+                steps.append(resolve(library, source: source, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided),
+                                     layout: facts.layouts[source.path], jobs: facts.jobs, cache: cache))
                 continue
             }
+            // Its source is there, a dependency's is not: nothing to fetch for it.
+            if facts.selected[library.name] != nil {
+                steps.append(LibraryStep(library: library.id, target: target, build: nil, source: nil, fetch: nil,
+                                         commands: [], dependencies: closure, prefix: nil))
+                continue
+            }
+            let staging = facts.sourcesRoot + "/.staging-\(library.debianSource)"
             // A generic recipe reads the fetched tree (its build system, Debian's flags), and a
             // library built on one that is not planned yet is not known either: pending.
             if library.isGeneric || deps.contains(where: \.pending) {
-                let version = try sources.availableVersions(library.debianSource).first
-                steps.append(LibraryStep(library: library.name, target: target, build: nil, source: nil,
+                let version = try facts.availableVersions(library.debianSource).first
+                steps.append(LibraryStep(library: library.id, target: target, build: nil, source: nil,
                                          fetch: SourceFetch(package: library.debianSource, version: version?.text,
-                                                            command: SourceStore.fetchCommand(library.debianSource, version?.text,
-                                                                                              into: sources.root + "/.staging-\(library.debianSource)")),
+                                                            command: SourceStore.fetchCommand(library.debianSource, version?.text, into: staging)),
                                          commands: [], dependencies: closure, prefix: nil))
                 continue
             }
             // Not fetched yet: the newest version apt knows decides the entry (an error now,
             // before any long build, when apt knows no such source package).
-            let version = try sources.availableVersions(library.debianSource).first!
-            let expected = sources.expected(library, version)
-            let step = resolve(library, source: expected, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided))
+            let version = try facts.availableVersions(library.debianSource).first!
+            let expected = SourceStore.expected(library, version, root: facts.sourcesRoot)
+            let step = resolve(library, source: expected, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided),
+                               layout: facts.layouts[expected.path], jobs: facts.jobs, cache: cache)
             let fetch = SourceFetch(package: library.debianSource, version: version.text,
-                                    command: SourceStore.fetchCommand(library.debianSource, version.text, into: sources.root + "/.staging-\(library.debianSource)"))
+                                    command: SourceStore.fetchCommand(library.debianSource, version.text, into: staging))
             steps.append(LibraryStep(library: step.library, target: target, build: step.build, source: expected, fetch: fetch,
                                      commands: step.commands, dependencies: step.dependencies, prefix: step.prefix))
         }
         return steps
     }
 
-    /// The step once the source (and every dependency) is known.
+    /// The step once the source (and every dependency) is known, reading the tree and the cache now.
     public func resolve(_ library: NativeLibrary, source: LibrarySource, target: Target, toolchain: CToolchain,
                         dependencies: [ProvidedLibrary]) -> LibraryStep {
-        let spec = LibraryBuildSpec(library: library, source: source, target: target, toolchain: toolchain, dependencies: dependencies)
+        let layout = LibraryBuildSpec.detect(source, library)
+        func step(_ cache: CacheView) -> LibraryStep {
+            Self.resolve(library, source: source, target: target, toolchain: toolchain, dependencies: dependencies,
+                         layout: layout, jobs: LibraryBuilder.jobs, cache: cache)
+        }
+        // The entry is known only once resolved: then its state is looked up, that entry alone.
+        var cache = CacheView(layout: store.layout)
+        let uncached = step(cache)
+        guard let id = uncached.build?.entry, store.state(id) == .published else { return uncached }
+        cache.add(id)
+        return step(cache)
+    }
+
+    /// The step from the tree's layout and the cache's state: pure.
+    static func resolve(_ library: NativeLibrary, source: LibrarySource, target: Target, toolchain: CToolchain,
+                        dependencies: [ProvidedLibrary], layout: SourceLayout?, jobs: Int, cache: CacheView) -> LibraryStep {
+        let spec = LibraryBuildSpec(library: library, source: source, target: target, toolchain: toolchain, dependencies: dependencies, layout: layout)
         let id = spec.entry
-        let context = LibraryBuilder.context(spec, layout: store.layout, id: id)
-        let cached = store.state(id) == .published
-        return LibraryStep(library: library.name, target: target,
+        let context = LibraryBuilder.context(spec, layout: cache.layout, id: id, jobs: jobs)
+        let cached = cache.isPublished(id)
+        return LibraryStep(library: library.id, target: target,
                            build: CachedBuild(entry: id, cached: cached, label: "\(library.name) \(source.upstreamVersion) for \(target)"),
                            source: source, fetch: nil, commands: cached ? [] : LibraryBuilder.copyCommands(source, context) + library.steps(context),
-                           dependencies: dependencies.map(\.name), prefix: store.layout.prefix(id))
+                           dependencies: dependencies.map { LibraryID(resolvedName: $0.name) }, prefix: cache.layout.prefix(id))
     }
 
     /// A library's dependencies and theirs, in build order: a static library's build (its
     /// configure tests, its .pc file's Requires.private) needs every one of them.
-    static func dependencyClosure(_ library: NativeLibrary, in all: [NativeLibrary]) -> [String] {
+    static func dependencyClosure(_ library: NativeLibrary, in all: [NativeLibrary]) -> [LibraryID] {
         var names: [String] = []
         func visit(_ name: String) {
             guard let lib = all.first(where: { $0.name == name }) else { return }
@@ -156,12 +219,12 @@ public struct LibraryPlanner {
             if !names.contains(name) { names.append(name) }
         }
         for dep in library.dependencies { visit(dep) }
-        return all.map(\.name).filter(names.contains)
+        return all.filter { names.contains($0.name) }.map(\.id)
     }
 
     static func provided(_ step: LibraryStep) -> ProvidedLibrary {
-        ProvidedLibrary(name: step.library, version: step.source?.upstreamVersion ?? "?", outcome: step.cached ? .hit : .built,
-                        prefix: step.prefix ?? "", entry: step.build?.entry.name ?? step.library)
+        ProvidedLibrary(name: step.library.name, version: step.source?.upstreamVersion ?? "?", outcome: step.cached ? .hit : .built,
+                        prefix: step.prefix ?? "", entry: step.build?.entry.name ?? step.library.name)
     }
 }
 
@@ -194,7 +257,7 @@ struct LibraryBuilder {
     let reporter: Reporter
     var store: CacheStore { planner.store }
 
-    static func context(_ spec: LibraryBuildSpec, layout: CacheLayout, id: EntryID) -> LibraryBuildContext {
+    static func context(_ spec: LibraryBuildSpec, layout: CacheLayout, id: EntryID, jobs: Int = jobs) -> LibraryBuildContext {
         let work = layout.work(id)
         var context = LibraryBuildContext(source: work + "/src", prefix: LibraryBuildContext.logicalPrefix, destdir: layout.staging(id) + "/destdir",
                                           version: spec.source.upstreamVersion, target: spec.target, toolchain: spec.toolchain,
@@ -212,10 +275,10 @@ struct LibraryBuilder {
         var diverged = false
         for step in steps {
             var step = step
-            let dependencies = step.dependencies.compactMap { name in provided.first { $0.name == name } }
+            let dependencies = step.dependencies.compactMap { id in provided.first { $0.name == id.name } }
             if step.fetch != nil || step.pending {
-                let library = try NativeLibrary.named(step.library)
-                let source = try fetch(library)
+                let library = try NativeLibrary.library(step.library)
+                let source = try fetch(library, planned: step.fetch)
                 // The mirror may lack the planned version's files (an older one was fetched),
                 // or a dependency came out differently: the step is completed again.
                 let resolved = planner.resolve(library, source: source, target: step.target, toolchain: toolchain, dependencies: dependencies)
@@ -227,16 +290,18 @@ struct LibraryBuilder {
         return (provided, diverged)
     }
 
-    /// The source, fetched once (SourceStore fetches under a lock, so two builds never download it twice).
-    private func fetch(_ library: NativeLibrary) throws -> LibrarySource {
-        try planner.sources.current(library)
+    /// The source: the plan's own fetch command when the step carries one (SourceStore fetches
+    /// under a lock, so two builds never download it twice), else the selected source.
+    private func fetch(_ library: NativeLibrary, planned: SourceFetch?) throws -> LibrarySource {
+        guard let planned else { return try planner.sources.current(library) }
+        return try planner.sources.fetch(planned, for: library)
     }
 
     private func build(_ step: LibraryStep, toolchain: CToolchain, dependencies: [ProvidedLibrary]) throws -> ProvidedLibrary {
         guard let planned = step.build, let source = step.source, let prefix = step.prefix else {
             throw CargoStaticError(.libraryBuildFailed, "the plan for \(step.library) is incomplete")
         }
-        let library = try NativeLibrary.named(step.library)
+        let library = try NativeLibrary.library(step.library)
         let spec = LibraryBuildSpec(library: library, source: source, target: step.target, toolchain: toolchain, dependencies: dependencies)
         let id = planned.entry
         let outcome = try store.ensure(id, reporter: reporter,

@@ -56,6 +56,12 @@ public final class LibraryResolver {
                                fix: "known recipes: \(NativeLibrary.all.map(\.name).joined(separator: ", ")); any other library is found by its link name (`git2`), pkg-config module (`libgit2`) or Debian source package (`libgit2`)")
     }
 
+    /// A library this resolver already resolved, by its canonical name.
+    func resolved(_ name: String) -> NativeLibrary? {
+        lock.lock(); defer { lock.unlock() }
+        return known[name]
+    }
+
     /// `names` and everything they depend on, dependencies first.
     public func closure(_ names: [String]) throws -> [NativeLibrary] {
         var ordered: [NativeLibrary] = []

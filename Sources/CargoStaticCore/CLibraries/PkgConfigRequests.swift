@@ -118,8 +118,8 @@ public struct LearnedPkgConfigNeeds: Codable, Equatable {
     public init() {}
 
     /// The memo of the project whose `cargo metadata` this is (nil: no target directory).
-    public static func file(metadata json: [String: Any]) -> String? {
-        (json["target_directory"] as? String).map { $0 + "/cargo-static/pkgconfig-requests.json" }
+    public static func file(metadata: CargoMetadata) -> String? {
+        metadata.targetDirectory.map { $0 + "/cargo-static/pkgconfig-requests.json" }
     }
 
     public static func load(file: String?) -> LearnedPkgConfigNeeds {
@@ -150,27 +150,22 @@ public enum DlopenUse {
     static let loaders: Set<String> = ["libloading", "dlopen", "dlopen2", "shared_library", "sharedlib", "dylib"]
 
     /// The crates of the graph (target side) that depend on a dlopen crate, `name version`.
-    public static func users(inMetadata json: [String: Any]) -> [String] {
-        let packages = json["packages"] as? [[String: Any]] ?? []
-        let byID = Dictionary(packages.compactMap { p in (p["id"] as? String).map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
-        let nodes = (json["resolve"] as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
-        let members = json["workspace_members"] as? [String] ?? []
-        let targetSide = NativeDependencyScan.targetPackages(nodes: nodes, members: members, byID: byID)
-        let loaderIDs = Set(byID.filter { loaders.contains($0.value["name"] as? String ?? "") }.map(\.key))
+    public static func users(inMetadata metadata: CargoMetadata) -> [String] {
+        let targetSide = metadata.targetPackages()
+        let loaderIDs = Set(metadata.packageList.filter { loaders.contains($0.name) }.map(\.id))
             .filter { targetSide?.contains($0) ?? true }
         guard !loaderIDs.isEmpty else { return [] }
         var users: [String] = []
-        for node in nodes {
-            guard let id = node["id"] as? String, targetSide?.contains(id) ?? true, !loaderIDs.contains(id),
-                  let p = byID[id], let name = p["name"] as? String else { continue }
-            let deps = Set((node["deps"] as? [[String: Any]] ?? []).compactMap { $0["pkg"] as? String } + (node["dependencies"] as? [String] ?? []))
-            if !deps.isDisjoint(with: loaderIDs) { users.append("\(name) \(p["version"] as? String ?? "?")") }
+        for node in metadata.resolve?.nodes ?? [] {
+            guard targetSide?.contains(node.id) ?? true, !loaderIDs.contains(node.id), let label = metadata.label(node.id) else { continue }
+            let deps = Set((node.deps ?? []).map(\.pkg) + (node.dependencies ?? []))
+            if !deps.isDisjoint(with: loaderIDs) { users.append(label) }
         }
         return Array(Set(users)).sorted()
     }
 
-    public static func warning(inMetadata json: [String: Any]) -> String? {
-        let users = users(inMetadata: json)
+    public static func warning(inMetadata metadata: CargoMetadata) -> String? {
+        let users = users(inMetadata: metadata)
         guard !users.isEmpty else { return nil }
         let who = users.map { "crate \($0)" }.joined(separator: ", ")
         return "\(who) load\(users.count == 1 ? "s" : "") a library with dlopen (through libloading or the like), which always fails in a static executable: it builds, but that code path returns an error at run time; build this program dynamically (plain `cargo build`) if it needs the loaded library"

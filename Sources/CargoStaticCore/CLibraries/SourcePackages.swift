@@ -84,27 +84,68 @@ public struct SourceStore {
     public func fetchFromDebian(_ library: NativeLibrary) throws -> LibrarySource {
         let package = library.debianSource
         let versions = try availableVersions(package)
+        return try fetch(library, versions.map { FetchAttempt(version: $0, command: Self.fetchCommand(package, $0.text, into: staging(package))) },
+                         older: { [] })
+    }
+
+    /// Runs the fetch a plan's step carries, exactly its command; apt is asked for older
+    /// versions only when that fails (the mirror lacks a file of the planned version).
+    public func fetch(_ planned: SourceFetch, for library: NativeLibrary) throws -> LibrarySource {
+        guard let first = Self.plannedAttempt(planned) else { return try current(library) }
+        return try fetch(library, [first], older: {
+            Self.olderAttempts(than: first.version, in: try availableVersions(planned.package), package: planned.package, into: staging(planned.package))
+        })
+    }
+
+    /// One `apt-get source` of one version.
+    struct FetchAttempt: Equatable {
+        let version: DebianVersion
+        let command: Command
+    }
+
+    /// The planned fetch as the first attempt: its own command (nil when it names no version).
+    static func plannedAttempt(_ planned: SourceFetch) -> FetchAttempt? {
+        planned.version.map { FetchAttempt(version: DebianVersion($0), command: planned.command) }
+    }
+
+    /// The fallbacks after `version`: the older ones apt knows, newest first.
+    static func olderAttempts(than version: DebianVersion, in versions: [DebianVersion], package: String, into staging: String) -> [FetchAttempt] {
+        versions.filter { $0 < version }.sorted(by: >).map { FetchAttempt(version: $0, command: fetchCommand(package, $0.text, into: staging)) }
+    }
+
+    private func staging(_ package: String) -> String { "\(root)/.staging-\(package)" }
+
+    /// Tries `attempts` in order, then (after a failure) those `older` gives.
+    private func fetch(_ library: NativeLibrary, _ attempts: [FetchAttempt], older: () throws -> [FetchAttempt]) throws -> LibrarySource {
+        let package = library.debianSource
         let fm = FileManager.default
         try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
         // One fetcher of a package at a time: the staging directory below is shared.
         let lock = try FileLock(path: layout.sourceLock(package))
         defer { withExtendedLifetime(lock) {} }
         var failures: [String] = []
-        for version in versions {
+        var queue = attempts
+        var extended = false
+        var index = 0
+        while index < queue.count || !extended && !failures.isEmpty {
+            if index == queue.count { queue += (try? older()) ?? []; extended = true; continue }
+            let attempt = queue[index]
+            index += 1
+            let version = attempt.version
             let dir = "\(root)/\(package)_\(version.text)"
             if !failures.isEmpty {
-                reporter.warn("the source of \(package) \(versions[0].text) could not be downloaded (\(failures.joined(separator: "; "))); trying the previous version the archive has, \(version.text)")
+                reporter.warn("the source of \(package) \(queue[0].version.text) could not be downloaded (\(failures.joined(separator: "; "))); trying the previous version the archive has, \(version.text)")
             }
             if fm.fileExists(atPath: dir + "/tree") {
                 let source = debianSource(package, version, dir)
                 try select(source, for: library)
                 return source
             }
-            let staging = "\(root)/.staging-\(package)"
+            let staging = staging(package)
             try? fm.removeItem(atPath: staging)
             try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
             reporter.status("Fetching", "the source of \(library.name): apt-get source \(package)=\(version.text)")
-            let result = try runner.capture(Self.fetchCommand(package, version.text, into: staging))
+            let result = try runner.capture(attempt.command)
             if result.succeeded, let tree = try extractedTree(in: staging) {
                 try fm.moveItem(atPath: tree, toPath: staging + "/tree")
                 try removeDownloads(in: staging)
@@ -122,8 +163,8 @@ public struct SourceStore {
             }
             failures.append("\(package)=\(version.text): " + Runner.tail(result.output, lines: 3).replacingOccurrences(of: "\n", with: " | "))
         }
-        if let version = versions.first, let source = try upstreamTarball(library, version) { return source }
-        throw CargoStaticError(.commandFailed, "could not download the Debian source package \(package) (for \(library.name)) in any version apt knows: \(versions.map(\.text).joined(separator: ", ")), asked through `apt-get source` from the deb-src entries in /etc/apt",
+        if let version = queue.first?.version, let source = try upstreamTarball(library, version) { return source }
+        throw CargoStaticError(.commandFailed, "could not download the Debian source package \(package) (for \(library.name)) in any version apt knows: \(queue.map(\.version.text).joined(separator: ", ")), asked through `apt-get source` from the deb-src entries in /etc/apt",
                                fix: "check that the Debian mirror is reachable (apt-get update), or pass a local source: cargo-static deps build \(library.name) --source PATH",
                                detail: failures.joined(separator: "\n"))
     }
@@ -181,10 +222,19 @@ public struct SourceStore {
 
     /// The source a fetch of `version` will give (for planning before the fetch).
     public func expected(_ library: NativeLibrary, _ version: DebianVersion) -> LibrarySource {
+        Self.expected(library, version, root: root)
+    }
+
+    /// Where the source of `version` will be once fetched into `root`.
+    static func expected(_ library: NativeLibrary, _ version: DebianVersion, root: String) -> LibrarySource {
         debianSource(library.debianSource, version, "\(root)/\(library.debianSource)_\(version.text)")
     }
 
     private func debianSource(_ package: String, _ version: DebianVersion, _ dir: String) -> LibrarySource {
+        Self.debianSource(package, version, dir)
+    }
+
+    private static func debianSource(_ package: String, _ version: DebianVersion, _ dir: String) -> LibrarySource {
         LibrarySource(package: package, version: version.text, upstreamVersion: version.upstreamVersion,
                       origin: "debian", path: dir + "/tree")
     }

@@ -88,17 +88,28 @@ public struct LibraryRequirement: Codable, Equatable {
 
 /// Finds the C libraries a project needs: its -sys crates (from cargo's resolved graph,
 /// features included), `[package.metadata.cargo-static] deps = [...]`, `[cargo-static] deps`
-/// in cargo's config, and `--deps`.
+/// in cargo's config, and `--deps`. In two parts: `ScanFacts.find` asks this machine (the
+/// resolver's apt and dpkg, the crates' source trees, the memo of earlier builds) and
+/// `requirements(extra:metadata:facts:)` decides, without any of them.
 public struct NativeDependencyScan {
     /// `resolver`: nil for the process-wide one (apt and dpkg of this machine).
     /// `extra`: libraries named on the command line or in cargo's config, with where.
-    public static func requirements(extra: [LibraryRequirement], metadata: [String: Any], resolver: LibraryResolver? = nil) throws -> [LibraryRequirement] {
-        let resolver = resolver ?? LibraryResolver.shared
-        var found = try extra.map { LibraryRequirement(library: try resolver.named($0.library).name, reason: $0.reason) }
-        found += try requirements(inMetadata: metadata, resolver: resolver)
+    public static func requirements(extra: [LibraryRequirement], metadata: CargoMetadata, resolver: LibraryResolver? = nil) throws -> [LibraryRequirement] {
+        try requirements(extra: extra, metadata: metadata, facts: ScanFacts.find(extra: extra, metadata: metadata, resolver: resolver ?? LibraryResolver.shared))
+    }
+
+    /// The same from facts found beforehand: pure.
+    public static func requirements(extra: [LibraryRequirement], metadata: CargoMetadata, facts: ScanFacts) throws -> [LibraryRequirement] {
+        var found = try extra.map { LibraryRequirement(library: try facts.named($0.library), reason: $0.reason) }
+        found += try requirements(inMetadata: metadata, facts: facts)
         var unique: [LibraryRequirement] = []
         for r in found where !unique.contains(where: { $0.library == r.library }) { unique.append(r) }
         return unique
+    }
+
+    static func requirements(inMetadata metadata: CargoMetadata, resolver: LibraryResolver,
+                             learned: LearnedPkgConfigNeeds? = nil) throws -> [LibraryRequirement] {
+        try requirements(inMetadata: metadata, facts: ScanFacts.find(extra: [], metadata: metadata, resolver: resolver, learned: learned))
     }
 
     /// The C libraries of the resolved graph: -sys crates cargo-static has bindings for, any
@@ -106,49 +117,114 @@ public struct NativeDependencyScan {
     /// minus those whose self-building feature is on or that ship their own C sources; plus
     /// what workspace members declare. A crate that needs a library that can never be static
     /// stops the build here, before anything is built.
-    static func requirements(inMetadata json: [String: Any], resolver: LibraryResolver,
-                             learned: LearnedPkgConfigNeeds? = nil) throws -> [LibraryRequirement] {
-        let learned = learned ?? .load(file: LearnedPkgConfigNeeds.file(metadata: json))
-        let packages = json["packages"] as? [[String: Any]] ?? []
-        let byID = Dictionary(packages.compactMap { p in (p["id"] as? String).map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
-        let resolve = json["resolve"] as? [String: Any]
-        let nodes = resolve?["nodes"] as? [[String: Any]] ?? []
+    static func requirements(inMetadata metadata: CargoMetadata, facts: ScanFacts) throws -> [LibraryRequirement] {
         var found: [LibraryRequirement] = []
-        let members = json["workspace_members"] as? [String] ?? []
-        let targetSide = targetPackages(nodes: nodes, members: members, byID: byID)
-        for node in nodes {
-            guard let id = node["id"] as? String, targetSide?.contains(id) ?? true,
-                  let package = byID[id], let name = package["name"] as? String else { continue }
-            let version = package["version"] as? String ?? "?"
-            let links = package["links"] as? String
-            let features = node["features"] as? [String] ?? []
-            if let refusal = refusal(name: name, links: links, package: package) {
-                let users = dependents(of: id, nodes: nodes, byID: byID)
+        for candidate in candidates(metadata) {
+            let (package, features) = (candidate.package, candidate.features)
+            let (name, version) = (package.name, package.version)
+            if let refusal = refusal(package) {
+                let users = dependents(of: package.id, in: metadata)
                 throw refusal.error(crate: "\(name) \(version)" + (users.isEmpty ? "" : " (used by \(users.joined(separator: ", ")))"))
             }
             // Libraries this crate's build script asked pkg-config for in an earlier build.
-            found += learned.requirements(crate: "\(name) \(version)")
+            found += facts.learned.requirements(crate: "\(name) \(version)")
             if let binding = SysCrateTable.binding(for: name) {
                 // With one of these features the crate compiles its own copy: nothing to provide.
-                let manifest = package["manifest_path"] as? String
-                if binding.selfBuildingFeatures.contains(where: features.contains) && !fromDebianRegistry(manifest) { continue }
+                if binding.selfBuildingFeatures.contains(where: features.contains) && !fromDebianRegistry(package.manifestPath) { continue }
                 found.append(LibraryRequirement(library: binding.library, reason: "crate \(name) \(version)"))
                 continue
             }
-            guard let linkName = linkName(name: name, links: links),
-                  !features.contains(where: { $0.contains("vendored") || $0.contains("bundled") }),
-                  !shipsOwnCSources(package["manifest_path"] as? String) else { continue }
-            guard let library = try resolver.library(for: .link(linkName)) else { continue }
-            found.append(LibraryRequirement(library: library.name, reason: "crate \(name) \(version) (links \(linkName))"))
+            guard let linkName = lookedUpLinkName(package, features: features),
+                  !facts.shipsOwnCSources.contains(package.manifestPath) else { continue }
+            guard let library = try facts.library(linkName: linkName) else { continue }
+            found.append(LibraryRequirement(library: library, reason: "crate \(name) \(version) (links \(linkName))"))
         }
-        for id in members.sorted() {
-            guard let package = byID[id], let ours = (package["metadata"] as? [String: Any])?["cargo-static"] else { continue }
-            let origin = "[package.metadata.cargo-static] of \(package["name"] as? String ?? "?")"
+        for (package, ours) in memberSettings(metadata) {
+            let origin = "[package.metadata.cargo-static] of \(package.name)"
             for lib in try SettingsLayer.parse(json: ours, origin: origin).deps ?? [] {
-                found.append(LibraryRequirement(library: try resolver.named(lib).name, reason: origin))
+                found.append(LibraryRequirement(library: try facts.named(lib), reason: origin))
             }
         }
         return found
+    }
+
+    /// The target-side packages of the graph, in cargo's node order, with their features.
+    static func candidates(_ metadata: CargoMetadata) -> [(package: CargoMetadata.Package, features: [String])] {
+        let targetSide = metadata.targetPackages()
+        return (metadata.resolve?.nodes ?? []).compactMap { node in
+            guard targetSide?.contains(node.id) ?? true, let package = metadata.packages[node.id] else { return nil }
+            return (package, node.features ?? [])
+        }
+    }
+
+    /// The link name a package without a binding is looked up by (nil: nothing to look up).
+    static func lookedUpLinkName(_ package: CargoMetadata.Package, features: [String]) -> String? {
+        guard SysCrateTable.binding(for: package.name) == nil, let linkName = linkName(name: package.name, links: package.links),
+              !features.contains(where: { $0.contains("vendored") || $0.contains("bundled") }) else { return nil }
+        return linkName
+    }
+
+    /// Workspace members' `[package.metadata.cargo-static]` tables, members sorted by id.
+    static func memberSettings(_ metadata: CargoMetadata) -> [(CargoMetadata.Package, JSONValue)] {
+        metadata.workspaceMembers.sorted().compactMap { id in
+            guard let package = metadata.packages[id], let ours = package.metadata?["cargo-static"], ours != .null else { return nil }
+            return (package, ours)
+        }
+    }
+
+    /// The library names `[package.metadata.cargo-static] deps` of the members give (for lookups).
+    static func memberDeps(_ metadata: CargoMetadata) -> [String] {
+        memberSettings(metadata).flatMap { package, ours in
+            (try? SettingsLayer.parse(json: ours, origin: package.name).deps) ?? []
+        }
+    }
+}
+
+/// What the dependency scan needs to know about this machine, found before deciding: which
+/// library each name and link name resolves to (apt's and dpkg's answers, or the error),
+/// which crates carry their own C sources, and what earlier builds' scripts asked for.
+public struct ScanFacts {
+    public var learned = LearnedPkgConfigNeeds()
+    /// name -> library name (or why it cannot be).
+    public var names: [String: Result<String, Error>] = [:]
+    /// link name -> library (nil: no library of this machine provides it).
+    public var links: [String: Result<String?, Error>] = [:]
+    /// Manifests of crates that ship a C library of their own.
+    public var shipsOwnCSources: Set<String> = []
+
+    public init(learned: LearnedPkgConfigNeeds = LearnedPkgConfigNeeds(), names: [String: String] = [:], links: [String: String?] = [:],
+                shipsOwnCSources: Set<String> = []) {
+        self.learned = learned
+        self.names = names.mapValues { .success($0) }
+        self.links = links.mapValues { .success($0) }
+        self.shipsOwnCSources = shipsOwnCSources
+    }
+
+    func named(_ name: String) throws -> String {
+        guard let found = names[name] else {
+            throw CargoStaticError(.usage, "no C library named \(name) was looked up", fix: "this is a bug in cargo-static's planner")
+        }
+        return try found.get()
+    }
+
+    func library(linkName: String) throws -> String? { try links[linkName]?.get() ?? nil }
+
+    /// Asks the resolver (apt, dpkg) and the crates' source trees what the scan will need.
+    public static func find(extra: [LibraryRequirement], metadata: CargoMetadata, resolver: LibraryResolver,
+                            learned: LearnedPkgConfigNeeds? = nil) -> ScanFacts {
+        var facts = ScanFacts(learned: learned ?? .load(file: LearnedPkgConfigNeeds.file(metadata: metadata)))
+        for name in extra.map(\.library) + NativeDependencyScan.memberDeps(metadata) where facts.names[name] == nil {
+            facts.names[name] = Result { try resolver.named(name).name }
+        }
+        for (package, features) in NativeDependencyScan.candidates(metadata) {
+            guard let linkName = NativeDependencyScan.lookedUpLinkName(package, features: features) else { continue }
+            if NativeDependencyScan.shipsOwnCSources(package.manifestPath) {
+                facts.shipsOwnCSources.insert(package.manifestPath)
+                continue
+            }
+            if facts.links[linkName] == nil { facts.links[linkName] = Result { try resolver.library(for: .link(linkName))?.name } }
+        }
+        return facts
     }
 }
 
@@ -157,12 +233,12 @@ extension NativeDependencyScan {
     /// `links` key, as a -sys binding, or by its name when its build script asks pkg-config
     /// (a build-dependency on pkg-config or system-deps). Never by a plain crate's name: a
     /// crate called `pam` or `x11` with none of these links nothing.
-    static func refusal(name: String, links: String?, package: [String: Any]) -> RefusedLibrary? {
-        if let links, !links.isEmpty, let refused = RefusalTable.refusal(for: links) { return refused }
+    static func refusal(_ package: CargoMetadata.Package) -> RefusedLibrary? {
+        let name = package.name
+        if let links = package.links, !links.isEmpty, let refused = RefusalTable.refusal(for: links) { return refused }
         let isBinding = ["-sys", "_sys"].contains { name.hasSuffix($0) && name.count > $0.count }
         if isBinding { return RefusalTable.refusal(for: name) ?? linkName(name: name, links: nil).flatMap(RefusalTable.refusal(for:)) }
-        let buildDependencies = (package["dependencies"] as? [[String: Any]] ?? [])
-            .filter { ($0["kind"] as? String) == "build" }.compactMap { $0["name"] as? String }
+        let buildDependencies = package.dependencies.filter { $0.kind == "build" }.map(\.name)
         if buildDependencies.contains(where: { ["pkg-config", "system-deps", "metadeps", "pkg_config"].contains($0) }) {
             return RefusalTable.refusal(for: name)
         }
@@ -206,35 +282,11 @@ extension NativeDependencyScan {
         return false
     }
 
-    /// The packages compiled for the target: reachable from the workspace members through
-    /// normal (and dev) dependencies. Build-dependencies and proc macros run on the build
-    /// machine (bindgen's clang-sys links the host's libclang), so their C libraries are the
-    /// host's business. nil when cargo gave no dependency kinds (every node counts then).
-    static func targetPackages(nodes: [[String: Any]], members: [String], byID: [String: [String: Any]]) -> Set<String>? {
-        guard nodes.contains(where: { $0["deps"] != nil }) else { return nil }
-        let nodeByID = Dictionary(nodes.compactMap { n in (n["id"] as? String).map { ($0, n) } }, uniquingKeysWith: { a, _ in a })
-        var seen = Set<String>()
-        var queue = members
-        while let id = queue.popLast() {
-            guard !seen.contains(id), let node = nodeByID[id] else { continue }
-            let targets = byID[id]?["targets"] as? [[String: Any]] ?? []
-            if targets.contains(where: { ($0["kind"] as? [String])?.contains("proc-macro") == true }) { continue }
-            seen.insert(id)
-            for dep in node["deps"] as? [[String: Any]] ?? [] {
-                guard let pkg = dep["pkg"] as? String else { continue }
-                let kinds = (dep["dep_kinds"] as? [[String: Any]] ?? []).map { $0["kind"] as? String }
-                if kinds.isEmpty || kinds.contains(where: { $0 == nil || $0 == "dev" }) { queue.append(pkg) }
-            }
-        }
-        return seen
-    }
-
     /// `name version` of the crates that depend on `id` (to say who pulled a crate in).
-    static func dependents(of id: String, nodes: [[String: Any]], byID: [String: [String: Any]]) -> [String] {
-        nodes.compactMap { node -> String? in
-            guard let deps = node["dependencies"] as? [String], deps.contains(id), let other = node["id"] as? String,
-                  let p = byID[other], let n = p["name"] as? String else { return nil }
-            return "\(n) \(p["version"] as? String ?? "?")"
+    static func dependents(of id: String, in metadata: CargoMetadata) -> [String] {
+        (metadata.resolve?.nodes ?? []).compactMap { node -> String? in
+            guard let deps = node.dependencies, deps.contains(id) else { return nil }
+            return metadata.label(node.id)
         }.sorted()
     }
 }

@@ -5,45 +5,36 @@ import Foundation
 /// Asking cargo costs a process and a resolution on every build, so the answer is
 /// remembered per project, target and arguments until a manifest, the lock file or a
 /// cargo config file changes.
-public struct ProjectMetadata {
-    public let data: Data
-    public let json: [String: Any]
-
+public enum ProjectMetadata {
     public static func load(toolchain: Toolchain, target: Target, request: BuildRequest, runner: Runner,
-                            layout: CacheLayout) throws -> ProjectMetadata {
+                            layout: CacheLayout) throws -> CargoMetadata {
         let manifest = try request.manifestPath()
         let args = ["metadata", "--format-version", "1", "--filter-platform", target.triple] + request.cargo.metadataArguments
         let key = Fingerprint.hex([manifest, toolchain.rustc, toolchain.release, target.triple, args.joined(separator: "\u{1F}")]
             .joined(separator: "\n"))
         let file = "\(layout.root)/metadata/\(key).json"
-        if let saved = Saved.read(file), saved.isCurrent, let json = try? JSONSerialization.jsonObject(with: saved.metadata) as? [String: Any] {
-            return ProjectMetadata(data: saved.metadata, json: json)
+        if let saved = Saved.read(file), saved.isCurrent, let metadata = try? CargoMetadata(json: saved.metadata) {
+            return metadata
         }
         let command = Command(toolchain.cargo, args, environment: ["RUSTC": toolchain.rustc], unset: CargoInvocation.unset,
                               directory: request.directory)
         var stdout = ""
         let result = try runner.captureStdout(command) { stdout += $0 + "\n" }
-        guard result.succeeded, let json = try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+        guard result.succeeded, let metadata = try? CargoMetadata(json: Data(stdout.utf8)) else {
             throw CargoStaticError(.cargoFailed, "cargo could not resolve the project's dependencies",
                                    fix: "fix the error cargo reported above; `cargo metadata` shows the same",
                                    detail: "command: \(command.shellLine)")
         }
         let data = Data(stdout.utf8)
         let config = (try? CargoConfig.load(context: runner.context, cargo: request.cargo))?.layers.map(\.origin).filter { $0.hasPrefix("/") } ?? []
-        let watched = [manifest] + Self.localManifests(json) + [Self.lockFile(json, manifest: manifest)] + config
+        let watched = [manifest] + metadata.localPackages.map(\.manifestPath) + [Self.lockFile(metadata, manifest: manifest)] + config
         try? Saved(stamps: Dictionary(watched.map { ($0, ProbeCache.stamp($0) ?? "absent") }, uniquingKeysWith: { a, _ in a }),
                    metadata: data).write(file)
-        return ProjectMetadata(data: data, json: json)
+        return metadata
     }
 
-    /// Manifests of the workspace's members and of path dependencies (their edits change the graph).
-    static func localManifests(_ json: [String: Any]) -> [String] {
-        (json["packages"] as? [[String: Any]] ?? []).filter { $0["source"] == nil || $0["source"] is NSNull }
-            .compactMap { $0["manifest_path"] as? String }
-    }
-
-    static func lockFile(_ json: [String: Any], manifest: String) -> String {
-        if let root = json["workspace_root"] as? String { return root + "/Cargo.lock" }
+    static func lockFile(_ metadata: CargoMetadata, manifest: String) -> String {
+        if let root = metadata.workspaceRoot { return root + "/Cargo.lock" }
         return (manifest as NSString).deletingLastPathComponent + "/Cargo.lock"
     }
 

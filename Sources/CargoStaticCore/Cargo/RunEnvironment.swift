@@ -18,20 +18,16 @@ public struct PackageInfo: Codable, Equatable {
 
     public var directory: String { (manifestPath as NSString).deletingLastPathComponent }
 
-    /// One package object of `cargo metadata --format-version 1`.
-    public static func from(metadata p: [String: Any]) -> PackageInfo? {
-        guard let id = p["id"] as? String, let name = p["name"] as? String, let version = p["version"] as? String,
-              let manifest = p["manifest_path"] as? String else { return nil }
-        func text(_ key: String) -> String? { p[key] as? String }
-        return PackageInfo(id: id, name: name, version: version, authors: p["authors"] as? [String] ?? [],
-                           description: text("description"), homepage: text("homepage"), repository: text("repository"),
-                           license: text("license"), licenseFile: text("license_file"), rustVersion: text("rust_version"),
-                           readme: text("readme"), manifestPath: manifest)
+    /// One package of `cargo metadata --format-version 1`.
+    public static func from(metadata p: CargoMetadata.Package) -> PackageInfo {
+        PackageInfo(id: p.id, name: p.name, version: p.version, authors: p.authors, description: p.description, homepage: p.homepage,
+                    repository: p.repository, license: p.license, licenseFile: p.licenseFile, rustVersion: p.rustVersion,
+                    readme: p.readme, manifestPath: p.manifestPath)
     }
 
     /// The workspace's own packages and path dependencies (the ones whose executables run).
-    public static func local(_ metadata: [String: Any]) -> [PackageInfo] {
-        (metadata["packages"] as? [[String: Any]] ?? []).filter { $0["source"] == nil || $0["source"] is NSNull }.compactMap(from)
+    public static func local(_ metadata: CargoMetadata) -> [PackageInfo] {
+        metadata.localPackages.map(from)
     }
 }
 

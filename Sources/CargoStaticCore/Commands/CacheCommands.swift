@@ -153,12 +153,12 @@ public enum CacheCommands {
             }
             if !dryRun { _ = try sources.useLocal(source, for: libraries[0]) }
         }
-        let planner = LibraryPlanner(store: session.store, runner: session.runner, reporter: session.reporter)
-        let probes = ProbeCache(file: session.layout.probes)
+        let planner = session.planner()
+        let asked = libraries.map { LibraryRequirement(library: $0.name, reason: "cargo-static deps build") }
         var results: [DepsResult] = []
         for target in targets {
-            let toolchain = try CToolchainDiscovery(runner: session.runner, layout: session.layout, probes: probes).find(target, preferred: cc)
-            let steps = try planner.plan(libraries.map(\.name), target: target, toolchain: toolchain)
+            // Discovery, the pure planner and the executor's library step: the same as a build's.
+            let (toolchain, steps) = try planner.planLibraries(libraries.map(\.id), for: target, cc: cc)
             let writes = toolchain.files + LinkSpec.compilerOnly(toolchain, tool: session.context.executable).wrapperFiles
             if dryRun {
                 if json { print(try encodeJSON(steps)); continue }
@@ -167,8 +167,8 @@ public enum CacheCommands {
             }
             try CacheSafety.requireWritable(session.layout)
             for file in writes { try file.apply() }
-            let builder = LibraryBuilder(planner: planner, runner: session.runner, reporter: session.reporter)
-            results.append(DepsResult(target: target, libraries: try builder.run(steps, toolchain: toolchain).libraries))
+            let built = try Executor(planner: planner).runLibraries(steps, toolchain: toolchain, requirements: asked)
+            results.append(DepsResult(target: target, libraries: built.libraries))
         }
         if dryRun { return }
         if json { print(try encodeJSON(results)); return }

@@ -139,11 +139,11 @@ public final class ImageBuild {
     }
 
     /// `cargo metadata` for one target: the resolved graph (TLS detection) and Cargo.toml's fields.
-    private func cargoMetadata(target triple: String) throws -> [String: Any] {
+    private func cargoMetadata(target triple: String) throws -> CargoMetadata {
         let target = try Target(triple)
         let toolchain = try ToolchainDiscovery(runner: runner, probes: ProbeCache(file: session.layout.probes))
             .choose(for: target, requested: request.build.toolchain).toolchain
-        return try ProjectMetadata.load(toolchain: toolchain, target: target, request: request.build, runner: runner, layout: session.layout).json
+        return try ProjectMetadata.load(toolchain: toolchain, target: target, request: request.build, runner: runner, layout: session.layout)
     }
 
     /// The commit the project's directory is at, when it is in a git work tree.
@@ -174,19 +174,18 @@ public struct ProjectFacts: Equatable {
     /// org.opencontainers.image.{title,version,source,description,licenses,url,documentation}
     public let labels: [String: String]
 
-    public init(metadata json: [String: Any], package name: String) {
-        let members = Set(json["workspace_members"] as? [String] ?? [])
-        let packages = json["packages"] as? [[String: Any]] ?? []
-        let package = packages.first { ($0["name"] as? String) == name && members.contains($0["id"] as? String ?? "") }
-            ?? packages.first { ($0["name"] as? String) == name } ?? [:]
+    public init(metadata: CargoMetadata, package name: String) {
+        let members = Set(metadata.workspaceMembers)
+        let package = metadata.packageList.first { $0.name == name && members.contains($0.id) }
+            ?? metadata.packageList.first { $0.name == name }
         self.name = name
-        version = package["version"] as? String
-        targetDirectory = json["target_directory"] as? String
+        version = package?.version
+        targetDirectory = metadata.targetDirectory
         var labels = ["org.opencontainers.image.title": name]
-        let fields = ["version": "version", "repository": "source", "description": "description", "license": "licenses",
-                      "homepage": "url", "documentation": "documentation"]
-        for (field, key) in fields {
-            if let value = package[field] as? String, !value.isEmpty { labels["org.opencontainers.image." + key] = value }
+        let fields: [(String?, String)] = [(package?.version, "version"), (package?.repository, "source"), (package?.description, "description"),
+                                           (package?.license, "licenses"), (package?.homepage, "url"), (package?.documentation, "documentation")]
+        for (value, key) in fields {
+            if let value, !value.isEmpty { labels["org.opencontainers.image." + key] = value }
         }
         self.labels = labels
     }

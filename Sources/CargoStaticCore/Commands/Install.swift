@@ -156,7 +156,7 @@ public struct Installer {
             throw CargoStaticError(.notCargoProject, "\(directory) holds no Cargo.toml", fix: "pass --path the directory of the package to install")
         }
         let json = try metadata(["--no-deps", "--manifest-path", manifest] + cargo.metadataArguments, what: "the package in \(directory)")
-        guard let package = Self.packages(json).first(where: { Self.samePath($0["manifest_path"] as? String, manifest) }) else {
+        guard let package = json.packageList.first(where: { Self.samePath($0.manifestPath, manifest) }) else {
             throw CargoStaticError(.usage, "\(manifest) is a virtual workspace: it has no package to install",
                                    fix: "pass --path the directory of one of its members")
         }
@@ -261,11 +261,11 @@ public struct Installer {
         return args
     }
 
-    private func metadata(_ arguments: [String], what: String) throws -> [String: Any] {
+    private func metadata(_ arguments: [String], what: String) throws -> CargoMetadata {
         let command = Command(try cargoExecutable(), ["metadata", "--format-version", "1"] + arguments, unset: CargoInvocation.unset, directory: context.directory)
         var stdout = ""
         let result = try runner.captureStdout(command) { stdout += $0 + "\n" }
-        guard result.succeeded, let json = try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+        guard result.succeeded, let json = try? CargoMetadata(json: Data(stdout.utf8)) else {
             throw CargoStaticError(.cargoFailed, "cargo could not read \(what) (its message is above)", fix: "fix the error cargo reported above",
                                    detail: "command: \(command.shellLine)", exitCode: 101)
         }
@@ -280,15 +280,10 @@ public struct Installer {
         return cargo
     }
 
-    static func packages(_ json: [String: Any]) -> [[String: Any]] { json["packages"] as? [[String: Any]] ?? [] }
-
-    static func source(_ package: [String: Any]) -> InstallSource {
-        let targets = package["targets"] as? [[String: Any]] ?? []
-        let bins = targets.filter { ($0["kind"] as? [String] ?? []).contains("bin") }.compactMap { $0["name"] as? String }
-        let manifest = package["manifest_path"] as? String ?? ""
-        let directory = URL(fileURLWithPath: (manifest as NSString).deletingLastPathComponent).resolvingSymlinksInPath().path
-        return InstallSource(manifest: manifest, name: package["name"] as? String ?? "?",
-                             version: package["version"] as? String ?? "?", binaries: bins,
+    static func source(_ package: CargoMetadata.Package) -> InstallSource {
+        let bins = package.targets.filter { $0.kind.contains("bin") }.map(\.name)
+        let directory = URL(fileURLWithPath: package.directory).resolvingSymlinksInPath().path
+        return InstallSource(manifest: package.manifestPath, name: package.name, version: package.version, binaries: bins,
                              sourceID: URL(fileURLWithPath: directory).absoluteString.replacingOccurrences(of: "file:///", with: "path+file:///")
                                 .trimmingCharacters(in: CharacterSet(charactersIn: "/")))
     }

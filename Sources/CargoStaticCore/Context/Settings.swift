@@ -152,7 +152,7 @@ public struct Settings: Equatable {
 
 extension SettingsLayer {
     /// A table cargo metadata gave as JSON (a workspace member's `metadata.cargo-static`).
-    static func parse(json: Any, origin: String) throws -> SettingsLayer {
+    static func parse(json: JSONValue, origin: String) throws -> SettingsLayer {
         guard let table = TOMLValue(json: json)?.table else {
             throw CargoStaticError(.usage, "\(origin) is not a table", fix: "write it as: [package.metadata.cargo-static] followed by KEY = VALUE lines")
         }
@@ -162,24 +162,24 @@ extension SettingsLayer {
 
 extension TOMLValue {
     /// JSON as cargo metadata prints a manifest's `metadata`.
-    init?(json: Any) {
+    init?(json: JSONValue) {
         switch json {
-        case let s as String: self = .string(s)
-        case let b as Bool: self = .bool(b)
-        case let i as Int: self = .integer(Int64(i))
-        case let d as Double: self = .float(d)
-        case let a as [Any]:
+        case let .string(s): self = .string(s)
+        case let .bool(b): self = .bool(b)
+        case let .int(i): self = .integer(Int64(i))
+        case let .double(d): self = .float(d)
+        case let .array(a):
             let items = a.compactMap(TOMLValue.init(json:))
             guard items.count == a.count else { return nil }
             self = .array(items)
-        case let d as [String: Any]:
+        case let .object(d):
             var table: [String: TOMLValue] = [:]
             for (k, v) in d {
                 guard let value = TOMLValue(json: v) else { return nil }
                 table[k] = value
             }
             self = .table(table)
-        default: return nil
+        case .null: return nil
         }
     }
 }

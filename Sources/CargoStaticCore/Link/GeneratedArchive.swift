@@ -6,7 +6,7 @@ import Foundation
 enum GeneratedArchive {
     /// `lib<name>.a` from one generated C file.
     static func step(_ name: String, source: String, flags: [String] = ["-O2"], toolchain: CToolchain,
-                     store: CacheStore, label: String) -> ArchiveStep {
+                     cache: CacheView, label: String) -> ArchiveStep {
         let compile = flags + ["-fPIC", "-c", "\(name).c", "-o", "\(name).o"]
         let key = """
         archive: lib\(name).a
@@ -16,14 +16,14 @@ enum GeneratedArchive {
         \(source)
         """
         let id = EntryID(area: .archives, group: toolchain.target.triple, prefix: name, key: key)
-        let work = store.layout.work(id)
+        let work = cache.layout.work(id)
         return ArchiveStep(
-            build: CachedBuild(entry: id, cached: store.state(id) == .published, label: label),
+            build: CachedBuild(entry: id, cached: cache.isPublished(id), label: label),
             sources: [.text(work + "/\(name).c", source)],
             commands: [Command(toolchain.cc, compile, directory: work),
                        Command(toolchain.ar, ["rcs", "lib\(name).a", "\(name).o"], directory: work)],
             outputs: ["lib\(name).a"],
-            archive: store.layout.entry(id) + "/lib\(name).a")
+            archive: cache.layout.entry(id) + "/lib\(name).a")
     }
 }
 

@@ -78,7 +78,7 @@ public enum LargeFileCompat {
     }
 
     /// The archive, as a plan step for the toolchain.
-    static func step(_ toolchain: CToolchain, store: CacheStore) -> ArchiveStep {
-        GeneratedArchive.step(archiveName, source: source, toolchain: toolchain, store: store, label: "the LFS64 compatibility functions")
+    static func step(_ toolchain: CToolchain, cache: CacheView) -> ArchiveStep {
+        GeneratedArchive.step(archiveName, source: source, toolchain: toolchain, cache: cache, label: "the LFS64 compatibility functions")
     }
 }

@@ -12,9 +12,14 @@ enum UnwinderBuild {
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/src/libunwind.cpp") }
     }
 
+    /// The sources and the stamp of libunwind.cpp (part of the key), as discovery finds them.
+    static func findSource(_ toolchain: CToolchain, context: Context) -> (directory: String, stamp: String)? {
+        sourceDirectory(toolchain, context: context).map { ($0, ProbeCache.stamp($0 + "/src/libunwind.cpp") ?? "?") }
+    }
+
     /// The build of `libunwind.a` with the gcc toolchain's compilers, or nil without sources.
-    static func step(_ toolchain: CToolchain, context: Context, store: CacheStore) -> ArchiveStep? {
-        guard let source = sourceDirectory(toolchain, context: context) else { return nil }
+    static func step(_ toolchain: CToolchain, source found: (directory: String, stamp: String)?, cache: CacheView) -> ArchiveStep? {
+        guard let (source, stamp) = found else { return nil }
         let src = source + "/src"
         let common = ["-O2", "-fPIC", "-I\(source)/include", "-D_LIBUNWIND_IS_NATIVE_ONLY", "-DNDEBUG",
                       "-D_LIBUNWIND_HIDE_SYMBOLS", "-funwind-tables", "-fno-stack-protector", "-c"]
@@ -26,7 +31,6 @@ enum UnwinderBuild {
         // C++ without the C++ library: libunwind uses only C headers, taken from musl.
         compiles.append((toolchain.cxx, "libunwind.cpp", ["-nostdinc++", "-fno-exceptions", "-fno-rtti", "-std=c++17"]))
         let objects = compiles.map { ($0.file as NSString).deletingPathExtension + ".o" }
-        let stamp = ProbeCache.stamp(src + "/libunwind.cpp") ?? "?"
         let key = """
         archive: libunwind.a
         compiler: \(toolchain.driver.identity) / c++ \(toolchain.driver.cxx.dropFirst().joined(separator: " "))
@@ -34,13 +38,13 @@ enum UnwinderBuild {
         flags: \(common.joined(separator: " "))
         """
         let id = EntryID(area: .archives, group: toolchain.target.triple, prefix: "libunwind", key: key)
-        let work = store.layout.work(id)
+        let work = cache.layout.work(id)
         var commands = zip(compiles, objects).map { c, object in
             Command(c.compiler, common + c.extra + ["\(src)/\(c.file)", "-o", object], directory: work)
         }
         commands.append(Command(toolchain.ar, ["rcs", "libunwind.a"] + objects, directory: work))
-        return ArchiveStep(build: CachedBuild(entry: id, cached: store.state(id) == .published, label: "libunwind for musl"),
-                           sources: [], commands: commands, outputs: ["libunwind.a"], archive: store.layout.entry(id) + "/libunwind.a")
+        return ArchiveStep(build: CachedBuild(entry: id, cached: cache.isPublished(id), label: "libunwind for musl"),
+                           sources: [], commands: commands, outputs: ["libunwind.a"], archive: cache.layout.entry(id) + "/libunwind.a")
     }
 }
 
@@ -74,8 +78,8 @@ public enum UnwinderStub {
     """
 
     /// The archive, as a plan step for the toolchain.
-    static func step(_ toolchain: CToolchain, store: CacheStore) -> ArchiveStep {
+    static func step(_ toolchain: CToolchain, cache: CacheView) -> ArchiveStep {
         GeneratedArchive.step(name, source: source, flags: ["-Os", "-fno-asynchronous-unwind-tables"], toolchain: toolchain,
-                              store: store, label: "the unwinder stand-ins")
+                              cache: cache, label: "the unwinder stand-ins")
     }
 }

@@ -47,15 +47,7 @@ public struct Executor {
                 guard !librariesDone else { continue }
                 librariesDone = true
                 let steps = plan.steps.compactMap { if case .library(let l) = $0 { return l } else { return nil } }
-                let builder = LibraryBuilder(planner: LibraryPlanner(store: store, runner: runner, reporter: reporter), runner: runner, reporter: reporter)
-                let (provided, diverged): ([ProvidedLibrary], Bool)
-                do {
-                    (provided, diverged) = try builder.run(steps, toolchain: plan.cToolchain)
-                } catch let error as CargoStaticError where error.message.hasPrefix("could not download the Debian source package") {
-                    throw SourceRequest.explained(error, steps: steps, requirements: plan.requirements)
-                } catch let error as CargoStaticError {
-                    throw SourceRequest.missingModules(error)
-                }
+                let (provided, diverged) = try runLibraries(steps, toolchain: plan.cToolchain, requirements: plan.requirements)
                 if diverged {
                     guard attempt == 1 else { throw CargoStaticError(.libraryBuildFailed, "the C libraries for \(plan.target) did not come out as planned twice") }
                     reporter.note("a library's source came out different from the plan (another version was fetched); planning \(plan.target) again")
@@ -115,6 +107,19 @@ public struct Executor {
             reporter.note("--std-profile min compiles your crates with RUSTC_BOOTSTRAP=1 and -Cpanic=immediate-abort (unstable); a crate that behaves differently under RUSTC_BOOTSTRAP may fail: use --std-profile size then")
         }
         reporter.detail("C toolchain: \(plan.cToolchain.version)")
+    }
+
+    /// The library steps (a build's, or `deps build`'s): fetched, completed and built in
+    /// order; failures explained with who asked for the library.
+    public func runLibraries(_ steps: [LibraryStep], toolchain: CToolchain, requirements: [LibraryRequirement]) throws -> (libraries: [ProvidedLibrary], diverged: Bool) {
+        let builder = LibraryBuilder(planner: LibraryPlanner(store: store, runner: runner, reporter: reporter), runner: runner, reporter: reporter)
+        do {
+            return try builder.run(steps, toolchain: toolchain)
+        } catch let error as CargoStaticError where error.message.hasPrefix("could not download the Debian source package") {
+            throw SourceRequest.explained(error, steps: steps, requirements: requirements)
+        } catch let error as CargoStaticError {
+            throw SourceRequest.missingModules(error)
+        }
     }
 
     private func report(_ libraries: [ProvidedLibrary], _ plan: TargetPlan) {
@@ -208,7 +213,7 @@ enum SourceRequest {
     static func explained(_ error: CargoStaticError, steps: [LibraryStep], requirements: [LibraryRequirement]) -> CargoStaticError {
         let step = steps.first { step in step.fetch.map { error.message.contains("source package \($0.package) ") } ?? false }
         let version = step?.fetch?.version.map { " (version \($0))" } ?? ""
-        let library = step?.library
+        let library = step?.library.name
         let asked = requirements.filter { $0.library == library }.map(\.reason)
         let why = asked.isEmpty ? (library.map { " (\($0) is a dependency of another library of this build)" } ?? "")
                                 : " (asked for by \(asked.joined(separator: "; ")))"

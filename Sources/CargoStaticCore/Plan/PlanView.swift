@@ -41,12 +41,12 @@ public enum PlanView {
                     "#   \(s.outputDirectory) into \(s.sysroot)/lib/rustlib/\(s.target)/lib):"]
                 + s.workspace.flatMap(\.shellLines) + [s.command.shellLine, rustc]
         case .library(let l):
-            let name = l.build.map { "\(l.library) (\($0.entry.name))" } ?? l.library
+            let name = l.build.map { "\(l.library) (\($0.entry.name))" } ?? l.library.name
             if l.cached { return ["# \(name): cached; prefix \(l.prefix ?? "")"] }
             var lines = ["# \(name) for \(l.target) (cargo-static copies its source into the work directory, runs these,",
                          "#   then moves the installed prefix into the cache entry):"]
             if let fetch = l.fetch { lines.append(fetch.command.shellLine) }
-            if l.pending { lines.append("# (its commands are known once the source is fetched)") }
+            if l.pending { lines.append("# (its commands are known once \(l.fetch == nil ? "its dependencies are built" : "the source is fetched"))") }
             return lines + l.commands.map(\.shellLine)
         case .depInfo(let d):
             // Printed even when the object is up to date: the lines must rebuild it after `rm -rf target`.

@@ -2,8 +2,9 @@ import Foundation
 
 /// Resolves a request into a `BuildPlan`: which rustc and C toolchain, which std entry,
 /// which libraries (with their versions and commands), which allocator and unwinder, the
-/// wrappers' contents and the cargo command. It only finds and decides: nothing is
-/// written, fetched or compiled here.
+/// wrappers' contents and the cargo command. Nothing is written, fetched or compiled here:
+/// `Discovery` finds (probes, cargo metadata, apt, the cache's state) and returns
+/// `PlanFacts`; `plan(_:facts:)` decides from them alone.
 public struct Planner {
     public let runner: Runner
     public let reporter: Reporter
@@ -17,31 +18,49 @@ public struct Planner {
         probes = ProbeCache(file: store.layout.probes)
     }
 
-    var layout: CacheLayout { store.layout }
-    var context: Context { runner.context }
+    /// `deps build`: finds, then decides, the steps of `libraries` (and their dependencies)
+    /// alone for one target, with the C toolchain they are built with.
+    public func planLibraries(_ libraries: [LibraryID], for target: Target, cc: CToolchain.Kind?) throws -> (cc: CToolchain, steps: [LibraryStep]) {
+        let facts = try Discovery(runner: runner, reporter: reporter, store: store, probes: probes).libraryFacts(libraries, for: target, preferred: cc)
+        return (facts.cc, try Self.planLibraries(facts))
+    }
 
+    /// The library steps from facts alone: the same decision as a build's library steps.
+    static func planLibraries(_ facts: LibraryTargetFacts) throws -> [LibraryStep] {
+        try LibraryPlanner.plan(target: facts.target, toolchain: facts.cc, facts: facts.libraries, cache: facts.cache)
+    }
+
+    /// Finds, then decides.
     public func plan(_ request: BuildRequest) throws -> BuildPlan {
-        let manifest = try request.manifestPath()
+        try Self.checkProfile(request)
+        let facts = try Discovery(runner: runner, reporter: reporter, store: store, probes: probes).facts(for: request)
+        return try Self.plan(request, facts: facts)
+    }
+
+    static func checkProfile(_ request: BuildRequest) throws {
         if request.mode == .test && !request.stdSettings.supportsTests {
             throw CargoStaticError(.usage, "the \(request.stdSettings.name) std profile has no test harness (it is built panic=abort, without libtest)",
                                    fix: "run the tests with the default std profile: cargo-static test --std-profile default")
         }
-        let config = try CargoConfig.load(context: context, cargo: request.cargo)
-        let project = ProjectManifest.read(manifest, config: config, context: context)
-        let targets = try request.targets.map { try plan($0, request, project: project, config: config) }
-        return BuildPlan(manifest: manifest, mode: request.mode, pie: request.pie, targets: targets)
     }
 
-    private func plan(_ target: Target, _ request: BuildRequest, project: ProjectManifest, config: CargoConfig) throws -> TargetPlan {
-        let choice = try ToolchainDiscovery(runner: runner, probes: probes).choose(for: target, requested: request.toolchain)
-        let cc = try CToolchainDiscovery(runner: runner, layout: layout, probes: probes).find(target, preferred: request.cToolchain)
+    /// The plan from the facts: reads no file and runs no command.
+    static func plan(_ request: BuildRequest, facts: PlanFacts) throws -> BuildPlan {
+        try checkProfile(request)
+        let targets = try facts.targets.map { try plan($0, request, facts: facts) }
+        return BuildPlan(manifest: facts.manifest, mode: request.mode, pie: request.pie, targets: targets)
+    }
+
+    private static func plan(_ found: TargetFacts, _ request: BuildRequest, facts: PlanFacts) throws -> TargetPlan {
+        let (target, choice, cc, cache, metadata) = (found.target, found.choice, found.cc, found.cache, found.metadata)
+        let (context, project, config, layout) = (facts.context, facts.project, facts.config, found.cache.layout)
         var steps: [Step] = cc.files.map(Step.write)
         var archives: [ArchiveStep] = []
 
         // The unwinder: zig builds one; gcc toolchains get LLVM's libunwind compiled for musl.
         var searchDirectories: [String] = []
         if request.stdSettings.needsUnwinder && !cc.bringsUnwinder {
-            if let unwinder = UnwinderBuild.step(cc, context: context, store: store) {
+            if let unwinder = UnwinderBuild.step(cc, source: found.unwinderSource, cache: cache) {
                 archives.append(unwinder)
                 searchDirectories.append((unwinder.archive as NSString).deletingLastPathComponent)
             } else if !project.panicAbortOnly(profile: request.cargo.profileName(request.mode)) {
@@ -49,29 +68,28 @@ public struct Planner {
                                        fix: "use zig (the default: `python3 -m pip install ziglang`, then drop --cc), or set panic = \"abort\" in the profile")
             }
         }
-        let stub = request.stdSettings.needsUnwinder ? nil : UnwinderStub.step(cc, store: store)
+        let stub = request.stdSettings.needsUnwinder ? nil : UnwinderStub.step(cc, cache: cache)
         if let stub { archives.append(stub) }
         // zig's musl is newer than 1.2.4: old `libc` crates need the LFS64 names back.
-        let compat = cc.kind == .zig ? LargeFileCompat.step(cc, store: store) : nil
+        let compat = cc.kind == .zig ? LargeFileCompat.step(cc, cache: cache) : nil
         if let compat { archives.append(compat) }
 
-        let std = stdStep(choice, target, request.stdSettings)
-        let metadata = try ProjectMetadata.load(toolchain: choice.toolchain, target: target, request: request, runner: runner, layout: layout)
-        let requirements = try NativeDependencyScan.requirements(extra: request.extraLibraries, metadata: metadata.json)
-        let (allocator, allocatorNote) = try chooseAllocator(request, target)
-        let libraryPlanner = LibraryPlanner(store: store, runner: runner, reporter: reporter)
-        let libraries = try libraryPlanner.plan(requirements.map(\.library) + [allocator.library].compactMap { $0 }, target: target, toolchain: cc)
-        let heap = allocator.library.flatMap { name in libraries.first { $0.library == name } }
+        let std = stdStep(choice, target, request.stdSettings, layout: layout, cache: cache, estimate: found.lastStdBuildSeconds)
+        let requirements = try NativeDependencyScan.requirements(extra: request.extraLibraries, metadata: metadata, facts: found.scan)
+        let (allocator, allocatorNote) = chooseAllocator(request, target, unavailable: found.allocatorUnavailable)
+        let libraries = try LibraryPlanner.plan(target: target, toolchain: cc, facts: found.libraries, cache: cache)
+        let heap = allocator.library.flatMap { name in libraries.first { $0.library.name == name } }
 
-        let (inventory, depInfo) = try InventoryPlanner(runner: runner, probes: probes).plan(
+        let (inventory, depInfo) = try InventoryPlanner.plan(
             metadata: metadata, target: target, toolchain: choice.toolchain, std: choice.std,
-            stdRecipe: std.map { "sha256:" + SHA256.hex(Data($0.build.entry.key.utf8)) }, settings: request.stdSettings, cc: cc, sbom: request.sbom)
+            stdRecipe: std.map { "sha256:" + SHA256.hex(Data($0.build.entry.key.utf8)) }, settings: request.stdSettings, cc: cc, sbom: request.sbom,
+            facts: found.inventory, context: context)
         // A build script that prints only `rustc-link-lib=NAME` (Debian's bzip2-sys) finds the
         // library cargo-static built for it too.
-        searchDirectories += libraries.filter { $0.library != allocator.library }.compactMap { $0.prefix.map { $0 + "/lib" } }
+        searchDirectories += libraries.filter { $0.library.name != allocator.library }.compactMap { $0.prefix.map { $0 + "/lib" } }
         var link = LinkSpec(
             target: target, kind: cc.kind, driver: cc.driver, wrapperDirectory: cc.directory,
-            selfContainedCrt: choice.toolchain.hasSelfContainedCrt(for: target), pie: request.pie,
+            selfContainedCrt: found.selfContainedCrt, pie: request.pie,
             wholeArchives: [heap.flatMap { step in step.prefix.flatMap { prefix in allocator.archive.map { prefix + "/" + $0 } } }].compactMap { $0 },
             unwinderStub: stub?.archive, searchDirectories: searchDirectories,
             trailing: [compat?.archive].compactMap { $0 } + (heap != nil && cc.kind != .zig ? ["-lgcc"] : []),
@@ -79,7 +97,7 @@ public struct Planner {
             tool: context.executable)
         link.packageObjects = inventory.objects
         link.pieRequest = request.pieRequest
-        link.objcopy = objcopy(cc, target)
+        link.objcopy = found.objcopy
         if request.splitDebug {
             guard !link.objcopy.isEmpty else {
                 throw CargoStaticError(.noCToolchain, "--split-debug needs an objcopy that knows \(target.arch) executables, and none was found",
@@ -96,13 +114,15 @@ public struct Planner {
         if let std { steps.append(.std(std)) }
         steps += libraries.map(Step.library)
         steps += depInfo.map(Step.depInfo)
-        if let runtime = runtimeStep(cc, link: link, request: request, project: project) { steps.append(.runtime(runtime)) }
+        if let runtime = runtimeStep(cc, link: link, request: request, project: project, layout: layout, record: found.runtimes) {
+            steps.append(.runtime(runtime))
+        }
 
-        let provided = libraries.filter { $0.library != allocator.library }.map(LibraryPlanner.provided)
+        let provided = libraries.filter { $0.library.name != allocator.library }.map(LibraryPlanner.provided)
         let cargo = CargoInvocation.command(
             mode: request.mode, toolchain: choice.toolchain, rustc: std?.toolchainDirectory.rustc, link: link, cargo: request.cargo, libraries: provided,
             settings: request.stdSettings, strip: request.strip,
-            userRustflags: config.userRustflags(context: context, target: target, cfg: targetCfg(choice.toolchain, target)),
+            userRustflags: config.userRustflags(context: context, target: target, cfg: found.targetCfg),
             directory: request.directory,
             userCFlags: Dictionary(uniqueKeysWithValues: ["CFLAGS_\(target.envSuffix)", "CXXFLAGS_\(target.envSuffix)"].compactMap { k in context[k].map { (k, $0) } }),
             userDebug: project.debug(profile: request.cargo.profileName(request.mode)))
@@ -116,48 +136,36 @@ public struct Planner {
                           stdCacheEntry: std?.build.entry.name, cToolchain: cc, requirements: requirements, libraries: libraries,
                           allocator: allocator, allocatorNote: allocatorNote, unwinderStub: stub?.archive, inventory: inventory, link: link,
                           linker: link.linker, cargo: cargo, steps: steps)
-        plan.packages = PackageInfo.local(metadata.json)
-        plan.targetDirectory = request.cargo.targetDir.map(context.absolute) ?? metadata.json["target_directory"] as? String ?? ""
-        plan.dlopenWarning = DlopenUse.warning(inMetadata: metadata.json)
-        plan.learnedNeedsFile = LearnedPkgConfigNeeds.file(metadata: metadata.json)
+        plan.packages = PackageInfo.local(metadata)
+        plan.targetDirectory = request.cargo.targetDir.map(context.absolute) ?? metadata.targetDirectory ?? ""
+        plan.dlopenWarning = DlopenUse.warning(inMetadata: metadata)
+        plan.learnedNeedsFile = LearnedPkgConfigNeeds.file(metadata: metadata)
         return plan
     }
 
-    private func stdStep(_ choice: ToolchainChoice, _ target: Target, _ settings: StdSettings) -> StdStep? {
+    private static func stdStep(_ choice: ToolchainChoice, _ target: Target, _ settings: StdSettings, layout: CacheLayout,
+                                cache: CacheView, estimate: Double?) -> StdStep? {
         guard case .fromSource(let library) = choice.std else { return nil }
         let recipe = StdRecipe(toolchain: choice.toolchain, target: target, library: library, settings: settings, layout: layout)
-        return recipe.step(store: store, estimate: lastStdBuildSeconds())
-    }
-
-    /// How long the last std build took (any target: they take about the same), for progress.
-    private func lastStdBuildSeconds() -> Double? {
-        store.entries(.std).compactMap { store.metadata(EntryID(area: .std, group: nil, name: $0.name, key: ""), as: StdEntry.self) }
-            .max { $0.created < $1.created }?.buildSeconds
+        return recipe.step(cache: cache, estimate: estimate)
     }
 
     /// `--allocator`, else the profile's default. The default falls back to the libc's malloc,
     /// with a note, when its source cannot be had (no deb-src entry on an offline machine);
     /// an explicit `--allocator` is never silently replaced.
-    private func chooseAllocator(_ request: BuildRequest, _ target: Target) throws -> (Allocator, String?) {
+    private static func chooseAllocator(_ request: BuildRequest, _ target: Target, unavailable: CargoStaticError?) -> (Allocator, String?) {
         let allocator = request.chosenAllocator
-        guard let name = allocator.library, request.allocator == nil else { return (allocator, nil) }
-        let sources = SourceStore(layout: layout, runner: runner, reporter: reporter)
-        let library = try NativeLibrary.named(name)
-        if sources.selected(library) != nil { return (allocator, nil) }
-        do {
-            _ = try sources.availableVersions(library.debianSource)
-            return (allocator, nil)
-        } catch let error as CargoStaticError {
-            return (.musl, "the default allocator, \(allocator.rawValue), is not available for \(target): \(error.message); "
-                    + "linking the libc's own malloc instead (pass --allocator musl to silence this, or fix: \(error.fix ?? "see above"))")
-        }
+        guard allocator.library != nil, request.allocator == nil, let error = unavailable else { return (allocator, nil) }
+        return (.musl, "the default allocator, \(allocator.rawValue), is not available for \(target): \(error.message); "
+                + "linking the libc's own malloc instead (pass --allocator musl to silence this, or fix: \(error.fix ?? "see above"))")
     }
 
     /// zig builds its libc for a target on the first link (about half a minute, silently):
     /// done as a step of its own, with progress, and remembered in runtimes.json. It links
     /// through the same linker wrapper with the flags rustc's links of this profile carry,
     /// since zig keeps one libc per optimisation and strip mode.
-    private func runtimeStep(_ cc: CToolchain, link: LinkSpec, request: BuildRequest, project: ProjectManifest) -> RuntimeStep? {
+    private static func runtimeStep(_ cc: CToolchain, link: LinkSpec, request: BuildRequest, project: ProjectManifest,
+                                    layout: CacheLayout, record: RuntimeRecord) -> RuntimeStep? {
         guard cc.kind == .zig else { return nil }
         let profile = request.cargo.profileName(request.mode)
         let strip = request.strip ? "symbols" : request.splitDebug ? "none"
@@ -168,7 +176,6 @@ public struct Planner {
             + (strip == "symbols" ? ["-Wl,--strip-all"] : strip == "debuginfo" ? ["-Wl,--strip-debug"] : [])
             + ["-lunwind"]
         let key = "\(cc.driver.identity) | \(((try? ArgumentRewriter.link(flags, spec: link)) ?? flags).filter { !$0.hasPrefix("/") }.joined(separator: " "))"
-        let record = RuntimeRecord.load(layout)
         let dir = layout.root + "/work/runtime-\(cc.target.triple)"
         return RuntimeStep(target: cc.target, key: key, done: record.done[key] != nil,
                            source: .text(dir + "/first-link.c", "int main(void) { return 0; }\n"),
@@ -179,33 +186,17 @@ public struct Planner {
                            estimateSeconds: record.done[key] ?? record.done.values.max())
     }
 
-    /// An objcopy that handles the target's executables: a cross gcc's own, else binutils'
-    /// (Debian's binutils-multiarch knows every architecture; plain binutils only x86).
-    /// Empty when there is none: then zig's strip stays, and symbol names go with it.
-    private func objcopy(_ cc: CToolchain, _ target: Target) -> [String] {
-        if cc.kind == .crossGcc {
-            let own = cc.driver.c[0].replacingOccurrences(of: "-gcc", with: "-objcopy")
-            if FileManager.default.isExecutableFile(atPath: own) { return [own] }
-        }
-        guard let objcopy = runner.which("objcopy") else { return [] }
-        let info = probes.values("objcopy-info:" + objcopy, stampedBy: objcopy) {
-            (try? self.runner.capture(Command(objcopy, ["--info"]))).flatMap { $0.succeeded ? ["info": $0.output] : nil }
-        }?["info"] ?? ""
-        let formats = Set(info.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
-        return formats.contains(target.info.bfdFormat) ? [objcopy] : []
-    }
-
     /// Paths as they appear in the executables (panic messages, debug info): the project's
     /// own relative to its root, cargo's home as /cargo and the cache as /cargo-static. Later
     /// mappings win in rustc, so the more specific come last. `--target-dir` wins over the
     /// metadata's target directory (`cargo metadata` takes no such flag), as it does in cargo.
-    static func pathRemaps(metadata: ProjectMetadata, targetDir: String? = nil, context: Context,
+    static func pathRemaps(metadata: CargoMetadata, targetDir: String? = nil, context: Context,
                            layout: CacheLayout) -> [LinkSpec.PathRemap] {
         var remaps = [LinkSpec.PathRemap(from: context.nonEmpty("CARGO_HOME") ?? context.home + "/.cargo", to: "/cargo"),
                       LinkSpec.PathRemap(from: layout.root, to: "/cargo-static")]
-        if let root = metadata.json["workspace_root"] as? String {
+        if let root = metadata.workspaceRoot {
             remaps.append(.init(from: root + "/", to: ""))
-            if let target = targetDir ?? metadata.json["target_directory"] as? String, !target.hasPrefix(root + "/") {
+            if let target = targetDir ?? metadata.targetDirectory, !target.hasPrefix(root + "/") {
                 remaps.append(.init(from: target, to: "target"))
             }
             remaps += outsidePathPackages(metadata: metadata, root: root, cargoHome: remaps[0].from)
@@ -217,29 +208,15 @@ public struct Planner {
     /// package directory is named `/path/<name>-<version>`, so that where the checkout lives
     /// does not reach the executable. Nested ones come after the directories holding them
     /// (rustc and the C compilers take the last match).
-    static func outsidePathPackages(metadata: ProjectMetadata, root: String, cargoHome: String) -> [LinkSpec.PathRemap] {
-        let packages = metadata.json["packages"] as? [[String: Any]] ?? []
-        let remaps = packages.compactMap { package -> LinkSpec.PathRemap? in
-            guard package["source"] == nil || package["source"] is NSNull,
-                  let manifest = package["manifest_path"] as? String, let name = package["name"] as? String else { return nil }
-            let directory = (manifest as NSString).deletingLastPathComponent
+    static func outsidePathPackages(metadata: CargoMetadata, root: String, cargoHome: String) -> [LinkSpec.PathRemap] {
+        let remaps = metadata.localPackages.compactMap { package -> LinkSpec.PathRemap? in
+            let directory = package.directory
             guard directory != root, !directory.hasPrefix(root + "/"), !directory.hasPrefix(cargoHome + "/") else { return nil }
-            return LinkSpec.PathRemap(from: directory, to: "/path/\(name)-\(package["version"] as? String ?? "0")")
+            return LinkSpec.PathRemap(from: directory, to: "/path/\(package.name)-\(package.version)")
         }
         return Array(Set(remaps.map(\.from))).sorted { $0.count < $1.count }.compactMap { from in remaps.first { $0.from == from } }
     }
 
-    /// `rustc --print cfg` for the target, for `[target.'cfg(…)']` tables (remembered per rustc).
-    /// (The cfg does not depend on the target's std, so no sysroot is needed.)
-    private func targetCfg(_ toolchain: Toolchain, _ target: Target) -> [String] {
-        let probe = { () -> [String: String]? in
-            let args = ["--print", "cfg", "--target", target.triple, "-Ctarget-feature=+crt-static"]
-            guard let r = try? self.runner.capture(Command(toolchain.rustc, args)), r.succeeded else { return nil }
-            return ["cfg": r.output]
-        }
-        let found = probes.values("cfg:\(toolchain.rustc):\(target.triple)", stampedBy: [toolchain.rustc], context: "", compute: probe)
-        return (found?["cfg"] ?? "").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
 }
 
 /// Which targets' first zig link was done, and how long it took (`runtimes.json`).

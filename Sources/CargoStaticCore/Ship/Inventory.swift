@@ -92,35 +92,54 @@ struct InventoryPlanner {
     let runner: Runner
     let probes: ProbeCache
 
-    func plan(metadata: ProjectMetadata, target: Target, toolchain: Toolchain, std: StdSource, stdRecipe: String? = nil, settings: StdSettings,
-              cc: CToolchain, sbom: Bool) throws -> (InventoryPlan, [DepInfoStep]) {
-        let cargoMetadata = try CargoMetadata(json: metadata.data)
-        let targetDirectory = metadata.json["target_directory"] as? String ?? runner.context.directory + "/target"
+    /// What the inventory of `metadata`'s workspace needs from this machine and the target directory.
+    func find(metadata: CargoMetadata, target: Target, std: StdSource, cc: CToolchain, context: Context) -> InventoryFacts {
+        var facts = InventoryFacts(libc: libc(cc))
+        facts.stdPackage = stdPackage(std)
+        facts.stdOwner = stdOwner(std)
+        for (_, object) in Self.objects(metadata, target: target, context: context) where FileManager.default.fileExists(atPath: object) {
+            facts.existingObjects[object] = FileManager.default.contents(atPath: String(object.dropLast(2)) + ".s") ?? Data()
+        }
+        return facts
+    }
+
+    /// Each workspace member's `.dep-v0` object (by package id), in the target directory.
+    static func objects(_ metadata: CargoMetadata, target: Target, context: Context) -> [(id: String, object: String)] {
+        let targetDirectory = metadata.targetDirectory ?? context.directory + "/target"
         let directory = "\(targetDirectory)/cargo-static/\(target.triple)/dep-v0"
+        return metadata.workspaceMembers.sorted().compactMap { id in
+            metadata.packages[id].map { (id, "\(directory)/\($0.name)-\(Fingerprint.hex(manifestDirectory($0))).o") }
+        }
+    }
+
+    static func manifestDirectory(_ package: CargoMetadata.Package) -> String {
+        URL(fileURLWithPath: package.manifestPath).deletingLastPathComponent().standardizedFileURL.path
+    }
+
+    /// The inventory and the dependency-list steps, from facts found beforehand: pure.
+    static func plan(metadata cargoMetadata: CargoMetadata, target: Target, toolchain: Toolchain, std: StdSource, stdRecipe: String? = nil,
+                     settings: StdSettings, cc: CToolchain, sbom: Bool, facts: InventoryFacts, context: Context) throws -> (InventoryPlan, [DepInfoStep]) {
         var packages: [InventoryPlan.Package] = []
         var steps: [DepInfoStep] = []
-        for id in cargoMetadata.workspaceMembers.sorted() {
-            guard let package = cargoMetadata.packages[id] else { continue }
+        for (id, object) in objects(cargoMetadata, target: target, context: context) {
+            let package = cargoMetadata.packages[id]!
             let info = try DepInfo.from(metadata: cargoMetadata, rootPackageID: id)
-            let manifestDirectory = URL(fileURLWithPath: package.manifestPath).deletingLastPathComponent().standardizedFileURL.path
-            let base = "\(directory)/\(package.name)-\(Fingerprint.hex(manifestDirectory))"
             let payload = try info.sectionPayload()
-            let upToDate = FileManager.default.contents(atPath: base + ".s") == Data(DepSection.assembly(payload: payload).utf8)
-                && FileManager.default.fileExists(atPath: base + ".o")
-            steps.append(.make(package: package.name, payload: payload, object: base + ".o", compiler: [cc.cc], upToDate: upToDate))
-            packages.append(.init(id: id, name: package.name, manifestDirectory: manifestDirectory,
-                                  dependencies: String(decoding: try info.json(), as: UTF8.self), object: base + ".o"))
+            let upToDate = facts.existingObjects[object] == Data(DepSection.assembly(payload: payload).utf8)
+            steps.append(.make(package: package.name, payload: payload, object: object, compiler: [cc.cc], upToDate: upToDate))
+            packages.append(.init(id: id, name: package.name, manifestDirectory: manifestDirectory(package),
+                                  dependencies: String(decoding: try info.json(), as: UTF8.self), object: object))
         }
-        let (stdSource, stdVersion) = stdPackage(std)
+        let (stdSource, stdVersion) = facts.stdPackage
         let tools: [InventoryPlan.Tool] = [
             .init(name: "rustc", version: toolchain.release),
             .init(name: cc.kind == .zig ? "zig" : "gcc", version: String(cc.version.split(separator: " ").last ?? "")),
             .init(name: "cargo-static", version: CargoStaticVersion.current),
         ]
-        var plan = InventoryPlan(packages: packages, libc: libc(cc), stdVersion: toolchain.release, stdDebianSource: stdSource,
+        var plan = InventoryPlan(packages: packages, libc: facts.libc, stdVersion: toolchain.release, stdDebianSource: stdSource,
                                  stdDebianVersion: stdVersion, stdProfile: settings.name, tools: tools,
-                                 sourceDateEpoch: try runner.context.sourceDateEpoch(), writeSBOM: sbom)
-        plan.stdProvenance = stdProvenance(std, release: toolchain.release, recipe: stdRecipe)
+                                 sourceDateEpoch: try context.sourceDateEpoch(), writeSBOM: sbom)
+        plan.stdProvenance = stdProvenance(std, release: toolchain.release, recipe: stdRecipe, owner: facts.stdOwner)
         return (plan, steps)
     }
 
@@ -135,13 +154,24 @@ struct InventoryPlanner {
     /// Which rust-src tree std is compiled from: the Debian package owning it (dpkg-query,
     /// remembered until dpkg's database changes), rustup's `rust-src` component, or unknown.
     func stdProvenance(_ std: StdSource, release: String, recipe: String?) -> StdProvenance {
-        guard case .fromSource(let library) = std else { return .prebuilt }
+        Self.stdProvenance(std, release: release, recipe: recipe, owner: stdOwner(std))
+    }
+
+    /// The Debian package owning std's rust-src tree (dpkg-query, remembered until dpkg's database changes).
+    func stdOwner(_ std: StdSource) -> (package: String, version: String?)? {
+        guard case .fromSource(let library) = std else { return nil }
         let owner = probes.values("std-owner:" + library, stampedBy: ["/var/lib/dpkg/status"], context: library) {
             (try? DebianPackage.owning(Self.realPath(library + "/std/Cargo.toml"), runner: self.runner)).flatMap { $0 }
                 .map { ["package": $0.package, "version": $0.version] } ?? ["package": "", "version": ""]
         }
-        if let package = owner?["package"], !package.isEmpty {
-            return StdProvenance(compiled: true, package: "Debian's \(package)", version: owner?["version"], recipe: recipe)
+        guard let package = owner?["package"], !package.isEmpty else { return nil }
+        return (package, owner?["version"])
+    }
+
+    static func stdProvenance(_ std: StdSource, release: String, recipe: String?, owner: (package: String, version: String?)?) -> StdProvenance {
+        guard case .fromSource(let library) = std else { return .prebuilt }
+        if let owner {
+            return StdProvenance(compiled: true, package: "Debian's \(owner.package)", version: owner.version, recipe: recipe)
         }
         if library.contains("/.rustup/") || library.contains("/rustup/toolchains/") {
             return StdProvenance(compiled: true, package: "rustup's rust-src component", version: release, recipe: recipe)
@@ -188,7 +218,7 @@ struct SBOMWriter {
     func write(_ executables: [BuiltExecutable], libraries: [ProvidedLibrary], sources: SourceStore, allocator: Allocator) throws {
         guard let libc = plan.libc else { return }
         let cLibraries = libraries.compactMap { lib -> SBOMInventory.CLibrary? in
-            guard let library = try? NativeLibrary.named(lib.name), let source = sources.selected(library) else { return nil }
+            guard let library = try? NativeLibrary.library(LibraryID(resolvedName: lib.name)), let source = sources.selected(library) else { return nil }
             let patches = source.origin == "debian" ? DebianPatch.read(sourceTree: source.path) : []
             return SBOMInventory.CLibrary(name: lib.name, debianSource: source.package, version: source.version, patches: patches)
         }

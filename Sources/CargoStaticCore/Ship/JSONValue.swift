@@ -4,9 +4,23 @@ import Foundation
 /// UTF-8 bytes, integers only, strings escaped the same way every time, indented or
 /// compact. Used where the bytes themselves matter: the SBOM's serial number is a hash
 /// of its content, and OCI manifests, configs and indexes are addressed by their digest.
-public indirect enum JSONValue: Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
+/// It also decodes arbitrary JSON (a package's `metadata` in cargo's metadata), which may
+/// hold fractions and nulls; documents built here never do.
+public indirect enum JSONValue: Equatable, Decodable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
     case string(String), int(Int), bool(Bool), array([JSONValue]), object([String: JSONValue])
+    case double(Double), null
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int.self) { self = .int(i) }
+        else if let d = try? c.decode(Double.self) { self = .double(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
 
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int) { self = .int(value) }
@@ -46,6 +60,8 @@ public indirect enum JSONValue: Equatable, ExpressibleByStringLiteral, Expressib
         case let .string(s): out += JSONValue.quote(s)
         case let .int(i): out += String(i)
         case let .bool(b): out += b ? "true" : "false"
+        case let .double(d): out += d.isFinite ? String(d) : "null"
+        case .null: out += "null"
         case let .array(items):
             if items.isEmpty { out += "[]"; return }
             out += "[" + newline

@@ -370,7 +370,7 @@ public enum SBOM {
         }
         for lib in inv.cLibraries {
             node(refs.cLibraries[lib.name]!)
-            for dep in (try? NativeLibrary.named(lib.name))?.dependencies ?? [] where present.contains(dep) {
+            for dep in (try? NativeLibrary.library(LibraryID(resolvedName: lib.name)))?.dependencies ?? [] where present.contains(dep) {
                 edge(refs.cLibraries[lib.name]!, refs.cLibraries[dep]!)
             }
         }

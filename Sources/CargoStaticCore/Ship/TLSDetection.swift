@@ -45,31 +45,16 @@ public enum TLSDetection {
 
     /// The names of the crates the `roots` workspace packages (names, as in Cargo.toml) reach at run time,
     /// from `cargo metadata --format-version 1` output (its `resolve` graph).
-    public static func runtimeCrates(metadata json: [String: Any], roots: [String]) -> [String] {
-        let packages = json["packages"] as? [[String: Any]] ?? []
-        var name: [String: String] = [:]
-        var isProcMacro: Set<String> = []
-        for p in packages {
-            guard let id = p["id"] as? String else { continue }
-            name[id] = p["name"] as? String
-            let targets = p["targets"] as? [[String: Any]] ?? []
-            if targets.contains(where: { ($0["kind"] as? [String] ?? []).contains("proc-macro") }) { isProcMacro.insert(id) }
-        }
-        let nodes = (json["resolve"] as? [String: Any])?["nodes"] as? [[String: Any]] ?? []
+    public static func runtimeCrates(metadata: CargoMetadata, roots: [String]) -> [String] {
+        let name = metadata.packages.mapValues(\.name)
+        let isProcMacro = Set(metadata.packageList.filter(\.isProcMacro).map(\.id))
         var edges: [String: [String]] = [:]
-        for node in nodes {
-            guard let id = node["id"] as? String else { continue }
-            let deps = node["deps"] as? [[String: Any]] ?? []
-            edges[id] = deps.compactMap { dep in
-                let kinds = dep["dep_kinds"] as? [[String: Any]] ?? []
-                // A normal dependency has kind null (NSNull) in at least one of its dep_kinds.
-                let normal = kinds.contains { $0["kind"] == nil || $0["kind"] is NSNull }
-                return normal ? dep["pkg"] as? String : nil
-            }
+        for node in metadata.resolve?.nodes ?? [] {
+            // A normal dependency has kind null in at least one of its dep_kinds.
+            edges[node.id] = (node.deps ?? []).filter { ($0.depKinds ?? []).contains { $0.kind == nil } }.map(\.pkg)
         }
         let rootSet = Set(roots)
-        let members = json["workspace_members"] as? [String] ?? []
-        var stack = members.filter { name[$0].map(rootSet.contains) ?? false }
+        var stack = metadata.workspaceMembers.filter { name[$0].map(rootSet.contains) ?? false }
         var visited = Set(stack)
         var found: [String] = []
         while let id = stack.popLast() {

@@ -119,18 +119,18 @@ struct StdRecipe {
                 environment: environment(), directory: "/", inherit: Self.inherited)
     }
 
-    func step(store: CacheStore, estimate: Double?) -> StdStep {
+    func step(cache: CacheView, estimate: Double?) -> StdStep {
         let id = entry
         let work = layout.work(id)
         return StdStep(
-            build: CachedBuild(entry: id, cached: store.state(id) == .published, label: "std for \(target)"),
+            build: CachedBuild(entry: id, cached: cache.isPublished(id), label: "std for \(target)"),
             target: target,
             workspace: [.text(work + "/workspace/Cargo.toml", manifest), .text(work + "/workspace/lib.rs", "#![no_std]\n"),
                         .copy(library + "/Cargo.lock", to: work + "/workspace/Cargo.lock")],
             unitGraph: unitGraphCommand(work: work), command: buildCommand(work: work),
             outputDirectory: "\(work)/target/\(target.triple)/\(settings.profile)/deps",
             sysroot: layout.sysroot(id),
-            toolchainDirectory: ToolchainDirectory.plan(toolchain: toolchain, target: target, std: id, store: store),
+            toolchainDirectory: ToolchainDirectory.plan(toolchain: toolchain, target: target, std: id, cache: cache),
             rustc: toolchain.rustc, release: toolchain.release, settings: settings.name,
             estimateSeconds: estimate)
     }

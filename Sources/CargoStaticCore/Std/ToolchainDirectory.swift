@@ -33,7 +33,7 @@ public struct ToolchainDirectory: Codable, Equatable {
     public let target: Target
     public let stdEntry: EntryID
 
-    static func plan(toolchain: Toolchain, target: Target, std: EntryID, store: CacheStore) -> ToolchainDirectory {
+    static func plan(toolchain: Toolchain, target: Target, std: EntryID, cache: CacheView) -> ToolchainDirectory {
         let key = """
         format: 1
         rustc: \(toolchain.rustc)
@@ -42,7 +42,7 @@ public struct ToolchainDirectory: Codable, Equatable {
         std: \(std.name)
         """
         let id = EntryID(area: .toolchains, group: target.triple, prefix: "rustc-\(toolchain.release)", key: key)
-        return ToolchainDirectory(entry: id, directory: store.layout.entry(id), cached: store.state(id) == .published,
+        return ToolchainDirectory(entry: id, directory: cache.layout.entry(id), cached: cache.isPublished(id),
                                   realRustc: toolchain.rustc, hostSysroot: toolchain.sysroot, host: toolchain.host,
                                   target: target, stdEntry: std)
     }

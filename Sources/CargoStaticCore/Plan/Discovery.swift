@@ -1,0 +1,103 @@
+import Foundation
+
+/// Everything the planner needs to know, found once per plan: which rustc and C toolchain,
+/// cargo's config and metadata, the probes (rustc's cfg, objcopy), apt's and dpkg's answers
+/// for the C libraries, the cache's entries and the target directory's dependency objects.
+/// It only reads and asks (results of slow probes are remembered in probes.json): deciding
+/// is `Planner.plan(_:facts:)`'s.
+struct Discovery {
+    let runner: Runner
+    let reporter: Reporter
+    let store: CacheStore
+    let probes: ProbeCache
+
+    var layout: CacheLayout { store.layout }
+    var context: Context { runner.context }
+
+    func facts(for request: BuildRequest) throws -> PlanFacts {
+        let manifest = try request.manifestPath()
+        let config = try CargoConfig.load(context: context, cargo: request.cargo)
+        let project = ProjectManifest.read(manifest, config: config, context: context)
+        let targets = try request.targets.map { try facts(for: $0, request) }
+        return PlanFacts(manifest: manifest, context: context, config: config, project: project, targets: targets)
+    }
+
+    private func facts(for target: Target, _ request: BuildRequest) throws -> TargetFacts {
+        let choice = try ToolchainDiscovery(runner: runner, probes: probes).choose(for: target, requested: request.toolchain)
+        let cc = try CToolchainDiscovery(runner: runner, layout: layout, probes: probes).find(target, preferred: request.cToolchain)
+        let metadata = try ProjectMetadata.load(toolchain: choice.toolchain, target: target, request: request, runner: runner, layout: layout)
+        let scan = ScanFacts.find(extra: request.extraLibraries, metadata: metadata, resolver: LibraryResolver.shared)
+        let allocatorUnavailable = try defaultAllocatorUnavailable(request)
+        // The libraries the plan will need (a refused crate stops the plan later, with its reason).
+        let requirements = (try? NativeDependencyScan.requirements(extra: request.extraLibraries, metadata: metadata, facts: scan)) ?? []
+        let allocator = allocatorUnavailable == nil ? request.chosenAllocator : .musl
+        let libraryPlanner = LibraryPlanner(store: store, runner: runner, reporter: reporter)
+        let libraries = libraryPlanner.find(requirements.map(\.library) + [allocator.library].compactMap { $0 })
+        let inventory = InventoryPlanner(runner: runner, probes: probes).find(metadata: metadata, target: target, std: choice.std, cc: cc, context: context)
+        return TargetFacts(
+            target: target, choice: choice, selfContainedCrt: choice.toolchain.hasSelfContainedCrt(for: target),
+            targetCfg: targetCfg(choice.toolchain, target), cc: cc, objcopy: objcopy(cc, target),
+            unwinderSource: UnwinderBuild.findSource(cc, context: context), metadata: metadata, scan: scan,
+            allocatorUnavailable: allocatorUnavailable, libraries: libraries, inventory: inventory,
+            cache: CacheView.snapshot(store, target: target, libraries: ((try? libraries.closure.get()) ?? []).map(\.name)), runtimes: RuntimeRecord.load(layout),
+            lastStdBuildSeconds: lastStdBuildSeconds())
+    }
+
+    /// For `deps build`: the target's C toolchain, what planning `libraries` needs (apt, the
+    /// selected sources, their trees) and the cache's entries for them.
+    func libraryFacts(_ libraries: [LibraryID], for target: Target, preferred: CToolchain.Kind?) throws -> LibraryTargetFacts {
+        let cc = try CToolchainDiscovery(runner: runner, layout: layout, probes: probes).find(target, preferred: preferred)
+        let facts = LibraryPlanner(store: store, runner: runner, reporter: reporter).find(libraries.map(\.name))
+        let closure = ((try? facts.closure.get()) ?? []).map(\.name)
+        return LibraryTargetFacts(target: target, cc: cc, libraries: facts, cache: CacheView.snapshot(store, target: target, libraries: closure))
+    }
+
+    /// Why the profile's default allocator cannot be had (its source is neither fetched nor
+    /// known to apt); nil when it can, or when `--allocator` chose one (never replaced).
+    private func defaultAllocatorUnavailable(_ request: BuildRequest) throws -> CargoStaticError? {
+        guard let name = request.chosenAllocator.library, request.allocator == nil else { return nil }
+        let sources = SourceStore(layout: layout, runner: runner, reporter: reporter)
+        let library = try NativeLibrary.named(name)
+        if sources.selected(library) != nil { return nil }
+        do {
+            _ = try sources.availableVersions(library.debianSource)
+            return nil
+        } catch let error as CargoStaticError {
+            return error
+        }
+    }
+
+    /// How long the last std build took (any target: they take about the same), for progress.
+    private func lastStdBuildSeconds() -> Double? {
+        store.entries(.std).compactMap { store.metadata(EntryID(area: .std, group: nil, name: $0.name, key: ""), as: StdEntry.self) }
+            .max { $0.created < $1.created }?.buildSeconds
+    }
+
+    /// An objcopy that handles the target's executables: a cross gcc's own, else binutils'
+    /// (Debian's binutils-multiarch knows every architecture; plain binutils only x86).
+    /// Empty when there is none: then zig's strip stays, and symbol names go with it.
+    func objcopy(_ cc: CToolchain, _ target: Target) -> [String] {
+        if cc.kind == .crossGcc {
+            let own = cc.driver.c[0].replacingOccurrences(of: "-gcc", with: "-objcopy")
+            if FileManager.default.isExecutableFile(atPath: own) { return [own] }
+        }
+        guard let objcopy = runner.which("objcopy") else { return [] }
+        let info = probes.values("objcopy-info:" + objcopy, stampedBy: objcopy) {
+            (try? self.runner.capture(Command(objcopy, ["--info"]))).flatMap { $0.succeeded ? ["info": $0.output] : nil }
+        }?["info"] ?? ""
+        let formats = Set(info.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        return formats.contains(target.info.bfdFormat) ? [objcopy] : []
+    }
+
+    /// `rustc --print cfg` for the target, for `[target.'cfg(…)']` tables (remembered per rustc).
+    /// (The cfg does not depend on the target's std, so no sysroot is needed.)
+    func targetCfg(_ toolchain: Toolchain, _ target: Target) -> [String] {
+        let probe = { () -> [String: String]? in
+            let args = ["--print", "cfg", "--target", target.triple, "-Ctarget-feature=+crt-static"]
+            guard let r = try? self.runner.capture(Command(toolchain.rustc, args)), r.succeeded else { return nil }
+            return ["cfg": r.output]
+        }
+        let found = probes.values("cfg:\(toolchain.rustc):\(target.triple)", stampedBy: [toolchain.rustc], context: "", compute: probe)
+        return (found?["cfg"] ?? "").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

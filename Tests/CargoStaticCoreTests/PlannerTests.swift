@@ -1,0 +1,257 @@
+import XCTest
+@testable import CargoStaticCore
+
+/// The planner decides from facts alone: every test here writes the facts by hand (no disk,
+/// no subprocess) and checks the plan that comes out.
+final class PlannerTests: XCTestCase {
+    private let layout = CacheLayout(root: "/cache")
+    private let context = Context(variables: [:], directory: "/w/app", home: "/home/u", executable: "/opt/cargo-static")
+    private let rustSource = "/usr/lib/rustlib/src/rust/library"
+
+    private func toolchain() -> Toolchain {
+        Toolchain(rustc: "/usr/bin/rustc", cargo: "/usr/bin/cargo", origin: .system, name: "system",
+                  versionInfo: "rustc 1.85.0\nhost: x86_64-unknown-linux-gnu\nrelease: 1.85.0", release: "1.85.0",
+                  host: "x86_64-unknown-linux-gnu", sysroot: "/usr")
+    }
+
+    private func zig(_ target: Target) -> CToolchain {
+        let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],
+                                    environment: [:], identity: "zig 0.14.0 \(target.triple)")
+        return CToolchain(kind: .zig, target: target, version: "zig 0.14.0", driver: driver, directory: "/cache/cc/zig-\(target.triple)",
+                          files: [], zigLibDirectory: "/z/lib")
+    }
+
+    /// One binary package, `app`, depending on `extra` crates (`name`, `links`), each a node of the graph.
+    private func metadata(_ extra: [(name: String, links: String?)] = []) throws -> CargoMetadata {
+        func id(_ name: String) -> String { name == "app" ? "path+file:///w/app#0.1.0" : "registry+x#\(name)@1.0.0" }
+        let crates = extra.map { crate -> String in
+            let links = crate.links.map { "\"\($0)\"" } ?? "null"
+            return #"{"id":"\#(id(crate.name))","name":"\#(crate.name)","version":"1.0.0","source":"registry+x","manifest_path":"/reg/\#(crate.name)/Cargo.toml","targets":[{"name":"\#(crate.name)","kind":["lib"]}],"links":\#(links)}"#
+        }
+        let deps = extra.map { #"{"pkg":"\#(id($0.name))","dep_kinds":[{"kind":null}]}"# }
+        let nodes = [#"{"id":"\#(id("app"))","deps":[\#(deps.joined(separator: ","))],"dependencies":[\#(extra.map { "\"\(id($0.name))\"" }.joined(separator: ","))],"features":[]}"#]
+            + extra.map { #"{"id":"\#(id($0.name))","deps":[],"dependencies":[],"features":[]}"# }
+        let json = """
+        {"packages":[{"id":"\(id("app"))","name":"app","version":"0.1.0","source":null,"manifest_path":"/w/app/Cargo.toml",
+                      "targets":[{"name":"app","kind":["bin"]}]}\(crates.map { "," + $0 }.joined())],
+         "resolve":{"nodes":[\(nodes.joined(separator: ","))],"root":"\(id("app"))"},
+         "workspace_members":["\(id("app"))"],"workspace_root":"/w/app","target_directory":"/w/app/target"}
+        """
+        return try CargoMetadata(json: Data(json.utf8))
+    }
+
+    private func target(_ triple: String, std: StdSource = .fromSource(library: "/usr/lib/rustlib/src/rust/library"),
+                        metadata: CargoMetadata) throws -> TargetFacts {
+        let target = try Target(triple)
+        return TargetFacts(
+            target: target, choice: ToolchainChoice(toolchain: toolchain(), std: std, reason: "the system's rustc", differsFromDefault: nil),
+            selfContainedCrt: false, targetCfg: [], cc: zig(target), objcopy: [], unwinderSource: nil, metadata: metadata,
+            scan: ScanFacts(), allocatorUnavailable: nil, libraries: LibraryFacts(sourcesRoot: layout.sources, jobs: 2),
+            inventory: InventoryFacts(), cache: CacheView(layout: layout), runtimes: RuntimeRecord(), lastStdBuildSeconds: nil)
+    }
+
+    private func facts(_ targets: [TargetFacts]) -> PlanFacts {
+        PlanFacts(manifest: "/w/app/Cargo.toml", context: context, config: CargoConfig(layers: []),
+                  project: ProjectManifest(package: [:], profileLayers: [], environment: [:]), targets: targets)
+    }
+
+    private func request(_ triples: [String], settings: StdSettings = .standard, extra: [LibraryRequirement] = []) throws -> BuildRequest {
+        BuildRequest(mode: .build, targets: try triples.map(Target.init), extraLibraries: extra, allocator: .musl, stdSettings: settings, context: context)
+    }
+
+    private func kinds(_ steps: [Step]) -> [String] {
+        steps.map { step in
+            switch step {
+            case .write: return "write"
+            case .archive: return "archive"
+            case .runtime: return "runtime"
+            case .std: return "std"
+            case .library(let l): return "library:" + l.library.name
+            case .depInfo: return "depInfo"
+            case .cargo: return "cargo"
+            case .debugFiles: return "debugFiles"
+            case .sbom: return "sbom"
+            }
+        }.filter { $0 != "write" }
+    }
+
+    private func cargoStep(_ plan: TargetPlan) throws -> CargoStep {
+        try XCTUnwrap(plan.steps.compactMap { if case .cargo(let c) = $0 { return c } else { return nil } }.first)
+    }
+
+    func testCrossTargetBuildsForTheTargetThroughItsOwnLinker() throws {
+        let triple = "aarch64-unknown-linux-musl"
+        let plan = try Planner.plan(request([triple]), facts: facts([target(triple, metadata: metadata())])).targets[0]
+        XCTAssertEqual(plan.target.triple, triple)
+        XCTAssertEqual(kinds(plan.steps), ["archive", "std", "depInfo", "runtime", "cargo"])
+        let cargo = try cargoStep(plan)
+        XCTAssertEqual(Array(cargo.command.arguments.prefix(3)), ["build", "--target", triple])
+        XCTAssertEqual(cargo.command.environment["CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER"], plan.linker)
+        XCTAssertTrue(plan.linker.hasPrefix("/cache/cc/zig-\(triple)/"), plan.linker)
+        XCTAssertNil(cargo.command.environment["CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"])
+        XCTAssertEqual(cargo.expectations.machine, 183, "EM_AARCH64")
+        XCTAssertEqual(cargo.expectations.bits, 64)
+        // std from source, for this target; cargo runs the rustc that has it in its sysroot.
+        guard case .std(let std)? = plan.steps.first(where: { if case .std = $0 { return true } else { return false } }) else { return XCTFail("no std step") }
+        XCTAssertEqual(std.target.triple, triple)
+        XCTAssertTrue(std.command.arguments.contains(triple), "\(std.command.arguments)")
+        XCTAssertEqual(cargo.command.environment["RUSTC"], std.toolchainDirectory.rustc)
+        // zig's libc for this target comes from a first link through the same linker.
+        guard case .runtime(let runtime)? = plan.steps.first(where: { if case .runtime = $0 { return true } else { return false } }) else { return XCTFail("no runtime step") }
+        XCTAssertEqual(runtime.command.executable, plan.linker)
+        XCTAssertFalse(runtime.done)
+    }
+
+    func testCLibraryChainIsBuiltDependenciesFirstAndHandedToCargo() throws {
+        var found = try target("x86_64-unknown-linux-musl", metadata: metadata())
+        found.scan = ScanFacts(names: ["libedit": "libedit"])
+        let libedit = try NativeLibrary.named("libedit"), ncurses = try NativeLibrary.named("ncurses")
+        found.libraries.closure = .success([ncurses, libedit])
+        for (library, version) in [(ncurses, "6.4"), (libedit, "3.1")] {
+            found.libraries.selected[library.name] = LibrarySource(package: library.debianSource, version: version + "-1", upstreamVersion: version,
+                                                                    origin: "debian", path: "/cache/sources/\(library.name)/tree")
+        }
+        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequirement(library: "libedit", reason: "--deps")])
+        let plan = try Planner.plan(request, facts: facts([found])).targets[0]
+        XCTAssertEqual(kinds(plan.steps), ["archive", "std", "library:ncurses", "library:libedit", "depInfo", "runtime", "cargo"])
+        XCTAssertEqual(plan.requirements, [LibraryRequirement(library: "libedit", reason: "--deps")])
+        let (first, second) = (plan.libraries[0], plan.libraries[1])
+        XCTAssertEqual(second.dependencies, [ncurses.id])
+        let ncursesPrefix = try XCTUnwrap(first.prefix)
+        XCTAssertTrue(second.commands.contains { $0.shellLine.contains(ncursesPrefix) }, "libedit is built against ncurses's prefix")
+        XCTAssertTrue(second.build?.entry.key.contains(first.build!.entry.name) ?? false, "libedit's key names the ncurses entry it is built on")
+        let cargo = try cargoStep(plan)
+        XCTAssertTrue(cargo.link.searchDirectories.contains(ncursesPrefix + "/lib"))
+        let pkgConfig = try XCTUnwrap(cargo.command.environment["PKG_CONFIG_LIBDIR_x86_64_unknown_linux_musl"])
+        XCTAssertTrue(pkgConfig.contains(ncursesPrefix) && pkgConfig.contains(second.prefix!), pkgConfig)
+
+        // ncurses cached: its step runs nothing, libedit is still built.
+        found.cache.add(first.build!.entry)
+        let warm = try Planner.plan(request, facts: facts([found])).targets[0]
+        XCTAssertTrue(warm.libraries[0].cached)
+        XCTAssertTrue(warm.libraries[0].commands.isEmpty)
+        XCTAssertFalse(warm.libraries[1].cached)
+        XCTAssertFalse(warm.libraries[1].commands.isEmpty)
+        XCTAssertEqual(warm.libraries[1].build?.entry, second.build?.entry)
+
+        // Not fetched yet: apt's newest version decides the entry, and the fetch comes first.
+        found.libraries.selected = [:]
+        found.libraries.versions = ["ncurses": .success([DebianVersion("6.4-4")]), "libedit": .success([DebianVersion("3.1-20221030-2")])]
+        let cold = try Planner.plan(request, facts: facts([found])).targets[0]
+        XCTAssertEqual(cold.libraries.map(\.fetch?.version), ["6.4-4", "3.1-20221030-2"])
+        XCTAssertEqual(cold.libraries[0].allCommands.first, cold.libraries[0].fetch?.command)
+    }
+
+    /// `deps build` plans from the same facts with the same decision as a build's library steps.
+    func testDepsBuildPlansTheSameLibraryStepsAsABuild() throws {
+        var found = try target("x86_64-unknown-linux-musl", metadata: metadata())
+        found.scan = ScanFacts(names: ["libedit": "libedit"])
+        let libedit = try NativeLibrary.named("libedit"), ncurses = try NativeLibrary.named("ncurses")
+        found.libraries.closure = .success([ncurses, libedit])
+        found.libraries.selected["ncurses"] = LibrarySource(package: "ncurses", version: "6.4-4", upstreamVersion: "6.4", origin: "debian",
+                                                            path: "/cache/sources/ncurses/tree")
+        found.libraries.versions = ["libedit": .success([DebianVersion("3.1-20221030-2")])]
+        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequirement(library: "libedit", reason: "--deps")])
+        let build = try Planner.plan(request, facts: facts([found])).targets[0].libraries
+        let deps = try Planner.planLibraries(LibraryTargetFacts(target: found.target, cc: found.cc, libraries: found.libraries, cache: found.cache))
+        XCTAssertEqual(deps, build)
+        XCTAssertEqual(deps.map(\.library), [ncurses.id, libedit.id])
+        XCTAssertNil(deps[0].fetch, "a selected source is not fetched")
+        XCTAssertEqual(deps[1].fetch?.version, "3.1-20221030-2")
+    }
+
+    /// The executor runs the fetch the plan shows: the step's own command, older versions
+    /// (asked from apt then) only after it fails.
+    func testPlannedFetchIsTheCommandTheExecutorRunsAndThePlanShows() throws {
+        var found = try target("x86_64-unknown-linux-musl", metadata: metadata())
+        found.scan = ScanFacts(names: ["ncurses": "ncurses"])
+        let ncurses = try NativeLibrary.named("ncurses")
+        found.libraries.closure = .success([ncurses])
+        found.libraries.versions = ["ncurses": .success([DebianVersion("6.4-4"), DebianVersion("6.4-2"), DebianVersion("6.3-1")])]
+        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequirement(library: "ncurses", reason: "--deps")])
+        let step = try Planner.plan(request, facts: facts([found])).targets[0].libraries[0]
+        let fetch = try XCTUnwrap(step.fetch)
+        XCTAssertEqual(fetch.command.arguments.last, "ncurses=6.4-4")
+        XCTAssertEqual(fetch.command.directory, layout.sources + "/.staging-ncurses")
+        let first = try XCTUnwrap(SourceStore.plannedAttempt(fetch))
+        XCTAssertEqual(first.command, fetch.command, "the executor's first (and on a good mirror only) command is the planned one")
+        XCTAssertEqual(first.version, DebianVersion("6.4-4"))
+        XCTAssertTrue(PlanView.lines(.library(step)).contains(fetch.command.shellLine), "plan prints the command that runs")
+        let older = SourceStore.olderAttempts(than: first.version, in: [DebianVersion("6.3-1"), DebianVersion("6.4-4"), DebianVersion("6.4-2")],
+                                              package: "ncurses", into: layout.sources + "/.staging-ncurses")
+        XCTAssertEqual(older.map(\.command.arguments.last), ["ncurses=6.4-2", "ncurses=6.3-1"])
+        // No version planned: nothing to run as planned (the executor asks apt itself).
+        XCTAssertNil(SourceStore.plannedAttempt(SourceFetch(package: "ncurses", version: nil, command: fetch.command)))
+    }
+
+    func testSizeProfileLinksStandInsAndAsksCargoForASmallProgram() throws {
+        let size = try request(["x86_64-unknown-linux-musl"], settings: .size)
+        let profile = "CARGO_PROFILE_" + size.cargo.profileName(.build).uppercased()
+        let plan = try Planner.plan(size, facts: facts([target("x86_64-unknown-linux-musl", metadata: metadata())])).targets[0]
+        let archives = plan.steps.compactMap { if case .archive(let a) = $0 { return a } else { return nil } }
+        let stub = try XCTUnwrap(archives.first { $0.build.label == "the unwinder stand-ins" })
+        XCTAssertEqual(plan.unwinderStub, stub.archive)
+        XCTAssertFalse(archives.contains { $0.build.label == "libunwind for musl" })
+        XCTAssertTrue(plan.stdCacheEntry?.contains("-size-") ?? false, plan.stdCacheEntry ?? "no std entry")
+        let env = try cargoStep(plan).command.environment
+        XCTAssertEqual(env[profile + "_OPT_LEVEL"], "z")
+        XCTAssertEqual(env[profile + "_PANIC"], "abort")
+        XCTAssertEqual(env[profile + "_LTO"], "fat")
+        XCTAssertTrue(env["CARGO_ENCODED_RUSTFLAGS"]?.split(separator: "\u{1F}").contains("-Cforce-unwind-tables=no") ?? false)
+        XCTAssertNotEqual(plan.link.debug, .keepSymbols, "no unwinder, no symbols kept for it")
+
+        let standard = try Planner.plan(request(["x86_64-unknown-linux-musl"]),
+                                        facts: facts([target("x86_64-unknown-linux-musl", metadata: metadata())])).targets[0]
+        XCTAssertNil(standard.unwinderStub)
+        XCTAssertNil(try cargoStep(standard).command.environment[profile + "_OPT_LEVEL"])
+        XCTAssertNotEqual(standard.stdCacheEntry, plan.stdCacheEntry)
+    }
+
+    func testStdIsBuiltOnlyWhenTheCacheLacksIt() throws {
+        let request = try request(["x86_64-unknown-linux-musl"])
+        var found = try target("x86_64-unknown-linux-musl", metadata: metadata())
+        let cold = try Planner.plan(request, facts: facts([found]))
+        guard case .std(let std)? = cold.targets[0].steps.first(where: { if case .std = $0 { return true } else { return false } }) else { return XCTFail("no std step") }
+        XCTAssertFalse(std.build.cached)
+        XCTAssertTrue(cold.commands.contains(std.command), "an uncached std is compiled")
+        XCTAssertTrue(std.workspace.contains { $0.copyOf == rustSource + "/Cargo.lock" })
+
+        found.cache.add(std.build.entry)
+        let warm = try Planner.plan(request, facts: facts([found]))
+        guard case .std(let cached)? = warm.targets[0].steps.first(where: { if case .std = $0 { return true } else { return false } }) else { return XCTFail("no std step") }
+        XCTAssertTrue(cached.build.cached)
+        XCTAssertEqual(cached.build.entry, std.build.entry)
+        XCTAssertFalse(warm.commands.contains(std.command), "a cached std runs nothing")
+        XCTAssertEqual(warm.commands.count, cold.commands.count - 2, "neither the unit graph nor the build")
+
+        // A prebuilt std (rustup's musl target): no std step, no sysroot of ours.
+        let prebuilt = try Planner.plan(request, facts: facts([target("x86_64-unknown-linux-musl", std: .prebuilt, metadata: metadata())])).targets[0]
+        XCTAssertFalse(kinds(prebuilt.steps).contains("std"))
+        XCTAssertNil(prebuilt.sysroot)
+        XCTAssertEqual(try cargoStep(prebuilt).command.environment["RUSTC"], "/usr/bin/rustc")
+    }
+
+    func testRefusedLibraryStopsThePlanNamingTheCrateAndWhoPulledItIn() throws {
+        let found = try target("x86_64-unknown-linux-musl", metadata: metadata([("pam-sys", "pam")]))
+        XCTAssertThrowsError(try Planner.plan(request(["x86_64-unknown-linux-musl"]), facts: facts([found]))) { error in
+            let error = error as? CargoStaticError
+            XCTAssertEqual(error?.message.hasPrefix("crate pam-sys 1.0.0 (used by app 0.1.0) needs PAM (libpam), which cannot be linked"), true,
+                           error?.message ?? "not a CargoStaticError")
+            XCTAssertTrue(error?.fix?.contains("drop the PAM feature") ?? false)
+        }
+        // The same graph without it plans.
+        XCTAssertNoThrow(try Planner.plan(request(["x86_64-unknown-linux-musl"]), facts: facts([target("x86_64-unknown-linux-musl", metadata: metadata())])))
+    }
+
+    /// The default allocator falls back to the libc's, with a note, when discovery found its source unobtainable.
+    func testUnavailableDefaultAllocatorFallsBackWithANote() throws {
+        var found = try target("x86_64-unknown-linux-musl", metadata: metadata())
+        found.allocatorUnavailable = CargoStaticError(.commandFailed, "apt knows no source package `mimalloc`", fix: "add a deb-src entry")
+        var request = try request(["x86_64-unknown-linux-musl"])
+        request.allocator = nil
+        let plan = try Planner.plan(request, facts: facts([found])).targets[0]
+        XCTAssertEqual(plan.allocator, .musl)
+        XCTAssertTrue(plan.allocatorNote?.contains("apt knows no source package `mimalloc`") ?? false, plan.allocatorNote ?? "no note")
+        XCTAssertTrue(plan.libraries.isEmpty)
+    }
+}

@@ -101,19 +101,8 @@ public indirect enum JSONValue: Equatable, Decodable, ExpressibleByStringLiteral
     }
 }
 
-/// Reading back what the tool writes (tests, and documents read from disk): a JSON document
-/// without null or fractional numbers, which `JSONValue` does not hold.
-extension JSONValue: Decodable {
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int.self) { self = .int(i) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else if let o = try? c.decode([String: JSONValue].self) { self = .object(o) }
-        else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "null or a fractional number: JSONValue holds neither") }
-    }
-
+/// Typed reads of a decoded document (tests, and documents read from disk).
+extension JSONValue {
     public var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
     public var intValue: Int? { if case let .int(i) = self { return i } else { return nil } }
     public var boolValue: Bool? { if case let .bool(b) = self { return b } else { return nil } }

@@ -347,7 +347,7 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Audit ELF files without running them: linkage, libc, hardening, verdict.",
         discussion: """
-        Exit status: 0 = every file is fully static and kernel-only (and meets --require);
+        Exit status: 0 = every file is fully static and kernel-only (and meets --require); \
         1 = some file is not (the reasons are listed); 2 = a file is not ELF, unreadable or malformed.
         Policy items for --require: \(AuditPolicy.knownItems.joined(separator: ", ")).
         The embedded dependency list (.dep-v0) is shown when present; a broken one is exit status 1.
@@ -536,14 +536,14 @@ struct Deps: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "C libraries compiled from source for musl targets, cached like the standard library.",
         discussion: """
-        `build` needs them automatically: any crate in the project's resolved graph with a `links`
-        key or a -sys name (libgit2-sys, openssl-sys, curl-sys, …), libraries named in Cargo.toml
-        (`[package.metadata.cargo-static] deps = ["ncurses"]`) and --deps. A name is a link name
-        (`git2`), a pkg-config module (`libgit2`), a Debian source package or one of the hand-written
-        recipes (\(NativeLibrary.all.map(\.name).joined(separator: ", "))); cargo-static finds the Debian
-        source package, detects its build system (autotools, CMake, Meson, make) and builds it static
-        for the target, with its dependencies. Sources come from `apt-get source` (needs a deb-src
-        entry) or from --source. Libraries that can never be static (PAM, NSS, GL, Wayland, GTK, libpulse, …) are
+        `build` needs them automatically: any crate in the project's resolved graph with a `links` \
+        key or a -sys name (libgit2-sys, openssl-sys, curl-sys, …), libraries named in Cargo.toml \
+        (`[package.metadata.cargo-static] deps = ["ncurses"]`) and --deps. A name is a link name \
+        (`git2`), a pkg-config module (`libgit2`), a Debian source package or one of the hand-written \
+        recipes (\(NativeLibrary.all.map(\.name).joined(separator: ", "))); cargo-static finds the Debian \
+        source package, detects its build system (autotools, CMake, Meson, make) and builds it static \
+        for the target, with its dependencies. Sources come from `apt-get source` (needs a deb-src \
+        entry) or from --source. Libraries that can never be static (PAM, NSS, GL, Wayland, GTK, libpulse, …) are \
         refused before anything is built, with what to do instead.
         """,
         subcommands: [Build.self, List.self, Clean.self], defaultSubcommand: List.self)

@@ -7,13 +7,16 @@ import Glibc
 /// cargo's style: a right-aligned verb, coloured on a terminal. Under `-q` only warnings
 /// and errors are printed. Long steps show a live counter on a terminal; in a log (stderr
 /// not a terminal) each finished step is one line with its real count and time, and a
-/// step that did nothing prints nothing.
+/// step that did nothing prints nothing. Steps running at the same time (std beside zig's
+/// libc) share the one live line; messages and finished lines are printed above it.
 public final class Reporter {
     public var quiet: Bool
     public var verbose: Bool
     public var color: Bool
     let isTTY: Bool
     private var progressShown = false
+    /// The live tasks' current texts, in the order they started.
+    private var live: [(task: ObjectIdentifier, text: String)] = []
     private let lock = NSLock()
     /// Events a JSON report can carry ("cache hit", "std built", ...).
     public private(set) var events: [String] = []
@@ -74,21 +77,50 @@ public final class Reporter {
         return task
     }
 
-    fileprivate func draw(_ line: String, final: Bool) {
+    /// A task's live text changed (terminal only): the shared line is redrawn.
+    fileprivate func show(_ task: ProgressTask, _ text: String) {
+        guard !quiet, isTTY else { return }
+        lock.lock(); defer { lock.unlock() }
+        let id = ObjectIdentifier(task)
+        if let i = live.firstIndex(where: { $0.task == id }) { live[i].text = text } else { live.append((id, text)) }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + liveLine()).utf8))
+        progressShown = true
+    }
+
+    /// A task ended: its finished line (if any) is printed above the live line of the others.
+    fileprivate func end(_ task: ProgressTask, _ line: String?) {
         guard !quiet else { return }
         lock.lock(); defer { lock.unlock() }
-        if isTTY {
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (final ? "\n" : "")).utf8))
-            progressShown = !final
-        } else {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+        live.removeAll { $0.task == ObjectIdentifier(task) }
+        guard isTTY else {
+            if let line { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            return
         }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + (line.map { $0 + "\n" } ?? "") + liveLine()).utf8))
+        progressShown = !live.isEmpty
+    }
+
+    private func liveLine() -> String { Self.combined(live.map(\.text), width: terminalWidth()) }
+
+    /// One line for every live task, cut to the terminal's width (a wrapped line could not
+    /// be redrawn in place).
+    static func combined(_ texts: [String], width: Int) -> String {
+        let line = texts.joined(separator: " | ")
+        guard width > 1, line.count >= width else { return line }
+        return String(line.prefix(width - 2)) + "…"
+    }
+
+    private func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 100
     }
 
     private func write(_ text: String) {
         lock.lock(); defer { lock.unlock() }
-        if progressShown { FileHandle.standardError.write(Data("\n".utf8)); progressShown = false }
-        FileHandle.standardError.write(Data(text.utf8))
+        guard progressShown else { return FileHandle.standardError.write(Data(text.utf8)) }
+        // Above the live line, which is drawn again below it.
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text + liveLine()).utf8))
     }
 }
 
@@ -103,6 +135,9 @@ public final class ProgressTask {
     let started = Date()
     private var done = 0
     private var ticker: DispatchSourceTimer?
+    /// Set by `finish`; the ticker's last tick may come after it and must draw nothing.
+    private var ended = false
+    private let state = NSLock()
 
     init(reporter: Reporter, label: String, total: Int, unit: String, estimate: Double?) {
         self.reporter = reporter
@@ -128,7 +163,9 @@ public final class ProgressTask {
     /// Live lines only on a terminal: a log gets the finished line alone.
     private func redraw(item: String?) {
         guard reporter.isTTY else { return }
-        reporter.draw(line(elapsed: Date().timeIntervalSince(started), item: item), final: false)
+        state.lock(); defer { state.unlock() }
+        guard !ended else { return }
+        reporter.show(self, line(elapsed: Date().timeIntervalSince(started), item: item))
     }
 
     func line(elapsed: Double, item: String?) -> String {
@@ -142,14 +179,13 @@ public final class ProgressTask {
     /// step with no count that ended sooner did no real work (zig's libc was already in
     /// zig's cache) and leaves no line.
     public func finish(unlessFasterThan threshold: Double = 0) {
+        state.lock()
+        ended = true
         ticker?.cancel()
         ticker = nil
+        state.unlock()
         let elapsed = Date().timeIntervalSince(started)
-        guard let text = Self.finishedLine(label: label, done: done, total: total, unit: unit, elapsed: elapsed, threshold: threshold) else {
-            if reporter.isTTY { reporter.draw("", final: false) }
-            return
-        }
-        reporter.draw(text, final: true)
+        reporter.end(self, Self.finishedLine(label: label, done: done, total: total, unit: unit, elapsed: elapsed, threshold: threshold))
     }
 
     /// `building std for T: 24 units in 37 s`, `building zlib …: 12 compiler runs in 3 s`,

@@ -39,13 +39,14 @@ label() {
 run_cold() {
   local b=$1 r=$2 dir=$out/$1.$2 caches=$out/$1.$2.caches
   rm -rf "$dir" "$caches"; cp -r "$repo/examples/hello" "$dir"; rm -rf "$dir/target"; mkdir -p "$caches"
-  local log=$out/$b.$r.log
+  local log=$out/$b.$r.log status=0
   case "$b" in
     cargo-static) (cd "$dir" && CARGO_STATIC_CACHE=$caches/cache python3 "$repo/bench/timed.py" "$log" "$bin" build --release -v) ;;
     old) (cd "$dir" && CARGO_STATIC_CACHE=$caches/cache python3 "$repo/bench/timed.py" "$log" "$BENCH_OLD_BIN" build --release -v) ;;
     zigbuild) (cd "$dir" && ZIG_GLOBAL_CACHE_DIR=$caches/zig python3 "$repo/bench/timed.py" "$log" bash -c "source '$repo/bench/lib.sh'; zigbuild") ;;
-  esac
+  esac || status=$?
   rm -rf "$caches"
+  return "$status"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -54,7 +55,8 @@ for r in $(seq "$runs"); do
   order=("${builders[@]}")
   if [ $((r % 2)) = 0 ]; then order=(); for ((i = ${#builders[@]} - 1; i >= 0; i--)); do order+=("${builders[$i]}"); done; fi
   for b in "${order[@]}"; do
-    read -r wall user sys < <(run_cold "$b" "$r")
+    result=$(run_cold "$b" "$r") || { echo "cold build failed: $(label "$b"); log: $out/$b.$r.log" >&2; tail -n 30 "$out/$b.$r.log" >&2; exit 1; }
+    read -r wall user sys <<<"$result"
     echo "   round $r, $(label "$b"): ${wall} s wall, $(python3 -c "print(f'{$user + $sys:.0f}')") s CPU" >&2
     walls[$b]+="$wall "; cpus[$b]+="$(python3 -c "print($user + $sys)") "
   done

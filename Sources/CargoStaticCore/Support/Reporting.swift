@@ -21,11 +21,22 @@ public final class Reporter {
     /// Events a JSON report can carry ("cache hit", "std built", ...).
     public private(set) var events: [String] = []
 
-    public init(quiet: Bool = false, verbose: Bool = false, color: Bool? = nil) {
+    /// Where everything goes: stderr (tests pass their own, as a terminal or a log).
+    private let output: (String) -> Void
+    private let width: () -> Int
+
+    public convenience init(quiet: Bool = false, verbose: Bool = false, color: Bool? = nil) {
+        self.init(quiet: quiet, verbose: verbose, color: color, terminal: isatty(STDERR_FILENO) == 1,
+                  width: Reporter.terminalWidth, output: { FileHandle.standardError.write(Data($0.utf8)) })
+    }
+
+    init(quiet: Bool, verbose: Bool, color: Bool?, terminal: Bool, width: @escaping () -> Int, output: @escaping (String) -> Void) {
         self.quiet = quiet
         self.verbose = verbose
-        isTTY = isatty(STDERR_FILENO) == 1
-        self.color = color ?? isTTY
+        isTTY = terminal
+        self.color = color ?? terminal
+        self.width = width
+        self.output = output
     }
 
     /// `--color always|never|auto`, else CARGO_TERM_COLOR, as cargo decides.
@@ -83,7 +94,7 @@ public final class Reporter {
         lock.lock(); defer { lock.unlock() }
         let id = ObjectIdentifier(task)
         if let i = live.firstIndex(where: { $0.task == id }) { live[i].text = text } else { live.append((id, text)) }
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + liveLine()).utf8))
+        output("\r\u{1B}[K" + liveLine())
         progressShown = true
     }
 
@@ -93,14 +104,14 @@ public final class Reporter {
         lock.lock(); defer { lock.unlock() }
         live.removeAll { $0.task == ObjectIdentifier(task) }
         guard isTTY else {
-            if let line { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            if let line { output(line + "\n") }
             return
         }
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + (line.map { $0 + "\n" } ?? "") + liveLine()).utf8))
+        output("\r\u{1B}[K" + (line.map { $0 + "\n" } ?? "") + liveLine())
         progressShown = !live.isEmpty
     }
 
-    private func liveLine() -> String { Self.combined(live.map(\.text), width: terminalWidth()) }
+    private func liveLine() -> String { Self.combined(live.map(\.text), width: width()) }
 
     /// One line for every live task, cut to the terminal's width (a wrapped line could not
     /// be redrawn in place).
@@ -110,7 +121,7 @@ public final class Reporter {
         return String(line.prefix(width - 2)) + "…"
     }
 
-    private func terminalWidth() -> Int {
+    private static func terminalWidth() -> Int {
         var size = winsize()
         if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return 100
@@ -118,9 +129,9 @@ public final class Reporter {
 
     private func write(_ text: String) {
         lock.lock(); defer { lock.unlock() }
-        guard progressShown else { return FileHandle.standardError.write(Data(text.utf8)) }
+        guard progressShown else { return output(text) }
         // Above the live line, which is drawn again below it.
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text + liveLine()).utf8))
+        output("\r\u{1B}[K" + text + liveLine())
     }
 }
 
@@ -134,6 +145,8 @@ public final class ProgressTask {
     let estimate: Double?
     let started = Date()
     private var done = 0
+    /// The unit last finished (the ticker's redraws keep showing it).
+    private var item: String?
     private var ticker: DispatchSourceTimer?
     /// Set by `finish`; the ticker's last tick may come after it and must draw nothing.
     private var ended = false
@@ -149,19 +162,19 @@ public final class ProgressTask {
         if reporter.isTTY, !reporter.quiet {
             let timer = DispatchSource.makeTimerSource(queue: .global())
             timer.schedule(deadline: .now() + 1, repeating: 1)
-            timer.setEventHandler { [weak self] in self?.redraw(item: nil) }
+            timer.setEventHandler { [weak self] in self?.redraw() }
             timer.resume()
             ticker = timer
         }
     }
 
     public func update(done: Int, item: String? = nil) {
-        self.done = done
-        redraw(item: item)
+        state.lock(); self.done = done; if let item { self.item = item }; state.unlock()
+        redraw()
     }
 
     /// Live lines only on a terminal: a log gets the finished line alone.
-    private func redraw(item: String?) {
+    private func redraw() {
         guard reporter.isTTY else { return }
         state.lock(); defer { state.unlock() }
         guard !ended else { return }

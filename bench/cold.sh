@@ -64,11 +64,11 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 med() { median $1; }
-zb_wall=$(med "${walls[zigbuild]}")
+zb_wall=$(med "${walls[zigbuild]}"); zb_cpu=$(med "${cpus[zigbuild]}")
 rows=()
 for b in "${builders[@]}"; do
   w=$(med "${walls[$b]}"); c=$(med "${cpus[$b]}")
-  rows+=("| $(label "$b") | ${w} s | $(python3 -c "print(f'{$c:.0f}')") s | $(ratio "$w" "$zb_wall") |")
+  rows+=("| $(label "$b") | ${w} s | $(ratio "$w" "$zb_wall") | $(python3 -c "print(f'{$c:.0f}')") s | $(ratio "$c" "$zb_cpu") |")
 done
 
 section=$(mktemp)
@@ -81,9 +81,12 @@ section=$(mktemp)
   echo "Median of $runs round(s), the builders' order reversed every other round; ratio against cargo-zigbuild in the same run. CPU: user + system of the build and everything it started."
   echo "The machine is shared: load average $load_before before, $load_after after (1, 5, 15 min)."
   echo
-  echo "| build | wall | CPU | vs cargo-zigbuild |"
-  echo "|---|---|---|---|"
+  echo "| build | wall | wall vs cargo-zigbuild | CPU | CPU vs cargo-zigbuild |"
+  echo "|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
+  echo
+  echo "On a machine other work keeps busy, wall time depends on the neighbours' load as much as on the build: CPU time is the steadier measure of the work done."
+  echo "Both build the same std crates (std, panic_unwind, panic_abort, proc_macro) except test, which cargo-static builds too (for \`cargo-static test\`); cargo-static's std also embeds bitcode (LTO against it)."
   echo
   echo "Where cargo-static's cold time goes (round 1, seconds since the start; steps on the same rows ran at the same time):"
   echo

@@ -100,4 +100,23 @@ final class StepScheduleTests: XCTestCase {
         XCTAssertEqual(cut.count, 39)
         XCTAssertTrue(cut.hasSuffix("…"))
     }
+
+    /// When another step fails, a background step still running is stopped, not waited out:
+    /// its command gets SIGTERM and `stop` returns once it has ended.
+    func testStopEndsARunningBackgroundStep() throws {
+        let runner = Runner()
+        let starting = DispatchSemaphore(value: 0)
+        let job = BackgroundStep<Int32>("sleeper") {
+            starting.signal()
+            return try runner.capture(Command("/bin/sleep", ["60"])).status
+        }
+        // Until the child has started there is nothing to stop: give it a second.
+        starting.wait()
+        sleep(1)
+        let started = Date()
+        BackgroundStep.stop([job])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "stop waited for the command to end by itself")
+        XCTAssertTrue(job.finished)
+        XCTAssertEqual(try job.wait(), SIGTERM, "the command ended by SIGTERM")
+    }
 }

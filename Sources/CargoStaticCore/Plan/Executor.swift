@@ -116,7 +116,7 @@ public struct Executor {
             }
             try awaitSteps(Array(background.keys))
         } catch {
-            stop(background)
+            BackgroundStep.stop(Array(background.values))
             throw error
         }
         var result = TargetResult(target: plan.target, toolchain: plan.toolchain.name, rustcRelease: plan.toolchain.release,
@@ -131,16 +131,6 @@ public struct Executor {
         let std = StdOutcome(try StdBuilder(store: store, runner: runner, reporter: reporter).run(step))
         if std == .built { reporter.status("Built", "std for \(plan.target) (\(step.build.entry.name))") } else { reporter.detail("std for \(plan.target): \(std.rawValue) (\(step.build.entry.name))") }
         return std
-    }
-
-    /// A step failed while others ran in the background: they are stopped (their commands
-    /// get SIGTERM; nothing they made is published, their entries' locks are released) and
-    /// awaited, so the error is reported once and nothing keeps running behind it.
-    private func stop(_ background: [Int: BackgroundStep<StdOutcome>]) {
-        guard !background.isEmpty else { return }
-        // Only background steps have commands running now: the failed step's have ended.
-        if background.values.contains(where: { !$0.finished }) { ChildProcesses.shared.terminateAll() }
-        for job in background.values { _ = try? job.wait() }
     }
 
     private func announce(_ plan: TargetPlan) {

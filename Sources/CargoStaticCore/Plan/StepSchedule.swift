@@ -86,6 +86,16 @@ final class BackgroundStep<Value> {
         return false
     }
 
+    /// A step failed while these ran: they are stopped (their commands get SIGTERM; nothing
+    /// they made is published, their entries' locks are released) and awaited, their errors
+    /// dropped, so the first error is the one reported and nothing keeps running behind it.
+    /// Only background steps have commands running then: the failed step's have ended.
+    static func stop(_ jobs: [BackgroundStep]) {
+        guard !jobs.isEmpty else { return }
+        if jobs.contains(where: { !$0.finished }) { ChildProcesses.shared.terminateAll() }
+        for job in jobs { _ = try? job.wait() }
+    }
+
     func wait() throws -> Value {
         done.wait()
         done.signal()

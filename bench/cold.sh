@@ -78,7 +78,7 @@ section=$(mktemp)
   echo "Measured by \`bench/cold.sh\` on $(date -u +%Y-%m-%d): $(machine)."
   echo "rustc $($RUSTC --version | cut -d' ' -f2), $(python3 -m ziglang version | sed 's/^/zig /'), $(cargo-zigbuild --version 2>/dev/null | head -n1)."
   echo "examples/hello, release, from an empty target/ and empty caches: cargo-static's (std, the default allocator mimalloc from Debian's source, and zig's libc, whose cache lives in cargo-static's) and, for cargo-zigbuild, an empty \`ZIG_GLOBAL_CACHE_DIR\` (it builds std with \`-Zbuild-std\` on every clean build, and zig's libc at its link)."
-  echo "Median of $runs round(s), the builders' order reversed every other round; ratio against cargo-zigbuild in the same run. CPU: user + system of the build and everything it started."
+  echo "Median of $runs round(s) (the lower middle one for an even count), the builders' order reversed every other round; ratio against cargo-zigbuild in the same run. CPU: user + system of the build and everything it started."
   echo "The machine is shared: load average $load_before before, $load_after after (1, 5, 15 min)."
   echo
   echo "| build | wall | wall vs cargo-zigbuild | CPU | CPU vs cargo-zigbuild |"

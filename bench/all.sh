@@ -9,6 +9,7 @@ cd "$(dirname "$0")"
 ./verify-speed.sh
 ./hash-speed.sh
 ./warm.sh
+./cold.sh
 ./runtime.sh
 ./build-time.sh
 ./targets.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build time and binary size: cargo-static (cold std / warm std) vs plain cargo for the
 # gnu target vs cargo-zigbuild with -Zbuild-std, on examples/hello and Debian's ripgrep.
-# Writes the table into docs/benchmarks.md (section "## Build time and size").
+# Writes the table into docs/benchmarks.md (section "## Build time and size"). Both cold
+# builds start with an empty zig cache. bench/cold.sh times the cold hello alone, with a breakdown.
 #
 #   bench/build-time.sh            hello and ripgrep
 #   BENCH_PROGRAMS=hello bench/build-time.sh
@@ -13,7 +14,7 @@ ensure_cargo_zigbuild
 runs=${BENCH_RUNS:-3}
 programs=${BENCH_PROGRAMS:-$([ "${BENCH_RIPGREP:-1}" = 0 ] && echo hello || echo "hello ripgrep")}
 export RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo
-unset RUSTFLAGS CARGO_TARGET_DIR
+unset RUSTFLAGS CARGO_TARGET_DIR ZIG_GLOBAL_CACHE_DIR
 
 source_dir() {
   case "$1" in
@@ -55,7 +56,10 @@ for prog in $programs; do
   echo "   cargo-static warm: ${warm_t}s" >&2
   rm -rf "$cold_cache"
 
-  zb_t=$(time_build "$dir" zigbuild)
+  # Cold like ours: an empty zig cache, so zig's libc is built at its link as in our cold row.
+  zig_cache=$(mktemp -d "$work/zig-cache-XXXX")
+  zb_t=$(time_build "$dir" env ZIG_GLOBAL_CACHE_DIR="$zig_cache" bash -c "source '$repo/bench/lib.sh'; zigbuild")
+  rm -rf "$zig_cache"
   zb="$dir/target/x86_64-unknown-linux-musl/release/$exe_name"; zb_size=$(size_of "$zb"); zb_kind=$(kind_of "$zb")
   echo "   cargo-zigbuild -Zbuild-std: ${zb_t}s" >&2
 
@@ -72,7 +76,7 @@ section=$(mktemp)
   echo
   echo "Measured by \`bench/build-time.sh\` on $(date -u +%Y-%m-%d): $(machine)."
   echo "rustc $($RUSTC --version | cut -d' ' -f2), $(python3 -m ziglang version | sed 's/^/zig /'), $(cargo-zigbuild --version 2>/dev/null | head -n1)."
-  echo "Every build starts from an empty target/ directory; warm and plain are medians of $runs runs, cold and cargo-zigbuild one run."
+  echo "Every build starts from an empty target/ directory; warm and plain are medians of $runs runs, cold and cargo-zigbuild one run, both with an empty zig cache."
   echo "Cold starts from an empty cache: besides std it builds the default allocator (mimalloc, from Debian's source) and zig's libc for the target (zig's cache lives in cargo-static's)."
   echo "Ratios are against plain cargo (no --target) in the same run; a --target build compiles the crates shared by build scripts and the program twice, hence the like-for-like row. Sizes in bytes (unstripped release profile); linkage by \`cargo-static verify\`."
   echo

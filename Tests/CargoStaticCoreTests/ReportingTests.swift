@@ -24,4 +24,41 @@ final class ReportingTests: XCTestCase {
                        "`/w/target/hello 'two words' 'it'\\''s' plain ''`")
         XCTAssertEqual(BuildCommands.runningLine("/w/my dir/hello", []), "`'/w/my dir/hello'`")
     }
+
+    /// Two steps at once on a terminal (std beside zig's libc): one live line holding both;
+    /// a message and a finished step's line go above it, whole, and the line comes back
+    /// with what still runs. In a log: finished lines only.
+    func testConcurrentTasksShareOneLiveLine() {
+        final class Screen: @unchecked Sendable { var text = ""; let lock = NSLock() }
+        // Times as "N s": the clock's ticker may redraw the line in between (a loaded machine).
+        func shown(_ text: String) -> String { text.replacingOccurrences(of: "[0-9]+ s", with: "N s", options: .regularExpression) }
+        let screen = Screen()
+        let reporter = Reporter(quiet: false, verbose: false, color: false, terminal: true, width: { 200 },
+                                output: { screen.lock.lock(); screen.text += $0; screen.lock.unlock() })
+        let std = reporter.task("building std", total: 30, unit: "units", estimate: nil)
+        let zig = reporter.task("preparing zig's libc", total: 0, unit: "steps", estimate: nil)
+        std.update(done: 3, item: "core")
+        XCTAssertTrue(shown(screen.text).hasSuffix("\r\u{1B}[Kbuilding std: 3/30 units, N s (core) | preparing zig's libc: N steps, N s"), screen.text)
+        reporter.info("a note")
+        XCTAssertTrue(shown(screen.text).hasSuffix("\r\u{1B}[Ka note\nbuilding std: 3/30 units, N s (core) | preparing zig's libc: N steps, N s"), screen.text)
+        screen.text = ""
+        zig.finish()
+        XCTAssertTrue(shown(screen.text).hasSuffix("\r\u{1B}[Kpreparing zig's libc: done in N s\nbuilding std: 3/30 units, N s (core)"), screen.text)
+        screen.text = ""
+        std.update(done: 30)
+        std.finish()
+        XCTAssertTrue(shown(screen.text).hasSuffix("\r\u{1B}[Kbuilding std: 30 units in N s\n"), screen.text)
+        screen.text = ""
+        reporter.info("after")
+        XCTAssertEqual(screen.text, "after\n", "no live line left behind")
+
+        var log = ""
+        let plain = Reporter(quiet: false, verbose: false, color: false, terminal: false, width: { 0 }, output: { log += $0 })
+        let a = plain.task("building std", total: 30, unit: "units", estimate: nil)
+        let b = plain.task("preparing zig's libc", total: 0, unit: "steps", estimate: nil)
+        a.update(done: 5)
+        b.finish()
+        a.finish()
+        XCTAssertEqual(log, "preparing zig's libc: done in 0 s\nbuilding std: 5/30 units in 0 s\n")
+    }
 }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Runs a `BuildPlan`'s steps, in order, and nothing else. The only decision it takes is
-/// when reality departs from the plan (a mirror without the planned source version): then
-/// that target is planned again and its steps rerun (each is idempotent).
+/// Runs a `BuildPlan`'s steps, in the plan's order, and nothing else; `StepSchedule` says
+/// which may run at the same time (std's build beside the C side's steps). The only decision
+/// it takes is when reality departs from the plan (a mirror without the planned source
+/// version): then that target is planned again and its steps rerun (each is idempotent).
 public struct Executor {
     public let planner: Planner
     var runner: Runner { planner.runner }
@@ -32,60 +33,83 @@ public struct Executor {
         var libraries: [ProvidedLibrary] = []
         var executables: [BuiltExecutable] = []
         var librariesDone = false
-        for step in plan.steps {
-            switch step {
-            case .write(let file):
-                try file.apply()
-            case .archive(let archive):
-                try ArchiveBuilder(store: store, runner: runner, reporter: reporter).run(archive)
-            case .runtime(let runtime):
-                try RuntimeWarmup(runner: runner, reporter: reporter, layout: store.layout).run(runtime)
-            case .std(let step):
-                std = StdOutcome(try StdBuilder(store: store, runner: runner, reporter: reporter).run(step))
-                if std == .built { reporter.status("Built", "std for \(plan.target) (\(step.build.entry.name))") } else { reporter.detail("std for \(plan.target): \(std.rawValue) (\(step.build.entry.name))") }
-            case .library:
-                guard !librariesDone else { continue }
-                librariesDone = true
-                let steps = plan.steps.compactMap { if case .library(let l) = $0 { return l } else { return nil } }
-                let (provided, diverged) = try runLibraries(steps, toolchain: plan.cToolchain, requirements: plan.requirements)
-                if diverged {
-                    guard attempt == 1 else { throw CargoStaticError(.libraryBuildFailed, "the C libraries for \(plan.target) did not come out as planned twice") }
-                    reporter.note("a library's source came out different from the plan (another version was fetched); planning \(plan.target) again")
-                    let again = try planner.plan(request).targets.first { $0.target == plan.target }!
-                    return try run(again, request: request, attempt: attempt + 1, rounds: rounds)
-                }
-                libraries = provided
-                report(libraries, plan)
-            case .depInfo(let step):
-                try step.run(runner)
-            case .cargo(let cargo):
-                do {
-                    executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
-                        .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library }, dlopenKnown: plan.dlopenWarning != nil)
-                    executables = executables.map { RunEnvironment.attach($0, plan: plan) }
-                } catch let asked as LibrariesAskedFor {
-                    // Build scripts asked pkg-config for libraries nobody built: plan them (with
-                    // their own dependencies) and run cargo again; each library once, a bounded loop.
-                    guard rounds < Self.maxLibraryRounds else {
-                        throw CargoStaticError(.cargoFailed, "build scripts kept asking pkg-config for more C libraries after \(rounds) rounds (last: \(asked.requests.map { "`\($0.request.module)` for crate \($0.request.crate)" }.joined(separator: ", ")))",
-                                               fix: "name the libraries with --deps, or enable the crates' vendored/bundled features")
-                    }
-                    LearnedPkgConfigNeeds.remember(asked.requests, file: plan.learnedNeedsFile)
-                    var more = request
-                    for (r, library) in asked.requests where !more.extraLibraries.contains(where: { $0.library == library }) {
-                        reporter.note("crate \(r.crate) asked pkg-config for `\(r.module)`; building \(library) for \(plan.target), then building again")
-                        more.extraLibraries.append(LibraryRequirement(library: library, reason: "crate \(r.crate) asked pkg-config for `\(r.module)`"))
-                    }
-                    let again = try planner.plan(more).targets.first { $0.target == plan.target }!
-                    return try run(again, request: more, attempt: attempt, rounds: rounds + 1)
-                }
-            case .debugFiles(let step):
-                try DebugFiles(runner: runner, step: step).place(executables)
-            case .sbom:
-                try SBOMWriter(plan: plan.inventory, reporter: reporter)
-                    .write(executables, libraries: libraries, sources: SourceStore(layout: store.layout, runner: runner, reporter: reporter),
-                           allocator: plan.allocator)
+        // Steps the schedule starts in the background (std), by their index in the plan.
+        var background: [Int: BackgroundStep<StdOutcome>] = [:]
+        func awaitSteps(_ indices: [Int]) throws {
+            for index in indices.sorted() {
+                guard let job = background.removeValue(forKey: index) else { continue }
+                std = try job.wait()
             }
+        }
+        do {
+            for slot in StepSchedule.slots(plan.steps) {
+                try awaitSteps(slot.awaits)
+                // A background step that failed stops the build at the next step, not only at cargo.
+                try awaitSteps(background.filter { $0.value.failed }.map(\.key))
+                let step = plan.steps[slot.index]
+                switch step {
+                case .write(let file):
+                    try file.apply()
+                case .archive(let archive):
+                    try ArchiveBuilder(store: store, runner: runner, reporter: reporter).run(archive)
+                case .runtime(let runtime):
+                    try RuntimeWarmup(runner: runner, reporter: reporter, layout: store.layout).run(runtime)
+                case .std(let step):
+                    if slot.background {
+                        background[slot.index] = BackgroundStep("std for \(plan.target)") { try self.buildStd(step, plan) }
+                    } else {
+                        std = try buildStd(step, plan)
+                    }
+                case .library:
+                    guard !librariesDone else { continue }
+                    librariesDone = true
+                    let steps = plan.steps.compactMap { if case .library(let l) = $0 { return l } else { return nil } }
+                    let (provided, diverged) = try runLibraries(steps, toolchain: plan.cToolchain, requirements: plan.requirements)
+                    if diverged {
+                        guard attempt == 1 else { throw CargoStaticError(.libraryBuildFailed, "the C libraries for \(plan.target) did not come out as planned twice") }
+                        reporter.note("a library's source came out different from the plan (another version was fetched); planning \(plan.target) again")
+                        // The new plan must see std as it is: built, not building.
+                        try awaitSteps(Array(background.keys))
+                        let again = try planner.plan(request).targets.first { $0.target == plan.target }!
+                        return try run(again, request: request, attempt: attempt + 1, rounds: rounds)
+                    }
+                    libraries = provided
+                    report(libraries, plan)
+                case .depInfo(let step):
+                    try step.run(runner)
+                case .cargo(let cargo):
+                    do {
+                        executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
+                            .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library }, dlopenKnown: plan.dlopenWarning != nil)
+                        executables = executables.map { RunEnvironment.attach($0, plan: plan) }
+                    } catch let asked as LibrariesAskedFor {
+                        // Build scripts asked pkg-config for libraries nobody built: plan them (with
+                        // their own dependencies) and run cargo again; each library once, a bounded loop.
+                        guard rounds < Self.maxLibraryRounds else {
+                            throw CargoStaticError(.cargoFailed, "build scripts kept asking pkg-config for more C libraries after \(rounds) rounds (last: \(asked.requests.map { "`\($0.request.module)` for crate \($0.request.crate)" }.joined(separator: ", ")))",
+                                                   fix: "name the libraries with --deps, or enable the crates' vendored/bundled features")
+                        }
+                        LearnedPkgConfigNeeds.remember(asked.requests, file: plan.learnedNeedsFile)
+                        var more = request
+                        for (r, library) in asked.requests where !more.extraLibraries.contains(where: { $0.library == library }) {
+                            reporter.note("crate \(r.crate) asked pkg-config for `\(r.module)`; building \(library) for \(plan.target), then building again")
+                            more.extraLibraries.append(LibraryRequirement(library: library, reason: "crate \(r.crate) asked pkg-config for `\(r.module)`"))
+                        }
+                        let again = try planner.plan(more).targets.first { $0.target == plan.target }!
+                        return try run(again, request: more, attempt: attempt, rounds: rounds + 1)
+                    }
+                case .debugFiles(let step):
+                    try DebugFiles(runner: runner, step: step).place(executables)
+                case .sbom:
+                    try SBOMWriter(plan: plan.inventory, reporter: reporter)
+                        .write(executables, libraries: libraries, sources: SourceStore(layout: store.layout, runner: runner, reporter: reporter),
+                               allocator: plan.allocator)
+                }
+            }
+            try awaitSteps(Array(background.keys))
+        } catch {
+            BackgroundStep.stop(Array(background.values))
+            throw error
         }
         var result = TargetResult(target: plan.target, toolchain: plan.toolchain.name, rustcRelease: plan.toolchain.release,
                                   std: std, stdCacheEntry: plan.stdCacheEntry, cToolchain: plan.cToolchain.version,
@@ -93,6 +117,12 @@ public struct Executor {
                                   executables: executables, seconds: Date().timeIntervalSince(started))
         result.rustcVersionInfo = plan.toolchain.versionInfo
         return result
+    }
+
+    private func buildStd(_ step: StdStep, _ plan: TargetPlan) throws -> StdOutcome {
+        let std = StdOutcome(try StdBuilder(store: store, runner: runner, reporter: reporter).run(step))
+        if std == .built { reporter.status("Built", "std for \(plan.target) (\(step.build.entry.name))") } else { reporter.detail("std for \(plan.target): \(std.rawValue) (\(step.build.entry.name))") }
+        return std
     }
 
     private func announce(_ plan: TargetPlan) {

@@ -7,22 +7,36 @@ import Glibc
 /// cargo's style: a right-aligned verb, coloured on a terminal. Under `-q` only warnings
 /// and errors are printed. Long steps show a live counter on a terminal; in a log (stderr
 /// not a terminal) each finished step is one line with its real count and time, and a
-/// step that did nothing prints nothing.
+/// step that did nothing prints nothing. Steps running at the same time (std beside zig's
+/// libc) share the one live line; messages and finished lines are printed above it.
 public final class Reporter {
     public var quiet: Bool
     public var verbose: Bool
     public var color: Bool
     let isTTY: Bool
     private var progressShown = false
+    /// The live tasks' current texts, in the order they started.
+    private var live: [(task: ObjectIdentifier, text: String)] = []
     private let lock = NSLock()
     /// Events a JSON report can carry ("cache hit", "std built", ...).
     public private(set) var events: [String] = []
 
-    public init(quiet: Bool = false, verbose: Bool = false, color: Bool? = nil) {
+    /// Where everything goes: stderr (tests pass their own, as a terminal or a log).
+    private let output: (String) -> Void
+    private let width: () -> Int
+
+    public convenience init(quiet: Bool = false, verbose: Bool = false, color: Bool? = nil) {
+        self.init(quiet: quiet, verbose: verbose, color: color, terminal: isatty(STDERR_FILENO) == 1,
+                  width: Reporter.terminalWidth, output: { FileHandle.standardError.write(Data($0.utf8)) })
+    }
+
+    init(quiet: Bool, verbose: Bool, color: Bool?, terminal: Bool, width: @escaping () -> Int, output: @escaping (String) -> Void) {
         self.quiet = quiet
         self.verbose = verbose
-        isTTY = isatty(STDERR_FILENO) == 1
-        self.color = color ?? isTTY
+        isTTY = terminal
+        self.color = color ?? terminal
+        self.width = width
+        self.output = output
     }
 
     /// `--color always|never|auto`, else CARGO_TERM_COLOR, as cargo decides.
@@ -74,21 +88,50 @@ public final class Reporter {
         return task
     }
 
-    fileprivate func draw(_ line: String, final: Bool) {
+    /// A task's live text changed (terminal only): the shared line is redrawn.
+    fileprivate func show(_ task: ProgressTask, _ text: String) {
+        guard !quiet, isTTY else { return }
+        lock.lock(); defer { lock.unlock() }
+        let id = ObjectIdentifier(task)
+        if let i = live.firstIndex(where: { $0.task == id }) { live[i].text = text } else { live.append((id, text)) }
+        output("\r\u{1B}[K" + liveLine())
+        progressShown = true
+    }
+
+    /// A task ended: its finished line (if any) is printed above the live line of the others.
+    fileprivate func end(_ task: ProgressTask, _ line: String?) {
         guard !quiet else { return }
         lock.lock(); defer { lock.unlock() }
-        if isTTY {
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (final ? "\n" : "")).utf8))
-            progressShown = !final
-        } else {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+        live.removeAll { $0.task == ObjectIdentifier(task) }
+        guard isTTY else {
+            if let line { output(line + "\n") }
+            return
         }
+        output("\r\u{1B}[K" + (line.map { $0 + "\n" } ?? "") + liveLine())
+        progressShown = !live.isEmpty
+    }
+
+    private func liveLine() -> String { Self.combined(live.map(\.text), width: width()) }
+
+    /// One line for every live task, cut to the terminal's width (a wrapped line could not
+    /// be redrawn in place).
+    static func combined(_ texts: [String], width: Int) -> String {
+        let line = texts.joined(separator: " | ")
+        guard width > 1, line.count >= width else { return line }
+        return String(line.prefix(width - 2)) + "…"
+    }
+
+    private static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 100
     }
 
     private func write(_ text: String) {
         lock.lock(); defer { lock.unlock() }
-        if progressShown { FileHandle.standardError.write(Data("\n".utf8)); progressShown = false }
-        FileHandle.standardError.write(Data(text.utf8))
+        guard progressShown else { return output(text) }
+        // Above the live line, which is drawn again below it.
+        output("\r\u{1B}[K" + text + liveLine())
     }
 }
 
@@ -102,7 +145,12 @@ public final class ProgressTask {
     let estimate: Double?
     let started = Date()
     private var done = 0
+    /// The unit last finished (the ticker's redraws keep showing it).
+    private var item: String?
     private var ticker: DispatchSourceTimer?
+    /// Set by `finish`; the ticker's last tick may come after it and must draw nothing.
+    private var ended = false
+    private let state = NSLock()
 
     init(reporter: Reporter, label: String, total: Int, unit: String, estimate: Double?) {
         self.reporter = reporter
@@ -114,21 +162,23 @@ public final class ProgressTask {
         if reporter.isTTY, !reporter.quiet {
             let timer = DispatchSource.makeTimerSource(queue: .global())
             timer.schedule(deadline: .now() + 1, repeating: 1)
-            timer.setEventHandler { [weak self] in self?.redraw(item: nil) }
+            timer.setEventHandler { [weak self] in self?.redraw() }
             timer.resume()
             ticker = timer
         }
     }
 
     public func update(done: Int, item: String? = nil) {
-        self.done = done
-        redraw(item: item)
+        state.lock(); self.done = done; if let item { self.item = item }; state.unlock()
+        redraw()
     }
 
     /// Live lines only on a terminal: a log gets the finished line alone.
-    private func redraw(item: String?) {
+    private func redraw() {
         guard reporter.isTTY else { return }
-        reporter.draw(line(elapsed: Date().timeIntervalSince(started), item: item), final: false)
+        state.lock(); defer { state.unlock() }
+        guard !ended else { return }
+        reporter.show(self, line(elapsed: Date().timeIntervalSince(started), item: item))
     }
 
     func line(elapsed: Double, item: String?) -> String {
@@ -142,14 +192,13 @@ public final class ProgressTask {
     /// step with no count that ended sooner did no real work (zig's libc was already in
     /// zig's cache) and leaves no line.
     public func finish(unlessFasterThan threshold: Double = 0) {
+        state.lock()
+        ended = true
         ticker?.cancel()
         ticker = nil
+        state.unlock()
         let elapsed = Date().timeIntervalSince(started)
-        guard let text = Self.finishedLine(label: label, done: done, total: total, unit: unit, elapsed: elapsed, threshold: threshold) else {
-            if reporter.isTTY { reporter.draw("", final: false) }
-            return
-        }
-        reporter.draw(text, final: true)
+        reporter.end(self, Self.finishedLine(label: label, done: done, total: total, unit: unit, elapsed: elapsed, threshold: threshold))
     }
 
     /// `building std for T: 24 units in 37 s`, `building zlib …: 12 compiler runs in 3 s`,

@@ -179,7 +179,10 @@ public final class Runner {
     }
 
     func record(_ command: Command) {
-        lock.lock(); log.append(command); lock.unlock()
+        // Under the lock: steps running at the same time (std beside the C side) record
+        // whole lines, never two writes at the same end of the file.
+        lock.lock(); defer { lock.unlock() }
+        log.append(command)
         if verbose { FileHandle.standardError.write(Data("+ \(command.shellLine)\n".utf8)) }
         if recording, let recordFile, let line = try? JSONEncoder.sorted.encode(command),
            let handle = FileHandle(forWritingAtPath: recordFile) ?? (FileManager.default.createFile(atPath: recordFile, contents: nil)

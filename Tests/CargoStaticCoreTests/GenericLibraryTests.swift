@@ -370,6 +370,25 @@ final class GenericLibraryTests: XCTestCase {
         let cross = meson.mesonCrossFile()
         XCTAssertTrue(cross.contains("c = '/w/cc'") && cross.contains("cpu_family = 'x86_64'") && cross.contains("pkg_config_libdir = '/c/dep/lib/pkgconfig'"), cross)
         XCTAssertTrue(meson.genericSteps(GenericOptions())[1].arguments.contains("--default-library=static"))
+        let write = meson.genericSteps(GenericOptions())[0]
+        XCTAssertTrue(write.environment["MESON_CROSS_FILE"]?.contains("c = '\(write.directory ?? "?")/cc-meson'") == true, "\(write.environment)")
+        // The wrapper: meson's linker question answered as LLD, anything else run by the compiler.
+        let wrapper = NSTemporaryDirectory() + "cc-meson-\(getpid())"
+        try LibraryBuildContext.mesonCompilerWrapper("/bin/echo").write(toFile: wrapper, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: wrapper) }
+        func run(_ args: [String]) throws -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = [wrapper] + args
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        XCTAssertTrue(try run(["-Wl,--version"]).hasPrefix("LLD "))
+        XCTAssertEqual(try run(["-c", "x.c", "-Wl,-v"]), "-c x.c -Wl,-v\n")
     }
 
     // MARK: the last line after a failed build script

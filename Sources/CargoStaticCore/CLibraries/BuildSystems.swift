@@ -342,9 +342,15 @@ extension LibraryBuildContext {
                 command("cmake", ["--install", "build-static"], in: dir, extra: env.merging(["DESTDIR": destdir]) { _, n in n }),
             ]
         case .meson:
+            // Meson knows a linker by the first line `cc -Wl,--version` prints; zig's ("zig ld")
+            // is not one it knows, so meson runs the compilers through a wrapper that answers
+            // that question as LLD (whose GNU-style options zig's linker takes).
             return [
-                command("/bin/sh", ["-c", "printf '%s' \"$MESON_CROSS_FILE\" > cross-static.txt"], in: dir,
-                        extra: ["MESON_CROSS_FILE": mesonCrossFile()]),
+                command("/bin/sh", ["-c", "printf '%s' \"$MESON_CROSS_FILE\" > cross-static.txt && "
+                                        + "printf '%s' \"$MESON_CC\" > cc-meson && printf '%s' \"$MESON_CXX\" > cxx-meson && chmod +x cc-meson cxx-meson"],
+                        in: dir,
+                        extra: ["MESON_CROSS_FILE": mesonCrossFile(wrappers: dir),
+                                "MESON_CC": Self.mesonCompilerWrapper(toolchain.cc), "MESON_CXX": Self.mesonCompilerWrapper(toolchain.cxx)]),
                 command("meson", ["setup", "build-static", "--cross-file", "cross-static.txt", "--prefix", prefix, "--libdir", "lib",
                                   "--default-library=static", "--buildtype=release", "-Db_staticpic=true"] + flags, in: dir, extra: env),
                 command("ninja", ["-C", "build-static", "-j\(jobs)"], in: dir, extra: env),
@@ -391,13 +397,25 @@ extension LibraryBuildContext {
     }
 
     /// Meson's cross file: the target's compilers and CPU, and pkg-config confined to the dependencies.
-    func mesonCrossFile() -> String {
+    /// A compiler as meson sees it: `-Wl,--version` answered with an LLD version line (meson
+    /// cannot identify "zig ld"), everything else passed to the compiler unchanged.
+    static func mesonCompilerWrapper(_ compiler: String) -> String {
+        """
+        #!/bin/sh
+        for a in "$@"; do [ "$a" = -Wl,--version ] && { echo 'LLD 0.0.0 (the C toolchain linker, GNU-compatible options)'; exit 0; }; done
+        exec '\(compiler)' "$@"
+
+        """
+    }
+
+    /// `wrappers`: the directory of the first step's cc-meson and cxx-meson (nil: the compilers themselves).
+    func mesonCrossFile(wrappers: String? = nil) -> String {
         let cpu = String(target.info.gnuTriple.split(separator: "-").first ?? "x86_64")
         let family = cpu.hasPrefix("i") && cpu.hasSuffix("86") ? "x86" : (cpu.hasPrefix("arm") ? "arm" : cpu)
         return """
         [binaries]
-        c = '\(toolchain.cc)'
-        cpp = '\(toolchain.cxx)'
+        c = '\(wrappers.map { $0 + "/cc-meson" } ?? toolchain.cc)'
+        cpp = '\(wrappers.map { $0 + "/cxx-meson" } ?? toolchain.cxx)'
         ar = '\(toolchain.ar)'
         ranlib = '\(toolchain.ranlib)'
         pkg-config = 'pkg-config'

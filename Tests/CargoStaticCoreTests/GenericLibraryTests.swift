@@ -370,6 +370,8 @@ final class GenericLibraryTests: XCTestCase {
         let cross = meson.mesonCrossFile()
         XCTAssertTrue(cross.contains("c = '/w/cc'") && cross.contains("cpu_family = 'x86_64'") && cross.contains("pkg_config_libdir = '/c/dep/lib/pkgconfig'"), cross)
         XCTAssertTrue(meson.genericSteps(GenericOptions())[1].arguments.contains("--default-library=static"))
+        XCTAssertTrue(meson.genericSteps(GenericOptions())[1].arguments.contains("--wrap-mode=nodownload"), "offline: no subproject downloads")
+        XCTAssertTrue(cross.contains("\npkgconfig = 'pkg-config'"), "meson 1.0's key: \(cross)")
         let write = meson.genericSteps(GenericOptions())[0]
         XCTAssertTrue(write.environment["MESON_CROSS_FILE"]?.contains("c = '\(write.directory ?? "?")/cc-meson'") == true, "\(write.environment)")
         // The wrapper: meson's linker question answered as LLD, anything else run by the compiler.

@@ -342,6 +342,8 @@ extension LibraryBuildContext {
                 command("cmake", ["--install", "build-static"], in: dir, extra: env.merging(["DESTDIR": destdir]) { _, n in n }),
             ]
         case .meson:
+            // Meson 1.0 names pkg-config `pkgconfig` in a cross file (`pkg-config` from 1.3 on);
+            // subprojects are never downloaded (offline), and static archives are preferred.
             // Meson knows a linker by the first line `cc -Wl,--version` prints; zig's ("zig ld")
             // is not one it knows, so meson runs the compilers through a wrapper that answers
             // that question as LLD (whose GNU-style options zig's linker takes).
@@ -352,7 +354,8 @@ extension LibraryBuildContext {
                         extra: ["MESON_CROSS_FILE": mesonCrossFile(wrappers: dir),
                                 "MESON_CC": Self.mesonCompilerWrapper(toolchain.cc), "MESON_CXX": Self.mesonCompilerWrapper(toolchain.cxx)]),
                 command("meson", ["setup", "build-static", "--cross-file", "cross-static.txt", "--prefix", prefix, "--libdir", "lib",
-                                  "--default-library=static", "--buildtype=release", "-Db_staticpic=true"] + flags, in: dir, extra: env),
+                                  "--default-library=static", "--buildtype=release", "-Db_staticpic=true",
+                                  "-Dprefer_static=true", "--wrap-mode=nodownload"] + flags, in: dir, extra: env),
                 command("ninja", ["-C", "build-static", "-j\(jobs)"], in: dir, extra: env),
                 command("meson", ["install", "-C", "build-static", "--destdir", destdir], in: dir, extra: env),
             ]
@@ -419,6 +422,7 @@ extension LibraryBuildContext {
         ar = '\(toolchain.ar)'
         ranlib = '\(toolchain.ranlib)'
         pkg-config = 'pkg-config'
+        pkgconfig = 'pkg-config'
 
         [properties]
         pkg_config_libdir = '\(dependencyPrefixes.map { $0 + "/lib/pkgconfig" }.joined(separator: ":"))'

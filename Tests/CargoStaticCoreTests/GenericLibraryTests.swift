@@ -277,6 +277,8 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(SourceLayout.detect(try tree("f", ["Makefile"]))?.buildSystem, .make)
         let expat = try XCTUnwrap(SourceLayout.detect(try tree("g", ["README.md", "debian/patches/series", "expat/CMakeLists.txt", "expat/configure.ac"])))
         XCTAssertEqual(expat.subdirectory, "expat")
+        XCTAssertEqual(SourceLayout.detect(try tree("i", ["openpgm/README", "openpgm/pgm/configure.ac", "openpgm/pgm/Makefile.am"]))?.subdirectory,
+                       "openpgm/pgm", "a project two directories down")
         try "fix-a.patch\n# comment\nfix-b.patch -p1\n".write(toFile: dir + "/g/debian/patches/series", atomically: false, encoding: .utf8)
         XCTAssertEqual(SourceLayout.detect(dir + "/g")?.patches, ["fix-a.patch", "fix-b.patch"])
         XCTAssertNil(SourceLayout.detect(try tree("h", ["README"])))

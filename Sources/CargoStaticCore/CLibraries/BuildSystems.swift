@@ -71,8 +71,15 @@ public struct SourceLayout: Codable, Equatable {
         let series = (try? String(contentsOfFile: tree + "/debian/patches/series", encoding: .utf8)) ?? ""
         let patches = series.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }.map { String($0.split(separator: " ").first ?? "") }
-        let candidates = debianSourceDirectory(rules).map { [$0] } ?? ([""] + ((try? fm.contentsOfDirectory(atPath: tree)) ?? []).sorted()
-            .filter { !$0.hasPrefix(".") && $0 != "debian" })
+        func subdirectories(_ sub: String) -> [String] {
+            let dir = sub.isEmpty ? tree : tree + "/" + sub
+            return ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted().filter { !$0.hasPrefix(".") && $0 != "debian" }
+                .map { sub.isEmpty ? $0 : sub + "/" + $0 }
+        }
+        // The top, its directories, then theirs: an upstream tarball may wrap its project
+        // twice (libpgm's openpgm/pgm).
+        let firstLevel = subdirectories("")
+        let candidates = debianSourceDirectory(rules).map { [$0] } ?? ([""] + firstLevel + firstLevel.flatMap(subdirectories))
         let order = prefer + debianChoice(rules)
         for sub in candidates {
             let dir = sub.isEmpty ? tree : tree + "/" + sub

@@ -277,6 +277,8 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(SourceLayout.detect(try tree("f", ["Makefile"]))?.buildSystem, .make)
         let expat = try XCTUnwrap(SourceLayout.detect(try tree("g", ["README.md", "debian/patches/series", "expat/CMakeLists.txt", "expat/configure.ac"])))
         XCTAssertEqual(expat.subdirectory, "expat")
+        XCTAssertEqual(SourceLayout.detect(try tree("i", ["openpgm/README", "openpgm/pgm/configure.ac", "openpgm/pgm/Makefile.am"]))?.subdirectory,
+                       "openpgm/pgm", "a project two directories down")
         try "fix-a.patch\n# comment\nfix-b.patch -p1\n".write(toFile: dir + "/g/debian/patches/series", atomically: false, encoding: .utf8)
         XCTAssertEqual(SourceLayout.detect(dir + "/g")?.patches, ["fix-a.patch", "fix-b.patch"])
         XCTAssertNil(SourceLayout.detect(try tree("h", ["README"])))
@@ -370,6 +372,34 @@ final class GenericLibraryTests: XCTestCase {
         let cross = meson.mesonCrossFile()
         XCTAssertTrue(cross.contains("c = '/w/cc'") && cross.contains("cpu_family = 'x86_64'") && cross.contains("pkg_config_libdir = '/c/dep/lib/pkgconfig'"), cross)
         XCTAssertTrue(meson.genericSteps(GenericOptions())[1].arguments.contains("--default-library=static"))
+        XCTAssertTrue(meson.genericSteps(GenericOptions())[1].arguments.contains("--wrap-mode=nodownload"), "offline: no subproject downloads")
+        XCTAssertTrue(cross.contains("\npkgconfig = 'pkg-config'"), "meson 1.0's key: \(cross)")
+        let write = meson.genericSteps(GenericOptions())[0]
+        XCTAssertTrue(write.environment["MESON_CROSS_FILE"]?.contains("c = '\(write.directory ?? "?")/cc-meson'") == true, "\(write.environment)")
+        // The wrapper: meson's linker question answered as LLD, anything else run by the compiler.
+        let wrapper = NSTemporaryDirectory() + "cc-meson-\(getpid())"
+        try LibraryBuildContext.mesonCompilerWrapper("/bin/echo").write(toFile: wrapper, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: wrapper) }
+        func run(_ args: [String]) throws -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = [wrapper] + args
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        XCTAssertTrue(try run(["-Wl,--version"]).hasPrefix("LLD "))
+        XCTAssertEqual(try run(["-c", "x.c", "-Wl,-v"]), "-c x.c -Wl,-v\n")
+    }
+
+    func testDpkgOwnerSkipsTheCompilersPrivateRuntime() {
+        let gcc = "libgcc-12-dev:amd64: /usr/lib/gcc/x86_64-linux-gnu/12/libbacktrace.a\n"
+        XCTAssertNil(AptIndex.owner(inDpkgSearch: gcc, ofFileEndingWith: "/libbacktrace.a"), "gcc's source is not a library to build")
+        let lz4 = "liblz4-dev:amd64: /usr/lib/x86_64-linux-gnu/liblz4.a\n"
+        XCTAssertEqual(AptIndex.owner(inDpkgSearch: gcc + lz4, ofFileEndingWith: "/liblz4.a"), "liblz4-dev")
     }
 
     // MARK: the last line after a failed build script

@@ -71,8 +71,15 @@ public struct SourceLayout: Codable, Equatable {
         let series = (try? String(contentsOfFile: tree + "/debian/patches/series", encoding: .utf8)) ?? ""
         let patches = series.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }.map { String($0.split(separator: " ").first ?? "") }
-        let candidates = debianSourceDirectory(rules).map { [$0] } ?? ([""] + ((try? fm.contentsOfDirectory(atPath: tree)) ?? []).sorted()
-            .filter { !$0.hasPrefix(".") && $0 != "debian" })
+        func subdirectories(_ sub: String) -> [String] {
+            let dir = sub.isEmpty ? tree : tree + "/" + sub
+            return ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted().filter { !$0.hasPrefix(".") && $0 != "debian" }
+                .map { sub.isEmpty ? $0 : sub + "/" + $0 }
+        }
+        // The top, its directories, then theirs: an upstream tarball may wrap its project
+        // twice (libpgm's openpgm/pgm).
+        let firstLevel = subdirectories("")
+        let candidates = debianSourceDirectory(rules).map { [$0] } ?? ([""] + firstLevel + firstLevel.flatMap(subdirectories))
         let order = prefer + debianChoice(rules)
         for sub in candidates {
             let dir = sub.isEmpty ? tree : tree + "/" + sub
@@ -342,11 +349,20 @@ extension LibraryBuildContext {
                 command("cmake", ["--install", "build-static"], in: dir, extra: env.merging(["DESTDIR": destdir]) { _, n in n }),
             ]
         case .meson:
+            // Meson 1.0 names pkg-config `pkgconfig` in a cross file (`pkg-config` from 1.3 on);
+            // subprojects are never downloaded (offline), and static archives are preferred.
+            // Meson knows a linker by the first line `cc -Wl,--version` prints; zig's ("zig ld")
+            // is not one it knows, so meson runs the compilers through a wrapper that answers
+            // that question as LLD (whose GNU-style options zig's linker takes).
             return [
-                command("/bin/sh", ["-c", "printf '%s' \"$MESON_CROSS_FILE\" > cross-static.txt"], in: dir,
-                        extra: ["MESON_CROSS_FILE": mesonCrossFile()]),
+                command("/bin/sh", ["-c", "printf '%s' \"$MESON_CROSS_FILE\" > cross-static.txt && "
+                                        + "printf '%s' \"$MESON_CC\" > cc-meson && printf '%s' \"$MESON_CXX\" > cxx-meson && chmod +x cc-meson cxx-meson"],
+                        in: dir,
+                        extra: ["MESON_CROSS_FILE": mesonCrossFile(wrappers: dir),
+                                "MESON_CC": Self.mesonCompilerWrapper(toolchain.cc), "MESON_CXX": Self.mesonCompilerWrapper(toolchain.cxx)]),
                 command("meson", ["setup", "build-static", "--cross-file", "cross-static.txt", "--prefix", prefix, "--libdir", "lib",
-                                  "--default-library=static", "--buildtype=release", "-Db_staticpic=true"] + flags, in: dir, extra: env),
+                                  "--default-library=static", "--buildtype=release", "-Db_staticpic=true",
+                                  "-Dprefer_static=true", "--wrap-mode=nodownload"] + flags, in: dir, extra: env),
                 command("ninja", ["-C", "build-static", "-j\(jobs)"], in: dir, extra: env),
                 command("meson", ["install", "-C", "build-static", "--destdir", destdir], in: dir, extra: env),
             ]
@@ -391,16 +407,29 @@ extension LibraryBuildContext {
     }
 
     /// Meson's cross file: the target's compilers and CPU, and pkg-config confined to the dependencies.
-    func mesonCrossFile() -> String {
+    /// A compiler as meson sees it: `-Wl,--version` answered with an LLD version line (meson
+    /// cannot identify "zig ld"), everything else passed to the compiler unchanged.
+    static func mesonCompilerWrapper(_ compiler: String) -> String {
+        """
+        #!/bin/sh
+        for a in "$@"; do [ "$a" = -Wl,--version ] && { echo 'LLD 0.0.0 (the C toolchain linker, GNU-compatible options)'; exit 0; }; done
+        exec '\(compiler)' "$@"
+
+        """
+    }
+
+    /// `wrappers`: the directory of the first step's cc-meson and cxx-meson (nil: the compilers themselves).
+    func mesonCrossFile(wrappers: String? = nil) -> String {
         let cpu = String(target.info.gnuTriple.split(separator: "-").first ?? "x86_64")
         let family = cpu.hasPrefix("i") && cpu.hasSuffix("86") ? "x86" : (cpu.hasPrefix("arm") ? "arm" : cpu)
         return """
         [binaries]
-        c = '\(toolchain.cc)'
-        cpp = '\(toolchain.cxx)'
+        c = '\(wrappers.map { $0 + "/cc-meson" } ?? toolchain.cc)'
+        cpp = '\(wrappers.map { $0 + "/cxx-meson" } ?? toolchain.cxx)'
         ar = '\(toolchain.ar)'
         ranlib = '\(toolchain.ranlib)'
         pkg-config = 'pkg-config'
+        pkgconfig = 'pkg-config'
 
         [properties]
         pkg_config_libdir = '\(dependencyPrefixes.map { $0 + "/lib/pkgconfig" }.joined(separator: ":"))'

@@ -6,7 +6,7 @@ import Foundation
 public enum GenericRecipes {
     /// The source packages `options(for:)` adjusts (the README's table lists each).
     public static let tuned = ["libgit2", "libssh2", "curl", "libpcap", "libxml2", "gmp", "nettle", "expat", "lz4",
-                               "http-parser", "libseccomp", "dbus", "pcsc-lite", "lmdb", "cairo"]
+                               "http-parser", "libseccomp", "dbus", "pcsc-lite", "lmdb", "cairo", "glib2.0"]
 
     /// The adjustments, by Debian source package. Each says why.
     public static func options(for source: String) -> GenericOptions {
@@ -113,6 +113,17 @@ public enum GenericRecipes {
             o.flags = ["--disable-xlib", "--disable-xlib-xrender", "--disable-xcb", "--disable-xlib-xcb", "--disable-xcb-shm",
                        "--disable-gobject", "--disable-trace", "--disable-interpreter", "--disable-gtk-doc", "--disable-gl",
                        "--disable-full-testing", "--without-x"]
+        case "glib2.0":
+            // GLib, GObject and GIO without what is shared-only or the build machine's: SELinux
+            // labels (libselinux, libsepol) and mount tracking (libmount) are gio's options;
+            // libelf is for gresource's tool, systemtap/dtrace probes and man pages for tracing
+            // and docs. musl has gettext itself and xattr.
+            o.prefer = [.meson]
+            o.dropDependencies = ["libselinux1-dev", "libmount-dev"]
+            o.dropFlags = ["-Dselinux", "-Dlibmount", "-Dlibelf", "-Dman", "-Dgtk_doc", "-Dsystemtap", "-Ddtrace",
+                           "-Dtests", "-Dinstalled_tests", "-Dsysprof"]
+            o.flags = ["-Dselinux=disabled", "-Dlibmount=disabled", "-Dlibelf=disabled", "-Dman=false", "-Dgtk_doc=false",
+                       "-Dsystemtap=false", "-Ddtrace=false", "-Dtests=false", "-Dinstalled_tests=false"]
         default:
             break
         }

@@ -155,9 +155,18 @@ public final class AptIndex: PackageIndex {
         let text = answer("owner:" + suffix) {
             (try? runner.capture(Command("dpkg", ["-S", "*" + suffix], environment: ["LC_ALL": "C"]))).map { $0.succeeded ? $0.output : "" }
         } ?? ""
+        return Self.owner(inDpkgSearch: text, ofFileEndingWith: suffix)
+    }
+
+    /// The package of the first file `dpkg -S` found (`libfoo-dev:amd64: /usr/lib/…/libfoo.a`).
+    /// A compiler's private runtime (gcc's libbacktrace.a, libasan.a under /usr/lib/gcc/) is
+    /// not a library: building it would mean building the compiler's own source.
+    static func owner(inDpkgSearch text: String, ofFileEndingWith suffix: String) -> String? {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2, parts[1].trimmingCharacters(in: .whitespaces).hasSuffix(suffix) else { continue }
+            let paths = parts[1].split(separator: " ").filter { $0.hasPrefix("/") }
+            if paths.contains(where: { $0.hasPrefix("/usr/lib/gcc/") || $0.hasPrefix("/usr/lib/gcc-cross/") }) { continue }
             return String(parts[0].split(separator: ",").first ?? "").split(separator: ":").first.map(String.init)
         }
         return nil

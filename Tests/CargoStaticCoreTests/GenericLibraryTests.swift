@@ -284,6 +284,33 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertNil(SourceLayout.detect(try tree("h", ["README"])))
     }
 
+    /// A tree without any build system: the error names the library, the tree, where it
+    /// looked and every file it looked for, with a fix (not "the install step put nothing").
+    func testNoBuildSystemNamesTheTreeAndTheFilesLookedFor() throws {
+        let fm = FileManager.default
+        let tree = NSTemporaryDirectory() + "cs-nobuild-\(UUID().uuidString)"
+        defer { try? fm.removeItem(atPath: tree) }
+        try fm.createDirectory(atPath: tree + "/src", withIntermediateDirectories: true)
+        try "x\n".write(toFile: tree + "/README", atomically: false, encoding: .utf8)
+        XCTAssertNil(SourceLayout.detect(tree))
+        let error = SourceLayout.noBuildSystem(library: "libfoo", tree: tree)
+        XCTAssertEqual(error.kind, .libraryBuildFailed)
+        XCTAssertTrue(error.message.contains("no build system found for libfoo"), error.message)
+        XCTAssertTrue(error.message.contains(tree), error.message)
+        for file in ["configure", "configure.ac", "CMakeLists.txt", "meson.build", "Makefile"] {
+            XCTAssertTrue(error.message.contains(file), "\(file) missing from: \(error.message)")
+        }
+        XCTAssertFalse(error.message.contains("install step"), error.message)
+        XCTAssertTrue(error.fix?.contains("--source") == true, "\(error.fix ?? "no fix")")
+        // Where debian/rules says the build happens, that directory is the one named.
+        let sub = SourceLayout.noBuildSystem(library: "libfoo", tree: tree, rules: "%:\n\tdh $@ --sourcedirectory=src\n")
+        XCTAssertTrue(sub.message.contains(tree + "/src (the directory debian/rules builds in)"), sub.message)
+        // The markers are the ones detection uses: each one alone is found.
+        for (system, files) in SourceLayout.markers {
+            for file in files { XCTAssertEqual(SourceLayout.choose(present: [file], prefer: []), system, file) }
+        }
+    }
+
     private func context(_ layout: SourceLayout, deps: [String] = ["/c/dep"]) throws -> LibraryBuildContext {
         let t = try Target("x86_64-unknown-linux-musl")
         let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],

@@ -97,6 +97,26 @@ public struct SourceLayout: Codable, Equatable {
         return nil
     }
 
+    /// The files `choose` looks for, per build system (in the order it tries them).
+    static let markers: [(BuildSystem, [String])] = [
+        (.autotools, ["configure"]), (.autoreconf, ["configure.ac", "configure.in"]), (.cmake, ["CMakeLists.txt"]),
+        (.meson, ["meson.build"]), (.make, ["Makefile", "GNUmakefile", "makefile"]),
+    ]
+
+    /// The error for a tree in which `detect` found no build system: the generic builder has
+    /// nothing to run (its steps are placeholders), so the library's name, the tree, where
+    /// it looked and the files it looked for say why nothing was installed.
+    static func noBuildSystem(library: String, tree: String, rules: String? = nil) -> CargoStaticError {
+        let rules = rules ?? ((try? String(contentsOfFile: tree + "/debian/rules", encoding: .utf8)) ?? "")
+        let places = debianSourceDirectory(rules).map { "in \(tree)/\($0) (the directory debian/rules builds in)" }
+            ?? "in \(tree), its subdirectories and theirs"
+        let files = markers.flatMap(\.1).joined(separator: ", ")
+        return CargoStaticError(.libraryBuildFailed,
+                                "no build system found for \(library): none of \(files) is \(places)",
+                                fix: "pass a source tree that has one of these files with `cargo-static deps build \(library) --source DIR`, "
+                                    + "or give \(library) a recipe of its own (GenericOptions.steps) when its build system is another")
+    }
+
     /// The directory debhelper builds in (`dh $@ -Dlibraries/liblmdb/`, `--sourcedirectory=src`):
     /// a tree whose build system is not at its top.
     static func debianSourceDirectory(_ rules: String) -> String? {
@@ -127,13 +147,7 @@ public struct SourceLayout: Codable, Equatable {
     /// CMake, Meson, a Makefile.
     static func choose(present: Set<String>, prefer: [BuildSystem]) -> BuildSystem? {
         func has(_ system: BuildSystem) -> Bool {
-            switch system {
-            case .autotools: return present.contains("configure")
-            case .autoreconf: return present.contains("configure.ac") || present.contains("configure.in")
-            case .cmake: return present.contains("CMakeLists.txt")
-            case .meson: return present.contains("meson.build")
-            case .make: return present.contains("Makefile") || present.contains("GNUmakefile") || present.contains("makefile")
-            }
+            markers.first { $0.0 == system }?.1.contains(where: present.contains) ?? false
         }
         return (prefer + [.autotools, .autoreconf, .cmake, .meson, .make]).first(where: has)
     }

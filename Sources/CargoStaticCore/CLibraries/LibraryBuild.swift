@@ -330,6 +330,11 @@ struct LibraryBuilder {
         try AutotoolsTimestamps.settle(context.source)
         let steps = planned.isEmpty ? spec.library.steps(context) : Array(planned.dropFirst(copy.count))
         for (index, step) in steps.enumerated() { try run(step, index: index, of: steps.count, spec) }
+        // A generic recipe whose tree showed no build system ran placeholders only: say so,
+        // rather than that the install step put nothing in place.
+        if spec.library.isGeneric, context.layout == nil, !fm.fileExists(atPath: context.installRoot) {
+            throw SourceLayout.noBuildSystem(library: spec.library.name, tree: spec.source.path)
+        }
         try assemble(context, spec.library, staging: staging)
         reporter.info(String(format: "%@ for %@ built in %.0f s", spec.library.name, spec.target.triple, Date().timeIntervalSince(started)))
         return LibraryEntry(name: id.name, library: spec.library.name, version: spec.source.version, origin: spec.source.origin,

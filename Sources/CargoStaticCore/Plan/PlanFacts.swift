@@ -61,12 +61,15 @@ struct CacheView {
     /// Marks an entry published (how tests describe a warm cache).
     mutating func add(_ id: EntryID) { published[layout.entry(id)] = id.key }
 
-    /// The published entries of the std area and of the target's groups of the others; of the
-    /// C libraries only those of `libraries` (nil: all), so a warm plan checks no more than it needs.
+    /// The published entries of the target: its std entries (named by its triple, in a
+    /// shared area) and its groups of the others; of the C libraries only those of
+    /// `libraries` (nil: all). A warm plan checks no more than it needs: checking an entry
+    /// reads its key and the size of every file in its manifest.
     static func snapshot(_ store: CacheStore, target: Target, libraries: [String]? = nil) -> CacheView {
         var view = CacheView(layout: store.layout)
         for area in [CacheArea.std, .archives, .deps, .toolchains] {
             for found in store.entries(area) where found.group == nil || found.group == target.triple {
+                if area == .std, !found.name.hasPrefix(target.triple + "-") { continue }
                 if area == .deps, let libraries, !libraries.contains(where: { found.name.hasPrefix($0 + "-") }) { continue }
                 let probe = EntryID(area: area, group: found.group, name: found.name, key: "")
                 guard let stored = store.metadata(probe, as: CacheStore.StoredKey.self) else { continue }

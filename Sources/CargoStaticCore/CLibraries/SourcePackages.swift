@@ -124,17 +124,14 @@ public struct SourceStore {
         let lock = try FileLock(path: layout.sourceLock(package))
         defer { withExtendedLifetime(lock) {} }
         var failures: [String] = []
-        var queue = attempts
-        var extended = false
-        var index = 0
-        while index < queue.count || !extended && !failures.isEmpty {
-            if index == queue.count { queue += (try? older()) ?? []; extended = true; continue }
-            let attempt = queue[index]
-            index += 1
+        var tried: [FetchAttempt] = []
+        /// One attempt: its source once in place (fetched now or before), nil when the download failed.
+        func run(_ attempt: FetchAttempt) throws -> LibrarySource? {
+            tried.append(attempt)
             let version = attempt.version
             let dir = "\(root)/\(package)_\(version.text)"
             if !failures.isEmpty {
-                reporter.warn("the source of \(package) \(queue[0].version.text) could not be downloaded (\(failures.joined(separator: "; "))); trying the previous version the archive has, \(version.text)")
+                reporter.warn("the source of \(package) \(tried[0].version.text) could not be downloaded (\(failures.joined(separator: "; "))); trying the previous version the archive has, \(version.text)")
             }
             if fm.fileExists(atPath: dir + "/tree") {
                 let source = debianSource(package, version, dir)
@@ -162,9 +159,17 @@ public struct SourceStore {
                                        fix: "apt-get install dpkg-dev")
             }
             failures.append("\(package)=\(version.text): " + Runner.tail(result.output, lines: 3).replacingOccurrences(of: "\n", with: " | "))
+            return nil
         }
-        if let version = queue.first?.version, let source = try upstreamTarball(library, version) { return source }
-        throw CargoStaticError(.commandFailed, "could not download the Debian source package \(package) (for \(library.name)) in any version apt knows: \(queue.map(\.version.text).joined(separator: ", ")), asked through `apt-get source` from the deb-src entries in /etc/apt",
+        for attempt in attempts {
+            if let source = try run(attempt) { return source }
+        }
+        // Only after a failure: the older versions apt knows.
+        for attempt in attempts.isEmpty ? [] : (try? older()) ?? [] {
+            if let source = try run(attempt) { return source }
+        }
+        if let version = tried.first?.version, let source = try upstreamTarball(library, version) { return source }
+        throw CargoStaticError(.commandFailed, "could not download the Debian source package \(package) (for \(library.name)) in any version apt knows: \(tried.map(\.version.text).joined(separator: ", ")), asked through `apt-get source` from the deb-src entries in /etc/apt",
                                fix: "check that the Debian mirror is reachable (apt-get update), or pass a local source: cargo-static deps build \(library.name) --source PATH",
                                detail: failures.joined(separator: "\n"))
     }

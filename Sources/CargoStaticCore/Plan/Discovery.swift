@@ -39,7 +39,7 @@ struct Discovery {
             targetCfg: targetCfg(choice.toolchain, target), cc: cc, objcopy: objcopy(cc, target),
             unwinderSource: UnwinderBuild.findSource(cc, context: context), metadata: metadata, scan: scan,
             allocatorUnavailable: allocatorUnavailable, libraries: libraries, inventory: inventory,
-            cache: CacheView.snapshot(store, target: target, libraries: ((try? libraries.closure.get()) ?? []).map(\.name)), runtimes: RuntimeRecord.load(layout),
+            cache: CacheView.snapshot(store, target: target, libraries: libraries.closureNames), runtimes: RuntimeRecord.load(layout),
             lastStdBuildSeconds: lastStdBuildSeconds())
     }
 
@@ -48,8 +48,7 @@ struct Discovery {
     func libraryFacts(_ libraries: [LibraryID], for target: Target, preferred: CToolchain.Kind?) throws -> LibraryTargetFacts {
         let cc = try CToolchainDiscovery(runner: runner, layout: layout, probes: probes).find(target, preferred: preferred)
         let facts = LibraryPlanner(store: store, runner: runner, reporter: reporter).find(libraries.map(\.name))
-        let closure = ((try? facts.closure.get()) ?? []).map(\.name)
-        return LibraryTargetFacts(target: target, cc: cc, libraries: facts, cache: CacheView.snapshot(store, target: target, libraries: closure))
+        return LibraryTargetFacts(target: target, cc: cc, libraries: facts, cache: CacheView.snapshot(store, target: target, libraries: facts.closureNames))
     }
 
     /// Why the profile's default allocator cannot be had (its source is neither fetched nor

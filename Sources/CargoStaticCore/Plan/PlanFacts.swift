@@ -87,6 +87,8 @@ struct CacheView {
 struct LibraryFacts {
     /// nil: nothing to resolve; an error: a name no recipe or Debian package provides.
     var closure: Result<[NativeLibrary], Error> = .success([])
+    /// The closure's names (none when it could not be resolved: the plan reports that).
+    var closureNames: [String] { ((try? closure.get()) ?? []).map(\.name) }
     /// Library name -> its selected (fetched or local) source.
     var selected: [String: LibrarySource] = [:]
     /// Debian source package -> the versions apt knows, newest first (or why none).

@@ -7,6 +7,7 @@ struct FakeIndex: PackageIndex {
     var packages: [String: BinaryPackage] = [:]
     var fileLists: [String: [String]] = [:]
     var installed: [String: String] = [:]   // file suffix -> package
+    var texts: [String: String] = [:]       // path -> an installed file's text
 
     mutating func add(_ name: String, source: String, depends: [[String]] = [], files: [String]) {
         packages[name] = BinaryPackage(name: name, version: "1.0-1", source: source, depends: depends)
@@ -18,6 +19,7 @@ struct FakeIndex: PackageIndex {
     func files(_ package: String) -> [String]? { fileLists[package] }
     func installedOwner(ofFileEndingWith suffix: String) -> String? { installed.first { suffix.hasSuffix($0.key) }?.value }
     func binaries(ofSource source: String) -> [String] { packages.values.filter { $0.source == source }.map(\.name).sorted() }
+    func text(ofFile path: String, in package: String) -> String? { fileLists[package]?.contains(path) == true ? texts[path] : nil }
 
     static var bookworm: FakeIndex {
         let lib = "/usr/lib/x86_64-linux-gnu/"
@@ -69,6 +71,28 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(order, ["zlib", "openssl", "libssh2", "http-parser", "pcre2", "libgit2"])
         XCTAssertNil(try resolver.library(for: .link("mbedtls")).flatMap { order.contains($0.name) ? $0 : nil })
         XCTAssertTrue(try resolver.named("zlib").devPackage == nil, "zlib keeps its hand-written recipe")
+    }
+
+    /// A .pc file's Requires: a dependency even where Debian's -dev package does not
+    /// depend on it (libslirp-dev: slirp.pc requires glib-2.0, Depends names libslirp0 only).
+    func testPkgConfigRequiresAreDependencies() throws {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libslirp-dev", source: "libslirp", depends: [["libslirp0"]], files: [lib + "libslirp.so", lib + "pkgconfig/slirp.pc"])
+        index.add("libslirp0", source: "libslirp", files: [lib + "libslirp.so.0"])
+        index.add("libglib2.0-dev", source: "glib2.0", files: [lib + "libglib-2.0.so", lib + "pkgconfig/glib-2.0.pc", lib + "pkgconfig/gobject-2.0.pc"])
+        index.texts[lib + "pkgconfig/slirp.pc"] = "prefix=/usr\nName: slirp\nVersion: 4.7.0\nRequires: glib-2.0 >= 2.50, slirp\nRequires.private: zlib\nLibs: -lslirp\n"
+        let slirp = try XCTUnwrap(try LibraryResolver(index: index).library(for: .link("slirp")))
+        XCTAssertEqual(slirp.dependencies, ["glib2.0", "zlib"], "glib-2.0 and zlib from slirp.pc; slirp itself is not its own dependency")
+        // Unreadable (not installed): nothing added, nothing fails.
+        index.texts = [:]
+        XCTAssertEqual(try LibraryResolver(index: index).library(for: .link("slirp"))?.dependencies, [])
+    }
+
+    func testPkgConfigRequiresParsing() {
+        let text = "Name: x\nRequires: glib-2.0 >= 2.56.0, gobject-2.0,gio-2.0>=2.1 pixman-1 ${extra}\nRequires.private: zlib = 1.2, libpng16\nRequires.privately: no\n"
+        XCTAssertEqual(PkgConfigRequires.modules(inPcFile: text), ["glib-2.0", "gobject-2.0", "gio-2.0", "pixman-1", "zlib", "libpng16"])
+        XCTAssertEqual(PkgConfigRequires.modules(inPcFile: "Name: x\nLibs: -lx\n"), [])
     }
 
     func testNamesModulesAndVersionedPackages() throws {

@@ -215,6 +215,15 @@ public final class LibraryResolver {
                   !options.dropDependencies.contains(dep), index.binary(dep)?.source != info.source else { continue }
             if let lib = try library(for: .package(dep)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
         }
+        // What its .pc files require, which Debian's Depends may leave out; a module that
+        // resolves to nothing here is left to the build (which names it if it is missing).
+        let ownModules = Set(files.filter { $0.hasSuffix(".pc") }.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension })
+        for module in index.pkgConfigRequires(info.name) where !ownModules.contains(module) {
+            guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source,
+                  !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
+                  !dependencies.contains(lib.name) else { continue }
+            dependencies.append(lib.name)
+        }
         for extra in options.addDependencies {
             if let lib = try library(for: .name(extra)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
         }

@@ -62,6 +62,49 @@ public protocol PackageIndex {
     func installedOwner(ofFileEndingWith suffix: String) -> String?
     /// The binary packages a source package builds (its `Binary:` list).
     func binaries(ofSource source: String) -> [String]
+    /// The text of one of a package's files, when it can be read (an installed package).
+    func text(ofFile path: String, in package: String) -> String?
+}
+
+extension PackageIndex {
+    /// The pkg-config modules a package's .pc files require (Requires and Requires.private):
+    /// a -dev package may not depend on the -dev packages its .pc files name (Debian's
+    /// libslirp-dev requires glib-2.0 in slirp.pc but depends on libslirp0 alone), and a
+    /// static build needs every one of them. Files that cannot be read add nothing.
+    func pkgConfigRequires(_ package: String) -> [String] {
+        var modules: [String] = []
+        for file in files(package) ?? [] where file.hasSuffix(".pc") {
+            for module in PkgConfigRequires.modules(inPcFile: text(ofFile: file, in: package) ?? "") where !modules.contains(module) {
+                modules.append(module)
+            }
+        }
+        return modules
+    }
+}
+
+/// The module names of a .pc file's `Requires:` and `Requires.private:` lines
+/// (`glib-2.0 >= 2.50, gobject-2.0` -> [glib-2.0, gobject-2.0]), versions dropped.
+enum PkgConfigRequires {
+    static func modules(inPcFile text: String) -> [String] {
+        var modules: [String] = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard let colon = trimmed.firstIndex(of: ":") else { continue }
+            let key = trimmed[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            guard key == "requires" || key == "requires.private" else { continue }
+            var skipVersion = false
+            for word in trimmed[trimmed.index(after: colon)...].split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) {
+                if skipVersion { skipVersion = false; continue }
+                if word.allSatisfy({ "<>=!".contains($0) }) { skipVersion = true; continue }
+                // `glib-2.0>=2.50` written without spaces.
+                let name = String(word.prefix { !"<>=!".contains($0) })
+                guard !name.isEmpty, !name.contains("$"), !modules.contains(name) else { continue }
+                modules.append(name)
+                if name.count < word.count, word.last.map({ "<>=!".contains($0) }) == true { skipVersion = true }
+            }
+        }
+        return modules
+    }
 }
 
 /// Debian's package database through apt-cache, dpkg and, for packages that are not
@@ -177,6 +220,13 @@ public final class AptIndex: PackageIndex {
               status.succeeded, status.output.hasPrefix("install ok installed"),
               let list = try? runner.capture(Command("dpkg", ["-L", package], environment: ["LC_ALL": "C"])), list.succeeded else { return nil }
         return list.output.split(separator: "\n").map(String.init)
+    }
+
+    /// An installed package's file (its path is in the package's own list, so the file on
+    /// disk is that package's); a package that is not installed: nil.
+    public func text(ofFile path: String, in package: String) -> String? {
+        guard installedFiles(package)?.contains(path) == true else { return nil }
+        return try? String(contentsOfFile: path, encoding: .utf8)
     }
 
     /// `apt-get download` into the cache, `dpkg-deb -c`, and only the list is kept.

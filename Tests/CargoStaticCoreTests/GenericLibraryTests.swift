@@ -335,6 +335,35 @@ final class GenericLibraryTests: XCTestCase {
         }
     }
 
+    /// Debian's `-Dfeature=enabled` is `auto` for Meson feature options only: a part whose
+    /// dependency the plan does not build is left out instead of stopping meson setup.
+    func testMesonFeaturesDebianEnablesBecomeAuto() throws {
+        let options = """
+        option('cairo', type: 'feature', value : 'auto',
+          description: 'Use cairo for tests')
+        option("doctool", type : "feature", value : "auto")
+        option('mode', type : 'combo', choices : ['enabled', 'disabled'], value : 'disabled')
+        option('gtk_doc', type: 'boolean', value: false)
+        """
+        XCTAssertEqual(DebianRules.mesonFeatureOptions(options), ["cairo", "doctool"])
+        XCTAssertEqual(DebianRules.mesonFeaturesOptional(["-Dgtk_doc=true", "-Dcairo=enabled", "-Ddoctool=enabled", "-Dmode=enabled", "-Dx=disabled"],
+                                                         options: options),
+                       ["-Dgtk_doc=true", "-Dcairo=auto", "-Ddoctool=auto", "-Dmode=enabled", "-Dx=disabled"])
+        // Through detection: the tree's own option file decides.
+        let fm = FileManager.default
+        let tree = NSTemporaryDirectory() + "cs-meson-\(UUID().uuidString)"
+        defer { try? fm.removeItem(atPath: tree) }
+        try fm.createDirectory(atPath: tree + "/debian", withIntermediateDirectories: true)
+        try "project('x', 'c')\n".write(toFile: tree + "/meson.build", atomically: false, encoding: .utf8)
+        try options.write(toFile: tree + "/meson_options.txt", atomically: false, encoding: .utf8)
+        try "%:\n\tdh $@\noverride_dh_auto_configure:\n\tdh_auto_configure -- -Dcairo=enabled -Dmode=enabled\n"
+            .write(toFile: tree + "/debian/rules", atomically: false, encoding: .utf8)
+        XCTAssertEqual(SourceLayout.detect(tree)?.debianFlags, ["-Dcairo=auto", "-Dmode=enabled"])
+        // Documentation switches are the project's own default (gtk-doc's tools are not installed).
+        XCTAssertEqual(DebianRules.flags(in: "%:\n\tdh $@\noverride_dh_auto_configure:\n\tdh_auto_configure -- -Dgtk_doc=true -Ddocs=true -Dman=true -Dx=1\n", for: .meson),
+                       ["-Dx=1"])
+    }
+
     private func context(_ layout: SourceLayout, deps: [String] = ["/c/dep"]) throws -> LibraryBuildContext {
         let t = try Target("x86_64-unknown-linux-musl")
         let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],

@@ -362,6 +362,9 @@ final class GenericLibraryTests: XCTestCase {
         // Documentation switches are the project's own default (gtk-doc's tools are not installed).
         XCTAssertEqual(DebianRules.flags(in: "%:\n\tdh $@\noverride_dh_auto_configure:\n\tdh_auto_configure -- -Dgtk_doc=true -Ddocs=true -Dman=true -Dx=1\n", for: .meson),
                        ["-Dx=1"])
+        // Java bindings are not built: no JDK's JNI is looked for (libjpeg-turbo's -DWITH_JAVA=1).
+        XCTAssertEqual(DebianRules.flags(in: "%:\n\tdh $@\noverride_dh_auto_configure:\n\tdh_auto_configure -- -DWITH_JAVA=1 -DENABLE_JNI=ON -DWITH_JPEG8=1 -DJAVASCRIPT_X=1\n", for: .cmake),
+                       ["-DWITH_JPEG8=1", "-DJAVASCRIPT_X=1"])
     }
 
     private func context(_ layout: SourceLayout, deps: [String] = ["/c/dep"]) throws -> LibraryBuildContext {

@@ -335,6 +335,10 @@ public enum DebianRules {
             // `-Dgtk_doc=true` needs gtkdoc-scan): the project's default, which is off.
             if ["gtk_doc", "gtk-doc", "gtkdoc", "docs", "doc", "documentation", "man", "man-pages", "manpages", "api_docs"]
                 .contains(key.lowercased()) { return false }
+            // Java bindings (libjpeg-turbo's `-DWITH_JAVA=1` makes CMake look for a JDK's JNI):
+            // the C library only, as for other languages' bindings.
+            let words = key.lowercased().split(whereSeparator: { $0 == "_" || $0 == "-" })
+            if words.contains("java") || words.contains("jni") { return false }
             if key.hasPrefix("CMAKE_") || key == "BUILD_SHARED_LIBS" || key.hasPrefix("BUILD_TEST") || key.hasPrefix("ENABLE_TEST")
                 || key.contains("INSTALL") || key.hasPrefix("ENABLE_REPRODUCIBLE") || key == "DISABLE_ONLINE_TESTS" { return false }
         }

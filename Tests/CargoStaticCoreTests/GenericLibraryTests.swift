@@ -89,6 +89,22 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(try LibraryResolver(index: index).library(for: .link("slirp"))?.dependencies, [])
     }
 
+    /// A transitional -dev package (libjpeg-dev, libpcap-dev: no files, a dependency on the
+    /// real -dev package of the same source) is the real one: its archives are expected.
+    func testTransitionalDevPackageIsTheOneItDependsOn() throws {
+        let pcap = try XCTUnwrap(try LibraryResolver(index: FakeIndex.bookworm).library(for: .package("libpcap-dev")))
+        XCTAssertEqual(pcap.devPackage, "libpcap0.8-dev")
+        XCTAssertEqual(pcap.archives, ["libpcap.a"])
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libjpeg-dev", source: "libjpeg-turbo", depends: [["libjpeg62-turbo-dev"]], files: ["/usr/share/doc/libjpeg-dev/copyright"])
+        index.add("libjpeg62-turbo-dev", source: "libjpeg-turbo", depends: [["libc-dev"]], files: [lib + "libjpeg.a", lib + "libjpeg.so", lib + "pkgconfig/libjpeg.pc"])
+        index.add("libgdk-pixbuf-2.0-dev", source: "gdk-pixbuf", depends: [["libjpeg-dev"]], files: [lib + "libgdk_pixbuf-2.0.so"])
+        let pixbuf = try XCTUnwrap(try LibraryResolver(index: index).library(for: .package("libgdk-pixbuf-2.0-dev")))
+        XCTAssertEqual(pixbuf.dependencies, ["libjpeg-turbo"])
+        XCTAssertEqual(try LibraryResolver(index: index).library(for: .package("libjpeg-dev"))?.archives, ["libjpeg.a"])
+    }
+
     func testPkgConfigRequiresParsing() {
         let text = "Name: x\nRequires: glib-2.0 >= 2.56.0, gobject-2.0,gio-2.0>=2.1 pixman-1 ${extra}\nRequires.private: zlib = 1.2, libpng16\nRequires.privately: no\n"
         XCTAssertEqual(PkgConfigRequires.modules(inPcFile: text), ["glib-2.0", "gobject-2.0", "gio-2.0", "pixman-1", "zlib", "libpng16"])

@@ -204,6 +204,15 @@ public final class LibraryResolver {
         if let recipe = NativeLibrary.all.first(where: { $0.debianSource == info.source }) { return recipe }
         if let refusal = RefusalTable.refusal(for: info.source) { throw refusal.error(crate: nil) }
         if let done = known[info.source] { return done }
+        // A transitional package (libjpeg-dev, which only depends on libjpeg62-turbo-dev):
+        // the -dev package of the same source it depends on, which ships the library.
+        if !(index.files(info.name) ?? []).contains(where: { Self.isLibraryFile($0) }),
+           let real = info.depends.flatMap({ $0 }).first(where: { dep in
+               dep.hasSuffix("-dev") && dep != info.name && index.binary(dep)?.source == info.source
+                   && (index.files(dep) ?? []).contains(where: { Self.isLibraryFile($0) })
+           }), let realInfo = index.binary(real) {
+            return try library(fromDev: realInfo)
+        }
         guard !resolving.contains(info.source) else { return nil }
         resolving.insert(info.source)
         defer { resolving.remove(info.source) }

@@ -402,13 +402,31 @@ final class GenericLibraryTests: XCTestCase {
         let steps = c.genericSteps(options)
         XCTAssertEqual(steps.count, 3)
         let configure = steps[0].arguments
-        for flag in ["-DCMAKE_C_COMPILER=/w/cc", "-DCMAKE_AR=/w/ar", "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_INSTALL_PREFIX=/p", "-DCMAKE_INSTALL_LIBDIR=lib",
+        for flag in ["-DCMAKE_C_COMPILER=/w/cc", "-DCMAKE_AR=/w/ar", "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_INSTALL_PREFIX=/p", "-DCMAKE_INSTALL_LIBDIR:PATH=lib",
                      "-DCMAKE_FIND_ROOT_PATH=/c/dep", "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY", "-DUSE_SSH=ON", "-DUSE_HTTPS=OpenSSL"] {
             XCTAssertTrue(configure.contains(flag), flag)
         }
         XCTAssertFalse(configure.contains("-DUSE_HTTPS=mbedTLS"))
         XCTAssertEqual(steps[0].environment["PKG_CONFIG_LIBDIR"], "/c/dep/lib/pkgconfig")
         XCTAssertEqual(steps[2].environment["DESTDIR"], "/d")
+        // CMake itself: a project declaring the lib directory a PATH cache entry keeps it
+        // relative (untyped, it became <build dir>/lib and the install missed DESTDIR).
+        guard let libdir = configure.first(where: { $0.hasPrefix("-DCMAKE_INSTALL_LIBDIR") }),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/cmake") else { throw XCTSkip("no cmake") }
+        let dir = NSTemporaryDirectory() + "cs-cmake-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "cmake_minimum_required(VERSION 3.10)\nproject(x NONE)\nset(CMAKE_INSTALL_LIBDIR \"lib64\" CACHE PATH \"libdir\")\n"
+            .write(toFile: dir + "/CMakeLists.txt", atomically: false, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/cmake")
+        p.arguments = ["-S", dir, "-B", dir + "/b", libdir]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let cache = try String(contentsOfFile: dir + "/b/CMakeCache.txt", encoding: .utf8)
+        XCTAssertTrue(cache.contains("CMAKE_INSTALL_LIBDIR:PATH=lib\n"), cache.split(separator: "\n").filter { $0.contains("INSTALL_LIBDIR") }.joined(separator: "\n"))
     }
 
     /// configure's switches for its test suites are turned off (gpgme's tests/ runs the

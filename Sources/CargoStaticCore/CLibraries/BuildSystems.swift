@@ -453,13 +453,16 @@ extension LibraryBuildContext {
     /// CMake cross-compiling for the target: its compilers, an install prefix with lib/ (not
     /// lib64/ or a Debian multiarch directory), static libraries, and find_package and
     /// find_library looking only in the dependencies' prefixes, never in the host's /usr.
+    /// The lib directory is typed PATH: an untyped `-DCMAKE_INSTALL_LIBDIR=lib` that a project
+    /// then declares as a PATH cache entry (libjpeg-turbo) is made absolute against the build
+    /// directory, and the archives were installed into the source tree, not under DESTDIR.
     func cmakeCrossFlags() -> [String] {
         let roots = dependencyPrefixes.isEmpty ? [prefix] : dependencyPrefixes
         return [
             "-DCMAKE_SYSTEM_NAME=Linux", "-DCMAKE_SYSTEM_PROCESSOR=\(target.info.gnuTriple.split(separator: "-").first ?? "")",
             "-DCMAKE_C_COMPILER=\(toolchain.cc)", "-DCMAKE_CXX_COMPILER=\(toolchain.cxx)",
             "-DCMAKE_AR=\(toolchain.ar)", "-DCMAKE_RANLIB=\(toolchain.ranlib)",
-            "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_INSTALL_PREFIX=\(prefix)", "-DCMAKE_INSTALL_LIBDIR=lib",
+            "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_INSTALL_PREFIX=\(prefix)", "-DCMAKE_INSTALL_LIBDIR:PATH=lib",
             "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
             "-DCMAKE_FIND_ROOT_PATH=\(roots.joined(separator: ";"))", "-DCMAKE_PREFIX_PATH=\(dependencyPrefixes.joined(separator: ";"))",
             "-DCMAKE_FIND_ROOT_PATH_MODE_PROGRAM=NEVER", "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY",

@@ -383,6 +383,24 @@ final class GenericLibraryTests: XCTestCase {
                        ["-DWITH_JPEG8=1", "-DJAVASCRIPT_X=1"])
     }
 
+    /// A Makefile that ignores PREFIX and installs under DESTDIR/usr: that tree is the install,
+    /// its multiarch lib directory flattened.
+    func testMakefileInstallingUnderUsrIsFound() throws {
+        let fm = FileManager.default
+        let destdir = NSTemporaryDirectory() + "cs-usr-\(UUID().uuidString)"
+        defer { try? fm.removeItem(atPath: destdir) }
+        XCTAssertNil(LibraryBuilder.hardCodedUsrInstall(destdir: destdir))
+        try fm.createDirectory(atPath: destdir + "/usr/lib/x86_64-linux-gnu", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: destdir + "/usr/include", withIntermediateDirectories: true)
+        try "a".write(toFile: destdir + "/usr/lib/x86_64-linux-gnu/libjbig.a", atomically: false, encoding: .utf8)
+        try "h".write(toFile: destdir + "/usr/include/jbig.h", atomically: false, encoding: .utf8)
+        let usr = try XCTUnwrap(LibraryBuilder.hardCodedUsrInstall(destdir: destdir))
+        XCTAssertEqual(usr, destdir + "/usr")
+        XCTAssertTrue(fm.fileExists(atPath: usr + "/lib/libjbig.a"))
+        XCTAssertFalse(fm.fileExists(atPath: usr + "/lib/x86_64-linux-gnu"))
+        XCTAssertTrue(fm.fileExists(atPath: usr + "/include/jbig.h"))
+    }
+
     private func context(_ layout: SourceLayout, deps: [String] = ["/c/dep"]) throws -> LibraryBuildContext {
         let t = try Target("x86_64-unknown-linux-musl")
         let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],

@@ -223,10 +223,45 @@ public final class AptIndex: PackageIndex {
     }
 
     /// An installed package's file (its path is in the package's own list, so the file on
-    /// disk is that package's); a package that is not installed: nil.
+    /// disk is that package's). For a package that is not installed, its .pc files are read
+    /// from the downloaded .deb (remembered like apt's answers); any other file: nil.
     public func text(ofFile path: String, in package: String) -> String? {
-        guard installedFiles(package)?.contains(path) == true else { return nil }
-        return try? String(contentsOfFile: path, encoding: .utf8)
+        if let installed = installedFiles(package) {
+            return installed.contains(path) ? try? String(contentsOfFile: path, encoding: .utf8) : nil
+        }
+        guard path.hasSuffix(".pc"), let json = answer("pc:" + package, ask: { downloadedPcFiles(package) }),
+              let texts = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return nil }
+        return texts[path]
+    }
+
+    /// The .pc files of a package's .deb, unpacked into a scratch directory: path -> text, as JSON.
+    private func downloadedPcFiles(_ package: String) -> String? {
+        withDownloadedDeb(package) { work, deb -> String? in
+            let root = work + "/root"
+            guard let unpacked = try? runner.capture(Command("dpkg-deb", ["-x", deb, root], environment: ["LC_ALL": "C"])), unpacked.succeeded
+            else { return nil }
+            var texts: [String: String] = [:]
+            let walker = FileManager.default.enumerator(atPath: root)
+            while let relative = walker?.nextObject() as? String {
+                guard relative.hasSuffix(".pc"), walker?.fileAttributes?[.type] as? FileAttributeType == .typeRegular,
+                      let text = try? String(contentsOfFile: root + "/" + relative, encoding: .utf8) else { continue }
+                texts["/" + relative] = text
+            }
+            return (try? JSONEncoder().encode(texts)).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// `apt-get download` of the package's candidate version into a scratch directory that
+    /// is removed afterwards; `use` gets that directory and the .deb's path.
+    private func withDownloadedDeb<T>(_ package: String, _ use: (String, String) -> T?) -> T? {
+        guard let info = binary(package) else { return nil }
+        let fm = FileManager.default
+        let work = "\(directory)/.download-\(package)-\(getpid())"
+        try? fm.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: work) }
+        guard let got = try? runner.capture(Command("apt-get", ["download", "-q", "\(package)=\(info.version)"], environment: ["LC_ALL": "C"], directory: work)),
+              got.succeeded, let deb = (try? fm.contentsOfDirectory(atPath: work))?.first(where: { $0.hasSuffix(".deb") }) else { return nil }
+        return use(work, work + "/" + deb)
     }
 
     /// `apt-get download` into the cache, `dpkg-deb -c`, and only the list is kept.
@@ -235,13 +270,9 @@ public final class AptIndex: PackageIndex {
         let fm = FileManager.default
         let listFile = "\(directory)/\(package)_\(info.version.replacingOccurrences(of: ":", with: "%3a")).files"
         if let text = try? String(contentsOfFile: listFile, encoding: .utf8) { return text.split(separator: "\n").map(String.init) }
-        let work = "\(directory)/.download-\(package)-\(getpid())"
-        try? fm.createDirectory(atPath: work, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(atPath: work) }
-        guard let got = try? runner.capture(Command("apt-get", ["download", "-q", "\(package)=\(info.version)"], environment: ["LC_ALL": "C"], directory: work)),
-              got.succeeded, let deb = (try? fm.contentsOfDirectory(atPath: work))?.first(where: { $0.hasSuffix(".deb") }),
-              let listing = try? runner.capture(Command("dpkg-deb", ["-c", work + "/" + deb], environment: ["LC_ALL": "C"])), listing.succeeded
-        else { return nil }
+        guard let listing = withDownloadedDeb(package, { _, deb in
+            (try? runner.capture(Command("dpkg-deb", ["-c", deb], environment: ["LC_ALL": "C"]))).flatMap { $0.succeeded ? $0 : nil }
+        }) else { return nil }
         // `-rw-r--r-- root/root 123 2023-01-01 00:00 ./usr/lib/x/libz.a` (symlinks: `… -> target`)
         let paths = listing.output.split(separator: "\n").compactMap { line -> String? in
             guard let dot = line.range(of: " ./") else { return nil }

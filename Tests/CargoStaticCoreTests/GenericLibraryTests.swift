@@ -7,6 +7,7 @@ struct FakeIndex: PackageIndex {
     var packages: [String: BinaryPackage] = [:]
     var fileLists: [String: [String]] = [:]
     var installed: [String: String] = [:]   // file suffix -> package
+    var texts: [String: String] = [:]       // path -> an installed file's text
 
     mutating func add(_ name: String, source: String, depends: [[String]] = [], files: [String]) {
         packages[name] = BinaryPackage(name: name, version: "1.0-1", source: source, depends: depends)
@@ -18,6 +19,7 @@ struct FakeIndex: PackageIndex {
     func files(_ package: String) -> [String]? { fileLists[package] }
     func installedOwner(ofFileEndingWith suffix: String) -> String? { installed.first { suffix.hasSuffix($0.key) }?.value }
     func binaries(ofSource source: String) -> [String] { packages.values.filter { $0.source == source }.map(\.name).sorted() }
+    func text(ofFile path: String, in package: String) -> String? { fileLists[package]?.contains(path) == true ? texts[path] : nil }
 
     static var bookworm: FakeIndex {
         let lib = "/usr/lib/x86_64-linux-gnu/"
@@ -69,6 +71,44 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(order, ["zlib", "openssl", "libssh2", "http-parser", "pcre2", "libgit2"])
         XCTAssertNil(try resolver.library(for: .link("mbedtls")).flatMap { order.contains($0.name) ? $0 : nil })
         XCTAssertTrue(try resolver.named("zlib").devPackage == nil, "zlib keeps its hand-written recipe")
+    }
+
+    /// A .pc file's Requires: a dependency even where Debian's -dev package does not
+    /// depend on it (libslirp-dev: slirp.pc requires glib-2.0, Depends names libslirp0 only).
+    func testPkgConfigRequiresAreDependencies() throws {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libslirp-dev", source: "libslirp", depends: [["libslirp0"]], files: [lib + "libslirp.so", lib + "pkgconfig/slirp.pc"])
+        index.add("libslirp0", source: "libslirp", files: [lib + "libslirp.so.0"])
+        index.add("libglib2.0-dev", source: "glib2.0", files: [lib + "libglib-2.0.so", lib + "pkgconfig/glib-2.0.pc", lib + "pkgconfig/gobject-2.0.pc"])
+        index.texts[lib + "pkgconfig/slirp.pc"] = "prefix=/usr\nName: slirp\nVersion: 4.7.0\nRequires: glib-2.0 >= 2.50, slirp\nRequires.private: zlib\nLibs: -lslirp\n"
+        let slirp = try XCTUnwrap(try LibraryResolver(index: index).library(for: .link("slirp")))
+        XCTAssertEqual(slirp.dependencies, ["glib2.0", "zlib"], "glib-2.0 and zlib from slirp.pc; slirp itself is not its own dependency")
+        // Unreadable (not installed): nothing added, nothing fails.
+        index.texts = [:]
+        XCTAssertEqual(try LibraryResolver(index: index).library(for: .link("slirp"))?.dependencies, [])
+    }
+
+    /// A transitional -dev package (libjpeg-dev, libpcap-dev: no files, a dependency on the
+    /// real -dev package of the same source) is the real one: its archives are expected.
+    func testTransitionalDevPackageIsTheOneItDependsOn() throws {
+        let pcap = try XCTUnwrap(try LibraryResolver(index: FakeIndex.bookworm).library(for: .package("libpcap-dev")))
+        XCTAssertEqual(pcap.devPackage, "libpcap0.8-dev")
+        XCTAssertEqual(pcap.archives, ["libpcap.a"])
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libjpeg-dev", source: "libjpeg-turbo", depends: [["libjpeg62-turbo-dev"]], files: ["/usr/share/doc/libjpeg-dev/copyright"])
+        index.add("libjpeg62-turbo-dev", source: "libjpeg-turbo", depends: [["libc-dev"]], files: [lib + "libjpeg.a", lib + "libjpeg.so", lib + "pkgconfig/libjpeg.pc"])
+        index.add("libgdk-pixbuf-2.0-dev", source: "gdk-pixbuf", depends: [["libjpeg-dev"]], files: [lib + "libgdk_pixbuf-2.0.so"])
+        let pixbuf = try XCTUnwrap(try LibraryResolver(index: index).library(for: .package("libgdk-pixbuf-2.0-dev")))
+        XCTAssertEqual(pixbuf.dependencies, ["libjpeg-turbo"])
+        XCTAssertEqual(try LibraryResolver(index: index).library(for: .package("libjpeg-dev"))?.archives, ["libjpeg.a"])
+    }
+
+    func testPkgConfigRequiresParsing() {
+        let text = "Name: x\nRequires: glib-2.0 >= 2.56.0, gobject-2.0,gio-2.0>=2.1 pixman-1 ${extra}\nRequires.private: zlib = 1.2, libpng16\nRequires.privately: no\n"
+        XCTAssertEqual(PkgConfigRequires.modules(inPcFile: text), ["glib-2.0", "gobject-2.0", "gio-2.0", "pixman-1", "zlib", "libpng16"])
+        XCTAssertEqual(PkgConfigRequires.modules(inPcFile: "Name: x\nLibs: -lx\n"), [])
     }
 
     func testNamesModulesAndVersionedPackages() throws {
@@ -311,6 +351,56 @@ final class GenericLibraryTests: XCTestCase {
         }
     }
 
+    /// Debian's `-Dfeature=enabled` is `auto` for Meson feature options only: a part whose
+    /// dependency the plan does not build is left out instead of stopping meson setup.
+    func testMesonFeaturesDebianEnablesBecomeAuto() throws {
+        let options = """
+        option('cairo', type: 'feature', value : 'auto',
+          description: 'Use cairo for tests')
+        option("doctool", type : "feature", value : "auto")
+        option('mode', type : 'combo', choices : ['enabled', 'disabled'], value : 'disabled')
+        option('gtk_doc', type: 'boolean', value: false)
+        """
+        XCTAssertEqual(DebianRules.mesonFeatureOptions(options), ["cairo", "doctool"])
+        XCTAssertEqual(DebianRules.mesonFeaturesOptional(["-Dgtk_doc=true", "-Dcairo=enabled", "-Ddoctool=enabled", "-Dmode=enabled", "-Dx=disabled"],
+                                                         options: options),
+                       ["-Dgtk_doc=true", "-Dcairo=auto", "-Ddoctool=auto", "-Dmode=enabled", "-Dx=disabled"])
+        // Through detection: the tree's own option file decides.
+        let fm = FileManager.default
+        let tree = NSTemporaryDirectory() + "cs-meson-\(UUID().uuidString)"
+        defer { try? fm.removeItem(atPath: tree) }
+        try fm.createDirectory(atPath: tree + "/debian", withIntermediateDirectories: true)
+        try "project('x', 'c')\n".write(toFile: tree + "/meson.build", atomically: false, encoding: .utf8)
+        try options.write(toFile: tree + "/meson_options.txt", atomically: false, encoding: .utf8)
+        try "%:\n\tdh $@\noverride_dh_auto_configure:\n\tdh_auto_configure -- -Dcairo=enabled -Dmode=enabled\n"
+            .write(toFile: tree + "/debian/rules", atomically: false, encoding: .utf8)
+        XCTAssertEqual(SourceLayout.detect(tree)?.debianFlags, ["-Dcairo=auto", "-Dmode=enabled"])
+        // Documentation switches are the project's own default (gtk-doc's tools are not installed).
+        XCTAssertEqual(DebianRules.flags(in: "%:\n\tdh $@\noverride_dh_auto_configure:\n\tdh_auto_configure -- -Dgtk_doc=true -Ddocs=true -Dman=true -Dx=1\n", for: .meson),
+                       ["-Dx=1"])
+        // Java bindings are not built: no JDK's JNI is looked for (libjpeg-turbo's -DWITH_JAVA=1).
+        XCTAssertEqual(DebianRules.flags(in: "%:\n\tdh $@\noverride_dh_auto_configure:\n\tdh_auto_configure -- -DWITH_JAVA=1 -DENABLE_JNI=ON -DWITH_JPEG8=1 -DJAVASCRIPT_X=1\n", for: .cmake),
+                       ["-DWITH_JPEG8=1", "-DJAVASCRIPT_X=1"])
+    }
+
+    /// A Makefile that ignores PREFIX and installs under DESTDIR/usr: that tree is the install,
+    /// its multiarch lib directory flattened.
+    func testMakefileInstallingUnderUsrIsFound() throws {
+        let fm = FileManager.default
+        let destdir = NSTemporaryDirectory() + "cs-usr-\(UUID().uuidString)"
+        defer { try? fm.removeItem(atPath: destdir) }
+        XCTAssertNil(LibraryBuilder.hardCodedUsrInstall(destdir: destdir))
+        try fm.createDirectory(atPath: destdir + "/usr/lib/x86_64-linux-gnu", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: destdir + "/usr/include", withIntermediateDirectories: true)
+        try "a".write(toFile: destdir + "/usr/lib/x86_64-linux-gnu/libjbig.a", atomically: false, encoding: .utf8)
+        try "h".write(toFile: destdir + "/usr/include/jbig.h", atomically: false, encoding: .utf8)
+        let usr = try XCTUnwrap(LibraryBuilder.hardCodedUsrInstall(destdir: destdir))
+        XCTAssertEqual(usr, destdir + "/usr")
+        XCTAssertTrue(fm.fileExists(atPath: usr + "/lib/libjbig.a"))
+        XCTAssertFalse(fm.fileExists(atPath: usr + "/lib/x86_64-linux-gnu"))
+        XCTAssertTrue(fm.fileExists(atPath: usr + "/include/jbig.h"))
+    }
+
     private func context(_ layout: SourceLayout, deps: [String] = ["/c/dep"]) throws -> LibraryBuildContext {
         let t = try Target("x86_64-unknown-linux-musl")
         let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],
@@ -330,13 +420,31 @@ final class GenericLibraryTests: XCTestCase {
         let steps = c.genericSteps(options)
         XCTAssertEqual(steps.count, 3)
         let configure = steps[0].arguments
-        for flag in ["-DCMAKE_C_COMPILER=/w/cc", "-DCMAKE_AR=/w/ar", "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_INSTALL_PREFIX=/p", "-DCMAKE_INSTALL_LIBDIR=lib",
+        for flag in ["-DCMAKE_C_COMPILER=/w/cc", "-DCMAKE_AR=/w/ar", "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_INSTALL_PREFIX=/p", "-DCMAKE_INSTALL_LIBDIR:PATH=lib",
                      "-DCMAKE_FIND_ROOT_PATH=/c/dep", "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY", "-DUSE_SSH=ON", "-DUSE_HTTPS=OpenSSL"] {
             XCTAssertTrue(configure.contains(flag), flag)
         }
         XCTAssertFalse(configure.contains("-DUSE_HTTPS=mbedTLS"))
         XCTAssertEqual(steps[0].environment["PKG_CONFIG_LIBDIR"], "/c/dep/lib/pkgconfig")
         XCTAssertEqual(steps[2].environment["DESTDIR"], "/d")
+        // CMake itself: a project declaring the lib directory a PATH cache entry keeps it
+        // relative (untyped, it became <build dir>/lib and the install missed DESTDIR).
+        guard let libdir = configure.first(where: { $0.hasPrefix("-DCMAKE_INSTALL_LIBDIR") }),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/cmake") else { throw XCTSkip("no cmake") }
+        let dir = NSTemporaryDirectory() + "cs-cmake-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "cmake_minimum_required(VERSION 3.10)\nproject(x NONE)\nset(CMAKE_INSTALL_LIBDIR \"lib64\" CACHE PATH \"libdir\")\n"
+            .write(toFile: dir + "/CMakeLists.txt", atomically: false, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/cmake")
+        p.arguments = ["-S", dir, "-B", dir + "/b", libdir]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let cache = try String(contentsOfFile: dir + "/b/CMakeCache.txt", encoding: .utf8)
+        XCTAssertTrue(cache.contains("CMAKE_INSTALL_LIBDIR:PATH=lib\n"), cache.split(separator: "\n").filter { $0.contains("INSTALL_LIBDIR") }.joined(separator: "\n"))
     }
 
     /// configure's switches for its test suites are turned off (gpgme's tests/ runs the

@@ -86,7 +86,12 @@ public struct SourceLayout: Codable, Equatable {
             guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { continue }
             let present = Set(((try? fm.contentsOfDirectory(atPath: dir)) ?? []))
             guard let system = choose(present: present, prefer: order) else { continue }
-            let flags = DebianRules.flags(in: rules, for: system)
+            var flags = DebianRules.flags(in: rules, for: system)
+            if system == .meson {
+                let options = (try? String(contentsOfFile: dir + "/meson_options.txt", encoding: .utf8))
+                    ?? (try? String(contentsOfFile: dir + "/meson.options", encoding: .utf8)) ?? ""
+                flags = DebianRules.mesonFeaturesOptional(flags, options: options)
+            }
             let tests = [.autotools, .autoreconf].contains(system)
                 ? testSwitches(configure: try? String(contentsOfFile: dir + "/configure", encoding: .utf8),
                                configureAC: (try? String(contentsOfFile: dir + "/configure.ac", encoding: .utf8))
@@ -267,6 +272,40 @@ public enum DebianRules {
         return out == text ? out : expand(out, variables, depth: depth + 1)
     }
 
+    /// Debian's `-Dfeature=enabled` for a Meson feature option becomes `auto`: Debian turns on
+    /// parts whose dependencies its -dev package does not need (gobject-introspection's
+    /// `-Dcairo=enabled`, for its tests), and the plan builds only what the -dev package
+    /// depends on. `auto` keeps a feature whose dependency is built and leaves out one whose
+    /// dependency is not, where `enabled` stopped meson setup. Only options that
+    /// meson_options.txt declares `type : 'feature'` are changed.
+    static func mesonFeaturesOptional(_ flags: [String], options: String) -> [String] {
+        let features = mesonFeatureOptions(options)
+        return flags.map { flag in
+            let parts = flag.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[1] == "enabled", parts[0].hasPrefix("-D"), features.contains(String(parts[0].dropFirst(2))) else { return flag }
+            return parts[0] + "=auto"
+        }
+    }
+
+    /// The names of `option('name', type : 'feature', …)` in a meson_options.txt.
+    static func mesonFeatureOptions(_ text: String) -> Set<String> {
+        var names = Set<String>()
+        var rest = Substring(text)
+        while let call = rest.range(of: "option(") {
+            rest = rest[call.upperBound...]
+            let body = rest[..<(rest.firstIndex(of: ")") ?? rest.endIndex)]
+            let words = body.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            guard let first = words.first, first.count > 2, first.first == "'" || first.first == "\"" else { continue }
+            let name = String(first.dropFirst().dropLast())
+            let isFeature = words.dropFirst().contains { word in
+                let pair = word.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                return pair.count == 2 && pair[0] == "type" && ["'feature'", "\"feature\""].contains(pair[1])
+            }
+            if isFeature { names.insert(name) }
+        }
+        return names
+    }
+
     /// Shared libraries, installation directories, documentation, tests, language bindings:
     /// the static build decides these itself.
     static func keep(_ flag: String, _ system: BuildSystem) -> Bool {
@@ -292,6 +331,14 @@ public enum DebianRules {
         }
         if name.hasPrefix("-D") {
             let key = String(name.dropFirst(2).split(separator: ":").first ?? "")
+            // Documentation (Meson's usual option names; gobject-introspection's
+            // `-Dgtk_doc=true` needs gtkdoc-scan): the project's default, which is off.
+            if ["gtk_doc", "gtk-doc", "gtkdoc", "docs", "doc", "documentation", "man", "man-pages", "manpages", "api_docs"]
+                .contains(key.lowercased()) { return false }
+            // Java bindings (libjpeg-turbo's `-DWITH_JAVA=1` makes CMake look for a JDK's JNI):
+            // the C library only, as for other languages' bindings.
+            let words = key.lowercased().split(whereSeparator: { $0 == "_" || $0 == "-" })
+            if words.contains("java") || words.contains("jni") { return false }
             if key.hasPrefix("CMAKE_") || key == "BUILD_SHARED_LIBS" || key.hasPrefix("BUILD_TEST") || key.hasPrefix("ENABLE_TEST")
                 || key.contains("INSTALL") || key.hasPrefix("ENABLE_REPRODUCIBLE") || key == "DISABLE_ONLINE_TESTS" { return false }
         }
@@ -406,13 +453,16 @@ extension LibraryBuildContext {
     /// CMake cross-compiling for the target: its compilers, an install prefix with lib/ (not
     /// lib64/ or a Debian multiarch directory), static libraries, and find_package and
     /// find_library looking only in the dependencies' prefixes, never in the host's /usr.
+    /// The lib directory is typed PATH: an untyped `-DCMAKE_INSTALL_LIBDIR=lib` that a project
+    /// then declares as a PATH cache entry (libjpeg-turbo) is made absolute against the build
+    /// directory, and the archives were installed into the source tree, not under DESTDIR.
     func cmakeCrossFlags() -> [String] {
         let roots = dependencyPrefixes.isEmpty ? [prefix] : dependencyPrefixes
         return [
             "-DCMAKE_SYSTEM_NAME=Linux", "-DCMAKE_SYSTEM_PROCESSOR=\(target.info.gnuTriple.split(separator: "-").first ?? "")",
             "-DCMAKE_C_COMPILER=\(toolchain.cc)", "-DCMAKE_CXX_COMPILER=\(toolchain.cxx)",
             "-DCMAKE_AR=\(toolchain.ar)", "-DCMAKE_RANLIB=\(toolchain.ranlib)",
-            "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_INSTALL_PREFIX=\(prefix)", "-DCMAKE_INSTALL_LIBDIR=lib",
+            "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_INSTALL_PREFIX=\(prefix)", "-DCMAKE_INSTALL_LIBDIR:PATH=lib",
             "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
             "-DCMAKE_FIND_ROOT_PATH=\(roots.joined(separator: ";"))", "-DCMAKE_PREFIX_PATH=\(dependencyPrefixes.joined(separator: ";"))",
             "-DCMAKE_FIND_ROOT_PATH_MODE_PROGRAM=NEVER", "-DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY",

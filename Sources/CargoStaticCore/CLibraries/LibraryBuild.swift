@@ -385,11 +385,34 @@ struct LibraryBuilder {
         }
     }
 
+    /// A plain Makefile that installs under DESTDIR/usr whatever PREFIX says (Debian's patched
+    /// jbigkit Makefile: `$(DESTDIR)/usr/lib/$(DEB_HOST_MULTIARCH)`): that tree, with a
+    /// multiarch lib directory flattened into lib/, is the install; nil when there is none.
+    static func hardCodedUsrInstall(destdir: String) -> String? {
+        let fm = FileManager.default
+        let usr = destdir + "/usr"
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: usr, isDirectory: &isDir), isDir.boolValue else { return nil }
+        for sub in (try? fm.contentsOfDirectory(atPath: usr + "/lib")) ?? [] where sub.hasSuffix("-linux-gnu") || sub.hasSuffix("-linux-musl") {
+            let multiarch = usr + "/lib/" + sub
+            for file in (try? fm.contentsOfDirectory(atPath: multiarch)) ?? [] where !fm.fileExists(atPath: usr + "/lib/" + file) {
+                try? fm.moveItem(atPath: multiarch + "/" + file, toPath: usr + "/lib/" + file)
+            }
+            try? fm.removeItem(atPath: multiarch)
+        }
+        return usr
+    }
+
     /// Moves the installed files into the entry, drops what static linking does not need,
     /// adds missing .pc files and second names, and checks that the archives exist.
     private func assemble(_ c: LibraryBuildContext, _ library: NativeLibrary, staging: String) throws {
         let fm = FileManager.default
         let prefix = staging + "/prefix"
+        if library.isGeneric, c.layout?.buildSystem == .make, !fm.fileExists(atPath: c.installRoot),
+           let usr = Self.hardCodedUsrInstall(destdir: c.destdir) {
+            try fm.createDirectory(atPath: (c.installRoot as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try fm.moveItem(atPath: usr, toPath: c.installRoot)
+        }
         guard fm.fileExists(atPath: c.installRoot) else {
             throw CargoStaticError(.libraryBuildFailed, "\(library.name)'s install step put nothing in \(c.installRoot)")
         }

@@ -204,6 +204,15 @@ public final class LibraryResolver {
         if let recipe = NativeLibrary.all.first(where: { $0.debianSource == info.source }) { return recipe }
         if let refusal = RefusalTable.refusal(for: info.source) { throw refusal.error(crate: nil) }
         if let done = known[info.source] { return done }
+        // A transitional package (libjpeg-dev, which only depends on libjpeg62-turbo-dev):
+        // the -dev package of the same source it depends on, which ships the library.
+        if !(index.files(info.name) ?? []).contains(where: { Self.isLibraryFile($0) }),
+           let real = info.depends.flatMap({ $0 }).first(where: { dep in
+               dep.hasSuffix("-dev") && dep != info.name && index.binary(dep)?.source == info.source
+                   && (index.files(dep) ?? []).contains(where: { Self.isLibraryFile($0) })
+           }), let realInfo = index.binary(real) {
+            return try library(fromDev: realInfo)
+        }
         guard !resolving.contains(info.source) else { return nil }
         resolving.insert(info.source)
         defer { resolving.remove(info.source) }
@@ -214,6 +223,15 @@ public final class LibraryResolver {
             guard let dep = group.first(where: { $0.hasSuffix("-dev") }), !Self.toolchainPackages.contains(dep),
                   !options.dropDependencies.contains(dep), index.binary(dep)?.source != info.source else { continue }
             if let lib = try library(for: .package(dep)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
+        }
+        // What its .pc files require, which Debian's Depends may leave out; a module that
+        // resolves to nothing here is left to the build (which names it if it is missing).
+        let ownModules = Set(files.filter { $0.hasSuffix(".pc") }.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension })
+        for module in index.pkgConfigRequires(info.name) where !ownModules.contains(module) {
+            guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source,
+                  !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
+                  !dependencies.contains(lib.name) else { continue }
+            dependencies.append(lib.name)
         }
         for extra in options.addDependencies {
             if let lib = try library(for: .name(extra)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }

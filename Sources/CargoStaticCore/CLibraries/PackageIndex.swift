@@ -62,6 +62,49 @@ public protocol PackageIndex {
     func installedOwner(ofFileEndingWith suffix: String) -> String?
     /// The binary packages a source package builds (its `Binary:` list).
     func binaries(ofSource source: String) -> [String]
+    /// The text of one of a package's files, when it can be read (an installed package).
+    func text(ofFile path: String, in package: String) -> String?
+}
+
+extension PackageIndex {
+    /// The pkg-config modules a package's .pc files require (Requires and Requires.private):
+    /// a -dev package may not depend on the -dev packages its .pc files name (Debian's
+    /// libslirp-dev requires glib-2.0 in slirp.pc but depends on libslirp0 alone), and a
+    /// static build needs every one of them. Files that cannot be read add nothing.
+    func pkgConfigRequires(_ package: String) -> [String] {
+        var modules: [String] = []
+        for file in files(package) ?? [] where file.hasSuffix(".pc") {
+            for module in PkgConfigRequires.modules(inPcFile: text(ofFile: file, in: package) ?? "") where !modules.contains(module) {
+                modules.append(module)
+            }
+        }
+        return modules
+    }
+}
+
+/// The module names of a .pc file's `Requires:` and `Requires.private:` lines
+/// (`glib-2.0 >= 2.50, gobject-2.0` -> [glib-2.0, gobject-2.0]), versions dropped.
+enum PkgConfigRequires {
+    static func modules(inPcFile text: String) -> [String] {
+        var modules: [String] = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard let colon = trimmed.firstIndex(of: ":") else { continue }
+            let key = trimmed[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            guard key == "requires" || key == "requires.private" else { continue }
+            var skipVersion = false
+            for word in trimmed[trimmed.index(after: colon)...].split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) {
+                if skipVersion { skipVersion = false; continue }
+                if word.allSatisfy({ "<>=!".contains($0) }) { skipVersion = true; continue }
+                // `glib-2.0>=2.50` written without spaces.
+                let name = String(word.prefix { !"<>=!".contains($0) })
+                guard !name.isEmpty, !name.contains("$"), !modules.contains(name) else { continue }
+                modules.append(name)
+                if name.count < word.count, word.last.map({ "<>=!".contains($0) }) == true { skipVersion = true }
+            }
+        }
+        return modules
+    }
 }
 
 /// Debian's package database through apt-cache, dpkg and, for packages that are not
@@ -179,19 +222,57 @@ public final class AptIndex: PackageIndex {
         return list.output.split(separator: "\n").map(String.init)
     }
 
+    /// An installed package's file (its path is in the package's own list, so the file on
+    /// disk is that package's). For a package that is not installed, its .pc files are read
+    /// from the downloaded .deb (remembered like apt's answers); any other file: nil.
+    public func text(ofFile path: String, in package: String) -> String? {
+        if let installed = installedFiles(package) {
+            return installed.contains(path) ? try? String(contentsOfFile: path, encoding: .utf8) : nil
+        }
+        guard path.hasSuffix(".pc"), let json = answer("pc:" + package, ask: { downloadedPcFiles(package) }),
+              let texts = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return nil }
+        return texts[path]
+    }
+
+    /// The .pc files of a package's .deb, unpacked into a scratch directory: path -> text, as JSON.
+    private func downloadedPcFiles(_ package: String) -> String? {
+        withDownloadedDeb(package) { work, deb -> String? in
+            let root = work + "/root"
+            guard let unpacked = try? runner.capture(Command("dpkg-deb", ["-x", deb, root], environment: ["LC_ALL": "C"])), unpacked.succeeded
+            else { return nil }
+            var texts: [String: String] = [:]
+            let walker = FileManager.default.enumerator(atPath: root)
+            while let relative = walker?.nextObject() as? String {
+                guard relative.hasSuffix(".pc"), walker?.fileAttributes?[.type] as? FileAttributeType == .typeRegular,
+                      let text = try? String(contentsOfFile: root + "/" + relative, encoding: .utf8) else { continue }
+                texts["/" + relative] = text
+            }
+            return (try? JSONEncoder().encode(texts)).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// `apt-get download` of the package's candidate version into a scratch directory that
+    /// is removed afterwards; `use` gets that directory and the .deb's path.
+    private func withDownloadedDeb<T>(_ package: String, _ use: (String, String) -> T?) -> T? {
+        guard let info = binary(package) else { return nil }
+        let fm = FileManager.default
+        let work = "\(directory)/.download-\(package)-\(getpid())"
+        try? fm.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: work) }
+        guard let got = try? runner.capture(Command("apt-get", ["download", "-q", "\(package)=\(info.version)"], environment: ["LC_ALL": "C"], directory: work)),
+              got.succeeded, let deb = (try? fm.contentsOfDirectory(atPath: work))?.first(where: { $0.hasSuffix(".deb") }) else { return nil }
+        return use(work, work + "/" + deb)
+    }
+
     /// `apt-get download` into the cache, `dpkg-deb -c`, and only the list is kept.
     private func downloadedFiles(_ package: String) -> [String]? {
         guard let info = binary(package) else { return nil }
         let fm = FileManager.default
         let listFile = "\(directory)/\(package)_\(info.version.replacingOccurrences(of: ":", with: "%3a")).files"
         if let text = try? String(contentsOfFile: listFile, encoding: .utf8) { return text.split(separator: "\n").map(String.init) }
-        let work = "\(directory)/.download-\(package)-\(getpid())"
-        try? fm.createDirectory(atPath: work, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(atPath: work) }
-        guard let got = try? runner.capture(Command("apt-get", ["download", "-q", "\(package)=\(info.version)"], environment: ["LC_ALL": "C"], directory: work)),
-              got.succeeded, let deb = (try? fm.contentsOfDirectory(atPath: work))?.first(where: { $0.hasSuffix(".deb") }),
-              let listing = try? runner.capture(Command("dpkg-deb", ["-c", work + "/" + deb], environment: ["LC_ALL": "C"])), listing.succeeded
-        else { return nil }
+        guard let listing = withDownloadedDeb(package, { _, deb in
+            (try? runner.capture(Command("dpkg-deb", ["-c", deb], environment: ["LC_ALL": "C"]))).flatMap { $0.succeeded ? $0 : nil }
+        }) else { return nil }
         // `-rw-r--r-- root/root 123 2023-01-01 00:00 ./usr/lib/x/libz.a` (symlinks: `… -> target`)
         let paths = listing.output.split(separator: "\n").compactMap { line -> String? in
             guard let dot = line.range(of: " ./") else { return nil }

@@ -270,24 +270,56 @@ struct LibraryBuilder {
 
     /// Runs the steps; returns every library with its prefix, dependencies first, and
     /// whether any came out as a different entry than planned (then the plan is redone).
-    func run(_ steps: [LibraryStep], toolchain: CToolchain) throws -> (libraries: [ProvidedLibrary], diverged: Bool) {
-        var provided: [ProvidedLibrary] = []
-        var diverged = false
-        for step in steps {
-            var step = step
-            let dependencies = step.dependencies.compactMap { id in provided.first { $0.name == id.name } }
-            if step.fetch != nil || step.pending {
-                let library = try NativeLibrary.library(step.library)
-                let source = try fetch(library, planned: step.fetch)
-                // The mirror may lack the planned version's files (an older one was fetched),
-                // or a dependency came out differently: the step is completed again.
-                let resolved = planner.resolve(library, source: source, target: step.target, toolchain: toolchain, dependencies: dependencies)
-                if resolved.build?.entry != step.build?.entry { diverged = true }
-                step = resolved
+    /// Independent libraries build at the same time (`LibrarySchedule`); the result keeps the
+    /// plan's order. A failure stops the builds still running, and is the error reported.
+    func run(_ steps: [LibraryStep], toolchain: CToolchain, limit: Int = LibrarySchedule.limit(cores: jobs)) throws
+        -> (libraries: [ProvidedLibrary], diverged: Bool) {
+        let prerequisites = LibrarySchedule.prerequisites(steps)
+        var results: [Int: (library: ProvidedLibrary, diverged: Bool)] = [:]
+        var running: [Int: BackgroundStep<(library: ProvidedLibrary, diverged: Bool)>] = [:]
+        let ended = DispatchSemaphore(value: 0)
+        while results.count < steps.count {
+            let started = Set(results.keys).union(running.keys)
+            for index in LibrarySchedule.ready(prerequisites, started: started, finished: Set(results.keys), limit: limit) {
+                let dependencies = prerequisites[index].compactMap { results[$0]?.library }
+                running[index] = BackgroundStep("library \(steps[index].library)", onEnd: { ended.signal() }) {
+                    try self.runOne(steps[index], toolchain: toolchain, dependencies: dependencies)
+                }
             }
-            provided.append(try build(step, toolchain: toolchain, dependencies: dependencies))
+            guard !running.isEmpty else {
+                throw CargoStaticError(.libraryBuildFailed, "the library steps wait for each other: "
+                                       + steps.map { "\($0.library) needs \($0.dependencies.map(\.name).joined(separator: ", "))" }.joined(separator: "; "))
+            }
+            ended.wait()
+            for (index, job) in running where job.finished {
+                running[index] = nil
+                do {
+                    results[index] = try job.wait()
+                } catch {
+                    BackgroundStep.stop(Array(running.values))
+                    throw error
+                }
+            }
         }
-        return (provided, diverged)
+        let ordered = steps.indices.map { results[$0]! }
+        return (ordered.map(\.library), ordered.contains { $0.diverged })
+    }
+
+    /// One library: fetched and completed when the plan could not know its commands, then built.
+    private func runOne(_ planned: LibraryStep, toolchain: CToolchain, dependencies: [ProvidedLibrary]) throws
+        -> (library: ProvidedLibrary, diverged: Bool) {
+        var step = planned
+        var diverged = false
+        if step.fetch != nil || step.pending {
+            let library = try NativeLibrary.library(step.library)
+            let source = try fetch(library, planned: step.fetch)
+            // The mirror may lack the planned version's files (an older one was fetched),
+            // or a dependency came out differently: the step is completed again.
+            let resolved = planner.resolve(library, source: source, target: step.target, toolchain: toolchain, dependencies: dependencies)
+            diverged = resolved.build?.entry != step.build?.entry
+            step = resolved
+        }
+        return (try build(step, toolchain: toolchain, dependencies: dependencies), diverged)
     }
 
     /// The source: the plan's own fetch command when the step carries one (SourceStore fetches

@@ -61,11 +61,13 @@ final class BackgroundStep<Value> {
     private let lock = NSLock()
     private var result: Result<Value, Error>?
 
-    init(_ name: String, _ body: @escaping () throws -> Value) {
+    /// `onEnd` runs on the step's thread once its result can be read (`finished` is true).
+    init(_ name: String, onEnd: (() -> Void)? = nil, _ body: @escaping () throws -> Value) {
         let thread = Thread { [self] in
             let outcome = Result { try body() }
             lock.lock(); result = outcome; lock.unlock()
             done.signal()
+            onEnd?()
         }
         thread.name = name
         // Parsing cargo's JSON messages recurses: more than a secondary thread's default stack.

@@ -134,10 +134,10 @@ final class OCIImageTests: XCTestCase {
         XCTAssertEqual(value.serialized, #"{"B":{},"a":[true,"x/y \"q\" \\ \n\u0001 é"],"b":-3}"#)
         XCTAssertEqual(try decode(JSONValue.self, from: value.data), value, "what it writes reads back as the same value")
         // Null and fractions (cargo's package metadata may hold them) stay what they are.
-        XCTAssertEqual(try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a":null}"#.utf8)), .object(["a": .null]))
-        XCTAssertEqual(try JSONDecoder().decode(JSONValue.self, from: Data("[1.5]".utf8)), .array([.double(1.5)]))
+        XCTAssertEqual(try decode(JSONValue.self, from: #"{"a":null}"#), .object(["a": .null]))
+        XCTAssertEqual(try decode(JSONValue.self, from: "[1.5]"), .array([.double(1.5)]))
         XCTAssertEqual(JSONValue.array([.double(1.5), .null]).serialized, "[1.5,null]")
-        XCTAssertEqual(try JSONDecoder().decode(JSONValue.self, from: Data("[1,true,\"1\"]".utf8)), [1, true, "1"])
+        XCTAssertEqual(try decode(JSONValue.self, from: "[1,true,\"1\"]"), [1, true, "1"])
     }
 
     func testCreatedIsRFC3339UTC() {

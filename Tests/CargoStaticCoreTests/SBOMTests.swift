@@ -201,6 +201,7 @@ final class SBOMTests: XCTestCase {
         let check = try SBOMCheck.check(sbom: sbom, executable: exe)
         XCTAssertTrue(check.matches)
         XCTAssertEqual(check.describes, "app")
+        XCTAssertTrue(check.std?.hasPrefix("The Rust standard library (core, alloc, std) 1.96.0, ") == true, "\(check)")
 
         try Data("an executable, rebuilt".utf8).write(to: URL(fileURLWithPath: exe))
         let stale = try SBOMCheck.check(sbom: sbom, executable: exe)

@@ -8,7 +8,7 @@ final class AfterCargoStepTests: XCTestCase {
         let target = try Target("aarch64-unknown-linux-musl")
         let steps: [Step] = [.debugFiles(DebugFilesStep(objcopy: ["/usr/bin/aarch64-linux-gnu-objcopy"])),
                              .sbom(SBOMStep(target: target, suffix: SBOM.fileSuffix))]
-        let decoded = try JSONDecoder().decode([Step].self, from: JSONEncoder().encode(steps))
+        let decoded = try decode([Step].self, from: JSONEncoder().encode(steps))
         XCTAssertEqual(decoded, steps)
         XCTAssertTrue(decoded.allSatisfy { $0.commands.isEmpty }, "their commands depend on the executables cargo reports")
     }

@@ -26,7 +26,7 @@ final class CacheStoreTests: XCTestCase {
         XCTAssertEqual(store.state(id), .published)
         XCTAssertEqual(try build(store, id), .hit)
         XCTAssertEqual(store.entries(.archives).map(\.name), [id.name])
-        let manifest = try JSONDecoder().decode(EntryManifest.self, from: Data(contentsOf: URL(fileURLWithPath: store.layout.manifestFile(id))))
+        let manifest = try decode(EntryManifest.self, fromFile: store.layout.manifestFile(id))
         XCTAssertEqual(manifest.files.map(\.path), ["entry.json", "lib/libx.a"])
         XCTAssertEqual(manifest.files.last?.sha256, SHA256.hex(Data(repeating: 7, count: 1000)))
     }

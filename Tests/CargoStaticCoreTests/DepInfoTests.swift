@@ -91,12 +91,14 @@ final class DepInfoTests: XCTestCase {
     }
 
     func testTheOrderDoesNotDependOnCargosOrder() throws {
-        var json = try JSONSerialization.jsonObject(with: Data(Self.graph.utf8)) as! [String: Any]
-        json["packages"] = Array((json["packages"] as! [Any]).reversed())
-        var resolve = json["resolve"] as! [String: Any]
-        resolve["nodes"] = Array((resolve["nodes"] as! [Any]).reversed())
-        json["resolve"] = resolve
-        let shuffled = try CargoMetadata(json: JSONSerialization.data(withJSONObject: json))
+        guard case var .object(json) = try decode(JSONValue.self, from: Self.graph), case let .array(packages)? = json["packages"],
+              case var .object(resolve)? = json["resolve"], case let .array(nodes)? = resolve["nodes"] else {
+            return XCTFail("the graph is not cargo's metadata: \(Self.graph)")
+        }
+        json["packages"] = .array(packages.reversed())
+        resolve["nodes"] = .array(nodes.reversed())
+        json["resolve"] = .object(resolve)
+        let shuffled = try CargoMetadata(json: JSONValue.object(json).data)
         let root = Self.id("app", "0.1.0", nil)
         XCTAssertEqual(try DepInfo.from(metadata: shuffled, rootPackageID: root).json(),
                        try DepInfo.from(metadata: CargoMetadata(json: Data(Self.graph.utf8)), rootPackageID: root).json())

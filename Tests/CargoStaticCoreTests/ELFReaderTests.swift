@@ -393,7 +393,7 @@ final class ELFReaderTests: XCTestCase {
     func testReportsAndJSONRoundTrip() throws {
         let audits = [try audit("musl-static"), try audit("musl-gcc-static-pie")]
         let json = try AuditReport.json(audits)
-        let decoded = try JSONDecoder().decode([Audit].self, from: Data(json.utf8))
+        let decoded = try decode([Audit].self, from: json)
         XCTAssertEqual(decoded.map(\.linkage), [.staticExecutable, .dynamic])
         XCTAssertEqual(decoded[1].interpreter, "/lib/ld-musl-x86_64.so.1")
         XCTAssertTrue(json.contains("\"linkage\" : \"static\""), json)

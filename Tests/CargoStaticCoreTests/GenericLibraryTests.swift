@@ -158,12 +158,12 @@ final class GenericLibraryTests: XCTestCase {
 
     // MARK: the dependency graph
 
-    private func metadata(_ packages: [[String: Any]], features: [String: [String]] = [:], deps: [String: [String]] = [:]) -> [String: Any] {
-        ["packages": packages,
-         "resolve": ["nodes": packages.map { p -> [String: Any] in
-             let id = p["id"] as! String
-             return ["id": id, "features": features[id] ?? [], "dependencies": deps[id] ?? []]
-         }],
+    private func metadata(_ packages: [[String: JSONValue]], features: [String: [String]] = [:], deps: [String: [String]] = [:]) -> JSONValue {
+        ["packages": .array(packages.map { .object($0) }),
+         "resolve": ["nodes": .array(packages.map { p -> JSONValue in
+             let id = p["id"]!.stringValue!
+             return ["id": .string(id), "features": .strings(features[id] ?? []), "dependencies": .strings(deps[id] ?? [])]
+         })],
          "workspace_members": ["me"]]
     }
 
@@ -183,8 +183,8 @@ final class GenericLibraryTests: XCTestCase {
 
     /// bindgen's clang-sys (a build-dependency) and a proc macro's -sys crate run on the host.
     func testBuildDependenciesAndProcMacrosAreHostSide() throws {
-        func dep(_ pkg: String, _ kind: String?) -> [String: Any] { ["pkg": pkg, "dep_kinds": [["kind": kind as Any? ?? NSNull()]]] }
-        let json: [String: Any] = [
+        func dep(_ pkg: String, _ kind: String?) -> JSONValue { ["pkg": .string(pkg), "dep_kinds": [["kind": kind.map(JSONValue.string) ?? .null]]] }
+        let json: JSONValue = [
             "packages": [
                 ["id": "me", "name": "app", "version": "0.1.0"],
                 ["id": "n", "name": "nettle-sys", "version": "2.1.0", "links": "nettle"],
@@ -225,11 +225,11 @@ final class GenericLibraryTests: XCTestCase {
         let plain = metadata([
             ["id": "me", "name": "app", "version": "0.1.0"],
             ["id": "pam", "name": "pam", "version": "0.1.0", "dependencies": []],
-            ["id": "wl", "name": "wayland-client", "version": "0.1.0", "dependencies": [["name": "libc", "kind": NSNull()]]],
+            ["id": "wl", "name": "wayland-client", "version": "0.1.0", "dependencies": [["name": "libc", "kind": .null]]],
             ["id": "gtk", "name": "gtk", "version": "0.1.0"],
         ], deps: ["me": ["pam", "wl", "gtk"]])
         XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: .testing(plain), resolver: resolver).map(\.library), [])
-        func refused(_ package: [String: Any]) -> String? {
+        func refused(_ package: [String: JSONValue]) -> String? {
             let json = metadata([["id": "me", "name": "app", "version": "0.1.0"], package.merging(["id": "c", "version": "1.0.0"]) { a, _ in a }],
                                 deps: ["me": ["c"]])
             do { _ = try NativeDependencyScan.requirements(inMetadata: .testing(json), resolver: resolver); return nil } catch { return "\(error)" }
@@ -238,7 +238,7 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertNotNil(refused(["name": "wayland-sys"]), "a -sys binding")
         XCTAssertNotNil(refused(["name": "libpulse-sys"]))
         XCTAssertNotNil(refused(["name": "wayland-client", "dependencies": [["name": "pkg-config", "kind": "build"]]]), "asks pkg-config for Wayland")
-        XCTAssertNil(refused(["name": "wayland-client", "dependencies": [["name": "pkg-config", "kind": NSNull()]]]), "pkg-config as a normal dependency asks nothing at build time")
+        XCTAssertNil(refused(["name": "wayland-client", "dependencies": [["name": "pkg-config", "kind": .null]]]), "pkg-config as a normal dependency asks nothing at build time")
     }
 
     func testOwnCSourcesMeanTheCrateBuildsItsCopy() throws {

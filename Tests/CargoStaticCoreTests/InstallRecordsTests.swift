@@ -6,8 +6,8 @@ final class InstallRecordsTests: XCTestCase {
     private let record = InstallRecord(packageID: "tiny 0.1.0 (path+file:///tmp/tiny)", versionRequirement: nil, bins: ["tiny2", "tiny"],
                                        profile: "release", target: "x86_64-unknown-linux-musl", rustc: "rustc 1.95.0\nrelease: 1.95.0\n")
 
-    /// cargo's .crates2.json as these tests read it back (`version_req` may be null, which
-    /// `JSONValue` does not hold); `future` and `extra` stand for fields cargo-static must keep without knowing them.
+    /// cargo's .crates2.json as these tests read it back; `future` and `extra` stand for
+    /// fields cargo-static must keep without knowing them.
     private struct CratesV2: Decodable {
         struct Install: Decodable {
             let versionReq: String?
@@ -47,6 +47,26 @@ final class InstallRecordsTests: XCTestCase {
         XCTAssertEqual(json.installs["tiny 0.1.0 (path+file:///tmp/tiny)"]?.bins, ["tiny", "tiny2"])
         XCTAssertEqual(json.extra, true)
         XCTAssertThrowsError(try InstallRecords.updatedV2(Data("{".utf8), adding: record))
+    }
+
+    /// An entry cargo-static cannot read is refused with the file's name, never dropped
+    /// (rewriting without it would make cargo forget that install).
+    func testUnreadableEntriesAreRefusedNotDropped() throws {
+        for v2 in [#"{"installs":[]}"#, #"{"installs":{"other 1.0.0 (path+file:///o)":{"bins":"other"}}}"#,
+                   #"{"installs":{"other 1.0.0 (path+file:///o)":{"features":[]}}}"#, #"{"installs":{"other 1.0.0 (path+file:///o)":[1]}}"#] {
+            XCTAssertThrowsError(try InstallRecords.updatedV2(Data(v2.utf8), adding: record), v2) { error in
+                XCTAssertTrue("\(error)".contains(".crates2.json is not in cargo's format"), "\(error)")
+            }
+        }
+        for v1 in ["v1 = 1\n", "[v1]\n\"other 1.0.0 (path+file:///o)\" = \"other\"\n", "[v1]\n\"other 1.0.0 (path+file:///o)\" = [1]\n"] {
+            XCTAssertThrowsError(try InstallRecords.updatedV1(v1, adding: record), v1) { error in
+                XCTAssertTrue("\(error)".contains(".crates.toml is not in cargo's format"), "\(error)")
+            }
+        }
+        // No `installs` (or no `[v1]`) lists none.
+        let json = try decode(CratesV2.self, from: try InstallRecords.updatedV2(Data(#"{"extra":true}"#.utf8), adding: record))
+        XCTAssertEqual(Array(json.installs.keys), ["tiny 0.1.0 (path+file:///tmp/tiny)"])
+        XCTAssertEqual(json.extra, true)
     }
 
     func testFeatureFlagsFromCargosArguments() {

@@ -23,12 +23,12 @@ final class LibraryIDTests: XCTestCase {
     func testJSONIsTheBareNameBothWays() throws {
         let id = try NativeLibrary.named("libz").id
         XCTAssertEqual(String(decoding: try JSONEncoder().encode([id]), as: UTF8.self), #"["zlib"]"#)
-        XCTAssertEqual(try JSONDecoder().decode([LibraryID].self, from: Data(#"["zlib"]"#.utf8)), [id])
+        XCTAssertEqual(try decode([LibraryID].self, from: #"["zlib"]"#), [id])
         let step = LibraryStep(library: id, target: try Target("x86_64-unknown-linux-musl"), build: nil, source: nil, fetch: nil,
                                commands: [], dependencies: [try NativeLibrary.named("bz2").id], prefix: nil)
         let json = String(decoding: try JSONEncoder().encode(step), as: UTF8.self)
         XCTAssertTrue(json.contains(#""library":"zlib""#) && json.contains(#""dependencies":["bzip2"]"#), json)
-        XCTAssertEqual(try JSONDecoder().decode(LibraryStep.self, from: Data(json.utf8)), step)
+        XCTAssertEqual(try decode(LibraryStep.self, from: json), step)
     }
 
     func testOrderAndTextFollowTheName() throws {

@@ -55,7 +55,7 @@ final class NativeLibraryTests: XCTestCase {
     /// The -sys crates of the resolved graph, minus those whose self-building feature is on,
     /// plus what a workspace member declares.
     func testRequirementsFromCargoMetadata() throws {
-        let json: [String: Any] = [
+        let json: JSONValue = [
             "packages": [
                 ["id": "a", "name": "libz-sys", "version": "1.1.8"],
                 ["id": "b", "name": "openssl-sys", "version": "0.9.80"],
@@ -76,13 +76,13 @@ final class NativeLibraryTests: XCTestCase {
         XCTAssertEqual(found.last?.reason, "[package.metadata.cargo-static] of app")
         // Debian's bzip2-sys with `static` on still links the system's libbz2 (its bundled
         // sources are removed), so cargo-static provides bzip2.
-        let debian: [String: Any] = [
+        let debian: JSONValue = [
             "packages": [["id": "z", "name": "bzip2-sys", "version": "0.1.11", "manifest_path": "/usr/share/cargo/registry/bzip2-sys-0.1.11/Cargo.toml"]],
             "resolve": ["nodes": [["id": "z", "features": ["static"]]]],
         ]
         XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: .testing(debian), resolver: LibraryResolver(index: FakeIndex())).map(\.library), ["bzip2"])
-        var bad = json
-        bad["packages"] = [["id": "me", "name": "app", "metadata": ["cargo-static": ["dep": "zlib"]]]]
+        let bad: JSONValue = ["packages": [["id": "me", "name": "app", "metadata": ["cargo-static": ["dep": "zlib"]]]],
+                              "resolve": ["nodes": [["id": "me", "features": []]]], "workspace_members": ["me"]]
         XCTAssertThrowsError(try NativeDependencyScan.requirements(inMetadata: .testing(bad), resolver: LibraryResolver(index: FakeIndex())))
     }
 

@@ -134,10 +134,10 @@ final class OCIImageTests: XCTestCase {
         XCTAssertEqual(value.serialized, #"{"B":{},"a":[true,"x/y \"q\" \\ \n\u0001 é"],"b":-3}"#)
         XCTAssertEqual(try decode(JSONValue.self, from: value.data), value, "what it writes reads back as the same value")
         // Null and fractions (cargo's package metadata may hold them) stay what they are.
-        XCTAssertEqual(try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a":null}"#.utf8)), .object(["a": .null]))
-        XCTAssertEqual(try JSONDecoder().decode(JSONValue.self, from: Data("[1.5]".utf8)), .array([.double(1.5)]))
+        XCTAssertEqual(try decode(JSONValue.self, from: #"{"a":null}"#), .object(["a": .null]))
+        XCTAssertEqual(try decode(JSONValue.self, from: "[1.5]"), .array([.double(1.5)]))
         XCTAssertEqual(JSONValue.array([.double(1.5), .null]).serialized, "[1.5,null]")
-        XCTAssertEqual(try JSONDecoder().decode(JSONValue.self, from: Data("[1,true,\"1\"]".utf8)), [1, true, "1"])
+        XCTAssertEqual(try decode(JSONValue.self, from: "[1,true,\"1\"]"), [1, true, "1"])
     }
 
     func testCreatedIsRFC3339UTC() {
@@ -376,24 +376,24 @@ final class OCIImageTests: XCTestCase {
 
     /// A resolved graph: app -> client -> rustls (normal), app -> native-tls (dev only),
     /// app -> openssl-src (build only), app -> derive (proc macro) -> openssl.
-    private func metadata() -> [String: Any] {
-        func id(_ n: String) -> String { "registry+x#\(n)@1.0.0" }
+    private func metadata() -> JSONValue {
+        func id(_ n: String) -> JSONValue { .string("registry+x#\(n)@1.0.0") }
         let names = ["client", "rustls", "native-tls", "openssl-src", "derive", "openssl", "ring"]
-        var packages: [[String: Any]] = names.map { n in
-            ["id": id(n), "name": n, "version": "1.0.0",
+        var packages: [JSONValue] = names.map { n in
+            ["id": id(n), "name": .string(n), "version": "1.0.0",
              "targets": [["kind": n == "derive" ? ["proc-macro"] : ["lib"]]]]
         }
         packages.append(["id": "path+file:///w/app#0.3.0", "name": "app", "version": "0.3.0", "repository": "https://example.org/app",
                          "description": "An app", "license": "MIT", "targets": [["kind": ["bin"]]]])
-        func dep(_ n: String, _ kind: Any) -> [String: Any] { ["pkg": id(n), "dep_kinds": [["kind": kind, "target": NSNull()]]] }
-        let nodes: [[String: Any]] = [
+        func dep(_ n: String, _ kind: JSONValue) -> JSONValue { ["pkg": id(n), "dep_kinds": [["kind": kind, "target": .null]]] }
+        let nodes: [JSONValue] = [
             ["id": "path+file:///w/app#0.3.0",
-             "deps": [dep("client", NSNull()), dep("native-tls", "dev"), dep("openssl-src", "build"), dep("derive", NSNull())]],
-            ["id": id("client"), "deps": [dep("rustls", NSNull())]],
-            ["id": id("rustls"), "deps": [dep("ring", NSNull())]],
-            ["id": id("derive"), "deps": [dep("openssl", NSNull())]],
+             "deps": [dep("client", .null), dep("native-tls", "dev"), dep("openssl-src", "build"), dep("derive", .null)]],
+            ["id": id("client"), "deps": [dep("rustls", .null)]],
+            ["id": id("rustls"), "deps": [dep("ring", .null)]],
+            ["id": id("derive"), "deps": [dep("openssl", .null)]],
         ]
-        return ["packages": packages, "resolve": ["nodes": nodes], "workspace_members": ["path+file:///w/app#0.3.0"],
+        return ["packages": .array(packages), "resolve": ["nodes": .array(nodes)], "workspace_members": ["path+file:///w/app#0.3.0"],
                 "target_directory": "/w/target"]
     }
 
@@ -432,7 +432,7 @@ final class OCIImageTests: XCTestCase {
         XCTAssertThrowsError(try ImageRequest.parseLabels(["novalue"]))
         func epoch(_ value: String?) throws -> Int64? {
             try ImageRequest(build: BuildRequest(mode: .build, targets: [],
-                                                 context: Context(variables: value.map { ["SOURCE_DATE_EPOCH": $0] } ?? [:], directory: "/"))).sourceDateEpoch()
+                                                 context: Context(variables: ["SOURCE_DATE_EPOCH": value].compactMapValues { $0 }, directory: "/"))).sourceDateEpoch()
         }
         XCTAssertNil(try epoch(nil))
         XCTAssertNil(try epoch(""))

@@ -8,7 +8,7 @@ final class PathRemapTests: XCTestCase {
     private let layout = CacheLayout(root: "/home/u/.cache/cargo-static")
 
     private func metadata(root: String, target: String) -> CargoMetadata {
-        .testing(["packages": [], "workspace_root": root, "target_directory": target])
+        .testing(["packages": [], "workspace_root": .string(root), "target_directory": .string(target)])
     }
 
     private func mapped(_ remaps: [LinkSpec.PathRemap], _ path: String) -> String {
@@ -39,14 +39,14 @@ final class PathRemapTests: XCTestCase {
     func testPathDependenciesOutsideTheWorkspaceMapAlike() {
         func metadata(_ base: String) -> CargoMetadata {
             .testing([
-                "workspace_root": base + "/app", "target_directory": base + "/app/target",
+                "workspace_root": .string(base + "/app"), "target_directory": .string(base + "/app/target"),
                 "packages": [
-                    ["id": "a", "name": "app", "version": "0.1.0", "source": NSNull(), "manifest_path": base + "/app/Cargo.toml"],
-                    ["id": "h", "name": "helper", "version": "0.2.0", "source": NSNull(), "manifest_path": base + "/helper/Cargo.toml"],
-                    ["id": "i", "name": "inner", "version": "1.0.0", "source": NSNull(), "manifest_path": base + "/helper/inner/Cargo.toml"],
+                    ["id": "a", "name": "app", "version": "0.1.0", "source": .null, "manifest_path": .string(base + "/app/Cargo.toml")],
+                    ["id": "h", "name": "helper", "version": "0.2.0", "source": .null, "manifest_path": .string(base + "/helper/Cargo.toml")],
+                    ["id": "i", "name": "inner", "version": "1.0.0", "source": .null, "manifest_path": .string(base + "/helper/inner/Cargo.toml")],
                     ["id": "s", "name": "serde", "version": "1.0.0", "source": "registry+https://github.com/rust-lang/crates.io-index",
                      "manifest_path": "/home/u/.cargo/registry/src/x/serde-1.0.0/Cargo.toml"],
-                ] as [[String: Any]],
+                ],
             ])
         }
         let one = Planner.pathRemaps(metadata: metadata("/home/a/src"), context: context, layout: layout)

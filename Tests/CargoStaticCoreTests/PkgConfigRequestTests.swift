@@ -131,7 +131,7 @@ extension PkgConfigRequestTests {
         let root = NSTemporaryDirectory() + "learned-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let file = LearnedPkgConfigNeeds.file(metadata: .testing(["packages": [], "target_directory": root + "/target"]))
+        let file = LearnedPkgConfigNeeds.file(metadata: .testing(["packages": [], "target_directory": .string(root + "/target")]))
         XCTAssertEqual(file, root + "/target/cargo-static/pkgconfig-requests.json")
         XCTAssertEqual(LearnedPkgConfigNeeds.load(file: file), LearnedPkgConfigNeeds())
         LearnedPkgConfigNeeds.remember([(PkgConfigRequest(crate: "xxhash-c-sys 0.8.3", module: "libxxhash"), "xxhash")], file: file)
@@ -139,9 +139,9 @@ extension PkgConfigRequestTests {
         XCTAssertEqual(learned.requirements(crate: "xxhash-c-sys 0.8.3").map(\.library), ["xxhash"])
         XCTAssertEqual(learned.requirements(crate: "xxhash-c-sys 0.8.4"), [])
         // In the graph scan: the crate's node brings the library.
-        let metadata: [String: Any] = [
+        let metadata: JSONValue = [
             "packages": [["id": "x 1", "name": "xxhash-c-sys", "version": "0.8.3", "manifest_path": "/nonexistent/Cargo.toml"]],
-            "resolve": ["nodes": [["id": "x 1", "features": [String]()]]], "workspace_members": [String](),
+            "resolve": ["nodes": [["id": "x 1", "features": []]]], "workspace_members": [],
         ]
         var index = FakeIndex()
         index.add("libxxhash-dev", source: "xxhash", files: ["/usr/lib/libxxhash.a", "/usr/lib/pkgconfig/libxxhash.pc"])
@@ -170,29 +170,29 @@ extension PkgConfigRequestTests {
 }
 
 extension PkgConfigRequestTests {
-    private func node(_ id: String, deps: [(String, String?)]) -> [String: Any] {
-        ["id": id, "features": [String](),
-         "deps": deps.map { ["pkg": $0.0, "dep_kinds": [["kind": $0.1 as Any]]] as [String: Any] }]
+    private func node(_ id: String, deps: [(String, String?)]) -> JSONValue {
+        ["id": .string(id), "features": [],
+         "deps": .array(deps.map { ["pkg": .string($0.0), "dep_kinds": [["kind": $0.1.map(JSONValue.string) ?? .null]]] })]
     }
 
     /// cryptoki-sys loads its PKCS#11 provider through libloading: the warning names it; a
     /// build-dependency on libloading (host side, e.g. bindgen's clang-sys) warns nothing.
     func testDlopenUsersFromTheGraph() {
-        let packages: [[String: Any]] = [
+        let packages: JSONValue = [
             ["id": "app", "name": "app", "version": "0.1.0"],
             ["id": "ck", "name": "cryptoki-sys", "version": "0.1.4"],
             ["id": "ll", "name": "libloading", "version": "0.7.4"],
             ["id": "bg", "name": "bindgen", "version": "0.60.1"],
             ["id": "cs", "name": "clang-sys", "version": "1.3.0"],
         ]
-        let runtime: [String: Any] = ["packages": packages, "workspace_members": ["app"], "resolve": ["nodes": [
+        let runtime: JSONValue = ["packages": packages, "workspace_members": ["app"], "resolve": ["nodes": [
             node("app", deps: [("ck", nil)]), node("ck", deps: [("ll", nil)]), node("ll", deps: []),
         ]]]
         XCTAssertEqual(DlopenUse.users(inMetadata: .testing(runtime)), ["cryptoki-sys 0.1.4"])
         let warning = DlopenUse.warning(inMetadata: .testing(runtime)) ?? ""
         XCTAssertTrue(warning.contains("crate cryptoki-sys 0.1.4") && warning.contains("dlopen") && warning.contains("static executable"), warning)
 
-        let hostOnly: [String: Any] = ["packages": packages, "workspace_members": ["app"], "resolve": ["nodes": [
+        let hostOnly: JSONValue = ["packages": packages, "workspace_members": ["app"], "resolve": ["nodes": [
             node("app", deps: [("bg", "build")]), node("bg", deps: [("cs", nil)]), node("cs", deps: [("ll", nil)]), node("ll", deps: []),
         ]]]
         XCTAssertEqual(DlopenUse.users(inMetadata: .testing(hostOnly)), [])

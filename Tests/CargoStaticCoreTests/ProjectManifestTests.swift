@@ -6,7 +6,7 @@ import XCTest
 final class ProjectManifestTests: XCTestCase {
     private func manifest(_ root: String, config: [String] = [], env: [String: String] = [:]) throws -> ProjectManifest {
         let doc = try TOML.parse(root)
-        let layers = try [doc["profile"]?.table ?? [:]] + config.map { try TOML.parse($0)["profile"]?.table ?? [:] }
+        let layers = try ([doc] + config.map { try TOML.parse($0) }).compactMap { $0["profile"]?.table }
         return ProjectManifest(package: doc, profileLayers: layers, environment: env)
     }
 

@@ -2,15 +2,15 @@ import XCTest
 @testable import CargoStaticCore
 
 final class RunEnvironmentTests: XCTestCase {
-    private let package: [String: Any] = [
+    private let package: [String: JSONValue] = [
         "id": "path+file:///w/app#1.2.3-beta.2+build.5", "name": "my-app", "version": "1.2.3-beta.2+build.5",
-        "authors": ["A <a@x>", "B"], "description": "d", "homepage": NSNull(), "repository": "https://r",
-        "license": "MIT", "license_file": NSNull(), "rust_version": "1.70", "readme": "README.md",
-        "manifest_path": "/w/app/Cargo.toml", "source": NSNull(),
+        "authors": ["A <a@x>", "B"], "description": "d", "homepage": .null, "repository": "https://r",
+        "license": "MIT", "license_file": .null, "rust_version": "1.70", "readme": "README.md",
+        "manifest_path": "/w/app/Cargo.toml", "source": .null,
     ]
 
-    static func decoded(_ package: [String: Any]) -> CargoMetadata.Package {
-        CargoMetadata.testing(["packages": [package]]).packageList[0]
+    static func decoded(_ package: [String: JSONValue]) -> CargoMetadata.Package {
+        CargoMetadata.testing(["packages": [.object(package)]]).packageList[0]
     }
 
     func testVariablesFromMetadata() throws {
@@ -46,7 +46,7 @@ final class RunEnvironmentTests: XCTestCase {
     func testLocalPackagesOnly() {
         var registry = package
         registry["source"] = "registry+https://github.com/rust-lang/crates.io-index"
-        XCTAssertEqual(PackageInfo.local(.testing(["packages": [package, registry]])).map(\.name), ["my-app"])
+        XCTAssertEqual(PackageInfo.local(.testing(["packages": [.object(package), .object(registry)]])).map(\.name), ["my-app"])
     }
 
     /// The sandbox receives the variables as --setenv pairs.

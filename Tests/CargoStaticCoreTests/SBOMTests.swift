@@ -162,7 +162,7 @@ final class SBOMTests: XCTestCase {
 
     /// One reading of SOURCE_DATE_EPOCH for every command: a bad value is an error, never ignored.
     func testSourceDateEpoch() throws {
-        func epoch(_ value: String?) throws -> Int? { try Context(variables: value.map { ["SOURCE_DATE_EPOCH": $0] } ?? [:], directory: "/").sourceDateEpoch() }
+        func epoch(_ value: String?) throws -> Int? { try Context(variables: ["SOURCE_DATE_EPOCH": value].compactMapValues { $0 }, directory: "/").sourceDateEpoch() }
         XCTAssertEqual(try epoch("1700000000"), 1_700_000_000)
         XCTAssertNil(try epoch(nil))
         XCTAssertNil(try epoch(""))
@@ -201,6 +201,7 @@ final class SBOMTests: XCTestCase {
         let check = try SBOMCheck.check(sbom: sbom, executable: exe)
         XCTAssertTrue(check.matches)
         XCTAssertEqual(check.describes, "app")
+        XCTAssertTrue(check.std?.hasPrefix("The Rust standard library (core, alloc, std) 1.96.0, ") == true, "\(check)")
 
         try Data("an executable, rebuilt".utf8).write(to: URL(fileURLWithPath: exe))
         let stale = try SBOMCheck.check(sbom: sbom, executable: exe)

@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 #if canImport(Glibc)
@@ -41,16 +42,15 @@ final class CacheTests: XCTestCase {
         let outA = a.wait(), outB = b.wait()
         XCTAssertEqual(outA.status, 0, outA.all)
         XCTAssertEqual(outB.status, 0, outB.all)
-        let stds = [try Harness.results(outA), try Harness.results(outB)].compactMap { $0.first?["std"] as? String }.sorted()
+        let stds = [try Harness.onlyResult(outA).std, try Harness.onlyResult(outB).std].map(\.rawValue).sorted()
         XCTAssertEqual(stds, ["built", "cache hit after waiting"], "\(outA.stderr)\n\(outB.stderr)")
         XCTAssertTrue((outA.stderr + outB.stderr).contains("waiting for another cargo-static"))
 
         // 3. The cache lists one complete entry; staging leftovers are gone.
         let list = try Harness.run(["cache", "list", "--json"], in: first, cache: cache)
-        let listing = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any] ?? [:]
-        let entries = (listing["entries"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "std" }
+        let entries = try Harness.decode(CacheCommands.CacheListing.self, list).entries.filter { $0.kind == "std" }
         XCTAssertEqual(entries.count, 1, list.all)
-        XCTAssertGreaterThan(entries.first?["sizeBytes"] as? Int ?? 0, 10_000_000)
+        XCTAssertGreaterThan(try XCTUnwrap(entries.first, list.all).sizeBytes, 10_000_000)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: cache + "/std").filter { $0.hasPrefix(".staging") }
         XCTAssertEqual(leftovers, [])
 
@@ -58,8 +58,7 @@ final class CacheTests: XCTestCase {
         let clean = try Harness.run(["cache", "clean"], in: first, cache: cache)
         XCTAssertTrue(clean.stdout.contains("removed x86_64-unknown-linux-musl-"), clean.all)
         let empty = try Harness.run(["cache", "list", "--json"], in: first, cache: cache)
-        let after = try JSONSerialization.jsonObject(with: Data(empty.stdout.utf8)) as? [String: Any] ?? [:]
-        let remaining = (after["entries"] as? [[String: Any]] ?? [["unparsed": true]]).filter { ["std", "archive"].contains($0["kind"] as? String ?? "std") }
+        let remaining = try Harness.decode(CacheCommands.CacheListing.self, empty).entries.filter { ["std", "archive"].contains($0.kind) }
         XCTAssertEqual(remaining.count, 0, empty.all)
     }
 

@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 
@@ -46,18 +47,18 @@ final class CrossTargetTests: XCTestCase {
         let dir = try Harness.fixture(fixture)
         let out = try Harness.run(["build", "--release", "--json", "--target", targets.joined(separator: ",")], in: dir, environment: environment)
         XCTAssertEqual(out.status, 0, out.all)
-        let results = try Harness.results(out)
-        XCTAssertEqual(results.map { $0["target"] as? String ?? "" }, targets)
+        let results = try Harness.decodedResults(out)
+        XCTAssertEqual(results.map(\.target.triple), targets)
         for result in results {
-            let triple = result["target"] as? String ?? ""
-            let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
-            let want = Self.expected[triple]!
-            XCTAssertEqual(audit["machine"] as? String, want.machine, triple)
-            XCTAssertEqual(audit["bits"] as? Int, want.bits, triple)
-            XCTAssertEqual(audit["endianness"] as? String, want.endian, triple)
-            XCTAssertEqual(audit["linkage"] as? String, want.linkage, triple)
-            XCTAssertEqual(audit["relro"] as? String, "full", "\(triple): \(audit)")
-            XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(triple): \(audit)")
+            let triple = result.target.triple
+            let audit = try XCTUnwrap(result.executables.first, "\(triple): \(out.all)").audit
+            let want = try XCTUnwrap(Self.expected[triple], triple)
+            XCTAssertEqual(audit.machine, want.machine, triple)
+            XCTAssertEqual(audit.bits, want.bits, triple)
+            XCTAssertEqual(audit.endianness, want.endian, triple)
+            XCTAssertEqual(audit.linkage.rawValue, want.linkage, triple)
+            XCTAssertEqual(audit.relro, .full, "\(triple): \(audit)")
+            XCTAssertTrue(audit.kernelOnly, "\(triple): \(audit)")
             let run = try Harness.run(["run", "--release", "--target", triple, "--empty-root"], in: dir, environment: environment)
             XCTAssertEqual(run.status, 0, "\(triple): \(run.all)")
             for line in expect { XCTAssertTrue(run.stdout.contains(line), "\(triple): missing \(line)\n\(run.all)") }

@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 
@@ -12,14 +13,13 @@ final class DebianLibraryTests: XCTestCase {
         let dir = try Harness.fixture(name)
         let out = try Harness.run(["build", "--release", "--json"], in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        let result = try Harness.results(out).first ?? [:]
-        let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
-        XCTAssertEqual(audit["linkage"] as? String, "static-pie", out.all)
-        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
-        XCTAssertEqual(audit["libc"] as? String, "musl", "\(audit)")
-        XCTAssertEqual((audit["needed"] as? [String])?.count, 0)
-        let libraries = (result["nativeLibraries"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        return (dir, libraries)
+        let result = try Harness.onlyResult(out)
+        let audit = try XCTUnwrap(result.executables.first, out.all).audit
+        XCTAssertEqual(audit.linkage, .staticPie, out.all)
+        XCTAssertTrue(audit.kernelOnly, "\(audit)")
+        XCTAssertEqual(audit.libc, .musl, "\(audit)")
+        XCTAssertEqual(audit.needed, [], "\(audit)")
+        return (dir, result.nativeLibraries.map(\.name))
     }
 
     /// `hostNetwork`: the sandbox's own loopback is not the host's, where the test's server listens.

@@ -165,16 +165,6 @@ enum Harness {
         return result
     }
 
-    /// The JSON that `build --json` prints, untyped: only for the slow tests not yet moved to `decodedResults`.
-    static func results(_ output: Output) throws -> [[String: Any]] {
-        guard let data = output.stdout.data(using: .utf8),
-              let json = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
-            XCTFail("not JSON results:\n\(output.all)")
-            return []
-        }
-        return json
-    }
-
     /// `--json` results decoded into the tool's own types; a decoding failure fails the test
     /// with the output (no default stands in for a missing field).
     static func decodedResults(_ output: Output) throws -> [TargetResult] { try decode([TargetResult].self, output) }
@@ -186,10 +176,6 @@ enum Harness {
             throw SetupFailure("expected one target with one executable:\n\(output.all.suffix(4000))")
         }
         return exe
-    }
-
-    static func executables(_ result: [String: Any]) -> [[String: Any]] {
-        result["executables"] as? [[String: Any]] ?? []
     }
 
     /// Runs another program (not cargo-static) and waits.

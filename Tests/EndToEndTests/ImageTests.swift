@@ -60,23 +60,34 @@ final class ImageTests: XCTestCase {
                         hostNetwork: Bool = false) throws {
         try run("umoci", ["unpack", "--image", layoutRef, bundle])
         try editConfig(bundle) { config in
-            var process = config["process"] as? [String: Any] ?? [:]
+            var process = try Self.field("process", of: config)
             process["terminal"] = false
-            process["args"] = (process["args"] as? [String] ?? []) + arguments
-            process["env"] = (process["env"] as? [String] ?? []) + environment
-            config["process"] = process
-            if hostNetwork, var linux = config["linux"] as? [String: Any] {
-                linux["namespaces"] = (linux["namespaces"] as? [[String: Any]] ?? []).filter { $0["type"] as? String != "network" }
-                config["linux"] = linux
+            process["args"] = .array(try Self.list("args", of: process) + arguments.map(JSONValue.string))
+            process["env"] = .array(try Self.list("env", of: process) + environment.map(JSONValue.string))
+            config["process"] = .object(process)
+            if hostNetwork {
+                var linux = try Self.field("linux", of: config)
+                linux["namespaces"] = .array(try Self.list("namespaces", of: linux).filter { $0["type"]?.stringValue != "network" })
+                config["linux"] = .object(linux)
             }
         }
     }
 
-    private func editConfig(_ bundle: String, _ change: (inout [String: Any]) -> Void) throws {
+    /// Rewrites the bundle's runtime config (umoci's, from the image's config): a field the
+    /// edit expects and does not find fails the test.
+    private func editConfig(_ bundle: String, _ change: (inout [String: JSONValue]) throws -> Void) throws {
         let path = bundle + "/config.json"
-        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
-        change(&config)
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: path))
+        var config = try XCTUnwrap(try Harness.decode(JSONValue.self, fromFile: path).objectValue, "\(path) is not a JSON object")
+        try change(&config)
+        try JSONValue.object(config).rendered().write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    private static func field(_ key: String, of object: [String: JSONValue]) throws -> [String: JSONValue] {
+        try XCTUnwrap(object[key]?.objectValue, "no object `\(key)` in \(JSONValue.object(object).rendered())")
+    }
+
+    private static func list(_ key: String, of object: [String: JSONValue]) throws -> [JSONValue] {
+        try XCTUnwrap(object[key]?.arrayValue, "no array `\(key)` in \(JSONValue.object(object).rendered())")
     }
 
     private func runc(_ bundle: String, expectSuccess: Bool = true) throws -> Harness.Output {
@@ -232,9 +243,9 @@ final class ImageTests: XCTestCase {
         XCTAssertTrue(verified.stdout.contains("peer verified: true"), verified.all)
         XCTAssertTrue(verified.stdout.contains("response: HTTP/1.0 200 ok"), verified.all)
         try editConfig(dir + "/tls") { config in
-            var process = config["process"] as? [String: Any] ?? [:]
-            process["env"] = (process["env"] as? [String] ?? []).filter { !$0.hasPrefix("SSL_CERT_FILE=") }
-            config["process"] = process
+            var process = try Self.field("process", of: config)
+            process["env"] = .array(try Self.list("env", of: process).filter { $0.stringValue?.hasPrefix("SSL_CERT_FILE=") != true })
+            config["process"] = .object(process)
         }
         let unverified = try runc(dir + "/tls", expectSuccess: false)
         XCTAssertNotEqual(unverified.status, 0, unverified.all)

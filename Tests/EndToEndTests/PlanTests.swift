@@ -10,12 +10,12 @@ final class PlanTests: XCTestCase {
 
     /// The commands the executor will run, as the plan itself lists them (`BuildPlan.commands`).
     private func planCommands(_ json: String) throws -> [Command] {
-        try JSONDecoder().decode(BuildPlan.self, from: Data(json.utf8)).commands
+        try Harness.decode(BuildPlan.self, from: json).commands
     }
 
     /// The commands of the plan's std steps alone.
     private func stdCommands(_ json: String) throws -> [Command] {
-        try JSONDecoder().decode(BuildPlan.self, from: Data(json.utf8)).targets.flatMap(\.steps)
+        try Harness.decode(BuildPlan.self, from: json).targets.flatMap(\.steps)
             .filter { if case .std = $0 { return true } else { return false } }.flatMap(\.commands)
     }
 
@@ -34,8 +34,8 @@ final class PlanTests: XCTestCase {
         let dir = try Harness.fixture("hello")
         let args = ["--release", "--std-profile", "size"]
         let clean = try Harness.run(["plan", "--json"] + args, in: dir, cache: cache)
-        let cleanEntry = ((try JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [String: Any])?["targets"] as? [[String: Any]])?
-            .first?["stdCacheEntry"] as? String
+        XCTAssertEqual(clean.status, 0, clean.all)
+        let cleanEntry = try XCTUnwrap(try XCTUnwrap(Harness.plan(clean).targets.first, clean.all).stdCacheEntry, "the size profile builds std: \(clean.all)")
 
         // 1. Cold: the plan names the std build, the archives, zig's first link and cargo.
         let planned = try Harness.run(["plan", "--json"] + args, in: dir, environment: hostile.filter { $0.key != "RUSTC_WRAPPER" }, cache: cache)
@@ -53,15 +53,16 @@ final class PlanTests: XCTestCase {
                                     cache: cache)
         XCTAssertEqual(built.status, 0, built.all)
         let lines = (try? String(contentsOfFile: record, encoding: .utf8)) ?? ""
-        let ran = try lines.split(separator: "\n").map { try JSONDecoder().decode(Command.self, from: Data($0.utf8)) }
+        let ran = try lines.split(separator: "\n").map { try Harness.decode(Command.self, from: String($0)) }
         let std = try stdCommands(planned.stdout)
         XCTAssertEqual(std.count, 2, "the unit graph and the std build")
         XCTAssertEqual(ran.count, expected.count, "\(ran.map(\.executable)) against \(expected.map(\.executable))")
         XCTAssertEqual(ran.filter(std.contains), std, "std's commands, in order")
         XCTAssertEqual(ran.filter { !std.contains($0) }, expected.filter { !std.contains($0) }, "the build ran something other than the plan")
-        let exe = Harness.executables(try Harness.results(built).first ?? [:]).first?["path"] as? String ?? ""
+        let result = try Harness.onlyResult(built)
+        let exe = try XCTUnwrap(result.executables.first, built.all).path
         let original = try Data(contentsOf: URL(fileURLWithPath: exe))
-        XCTAssertEqual((try Harness.results(built).first)?["stdCacheEntry"] as? String, cleanEntry, "the environment changed the std key")
+        XCTAssertEqual(result.stdCacheEntry, cleanEntry, "the environment changed the std key")
         let rlibs = try FileManager.default.subpathsOfDirectory(atPath: cache + "/std").filter { $0.hasSuffix(".rlib") }
         XCTAssertFalse(rlibs.isEmpty)
         for rlib in rlibs where rlib.contains("libstd") {

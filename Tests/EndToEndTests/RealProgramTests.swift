@@ -163,6 +163,13 @@ final class RealProgramTests: XCTestCase {
         XCTAssertEqual(decrypted.stdout, message, decrypted.all)
     }
 
+    /// grcov's `covdir` summary (grcov's format): the totals of its root directory.
+    private struct Covdir: Decodable {
+        let linesCovered: Int
+        let linesTotal: Int
+        let coveragePercent: Double
+    }
+
     /// grcov (zlib): reads an lcov report from a deflate-compressed zip archive (inflated
     /// by zlib) and summarises it as covdir JSON.
     func testGrcovSummarisesZippedReport() throws {
@@ -195,10 +202,10 @@ final class RealProgramTests: XCTestCase {
         XCTAssertEqual(zip.status, 0, zip.all)
         let out = try runInRoot(grcov, root, ["/coverage.zip", "--source-dir", "/", "--output-type", "covdir"])
         XCTAssertEqual(out.status, 0, out.all)
-        let json = (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8))) as? [String: Any] ?? [:]
-        XCTAssertEqual(json["linesCovered"] as? Int, 2, out.all)
-        XCTAssertEqual(json["linesTotal"] as? Int, 4, out.all)
-        XCTAssertEqual(json["coveragePercent"] as? Double, 50.0, out.all)
+        let covdir = try Harness.decode(Covdir.self, out)
+        XCTAssertEqual(covdir.linesCovered, 2, out.all)
+        XCTAssertEqual(covdir.linesTotal, 4, out.all)
+        XCTAssertEqual(covdir.coveragePercent, 50.0, out.all)
     }
 
     /// cargo 0.66 as a program (curl, libgit2, libssh2, openssl, nghttp2, zlib): `cargo new`

@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 
@@ -16,9 +17,9 @@ final class ReproducibilityTests: XCTestCase {
         for fixture in ["hello", "zlib-flate2"] {
             let out = try check(try Harness.fixture(fixture))
             XCTAssertEqual(out.status, 0, out.all)
-            let exe = try XCTUnwrap(Harness.executables(try Harness.results(out).first ?? [:]).first, out.all)
-            XCTAssertEqual(exe["reproducible"] as? Bool, true, out.stderr)
-            let path = try XCTUnwrap(exe["path"] as? String)
+            let exe = try Harness.onlyExecutable(out)
+            XCTAssertEqual(exe.reproducible, true, out.stderr)
+            let path = exe.path
             for file in [path, path + ".cdx.json"] {
                 XCTAssertTrue(out.stderr.contains("Reproduced \(file) (same bytes"), "\(fixture): \(file) not compared\n\(out.stderr)")
             }
@@ -56,9 +57,9 @@ final class ReproducibilityTests: XCTestCase {
         }
         let out = try check(dir)
         XCTAssertEqual(out.status, 0, out.all)
-        let exe = try XCTUnwrap(Harness.executables(try Harness.results(out).first ?? [:]).first, out.all)
-        XCTAssertEqual(exe["reproducible"] as? Bool, true, out.stderr)
-        let path = try XCTUnwrap(exe["path"] as? String)
+        let exe = try Harness.onlyExecutable(out)
+        XCTAssertEqual(exe.reproducible, true, out.stderr)
+        let path = exe.path
         let run = try Harness.runTool(path, [])
         XCTAssertEqual(run.stdout, "42\n", run.all)
         // The debug info is there, and names the generated file by its remapped path only.
@@ -89,7 +90,7 @@ final class ReproducibilityTests: XCTestCase {
             }
             let out = try Harness.run(["build", "--release", "--json"], in: base + "/app")
             XCTAssertEqual(out.status, 0, out.all)
-            let path = try XCTUnwrap(Harness.executables(try Harness.results(out).first ?? [:]).first?["path"] as? String, out.all)
+            let path = try Harness.onlyExecutable(out).path
             let run = try Harness.runTool(path, ["x"])
             XCTAssertTrue(run.stderr.contains("/path/helper-0.1.0/src/lib.rs"), run.all)
             XCTAssertFalse(run.stderr.contains(base), "the checkout's path is in the panic location: \(run.stderr)")
@@ -115,8 +116,7 @@ final class ReproducibilityTests: XCTestCase {
         // The two build directories may have names of the same length: then only the bytes differ.
         XCTAssertTrue(out.stderr.contains("release/stamped: section .rodata differs"), out.stderr)
         XCTAssertTrue(out.stderr.contains("release/stamped.cdx.json: line "), out.stderr)
-        let json = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]
-        XCTAssertEqual(json?["kind"] as? String, "not-reproducible", out.stdout)
+        XCTAssertEqual(try Harness.decode(ErrorReport.self, out).kind, "not-reproducible", out.stdout)
         let after = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("cargo-static-reproducible-") }
         XCTAssertEqual(Set(after), Set(before), "the second build's copy was left behind")
         // The shared wrappers still work (the second build must not leave them pointing elsewhere).

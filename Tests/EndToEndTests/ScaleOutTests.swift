@@ -5,6 +5,24 @@ import XCTest
 import Glibc
 #endif
 
+/// What `sccache --show-stats --stats-format json` prints (sccache's format): the fields this test reads.
+struct SccacheReport: Decodable {
+    let stats: SccacheStats
+}
+
+struct SccacheStats: Decodable {
+    /// Calls per language (`{"Rust": 12}`).
+    struct PerLanguage: Decodable {
+        let counts: [String: Int]
+        var total: Int { counts.values.reduce(0, +) }
+    }
+    let cacheHits: PerLanguage
+    let cacheMisses: PerLanguage
+    /// Calls sccache would not cache, by reason.
+    let notCached: [String: Int]
+    enum CodingKeys: String, CodingKey { case cacheHits = "cache_hits", cacheMisses = "cache_misses", notCached = "not_cached" }
+}
+
 /// Scaling out: CI runners that share sccache's cache through Redis.
 final class ScaleOutTests: XCTestCase {
     override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
@@ -55,7 +73,7 @@ final class ScaleOutTests: XCTestCase {
         XCTAssertEqual(imported.status, 0, imported.all)
         let project = try Harness.fixture("regex-json")
 
-        func runner(_ name: String, wrapperInConfig: Bool) throws -> (stats: [String: Any], output: Harness.Output) {
+        func runner(_ name: String, wrapperInConfig: Bool) throws -> (stats: SccacheStats, output: Harness.Output) {
             var env = Harness.sharedZigCache.merging([
                 "SCCACHE_DIR": work + "/sccache-\(name)", "SCCACHE_SERVER_PORT": String(try Harness.freeLoopbackPort()),
                 "SCCACHE_REDIS_ENDPOINT": "redis://127.0.0.1:\(redisPort)", "SCCACHE_IDLE_TIMEOUT": "600",
@@ -72,16 +90,12 @@ final class ScaleOutTests: XCTestCase {
             let out = try Harness.run(["build", "--release", "--target-dir", project + "/target-\(name)"], in: project, environment: env, cache: cache)
             print("runner \(name): clean build in \(Int(Date().timeIntervalSince(started))) s")
             let json = try Harness.runTool(sccache, ["--show-stats", "--stats-format", "json"], environment: env).stdout
-            let stats = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["stats"] as? [String: Any] ?? [:]
-            return (stats, out)
-        }
-        func count(_ stats: [String: Any], _ key: String) -> Int {
-            ((stats[key] as? [String: Any])?["counts"] as? [String: Int])?.values.reduce(0, +) ?? 0
+            return (try Harness.decode(SccacheReport.self, from: json).stats, out)
         }
 
         let a = try runner("a", wrapperInConfig: false)
         XCTAssertEqual(a.output.status, 0, a.output.all)
-        XCTAssertGreaterThanOrEqual(count(a.stats, "cache_misses"), 5, "runner A compiles the crates: \(a.stats)")
+        XCTAssertGreaterThanOrEqual(a.stats.cacheMisses.total, 5, "runner A compiles the crates: \(a.stats)")
         let push = try Harness.run(["cache", "push", ref], in: work, cache: cache)
         XCTAssertEqual(push.status, 0, push.all)
         // Runner B: another machine, an empty cache at the same path, filled from the registry.
@@ -94,12 +108,12 @@ final class ScaleOutTests: XCTestCase {
         XCTAssertEqual(b.output.status, 0, b.output.all)
         XCTAssertFalse(b.output.stderr.contains("building the Rust standard library"), b.output.stderr)
         XCTAssertFalse(b.output.stderr.contains(" built in "), "runner B built something cached: \(b.output.stderr)")
-        let hits = count(b.stats, "cache_hits"), misses = count(b.stats, "cache_misses")
+        let hits = b.stats.cacheHits.total, misses = b.stats.cacheMisses.total
         print("runner b: \(hits) sccache hits, \(misses) misses")
         XCTAssertGreaterThanOrEqual(hits, 5, "\(b.stats)")
         XCTAssertGreaterThanOrEqual(Double(hits), 0.9 * Double(hits + misses), "runner B: \(hits) hits, \(misses) misses: \(b.stats)")
         for stats in [a.stats, b.stats] {
-            let refused = (stats["not_cached"] as? [String: Int]) ?? [:]
+            let refused = stats.notCached
             XCTAssertFalse(refused.keys.contains { $0.contains("sysroot") }, "a call was refused for --sysroot: \(refused)")
         }
         let exe = project + "/target-b/x86_64-unknown-linux-musl/release/regex-json"

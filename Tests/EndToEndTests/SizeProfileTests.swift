@@ -7,13 +7,12 @@ import XCTest
 final class SizeProfileTests: XCTestCase {
     override func setUpWithError() throws { try Harness.skipUnlessEndToEnd() }
 
-    private func build(_ dir: String, _ args: [String]) throws -> [String: Any] {
+    private func build(_ dir: String, _ args: [String]) throws -> Audit {
         let out = try Harness.run(["build", "--release", "--json"] + args, in: dir)
         XCTAssertEqual(out.status, 0, out.all)
-        let result = try Harness.results(out).first ?? [:]
-        let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
-        XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(audit)")
-        XCTAssertEqual(audit["linkage"] as? String, "static-pie", "\(audit)")
+        let audit = try Harness.onlyExecutable(out).audit
+        XCTAssertTrue(audit.kernelOnly, "\(audit)")
+        XCTAssertEqual(audit.linkage, .staticPie, "\(audit)")
         return audit
     }
 
@@ -25,9 +24,9 @@ final class SizeProfileTests: XCTestCase {
         let dir = try Harness.fixture("size-probe")
         let normal = try build(dir, ["--allocator", "musl"])
         let small = try build(dir, ["--std-profile", "size", "--strip"])
-        let normalSize = normal["size"] as? Int ?? 0, smallSize = small["size"] as? Int ?? 0
+        let normalSize = normal.size, smallSize = small.size
         XCTAssertLessThan(smallSize, normalSize * 3 / 10, "size profile: \(smallSize) bytes, default: \(normalSize)")
-        XCTAssertEqual(small["stripped"] as? Bool, true)
+        XCTAssertTrue(small.stripped)
         // Linked without an unwinder (stand-ins instead): the real one and the printf it
         // brings would add ~35 KB.
         XCTAssertLessThan(smallSize, 64_000, "size profile: \(smallSize) bytes")
@@ -44,7 +43,7 @@ final class SizeProfileTests: XCTestCase {
     func testMinProfileUnder50KB() throws {
         let dir = try Harness.fixture("size-probe")
         let tiny = try build(dir, ["--std-profile", "min"])
-        XCTAssertLessThanOrEqual(tiny["size"] as? Int ?? .max, 50_000, "\(tiny)")
+        XCTAssertLessThanOrEqual(tiny.size, 50_000, "\(tiny)")
         let hello = try run(dir, ["--std-profile", "min"])
         XCTAssertEqual(hello.status, 0, hello.all)
         XCTAssertTrue(hello.stdout.contains("Hello, world!"), hello.all)

@@ -16,20 +16,18 @@ final class StdTestTests: XCTestCase {
         let dir = try Harness.temporaryDirectory("std-test")
         let out = try Harness.run(["std", "test", "--suite", "core,alloc", "--json"], in: dir)
         XCTAssertEqual(out.status, 0, out.stderr.suffix(4000).description)
-        guard let results = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]] else {
-            return XCTFail("no JSON results on stdout: \(out.all.suffix(2000))")
-        }
-        XCTAssertEqual(results.map { $0["suite"] as? String }, ["core", "alloc"])
-        let floors = ["core": 2000, "alloc": 1400]
+        let results = try Harness.decode([SuiteResult].self, out)
+        XCTAssertEqual(results.map(\.suite), [.core, .alloc])
+        let floors: [StdTestSuite: Int] = [.core: 2000, .alloc: 1400]
         for suite in results {
-            let name = suite["suite"] as? String ?? "?"
-            XCTAssertEqual(suite["target"] as? String, "x86_64-unknown-linux-musl")
-            XCTAssertGreaterThanOrEqual(suite["passed"] as? Int ?? 0, floors[name] ?? 1, "\(suite)")
-            XCTAssertEqual((suite["failed"] as? [String])?.count, 0, "\(suite)")
-            if Sandbox.bwrap != nil { XCTAssertEqual(suite["emptyRoot"] as? Bool, true, "\(suite)") }
+            XCTAssertEqual(suite.target, "x86_64-unknown-linux-musl")
+            let floor = try XCTUnwrap(floors[suite.suite], "\(suite)")
+            XCTAssertGreaterThanOrEqual(suite.passed, floor, "\(suite)")
+            XCTAssertEqual(suite.failed, [], "\(suite)")
+            if Sandbox.bwrap != nil { XCTAssertTrue(suite.emptyRoot, "\(suite)") }
         }
         // alloctests' own unit tests and its integration tests both ran.
-        let alloc = results.last ?? [:]
-        XCTAssertEqual(Set(alloc["executables"] as? [String] ?? []), ["alloctests", "alloctests_lib", "vec_deque_alloc_error"], "\(alloc)")
+        let alloc = try XCTUnwrap(results.last, out.all)
+        XCTAssertEqual(Set(alloc.executables), ["alloctests", "alloctests_lib", "vec_deque_alloc_error"], "\(alloc)")
     }
 }

@@ -1,3 +1,4 @@
+import CargoStaticCore
 import Foundation
 import XCTest
 
@@ -67,11 +68,11 @@ final class SysCrateCoverageTests: XCTestCase {
             let probe = try Self.probeDirectory(of: crate, in: work)
             let out = try Harness.run(["build", "--release", "--json"], in: probe)
             XCTAssertEqual(out.status, 0, out.all)
-            let result = try Harness.results(out).first ?? [:]
-            let audit = Harness.executables(result).first?["audit"] as? [String: Any] ?? [:]
-            XCTAssertEqual(audit["linkage"] as? String, "static-pie", "\(crate): \(audit)")
-            XCTAssertEqual(audit["kernelOnly"] as? Bool, true, "\(crate): \(audit)")
-            let built = (result["nativeLibraries"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            let result = try Harness.onlyResult(out)
+            let audit = try XCTUnwrap(result.executables.first, "\(crate): \(out.all)").audit
+            XCTAssertEqual(audit.linkage, .staticPie, "\(crate): \(audit)")
+            XCTAssertTrue(audit.kernelOnly, "\(crate): \(audit)")
+            let built = result.nativeLibraries.map(\.name)
             XCTAssertEqual(Set(built), Set(libraries), "\(crate): \(out.all)")
         }
     }

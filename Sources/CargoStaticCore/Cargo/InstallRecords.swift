@@ -54,7 +54,16 @@ public enum InstallRecords {
         var listing: [String: [String]] = [:]
         if let existing, !existing.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             let table = try parse { try TOML.parse(existing) }
-            for (id, bins) in table["v1"]?.table ?? [:] { listing[id] = bins.array?.compactMap(\.string) ?? [] }
+            // A file without `[v1]` lists none; an entry that cannot be read is refused, not dropped.
+            if let v1 = table["v1"] {
+                guard let ids = v1.table else { throw malformed(".crates.toml", "`v1` is not a table") }
+                for (id, bins) in ids {
+                    guard let names = bins.array, case let strings = names.compactMap(\.string), strings.count == names.count else {
+                        throw malformed(".crates.toml", "the entry of \(id) is not a list of names")
+                    }
+                    listing[id] = strings
+                }
+            }
         }
         listing = merged(listing, id: record.packageID, bins: record.bins)
         var text = "[v1]\n"
@@ -64,41 +73,65 @@ public enum InstallRecords {
         return text
     }
 
+    /// cargo's fields are rewritten; any other field (one a newer cargo added) is kept as it
+    /// was. An entry whose `bins` cannot be read is refused, not dropped: dropping it would
+    /// make cargo forget an install.
     public static func updatedV2(_ existing: Data?, adding record: InstallRecord) throws -> Data {
-        var top: [String: Any] = [:]
+        var top: [String: JSONValue] = [:]
         if let existing, !existing.isEmpty {
-            guard let object = try? JSONSerialization.jsonObject(with: existing) as? [String: Any] else {
+            guard let object = (try? JSONDecoder().decode(JSONValue.self, from: existing))?.objectValue else {
                 throw CargoStaticError(.badInput, "cargo's install record .crates2.json is not valid JSON",
                                        fix: "repair or remove it (cargo rebuilds it from .crates.toml)")
             }
             top = object
         }
-        var installs = top["installs"] as? [String: [String: Any]] ?? [:]
-        let bins = Dictionary(installs.map { ($0.key, $0.value["bins"] as? [String] ?? []) }, uniquingKeysWith: { a, _ in a })
+        // A file without `installs` lists none.
+        var installs: [String: [String: JSONValue]] = [:]
+        if let listed = top.removeValue(forKey: "installs") { installs = try installEntries(listed) }
+        let bins = try installs.mapValues { entry in
+            guard let names = entry["bins"]?.arrayValue, case let strings = names.compactMap(\.stringValue), strings.count == names.count else {
+                throw malformed(".crates2.json", "an entry's `bins` is not a list of names")
+            }
+            return strings
+        }
         let kept = merged(bins, id: record.packageID, bins: record.bins)
         installs = installs.filter { kept[$0.key] != nil }
-        for (id, names) in kept where id != record.packageID { installs[id]?["bins"] = names }
-        var info = installs[record.packageID] ?? [:]
-        info["version_req"] = record.versionRequirement ?? NSNull()
-        info["bins"] = kept[record.packageID] ?? record.bins
-        info["features"] = record.features
-        info["all_features"] = record.allFeatures
-        info["no_default_features"] = record.noDefaultFeatures
-        info["profile"] = record.profile
-        info["target"] = record.target
-        info["rustc"] = record.rustc
+        for (id, names) in kept where id != record.packageID { installs[id]?["bins"] = .strings(names) }
+        // The package's earlier entry, when it had one: the fields cargo-static does not write survive.
+        var info = installs[record.packageID, default: [:]]
+        info["version_req"] = record.versionRequirement.map(JSONValue.string) ?? .null
+        info["bins"] = .strings(kept[record.packageID] ?? record.bins)
+        info["features"] = .strings(record.features)
+        info["all_features"] = .bool(record.allFeatures)
+        info["no_default_features"] = .bool(record.noDefaultFeatures)
+        info["profile"] = .string(record.profile)
+        info["target"] = .string(record.target)
+        info["rustc"] = .string(record.rustc)
         installs[record.packageID] = info
         // cargo's field order inside each entry, the other keys after them.
         let order = ["version_req", "bins", "features", "all_features", "no_default_features", "profile", "target", "rustc"]
-        func object(_ dict: [String: Any], order: [String]) -> String {
-            let keys = order.filter { dict[$0] != nil } + dict.keys.filter { !order.contains($0) }.sorted()
-            return "{" + keys.map { json($0) + ":" + json(dict[$0]!) }.joined(separator: ",") + "}"
+        func object(_ fields: [String: JSONValue], order: [String]) -> String {
+            let keys = order.filter { fields[$0] != nil } + fields.keys.filter { !order.contains($0) }.sorted()
+            return "{" + keys.map { JSONValue.quote($0) + ":" + fields[$0]!.serialized }.joined(separator: ",") + "}"
         }
-        let entries = installs.keys.sorted().map { json($0) + ":" + object(installs[$0]!, order: order) }.joined(separator: ",")
-        var rest = top
-        rest.removeValue(forKey: "installs")
-        let others = rest.keys.sorted().map { "," + json($0) + ":" + json(rest[$0]!) }.joined()
+        let entries = installs.keys.sorted().map { JSONValue.quote($0) + ":" + object(installs[$0]!, order: order) }.joined(separator: ",")
+        let others = top.keys.sorted().map { "," + JSONValue.quote($0) + ":" + top[$0]!.serialized }.joined()
         return Data(("{\"installs\":{" + entries + "}" + others + "}").utf8)
+    }
+
+    /// `installs`: package id → that install's fields.
+    private static func installEntries(_ installs: JSONValue) throws -> [String: [String: JSONValue]] {
+        guard let ids = installs.objectValue else { throw malformed(".crates2.json", "`installs` is not an object") }
+        return try ids.mapValues { entry in
+            guard let fields = entry.objectValue else { throw malformed(".crates2.json", "an entry of `installs` is not an object") }
+            return fields
+        }
+    }
+
+    private static func malformed(_ file: String, _ what: String) -> CargoStaticError {
+        CargoStaticError(.badInput, "cargo's install record \(file) is not in cargo's format: \(what)",
+                         fix: file == ".crates2.json" ? "repair or remove it (cargo rebuilds it from .crates.toml)"
+                             : "repair or remove it (it lists what `cargo install` put in this root)")
     }
 
     static func merged(_ listing: [String: [String]], id: String, bins: [String]) -> [String: [String]] {
@@ -109,11 +142,6 @@ public enum InstallRecords {
         }
         out[id] = Array(Set((listing[id] ?? []) + bins)).sorted()
         return out
-    }
-
-    static func json(_ value: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 
     private static func parse(_ body: () throws -> [String: TOMLValue]) throws -> [String: TOMLValue] {

@@ -59,7 +59,8 @@ public struct Session {
     }
 }
 
-public struct ErrorReport: Encodable {
+/// What a failed command prints with `--json` (decoded by tools and tests).
+public struct ErrorReport: Codable {
     public let error: String
     public let kind: String
     public let fix: String?

@@ -176,21 +176,30 @@ public enum WrapperMode {
         }
         // rustc's `@file` of linker arguments (a very long link line) is read, so every edit applies.
         let (rest, fromFile) = ResponseFile.expand(Array(arguments.dropFirst(2)), read: { try? String(contentsOfFile: $0, encoding: .utf8) })
+        // The spec is decoded once; one that does not decode stops the wrapper, naming it.
         let decoder = JSONDecoder()
+        let compiler: CompilerSpec?, link: LinkSpec?, environment: [String: String]
+        do {
+            if mode == .link {
+                let spec = try decoder.decode(LinkSpec.self, from: data)
+                (compiler, link, environment) = (nil, spec, spec.driver.environment)
+            } else {
+                let spec = try decoder.decode(CompilerSpec.self, from: data)
+                (compiler, link, environment) = (spec, nil, spec.driver.environment)
+            }
+        } catch {
+            fail("cannot read the wrapper configuration \(arguments[0]): \(error)")
+        }
         let planned: [String]?
         do {
-            planned = mode == .link
-                ? try ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: nil, link: try? decoder.decode(LinkSpec.self, from: data),
-                                                   manifestDirectory: ProcessInfo.processInfo.environment["CARGO_MANIFEST_DIR"])
-                : try ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: try? decoder.decode(CompilerSpec.self, from: data), link: nil)
+            planned = try ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: compiler, link: link,
+                                                       manifestDirectory: link == nil ? nil : ProcessInfo.processInfo.environment["CARGO_MANIFEST_DIR"])
         } catch {
             fail("\(error)")
         }
         guard var line = planned, line.first != nil else { fail("cannot read the wrapper configuration \(arguments[0])") }
-        let environment = mode == .link ? (try? decoder.decode(LinkSpec.self, from: data))?.driver.environment
-                                        : (try? decoder.decode(CompilerSpec.self, from: data))?.driver.environment
-        for (key, value) in environment ?? [:] { setenv(key, value, 1) }
-        if mode != .link, let spec = try? decoder.decode(CompilerSpec.self, from: data), spec.kind == .zig,
+        for (key, value) in environment { setenv(key, value, 1) }
+        if let spec = compiler, spec.kind == .zig,
            let split = ArgumentRewriter.splitCompileAndLink(ArgumentRewriter.compile(rest, kind: .zig, target: spec.target)) {
             let prefix = mode == .cc ? spec.driver.c : spec.driver.cxx
             for compile in split.compiles {
@@ -199,7 +208,7 @@ public enum WrapperMode {
             }
             line = prefix + split.link
         }
-        if mode == .link, let spec = try? decoder.decode(LinkSpec.self, from: data) {
+        if let spec = link {
             let post = ArgumentRewriter.postLink(rest, spec: spec)
             if !post.isEmpty {
                 let status = spawnAndWait(line)
@@ -214,9 +223,9 @@ public enum WrapperMode {
                 }
                 exit(0)
             }
-        }
-        if mode == .link, fromFile, let spec = try? decoder.decode(LinkSpec.self, from: data) {
-            line = ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: ArgumentRewriter.output(of: rest))
+            if fromFile {
+                line = ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: ArgumentRewriter.output(of: rest))
+            }
         }
         let program = line[0]
         var argv: [UnsafeMutablePointer<CChar>?] = line.map { strdup($0) } + [nil]

@@ -307,9 +307,9 @@ public struct OCIImageWriter {
 
     /// SPDX JSON has `spdxVersion`; CycloneDX JSON has `"bomFormat": "CycloneDX"`.
     public static func sbomMediaType(_ document: Data, path: String) throws -> String {
-        let object = try? JSONSerialization.jsonObject(with: document) as? [String: Any]
-        if object?["spdxVersion"] is String { return OCIMediaType.spdx }
-        if object?["bomFormat"] as? String == "CycloneDX" { return OCIMediaType.cycloneDX }
+        let object = try? JSONDecoder().decode(JSONValue.self, from: document)
+        if object?["spdxVersion"]?.stringValue != nil { return OCIMediaType.spdx }
+        if object?["bomFormat"]?.stringValue == "CycloneDX" { return OCIMediaType.cycloneDX }
         throw CargoStaticError(.badInput, "\(path) is neither an SPDX nor a CycloneDX JSON document",
                                fix: "attach an SBOM in SPDX JSON (with spdxVersion) or CycloneDX JSON (with \"bomFormat\": \"CycloneDX\")")
     }

@@ -18,21 +18,21 @@ public struct SBOMCheck: Codable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SBOMCheckError("cannot read the SBOM \(path)", fix: "pass the `<executable>\(SBOM.fileSuffix)` file written by the build")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let object = (try? JSONDecoder().decode(JSONValue.self, from: data))?.objectValue else {
             throw SBOMCheckError("\(path) is not a JSON object", fix: "pass a CycloneDX JSON SBOM")
         }
-        guard object["bomFormat"] as? String == "CycloneDX" else {
+        guard object["bomFormat"]?.stringValue == "CycloneDX" else {
             throw SBOMCheckError("\(path) is not a CycloneDX SBOM (no \"bomFormat\": \"CycloneDX\")", fix: "pass a CycloneDX JSON SBOM")
         }
-        let component = (object["metadata"] as? [String: Any])?["component"] as? [String: Any]
-        let hashes = component?["hashes"] as? [[String: Any]] ?? []
-        guard let recorded = hashes.first(where: { ($0["alg"] as? String) == "SHA-256" })?["content"] as? String else {
+        let component = object["metadata"]?["component"]
+        let sha256 = component?["hashes"]?.arrayValue?.first { $0["alg"]?.stringValue == "SHA-256" }
+        guard let recorded = sha256?["content"]?.stringValue else {
             throw SBOMCheckError("\(path) records no SHA-256 for the executable it describes (metadata.component.hashes)", fix: "use an SBOM written by cargo-static, which records the executable's SHA-256")
         }
-        var check = SBOMCheck(sbom: path, describes: component?["name"] as? String,
+        var check = SBOMCheck(sbom: path, describes: component?["name"]?.stringValue,
                               recordedSHA256: recorded.lowercased(), actualSHA256: try SHA256.hex(file: executable))
-        let components = object["components"] as? [[String: Any]] ?? []
-        check.std = components.first { $0["name"] as? String == "std" && $0["group"] as? String == "rust-lang" }?["description"] as? String
+        let std = object["components"]?.arrayValue?.first { $0["name"]?.stringValue == "std" && $0["group"]?.stringValue == "rust-lang" }
+        check.std = std?["description"]?.stringValue
         return check
     }
 

@@ -431,8 +431,7 @@ final class OCIImageTests: XCTestCase {
         XCTAssertEqual(try ImageRequest.parseLabels(["a.b=c=d", "e="]), ["a.b": "c=d", "e": ""])
         XCTAssertThrowsError(try ImageRequest.parseLabels(["novalue"]))
         func epoch(_ value: String?) throws -> Int64? {
-            try ImageRequest(build: BuildRequest(mode: .build, targets: [],
-                                                 context: Context(variables: value.map { ["SOURCE_DATE_EPOCH": $0] } ?? [:], directory: "/"))).sourceDateEpoch()
+            try Context(variables: value.map { ["SOURCE_DATE_EPOCH": $0] } ?? [:], directory: "/").sourceDateEpoch().map(Int64.init)
         }
         XCTAssertNil(try epoch(nil))
         XCTAssertNil(try epoch(""))

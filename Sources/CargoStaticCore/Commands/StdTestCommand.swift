@@ -135,7 +135,7 @@ public enum StdTestCommand {
             let started = Date()
             let plan = try plan(request, target: target, session)
             reporter.status("Building", "std's \(request.suites.map(\.rawValue).joined(separator: ", ")) tests for \(target)")
-            let built = try Executor(planner: session.planner()).run(plan.build, request: plan.request)
+            let built = try Executor(planner: session.planner()).run(plan.build, request: plan.request).targets
             let buildSeconds = Date().timeIntervalSince(started)
             reporter.detail(String(format: "tests for %@ built in %.0f s", target.triple, buildSeconds))
             for suite in request.suites {

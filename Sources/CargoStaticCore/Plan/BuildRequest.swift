@@ -41,6 +41,8 @@ public struct BuildRequest {
     public var artifactDirectory: String?
     /// `--check-reproducible`: build again elsewhere and compare (`Reproducibility`).
     public var checkReproducible = false
+    /// `image`: after the build, an OCI image of the executables (the plan's last step).
+    public var image: ImageRequest?
     /// Lints of the project's crates capped at `warn`: `install` of a registry crate, which a
     /// newer rustc's lints must not fail under its own `#![deny(warnings)]` (cargo caps
     /// registry crates too; at `allow` rustc would also hide the warnings cargo's probe of

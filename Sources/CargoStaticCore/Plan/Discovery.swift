@@ -19,7 +19,22 @@ struct Discovery {
         let config = try CargoConfig.load(context: context, cargo: request.cargo)
         let project = ProjectManifest.read(manifest, config: config, context: context)
         let targets = try request.targets.map { try facts(for: $0, request) }
-        return PlanFacts(manifest: manifest, context: context, config: config, project: project, targets: targets)
+        return PlanFacts(manifest: manifest, context: context, config: config, project: project, targets: targets,
+                         image: try request.image.map { try imageFacts($0, manifest: manifest) })
+    }
+
+    /// The image's date and git revision; the SBOM documents to attach are read and checked
+    /// now, so that a wrong path fails before anything is built.
+    private func imageFacts(_ image: ImageRequest, manifest: String) throws -> ImageFacts {
+        let given = try context.sourceDateEpoch().map(Int64.init)
+        for sbom in image.sboms {
+            guard let document = FileManager.default.contents(atPath: context.absolute(sbom)) else {
+                throw CargoStaticError(.badInput, "the SBOM \(sbom) cannot be read", fix: "check the --attach-sbom path")
+            }
+            _ = try OCIImageWriter.sbomMediaType(document, path: sbom)
+        }
+        let (created, origin) = ImageDate.resolve(given: given, manifest: manifest, runner: runner)
+        return ImageFacts(created: created, createdOrigin: origin, revision: ImageDate.revision(manifest: manifest, runner: runner))
     }
 
     private func facts(for target: Target, _ request: BuildRequest) throws -> TargetFacts {

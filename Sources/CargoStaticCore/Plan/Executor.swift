@@ -12,7 +12,7 @@ public struct Executor {
 
     public init(planner: Planner) { self.planner = planner }
 
-    public func run(_ plan: BuildPlan, request: BuildRequest) throws -> [TargetResult] {
+    public func run(_ plan: BuildPlan, request: BuildRequest) throws -> PlanResults {
         try CacheSafety.requireWritable(store.layout)
         runner.recording = true
         defer { runner.recording = false }
@@ -20,7 +20,9 @@ public struct Executor {
         for target in plan.targets {
             results.append(try run(target, request: request, attempt: 1))
         }
-        return results
+        // The image step: once every target is built, from all of them.
+        let image = try plan.image.map { try ImageBuilder(reporter: reporter).run($0, results: results) }
+        return PlanResults(targets: results, image: image)
     }
 
     /// How many times a target's cargo step is rerun after building libraries its build scripts asked for.

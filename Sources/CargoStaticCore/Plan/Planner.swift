@@ -48,7 +48,14 @@ public struct Planner {
     static func plan(_ request: BuildRequest, facts: PlanFacts) throws -> BuildPlan {
         try checkProfile(request)
         let targets = try facts.targets.map { try plan($0, request, facts: facts) }
-        return BuildPlan(manifest: facts.manifest, mode: request.mode, pie: request.pie, targets: targets)
+        var whole = BuildPlan(manifest: facts.manifest, mode: request.mode, pie: request.pie, targets: targets)
+        if let image = request.image {
+            guard let found = facts.image else {
+                throw CargoStaticError(.commandFailed, "the image's facts were not discovered", fix: "this is a bug in cargo-static's planner")
+            }
+            whole.image = try ImagePlanner.plan(image, facts: found, targets: zip(targets, facts.targets).map { (plan: $0, metadata: $1.metadata) }, context: facts.context)
+        }
+        return whole
     }
 
     private static func plan(_ found: TargetFacts, _ request: BuildRequest, facts: PlanFacts) throws -> TargetPlan {

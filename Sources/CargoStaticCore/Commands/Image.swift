@@ -61,7 +61,7 @@ struct ImageBuilder {
         for (platform, result) in zip(step.platforms, results) {
             let programs = result.executables.filter { !$0.isTest }
             let verdict = platform.certificates(packages: Array(Set(programs.map(ImageStep.packageName))),
-                                                nativeLibraries: result.nativeLibraries.map(\.name))
+                                                nativeLibraries: result.nativeLibraries.map(\.name.name))
             reporter.info("image for \(result.target): CA certificates \(verdict.needsCertificates ? "included" : "not included") (\(verdict.reason))")
             inputs.append(ImagePlatformInput(target: result.target.triple, executables: programs.map { .init(name: $0.name, path: $0.path) },
                                              sbom: platform.sbom, caCertificates: verdict.needsCertificates))

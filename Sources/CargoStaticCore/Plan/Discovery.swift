@@ -47,7 +47,7 @@ struct Discovery {
         let requirements = (try? NativeDependencyScan.requirements(extra: request.extraLibraries, metadata: metadata, facts: scan)) ?? []
         let allocator = allocatorUnavailable == nil ? request.chosenAllocator : .musl
         let libraryPlanner = LibraryPlanner(store: store, runner: runner, reporter: reporter)
-        let libraries = libraryPlanner.find(requirements.map(\.library) + [allocator.library].compactMap { $0 })
+        let libraries = libraryPlanner.find(requirements.map(\.library.name) + [allocator.library?.name].compactMap { $0 })
         let inventory = InventoryPlanner(runner: runner, probes: probes).find(metadata: metadata, target: target, std: choice.std, cc: cc, context: context)
         return TargetFacts(
             target: target, choice: choice, selfContainedCrt: choice.toolchain.hasSelfContainedCrt(for: target),
@@ -69,9 +69,9 @@ struct Discovery {
     /// Why the profile's default allocator cannot be had (its source is neither fetched nor
     /// known to apt); nil when it can, or when `--allocator` chose one (never replaced).
     private func defaultAllocatorUnavailable(_ request: BuildRequest) throws -> CargoStaticError? {
-        guard let name = request.chosenAllocator.library, request.allocator == nil else { return nil }
+        guard let id = request.chosenAllocator.library, request.allocator == nil else { return nil }
         let sources = SourceStore(layout: layout, runner: runner, reporter: reporter)
-        let library = try NativeLibrary.named(name)
+        let library = try NativeLibrary.library(id)
         if sources.selected(library) != nil { return nil }
         do {
             _ = try sources.availableVersions(library.debianSource)

@@ -93,9 +93,9 @@ public struct Executor {
                         }
                         LearnedPkgConfigNeeds.remember(asked.requests, file: plan.learnedNeedsFile)
                         var more = request
-                        for (r, library) in asked.requests where !more.extraLibraries.contains(where: { $0.library == library }) {
+                        for (r, library) in asked.requests where !more.extraLibraries.contains(where: { $0.name == library }) {
                             reporter.note("crate \(r.crate) asked pkg-config for `\(r.module)`; building \(library) for \(plan.target), then building again")
-                            more.extraLibraries.append(LibraryRequirement(library: library, reason: "crate \(r.crate) asked pkg-config for `\(r.module)`"))
+                            more.extraLibraries.append(LibraryRequest(name: library, reason: "crate \(r.crate) asked pkg-config for `\(r.module)`"))
                         }
                         let again = try planner.plan(more).targets.first { $0.target == plan.target }!
                         return try run(again, request: more, attempt: attempt, rounds: rounds + 1)
@@ -245,7 +245,7 @@ enum SourceRequest {
     static func explained(_ error: CargoStaticError, steps: [LibraryStep], requirements: [LibraryRequirement]) -> CargoStaticError {
         let step = steps.first { step in step.fetch.map { error.message.contains("source package \($0.package) ") } ?? false }
         let version = step?.fetch?.version.map { " (version \($0))" } ?? ""
-        let library = step?.library.name
+        let library = step?.library
         let asked = requirements.filter { $0.library == library }.map(\.reason)
         let why = asked.isEmpty ? (library.map { " (\($0) is a dependency of another library of this build)" } ?? "")
                                 : " (asked for by \(asked.joined(separator: "; ")))"

@@ -30,15 +30,17 @@ public enum PlanView {
                    "#   entrypoint: " + (image.entrypoint.map { "/usr/local/bin/\($0)" } ?? "the only executable built, else the one named like its package"),
                    "#   created: \(ImageSettings.rfc3339(image.created)) (\(image.createdOrigin))"]
         for package in image.packages {
-            out.append("#   labels if the entrypoint is \(package.name)'s: " + image.labels(for: package).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+            out.append("#   labels if the entrypoint is \(package.name)'s:")
+            // One per line, a newline of a description kept inside the comment.
+            out += image.labels(for: package).sorted { $0.key < $1.key }.map { "#     \($0.key)=\($0.value.replacingOccurrences(of: "\n", with: "\\n"))" }
         }
+        out.append("#   CA bundle, in the images that get one: \(image.caBundle)")
         for platform in image.platforms {
+            let tls = platform.tlsCrates.keys.sorted().map { "\($0) (TLS: \(platform.tlsCrates[$0]!.joined(separator: ", ")))" }
             let ca = platform.certificates.map { "\($0.needsCertificates ? "included" : "not included") (\($0.reason))" }
-                ?? (platform.tlsCrates.isEmpty ? "included only if a TLS C library (OpenSSL) is built in"
-                    : "included for executables of " + platform.tlsCrates.keys.sorted().map { "\($0) (TLS: \(platform.tlsCrates[$0]!.joined(separator: ", ")))" }.joined(separator: ", ")
-                      + ", or with a TLS C library (OpenSSL) built in")
-            out.append("#   \(platform.target): CA certificates \(ca)" + (platform.certificates?.needsCertificates != false ? " from \(image.caBundle)" : "")
-                       + (platform.sbom.map { "; SBOM \($0) attached" } ?? ""))
+                ?? ((tls.isEmpty ? "" : "included for executables of \(tls.joined(separator: ", ")); otherwise ")
+                    + "included only if a TLS C library (OpenSSL) is built in")
+            out.append("#   \(platform.target): CA certificates \(ca)" + (platform.sbom.map { "; SBOM \($0) attached" } ?? ""))
         }
         return out
     }

@@ -41,16 +41,16 @@ struct ImageCommand: ParsableCommand {
     @Option(name: .customLong("label"), help: ArgumentHelp("An extra config label (repeatable); overrides the ones read from Cargo.toml and git.", valueName: "key=value"))
     var labels: [String] = []
 
-    @Flag(help: "Print what would run (like `plan`) and build nothing.")
+    @Flag(help: "Print what would run (like `plan`), the image step included, and build nothing; with --json, the plan as JSON.")
     var dryRun = false
 
     func run() throws {
-        let build = try options.request(.build)
+        var build = try options.request(.build)
+        build.image = ImageRequest(tag: tag, output: output, entrypoint: entrypoint, caCertificates: caCertificates,
+                                   caBundle: caBundle, sbom: sbom, labels: try ImageRequest.parseLabels(labels))
         try execute(options.session(build), json: options.json) { session in
             if dryRun { return try BuildCommands.printPlan(try BuildCommands.plan(build, session), json: options.json) }
-            let request = ImageRequest(build: build, tag: tag, output: output, entrypoint: entrypoint, caCertificates: caCertificates,
-                                       caBundle: caBundle, sbom: sbom, labels: try ImageRequest.parseLabels(labels))
-            let image = try ImageBuild(request: request, session: session).run()
+            let image = try BuildCommands.image(build, session)
             if options.json { print(try encodeJSON(image)); return }
             for p in image.platforms {
                 session.reporter.info("\(p.platform): \(p.manifest)" + (p.sbomReferrer.map { " (SBOM referrer \($0))" } ?? ""))

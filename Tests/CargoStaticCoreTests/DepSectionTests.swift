@@ -55,7 +55,7 @@ final class DepSectionTests: XCTestCase {
     /// GNU ld drops an unreferenced section under --gc-sections unless it is retained:
     /// the musl-gcc and cross-gcc toolchains link with it.
     func testGNULinkerKeepsTheSection() throws {
-        guard Runner.which("gcc") != nil, Runner.which("ld") != nil else { throw XCTSkip("no gcc/ld (apt-get install gcc)") }
+        guard Context.process.which("gcc") != nil, Context.process.which("ld") != nil else { throw XCTSkip("no gcc/ld (apt-get install gcc)") }
         let payload = try Self.info.sectionPayload()
         let object = dir + "/gnu/dep.o"
         try DepInfoStep.make(package: "test", payload: payload, object: object, compiler: ["gcc"]).run(Runner())

@@ -25,7 +25,7 @@ final class HashingTests: XCTestCase {
 
     /// A file larger than one read chunk (1 MiB) and not a multiple of it.
     func testSHA256OfLargeFileMatchesSha256sum() throws {
-        guard let tool = Runner.which("sha256sum") else { throw XCTSkip("no sha256sum") }
+        guard let tool = Context.process.which("sha256sum") else { throw XCTSkip("no sha256sum") }
         let path = NSTemporaryDirectory() + "cs-hash-large-\(getpid())"
         try Data((0..<(3 << 20) + 12345).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) }).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -67,7 +67,7 @@ final class HashingTests: XCTestCase {
     }
 
     func testSHA256OfFileMatchesSha256sum() throws {
-        guard let tool = Runner.which("sha256sum") else { throw XCTSkip("no sha256sum") }
+        guard let tool = Context.process.which("sha256sum") else { throw XCTSkip("no sha256sum") }
         let path = NSTemporaryDirectory() + "cs-hash-\(getpid())"
         try Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 ^ ($0 >> 8)) }).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -37,3 +37,9 @@ final class LibraryIDTests: XCTestCase {
         XCTAssertEqual("\(ids[0])", "zlib")
     }
 }
+
+/// Tests write resolved libraries as literals (`"zlib"`); the tool itself makes a
+/// `LibraryID` only from a resolved recipe.
+extension LibraryID: ExpressibleByStringLiteral {
+    public init(stringLiteral name: String) { self.init(resolvedName: name) }
+}

@@ -372,6 +372,40 @@ final class OCIImageTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/out"), [])
     }
 
+    /// The image step's run-time choices: the entrypoint among the executables built, its
+    /// package's planned name and labels.
+    func testImageStepChoosesTheEntrypointFromTheBuiltExecutables() throws {
+        let audit = Audit(try ELFFile.read(path: try ELFFixtures.shared.path("musl-static")))
+        func exe(_ name: String, package: String, isTest: Bool = false) throws -> BuiltExecutable {
+            BuiltExecutable(target: try Target("x86_64-unknown-linux-musl"), path: "/w/target/" + name, package: package + " 0.1.0 (path+file:///w)",
+                            packageID: package, name: name, isTest: isTest, audit: audit)
+        }
+        func step(entrypoint: String? = nil, tag: String? = nil) -> ImageStep {
+            ImageStep(entrypoint: entrypoint, tag: tag, output: "/w/target/image", created: 0, createdOrigin: "test", labels: ["extra": "1"],
+                      packages: [ImagePackage(name: "app", version: "0.1.0", labels: ["org.opencontainers.image.title": "app"])],
+                      caBundle: ImageLayout.hostCABundle, platforms: [])
+        }
+        let (app, helper, tests) = (try exe("app", package: "app"), try exe("helper", package: "tools"), try exe("app-1234", package: "app", isTest: true))
+        XCTAssertEqual(try step().chooseEntrypoint([tests, helper]).name, "helper", "the only program; tests do not count")
+        XCTAssertEqual(try step().chooseEntrypoint([helper, app, tests]).name, "app", "the one named like its package")
+        XCTAssertEqual(try step(entrypoint: "helper").chooseEntrypoint([helper, app]).name, "helper")
+        XCTAssertThrowsError(try step(entrypoint: "missing").chooseEntrypoint([helper, app])) { error in
+            XCTAssertTrue("\(error)".contains("it built: helper, app"), "\(error)")
+        }
+        XCTAssertThrowsError(try step().chooseEntrypoint([helper, try exe("other", package: "tools")])) { error in
+            XCTAssertTrue("\(error)".contains("--entrypoint"), "\(error)")
+        }
+        XCTAssertThrowsError(try step().chooseEntrypoint([tests]))
+        // The planned package gives the default name and the labels; --tag and the planned labels win.
+        let planned = step().package(of: app)
+        XCTAssertEqual(step().name(for: planned), "app:0.1.0")
+        XCTAssertEqual(step(tag: "demo").name(for: planned), "demo")
+        XCTAssertEqual(step().labels(for: planned), ["org.opencontainers.image.title": "app", "extra": "1"])
+        let unplanned = step().package(of: helper)
+        XCTAssertEqual(step().name(for: unplanned), "tools:latest")
+        XCTAssertEqual(unplanned.labels, ["org.opencontainers.image.title": "tools"])
+    }
+
     // MARK: TLS detection, Cargo.toml facts, options
 
     /// A resolved graph: app -> client -> rustls (normal), app -> native-tls (dev only),
@@ -431,8 +465,7 @@ final class OCIImageTests: XCTestCase {
         XCTAssertEqual(try ImageRequest.parseLabels(["a.b=c=d", "e="]), ["a.b": "c=d", "e": ""])
         XCTAssertThrowsError(try ImageRequest.parseLabels(["novalue"]))
         func epoch(_ value: String?) throws -> Int64? {
-            try ImageRequest(build: BuildRequest(mode: .build, targets: [],
-                                                 context: Context(variables: ["SOURCE_DATE_EPOCH": value].compactMapValues { $0 }, directory: "/"))).sourceDateEpoch()
+            try Context(variables: ["SOURCE_DATE_EPOCH": value].compactMapValues { $0 }, directory: "/").sourceDateEpoch().map(Int64.init)
         }
         XCTAssertNil(try epoch(nil))
         XCTAssertNil(try epoch(""))

@@ -55,7 +55,7 @@ final class PlannerTests: XCTestCase {
                   project: ProjectManifest(package: [:], profileLayers: [], environment: [:]), targets: targets)
     }
 
-    private func request(_ triples: [String], settings: StdSettings = .standard, extra: [LibraryRequirement] = []) throws -> BuildRequest {
+    private func request(_ triples: [String], settings: StdSettings = .standard, extra: [LibraryRequest] = []) throws -> BuildRequest {
         BuildRequest(mode: .build, targets: try triples.map(Target.init), extraLibraries: extra, allocator: .musl, stdSettings: settings, context: context)
     }
 
@@ -111,7 +111,7 @@ final class PlannerTests: XCTestCase {
             found.libraries.selected[library.name] = LibrarySource(package: library.debianSource, version: version + "-1", upstreamVersion: version,
                                                                     origin: "debian", path: "/cache/sources/\(library.name)/tree")
         }
-        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequirement(library: "libedit", reason: "--deps")])
+        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequest(name: "libedit", reason: "--deps")])
         let plan = try Planner.plan(request, facts: facts([found])).targets[0]
         XCTAssertEqual(kinds(plan.steps), ["archive", "std", "library:ncurses", "library:libedit", "depInfo", "runtime", "cargo"])
         XCTAssertEqual(plan.requirements, [LibraryRequirement(library: "libedit", reason: "--deps")])
@@ -151,7 +151,7 @@ final class PlannerTests: XCTestCase {
         found.libraries.selected["ncurses"] = LibrarySource(package: "ncurses", version: "6.4-4", upstreamVersion: "6.4", origin: "debian",
                                                             path: "/cache/sources/ncurses/tree")
         found.libraries.versions = ["libedit": .success([DebianVersion("3.1-20221030-2")])]
-        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequirement(library: "libedit", reason: "--deps")])
+        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequest(name: "libedit", reason: "--deps")])
         let build = try Planner.plan(request, facts: facts([found])).targets[0].libraries
         let deps = try Planner.planLibraries(LibraryTargetFacts(target: found.target, cc: found.cc, libraries: found.libraries, cache: found.cache))
         XCTAssertEqual(deps, build)
@@ -168,7 +168,7 @@ final class PlannerTests: XCTestCase {
         let ncurses = try NativeLibrary.named("ncurses")
         found.libraries.closure = .success([ncurses])
         found.libraries.versions = ["ncurses": .success([DebianVersion("6.4-4"), DebianVersion("6.4-2"), DebianVersion("6.3-1")])]
-        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequirement(library: "ncurses", reason: "--deps")])
+        let request = try request(["x86_64-unknown-linux-musl"], extra: [LibraryRequest(name: "ncurses", reason: "--deps")])
         let step = try Planner.plan(request, facts: facts([found])).targets[0].libraries[0]
         let fetch = try XCTUnwrap(step.fetch)
         XCTAssertEqual(fetch.command.arguments.last, "ncurses=6.4-4")
@@ -253,5 +253,71 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(plan.allocator, .musl)
         XCTAssertTrue(plan.allocatorNote?.contains("apt knows no source package `mimalloc`") ?? false, plan.allocatorNote ?? "no note")
         XCTAssertTrue(plan.libraries.isEmpty)
+    }
+
+    /// `image`: the plan's last step, decided from the facts (date, revision, the package's
+    /// labels, the TLS crates per target), shown in the plan and in its JSON; only the
+    /// entrypoint and the packages CA detection starts from wait for the build.
+    func testImageIsAPlannedStepAfterTheTargets() throws {
+        let tls = try metadata([("rustls", nil)])
+        var request = try request(["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"])
+        request.image = ImageRequest(tag: "ghcr.io/acme/app:1", sbom: "app.spdx.json", labels: ["org.opencontainers.image.vendor": "ACME", "org.opencontainers.image.description": "two\nlines"])
+        var found = facts([try target("x86_64-unknown-linux-musl", metadata: tls), try target("aarch64-unknown-linux-musl", metadata: metadata())])
+        // Without discovered image facts the planner refuses rather than guesses a date.
+        XCTAssertThrowsError(try Planner.plan(request, facts: found))
+        found.image = ImageFacts(created: 1_700_000_000, createdOrigin: "SOURCE_DATE_EPOCH", revision: String(repeating: "a", count: 40))
+        let plan = try Planner.plan(request, facts: found)
+        let image = try XCTUnwrap(plan.image)
+        XCTAssertEqual(image.output, "/w/app/target/image")
+        XCTAssertEqual(image.layout, "/w/app/target/image/oci")
+        XCTAssertNil(image.entrypoint)
+        XCTAssertEqual(image.created, 1_700_000_000)
+        XCTAssertEqual(image.packages.map(\.name), ["app"])
+        XCTAssertEqual(image.labels(for: image.packages[0]), [
+            "org.opencontainers.image.title": "app", "org.opencontainers.image.version": "0.1.0",
+            "org.opencontainers.image.revision": String(repeating: "a", count: 40), "org.opencontainers.image.vendor": "ACME",
+            "org.opencontainers.image.description": "two\nlines"])
+        XCTAssertEqual(image.name(for: image.packages[0]), "ghcr.io/acme/app:1")
+        XCTAssertEqual(image.platforms.map(\.target.triple), ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"])
+        XCTAssertEqual(image.platforms.map(\.sbom), ["/w/app/app.spdx.json", "/w/app/app.spdx.json"])
+        // CA certificates: detected per target from the graph; rustls only where it is a dependency.
+        XCTAssertEqual(image.platforms.map(\.tlsCrates), [["app": ["rustls"]], [:]])
+        XCTAssertEqual(image.platforms[0].certificates(packages: ["app"], nativeLibraries: []),
+                       .init(needsCertificates: true, reason: "does TLS: crate rustls"))
+        XCTAssertFalse(image.platforms[1].certificates(packages: ["app"], nativeLibraries: []).needsCertificates)
+        XCTAssertTrue(image.platforms[1].certificates(packages: ["app"], nativeLibraries: ["openssl"]).needsCertificates)
+        XCTAssertFalse(image.platforms[0].certificates(packages: ["other"], nativeLibraries: []).needsCertificates)
+        // The JSON plan carries it, and `plan` shows it, as comments: no command writes it.
+        let decoded = try JSONDecoder().decode(BuildPlan.self, from: JSONEncoder().encode(plan))
+        XCTAssertEqual(decoded, plan)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(plan)) as? [String: Any])
+        XCTAssertEqual((json["image"] as? [String: Any])?["output"] as? String, "/w/app/target/image")
+        let text = PlanView.render(plan)
+        let shown = try XCTUnwrap(text.components(separatedBy: "## image\n").last)
+        XCTAssertTrue(text.components(separatedBy: "## ").last?.hasPrefix("image") ?? false, "the image comes after every target")
+        XCTAssertTrue(shown.split(separator: "\n").allSatisfy { $0.hasPrefix("#") }, shown)
+        for expected in ["/w/app/target/image/image.tar", "name: ghcr.io/acme/app:1", "2023-11-14T22:13:20Z (SOURCE_DATE_EPOCH)",
+                         "#     org.opencontainers.image.vendor=ACME\n", "x86_64-unknown-linux-musl: CA certificates included for executables of app (TLS: rustls)",
+                         "aarch64-unknown-linux-musl: CA certificates included only if a TLS C library (OpenSSL) is built in", "SBOM /w/app/app.spdx.json attached"] {
+            XCTAssertTrue(shown.contains(expected), "\(expected) not in:\n\(shown)")
+        }
+        // --no-ca-certificates and --ca-bundle are decided now; --output and --entrypoint are taken as given.
+        request.image?.caCertificates = false
+        request.image?.output = "img"
+        request.image?.entrypoint = "app"
+        var decided = try XCTUnwrap(try Planner.plan(request, facts: found).image)
+        XCTAssertEqual(decided.output, "/w/app/img")
+        XCTAssertEqual(decided.entrypoint, "app")
+        XCTAssertEqual(decided.platforms[0].certificates(packages: ["app"], nativeLibraries: []), .init(needsCertificates: false, reason: "--no-ca-certificates"))
+        request.image?.caCertificates = nil
+        request.image?.caBundle = "/etc/my.pem"
+        decided = try XCTUnwrap(try Planner.plan(request, facts: found).image)
+        XCTAssertEqual(decided.caBundle, "/etc/my.pem")
+        XCTAssertEqual(decided.platforms[1].certificates(packages: [], nativeLibraries: []), .init(needsCertificates: true, reason: "--ca-bundle"))
+        // A malformed tag stops the plan, before anything is built.
+        request.image?.tag = "UPPER/Case::bad"
+        XCTAssertThrowsError(try Planner.plan(request, facts: found))
+        // A build without an image request has no image step.
+        XCTAssertNil(try Planner.plan(try self.request(["x86_64-unknown-linux-musl"]), facts: found).image)
     }
 }

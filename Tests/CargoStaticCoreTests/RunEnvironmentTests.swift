@@ -51,7 +51,7 @@ final class RunEnvironmentTests: XCTestCase {
 
     /// The sandbox receives the variables as --setenv pairs.
     func testSandboxSetsTheGivenVariables() throws {
-        guard Sandbox.bwrap != nil else { throw XCTSkip("no bwrap") }
+        guard Sandbox.bwrap(Runner()) != nil else { throw XCTSkip("no bwrap") }
         let (command, cleanup) = try Sandbox(runner: Runner(), environment: ["CARGO_PKG_NAME": "x", "A": "1"])
             .command(executable: "/bin/true", qemu: nil, arguments: [])
         for file in cleanup { try? FileManager.default.removeItem(atPath: file) }

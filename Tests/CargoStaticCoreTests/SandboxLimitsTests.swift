@@ -7,7 +7,7 @@ import XCTest
 final class SandboxLimitsTests: XCTestCase {
     private var dir = ""
     override func setUpWithError() throws {
-        guard Sandbox.bwrap != nil, Runner.which("musl-gcc") != nil else { throw XCTSkip("needs bwrap and musl-gcc") }
+        guard Sandbox.bwrap(Runner()) != nil, Context.process.which("musl-gcc") != nil else { throw XCTSkip("needs bwrap and musl-gcc") }
         dir = NSTemporaryDirectory() + "cs-sandbox-limits-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         chmod(dir, 0o755)

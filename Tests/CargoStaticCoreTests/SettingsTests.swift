@@ -85,8 +85,8 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(merged.allocator, .musl)
         XCTAssertEqual(merged.stdSettings, .size)
         XCTAssertEqual(merged.cc, .muslGcc)
-        XCTAssertEqual(merged.deps, [LibraryRequirement(library: "zlib", reason: "the command line"),
-                                     LibraryRequirement(library: "xz", reason: "home config")])
+        XCTAssertEqual(merged.deps, [LibraryRequest(name: "zlib", reason: "the command line"),
+                                     LibraryRequest(name: "xz", reason: "home config")])
         let none = try Settings.merge([SettingsLayer(origin: "empty")])
         XCTAssertEqual(none.targets.map(\.triple), [Target.defaultTriple])
         XCTAssertNil(none.allocator, "no allocator: the std profile's default")
@@ -115,7 +115,7 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(fromFiles.stdSettings.name, "size", "the project's config over $CARGO_HOME's")
         XCTAssertEqual(fromFiles.cToolchain, .muslGcc)
         // Cargo.toml's deps are the library scan's (for every workspace member); the config's are extra.
-        XCTAssertEqual(fromFiles.extraLibraries.map(\.library), ["zlib"])
+        XCTAssertEqual(fromFiles.extraLibraries.map(\.name), ["zlib"])
         XCTAssertEqual(fromFiles.extraLibraries.first?.reason, "[cargo-static] of \(root)/proj/.cargo/config.toml")
 
         let x86 = try Target(Target.defaultTriple)

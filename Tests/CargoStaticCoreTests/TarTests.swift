@@ -107,7 +107,7 @@ final class TarTests: XCTestCase {
 
     /// GNU tar extracts what we write, long names included, with the modes we set.
     func testGNUTarExtractsLongNamesAndModes() throws {
-        guard let tar = Runner.which("tar") else { throw XCTSkip("no tar") }
+        guard let tar = Context.process.which("tar") else { throw XCTSkip("no tar") }
         let dir = try temporaryDirectory()
         let splittable = (1...12).map { "directory\($0)" }.joined(separator: "/") + "/" + String(repeating: "f", count: 60)
         let unsplittable = "d/" + String(repeating: "n", count: 140)

@@ -88,7 +88,7 @@ final class TargetTests: XCTestCase {
 
     /// An ARMv6 program runs on an emulated ARM1176: qemu's default CPU would accept ARMv7 code.
     func testArmv6RunsOnTheOldestCPU() throws {
-        guard Runner.which("qemu-arm-static") != nil else { throw XCTSkip("qemu-arm-static not installed") }
+        guard Context.process.which("qemu-arm-static") != nil else { throw XCTSkip("qemu-arm-static not installed") }
         let runner = ProgramRunner(runner: Runner())
         let (armv6, _) = try runner.command(executable: "/x/hello", arguments: ["a"], target: Target("arm-unknown-linux-musleabihf"), emptyRoot: false)
         XCTAssertEqual(armv6.arguments, ["-cpu", "arm1176", "/x/hello", "a"])

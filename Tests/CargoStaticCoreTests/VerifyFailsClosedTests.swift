@@ -32,7 +32,7 @@ final class VerifyFailsClosedTests: XCTestCase {
         }
         """.write(toFile: source, atomically: true, encoding: .utf8)
         let exe = dir + "/" + name
-        guard Runner.which("gcc") != nil else { throw XCTSkip("gcc is not installed") }
+        guard Context.process.which("gcc") != nil else { throw XCTSkip("gcc is not installed") }
         try sh(["gcc", "-static", "-O1", source, "-o", exe])
         return exe
     }
@@ -60,7 +60,7 @@ final class VerifyFailsClosedTests: XCTestCase {
     /// A static musl program, stripped or not, with musl's strerror linked (as every Rust
     /// program that prints has): proven kernel-only.
     func testStrippedMuslProgramStaysProven() throws {
-        guard Runner.which("musl-gcc") != nil else { throw XCTSkip("musl-gcc is not installed") }
+        guard Context.process.which("musl-gcc") != nil else { throw XCTSkip("musl-gcc is not installed") }
         let source = dir + "/m.c"
         try "#include <stdio.h>\n#include <string.h>\nint main(int c, char **v) { puts(strerror(c)); return 0; }\n"
             .write(toFile: source, atomically: true, encoding: .utf8)
@@ -83,8 +83,8 @@ final class VerifyFailsClosedTests: XCTestCase {
         let source = dir + "/tiny.c"
         try "int main(void) { return 0; }\n".write(toFile: source, atomically: true, encoding: .utf8)
         var builds: [(String, [String])] = []
-        if Runner.which("musl-gcc") != nil { builds.append(("musl-gcc", ["musl-gcc", "-static", "-Os", source, "-o", dir + "/musl-gcc"])) }
-        if Runner.which("python3") != nil, (try? Runner().capture(Command("python3", ["-m", "ziglang", "version"])))?.succeeded == true {
+        if Context.process.which("musl-gcc") != nil { builds.append(("musl-gcc", ["musl-gcc", "-static", "-Os", source, "-o", dir + "/musl-gcc"])) }
+        if Context.process.which("python3") != nil, (try? Runner().capture(Command("python3", ["-m", "ziglang", "version"])))?.succeeded == true {
             builds.append(("zig", ["python3", "-m", "ziglang", "cc", "-target", "x86_64-linux-musl", "-fPIE", "-Os", source, "-o", dir + "/zig"]))
         }
         guard !builds.isEmpty else { throw XCTSkip("needs musl-gcc or zig") }

@@ -21,7 +21,7 @@ final class CLibraryTests: XCTestCase {
         return (dir, try Harness.onlyResult(out))
     }
 
-    private func libraries(_ result: TargetResult) -> [String] { result.nativeLibraries.map(\.name) }
+    private func libraries(_ result: TargetResult) -> [String] { result.nativeLibraries.map(\.name.name) }
 
     private func runInEmptyRoot(_ dir: String, env: [String: String] = [:], network: String = "loopback") throws -> Harness.Output {
         let out = try Harness.run(["run", "--release", "--empty-root", "--network", network] + Harness.passed(env), in: dir, environment: env)
@@ -95,7 +95,7 @@ final class CLibraryTests: XCTestCase {
         XCTAssertEqual(targets.count, 1, out.stdout)
         let target = try XCTUnwrap(targets.first)
         let requirement = try XCTUnwrap(target.requirements.first, "no requirement: \(out.stdout)")
-        XCTAssertEqual(requirement.library, "sqlite3", "\(target.requirements)")
+        XCTAssertEqual(requirement.library.name, "sqlite3", "\(target.requirements)")
         XCTAssertTrue(requirement.reason.hasPrefix("crate libsqlite3-sys"), "\(target.requirements)")
         let env = target.cargo.environment
         XCTAssertEqual(env["SQLITE3_STATIC"], "1")
@@ -115,12 +115,12 @@ final class CLibraryTests: XCTestCase {
         let results = try Harness.decode([CacheCommands.DepsResult].self, out)
         XCTAssertEqual(results.count, 1, out.stdout)
         let libs = try XCTUnwrap(results.first, out.all).libraries
-        XCTAssertEqual(Set(libs.map(\.name)), Set(names))
+        XCTAssertEqual(Set(libs.map(\.name.name)), Set(names))
         let modules = ["zlib": "zlib", "openssl": "openssl", "sqlite3": "sqlite3", "zstd": "libzstd", "xz": "liblzma",
                        "bzip2": "bzip2", "ncurses": "ncursesw", "libedit": "libedit"]
         let prefixes = libs.map(\.prefix)
         for lib in libs {
-            let name = lib.name, prefix = lib.prefix
+            let name = lib.name.name, prefix = lib.prefix
             let pkg = try Harness.runTool("/usr/bin/pkg-config", ["--static", "--libs", modules[name] ?? name],
                                           environment: ["PKG_CONFIG_LIBDIR": prefixes.map { $0 + "/lib/pkgconfig" }.joined(separator: ":"),
                                                         "PKG_CONFIG_PATH": ""])

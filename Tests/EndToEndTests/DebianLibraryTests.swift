@@ -19,7 +19,7 @@ final class DebianLibraryTests: XCTestCase {
         XCTAssertTrue(audit.kernelOnly, "\(audit)")
         XCTAssertEqual(audit.libc, .musl, "\(audit)")
         XCTAssertEqual(audit.needed, [], "\(audit)")
-        return (dir, result.nativeLibraries.map(\.name))
+        return (dir, result.nativeLibraries.map(\.name.name))
     }
 
     /// `hostNetwork`: the sandbox's own loopback is not the host's, where the test's server listens.
@@ -108,7 +108,7 @@ final class DebianLibraryTests: XCTestCase {
         let again = try Harness.run(["build", "--release", "--json"], in: dir)
         XCTAssertEqual(again.status, 0, again.all)
         XCTAssertFalse(again.stderr.contains("asked pkg-config for"), again.all)
-        XCTAssertEqual(try Harness.onlyResult(again).nativeLibraries.map(\.name), ["xxhash"], again.all)
+        XCTAssertEqual(try Harness.onlyResult(again).nativeLibraries.map(\.name.name), ["xxhash"], again.all)
         let audit = try Harness.onlyExecutable(again).audit
         XCTAssertTrue(audit.kernelOnly, "\(audit)")
     }

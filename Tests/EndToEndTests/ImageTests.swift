@@ -128,6 +128,16 @@ final class ImageTests: XCTestCase {
 
         let tag = "cargo-static-e2e/hello:\(getpid())"
         let targets = "x86_64-unknown-linux-musl,aarch64-unknown-linux-musl"
+        // The plan shows the image step the build then runs: where, when, which labels.
+        let dry = try Harness.run(["image", "--release", "--json", "--dry-run", "--target", targets, "--tag", tag, "--output", dir + "/img"],
+                                  in: dir, environment: Self.epoch)
+        XCTAssertEqual(dry.status, 0, dry.all)
+        let planned = try XCTUnwrap(try Harness.decode(BuildPlan.self, dry).image, dry.stdout)
+        XCTAssertEqual(planned.layout, dir + "/img/oci")
+        XCTAssertEqual(planned.created, 1_700_000_000)
+        XCTAssertEqual(planned.platforms.map(\.target.triple), targets.split(separator: ",").map(String.init))
+        XCTAssertEqual(planned.packages.first?.labels["org.opencontainers.image.source"], "https://example.org/hello")
+        XCTAssertEqual(planned.labels["org.opencontainers.image.revision"], revision)
         let result = try image(["--target", targets, "--tag", tag, "--output", dir + "/img"], in: dir)
         let layout = dir + "/img/oci", archive = dir + "/img/image.tar"
         XCTAssertEqual(result.layout, layout)

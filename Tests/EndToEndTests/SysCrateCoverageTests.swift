@@ -72,7 +72,7 @@ final class SysCrateCoverageTests: XCTestCase {
             let audit = try XCTUnwrap(result.executables.first, "\(crate): \(out.all)").audit
             XCTAssertEqual(audit.linkage, .staticPie, "\(crate): \(audit)")
             XCTAssertTrue(audit.kernelOnly, "\(crate): \(audit)")
-            let built = result.nativeLibraries.map(\.name)
+            let built = result.nativeLibraries.map(\.name.name)
             XCTAssertEqual(Set(built), Set(libraries), "\(crate): \(out.all)")
         }
     }

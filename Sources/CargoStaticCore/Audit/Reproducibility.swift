@@ -110,6 +110,7 @@ public enum Reproducibility {
                                  executable: request.context.executable)
         second.checkReproducible = false
         second.artifactDirectory = nil
+        second.image = nil
         return second
     }
 

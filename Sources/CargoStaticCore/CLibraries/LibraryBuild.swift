@@ -3,7 +3,7 @@ import Foundation
 /// A C library made available for a target: from the cache, or built now.
 public struct ProvidedLibrary: Codable, Equatable {
     public typealias Outcome = CacheStore.Outcome
-    public let name: String
+    public let name: LibraryID
     public let version: String
     public let outcome: Outcome
     public let prefix: String
@@ -115,7 +115,7 @@ public struct LibraryPlanner {
     /// recipe `zlib`, a link name `git2`, a pkg-config module `libgit2`, a Debian source package): the closure (the resolver: recipes, apt, dpkg),
     /// the selected sources, apt's versions where no source is selected, the trees' layouts.
     func find(_ names: [String]) -> LibraryFacts {
-        var facts = LibraryFacts(sourcesRoot: sources.root, jobs: LibraryBuilder.jobs)
+        var facts = LibraryFacts(sourcesRoot: sources.root, jobs: runner.context.processorCount)
         facts.closure = Result { try resolver.closure(names) }
         let libraries = (try? facts.closure.get()) ?? []
         for library in libraries {
@@ -186,7 +186,7 @@ public struct LibraryPlanner {
         let layout = LibraryBuildSpec.detect(source, library)
         func step(_ cache: CacheView) -> LibraryStep {
             Self.resolve(library, source: source, target: target, toolchain: toolchain, dependencies: dependencies,
-                         layout: layout, jobs: LibraryBuilder.jobs, cache: cache)
+                         layout: layout, jobs: runner.context.processorCount, cache: cache)
         }
         // The entry is known only once resolved: then its state is looked up, that entry alone.
         var cache = CacheView(layout: store.layout)
@@ -206,7 +206,7 @@ public struct LibraryPlanner {
         return LibraryStep(library: library.id, target: target,
                            build: CachedBuild(entry: id, cached: cached, label: "\(library.name) \(source.upstreamVersion) for \(target)"),
                            source: source, fetch: nil, commands: cached ? [] : LibraryBuilder.copyCommands(source, context) + library.steps(context),
-                           dependencies: dependencies.map { LibraryID(resolvedName: $0.name) }, prefix: cache.layout.prefix(id))
+                           dependencies: dependencies.map(\.name), prefix: cache.layout.prefix(id))
     }
 
     /// A library's dependencies and theirs, in build order: a static library's build (its
@@ -223,7 +223,7 @@ public struct LibraryPlanner {
     }
 
     static func provided(_ step: LibraryStep) -> ProvidedLibrary {
-        ProvidedLibrary(name: step.library.name, version: step.source?.upstreamVersion ?? "?", outcome: step.cached ? .hit : .built,
+        ProvidedLibrary(name: step.library, version: step.source?.upstreamVersion ?? "?", outcome: step.cached ? .hit : .built,
                         prefix: step.prefix ?? "", entry: step.build?.entry.name ?? step.library.name)
     }
 }
@@ -257,7 +257,7 @@ struct LibraryBuilder {
     let reporter: Reporter
     var store: CacheStore { planner.store }
 
-    static func context(_ spec: LibraryBuildSpec, layout: CacheLayout, id: EntryID, jobs: Int = jobs) -> LibraryBuildContext {
+    static func context(_ spec: LibraryBuildSpec, layout: CacheLayout, id: EntryID, jobs: Int) -> LibraryBuildContext {
         let work = layout.work(id)
         var context = LibraryBuildContext(source: work + "/src", prefix: LibraryBuildContext.logicalPrefix, destdir: layout.staging(id) + "/destdir",
                                           version: spec.source.upstreamVersion, target: spec.target, toolchain: spec.toolchain,
@@ -266,15 +266,14 @@ struct LibraryBuilder {
         return context
     }
 
-    static var jobs: Int { Context.process.processorCount }
-
     /// Runs the steps; returns every library with its prefix, dependencies first, and
     /// whether any came out as a different entry than planned (then the plan is redone).
     /// Independent libraries build at the same time (`LibrarySchedule`); the result keeps the
     /// plan's order. A failure stops the builds still running, and is the error reported.
-    func run(_ steps: [LibraryStep], toolchain: CToolchain, limit: Int = LibrarySchedule.limit(cores: jobs)) throws
+    func run(_ steps: [LibraryStep], toolchain: CToolchain) throws
         -> (libraries: [ProvidedLibrary], diverged: Bool) {
         let prerequisites = LibrarySchedule.prerequisites(steps)
+        let limit = LibrarySchedule.limit(cores: runner.context.processorCount)
         var results: [Int: (library: ProvidedLibrary, diverged: Bool)] = [:]
         var running: [Int: BackgroundStep<(library: ProvidedLibrary, diverged: Bool)>] = [:]
         let ended = DispatchSemaphore(value: 0)
@@ -341,13 +340,13 @@ struct LibraryBuilder {
             try buildEntry(spec, id: id, staging: staging, planned: step.commands)
         }
         try? FileManager.default.removeItem(atPath: store.layout.work(id))
-        return ProvidedLibrary(name: library.name, version: source.upstreamVersion, outcome: outcome, prefix: prefix, entry: id.name)
+        return ProvidedLibrary(name: library.id, version: source.upstreamVersion, outcome: outcome, prefix: prefix, entry: id.name)
     }
 
     private func buildEntry(_ spec: LibraryBuildSpec, id: EntryID, staging: String, planned: [Command]) throws -> LibraryEntry {
         let fm = FileManager.default
         let work = store.layout.work(id)
-        let context = Self.context(spec, layout: store.layout, id: id)
+        let context = Self.context(spec, layout: store.layout, id: id, jobs: runner.context.processorCount)
         let started = Date()
         try? fm.removeItem(atPath: work)
         try FileSystem.makeDirectory(work)

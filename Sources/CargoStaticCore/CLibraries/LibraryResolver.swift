@@ -35,15 +35,30 @@ public final class LibraryResolver {
 
     public init(index: PackageIndex) { self.index = index }
 
-    /// The process-wide resolver (apt and dpkg, with the cache's index directory).
+    /// The process-wide resolver (apt and dpkg, with the cache's index directory): the one
+    /// `Session` installed from its context. Only code run without a session (unit tests)
+    /// gets one made from the process's context.
     public static var shared: LibraryResolver {
         sharedLock.lock(); defer { sharedLock.unlock() }
         if let r = sharedInstance { return r }
-        let r = LibraryResolver(index: AptIndex(runner: Runner(), cacheRoot: Context.process.cacheRoot))
+        return installLocked(for: .process)
+    }
+
+    /// Makes a resolver for `context` (its PATH, its cache's index directory) the process-wide
+    /// one, unless one for the same cache is installed already (what it resolved stays known).
+    public static func install(for context: Context) {
+        sharedLock.lock(); defer { sharedLock.unlock() }
+        if sharedRoot != context.cacheRoot { _ = installLocked(for: context) }
+    }
+
+    private static func installLocked(for context: Context) -> LibraryResolver {
+        let r = LibraryResolver(index: AptIndex(runner: Runner(context: context), cacheRoot: context.cacheRoot))
         sharedInstance = r
+        sharedRoot = context.cacheRoot
         return r
     }
     private static var sharedInstance: LibraryResolver?
+    private static var sharedRoot: String?
     private static let sharedLock = NSLock()
 
     /// A library by the name a user typed, with an error that says what was looked for.

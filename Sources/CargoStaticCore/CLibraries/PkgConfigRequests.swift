@@ -137,7 +137,8 @@ public struct LearnedPkgConfigNeeds: Codable, Equatable {
     /// The requirements for a crate of the graph, with the module it asked for as the reason.
     public func requirements(crate: String) -> [LibraryRequirement] {
         (byCrate[crate] ?? [:]).sorted { $0.key < $1.key }.map {
-            LibraryRequirement(library: $0.value, reason: "crate \(crate) (its build script asked pkg-config for `\($0.key)` in an earlier build)")
+            // Remembered from a library the resolver gave.
+            LibraryRequirement(library: LibraryID(resolvedName: $0.value), reason: "crate \(crate) (its build script asked pkg-config for `\($0.key)` in an earlier build)")
         }
     }
 }

@@ -80,10 +80,23 @@ public enum SysCrateTable {
     }
 }
 
-/// Why a C library is needed by a build.
+/// Why a C library is needed by a build: the library resolved, and who asked.
 public struct LibraryRequirement: Codable, Equatable {
-    public let library: String
+    public let library: LibraryID
     public let reason: String
+}
+
+/// A C library asked for by a name not resolved yet (`--deps`, `deps` in the settings, a
+/// build script's pkg-config module once matched), with where it was named; the scan
+/// resolves it into a `LibraryRequirement`.
+public struct LibraryRequest: Codable, Equatable {
+    public let name: String
+    public let reason: String
+
+    public init(name: String, reason: String) {
+        self.name = name
+        self.reason = reason
+    }
 }
 
 /// Finds the C libraries a project needs: its -sys crates (from cargo's resolved graph,
@@ -94,13 +107,13 @@ public struct LibraryRequirement: Codable, Equatable {
 public struct NativeDependencyScan {
     /// `resolver`: nil for the process-wide one (apt and dpkg of this machine).
     /// `extra`: libraries named on the command line or in cargo's config, with where.
-    public static func requirements(extra: [LibraryRequirement], metadata: CargoMetadata, resolver: LibraryResolver? = nil) throws -> [LibraryRequirement] {
+    public static func requirements(extra: [LibraryRequest], metadata: CargoMetadata, resolver: LibraryResolver? = nil) throws -> [LibraryRequirement] {
         try requirements(extra: extra, metadata: metadata, facts: ScanFacts.find(extra: extra, metadata: metadata, resolver: resolver ?? LibraryResolver.shared))
     }
 
     /// The same from facts found beforehand: pure.
-    public static func requirements(extra: [LibraryRequirement], metadata: CargoMetadata, facts: ScanFacts) throws -> [LibraryRequirement] {
-        var found = try extra.map { LibraryRequirement(library: try facts.named($0.library), reason: $0.reason) }
+    public static func requirements(extra: [LibraryRequest], metadata: CargoMetadata, facts: ScanFacts) throws -> [LibraryRequirement] {
+        var found = try extra.map { LibraryRequirement(library: try facts.named($0.name), reason: $0.reason) }
         found += try requirements(inMetadata: metadata, facts: facts)
         var unique: [LibraryRequirement] = []
         for r in found where !unique.contains(where: { $0.library == r.library }) { unique.append(r) }
@@ -131,7 +144,8 @@ public struct NativeDependencyScan {
             if let binding = SysCrateTable.binding(for: name) {
                 // With one of these features the crate compiles its own copy: nothing to provide.
                 if binding.selfBuildingFeatures.contains(where: features.contains) && !fromDebianRegistry(package.manifestPath) { continue }
-                found.append(LibraryRequirement(library: binding.library, reason: "crate \(name) \(version)"))
+                // The binding table names recipes by their canonical names.
+                found.append(LibraryRequirement(library: LibraryID(resolvedName: binding.library), reason: "crate \(name) \(version)"))
                 continue
             }
             guard let linkName = lookedUpLinkName(package, features: features),
@@ -185,36 +199,37 @@ public struct NativeDependencyScan {
 /// which crates carry their own C sources, and what earlier builds' scripts asked for.
 public struct ScanFacts {
     public var learned = LearnedPkgConfigNeeds()
-    /// name -> library name (or why it cannot be).
-    public var names: [String: Result<String, Error>] = [:]
+    /// name -> library (or why it cannot be).
+    public var names: [String: Result<LibraryID, Error>] = [:]
     /// link name -> library (nil: no library of this machine provides it).
-    public var links: [String: Result<String?, Error>] = [:]
+    public var links: [String: Result<LibraryID?, Error>] = [:]
     /// Manifests of crates that ship a C library of their own.
     public var shipsOwnCSources: Set<String> = []
 
+    /// Facts as tests write them: `names` and `links` give the libraries' resolved names.
     public init(learned: LearnedPkgConfigNeeds = LearnedPkgConfigNeeds(), names: [String: String] = [:], links: [String: String?] = [:],
                 shipsOwnCSources: Set<String> = []) {
         self.learned = learned
-        self.names = names.mapValues { .success($0) }
-        self.links = links.mapValues { .success($0) }
+        self.names = names.mapValues { .success(LibraryID(resolvedName: $0)) }
+        self.links = links.mapValues { .success($0.map(LibraryID.init(resolvedName:))) }
         self.shipsOwnCSources = shipsOwnCSources
     }
 
-    func named(_ name: String) throws -> String {
+    func named(_ name: String) throws -> LibraryID {
         guard let found = names[name] else {
             throw CargoStaticError(.usage, "no C library named \(name) was looked up", fix: "this is a bug in cargo-static's planner")
         }
         return try found.get()
     }
 
-    func library(linkName: String) throws -> String? { try links[linkName]?.get() ?? nil }
+    func library(linkName: String) throws -> LibraryID? { try links[linkName]?.get() ?? nil }
 
     /// Asks the resolver (apt, dpkg) and the crates' source trees what the scan will need.
-    public static func find(extra: [LibraryRequirement], metadata: CargoMetadata, resolver: LibraryResolver,
+    public static func find(extra: [LibraryRequest], metadata: CargoMetadata, resolver: LibraryResolver,
                             learned: LearnedPkgConfigNeeds? = nil) -> ScanFacts {
         var facts = ScanFacts(learned: learned ?? .load(file: LearnedPkgConfigNeeds.file(metadata: metadata)))
-        for name in extra.map(\.library) + NativeDependencyScan.memberDeps(metadata) where facts.names[name] == nil {
-            facts.names[name] = Result { try resolver.named(name).name }
+        for name in extra.map(\.name) + NativeDependencyScan.memberDeps(metadata) where facts.names[name] == nil {
+            facts.names[name] = Result { try resolver.named(name).id }
         }
         for (package, features) in NativeDependencyScan.candidates(metadata) {
             guard let linkName = NativeDependencyScan.lookedUpLinkName(package, features: features) else { continue }
@@ -222,7 +237,7 @@ public struct ScanFacts {
                 facts.shipsOwnCSources.insert(package.manifestPath)
                 continue
             }
-            if facts.links[linkName] == nil { facts.links[linkName] = Result { try resolver.library(for: .link(linkName))?.name } }
+            if facts.links[linkName] == nil { facts.links[linkName] = Result { try resolver.library(for: .link(linkName))?.id } }
         }
         return facts
     }

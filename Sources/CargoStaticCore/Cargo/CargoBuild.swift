@@ -25,7 +25,7 @@ struct CargoBuild {
             // A build script asked pkg-config for a module nobody built: build it, or say in one line why not.
             let requests = PkgConfigFailure.requests(inCargoStderr: stderr, failedCrates: scripts.failed.map(\.crate))
             if !requests.isEmpty {
-                let resolutions = PkgConfigResolution.resolve(requests, alreadyBuilt: provided.map(\.name)) {
+                let resolutions = PkgConfigResolution.resolve(requests, alreadyBuilt: provided.map(\.name.name)) {
                     try LibraryResolver.shared.library(for: .pkgConfig($0))
                 }
                 var builds: [(PkgConfigRequest, String)] = []
@@ -43,7 +43,7 @@ struct CargoBuild {
             // A build script that failed while looking for a C library gets one line of ours,
             // naming the crate, the library and whether cargo-static can build it.
             let diagnosis = LibraryDiagnosis.line(failed: scripts.failed, linked: messages.linkedLibraries.map { ($0.package, $0.libs) },
-                                                  provided: provided.map(\.name)) { LibraryDiagnosis.verdict($0, resolver: .shared) }
+                                                  provided: provided.map(\.name.name)) { LibraryDiagnosis.verdict($0, resolver: .shared) }
             throw CargoStaticError(.cargoFailed, "cargo \(verb) failed for \(step.target) (its own messages are above)",
                                    fix: diagnosis ?? missingLibraryHint(messages, provided: provided),
                                    exitCode: 101)
@@ -79,7 +79,7 @@ struct CargoBuild {
         for entry in messages.linkedLibraries {
             for lib in entry.libs {
                 let name = String(lib.split(separator: "=").last ?? Substring(lib))
-                if let recipe = NativeLibrary.providing(link: name), !provided.contains(where: { $0.name == recipe.name }) {
+                if let recipe = NativeLibrary.providing(link: name), !provided.contains(where: { $0.name == recipe.id }) {
                     return "crate \(entry.package) links `\(name)`, which cargo-static can build for musl: pass --deps \(recipe.name), or add `deps = [\"\(recipe.name)\"]` under [package.metadata.cargo-static] in Cargo.toml"
                 }
             }

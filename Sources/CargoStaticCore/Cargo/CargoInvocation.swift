@@ -10,7 +10,7 @@ public enum CargoInvocation {
     public static func nativeLibraryEnvironment(_ libraries: [ProvidedLibrary], target: Target) -> [String: String] {
         var env = SysCrateTable.pkgConfigEnvironment(prefixes: libraries.map(\.prefix), target: target)
         for lib in libraries {
-            for binding in SysCrateTable.bindings where binding.library == lib.name {
+            for binding in SysCrateTable.bindings where binding.library == lib.name.name {
                 env.merge(binding.environment(prefix: lib.prefix, target: target)) { _, new in new }
             }
         }

@@ -12,14 +12,26 @@ public enum BuildCommands {
 
     /// Plans and runs the build (then copies the executables to `--artifact-dir`); returns the results.
     public static func build(_ request: BuildRequest, _ session: Session) throws -> [TargetResult] {
+        try execute(request, session).targets
+    }
+
+    /// `image`: the build with its image step (`request.image`); returns the image written.
+    public static func image(_ request: BuildRequest, _ session: Session) throws -> OCIImageResult {
+        guard request.image != nil, let image = try execute(request, session).image else {
+            throw CargoStaticError(.usage, "the request asks for no image", fix: "this is a bug in cargo-static")
+        }
+        return image
+    }
+
+    private static func execute(_ request: BuildRequest, _ session: Session) throws -> PlanResults {
         let planner = session.planner()
         let plan = try planner.plan(request)
         var results = try Executor(planner: planner).run(plan, request: request)
         if request.checkReproducible {
-            _ = try Reproducibility.check(results, request: request, session: session, build: build)
-            results = results.map { $0.markedReproducible() }
+            _ = try Reproducibility.check(results.targets, request: request, session: session, build: build)
+            results.targets = results.targets.map { $0.markedReproducible() }
         }
-        if let directory = request.artifactDirectory { try ArtifactDirectory.copy(results, to: directory, reporter: session.reporter) }
+        if let directory = request.artifactDirectory { try ArtifactDirectory.copy(results.targets, to: directory, reporter: session.reporter) }
         return results
     }
 

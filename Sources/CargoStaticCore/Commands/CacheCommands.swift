@@ -154,7 +154,7 @@ public enum CacheCommands {
             if !dryRun { _ = try sources.useLocal(source, for: libraries[0]) }
         }
         let planner = session.planner()
-        let asked = libraries.map { LibraryRequirement(library: $0.name, reason: "cargo-static deps build") }
+        let asked = libraries.map { LibraryRequirement(library: $0.id, reason: "cargo-static deps build") }
         var results: [DepsResult] = []
         for target in targets {
             // Discovery, the pure planner and the executor's library step: the same as a build's.

@@ -57,7 +57,7 @@ public struct DoctorReport: Codable {
             }
         }
         if !target.isNative {
-            let qemu = try? ProgramRunner.emulator(for: target)
+            let qemu = try? ProgramRunner.emulator(for: target, runner: runner)
             items.append(Item(area: "run", name: target.info.qemu ?? "qemu", ok: qemu != nil, detail: qemu ?? "not found",
                               fix: qemu == nil ? "apt-get install qemu-user-static" : nil))
         }

@@ -1,9 +1,7 @@
 import Foundation
 
-/// What `cargo-static image` was asked for.
-public struct ImageRequest {
-    /// The build (mode .build): targets, cargo's arguments, the project's directory.
-    public var build: BuildRequest
+/// What `cargo-static image` was asked for, on top of the build (`BuildRequest.image`).
+public struct ImageRequest: Equatable {
     /// --tag NAME[:TAG]; default `<package>:<version>`.
     public var tag: String?
     /// --output DIR; default `<cargo target dir>/image`.
@@ -21,9 +19,8 @@ public struct ImageRequest {
     /// --label KEY=VALUE, over the labels read from Cargo.toml and git.
     public var labels: [String: String]
 
-    public init(build: BuildRequest, tag: String? = nil, output: String? = nil, entrypoint: String? = nil,
+    public init(tag: String? = nil, output: String? = nil, entrypoint: String? = nil,
                 caCertificates: Bool? = nil, caBundle: String? = nil, sbom: String? = nil, labels: [String: String] = [:]) {
-        self.build = build
         self.tag = tag
         self.output = output
         self.entrypoint = entrypoint
@@ -33,8 +30,8 @@ public struct ImageRequest {
         self.labels = labels
     }
 
-    /// $SOURCE_DATE_EPOCH, read as every command reads it (nil: `ImageDate` takes the project's last commit).
-    func sourceDateEpoch() throws -> Int64? { try build.context.sourceDateEpoch().map(Int64.init) }
+    /// Every SBOM document given (relative to the project's directory or absolute).
+    var sboms: [String] { [sbom].compactMap { $0 } + sbomsByTarget.keys.sorted().compactMap { sbomsByTarget[$0] } }
 
     /// "KEY=VALUE" strings -> labels.
     public static func parseLabels(_ items: [String]) throws -> [String: String] {
@@ -49,120 +46,33 @@ public struct ImageRequest {
     }
 }
 
-/// `cargo-static image`: build as `build` does, then write a FROM-scratch OCI image of the executables.
-public final class ImageBuild {
-    public let request: ImageRequest
-    public let session: Session
-    var runner: Runner { session.runner }
-    var reporter: Reporter { session.reporter }
+/// The executor's image step: the planned image, with the executables the build made.
+struct ImageBuilder {
+    let reporter: Reporter
 
-    public init(request: ImageRequest, session: Session) {
-        self.request = request
-        self.session = session
-    }
-
-    public func run() throws -> OCIImageResult {
-        let epoch = try request.sourceDateEpoch()   // fail before building
-        _ = try request.tag.map(ImageReference.init)
-        for sbom in [request.sbom].compactMap({ $0 }) + request.sbomsByTarget.values {
-            guard let document = FileManager.default.contents(atPath: absolute(sbom)) else {
-                throw CargoStaticError(.badInput, "the SBOM \(sbom) cannot be read", fix: "check the --attach-sbom path")
-            }
-            _ = try OCIImageWriter.sbomMediaType(document, path: sbom)
-        }
-        let results = try BuildCommands.build(request.build, session)
-        return try write(results, epoch: epoch)
-    }
-
-    /// The image of a finished build (one result per target, in --target order).
-    public func write(_ results: [TargetResult]) throws -> OCIImageResult {
-        try write(results, epoch: try request.sourceDateEpoch())
-    }
-
-    private func write(_ results: [TargetResult], epoch given: Int64?) throws -> OCIImageResult {
+    /// `results` are the plan's targets' results, in its order.
+    func run(_ step: ImageStep, results: [TargetResult]) throws -> OCIImageResult {
         guard let first = results.first else {
             throw CargoStaticError(.badInput, "the build produced nothing to put in an image", fix: "build at least one target")
         }
-        let entrypoint = try chooseEntrypoint(first)
-        let package = first.executables.first { $0.name == entrypoint && !$0.isTest }!.package
-        let packageName = String(package.split(separator: " ").first ?? Substring(package))
+        let entrypoint = try step.chooseEntrypoint(first.executables)
+        let package = step.package(of: entrypoint)
         var inputs: [ImagePlatformInput] = []
-        var project: ProjectFacts? = nil
-        for result in results {
-            let metadata = try cargoMetadata(target: result.target.triple)
-            if project == nil { project = ProjectFacts(metadata: metadata, package: packageName) }
+        for (platform, result) in zip(step.platforms, results) {
             let programs = result.executables.filter { !$0.isTest }
-            let roots = Set(programs.map { String($0.package.split(separator: " ").first ?? "") })
-            let verdict = request.caCertificates == nil && request.caBundle != nil
-                ? TLSDetection.Verdict(needsCertificates: true, reason: "--ca-bundle")
-                : TLSDetection.decide(crates: TLSDetection.runtimeCrates(metadata: metadata, roots: Array(roots)),
-                                      nativeLibraries: result.nativeLibraries.map(\.name), override: request.caCertificates)
+            let verdict = platform.certificates(packages: Array(Set(programs.map(ImageStep.packageName))),
+                                                nativeLibraries: result.nativeLibraries.map(\.name.name))
             reporter.info("image for \(result.target): CA certificates \(verdict.needsCertificates ? "included" : "not included") (\(verdict.reason))")
             inputs.append(ImagePlatformInput(target: result.target.triple, executables: programs.map { .init(name: $0.name, path: $0.path) },
-                                             sbom: (request.sbomsByTarget[result.target.triple] ?? request.sbom).map(absolute),
-                                             caCertificates: verdict.needsCertificates))
+                                             sbom: platform.sbom, caCertificates: verdict.needsCertificates))
         }
-        let facts = project!
-        let name = request.tag ?? "\(facts.name):\(facts.version ?? "latest")"
-        let reference = try ImageReference(name)
-        let manifest = try request.build.manifestPath()
-        let (epoch, origin) = ImageDate.resolve(given: given, manifest: manifest, runner: runner)
-        reporter.detail("image created \(ImageSettings.rfc3339(epoch)) (\(origin))")
-        var labels = facts.labels
-        if let revision = gitRevision() { labels["org.opencontainers.image.revision"] = revision }
-        labels.merge(request.labels) { _, given in given }
-        let output = request.output.map(absolute) ?? (targetDirectory(facts) + "/image")
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        var settings = ImageSettings(entrypoint: entrypoint, reference: reference, labels: labels, sourceDateEpoch: epoch,
-                                     caBundle: request.caBundle.map(absolute) ?? ImageLayout.hostCABundle)
+        let name = step.name(for: package)
+        reporter.detail("image created \(ImageSettings.rfc3339(step.created)) (\(step.createdOrigin))")
+        try FileSystem.makeDirectory(step.output)
+        var settings = ImageSettings(entrypoint: entrypoint.name, reference: try ImageReference(name), labels: step.labels(for: package),
+                                     sourceDateEpoch: step.created, caBundle: step.caBundle)
         settings.referenceName = name
-        return try OCIImageWriter(settings: settings).write(inputs, layout: output + "/oci", archive: output + "/image.tar")
-    }
-
-    /// --entrypoint, else the only executable, else the one named like its package.
-    func chooseEntrypoint(_ result: TargetResult) throws -> String {
-        let names = result.executables.filter { !$0.isTest }.map(\.name)
-        if let wanted = request.entrypoint {
-            guard names.contains(wanted) else {
-                throw CargoStaticError(.badInput, "--entrypoint \(wanted) is not an executable of this build (it built: \(names.joined(separator: ", ")))",
-                                       fix: "name one of those, or build it with --bin \(wanted)")
-            }
-            return wanted
-        }
-        if names.count == 1 { return names[0] }
-        if let same = result.executables.first(where: { !$0.isTest && $0.package.split(separator: " ").first.map(String.init) == $0.name }) {
-            return same.name
-        }
-        throw CargoStaticError(.badInput, names.isEmpty ? "the build produced no executable for the image"
-                                                        : "the build produced several executables (\(names.joined(separator: ", "))) and none is named like its package",
-                               fix: names.isEmpty ? "build a binary crate (or pass --bin NAME)" : "choose the one the container runs with --entrypoint NAME")
-    }
-
-    /// `cargo metadata` for one target: the resolved graph (TLS detection) and Cargo.toml's fields.
-    private func cargoMetadata(target triple: String) throws -> CargoMetadata {
-        let target = try Target(triple)
-        let toolchain = try ToolchainDiscovery(runner: runner, probes: ProbeCache(file: session.layout.probes))
-            .choose(for: target, requested: request.build.toolchain).toolchain
-        return try ProjectMetadata.load(toolchain: toolchain, target: target, request: request.build, runner: runner, layout: session.layout)
-    }
-
-    /// The commit the project's directory is at, when it is in a git work tree.
-    private func gitRevision() -> String? {
-        guard let manifest = try? request.build.manifestPath(), runner.which("git") != nil else { return nil }
-        let dir = URL(fileURLWithPath: manifest).deletingLastPathComponent().path
-        guard let result = try? runner.capture(Command("git", ["-C", dir, "rev-parse", "--verify", "HEAD"])), result.succeeded else { return nil }
-        let revision = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        return revision.count == 40 || revision.count == 64 ? revision : nil
-    }
-
-    /// cargo's --target-dir when given, else the one cargo metadata reports.
-    private func targetDirectory(_ facts: ProjectFacts) -> String {
-        if let dir = request.build.cargo.targetDir { return absolute(dir) }
-        return facts.targetDirectory ?? request.build.directory + "/target"
-    }
-
-    private func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : request.build.directory + "/" + path
+        return try OCIImageWriter(settings: settings).write(inputs, layout: step.layout, archive: step.archive)
     }
 }
 
@@ -209,5 +119,14 @@ public enum ImageDate {
         }
         if let newest = times.max() { return (newest, "the time of Cargo.toml/Cargo.lock: no SOURCE_DATE_EPOCH and no git commit") }
         return (0, "no SOURCE_DATE_EPOCH, git commit or manifest time")
+    }
+
+    /// The commit the project's directory is at, when it is in a git work tree (the revision label).
+    public static func revision(manifest: String, runner: Runner) -> String? {
+        guard runner.which("git") != nil else { return nil }
+        let dir = (manifest as NSString).deletingLastPathComponent
+        guard let result = try? runner.capture(Command("git", ["-C", dir, "rev-parse", "--verify", "HEAD"])), result.succeeded else { return nil }
+        let revision = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        return revision.count == 40 || revision.count == 64 ? revision : nil
     }
 }

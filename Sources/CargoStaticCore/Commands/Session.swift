@@ -17,6 +17,7 @@ public struct Session {
         runner = Runner(context: context, verbose: verbose)
         reporter = Reporter(quiet: quiet, verbose: verbose, color: color)
         store = CacheStore(layout: .using(context.cacheRoot, sharedZigCache: context.zigCacheDirectory))
+        LibraryResolver.install(for: context)
     }
 
     public var layout: CacheLayout { store.layout }

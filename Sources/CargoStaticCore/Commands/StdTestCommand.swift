@@ -118,7 +118,7 @@ public enum StdTestCommand {
 
     /// Whether the empty root can be used here (bubblewrap and a user namespace).
     static func sandboxWorks(_ runner: Runner) -> Bool {
-        Sandbox.bwrap != nil && UserNamespaceProbe.shared.result(runner: runner).current
+        Sandbox.bwrap(runner) != nil && UserNamespaceProbe.shared.result(runner: runner).current
     }
 
     /// Builds and runs every target in turn; returns the results per suite and target.
@@ -135,7 +135,7 @@ public enum StdTestCommand {
             let started = Date()
             let plan = try plan(request, target: target, session)
             reporter.status("Building", "std's \(request.suites.map(\.rawValue).joined(separator: ", ")) tests for \(target)")
-            let built = try Executor(planner: session.planner()).run(plan.build, request: plan.request)
+            let built = try Executor(planner: session.planner()).run(plan.build, request: plan.request).targets
             let buildSeconds = Date().timeIntervalSince(started)
             reporter.detail(String(format: "tests for %@ built in %.0f s", target.triple, buildSeconds))
             for suite in request.suites {
@@ -171,7 +171,7 @@ public enum StdTestCommand {
         var report = LibtestReport()
         var done = 0
         let progress = reporter.task("\(suite.rawValue)/\(exe.name) on \(target)", total: 0, unit: "tests", estimate: nil)
-        let outcome = try session.runner.captureStdout(timed(command, seconds: request.timeoutSeconds)) { line in
+        let outcome = try session.runner.captureStdout(timed(command, seconds: request.timeoutSeconds, runner: session.runner)) { line in
             report.read(line)
             let count = report.passed.count + report.failed.count + report.ignored.count
             if count != done { done = count; progress.update(done: done, item: nil) }
@@ -206,8 +206,8 @@ public enum StdTestCommand {
 
     /// The run under coreutils' timeout (a test that hangs under an emulator must not hold
     /// the table forever); exit status 124 when it fires.
-    static func timed(_ command: Command, seconds: Int) -> Command {
-        guard let timeout = Runner.which("timeout") else { return command }
+    static func timed(_ command: Command, seconds: Int, runner: Runner) -> Command {
+        guard let timeout = runner.which("timeout") else { return command }
         var wrapped = command
         wrapped.executable = timeout
         wrapped.arguments = ["--kill-after=10", String(seconds), command.executable] + command.arguments

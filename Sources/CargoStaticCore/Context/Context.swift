@@ -14,12 +14,15 @@ public struct Context {
     public let home: String
     /// This cargo-static executable: the generated compiler wrappers call it back.
     public let executable: String
+    /// The processors this process may use (the job count of C library builds).
+    public let processorCount: Int
 
-    public init(variables: [String: String], directory: String, home: String? = nil, executable: String? = nil) {
+    public init(variables: [String: String], directory: String, home: String? = nil, executable: String? = nil, processorCount: Int? = nil) {
         self.variables = variables
         self.directory = directory
         self.home = home ?? variables["HOME"] ?? "/root"
         self.executable = executable ?? Context.selfExecutable()
+        self.processorCount = processorCount ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// The one read of the real process environment.
@@ -80,8 +83,6 @@ public struct Context {
         let joined = path.hasPrefix("/") ? path : directory + "/" + path
         return URL(fileURLWithPath: joined).standardizedFileURL.path
     }
-
-    public var processorCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// The same context with some variables changed (tests, nested runs).
     public func with(_ changes: [String: String?]) -> Context {

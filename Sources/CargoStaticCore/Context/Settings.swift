@@ -96,15 +96,15 @@ public struct Settings: Equatable {
     public var stdSettings: StdSettings
     public var cc: CToolchain.Kind?
     /// Libraries from the command line and the config files, with where each was named.
-    public var deps: [LibraryRequirement]
+    public var deps: [LibraryRequest]
 
     /// `layers`: highest precedence first.
     public static func merge(_ layers: [SettingsLayer]) throws -> Settings {
         let defaultTarget = try Target(Target.defaultTriple)
-        var deps: [LibraryRequirement] = []
+        var deps: [LibraryRequest] = []
         for layer in layers {
-            for name in layer.deps ?? [] where !deps.contains(where: { $0.library == name }) {
-                deps.append(LibraryRequirement(library: name, reason: layer.origin))
+            for name in layer.deps ?? [] where !deps.contains(where: { $0.name == name }) {
+                deps.append(LibraryRequest(name: name, reason: layer.origin))
             }
         }
         return Settings(targets: layers.lazy.compactMap(\.targets).first ?? [defaultTarget],

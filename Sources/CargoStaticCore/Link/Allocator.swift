@@ -14,8 +14,8 @@ public enum Allocator: String, Codable, CaseIterable {
     /// What `build` uses when `--allocator` is not given; docs/benchmarks.md has the measurements behind it.
     public static let `default`: Allocator = .mimalloc
 
-    /// The C library (in `NativeLibrary.all`) that provides it, built from Debian's source.
-    public var library: String? { self == .musl ? nil : rawValue }
+    /// The C library (a recipe of `NativeLibrary.all`, by its canonical name) that provides it, built from Debian's source.
+    public var library: LibraryID? { self == .musl ? nil : LibraryID(resolvedName: rawValue) }
 
     /// The archive, inside the library's prefix, that is linked whole in front of everything.
     var archive: String? {

@@ -7,6 +7,8 @@ public struct BuildPlan: Codable, Equatable {
     public let mode: BuildRequest.Mode
     public let pie: Bool
     public let targets: [TargetPlan]
+    /// `image`: run after every target is built (nil for other commands).
+    public var image: ImageStep? = nil
 
     /// Every external command the executor will run, in order.
     public var commands: [Command] { targets.flatMap { $0.steps.flatMap(\.commands) } }

@@ -26,7 +26,7 @@ public struct BuildRequest {
     public var pieRequest: PieRequest = .verified
     /// C libraries asked for with `--deps` or in cargo's config, on top of what the project's
     /// -sys crates and `[package.metadata.cargo-static]` tables need.
-    public var extraLibraries: [LibraryRequirement]
+    public var extraLibraries: [LibraryRequest]
     /// `--allocator`; nil: the std profile's default, falling back to the libc's when it cannot be built.
     public var allocator: Allocator?
     /// `--std-profile`: how std is compiled (and what that implies for the program's profile).
@@ -41,6 +41,8 @@ public struct BuildRequest {
     public var artifactDirectory: String?
     /// `--check-reproducible`: build again elsewhere and compare (`Reproducibility`).
     public var checkReproducible = false
+    /// `image`: after the build, an OCI image of the executables (the plan's last step).
+    public var image: ImageRequest?
     /// Lints of the project's crates capped at `warn`: `install` of a registry crate, which a
     /// newer rustc's lints must not fail under its own `#![deny(warnings)]` (cargo caps
     /// registry crates too; at `allow` rustc would also hide the warnings cargo's probe of
@@ -56,7 +58,7 @@ public struct BuildRequest {
     public var directory: String { context.directory }
 
     public init(mode: Mode, targets: [Target], toolchain: ToolchainRequest? = nil, cToolchain: CToolchain.Kind? = nil,
-                pie: Bool = true, extraLibraries: [LibraryRequirement] = [], allocator: Allocator? = nil,
+                pie: Bool = true, extraLibraries: [LibraryRequest] = [], allocator: Allocator? = nil,
                 stdSettings: StdSettings = .standard, strip: Bool = false,
                 cargo: CargoArguments = CargoArguments(), programArguments: [String] = [],
                 context: Context = .process) {

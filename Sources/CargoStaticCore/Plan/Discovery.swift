@@ -19,7 +19,22 @@ struct Discovery {
         let config = try CargoConfig.load(context: context, cargo: request.cargo)
         let project = ProjectManifest.read(manifest, config: config, context: context)
         let targets = try request.targets.map { try facts(for: $0, request) }
-        return PlanFacts(manifest: manifest, context: context, config: config, project: project, targets: targets)
+        return PlanFacts(manifest: manifest, context: context, config: config, project: project, targets: targets,
+                         image: try request.image.map { try imageFacts($0, manifest: manifest) })
+    }
+
+    /// The image's date and git revision; the SBOM documents to attach are read and checked
+    /// now, so that a wrong path fails before anything is built.
+    private func imageFacts(_ image: ImageRequest, manifest: String) throws -> ImageFacts {
+        let given = try context.sourceDateEpoch().map(Int64.init)
+        for sbom in image.sboms {
+            guard let document = FileManager.default.contents(atPath: context.absolute(sbom)) else {
+                throw CargoStaticError(.badInput, "the SBOM \(sbom) cannot be read", fix: "check the --attach-sbom path")
+            }
+            _ = try OCIImageWriter.sbomMediaType(document, path: sbom)
+        }
+        let (created, origin) = ImageDate.resolve(given: given, manifest: manifest, runner: runner)
+        return ImageFacts(created: created, createdOrigin: origin, revision: ImageDate.revision(manifest: manifest, runner: runner))
     }
 
     private func facts(for target: Target, _ request: BuildRequest) throws -> TargetFacts {
@@ -32,7 +47,7 @@ struct Discovery {
         let requirements = (try? NativeDependencyScan.requirements(extra: request.extraLibraries, metadata: metadata, facts: scan)) ?? []
         let allocator = allocatorUnavailable == nil ? request.chosenAllocator : .musl
         let libraryPlanner = LibraryPlanner(store: store, runner: runner, reporter: reporter)
-        let libraries = libraryPlanner.find(requirements.map(\.library) + [allocator.library].compactMap { $0 })
+        let libraries = libraryPlanner.find(requirements.map(\.library.name) + [allocator.library?.name].compactMap { $0 })
         let inventory = InventoryPlanner(runner: runner, probes: probes).find(metadata: metadata, target: target, std: choice.std, cc: cc, context: context)
         return TargetFacts(
             target: target, choice: choice, selfContainedCrt: choice.toolchain.hasSelfContainedCrt(for: target),
@@ -54,9 +69,9 @@ struct Discovery {
     /// Why the profile's default allocator cannot be had (its source is neither fetched nor
     /// known to apt); nil when it can, or when `--allocator` chose one (never replaced).
     private func defaultAllocatorUnavailable(_ request: BuildRequest) throws -> CargoStaticError? {
-        guard let name = request.chosenAllocator.library, request.allocator == nil else { return nil }
+        guard let id = request.chosenAllocator.library, request.allocator == nil else { return nil }
         let sources = SourceStore(layout: layout, runner: runner, reporter: reporter)
-        let library = try NativeLibrary.named(name)
+        let library = try NativeLibrary.library(id)
         if sources.selected(library) != nil { return nil }
         do {
             _ = try sources.availableVersions(library.debianSource)

@@ -12,7 +12,7 @@ public struct Executor {
 
     public init(planner: Planner) { self.planner = planner }
 
-    public func run(_ plan: BuildPlan, request: BuildRequest) throws -> [TargetResult] {
+    public func run(_ plan: BuildPlan, request: BuildRequest) throws -> PlanResults {
         try CacheSafety.requireWritable(store.layout)
         runner.recording = true
         defer { runner.recording = false }
@@ -20,7 +20,9 @@ public struct Executor {
         for target in plan.targets {
             results.append(try run(target, request: request, attempt: 1))
         }
-        return results
+        // The image step: once every target is built, from all of them.
+        let image = try plan.image.map { try ImageBuilder(reporter: reporter).run($0, results: results) }
+        return PlanResults(targets: results, image: image)
     }
 
     /// How many times a target's cargo step is rerun after building libraries its build scripts asked for.
@@ -91,9 +93,9 @@ public struct Executor {
                         }
                         LearnedPkgConfigNeeds.remember(asked.requests, file: plan.learnedNeedsFile)
                         var more = request
-                        for (r, library) in asked.requests where !more.extraLibraries.contains(where: { $0.library == library }) {
+                        for (r, library) in asked.requests where !more.extraLibraries.contains(where: { $0.name == library }) {
                             reporter.note("crate \(r.crate) asked pkg-config for `\(r.module)`; building \(library) for \(plan.target), then building again")
-                            more.extraLibraries.append(LibraryRequirement(library: library, reason: "crate \(r.crate) asked pkg-config for `\(r.module)`"))
+                            more.extraLibraries.append(LibraryRequest(name: library, reason: "crate \(r.crate) asked pkg-config for `\(r.module)`"))
                         }
                         let again = try planner.plan(more).targets.first { $0.target == plan.target }!
                         return try run(again, request: more, attempt: attempt, rounds: rounds + 1)
@@ -243,7 +245,7 @@ enum SourceRequest {
     static func explained(_ error: CargoStaticError, steps: [LibraryStep], requirements: [LibraryRequirement]) -> CargoStaticError {
         let step = steps.first { step in step.fetch.map { error.message.contains("source package \($0.package) ") } ?? false }
         let version = step?.fetch?.version.map { " (version \($0))" } ?? ""
-        let library = step?.library.name
+        let library = step?.library
         let asked = requirements.filter { $0.library == library }.map(\.reason)
         let why = asked.isEmpty ? (library.map { " (\($0) is a dependency of another library of this build)" } ?? "")
                                 : " (asked for by \(asked.joined(separator: "; ")))"

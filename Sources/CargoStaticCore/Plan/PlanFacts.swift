@@ -11,6 +11,8 @@ struct PlanFacts {
     var project: ProjectManifest
     /// One per target of the request, in its order.
     var targets: [TargetFacts]
+    /// For an image request: its date and the git revision.
+    var image: ImageFacts? = nil
 }
 
 /// What was found for one target.

@@ -18,7 +18,31 @@ public enum PlanView {
             if let stub = t.unwinderStub { out.append("# unwinder: none (this std profile never unwinds); \(stub) stands in for -lunwind") }
             for step in t.steps { out += lines(step) }
         }
+        if let image = plan.image { out += [""] + lines(image) }
         return out.joined(separator: "\n")
+    }
+
+    /// The image is written by cargo-static itself, not by commands: its lines are comments.
+    static func lines(_ image: ImageStep) -> [String] {
+        var out = ["## image",
+                   "# cargo-static writes a FROM-scratch OCI image of the executables built above into \(image.layout) and \(image.archive):",
+                   "#   name: " + (image.tag ?? "<package>:<version> of the entrypoint's package"),
+                   "#   entrypoint: " + (image.entrypoint.map { "/usr/local/bin/\($0)" } ?? "the only executable built, else the one named like its package"),
+                   "#   created: \(ImageSettings.rfc3339(image.created)) (\(image.createdOrigin))"]
+        for package in image.packages {
+            out.append("#   labels if the entrypoint is \(package.name)'s:")
+            // One per line, a newline of a description kept inside the comment.
+            out += image.labels(for: package).sorted { $0.key < $1.key }.map { "#     \($0.key)=\($0.value.replacingOccurrences(of: "\n", with: "\\n"))" }
+        }
+        out.append("#   CA bundle, in the images that get one: \(image.caBundle)")
+        for platform in image.platforms {
+            let tls = platform.tlsCrates.keys.sorted().map { "\($0) (TLS: \(platform.tlsCrates[$0]!.joined(separator: ", ")))" }
+            let ca = platform.certificates.map { "\($0.needsCertificates ? "included" : "not included") (\($0.reason))" }
+                ?? ((tls.isEmpty ? "" : "included for executables of \(tls.joined(separator: ", ")); otherwise ")
+                    + "included only if a TLS C library (OpenSSL) is built in")
+            out.append("#   \(platform.target): CA certificates \(ca)" + (platform.sbom.map { "; SBOM \($0) attached" } ?? ""))
+        }
+        return out
     }
 
     static func lines(_ step: Step) -> [String] {

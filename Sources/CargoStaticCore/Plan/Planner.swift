@@ -48,7 +48,14 @@ public struct Planner {
     static func plan(_ request: BuildRequest, facts: PlanFacts) throws -> BuildPlan {
         try checkProfile(request)
         let targets = try facts.targets.map { try plan($0, request, facts: facts) }
-        return BuildPlan(manifest: facts.manifest, mode: request.mode, pie: request.pie, targets: targets)
+        var whole = BuildPlan(manifest: facts.manifest, mode: request.mode, pie: request.pie, targets: targets)
+        if let image = request.image {
+            guard let found = facts.image else {
+                throw CargoStaticError(.commandFailed, "the image's facts were not discovered", fix: "this is a bug in cargo-static's planner")
+            }
+            whole.image = try ImagePlanner.plan(image, facts: found, targets: zip(targets, facts.targets).map { (plan: $0, metadata: $1.metadata) }, context: facts.context)
+        }
+        return whole
     }
 
     private static func plan(_ found: TargetFacts, _ request: BuildRequest, facts: PlanFacts) throws -> TargetPlan {
@@ -78,7 +85,7 @@ public struct Planner {
         let requirements = try NativeDependencyScan.requirements(extra: request.extraLibraries, metadata: metadata, facts: found.scan)
         let (allocator, allocatorNote) = chooseAllocator(request, target, unavailable: found.allocatorUnavailable)
         let libraries = try LibraryPlanner.plan(target: target, toolchain: cc, facts: found.libraries, cache: cache)
-        let heap = allocator.library.flatMap { name in libraries.first { $0.library.name == name } }
+        let heap = allocator.library.flatMap { id in libraries.first { $0.library == id } }
 
         let (inventory, depInfo) = try InventoryPlanner.plan(
             metadata: metadata, target: target, toolchain: choice.toolchain, std: choice.std,
@@ -86,7 +93,7 @@ public struct Planner {
             facts: found.inventory, context: context)
         // A build script that prints only `rustc-link-lib=NAME` (Debian's bzip2-sys) finds the
         // library cargo-static built for it too.
-        searchDirectories += libraries.filter { $0.library.name != allocator.library }.compactMap { $0.prefix.map { $0 + "/lib" } }
+        searchDirectories += libraries.filter { $0.library != allocator.library }.compactMap { $0.prefix.map { $0 + "/lib" } }
         var link = LinkSpec(
             target: target, kind: cc.kind, driver: cc.driver, wrapperDirectory: cc.directory,
             selfContainedCrt: found.selfContainedCrt, pie: request.pie,
@@ -118,7 +125,7 @@ public struct Planner {
             steps.append(.runtime(runtime))
         }
 
-        let provided = libraries.filter { $0.library.name != allocator.library }.map(LibraryPlanner.provided)
+        let provided = libraries.filter { $0.library != allocator.library }.map(LibraryPlanner.provided)
         let cargo = CargoInvocation.command(
             mode: request.mode, toolchain: choice.toolchain, rustc: std?.toolchainDirectory.rustc, link: link, cargo: request.cargo, libraries: provided,
             settings: request.stdSettings, strip: request.strip,

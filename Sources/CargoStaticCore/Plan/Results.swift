@@ -21,6 +21,13 @@ public struct BuiltExecutable: Codable {
     enum CodingKeys: String, CodingKey { case target, path, package, packageID, name, isTest, audit, reproducible, kinds }
 }
 
+/// What running a plan made: each target's result, in the plan's order, and the image when
+/// the plan has an image step.
+public struct PlanResults {
+    public var targets: [TargetResult]
+    public var image: OCIImageResult?
+}
+
 /// The result for one target.
 public struct TargetResult: Codable {
     public let target: Target

@@ -11,12 +11,12 @@ public struct ProgramRunner {
     public init(runner: Runner) { self.runner = runner }
 
     /// The qemu user-mode emulator for a foreign target, or nil when the host runs it natively.
-    public static func emulator(for target: Target) throws -> String? {
+    public static func emulator(for target: Target, runner: Runner) throws -> String? {
         if target.isNative { return nil }
         guard let name = target.info.qemu else {
             throw CargoStaticError(.runFailed, "no emulator is known for \(target)")
         }
-        guard let path = Runner.which(name) ?? ["/usr/bin/\(name)"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard let path = runner.which(name) ?? ["/usr/bin/\(name)"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw CargoStaticError(.runFailed, "running a \(target) program here needs \(name)",
                                    fix: "apt-get install qemu-user-static")
         }
@@ -31,7 +31,7 @@ public struct ProgramRunner {
     public func command(executable: String, arguments: [String], target: Target, emptyRoot: Bool,
                         network: NetworkMode = .loopback, environment: [String: String] = [:],
                         directory: String? = nil) throws -> (Command, String?) {
-        let qemu = try Self.emulator(for: target)
+        let qemu = try Self.emulator(for: target, runner: runner)
         // The target's oldest CPU where qemu's default would hide newer instructions (ARMv6).
         let cpu = target.info.qemuCPU.map { ["-cpu", $0] } ?? []
         guard emptyRoot else {

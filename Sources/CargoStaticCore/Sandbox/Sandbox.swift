@@ -85,14 +85,15 @@ public struct Sandbox {
         return seconds
     }
 
-    public static var bwrap: String? { Runner.which("bwrap") ?? existing("/usr/bin/bwrap") }
-    static var setpriv: String? { Runner.which("setpriv") ?? existing("/usr/bin/setpriv") }
+    /// bwrap and setpriv on the runner's PATH, else where Debian puts them.
+    public static func bwrap(_ runner: Runner) -> String? { runner.which("bwrap") ?? existing("/usr/bin/bwrap") }
+    static func setpriv(_ runner: Runner) -> String? { runner.which("setpriv") ?? existing("/usr/bin/setpriv") }
     static func existing(_ path: String) -> String? { FileManager.default.isExecutableFile(atPath: path) ? path : nil }
 
     /// The command that runs `executable` (under `qemu` when given) in the sandbox, and
     /// the files to remove once it has finished.
     public func command(executable: String, qemu: String?, qemuArguments: [String] = [], arguments: [String]) throws -> (Command, [String]) {
-        guard let bwrap = Self.bwrap else {
+        guard let bwrap = Self.bwrap(runner) else {
             throw CargoStaticError(.runFailed, "running in an empty root needs bubblewrap (bwrap), which was not found",
                                    fix: "apt-get install bubblewrap (scripts/setup installs it)")
         }
@@ -107,15 +108,15 @@ public struct Sandbox {
                                                  environment: environment)
         bwrapArguments += ["--"] + program + arguments
         var front: [String] = []
-        if identity == .nobody, let setpriv = Self.setpriv {
+        if identity == .nobody, let setpriv = Self.setpriv(runner) {
             front = [setpriv, "--reuid=\(Self.unprivilegedID)", "--regid=\(Self.unprivilegedID)", "--clear-groups"]
         }
-        let command = Command(Self.shell, ["-c", Self.launchScript(fds: files.map(\.fd)), "cargo-static-sandbox"]
+        let command = Command(Self.shell(runner), ["-c", Self.launchScript(fds: files.map(\.fd)), "cargo-static-sandbox"]
                               + files.map(\.path) + front + [bwrap] + bwrapArguments, directory: "/")
         return (command, filter.map { [$0] } ?? [])
     }
 
-    static var shell: String { existing("/bin/bash") ?? Runner.which("bash") ?? "/bin/bash" }
+    static func shell(_ runner: Runner) -> String { existing("/bin/bash") ?? runner.which("bash") ?? "/bin/bash" }
 
     /// The shell lines that hand bwrap its descriptors: the files named by the positional
     /// arguments are opened as `fds` (as the caller, before any change of identity), every
@@ -164,7 +165,7 @@ public struct Sandbox {
             throw CargoStaticError(.runFailed, "running in an empty root needs a user namespace, and this kernel refuses one to uid \(geteuid())",
                                    fix: UserNamespaceProbe.fix)
         }
-        return geteuid() == 0 && probe.unprivileged && Self.setpriv != nil ? .nobody : .caller
+        return geteuid() == 0 && probe.unprivileged && Self.setpriv(runner) != nil ? .nobody : .caller
     }
 
     /// The seccomp filter written to a temporary file (bwrap reads it from a descriptor), or nil on hosts without one.
@@ -214,14 +215,14 @@ public final class UserNamespaceProbe {
     /// `unshare --user --map-root-user true`, as the caller and as nobody: the kernel's
     /// answer, whatever sysctl, LSM or seccomp policy stands behind it.
     func probe(runner: Runner) -> Result {
-        guard let unshare = Runner.which("unshare") ?? Sandbox.existing("/usr/bin/unshare"),
-              let truePath = Runner.which("true") ?? Sandbox.existing("/bin/true") else {
+        guard let unshare = runner.which("unshare") ?? Sandbox.existing("/usr/bin/unshare"),
+              let truePath = runner.which("true") ?? Sandbox.existing("/bin/true") else {
             return Result(current: false, unprivileged: false, detail: "unshare (util-linux) not found: cannot tell")
         }
         let test = [unshare, "--user", "--map-root-user", truePath]
         let current = (try? runner.capture(Command(test[0], Array(test.dropFirst()), directory: "/")))?.succeeded ?? false
         var unprivileged = current && geteuid() != 0
-        if geteuid() == 0, let setpriv = Sandbox.setpriv {
+        if geteuid() == 0, let setpriv = Sandbox.setpriv(runner) {
             let id = String(Sandbox.unprivilegedID)
             unprivileged = (try? runner.capture(Command(setpriv, ["--reuid=\(id)", "--regid=\(id)", "--clear-groups"] + test, directory: "/")))?.succeeded ?? false
         }
@@ -236,7 +237,7 @@ extension Sandbox {
     /// doctor's "empty-root runner" line: bubblewrap, user namespaces, who runs the sandbox, the filter.
     public static func doctorItem(runner: Runner) -> DoctorReport.Item {
         let name = "empty-root runner"
-        guard let bwrap = bwrap else {
+        guard let bwrap = bwrap(runner) else {
             return DoctorReport.Item(area: "run", name: name, ok: false, detail: "bubblewrap (bwrap) not found",
                                      fix: "apt-get install bubblewrap")
         }

@@ -218,9 +218,9 @@ struct SBOMWriter {
     func write(_ executables: [BuiltExecutable], libraries: [ProvidedLibrary], sources: SourceStore, allocator: Allocator) throws {
         guard let libc = plan.libc else { return }
         let cLibraries = libraries.compactMap { lib -> SBOMInventory.CLibrary? in
-            guard let library = try? NativeLibrary.library(LibraryID(resolvedName: lib.name)), let source = sources.selected(library) else { return nil }
+            guard let library = try? NativeLibrary.library(lib.name), let source = sources.selected(library) else { return nil }
             let patches = source.origin == "debian" ? DebianPatch.read(sourceTree: source.path) : []
-            return SBOMInventory.CLibrary(name: lib.name, debianSource: source.package, version: source.version, patches: patches)
+            return SBOMInventory.CLibrary(name: lib.name.name, debianSource: source.package, version: source.version, patches: patches)
         }
         for exe in executables where !exe.isTest {
             guard let package = plan.packages.first(where: { $0.id == exe.packageID }) ?? plan.packages.first(where: { "\($0.name)" == exe.package.split(separator: " ").first.map(String.init) }),

@@ -184,7 +184,7 @@ public struct DebianPackage: Equatable {
 
     /// nil when the package is not installed (or dpkg is absent).
     public static func query(_ package: String, runner: Runner) throws -> DebianPackage? {
-        guard Runner.which("dpkg-query") != nil else { return nil }
+        guard runner.which("dpkg-query") != nil else { return nil }
         let r = try runner.capture(Command("dpkg-query", ["-W", "-f=${db:Status-Status}\t${Version}\t${source:Package}\t${source:Version}", package]))
         let f = r.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         guard r.succeeded, f.count == 4, f[0] == "installed" else { return nil }
@@ -193,7 +193,7 @@ public struct DebianPackage: Equatable {
 
     /// The installed package owning `path` (`rust-web-src` for the rust-src tree, for example).
     public static func owning(_ path: String, runner: Runner) throws -> DebianPackage? {
-        guard Runner.which("dpkg-query") != nil else { return nil }
+        guard runner.which("dpkg-query") != nil else { return nil }
         let r = try runner.capture(Command("dpkg-query", ["-S", path]))
         guard r.succeeded, let line = r.output.split(separator: "\n").first, let colon = line.firstIndex(of: ":") else { return nil }
         // `pkg:arch: path` or `pkg: path`; diversions and multi-owner lines list packages with commas.

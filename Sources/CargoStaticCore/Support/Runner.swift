@@ -218,9 +218,6 @@ public final class Runner {
         throw CargoStaticError(.commandFailed, "`\(name)` was not found on PATH",
                                fix: "install it; `cargo-static doctor` lists what each step needs")
     }
-
-    /// An executable on the PATH of the process's context.
-    public static func which(_ name: String) -> String? { Context.process.which(name) }
 }
 
 /// Splits a byte stream into lines for progress callbacks while keeping the whole text.

@@ -96,9 +96,16 @@ final class StepScheduleTests: XCTestCase {
     func testLiveLineCombinesTasksWithinTheWidth() {
         XCTAssertEqual(Reporter.combined(["building std: 3/40 units, 12 s", "preparing zig's libc: 0 steps, 5 s"], width: 200),
                        "building std: 3/40 units, 12 s | preparing zig's libc: 0 steps, 5 s")
+        // Too wide: each task keeps an equal share, so both stay in sight.
         let cut = Reporter.combined([String(repeating: "x", count: 50), String(repeating: "y", count: 50)], width: 40)
-        XCTAssertEqual(cut.count, 39)
-        XCTAssertTrue(cut.hasSuffix("…"))
+        XCTAssertEqual(cut, String(repeating: "x", count: 17) + "… | " + String(repeating: "y", count: 17) + "…")
+        XCTAssertLessThan(cut.count, 40)
+        XCTAssertEqual(Reporter.combined(["short", String(repeating: "y", count: 50)], width: 40), "short | " + String(repeating: "y", count: 17) + "…",
+                       "a task that fits its share is not cut")
+        // Too narrow to share: the line is cut at the width.
+        let narrow = Reporter.combined([String(repeating: "x", count: 50), String(repeating: "y", count: 50)], width: 20)
+        XCTAssertEqual(narrow.count, 19)
+        XCTAssertTrue(narrow.hasSuffix("…"))
     }
 
     /// When another step fails, a background step still running is stopped, not waited out:

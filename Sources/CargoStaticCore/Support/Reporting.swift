@@ -113,12 +113,16 @@ public final class Reporter {
 
     private func liveLine() -> String { Self.combined(live.map(\.text), width: width()) }
 
-    /// One line for every live task, cut to the terminal's width (a wrapped line could not
-    /// be redrawn in place).
+    /// One line for every live task, within the terminal's width (a wrapped line could not
+    /// be redrawn in place). When they do not fit, each task gets an equal share, so every
+    /// library building at the same time stays in sight, not only the first.
     static func combined(_ texts: [String], width: Int) -> String {
-        let line = texts.joined(separator: " | ")
+        let separator = " | "
+        let line = texts.joined(separator: separator)
         guard width > 1, line.count >= width else { return line }
-        return String(line.prefix(width - 2)) + "…"
+        let share = (width - 1 - separator.count * (texts.count - 1)) / max(1, texts.count)
+        guard texts.count > 1, share >= 12 else { return String(line.prefix(width - 2)) + "…" }
+        return texts.map { $0.count <= share ? $0 : String($0.prefix(share - 1)) + "…" }.joined(separator: separator)
     }
 
     private static func terminalWidth() -> Int {

@@ -79,6 +79,17 @@ final class PlannerTests: XCTestCase {
         try XCTUnwrap(plan.steps.compactMap { if case .cargo(let c) = $0 { return c } else { return nil } }.first)
     }
 
+    /// `run`'s choice among several executables comes from the Cargo.toml the facts read, in the plan.
+    func testDefaultRunIsReadWithTheManifest() throws {
+        var withDefault = facts([try target("x86_64-unknown-linux-musl", metadata: metadata())])
+        withDefault.project = ProjectManifest(package: ["package": .table(["name": .string("app"), "default-run": .string("server")])],
+                                              profileLayers: [], environment: [:])
+        let plan = try Planner.plan(request(["x86_64-unknown-linux-musl"]), facts: withDefault)
+        XCTAssertEqual(plan.defaultRun, "server")
+        XCTAssertEqual(try decode(BuildPlan.self, from: try JSONEncoder().encode(plan)).defaultRun, "server", "kept in the plan's JSON")
+        XCTAssertNil(try Planner.plan(request(["x86_64-unknown-linux-musl"]), facts: facts([try target("x86_64-unknown-linux-musl", metadata: metadata())])).defaultRun)
+    }
+
     func testCrossTargetBuildsForTheTargetThroughItsOwnLinker() throws {
         let triple = "aarch64-unknown-linux-musl"
         let plan = try Planner.plan(request([triple]), facts: facts([target(triple, metadata: metadata())])).targets[0]

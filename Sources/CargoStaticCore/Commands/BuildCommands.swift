@@ -90,9 +90,10 @@ public enum BuildCommands {
         guard request.targets.count == 1 else {
             throw CargoStaticError(.usage, "run takes one target", fix: "pass a single --target")
         }
-        let results = try build(request, session)
+        let built = try execute(request, session)
+        let results = built.targets
         var programs = results[0].executables.filter { !$0.isTest }
-        if programs.count > 1, let chosen = ProjectManifest.read(try request.manifestPath(), config: nil, context: request.context).defaultRun {
+        if programs.count > 1, let chosen = built.defaultRun {
             programs = programs.filter { $0.name == chosen }
         }
         guard programs.count == 1, let program = programs.first else {

@@ -9,6 +9,9 @@ public struct BuildPlan: Codable, Equatable {
     public let targets: [TargetPlan]
     /// `image`: run after every target is built (nil for other commands).
     public var image: ImageStep? = nil
+    /// The package's `default-run` (read with the rest of Cargo.toml): which executable `run`
+    /// starts when the build makes several.
+    public var defaultRun: String? = nil
 
     /// Every external command the executor will run, in order.
     public var commands: [Command] { targets.flatMap { $0.steps.flatMap(\.commands) } }

@@ -22,7 +22,7 @@ public struct Executor {
         }
         // The image step: once every target is built, from all of them.
         let image = try plan.image.map { try ImageBuilder(reporter: reporter).run($0, results: results) }
-        return PlanResults(targets: results, image: image)
+        return PlanResults(targets: results, image: image, defaultRun: plan.defaultRun)
     }
 
     /// How many times a target's cargo step is rerun after building libraries its build scripts asked for.

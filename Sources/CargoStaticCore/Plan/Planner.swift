@@ -49,6 +49,7 @@ public struct Planner {
         try checkProfile(request)
         let targets = try facts.targets.map { try plan($0, request, facts: facts) }
         var whole = BuildPlan(manifest: facts.manifest, mode: request.mode, pie: request.pie, targets: targets)
+        whole.defaultRun = facts.project.defaultRun
         if let image = request.image {
             guard let found = facts.image else {
                 throw CargoStaticError(.commandFailed, "the image's facts were not discovered", fix: "this is a bug in cargo-static's planner")

@@ -26,6 +26,8 @@ public struct BuiltExecutable: Codable {
 public struct PlanResults {
     public var targets: [TargetResult]
     public var image: OCIImageResult?
+    /// The plan's `default-run`.
+    public var defaultRun: String? = nil
 }
 
 /// The result for one target.

@@ -181,6 +181,23 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(found[1].reason, "crate curl-sys 0.4.58 (links curl)")
     }
 
+    /// `links = "c"` (fts-sys) or `"m"`: the target's libc, which the C toolchain brings;
+    /// Debian would answer glibc (libc6-dev ships libc.a), which is never built for musl.
+    func testLibcPartsAreNotLibrariesToBuild() throws {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libc6-dev", source: "glibc", files: [lib + "libc.a", lib + "libc.so", lib + "libm.a", lib + "libm.so"])
+        let withLibc = LibraryResolver(index: index)
+        XCTAssertEqual(try withLibc.library(for: .link("c"))?.debianSource, "glibc", "the index does answer glibc for `c`")
+        let json = metadata([
+            ["id": "me", "name": "app", "version": "0.1.0"],
+            ["id": "f", "name": "fts-sys", "version": "0.2.1", "links": "c"],
+            ["id": "m", "name": "libm-sys", "version": "0.1.0", "links": "m"],
+            ["id": "z", "name": "libz-sys", "version": "1.1.8", "links": "z"],
+        ])
+        XCTAssertEqual(try NativeDependencyScan.requirements(inMetadata: .testing(json), resolver: withLibc).map(\.library), ["zlib"])
+    }
+
     /// bindgen's clang-sys (a build-dependency) and a proc macro's -sys crate run on the host.
     func testBuildDependenciesAndProcMacrosAreHostSide() throws {
         func dep(_ pkg: String, _ kind: String?) -> JSONValue { ["pkg": .string(pkg), "dep_kinds": [["kind": kind.map(JSONValue.string) ?? .null]]] }

@@ -172,8 +172,11 @@ public struct NativeDependencyScan {
     }
 
     /// The link name a package without a binding is looked up by (nil: nothing to look up).
+    /// A part of the libc (`links = "c"`, fts-sys; `m`, `pthread`) is the target's C library,
+    /// which the C toolchain brings: there is nothing to build (Debian's answer would be glibc).
     static func lookedUpLinkName(_ package: CargoMetadata.Package, features: [String]) -> String? {
         guard SysCrateTable.binding(for: package.name) == nil, let linkName = linkName(name: package.name, links: package.links),
+              !PkgConfigFixup.libcParts.contains(linkName),
               !features.contains(where: { $0.contains("vendored") || $0.contains("bundled") }) else { return nil }
         return linkName
     }

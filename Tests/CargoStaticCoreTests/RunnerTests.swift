@@ -54,4 +54,21 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(lines, ["a", "b"])
         XCTAssertEqual(runner.log.count, 1)
     }
+
+    /// A parallel make's real error is above its last lines: the report shows it first.
+    func testFailureReportShowsErrorsAboveTheTail() {
+        let progress = (1...30).map { "[ \($0)%] Building C object library/x\($0).c.o" }
+        let output = (["[  1%] Building C object library/aes.c.o",
+                       "/src/library/net_sockets.c:45:10: fatal error: 'sys/socket.h' file not found",
+                       "gmake[2]: *** [library/CMakeFiles/x.dir/build.make:76: net_sockets.c.o] Error 1"]
+                      + progress + ["gmake: *** [Makefile:146: all] Error 2"]).joined(separator: "\n")
+        let result = CommandResult(command: Command("cmake", ["--build", "b"]), status: 2, output: output)
+        let report = Runner.failureReport(result, lines: 10)
+        XCTAssertTrue(report.contains("--- its first error lines (above the last lines) ---\n/src/library/net_sockets.c:45:10: fatal error: 'sys/socket.h' file not found\ngmake[2]: *** [library/CMakeFiles/x.dir/build.make:76: net_sockets.c.o] Error 1\n--- last lines"), report)
+        XCTAssertTrue(report.hasSuffix("gmake: *** [Makefile:146: all] Error 2"), report)
+        // A short output is all in the tail: nothing repeated above it.
+        let short = CommandResult(command: Command("make"), status: 2, output: "x.c:1:1: error: boom\nmake: *** Error 1")
+        XCTAssertFalse(Runner.failureReport(short).contains("first error lines"))
+        XCTAssertEqual(Runner.earlierErrors(output, tailLines: 10, limit: 1).count, 1)
+    }
 }

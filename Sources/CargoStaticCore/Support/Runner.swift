@@ -170,7 +170,25 @@ public final class Runner {
     }
 
     public static func failureReport(_ result: CommandResult, lines: Int = 25) -> String {
-        "command: \(result.command.shellLine)\n--- last lines of its output ---\n\(tail(result.output, lines: lines))"
+        var report = "command: \(result.command.shellLine)\n"
+        let errors = earlierErrors(result.output, tailLines: lines)
+        if !errors.isEmpty { report += "--- its first error lines (above the last lines) ---\n" + errors.joined(separator: "\n") + "\n" }
+        return report + "--- last lines of its output ---\n\(tail(result.output, lines: lines))"
+    }
+
+    /// Error lines that come before the last `tailLines`: a parallel make keeps going after
+    /// the failing compiler, so its last lines are other files' progress and the cause is
+    /// further up (`foo.c:12:3: error: …`, `ld.lld: error: …`, `Error 1`). At most `limit`.
+    static func earlierErrors(_ output: String, tailLines: Int, limit: Int = 8) -> [String] {
+        let all = output.split(separator: "\n", omittingEmptySubsequences: false)
+        guard all.count > tailLines else { return [] }
+        return all.dropLast(tailLines).filter(looksLikeError).prefix(limit).map(String.init)
+    }
+
+    private static func looksLikeError(_ line: Substring) -> Bool {
+        let lower = line.lowercased()
+        return lower.contains("error:") || lower.contains("fatal error") || lower.contains("undefined reference")
+            || lower.contains("undefined symbol") || lower.range(of: #"\berror [0-9]+$"#, options: .regularExpression) != nil
     }
 
     public static func tail(_ text: String, lines: Int) -> String {

@@ -610,6 +610,32 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(BinaryPackage.newest(inShow: text.components(separatedBy: "\n\n")[0])?.depends,
                        [["libssh2-1"], ["libssl-dev"], ["zlib1g-dev", "libz-dev"]])
     }
+    /// libpgm's configure checks /proc/cpuinfo, /dev/rtc and /dev/hpet with AC_CHECK_FILES,
+    /// which stops a cross build: the kernel's files are answered as configure's cache variables.
+    func testConfigureFileChecksAreAnsweredForKernelFiles() throws {
+        let configure = """
+          test "$cross_compiling" = yes &&
+          as_fn_error $? "cannot check for file existence when cross compiling" "$LINENO" 5
+        if test -r "/proc/cpuinfo"; then
+          ac_cv_file__proc_cpuinfo=yes
+        if test -r "/dev/rtc"; then
+        if test -r "/usr/share/zoneinfo/UTC"; then
+        if test -r "$with_foo/x.h"; then
+        """
+        let here: Set<String> = ["/proc/cpuinfo"]
+        XCTAssertEqual(SourceLayout.crossFileAnswers(configure: configure, configureAC: nil, exists: here.contains),
+                       ["ac_cv_file__proc_cpuinfo": "yes", "ac_cv_file__dev_rtc": "no"], "only /proc and /dev, literal paths")
+        // Before autoreconf: configure.ac's calls, several files in one AC_CHECK_FILES.
+        let configureAC = "AC_CHECK_FILES([/proc/cpuinfo])\nAC_CHECK_FILE([/dev/hpet], [x=1])\nAC_CHECK_FILES([/dev/ptmx /dev/ptc])\n"
+        XCTAssertEqual(SourceLayout.crossFileAnswers(configure: nil, configureAC: configureAC, exists: ["/proc/cpuinfo", "/dev/ptmx"].contains),
+                       ["ac_cv_file__proc_cpuinfo": "yes", "ac_cv_file__dev_hpet": "no", "ac_cv_file__dev_ptmx": "yes", "ac_cv_file__dev_ptc": "no"])
+        XCTAssertEqual(SourceLayout.shellVariableName("/dev/a+b*c.d"), "_dev_apbpc_d")
+        // The answers reach configure's environment, and only configure's.
+        let layout = SourceLayout(subdirectory: "", buildSystem: .autotools, debianFlags: [], patches: [], fileAnswers: ["ac_cv_file__proc_cpuinfo": "yes"])
+        XCTAssertNil(SourceLayout(subdirectory: "", buildSystem: .autotools, debianFlags: [], patches: [], fileAnswers: [:]).fileAnswers,
+                     "no answers: the layout (and the cache key) is what it was")
+        XCTAssertEqual(try decode(SourceLayout.self, from: try JSONEncoder().encode(layout)), layout)
+    }
 }
 
 final class PkgConfigFixupTests: XCTestCase {

@@ -25,13 +25,53 @@ public struct SourceLayout: Codable, Equatable {
     /// configure's own switches that turn off its test suites (`--disable-gpg-test`): `make`
     /// builds them by default, and some run programs of the build machine (gpg) while doing so.
     public let testSwitches: [String]?
+    /// configure's file checks answered for a cross build (`ac_cv_file__proc_cpuinfo=yes`):
+    /// configure cannot look at the target's files and stops ("cannot check for file
+    /// existence when cross compiling"). Only kernel files (/proc, /dev) are answered.
+    public var fileAnswers: [String: String]? = nil
 
-    public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = []) {
+    public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = [],
+                fileAnswers: [String: String]? = nil) {
         self.subdirectory = subdirectory
         self.buildSystem = buildSystem
         self.debianFlags = debianFlags
         self.patches = patches
         self.testSwitches = testSwitches
+        self.fileAnswers = fileAnswers?.isEmpty == true ? nil : fileAnswers
+    }
+
+    /// The files configure (or configure.ac, before autoreconf) checks with AC_CHECK_FILE(S)
+    /// under /proc and /dev, answered as configure's cache variables. The target is Linux as
+    /// the build machine is, so its kernel files are the ones `exists` finds here; any other
+    /// path is the target's file system, which nobody can answer: left to configure.
+    static func crossFileAnswers(configure: String?, configureAC: String?, exists: (String) -> Bool) -> [String: String] {
+        var paths: [String] = []
+        if let configure {
+            // `if test -r "/proc/cpuinfo"; then` right after the cross-compiling refusal.
+            for line in configure.split(separator: "\n") where line.hasPrefix("if test -r \"") && line.hasSuffix("\"; then") {
+                paths.append(String(line.dropFirst("if test -r \"".count).dropLast("\"; then".count)))
+            }
+        } else if let configureAC {
+            var rest = Substring(configureAC)
+            while let call = rest.range(of: #"AC_CHECK_FILES?\("#, options: .regularExpression) {
+                rest = rest[call.upperBound...]
+                let argument = rest.prefix { $0 != "," && $0 != ")" }.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t\n"))
+                paths += argument.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
+            }
+        }
+        var answers: [String: String] = [:]
+        for path in paths where (path.hasPrefix("/proc/") || path.hasPrefix("/dev/")) && !path.contains("$") {
+            answers["ac_cv_file_" + shellVariableName(path)] = exists(path) ? "yes" : "no"
+        }
+        return answers
+    }
+
+    /// autoconf's `as_tr_sh`: `*` and `+` become `p`, anything else not a letter, digit or `_` becomes `_`.
+    static func shellVariableName(_ text: String) -> String {
+        String(text.map { c -> Character in
+            if c == "*" || c == "+" { return "p" }
+            return c.isASCII && (c.isLetter || c.isNumber || c == "_") ? c : "_"
+        })
     }
 
     /// `--disable-X` for every option of configure (its `ac_user_opts` list, or configure.ac's
@@ -92,12 +132,13 @@ public struct SourceLayout: Codable, Equatable {
                     ?? (try? String(contentsOfFile: dir + "/meson.options", encoding: .utf8)) ?? ""
                 flags = DebianRules.mesonFeaturesOptional(flags, options: options)
             }
-            let tests = [.autotools, .autoreconf].contains(system)
-                ? testSwitches(configure: try? String(contentsOfFile: dir + "/configure", encoding: .utf8),
-                               configureAC: (try? String(contentsOfFile: dir + "/configure.ac", encoding: .utf8))
-                                   ?? (try? String(contentsOfFile: dir + "/configure.in", encoding: .utf8)))
-                : []
-            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests)
+            let autotools = [.autotools, .autoreconf].contains(system)
+            let configure = autotools ? try? String(contentsOfFile: dir + "/configure", encoding: .utf8) : nil
+            let configureAC = autotools ? (try? String(contentsOfFile: dir + "/configure.ac", encoding: .utf8))
+                ?? (try? String(contentsOfFile: dir + "/configure.in", encoding: .utf8)) : nil
+            let tests = autotools ? testSwitches(configure: configure, configureAC: configureAC) : []
+            let files = autotools ? SourceLayout.crossFileAnswers(configure: configure, configureAC: configureAC) { fm.fileExists(atPath: $0) } : [:]
+            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests, fileAnswers: files)
         }
         return nil
     }
@@ -396,7 +437,7 @@ extension LibraryBuildContext {
             // configure keeps $PKG_CONFIG for make.
             steps.append(command("./configure", ["--host=\(target.info.gnuTriple)", "--build=\(Self.buildTriple)", "--prefix=\(prefix)",
                                                  "--libdir=\(prefix)/lib", "--disable-shared", "--enable-static", "--with-pic"] + flags,
-                                 in: dir, extra: configureEnvironment.merging(env) { _, recipe in recipe }))
+                                 in: dir, extra: configureEnvironment.merging(layout.fileAnswers ?? [:]) { ours, _ in ours }.merging(env) { _, recipe in recipe }))
             // Info manuals are not part of a static library: a tree whose .texi Debian patched
             // would otherwise need makeinfo (gpgme).
             let noManuals = ["MAKEINFO=true"]

@@ -9,8 +9,8 @@ struct FakeIndex: PackageIndex {
     var installed: [String: String] = [:]   // file suffix -> package
     var texts: [String: String] = [:]       // path -> an installed file's text
 
-    mutating func add(_ name: String, source: String, depends: [[String]] = [], files: [String]) {
-        packages[name] = BinaryPackage(name: name, version: "1.0-1", source: source, depends: depends)
+    mutating func add(_ name: String, source: String, depends: [[String]] = [], files: [String], version: String = "1.0-1", architecture: String = "amd64") {
+        packages[name] = BinaryPackage(name: name, version: version, source: source, depends: depends, architecture: architecture)
         fileLists[name] = files
     }
 
@@ -626,4 +626,116 @@ final class PkgConfigFixupTests: XCTestCase {
         XCTAssertEqual(PkgConfigFixup.fixed(ssh, ownLib: "/c/ssh/lib", dependencyLibs: ["/c/ssl/lib"], exists: files.contains),
                        "Libs: -L${libdir} -lssh2\nLibs.private: -ldl")
     }
+
+}
+
+/// -dev packages with nothing compiled in them, taken from their .deb (`HeaderPackages`).
+final class HeaderPackageTests: XCTestCase {
+    /// The X11 headers' packages: libx11-dev (compiled) depends on x11proto-dev and xtrans-dev
+    /// (Architecture: all, headers and .pc files only).
+    private func x11Index() -> FakeIndex {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libx11-dev", source: "libx11", depends: [["libx11-6"], ["x11proto-dev"], ["xtrans-dev"]],
+                  files: [lib + "libX11.a", lib + "libX11.so", lib + "pkgconfig/x11.pc", "/usr/include/X11/Xlib.h"], version: "2:1.8.4-2")
+        index.add("libx11-6", source: "libx11", files: [lib + "libX11.so.6"])
+        index.add("x11proto-dev", source: "xorgproto", depends: [["xorg-sgml-doctools"]],
+                  files: ["/usr/include/X11/X.h", "/usr/include/X11/extensions/XI.h", "/usr/share/pkgconfig/xproto.pc",
+                          "/usr/share/pkgconfig/xextproto.pc", "/usr/share/doc/x11proto-dev/copyright"],
+                  version: "2022.1-1", architecture: "all")
+        index.add("x11proto-core-dev", source: "xorgproto", depends: [["x11proto-dev"]], files: ["/usr/share/doc/x11proto-core-dev/copyright"],
+                  version: "2022.1-1", architecture: "all")
+        index.add("xtrans-dev", source: "xtrans", files: ["/usr/include/X11/Xtrans/Xtrans.c", "/usr/share/pkgconfig/xtrans.pc",
+                                                          "/usr/share/aclocal/xtrans.m4"], version: "1.4.0-1", architecture: "all")
+        index.add("xcb-proto", source: "xcb-proto", files: ["/usr/share/xcb/xproto.xml", "/usr/share/pkgconfig/xcb-proto.pc"],
+                  version: "1.15.2-1", architecture: "all")
+        // Architecture: all, but with an archive in it; and headers only, but per architecture.
+        index.add("libfoo-dev", source: "foo", files: ["/usr/include/foo.h", "/usr/lib/libfoo.a", "/usr/share/pkgconfig/foo.pc"], architecture: "all")
+        index.add("libbar-dev", source: "bar", files: ["/usr/include/bar.h", lib + "pkgconfig/bar.pc"], architecture: "amd64")
+        return index
+    }
+
+    /// An Architecture: all -dev package with no library file is taken from its .deb; one
+    /// with an archive, or built per architecture, is built from source.
+    func testHeaderOnlyArchitectureAllPackageIsTakenFromItsDeb() throws {
+        let resolver = LibraryResolver(index: x11Index())
+        let x11 = try XCTUnwrap(try resolver.library(for: .pkgConfig("x11")))
+        XCTAssertEqual(x11.dependencies, ["xorgproto", "xtrans"])
+        XCTAssertNil(x11.binaryPackage, "libx11-dev is compiled: built from source")
+        let proto = try resolver.named("xorgproto")
+        XCTAssertEqual(proto.binaryPackage?.name, "x11proto-dev")
+        XCTAssertEqual(proto.binaryPackage?.version, "2022.1-1")
+        XCTAssertEqual(proto.archives, [])
+        XCTAssertEqual(proto.pkgConfigModules, ["xextproto", "xproto"])
+        XCTAssertEqual(try resolver.library(for: .package("x11proto-dev"))?.name, "xorgproto")
+        XCTAssertEqual(try resolver.library(for: .package("x11proto-core-dev"))?.binaryPackage?.name, "x11proto-dev",
+                       "a transitional package is the one it depends on")
+        XCTAssertEqual(try resolver.library(for: .package("xcb-proto"))?.binaryPackage?.name, "xcb-proto", "data and a .pc file")
+        XCTAssertNil(try resolver.library(for: .link("foo"))?.binaryPackage, "an archive is compiled code")
+        XCTAssertNil(try resolver.library(for: .pkgConfig("bar"))?.binaryPackage, "per architecture: built")
+    }
+
+    /// `Architecture:` comes from apt's stanza.
+    func testBinaryPackageArchitectureIsParsed() {
+        let show = "Package: x11proto-dev\nSource: xorgproto\nVersion: 2022.1-1\nArchitecture: all\nDepends: xorg-sgml-doctools (>= 1:1.5)\n"
+        let info = BinaryPackage.newest(inShow: show)
+        XCTAssertEqual(info?.architecture, "all")
+        XCTAssertTrue(info?.isArchitectureIndependent ?? false)
+        XCTAssertFalse(BinaryPackage.newest(inShow: "Package: a\nVersion: 1\nArchitecture: amd64\n")?.isArchitectureIndependent ?? true)
+    }
+
+    /// The plan of a header package: `apt-get download NAME=VERSION`, then `dpkg-deb -x` and
+    /// the copies, complete before the download, in an entry named by the package's version.
+    func testHeaderPackagePlanDownloadsAndUnpacksTheDeb() throws {
+        let resolver = LibraryResolver(index: x11Index())
+        let layout = CacheLayout(root: "/cache")
+        var facts = LibraryFacts(sourcesRoot: layout.sources, jobs: 2)
+        facts.closure = .success(try resolver.closure(["xorgproto", "xtrans"]))
+        let t = try Target("x86_64-unknown-linux-musl")
+        let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],
+                                    environment: [:], identity: "zig 0.x")
+        let cc = CToolchain(kind: .zig, target: t, version: "zig 0.x", driver: driver, directory: "/w", files: [], zigLibDirectory: nil)
+        let steps = try LibraryPlanner.plan(target: t, toolchain: cc, facts: facts, cache: CacheView(layout: layout))
+        XCTAssertEqual(steps.count, 2)
+        let proto = steps[0]
+        XCTAssertFalse(proto.pending)
+        let fetch = try XCTUnwrap(proto.fetch)
+        XCTAssertEqual(fetch.command.executable, "apt-get")
+        XCTAssertEqual(fetch.command.arguments, ["download", "-q", "x11proto-dev=2022.1-1"])
+        XCTAssertEqual(proto.source?.path, layout.sources + "/x11proto-dev_2022.1-1.deb")
+        XCTAssertTrue(proto.build?.entry.name.hasPrefix("xorgproto-2022.1-") ?? false, proto.build?.entry.name ?? "no entry")
+        let lines = proto.allCommands.map { $0.shellLine }
+        XCTAssertEqual(proto.allCommands.first, fetch.command)
+        XCTAssertTrue(lines[1].contains("dpkg-deb -x /cache/sources/x11proto-dev_2022.1-1.deb /cache/work/"), lines[1])
+        XCTAssertTrue(lines.contains { $0.contains(" cp -R ") && $0.contains("/src/usr/include ") && $0.hasSuffix("/opt/cargo-static/include") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("/src/usr/share/pkgconfig/xproto.pc ") && $0.hasSuffix("/opt/cargo-static/lib/pkgconfig/") }, "\(lines)")
+        XCTAssertFalse(lines.contains { $0.contains("share/doc") }, "documentation is not copied")
+        XCTAssertTrue(PlanView.lines(.library(proto)).contains(fetch.command.shellLine), "plan prints the download")
+        XCTAssertTrue(steps[1].allCommands.map { $0.shellLine }.contains { $0.contains("/src/usr/share/aclocal ") }, "data is copied")
+
+        // Downloaded: no fetch, same entry. Another version: another entry.
+        facts.selected["xorgproto"] = proto.source
+        let again = try LibraryPlanner.plan(target: t, toolchain: cc, facts: facts, cache: CacheView(layout: layout))[0]
+        XCTAssertNil(again.fetch)
+        XCTAssertEqual(again.build?.entry, proto.build?.entry)
+        var newer = x11Index()
+        newer.packages["x11proto-dev"] = BinaryPackage(name: "x11proto-dev", version: "2023.2-1", source: "xorgproto", depends: [], architecture: "all")
+        facts = LibraryFacts(sourcesRoot: layout.sources, jobs: 2)
+        facts.closure = .success(try LibraryResolver(index: newer).closure(["xorgproto"]))
+        let other = try LibraryPlanner.plan(target: t, toolchain: cc, facts: facts, cache: CacheView(layout: layout))[0]
+        XCTAssertNotEqual(other.build?.entry, proto.build?.entry)
+        XCTAssertEqual(other.fetch?.command.arguments.last, "x11proto-dev=2023.2-1")
+    }
+
+    /// Debian's .pc files name /usr: rebased onto the logical prefix, which the relocation
+    /// then makes relative to the file.
+    func testHeaderPackagePkgConfigIsRebasedOntoThePrefix() {
+        let text = "prefix=/usr\nincludedir=${prefix}/include\nlibdir=${prefix}/lib/x86_64-linux-gnu\ndatadir=/usr/share\n\nName: xproto\nCflags: -I${includedir} -I/usr/include/X11\n"
+        let rebased = HeaderPackages.rebased(text, logicalPrefix: "/opt/cargo-static")
+        XCTAssertEqual(rebased, "prefix=/opt/cargo-static\nincludedir=${prefix}/include\nlibdir=${prefix}/lib\ndatadir=/opt/cargo-static/share\n\nName: xproto\nCflags: -I${includedir} -I/opt/cargo-static/include/X11\n")
+        let relocated = PkgConfigFiles.relocated(rebased, logicalPrefix: "/opt/cargo-static")
+        XCTAssertTrue(relocated.hasPrefix("prefix=${pcfiledir}/../..\n"), relocated)
+        XCTAssertFalse(relocated.contains("/usr"))
+    }
+
 }

@@ -236,6 +236,10 @@ public final class LibraryResolver {
         for extra in options.addDependencies {
             if let lib = try library(for: .name(extra)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
         }
+        // Nothing compiled in it (headers, .pc files): Debian's .deb is the library.
+        if HeaderPackages.takesFromDeb(info, files: files) {
+            return HeaderPackages.library(info: info, files: files, dependencies: dependencies)
+        }
         return GenericRecipes.library(source: info.source, devPackage: info.name, files: files, dependencies: dependencies, options: options)
     }
 }

@@ -593,6 +593,40 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(BinaryPackage.newest(inShow: text.components(separatedBy: "\n\n")[0])?.depends,
                        [["libssh2-1"], ["libssl-dev"], ["zlib1g-dev", "libz-dev"]])
     }
+
+    /// A part of the tree Debian ships as another -dev package of the same source, which the
+    /// requested one does not depend on (libxkbcommon-x11-dev next to libxkbcommon-dev), is
+    /// switched off where meson has a boolean option for it; one it depends on is kept.
+    func testSeparatelyPackagedPartIsSwitchedOff() throws {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libxkbcommon-dev", source: "libxkbcommon", depends: [["libxkbcommon0"]], files: [lib + "libxkbcommon.so", lib + "pkgconfig/xkbcommon.pc"])
+        index.add("libxkbcommon0", source: "libxkbcommon", files: [lib + "libxkbcommon.so.0"])
+        index.add("libxkbcommon-x11-dev", source: "libxkbcommon", depends: [["libxkbcommon-dev"], ["libxcb-xkb-dev"]],
+                  files: [lib + "libxkbcommon-x11.so", lib + "pkgconfig/xkbcommon-x11.pc"])
+        index.add("libxkbcommon-tools-dev", source: "libxkbcommon", files: [])
+        index.add("libxkbregistry-dev", source: "libxkbcommon", files: [lib + "libxkbregistry.so"])
+        let resolver = LibraryResolver(index: index)
+        let info = try XCTUnwrap(index.binary("libxkbcommon-dev"))
+        XCTAssertEqual(resolver.separateParts(of: info), ["tools", "x11", "xkbregistry"])
+        XCTAssertEqual(resolver.separateParts(of: try XCTUnwrap(index.binary("libxkbcommon-x11-dev"))), ["xkbcommon-tools", "xkbregistry"],
+                       "libxkbcommon-dev, which it depends on, is not a part to leave out")
+        let xkb = try XCTUnwrap(try resolver.library(for: .link("xkbcommon")))
+        let c = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: ["-Denable-x11=true", "-Dxkb-config-root=/usr/share/X11/xkb"],
+                                         patches: [], mesonSwitches: ["enable-docs", "enable-tools", "enable-wayland", "enable-x11", "enable-xkbregistry"]), deps: [])
+        let setup = try XCTUnwrap(xkb.steps(c).first { $0.arguments.first == "setup" }).arguments
+        XCTAssertTrue(setup.contains("-Denable-x11=false"), "\(setup)")
+        XCTAssertTrue(setup.contains("-Denable-tools=false"), "\(setup)")
+        XCTAssertTrue(setup.contains("-Denable-xkbregistry=false"), "\(setup)")
+        XCTAssertFalse(setup.contains("-Denable-x11=true"), "Debian's switch is replaced")
+        XCTAssertTrue(setup.contains("-Denable-docs=false"), "documentation is no part of a static library")
+        XCTAssertFalse(setup.contains("-Denable-wayland=false"), "no -dev package for it, not a program: left as Debian has it")
+        XCTAssertTrue(setup.contains("-Dxkb-config-root=/usr/share/X11/xkb"))
+        // Autotools, or a tree with no such option: nothing added.
+        XCTAssertEqual(SourceLayout.partSwitches(["x11"], booleans: ["wayland"]), [])
+        XCTAssertEqual(SourceLayout.partSwitches([], booleans: ["tests", "man", "x11"]), ["-Dtests=false", "-Dman=false"])
+        XCTAssertEqual(DebianRules.mesonOptions("option('enable-x11', type: 'boolean', value: true)\noption('f', type : 'feature')\n", type: "boolean"), ["enable-x11"])
+    }
 }
 
 final class PkgConfigFixupTests: XCTestCase {

@@ -25,14 +25,32 @@ public struct SourceLayout: Codable, Equatable {
     /// configure's own switches that turn off its test suites (`--disable-gpg-test`): `make`
     /// builds them by default, and some run programs of the build machine (gpg) while doing so.
     public let testSwitches: [String]?
+    /// Meson's boolean options (meson_options.txt), for switching off a part of the tree.
+    public let mesonSwitches: [String]?
 
-    public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = []) {
+    public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = [],
+                mesonSwitches: [String]? = nil) {
         self.subdirectory = subdirectory
         self.buildSystem = buildSystem
         self.debianFlags = debianFlags
         self.patches = patches
         self.testSwitches = testSwitches
+        self.mesonSwitches = mesonSwitches
     }
+
+    /// `-D<switch>=false` for each part built as a library of its own that Debian ships in
+    /// another -dev package (`x11` -> libxkbcommon's `enable-x11`), where the tree has such a
+    /// boolean option: `enable-<part>`, `<part>`, `build-<part>`, `with-<part>`.
+    /// Programs, tests, examples and documentation are no part of a static library (the
+    /// entry keeps no bin/ or docs): their meson switches too (`enable-tools`, `tests`).
+    static func partSwitches(_ parts: [String], booleans: [String]) -> [String] {
+        (parts + nonLibraryParts).flatMap { part in
+            ["enable-\(part)", "enable_\(part)", part, "build-\(part)", "build_\(part)", "with-\(part)", "with_\(part)"]
+                .filter(booleans.contains).map { "-D\($0)=false" }
+        }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    }
+
+    static let nonLibraryParts = ["tools", "programs", "utils", "examples", "demos", "tests", "benchmarks", "docs", "man"]
 
     /// `--disable-X` for every option of configure (its `ac_user_opts` list, or configure.ac's
     /// `AC_ARG_ENABLE` when configure is not generated yet) named for tests: `tests`,
@@ -87,17 +105,20 @@ public struct SourceLayout: Codable, Equatable {
             let present = Set(((try? fm.contentsOfDirectory(atPath: dir)) ?? []))
             guard let system = choose(present: present, prefer: order) else { continue }
             var flags = DebianRules.flags(in: rules, for: system)
+            var booleans: [String]? = nil
             if system == .meson {
                 let options = (try? String(contentsOfFile: dir + "/meson_options.txt", encoding: .utf8))
                     ?? (try? String(contentsOfFile: dir + "/meson.options", encoding: .utf8)) ?? ""
                 flags = DebianRules.mesonFeaturesOptional(flags, options: options)
+                booleans = DebianRules.mesonOptions(options, type: "boolean").sorted()
             }
             let tests = [.autotools, .autoreconf].contains(system)
                 ? testSwitches(configure: try? String(contentsOfFile: dir + "/configure", encoding: .utf8),
                                configureAC: (try? String(contentsOfFile: dir + "/configure.ac", encoding: .utf8))
                                    ?? (try? String(contentsOfFile: dir + "/configure.in", encoding: .utf8)))
                 : []
-            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests)
+            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests,
+                                mesonSwitches: booleans)
         }
         return nil
     }
@@ -288,7 +309,10 @@ public enum DebianRules {
     }
 
     /// The names of `option('name', type : 'feature', …)` in a meson_options.txt.
-    static func mesonFeatureOptions(_ text: String) -> Set<String> {
+    static func mesonFeatureOptions(_ text: String) -> Set<String> { mesonOptions(text, type: "feature") }
+
+    /// The names of the options of one type in a meson_options.txt.
+    static func mesonOptions(_ text: String, type: String) -> Set<String> {
         var names = Set<String>()
         var rest = Substring(text)
         while let call = rest.range(of: "option(") {
@@ -299,7 +323,7 @@ public enum DebianRules {
             let name = String(first.dropFirst().dropLast())
             let isFeature = words.dropFirst().contains { word in
                 let pair = word.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                return pair.count == 2 && pair[0] == "type" && ["'feature'", "\"feature\""].contains(pair[1])
+                return pair.count == 2 && pair[0] == "type" && ["'\(type)'", "\"\(type)\""].contains(pair[1])
             }
             if isFeature { names.insert(name) }
         }
@@ -370,6 +394,10 @@ public struct GenericOptions {
     public var archives: [String] = []
     /// Steps of its own, for a tree whose build system installs no static library.
     public var steps: ((LibraryBuildContext) -> [Command])? = nil
+    /// Parts of the tree Debian ships as another -dev package of the same source, which this
+    /// library does not depend on (`x11` for libxkbcommon-dev: libxkbcommon-x11-dev): their
+    /// meson switches are turned off, so their dependencies are not needed.
+    public var separateParts: [String] = []
 
     public init() {}
 }
@@ -381,11 +409,16 @@ extension LibraryBuildContext {
             return [Command("true", ["(the build system is detected once the source is fetched)"])]
         }
         let dir = layout.subdirectory.isEmpty ? source : source + "/" + layout.subdirectory
+        // The recipe's own flags win over these switches.
+        let ownNames = options.flags.map { String($0.split(separator: "=").first ?? "") }
+        let parts = (layout.buildSystem == .meson ? SourceLayout.partSwitches(options.separateParts, booleans: layout.mesonSwitches ?? []) : [])
+            .filter { !ownNames.contains(String($0.split(separator: "=").first ?? "")) }
+        let partNames = parts.map { String($0.split(separator: "=").first ?? "") }
         let flags = layout.debianFlags.filter { flag in
             let name = String(flag.split(separator: "=", maxSplits: 1).first ?? "")
             let key = name.hasPrefix("-D") ? String(name.split(separator: ":").first ?? "") : name
-            return !options.dropFlags.contains(key) && !options.dropFlags.contains(name)
-        } + (layout.testSwitches ?? []).filter { !options.flags.contains($0) } + options.flags
+            return !options.dropFlags.contains(key) && !options.dropFlags.contains(name) && !partNames.contains(key)
+        } + (layout.testSwitches ?? []).filter { !options.flags.contains($0) } + parts + options.flags
         let env = options.environment
         switch layout.buildSystem {
         case .autotools, .autoreconf:

@@ -56,9 +56,13 @@ public enum HeaderPackages {
     /// package's headers, data and .pc files copied into the install root.
     static func steps(_ c: LibraryBuildContext, files: [String]) -> [Command] {
         let root = c.installRoot
-        var commands = [c.command("mkdir", ["-p", root + "/lib/pkgconfig"])]
+        // Copies only: none of the compilers' environment.
+        func command(_ executable: String, _ arguments: [String]) -> Command {
+            Command(executable, arguments, environment: ["LC_ALL": "C"], directory: c.source)
+        }
+        var commands = [command("mkdir", ["-p", root + "/lib/pkgconfig"])]
         if files.contains(where: { $0.hasPrefix("/usr/include/") }) {
-            commands.append(c.command("cp", ["-R", c.source + "/usr/include", root + "/include"]))
+            commands.append(command("cp", ["-R", c.source + "/usr/include", root + "/include"]))
         }
         let shared = files.compactMap { path -> String? in
             guard path.hasPrefix("/usr/share/") else { return nil }
@@ -66,12 +70,12 @@ public enum HeaderPackages {
             return parts.count >= 2 && !skippedShare.contains(String(parts[0])) ? String(parts[0]) : nil
         }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         if !shared.isEmpty {
-            commands.append(c.command("mkdir", ["-p", root + "/share"]))
-            commands += shared.map { c.command("cp", ["-R", c.source + "/usr/share/" + $0, root + "/share/" + $0]) }
+            commands.append(command("mkdir", ["-p", root + "/share"]))
+            commands += shared.map { command("cp", ["-R", c.source + "/usr/share/" + $0, root + "/share/" + $0]) }
         }
         let pcFiles = files.filter(isPkgConfigFile)
         if !pcFiles.isEmpty {
-            commands.append(c.command("cp", pcFiles.map { c.source + $0 } + [root + "/lib/pkgconfig/"]))
+            commands.append(command("cp", pcFiles.map { c.source + $0 } + [root + "/lib/pkgconfig/"]))
         }
         return commands
     }

@@ -9,8 +9,8 @@ struct FakeIndex: PackageIndex {
     var installed: [String: String] = [:]   // file suffix -> package
     var texts: [String: String] = [:]       // path -> an installed file's text
 
-    mutating func add(_ name: String, source: String, depends: [[String]] = [], files: [String]) {
-        packages[name] = BinaryPackage(name: name, version: "1.0-1", source: source, depends: depends)
+    mutating func add(_ name: String, source: String, depends: [[String]] = [], files: [String], version: String = "1.0-1", architecture: String = "amd64") {
+        packages[name] = BinaryPackage(name: name, version: version, source: source, depends: depends, architecture: architecture)
         fileLists[name] = files
     }
 
@@ -610,6 +610,7 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(BinaryPackage.newest(inShow: text.components(separatedBy: "\n\n")[0])?.depends,
                        [["libssh2-1"], ["libssl-dev"], ["zlib1g-dev", "libz-dev"]])
     }
+
     /// libpgm's configure checks /proc/cpuinfo, /dev/rtc and /dev/hpet with AC_CHECK_FILES,
     /// which stops a cross build: the kernel's files are answered as configure's cache variables.
     func testConfigureFileChecksAreAnsweredForKernelFiles() throws {
@@ -635,6 +636,61 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertNil(SourceLayout(subdirectory: "", buildSystem: .autotools, debianFlags: [], patches: [], fileAnswers: [:]).fileAnswers,
                      "no answers: the layout (and the cache key) is what it was")
         XCTAssertEqual(try decode(SourceLayout.self, from: try JSONEncoder().encode(layout)), layout)
+    }
+
+    /// A CMake project's test and warnings-as-errors options are switched off (mbedtls's tests
+    /// stopped on a warning zig's newer clang makes an error under MBEDTLS_FATAL_WARNINGS).
+    func testCMakeTestAndWerrorOptionsAreSwitchedOff() {
+        let lists = """
+        option(ENABLE_PROGRAMS "Build mbed TLS programs." ON)
+        option(MBEDTLS_FATAL_WARNINGS "Compiler warnings treated as errors" ON)
+        if(CMAKE_HOST_WIN32)
+            option(ENABLE_TESTING "Build mbed TLS tests." OFF)
+        else()
+            option(ENABLE_TESTING "Build mbed TLS tests." ON)
+        endif()
+        OPTION( FOO_BUILD_TESTS "tests" ON)
+        option(USE_LATEST_API "not a test" ON)
+        option(JSON_WERROR "werror" OFF)
+        include(CTest)
+        """
+        XCTAssertEqual(SourceLayout.cmakeTestSwitches(lists),
+                       ["-DMBEDTLS_FATAL_WARNINGS=OFF", "-DENABLE_TESTING=OFF", "-DFOO_BUILD_TESTS=OFF", "-DJSON_WERROR=OFF", "-DBUILD_TESTING=OFF"])
+        XCTAssertEqual(SourceLayout.cmakeTestSwitches("project(x C)\nadd_library(x x.c)\n"), [])
+    }
+
+    /// A part of the tree Debian ships as another -dev package of the same source, which the
+    /// requested one does not depend on (libxkbcommon-x11-dev next to libxkbcommon-dev), is
+    /// switched off where meson has a boolean option for it; one it depends on is kept.
+    func testSeparatelyPackagedPartIsSwitchedOff() throws {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libxkbcommon-dev", source: "libxkbcommon", depends: [["libxkbcommon0"]], files: [lib + "libxkbcommon.so", lib + "pkgconfig/xkbcommon.pc"])
+        index.add("libxkbcommon0", source: "libxkbcommon", files: [lib + "libxkbcommon.so.0"])
+        index.add("libxkbcommon-x11-dev", source: "libxkbcommon", depends: [["libxkbcommon-dev"], ["libxcb-xkb-dev"]],
+                  files: [lib + "libxkbcommon-x11.so", lib + "pkgconfig/xkbcommon-x11.pc"])
+        index.add("libxkbcommon-tools-dev", source: "libxkbcommon", files: [])
+        index.add("libxkbregistry-dev", source: "libxkbcommon", files: [lib + "libxkbregistry.so"])
+        let resolver = LibraryResolver(index: index)
+        let info = try XCTUnwrap(index.binary("libxkbcommon-dev"))
+        XCTAssertEqual(resolver.separateParts(of: info), ["tools", "x11", "xkbregistry"])
+        XCTAssertEqual(resolver.separateParts(of: try XCTUnwrap(index.binary("libxkbcommon-x11-dev"))), ["xkbcommon-tools", "xkbregistry"],
+                       "libxkbcommon-dev, which it depends on, is not a part to leave out")
+        let xkb = try XCTUnwrap(try resolver.library(for: .link("xkbcommon")))
+        let c = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: ["-Denable-x11=true", "-Dxkb-config-root=/usr/share/X11/xkb"],
+                                         patches: [], mesonSwitches: ["enable-docs", "enable-tools", "enable-wayland", "enable-x11", "enable-xkbregistry"]), deps: [])
+        let setup = try XCTUnwrap(xkb.steps(c).first { $0.arguments.first == "setup" }).arguments
+        XCTAssertTrue(setup.contains("-Denable-x11=false"), "\(setup)")
+        XCTAssertTrue(setup.contains("-Denable-tools=false"), "\(setup)")
+        XCTAssertTrue(setup.contains("-Denable-xkbregistry=false"), "\(setup)")
+        XCTAssertFalse(setup.contains("-Denable-x11=true"), "Debian's switch is replaced")
+        XCTAssertTrue(setup.contains("-Denable-docs=false"), "documentation is no part of a static library")
+        XCTAssertFalse(setup.contains("-Denable-wayland=false"), "no -dev package for it, not a program: left as Debian has it")
+        XCTAssertTrue(setup.contains("-Dxkb-config-root=/usr/share/X11/xkb"))
+        // Autotools, or a tree with no such option: nothing added.
+        XCTAssertEqual(SourceLayout.partSwitches(["x11"], booleans: ["wayland"]), [])
+        XCTAssertEqual(SourceLayout.partSwitches([], booleans: ["tests", "man", "x11"]), ["-Dtests=false", "-Dman=false"])
+        XCTAssertEqual(DebianRules.mesonOptions("option('enable-x11', type: 'boolean', value: true)\noption('f', type : 'feature')\n", type: "boolean"), ["enable-x11"])
     }
 }
 
@@ -669,4 +725,116 @@ final class PkgConfigFixupTests: XCTestCase {
         XCTAssertEqual(PkgConfigFixup.fixed(ssh, ownLib: "/c/ssh/lib", dependencyLibs: ["/c/ssl/lib"], exists: files.contains),
                        "Libs: -L${libdir} -lssh2\nLibs.private: -ldl")
     }
+
+}
+
+/// -dev packages with nothing compiled in them, taken from their .deb (`HeaderPackages`).
+final class HeaderPackageTests: XCTestCase {
+    /// The X11 headers' packages: libx11-dev (compiled) depends on x11proto-dev and xtrans-dev
+    /// (Architecture: all, headers and .pc files only).
+    private func x11Index() -> FakeIndex {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libx11-dev", source: "libx11", depends: [["libx11-6"], ["x11proto-dev"], ["xtrans-dev"]],
+                  files: [lib + "libX11.a", lib + "libX11.so", lib + "pkgconfig/x11.pc", "/usr/include/X11/Xlib.h"], version: "2:1.8.4-2")
+        index.add("libx11-6", source: "libx11", files: [lib + "libX11.so.6"])
+        index.add("x11proto-dev", source: "xorgproto", depends: [["xorg-sgml-doctools"]],
+                  files: ["/usr/include/X11/X.h", "/usr/include/X11/extensions/XI.h", "/usr/share/pkgconfig/xproto.pc",
+                          "/usr/share/pkgconfig/xextproto.pc", "/usr/share/doc/x11proto-dev/copyright"],
+                  version: "2022.1-1", architecture: "all")
+        index.add("x11proto-core-dev", source: "xorgproto", depends: [["x11proto-dev"]], files: ["/usr/share/doc/x11proto-core-dev/copyright"],
+                  version: "2022.1-1", architecture: "all")
+        index.add("xtrans-dev", source: "xtrans", files: ["/usr/include/X11/Xtrans/Xtrans.c", "/usr/share/pkgconfig/xtrans.pc",
+                                                          "/usr/share/aclocal/xtrans.m4"], version: "1.4.0-1", architecture: "all")
+        index.add("xcb-proto", source: "xcb-proto", files: ["/usr/share/xcb/xproto.xml", "/usr/share/pkgconfig/xcb-proto.pc"],
+                  version: "1.15.2-1", architecture: "all")
+        // Architecture: all, but with an archive in it; and headers only, but per architecture.
+        index.add("libfoo-dev", source: "foo", files: ["/usr/include/foo.h", "/usr/lib/libfoo.a", "/usr/share/pkgconfig/foo.pc"], architecture: "all")
+        index.add("libbar-dev", source: "bar", files: ["/usr/include/bar.h", lib + "pkgconfig/bar.pc"], architecture: "amd64")
+        return index
+    }
+
+    /// An Architecture: all -dev package with no library file is taken from its .deb; one
+    /// with an archive, or built per architecture, is built from source.
+    func testHeaderOnlyArchitectureAllPackageIsTakenFromItsDeb() throws {
+        let resolver = LibraryResolver(index: x11Index())
+        let x11 = try XCTUnwrap(try resolver.library(for: .pkgConfig("x11")))
+        XCTAssertEqual(x11.dependencies, ["xorgproto", "xtrans"])
+        XCTAssertNil(x11.binaryPackage, "libx11-dev is compiled: built from source")
+        let proto = try resolver.named("xorgproto")
+        XCTAssertEqual(proto.binaryPackage?.name, "x11proto-dev")
+        XCTAssertEqual(proto.binaryPackage?.version, "2022.1-1")
+        XCTAssertEqual(proto.archives, [])
+        XCTAssertEqual(proto.pkgConfigModules, ["xextproto", "xproto"])
+        XCTAssertEqual(try resolver.library(for: .package("x11proto-dev"))?.name, "xorgproto")
+        XCTAssertEqual(try resolver.library(for: .package("x11proto-core-dev"))?.binaryPackage?.name, "x11proto-dev",
+                       "a transitional package is the one it depends on")
+        XCTAssertEqual(try resolver.library(for: .package("xcb-proto"))?.binaryPackage?.name, "xcb-proto", "data and a .pc file")
+        XCTAssertNil(try resolver.library(for: .link("foo"))?.binaryPackage, "an archive is compiled code")
+        XCTAssertNil(try resolver.library(for: .pkgConfig("bar"))?.binaryPackage, "per architecture: built")
+    }
+
+    /// `Architecture:` comes from apt's stanza.
+    func testBinaryPackageArchitectureIsParsed() {
+        let show = "Package: x11proto-dev\nSource: xorgproto\nVersion: 2022.1-1\nArchitecture: all\nDepends: xorg-sgml-doctools (>= 1:1.5)\n"
+        let info = BinaryPackage.newest(inShow: show)
+        XCTAssertEqual(info?.architecture, "all")
+        XCTAssertTrue(info?.isArchitectureIndependent ?? false)
+        XCTAssertFalse(BinaryPackage.newest(inShow: "Package: a\nVersion: 1\nArchitecture: amd64\n")?.isArchitectureIndependent ?? true)
+    }
+
+    /// The plan of a header package: `apt-get download NAME=VERSION`, then `dpkg-deb -x` and
+    /// the copies, complete before the download, in an entry named by the package's version.
+    func testHeaderPackagePlanDownloadsAndUnpacksTheDeb() throws {
+        let resolver = LibraryResolver(index: x11Index())
+        let layout = CacheLayout(root: "/cache")
+        var facts = LibraryFacts(sourcesRoot: layout.sources, jobs: 2)
+        facts.closure = .success(try resolver.closure(["xorgproto", "xtrans"]))
+        let t = try Target("x86_64-unknown-linux-musl")
+        let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],
+                                    environment: [:], identity: "zig 0.x")
+        let cc = CToolchain(kind: .zig, target: t, version: "zig 0.x", driver: driver, directory: "/w", files: [], zigLibDirectory: nil)
+        let steps = try LibraryPlanner.plan(target: t, toolchain: cc, facts: facts, cache: CacheView(layout: layout))
+        XCTAssertEqual(steps.count, 2)
+        let proto = steps[0]
+        XCTAssertFalse(proto.pending)
+        let fetch = try XCTUnwrap(proto.fetch)
+        XCTAssertEqual(fetch.command.executable, "apt-get")
+        XCTAssertEqual(fetch.command.arguments, ["download", "-q", "x11proto-dev=2022.1-1"])
+        XCTAssertEqual(proto.source?.path, layout.sources + "/x11proto-dev_2022.1-1.deb")
+        XCTAssertTrue(proto.build?.entry.name.hasPrefix("xorgproto-2022.1-") ?? false, proto.build?.entry.name ?? "no entry")
+        let lines = proto.allCommands.map { $0.shellLine }
+        XCTAssertEqual(proto.allCommands.first, fetch.command)
+        XCTAssertTrue(lines[1].contains("dpkg-deb -x /cache/sources/x11proto-dev_2022.1-1.deb /cache/work/"), lines[1])
+        XCTAssertTrue(lines.contains { $0.contains(" cp -R ") && $0.contains("/src/usr/include ") && $0.hasSuffix("/opt/cargo-static/include") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("/src/usr/share/pkgconfig/xproto.pc ") && $0.hasSuffix("/opt/cargo-static/lib/pkgconfig/") }, "\(lines)")
+        XCTAssertFalse(lines.contains { $0.contains("share/doc") }, "documentation is not copied")
+        XCTAssertTrue(PlanView.lines(.library(proto)).contains(fetch.command.shellLine), "plan prints the download")
+        XCTAssertTrue(steps[1].allCommands.map { $0.shellLine }.contains { $0.contains("/src/usr/share/aclocal ") }, "data is copied")
+
+        // Downloaded: no fetch, same entry. Another version: another entry.
+        facts.selected["xorgproto"] = proto.source
+        let again = try LibraryPlanner.plan(target: t, toolchain: cc, facts: facts, cache: CacheView(layout: layout))[0]
+        XCTAssertNil(again.fetch)
+        XCTAssertEqual(again.build?.entry, proto.build?.entry)
+        var newer = x11Index()
+        newer.packages["x11proto-dev"] = BinaryPackage(name: "x11proto-dev", version: "2023.2-1", source: "xorgproto", depends: [], architecture: "all")
+        facts = LibraryFacts(sourcesRoot: layout.sources, jobs: 2)
+        facts.closure = .success(try LibraryResolver(index: newer).closure(["xorgproto"]))
+        let other = try LibraryPlanner.plan(target: t, toolchain: cc, facts: facts, cache: CacheView(layout: layout))[0]
+        XCTAssertNotEqual(other.build?.entry, proto.build?.entry)
+        XCTAssertEqual(other.fetch?.command.arguments.last, "x11proto-dev=2023.2-1")
+    }
+
+    /// Debian's .pc files name /usr: rebased onto the logical prefix, which the relocation
+    /// then makes relative to the file.
+    func testHeaderPackagePkgConfigIsRebasedOntoThePrefix() {
+        let text = "prefix=/usr\nincludedir=${prefix}/include\nlibdir=${prefix}/lib/x86_64-linux-gnu\ndatadir=/usr/share\n\nName: xproto\nCflags: -I${includedir} -I/usr/include/X11\n"
+        let rebased = HeaderPackages.rebased(text, logicalPrefix: "/opt/cargo-static")
+        XCTAssertEqual(rebased, "prefix=/opt/cargo-static\nincludedir=${prefix}/include\nlibdir=${prefix}/lib\ndatadir=/opt/cargo-static/share\n\nName: xproto\nCflags: -I${includedir} -I/opt/cargo-static/include/X11\n")
+        let relocated = PkgConfigFiles.relocated(rebased, logicalPrefix: "/opt/cargo-static")
+        XCTAssertTrue(relocated.hasPrefix("prefix=${pcfiledir}/../..\n"), relocated)
+        XCTAssertFalse(relocated.contains("/usr"))
+    }
+
 }

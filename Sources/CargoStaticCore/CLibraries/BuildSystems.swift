@@ -29,14 +29,17 @@ public struct SourceLayout: Codable, Equatable {
     /// configure cannot look at the target's files and stops ("cannot check for file
     /// existence when cross compiling"). Only kernel files (/proc, /dev) are answered.
     public var fileAnswers: [String: String]? = nil
+    /// Meson's boolean options (meson_options.txt), for switching off a part of the tree.
+    public let mesonSwitches: [String]?
 
     public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = [],
-                fileAnswers: [String: String]? = nil) {
+                mesonSwitches: [String]? = nil, fileAnswers: [String: String]? = nil) {
         self.subdirectory = subdirectory
         self.buildSystem = buildSystem
         self.debianFlags = debianFlags
         self.patches = patches
         self.testSwitches = testSwitches
+        self.mesonSwitches = mesonSwitches
         self.fileAnswers = fileAnswers?.isEmpty == true ? nil : fileAnswers
     }
 
@@ -74,6 +77,20 @@ public struct SourceLayout: Codable, Equatable {
         })
     }
 
+    /// `-D<switch>=false` for each part built as a library of its own that Debian ships in
+    /// another -dev package (`x11` -> libxkbcommon's `enable-x11`), where the tree has such a
+    /// boolean option: `enable-<part>`, `<part>`, `build-<part>`, `with-<part>`.
+    /// Programs, tests, examples and documentation are no part of a static library (the
+    /// entry keeps no bin/ or docs): their meson switches too (`enable-tools`, `tests`).
+    static func partSwitches(_ parts: [String], booleans: [String]) -> [String] {
+        (parts + nonLibraryParts).flatMap { part in
+            ["enable-\(part)", "enable_\(part)", part, "build-\(part)", "build_\(part)", "with-\(part)", "with_\(part)"]
+                .filter(booleans.contains).map { "-D\($0)=false" }
+        }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    }
+
+    static let nonLibraryParts = ["tools", "programs", "utils", "examples", "demos", "tests", "benchmarks", "docs", "man"]
+
     /// `--disable-X` for every option of configure (its `ac_user_opts` list, or configure.ac's
     /// `AC_ARG_ENABLE` when configure is not generated yet) named for tests: `tests`,
     /// `gpg-test`, `glibtest`, `installed-tests`.
@@ -99,6 +116,28 @@ public struct SourceLayout: Codable, Equatable {
             let glued = ["glib", "gtk", "self", "unit"].contains { last == $0 + "test" || last == $0 + "tests" }
             return (last == "test" || last == "tests" || glued) && seen.insert(name).inserted
         }.map { "--disable-" + $0 }
+    }
+
+    /// `-D<option>=OFF` for a CMake project's own options that build its tests or turn its
+    /// warnings into errors (`ENABLE_TESTING`, `BUILD_TESTING`, `FOO_BUILD_TESTS`,
+    /// `MBEDTLS_FATAL_WARNINGS`, `FOO_WERROR`), read from the top CMakeLists.txt: tests are
+    /// no part of a static library, and a newer compiler's new warning (zig's clang) is not
+    /// a reason for the library not to build. mbedtls's tests stopped on one.
+    static func cmakeTestSwitches(_ cmakeLists: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(cmakeLists)
+        while let call = rest.range(of: #"(?i)\boption\s*\("#, options: .regularExpression) {
+            rest = rest[call.upperBound...]
+            let name = rest.drop { $0 == " " || $0 == "\t" }.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            let words = name.uppercased().split(separator: "_").map(String.init)
+            let tests = words.contains { ["TEST", "TESTS", "TESTING"].contains($0) }
+            let werror = words.contains("WERROR") || name.uppercased().hasSuffix("FATAL_WARNINGS") || name.uppercased().hasSuffix("WARNINGS_AS_ERRORS")
+            if !name.isEmpty, tests || werror, !names.contains(String(name)) { names.append(String(name)) }
+        }
+        if cmakeLists.range(of: #"(?i)include\s*\(\s*CTest\s*\)"#, options: .regularExpression) != nil, !names.contains("BUILD_TESTING") {
+            names.append("BUILD_TESTING")
+        }
+        return names.map { "-D\($0)=OFF" }
     }
 
     /// Reads the tree (a directory; nil for a tarball or a tree without a known build system).
@@ -127,18 +166,22 @@ public struct SourceLayout: Codable, Equatable {
             let present = Set(((try? fm.contentsOfDirectory(atPath: dir)) ?? []))
             guard let system = choose(present: present, prefer: order) else { continue }
             var flags = DebianRules.flags(in: rules, for: system)
+            var booleans: [String]? = nil
             if system == .meson {
                 let options = (try? String(contentsOfFile: dir + "/meson_options.txt", encoding: .utf8))
                     ?? (try? String(contentsOfFile: dir + "/meson.options", encoding: .utf8)) ?? ""
                 flags = DebianRules.mesonFeaturesOptional(flags, options: options)
+                booleans = DebianRules.mesonOptions(options, type: "boolean").sorted()
             }
             let autotools = [.autotools, .autoreconf].contains(system)
             let configure = autotools ? try? String(contentsOfFile: dir + "/configure", encoding: .utf8) : nil
             let configureAC = autotools ? (try? String(contentsOfFile: dir + "/configure.ac", encoding: .utf8))
                 ?? (try? String(contentsOfFile: dir + "/configure.in", encoding: .utf8)) : nil
-            let tests = autotools ? testSwitches(configure: configure, configureAC: configureAC) : []
+            let tests = autotools ? testSwitches(configure: configure, configureAC: configureAC)
+                : system == .cmake ? cmakeTestSwitches((try? String(contentsOfFile: dir + "/CMakeLists.txt", encoding: .utf8)) ?? "") : []
             let files = autotools ? SourceLayout.crossFileAnswers(configure: configure, configureAC: configureAC) { fm.fileExists(atPath: $0) } : [:]
-            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests, fileAnswers: files)
+            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests,
+                                mesonSwitches: booleans, fileAnswers: files)
         }
         return nil
     }
@@ -329,7 +372,10 @@ public enum DebianRules {
     }
 
     /// The names of `option('name', type : 'feature', …)` in a meson_options.txt.
-    static func mesonFeatureOptions(_ text: String) -> Set<String> {
+    static func mesonFeatureOptions(_ text: String) -> Set<String> { mesonOptions(text, type: "feature") }
+
+    /// The names of the options of one type in a meson_options.txt.
+    static func mesonOptions(_ text: String, type: String) -> Set<String> {
         var names = Set<String>()
         var rest = Substring(text)
         while let call = rest.range(of: "option(") {
@@ -340,7 +386,7 @@ public enum DebianRules {
             let name = String(first.dropFirst().dropLast())
             let isFeature = words.dropFirst().contains { word in
                 let pair = word.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                return pair.count == 2 && pair[0] == "type" && ["'feature'", "\"feature\""].contains(pair[1])
+                return pair.count == 2 && pair[0] == "type" && ["'\(type)'", "\"\(type)\""].contains(pair[1])
             }
             if isFeature { names.insert(name) }
         }
@@ -411,6 +457,10 @@ public struct GenericOptions {
     public var archives: [String] = []
     /// Steps of its own, for a tree whose build system installs no static library.
     public var steps: ((LibraryBuildContext) -> [Command])? = nil
+    /// Parts of the tree Debian ships as another -dev package of the same source, which this
+    /// library does not depend on (`x11` for libxkbcommon-dev: libxkbcommon-x11-dev): their
+    /// meson switches are turned off, so their dependencies are not needed.
+    public var separateParts: [String] = []
 
     public init() {}
 }
@@ -422,11 +472,16 @@ extension LibraryBuildContext {
             return [Command("true", ["(the build system is detected once the source is fetched)"])]
         }
         let dir = layout.subdirectory.isEmpty ? source : source + "/" + layout.subdirectory
+        // The recipe's own flags win over these switches.
+        let ownNames = options.flags.map { String($0.split(separator: "=").first ?? "") }
+        let parts = (layout.buildSystem == .meson ? SourceLayout.partSwitches(options.separateParts, booleans: layout.mesonSwitches ?? []) : [])
+            .filter { !ownNames.contains(String($0.split(separator: "=").first ?? "")) }
+        let partNames = parts.map { String($0.split(separator: "=").first ?? "") }
         let flags = layout.debianFlags.filter { flag in
             let name = String(flag.split(separator: "=", maxSplits: 1).first ?? "")
             let key = name.hasPrefix("-D") ? String(name.split(separator: ":").first ?? "") : name
-            return !options.dropFlags.contains(key) && !options.dropFlags.contains(name)
-        } + (layout.testSwitches ?? []).filter { !options.flags.contains($0) } + options.flags
+            return !options.dropFlags.contains(key) && !options.dropFlags.contains(name) && !partNames.contains(key)
+        } + (layout.testSwitches ?? []).filter { !options.flags.contains($0) } + parts + options.flags
         let env = options.environment
         switch layout.buildSystem {
         case .autotools, .autoreconf:

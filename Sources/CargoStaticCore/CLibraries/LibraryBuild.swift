@@ -77,6 +77,7 @@ struct LibraryBuildSpec {
         let written = library.extraPkgConfig.keys.sorted().map { "\($0).pc:\n" + library.extraPkgConfig[$0]!(placeholder) }
             + library.fileAliases.keys.sorted().map { "\($0) -> \(library.fileAliases[$0]!)" }
             + (library.isGeneric ? [PkgConfigFixup.keyText, StaticArchiveNames.keyText] : [])
+            + (library.binaryPackage != nil ? [HeaderPackages.keyText] : [])
         return """
         library: \(library.name)
         source: \(source.package) \(source.version) (\(source.origin))
@@ -119,6 +120,12 @@ public struct LibraryPlanner {
         facts.closure = Result { try resolver.closure(names) }
         let libraries = (try? facts.closure.get()) ?? []
         for library in libraries {
+            // A binary package's .deb, when downloaded already (its version is apt's, from the resolver).
+            if let deb = library.binaryPackage {
+                let expected = SourceStore.expectedDeb(deb, root: sources.root)
+                if FileManager.default.fileExists(atPath: expected.path) { facts.selected[library.name] = expected }
+                continue
+            }
             if let source = sources.selected(library) {
                 facts.selected[library.name] = source
                 if let layout = LibraryBuildSpec.detect(source, library) { facts.layouts[source.path] = layout }
@@ -126,7 +133,7 @@ public struct LibraryPlanner {
         }
         // apt is asked only about libraries with no source yet: their plan steps fetch.
         for library in libraries {
-            guard facts.selected[library.name] == nil, facts.versions[library.debianSource] == nil else { continue }
+            guard library.binaryPackage == nil, facts.selected[library.name] == nil, facts.versions[library.debianSource] == nil else { continue }
             facts.versions[library.debianSource] = Result { try sources.availableVersions(library.debianSource) }
             // The tree a not yet fetched version would have (absent: no layout, as when planned before).
             if let version = try? facts.versions[library.debianSource]?.get().first {
@@ -144,6 +151,10 @@ public struct LibraryPlanner {
         for library in libraries {
             let closure = Self.dependencyClosure(library, in: libraries)
             let deps = closure.compactMap { id in steps.first { $0.library == id } }
+            if let deb = library.binaryPackage {
+                steps.append(binaryStep(library, deb, target: target, toolchain: toolchain, deps: deps, closure: closure, facts: facts, cache: cache))
+                continue
+            }
             if let source = facts.selected[library.name], deps.allSatisfy({ !$0.pending }) {
                 steps.append(resolve(library, source: source, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided),
                                      layout: facts.layouts[source.path], jobs: facts.jobs, cache: cache))
@@ -178,6 +189,24 @@ public struct LibraryPlanner {
                                      commands: step.commands, dependencies: step.dependencies, prefix: step.prefix))
         }
         return steps
+    }
+
+    /// A library taken from a binary package: its version is apt's, its commands do not
+    /// depend on a source tree, so the step is complete before the download (the fetch is
+    /// `apt-get download`, none when the .deb is there); pending only behind a pending dependency.
+    static func binaryStep(_ library: NativeLibrary, _ deb: BinaryPackage, target: Target, toolchain: CToolchain, deps: [LibraryStep],
+                           closure: [LibraryID], facts: LibraryFacts, cache: CacheView) -> LibraryStep {
+        let source = facts.selected[library.name] ?? SourceStore.expectedDeb(deb, root: facts.sourcesRoot)
+        let fetch = facts.selected[library.name] != nil ? nil
+            : SourceFetch(package: deb.name, version: deb.version,
+                          command: SourceStore.downloadCommand(deb.name, deb.version, into: facts.sourcesRoot + "/.staging-\(deb.name).deb"))
+        if deps.contains(where: \.pending) {
+            return LibraryStep(library: library.id, target: target, build: nil, source: nil, fetch: fetch, commands: [], dependencies: closure, prefix: nil)
+        }
+        let step = resolve(library, source: source, target: target, toolchain: toolchain, dependencies: deps.map(Self.provided),
+                           layout: nil, jobs: facts.jobs, cache: cache)
+        return LibraryStep(library: step.library, target: target, build: step.build, source: source, fetch: step.cached ? nil : fetch,
+                           commands: step.commands, dependencies: step.dependencies, prefix: step.prefix)
     }
 
     /// The step once the source (and every dependency) is known, reading the tree and the cache now.
@@ -324,6 +353,7 @@ struct LibraryBuilder {
     /// The source: the plan's own fetch command when the step carries one (SourceStore fetches
     /// under a lock, so two builds never download it twice), else the selected source.
     private func fetch(_ library: NativeLibrary, planned: SourceFetch?) throws -> LibrarySource {
+        if library.binaryPackage != nil { return try planner.sources.download(library, planned: planned) }
         guard let planned else { return try planner.sources.current(library) }
         return try planner.sources.fetch(planned, for: library)
     }
@@ -350,7 +380,8 @@ struct LibraryBuilder {
         let started = Date()
         try? fm.removeItem(atPath: work)
         try FileSystem.makeDirectory(work)
-        reporter.status("Building", "\(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) from source (once; cached in \(store.layout.shown))")
+        let from = spec.library.binaryPackage.map { "from Debian's \($0.name) (headers only)" } ?? "from source"
+        reporter.status("Building", "\(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) \(from) (once; cached in \(store.layout.shown))")
         // The planned commands: copy the source (keeping its timestamps), then the recipe.
         let copy = Self.copyCommands(spec.source, context)
         for command in copy {
@@ -372,12 +403,15 @@ struct LibraryBuilder {
                             target: spec.target.triple, key: id.key, cToolchain: spec.toolchain.version,
                             dependencies: spec.dependencies.map(\.entry), created: Date(),
                             buildSeconds: Date().timeIntervalSince(started), prefix: context.prefix,
-                            patches: context.layout?.patches, buildSystem: context.layout?.buildSystem.rawValue)
+                            patches: context.layout?.patches,
+                            buildSystem: spec.library.binaryPackage != nil ? "binary package" : context.layout?.buildSystem.rawValue)
     }
 
     /// A writable copy of the source (these libraries build inside their tree), timestamps
     /// kept: autotools' sanity checks compare them with the time of the build.
     static func copyCommands(_ source: LibrarySource, _ context: LibraryBuildContext) -> [Command] {
+        // A binary package (`HeaderPackages`): its files, unpacked into the work directory.
+        if source.path.hasSuffix(".deb") { return [Command("dpkg-deb", ["-x", source.path, context.source], environment: ["LC_ALL": "C"])] }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir) && isDir.boolValue || !source.path.contains(".tar") && !source.path.hasSuffix(".tgz") {
             return [Command("cp", ["-a", source.path, context.source])]
@@ -478,11 +512,12 @@ struct LibraryBuilder {
         for (alias, original) in library.fileAliases where !fm.fileExists(atPath: prefix + "/" + alias) {
             try fm.createSymbolicLink(atPath: prefix + "/" + alias, withDestinationPath: original)
         }
+        if library.binaryPackage != nil { try HeaderPackages.rebasePkgConfig(prefix + "/lib/pkgconfig", logicalPrefix: c.prefix) }
         try PkgConfigFiles.relocate(prefix + "/lib/pkgconfig", logicalPrefix: c.prefix, siblings: store.layout.parent(.deps, c.target.triple))
         let missing = library.archives.filter { !fm.fileExists(atPath: "\(prefix)/lib/\($0)") }
         // A generated recipe expects what Debian's -dev package ships; a build that makes some
         // of them (Debian's flavours, C++ bindings) is still the library.
-        let enough = library.isGeneric ? missing.count < library.archives.count : missing.isEmpty
+        let enough = missing.isEmpty || library.isGeneric && missing.count < library.archives.count
         if library.isGeneric, !missing.isEmpty, enough {
             reporter.detail("\(library.name) for \(c.target): no \(missing.joined(separator: ", ")) (Debian ships them; this build does not make them)")
         }

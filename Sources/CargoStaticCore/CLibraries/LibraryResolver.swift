@@ -209,6 +209,21 @@ public final class LibraryResolver {
 
     static func bare(_ name: String) -> String { name.hasPrefix("lib") && name.count > 3 ? String(name.dropFirst(3)) : name }
 
+    /// What the source builds as other -dev packages, which this one does not depend on:
+    /// parts a build of this library can leave out, named after this package
+    /// (`libxkbcommon-x11-dev` next to `libxkbcommon-dev`: `x11`) or on their own
+    /// (`libxkbregistry-dev`: `xkbregistry`).
+    func separateParts(of info: BinaryPackage) -> [String] {
+        guard info.name.hasSuffix("-dev") else { return [] }
+        let stem = String(info.name.dropLast(4)) + "-"
+        let depends = Set(info.depends.flatMap { $0 })
+        return index.binaries(ofSource: info.source).compactMap { sibling -> String? in
+            guard sibling != info.name, sibling.hasSuffix("-dev"), !depends.contains(sibling) else { return nil }
+            let part = sibling.hasPrefix(stem) ? String(sibling.dropFirst(stem.count).dropLast(4)) : Self.bare(String(sibling.dropLast(4)))
+            return part.isEmpty ? nil : part
+        }.sorted()
+    }
+
     /// Dependencies that are never built: the libc and the kernel's headers come with the
     /// target's C toolchain.
     static let toolchainPackages: Set<String> = ["libc6-dev", "libc-dev", "linux-libc-dev", "libc6.1-dev", "libstdc++-dev", "libgcc-dev"]
@@ -231,7 +246,8 @@ public final class LibraryResolver {
         guard !resolving.contains(info.source) else { return nil }
         resolving.insert(info.source)
         defer { resolving.remove(info.source) }
-        let options = GenericRecipes.options(for: info.source)
+        var options = GenericRecipes.options(for: info.source)
+        options.separateParts = separateParts(of: info)
         let files = index.files(info.name) ?? []
         var dependencies: [String] = []
         for group in info.depends {
@@ -250,6 +266,10 @@ public final class LibraryResolver {
         }
         for extra in options.addDependencies {
             if let lib = try library(for: .name(extra)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
+        }
+        // Nothing compiled in it (headers, .pc files): Debian's .deb is the library.
+        if HeaderPackages.takesFromDeb(info, files: files) {
+            return HeaderPackages.library(info: info, files: files, dependencies: dependencies)
         }
         return GenericRecipes.library(source: info.source, devPackage: info.name, files: files, dependencies: dependencies, options: options)
     }

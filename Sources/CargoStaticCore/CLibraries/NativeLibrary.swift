@@ -27,6 +27,9 @@ public struct NativeLibrary {
     public let devPackage: String?
     /// Build systems the generic builder tries first in this library's source tree.
     public let preferredBuildSystems: [BuildSystem]
+    /// The Debian binary package it is taken from, unpacked rather than built (a -dev
+    /// package with nothing compiled in it: `HeaderPackages`); nil: built from source.
+    public let binaryPackage: BinaryPackage?
 
     /// Whether cargo-static generated this recipe from Debian's packages.
     public var isGeneric: Bool { devPackage != nil }
@@ -34,8 +37,9 @@ public struct NativeLibrary {
     init(name: String, debianSource: String, summary: String, dependencies: [String] = [], archives: [String],
          pkgConfigModules: [String], aliases: [String] = [], extraPkgConfig: [String: (LibraryBuildContext) -> String] = [:],
          fileAliases: [String: String] = [:], devPackage: String? = nil, preferredBuildSystems: [BuildSystem] = [],
-         steps: @escaping (LibraryBuildContext) -> [Command]) {
+         binaryPackage: BinaryPackage? = nil, steps: @escaping (LibraryBuildContext) -> [Command]) {
         self.devPackage = devPackage
+        self.binaryPackage = binaryPackage
         self.preferredBuildSystems = preferredBuildSystems
         self.name = name
         self.debianSource = debianSource

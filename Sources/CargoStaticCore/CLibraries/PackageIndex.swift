@@ -9,14 +9,20 @@ public struct BinaryPackage: Codable, Equatable {
     /// `Depends:` as groups of alternatives, names only (no versions or architectures).
     public let depends: [[String]]
     public let provides: [String]
+    /// `Architecture:` (`amd64`, or `all` for a package with nothing compiled in it).
+    public let architecture: String
 
-    public init(name: String, version: String, source: String, depends: [[String]], provides: [String] = []) {
+    public init(name: String, version: String, source: String, depends: [[String]], provides: [String] = [], architecture: String = "") {
         self.name = name
         self.version = version
         self.source = source
         self.depends = depends
         self.provides = provides
+        self.architecture = architecture
     }
+
+    /// Built once for every architecture (headers, .pc files, data): nothing to compile for a target.
+    public var isArchitectureIndependent: Bool { architecture == "all" }
 
     /// The newest stanza of `apt-cache show` output.
     static func newest(inShow text: String) -> BinaryPackage? {
@@ -32,7 +38,8 @@ public struct BinaryPackage: Codable, Equatable {
             guard let name = fields["Package"], let version = fields["Version"] else { return nil }
             let source = fields["Source"].map { String($0.split(separator: " ").first ?? "") } ?? name
             return BinaryPackage(name: name, version: version, source: source,
-                                 depends: relations(fields["Depends"] ?? ""), provides: relations(fields["Provides"] ?? "").map { $0[0] })
+                                 depends: relations(fields["Depends"] ?? ""), provides: relations(fields["Provides"] ?? "").map { $0[0] },
+                                 architecture: fields["Architecture"] ?? "")
         }
         return stanzas.max { DebianVersion($0.version) < DebianVersion($1.version) }
     }

@@ -32,6 +32,7 @@ public struct SourceStore {
 
     /// The source builds of `library` use: the selected one, fetched from Debian the first time.
     public func current(_ library: NativeLibrary) throws -> LibrarySource {
+        if library.binaryPackage != nil { return try download(library, planned: nil) }
         if let selected = selected(library) { return selected }
         return try fetchFromDebian(library)
     }
@@ -217,6 +218,48 @@ public struct SourceStore {
             return (uri, file)
         }
         return nil
+    }
+
+    /// Where a binary package's .deb is kept: sources/<package>_<version>.deb (`HeaderPackages`).
+    public static func expectedDeb(_ package: BinaryPackage, root: String) -> LibrarySource {
+        let version = DebianVersion(package.version)
+        return LibrarySource(package: package.name, version: package.version, upstreamVersion: version.upstreamVersion,
+                             origin: "debian binary package (Architecture: \(package.architecture))",
+                             path: "\(root)/\(package.name)_\(package.version).deb")
+    }
+
+    /// `apt-get download` of one version of a binary package into a directory.
+    public static func downloadCommand(_ package: String, _ version: String, into directory: String) -> Command {
+        Command("apt-get", ["download", "-q", "\(package)=\(version)"], environment: ["LC_ALL": "C"], directory: directory)
+    }
+
+    /// The .deb of a library taken from a binary package: the one downloaded before, else the
+    /// plan's `apt-get download` (or the same command for apt's version), run in a staging
+    /// directory and moved into place whole.
+    public func download(_ library: NativeLibrary, planned: SourceFetch?) throws -> LibrarySource {
+        guard let deb = library.binaryPackage else { return try current(library) }
+        let expected = Self.expectedDeb(deb, root: root)
+        if FileSystem.kind(expected.path) == .regular { return expected }
+        try FileSystem.makeDirectory(root)
+        let lock = try FileLock(path: layout.sourceLock(deb.name + ".deb"))
+        defer { withExtendedLifetime(lock) {} }
+        if FileSystem.kind(expected.path) == .regular { return expected }
+        let staging = "\(root)/.staging-\(deb.name).deb"
+        try FileSystem.removeTree(staging)
+        try FileSystem.makeDirectory(staging)
+        defer { try? FileSystem.removeTree(staging) }
+        let command = planned?.command ?? Self.downloadCommand(deb.name, deb.version, into: staging)
+        reporter.status("Fetching", "\(deb.name) \(deb.version) for \(library.name) (headers only, nothing to compile): apt-get download \(deb.name)=\(deb.version)")
+        let result = try runner.capture(command)
+        let downloaded = ((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []).filter { $0.hasSuffix(".deb") }
+        guard result.succeeded, downloaded.count == 1 else {
+            if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: root, output: result.output) }
+            throw CargoStaticError(.commandFailed, "could not download Debian's \(deb.name) \(deb.version) (for \(library.name)) with `apt-get download`",
+                                   fix: "check that the Debian mirror is reachable and apt's lists are current (apt-get update)",
+                                   detail: Runner.tail(result.output, lines: 5))
+        }
+        try FileSystem.rename(staging + "/" + downloaded[0], to: expected.path)
+        return expected
     }
 
     /// `apt-get source` of one version into a directory.

@@ -176,21 +176,21 @@ public enum WrapperMode {
         }
         // rustc's `@file` of linker arguments (a very long link line) is read, so every edit applies.
         let (rest, fromFile) = ResponseFile.expand(Array(arguments.dropFirst(2)), read: { try? String(contentsOfFile: $0, encoding: .utf8) })
+        // Decoded once: each JSON decode of a new type costs this short-lived process its
+        // runtime's conformance lookups.
         let decoder = JSONDecoder()
+        let linkSpec = mode == .link ? try? decoder.decode(LinkSpec.self, from: data) : nil
+        let compilerSpec = mode == .link ? nil : try? decoder.decode(CompilerSpec.self, from: data)
         let planned: [String]?
         do {
-            planned = mode == .link
-                ? try ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: nil, link: try? decoder.decode(LinkSpec.self, from: data),
-                                                   manifestDirectory: ProcessInfo.processInfo.environment["CARGO_MANIFEST_DIR"])
-                : try ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: try? decoder.decode(CompilerSpec.self, from: data), link: nil)
+            planned = try ArgumentRewriter.commandLine(mode: mode, arguments: rest, compiler: compilerSpec, link: linkSpec,
+                                                       manifestDirectory: mode == .link ? ProcessInfo.processInfo.environment["CARGO_MANIFEST_DIR"] : nil)
         } catch {
             fail("\(error)")
         }
         guard var line = planned, line.first != nil else { fail("cannot read the wrapper configuration \(arguments[0])") }
-        let environment = mode == .link ? (try? decoder.decode(LinkSpec.self, from: data))?.driver.environment
-                                        : (try? decoder.decode(CompilerSpec.self, from: data))?.driver.environment
-        for (key, value) in environment ?? [:] { setenv(key, value, 1) }
-        if mode != .link, let spec = try? decoder.decode(CompilerSpec.self, from: data), spec.kind == .zig,
+        for (key, value) in (linkSpec?.driver.environment ?? compilerSpec?.driver.environment) ?? [:] { setenv(key, value, 1) }
+        if let spec = compilerSpec, spec.kind == .zig,
            let split = ArgumentRewriter.splitCompileAndLink(ArgumentRewriter.compile(rest, kind: .zig, target: spec.target)) {
             let prefix = mode == .cc ? spec.driver.c : spec.driver.cxx
             for compile in split.compiles {
@@ -199,7 +199,7 @@ public enum WrapperMode {
             }
             line = prefix + split.link
         }
-        if mode == .link, let spec = try? decoder.decode(LinkSpec.self, from: data) {
+        if let spec = linkSpec {
             let post = ArgumentRewriter.postLink(rest, spec: spec)
             if !post.isEmpty {
                 let status = spawnAndWait(line)
@@ -214,9 +214,9 @@ public enum WrapperMode {
                 }
                 exit(0)
             }
-        }
-        if mode == .link, fromFile, let spec = try? decoder.decode(LinkSpec.self, from: data) {
-            line = ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: ArgumentRewriter.output(of: rest))
+            if fromFile {
+                line = ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: ArgumentRewriter.output(of: rest))
+            }
         }
         let program = line[0]
         var argv: [UnsafeMutablePointer<CChar>?] = line.map { strdup($0) } + [nil]

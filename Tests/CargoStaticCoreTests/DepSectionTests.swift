@@ -49,26 +49,41 @@ final class DepSectionTests: XCTestCase {
         XCTAssertEqual(runs(), 1)
         let first = try Data(contentsOf: URL(fileURLWithPath: object))
         XCTAssertEqual(FileManager.default.contents(atPath: step.memo!), first)
+        XCTAssertFalse(step.kept)
+        XCTAssertEqual(Step.depInfo(step).commands, [step.command])
+        // Planned again (the cache's directory listed by discovery): kept, and no command.
+        let planned = DepInfoStep.make(package: "app", payload: Data("one".utf8), object: object, compiler: [compiler], memoDirectory: memo,
+                                       compilerIdentity: "zig 0.17.1", kept: Set(try FileManager.default.contentsOfDirectory(atPath: memo)))
+        XCTAssertTrue(planned.kept)
+        XCTAssertEqual(Step.depInfo(planned).commands, [])
         try FileManager.default.removeItem(atPath: dir + "/target")
-        try step.run(Runner())
+        try planned.run(Runner())
         XCTAssertEqual(runs(), 1, "the kept object is copied, the compiler not run")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: object)), first)
 
+        let kept = Set(try FileManager.default.contentsOfDirectory(atPath: memo))
         let others = [
-            DepInfoStep.make(package: "app", payload: Data("two".utf8), object: object, compiler: [compiler], memoDirectory: memo, compilerIdentity: "zig 0.17.1"),
+            DepInfoStep.make(package: "app", payload: Data("two".utf8), object: object, compiler: [compiler], memoDirectory: memo, compilerIdentity: "zig 0.17.1", kept: kept),
             DepInfoStep.make(package: "app", payload: Data("one".utf8), object: dir + "/elsewhere/app.o", compiler: [compiler], memoDirectory: memo, compilerIdentity: "zig 0.17.1"),
             DepInfoStep.make(package: "app", payload: Data("one".utf8), object: object, compiler: [compiler], memoDirectory: memo, compilerIdentity: "zig 0.18.0"),
             DepInfoStep.make(package: "app", payload: Data("one".utf8), object: object, compiler: [compiler, "-target", "s390x-linux-musl"], memoDirectory: memo, compilerIdentity: "zig 0.17.1"),
         ]
         XCTAssertEqual(Set(([step] + others).compactMap(\.memo)).count, 5)
+        XCTAssertFalse(others[0].kept, "another text is not the kept object")
+        // Gone since the plan: assembled after all.
+        try FileManager.default.removeItem(atPath: planned.memo!)
+        try FileManager.default.removeItem(atPath: dir + "/target")
+        try planned.run(Runner())
+        XCTAssertEqual(runs(), 2)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: object))
         try FileManager.default.removeItem(atPath: dir + "/target")
         try others[0].run(Runner())
-        XCTAssertEqual(runs(), 2, "a changed text is assembled again")
+        XCTAssertEqual(runs(), 3, "a changed text is assembled again")
         XCTAssertEqual(String(decoding: try Data(contentsOf: URL(fileURLWithPath: object)), as: UTF8.self), DepSection.assembly(payload: Data("two".utf8)))
         // No memo directory: always the compiler.
         try FileManager.default.removeItem(atPath: dir + "/target")
         try DepInfoStep.make(package: "app", payload: Data("one".utf8), object: object, compiler: [compiler]).run(Runner())
-        XCTAssertEqual(runs(), 3)
+        XCTAssertEqual(runs(), 4)
     }
 
     /// x86_64, aarch64, 32-bit ARM hard-float, i686, riscv64gc and the two big-endian

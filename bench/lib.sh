@@ -23,7 +23,7 @@ machine() {
 # The tools every table depends on, built or installed once (idempotent).
 bench_setup() {
   "$repo/scripts/setup"
-  (cd "$repo" && swift build -c release --product cargo-static >/dev/null)
+  (cd "$repo" && swift build -c release --static-swift-stdlib --product cargo-static >/dev/null)
 }
 
 ensure_hyperfine() {

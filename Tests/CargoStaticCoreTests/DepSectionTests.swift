@@ -33,6 +33,59 @@ final class DepSectionTests: XCTestCase {
                        ["cc", "-target", "x86-linux-musl", "-g0", "-c", "a.s", "-o", "a.o"])
     }
 
+    /// The kept object: a second run into an emptied directory copies it instead of running
+    /// the compiler; another text, path or compiler is another key (never a stale object).
+    func testKeptObjectIsCopiedBackAndKeyedByEveryInput() throws {
+        let count = dir + "/runs"
+        let compiler = dir + "/fake-cc"
+        // Called as: fake-cc -g0 -c ASM -o OBJ; the "object" is the assembly's copy.
+        try FileSystem.write("#!/bin/sh\necho run >> \(count)\ncp \"$3\" \"$5\"\n", to: compiler, mode: 0o755)
+        let memo = dir + "/memo"
+        let object = dir + "/target/dep-v0/app.o"
+        let step = DepInfoStep.make(package: "app", payload: Data("one".utf8), object: object, compiler: [compiler],
+                                    memoDirectory: memo, compilerIdentity: "zig 0.17.1")
+        func runs() -> Int { ((try? String(contentsOfFile: count, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        try step.run(Runner())
+        XCTAssertEqual(runs(), 1)
+        let first = try Data(contentsOf: URL(fileURLWithPath: object))
+        XCTAssertEqual(FileManager.default.contents(atPath: step.memo!), first)
+        XCTAssertFalse(step.kept)
+        XCTAssertEqual(Step.depInfo(step).commands, [step.command])
+        // Planned again (the cache's directory listed by discovery): kept, and no command.
+        let planned = DepInfoStep.make(package: "app", payload: Data("one".utf8), object: object, compiler: [compiler], memoDirectory: memo,
+                                       compilerIdentity: "zig 0.17.1", kept: Set(try FileManager.default.contentsOfDirectory(atPath: memo)))
+        XCTAssertTrue(planned.kept)
+        XCTAssertEqual(Step.depInfo(planned).commands, [])
+        try FileManager.default.removeItem(atPath: dir + "/target")
+        try planned.run(Runner())
+        XCTAssertEqual(runs(), 1, "the kept object is copied, the compiler not run")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: object)), first)
+
+        let kept = Set(try FileManager.default.contentsOfDirectory(atPath: memo))
+        let others = [
+            DepInfoStep.make(package: "app", payload: Data("two".utf8), object: object, compiler: [compiler], memoDirectory: memo, compilerIdentity: "zig 0.17.1", kept: kept),
+            DepInfoStep.make(package: "app", payload: Data("one".utf8), object: dir + "/elsewhere/app.o", compiler: [compiler], memoDirectory: memo, compilerIdentity: "zig 0.17.1"),
+            DepInfoStep.make(package: "app", payload: Data("one".utf8), object: object, compiler: [compiler], memoDirectory: memo, compilerIdentity: "zig 0.18.0"),
+            DepInfoStep.make(package: "app", payload: Data("one".utf8), object: object, compiler: [compiler, "-target", "s390x-linux-musl"], memoDirectory: memo, compilerIdentity: "zig 0.17.1"),
+        ]
+        XCTAssertEqual(Set(([step] + others).compactMap(\.memo)).count, 5)
+        XCTAssertFalse(others[0].kept, "another text is not the kept object")
+        // Gone since the plan: assembled after all.
+        try FileManager.default.removeItem(atPath: planned.memo!)
+        try FileManager.default.removeItem(atPath: dir + "/target")
+        try planned.run(Runner())
+        XCTAssertEqual(runs(), 2)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: object))
+        try FileManager.default.removeItem(atPath: dir + "/target")
+        try others[0].run(Runner())
+        XCTAssertEqual(runs(), 3, "a changed text is assembled again")
+        XCTAssertEqual(String(decoding: try Data(contentsOf: URL(fileURLWithPath: object)), as: UTF8.self), DepSection.assembly(payload: Data("two".utf8)))
+        // No memo directory: always the compiler.
+        try FileManager.default.removeItem(atPath: dir + "/target")
+        try DepInfoStep.make(package: "app", payload: Data("one".utf8), object: object, compiler: [compiler]).run(Runner())
+        XCTAssertEqual(runs(), 4)
+    }
+
     /// x86_64, aarch64, 32-bit ARM hard-float, i686, riscv64gc and the two big-endian
     /// targets, each through the target's own zig assembler and lld.
     func testRoundTripThroughExecutablesOfEveryTarget() throws {

@@ -51,6 +51,13 @@ final class ToolchainDirectoryTests: XCTestCase {
         let sysroot = try Runner(context: Context(variables: ["PATH": "/usr/bin:/bin"], directory: "/")).capture(Command(dir.rustc, ["--print", "sysroot"]))
         XCTAssertTrue(sysroot.succeeded, sysroot.output)
         XCTAssertEqual(sysroot.output.trimmingCharacters(in: .whitespacesAndNewlines), dir.directory)
+        // The script's other branch (called by a relative path, or with `..`): the same sysroot.
+        for (call, directory) in [("./rustc", dir.directory + "/bin"), (dir.directory + "/bin/../bin/rustc", "/")] {
+            let other = try Runner(context: Context(variables: ["PATH": "/usr/bin:/bin"], directory: "/"))
+                .capture(Command("/bin/sh", ["-c", "cd \(Shell.quote(directory)) && exec \(Shell.quote(call)) --print sysroot"]))
+            XCTAssertTrue(other.succeeded, other.output)
+            XCTAssertEqual(other.output.trimmingCharacters(in: .whitespacesAndNewlines), dir.directory, call)
+        }
         XCTAssertTrue(fm.fileExists(atPath: dir.directory + "/lib/rustlib/x86_64-unknown-linux-musl/lib/libstd-x.rlib"))
         XCTAssertTrue(fm.fileExists(atPath: dir.directory + "/lib/rustlib/\(host)/lib"))
         // Not carried by an export: it runs this machine's rustc.

@@ -127,8 +127,9 @@ public final class AptIndex: PackageIndex {
     private let lock = NSLock()
 
     /// apt's answers, kept until apt's package cache changes (`apt-get update`, an install):
-    /// a warm build asks apt nothing.
-    private var answers: [String: String]
+    /// a warm build asks apt nothing. Read on the first question (under `lock`): a build
+    /// that needs no C library does not decode the file.
+    private var loaded: [String: String]?
     private let answersFile: String
     private let stamp: String
 
@@ -137,22 +138,28 @@ public final class AptIndex: PackageIndex {
         directory = cacheRoot + "/debian-index"
         answersFile = directory + "/apt-answers.json"
         stamp = ["/var/cache/apt/pkgcache.bin", "/var/lib/dpkg/status"].map { ProbeCache.stamp($0) ?? "-" }.joined(separator: " ")
+    }
+
+    /// The answers file's, when apt's cache is the one they were given for; else none. Call under `lock`.
+    private func answers() -> [String: String] {
+        if let loaded { return loaded }
+        var read = ["stamp": stamp]
         if let data = FileManager.default.contents(atPath: answersFile),
            let saved = try? JSONDecoder().decode([String: String].self, from: data), saved["stamp"] == stamp {
-            answers = saved
-        } else {
-            answers = ["stamp": stamp]
+            read = saved
         }
+        loaded = read
+        return read
     }
 
     /// A remembered answer, or `ask()`'s (remembered when apt answered at all).
     private func answer(_ key: String, ask: () -> String?) -> String? {
         lock.lock()
-        if let known = answers[key] { lock.unlock(); return known }
+        if let known = answers()[key] { lock.unlock(); return known }
         lock.unlock()
         guard let fresh = ask() else { return nil }
-        lock.lock(); answers[key] = fresh; let snapshot = answers; lock.unlock()
-        save(snapshot)
+        lock.lock(); var all = answers(); all[key] = fresh; loaded = all; lock.unlock()
+        save(all)
         return fresh
     }
 

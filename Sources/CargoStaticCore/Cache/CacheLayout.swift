@@ -61,6 +61,7 @@ public struct EntryID: Codable, Hashable, CustomStringConvertible {
 ///     toolchains/<target>/<name>/    a rustc with a built std in its own sysroot (bin/rustc, lib/…)
 ///     <area>/[<target>/].staging-<name>   an entry being assembled by the lock holder (renamed into place)
 ///     work/<area>-[<target>-]<name>/ a build directory (kept after a failure to resume or read logs)
+///     work/dep-v0/<digest>.o         a package's `.dep-v0` object as last assembled (copied back after `cargo clean`)
 ///     locks/<area>-[<target>-]<name>.lock       one builder per entry
 ///     sources/<package>_<version>/tree, sources/<library>.selected   fetched C library sources
 ///     cc/<kind>-<target>/            the C toolchain's wrappers and link specs (rewritten by each build)
@@ -113,6 +114,8 @@ public struct CacheLayout {
 
     // Paths that are not entries.
     public var work: String { root + "/work" }
+    /// `.dep-v0` objects as assembled, by the digest of everything they depend on (`DepInfoStep`).
+    public var depInfoObjects: String { root + "/work/dep-v0" }
     public var locks: String { root + "/locks" }
     public var sources: String { root + "/sources" }
     public var cargoHome: String { root + "/cargo-home" }

@@ -48,7 +48,8 @@ struct Discovery {
         let allocator = allocatorUnavailable == nil ? request.chosenAllocator : .musl
         let libraryPlanner = LibraryPlanner(store: store, runner: runner, reporter: reporter)
         let libraries = libraryPlanner.find(requirements.map(\.library.name) + [allocator.library?.name].compactMap { $0 })
-        let inventory = InventoryPlanner(runner: runner, probes: probes).find(metadata: metadata, target: target, std: choice.std, cc: cc, context: context)
+        let inventory = InventoryPlanner(runner: runner, probes: probes).find(metadata: metadata, target: target, std: choice.std, cc: cc, context: context,
+                                                                                       keptObjects: layout.depInfoObjects)
         return TargetFacts(
             target: target, choice: choice, selfContainedCrt: choice.toolchain.hasSelfContainedCrt(for: target),
             targetCfg: targetCfg(choice.toolchain, target), cc: cc, objcopy: objcopy(cc, target),

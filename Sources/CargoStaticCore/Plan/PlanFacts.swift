@@ -124,6 +124,8 @@ struct InventoryFacts {
     var stdOwner: (package: String, version: String?)?
     /// `<object>.s` -> its contents, for the objects that exist.
     var existingObjects: [String: Data] = [:]
+    /// The names of the `.dep-v0` objects kept in the cache (`work/dep-v0/<digest>.o`).
+    var keptObjects: Set<String> = []
 
     init(libc: LibcIdentity? = nil) { self.libc = libc }
 }

@@ -74,7 +74,8 @@ public enum PlanView {
             return lines + l.commands.map(\.shellLine)
         case .depInfo(let d):
             // Printed even when the object is up to date: the lines must rebuild it after `rm -rf target`.
-            return ["# the dependency list of \(d.package), embedded as a .dep-v0 section\(d.upToDate ? " (up to date; cargo-static skips this)" : ""):"]
+            let note = d.upToDate ? " (up to date; cargo-static skips this)" : d.kept ? " (cargo-static copies the object kept in its cache instead)" : ""
+            return ["# the dependency list of \(d.package), embedded as a .dep-v0 section\(note):"]
                 + d.assembly.shellLines + [d.command.shellLine]
         case .cargo(let c):
             return ["# the project (cargo-static then audits every executable):", c.command.shellLine,

@@ -91,7 +91,7 @@ public struct Planner {
         let (inventory, depInfo) = try InventoryPlanner.plan(
             metadata: metadata, target: target, toolchain: choice.toolchain, std: choice.std,
             stdRecipe: std.map { "sha256:" + SHA256.hex(Data($0.build.entry.key.utf8)) }, settings: request.stdSettings, cc: cc, sbom: request.sbom,
-            facts: found.inventory, context: context)
+            facts: found.inventory, context: context, memoDirectory: layout.depInfoObjects)
         // A build script that prints only `rustc-link-lib=NAME` (Debian's bzip2-sys) finds the
         // library cargo-static built for it too.
         searchDirectories += libraries.filter { $0.library != allocator.library }.compactMap { $0.prefix.map { $0 + "/lib" } }

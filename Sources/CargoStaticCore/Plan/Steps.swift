@@ -92,7 +92,7 @@ public enum Step: Equatable {
         case .runtime(let r): return r.done ? [] : [r.command]
         case .std(let s): return s.build.cached ? [] : [s.unitGraph, s.command]
         case .library(let l): return l.cached ? [] : l.allCommands
-        case .depInfo(let d): return d.upToDate ? [] : [d.command]
+        case .depInfo(let d): return d.upToDate || d.kept ? [] : [d.command]
         case .cargo(let c): return [c.command]
         case .debugFiles, .sbom: return []
         }

@@ -69,21 +69,43 @@ public struct DepInfoStep: Codable, Equatable {
     public let command: Command
     /// The object exists and was made from this very assembly text.
     public let upToDate: Bool
+    /// Where the object assembled from this text, at this path, by this compiler is kept in
+    /// the cache (`work/dep-v0/<digest>.o`): a target directory emptied by `cargo clean`
+    /// gets it back by a copy instead of a compiler run. nil: none kept.
+    public var memo: String?
+    /// The kept object existed when planned: the executor copies it, running no command.
+    public var kept = false
 
     /// The step that puts `payload` into `object` (a section in an object of its own, assembled
-    /// by `compiler` from `<object without .o>.s`).
-    public static func make(package: String, payload: Data, object: String, compiler: [String], upToDate: Bool = false) -> DepInfoStep {
+    /// by `compiler` from `<object without .o>.s`). `compilerIdentity` names what the
+    /// compiler is (its version and flags); with `memoDirectory`, objects are kept there.
+    public static func make(package: String, payload: Data, object: String, compiler: [String], upToDate: Bool = false,
+                            memoDirectory: String? = nil, compilerIdentity: String = "", kept: Set<String> = []) -> DepInfoStep {
         let assembly = FileWrite.text((object.hasSuffix(".o") ? String(object.dropLast(2)) : object) + ".s", DepSection.assembly(payload: payload))
-        return DepInfoStep(package: package, assembly: assembly, object: object,
-                           command: DepSection.objectCommand(compiler: compiler, assembly: assembly.path, object: object), upToDate: upToDate)
+        let command = DepSection.objectCommand(compiler: compiler, assembly: assembly.path, object: object)
+        let name = memoKey(assembly: assembly, command: command, compilerIdentity: compilerIdentity) + ".o"
+        return DepInfoStep(package: package, assembly: assembly, object: object, command: command, upToDate: upToDate,
+                           memo: memoDirectory.map { $0 + "/" + name }, kept: memoDirectory != nil && kept.contains(name))
     }
 
-    /// Writes the assembly (unless it holds this text already) and assembles it, unless up to date.
+    /// Everything the object's bytes depend on: the assembly text and its path (the assembler
+    /// may record the file's name), the whole command line and what the compiler is.
+    static func memoKey(assembly: FileWrite, command: Command, compilerIdentity: String) -> String {
+        let parts = ["dep-v0 object 1", assembly.path, assembly.text ?? "", command.executable] + command.arguments + [compilerIdentity]
+        return SHA256.hex(Data(parts.joined(separator: "\u{1F}").utf8))
+    }
+
+    /// Writes the assembly (unless it holds this text already) and assembles it, unless up to
+    /// date; a kept object is copied instead (assembled after all if it went away since the
+    /// plan), and a newly assembled one kept.
     public func run(_ runner: Runner) throws {
         try assembly.apply()
         guard !upToDate else { return }
+        if kept, let memo, FileSystem.kind(memo) == .regular, (try? FileSystem.copy(memo, to: object)) != nil { return }
         try runner.check(command, what: "assembling the .dep-v0 section of \(package) (its embedded dependency list)", kind: .noCToolchain,
                          fix: "check that the C compiler `\(command.executable)` can assemble for the target")
+        // A memo: failing to keep it fails nothing (the next build assembles again).
+        if let memo { try? FileSystem.copy(object, to: memo) }
     }
 }
 
@@ -93,10 +115,12 @@ struct InventoryPlanner {
     let probes: ProbeCache
 
     /// What the inventory of `metadata`'s workspace needs from this machine and the target directory.
-    func find(metadata: CargoMetadata, target: Target, std: StdSource, cc: CToolchain, context: Context) -> InventoryFacts {
+    /// `keptObjects`: the cache's directory of kept `.dep-v0` objects.
+    func find(metadata: CargoMetadata, target: Target, std: StdSource, cc: CToolchain, context: Context, keptObjects: String? = nil) -> InventoryFacts {
         var facts = InventoryFacts(libc: libc(cc))
         facts.stdPackage = stdPackage(std)
         facts.stdOwner = stdOwner(std)
+        facts.keptObjects = Set(keptObjects.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0) } ?? [])
         for (_, object) in Self.objects(metadata, target: target, context: context) where FileManager.default.fileExists(atPath: object) {
             facts.existingObjects[object] = FileManager.default.contents(atPath: String(object.dropLast(2)) + ".s") ?? Data()
         }
@@ -118,7 +142,8 @@ struct InventoryPlanner {
 
     /// The inventory and the dependency-list steps, from facts found beforehand: pure.
     static func plan(metadata cargoMetadata: CargoMetadata, target: Target, toolchain: Toolchain, std: StdSource, stdRecipe: String? = nil,
-                     settings: StdSettings, cc: CToolchain, sbom: Bool, facts: InventoryFacts, context: Context) throws -> (InventoryPlan, [DepInfoStep]) {
+                     settings: StdSettings, cc: CToolchain, sbom: Bool, facts: InventoryFacts, context: Context,
+                     memoDirectory: String? = nil) throws -> (InventoryPlan, [DepInfoStep]) {
         var packages: [InventoryPlan.Package] = []
         var steps: [DepInfoStep] = []
         for (id, object) in objects(cargoMetadata, target: target, context: context) {
@@ -126,7 +151,9 @@ struct InventoryPlanner {
             let info = try DepInfo.from(metadata: cargoMetadata, rootPackageID: id)
             let payload = try info.sectionPayload()
             let upToDate = facts.existingObjects[object] == Data(DepSection.assembly(payload: payload).utf8)
-            steps.append(.make(package: package.name, payload: payload, object: object, compiler: [cc.cc], upToDate: upToDate))
+            steps.append(.make(package: package.name, payload: payload, object: object, compiler: [cc.cc], upToDate: upToDate,
+                               memoDirectory: memoDirectory, compilerIdentity: "\(cc.target.triple) \(cc.version) \(cc.driver.identity)",
+                               kept: facts.keptObjects))
             packages.append(.init(id: id, name: package.name, manifestDirectory: manifestDirectory(package),
                                   dependencies: String(decoding: try info.json(), as: UTF8.self), object: object))
         }

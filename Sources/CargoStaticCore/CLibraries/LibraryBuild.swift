@@ -117,9 +117,35 @@ public struct LibraryPlanner {
     /// the selected sources, apt's versions where no source is selected, the trees' layouts.
     func find(_ names: [String]) -> LibraryFacts {
         var facts = LibraryFacts(sourcesRoot: sources.root, jobs: runner.context.processorCount)
-        facts.closure = Result { try resolver.closure(names) }
-        let libraries = (try? facts.closure.get()) ?? []
+        // Dependencies configure steps reported missing, for the version this plan builds:
+        // they may add libraries (and theirs), so the closure is found again, a few times at most.
+        let learned = LearnedLibraryDependencies.load(store.layout)
+        var extra: [String: [String]] = [:]
+        for _ in 0..<4 {
+            facts.closure = Result { try resolver.closure(names, extra: extra) }
+            findSources(&facts)
+            let more = Self.learnedExtra((try? facts.closure.get()) ?? [], facts: facts, learned: learned)
+            if more == extra { break }
+            extra = more
+        }
+        return facts
+    }
+
+    /// Learned dependencies of each library, for the version selected or the newest apt knows.
+    static func learnedExtra(_ libraries: [NativeLibrary], facts: LibraryFacts, learned: LearnedLibraryDependencies) -> [String: [String]] {
+        var extra: [String: [String]] = [:]
         for library in libraries {
+            let version = facts.selected[library.name]?.version ?? (try? facts.versions[library.debianSource]?.get())?.first?.text
+            let deps = learned.dependencies(source: library.debianSource, version: version)
+            if !deps.isEmpty { extra[library.name] = deps }
+        }
+        return extra
+    }
+
+    /// The selected sources, apt's versions and the trees' layouts of the closure's libraries.
+    private func findSources(_ facts: inout LibraryFacts) {
+        let libraries = (try? facts.closure.get()) ?? []
+        for library in libraries where facts.selected[library.name] == nil {
             // A binary package's .deb, when downloaded already (its version is apt's, from the resolver).
             if let deb = library.binaryPackage {
                 let expected = SourceStore.expectedDeb(deb, root: sources.root)
@@ -141,7 +167,6 @@ public struct LibraryPlanner {
                 if let layout = LibraryBuildSpec.detect(expected, library) { facts.layouts[expected.path] = layout }
             }
         }
-        return facts
     }
 
     /// The steps from facts found beforehand: pure.
@@ -242,8 +267,9 @@ public struct LibraryPlanner {
     /// configure tests, its .pc file's Requires.private) needs every one of them.
     static func dependencyClosure(_ library: NativeLibrary, in all: [NativeLibrary]) -> [LibraryID] {
         var names: [String] = []
+        var visiting: Set<String> = []
         func visit(_ name: String) {
-            guard let lib = all.first(where: { $0.name == name }) else { return }
+            guard let lib = all.first(where: { $0.name == name }), visiting.insert(name).inserted else { return }
             for dep in lib.dependencies where !names.contains(dep) { visit(dep) }
             if !names.contains(name) { names.append(name) }
         }
@@ -444,9 +470,16 @@ struct LibraryBuilder {
         progress.finish()
         guard result.succeeded else {
             if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: store.layout.shown, output: result.output) }
-            throw CargoStaticError(.libraryBuildFailed, "building \(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) failed at step \(index + 1) of \(total)",
-                                   fix: "the command, its environment and its output are above; `cargo-static deps build \(spec.library.name) --dry-run` prints every step to rerun by hand",
-                                   detail: Runner.failureReport(result, lines: 30))
+            let error = CargoStaticError(.libraryBuildFailed, "building \(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) failed at step \(index + 1) of \(total)",
+                                         fix: "the command, its environment and its output are above; `cargo-static deps build \(spec.library.name) --dry-run` prints every step to rerun by hand",
+                                         detail: Runner.failureReport(result, lines: 30))
+            // configure named libraries it did not find: the executor may build them first.
+            let missing = ConfigureFailure.isSetupStep(step) ? ConfigureFailure.missing(inOutput: result.output) : []
+            guard missing.isEmpty else {
+                throw LibraryConfigureFailed(library: spec.library.id, source: spec.source, dependencies: spec.dependencies.map(\.name),
+                                             missing: missing, error: error)
+            }
+            throw error
         }
     }
 

@@ -77,12 +77,16 @@ public final class LibraryResolver {
         return known[name]
     }
 
-    /// `names` and everything they depend on, dependencies first.
-    public func closure(_ names: [String]) throws -> [NativeLibrary] {
+    /// `names` and everything they depend on, dependencies first. `extra`: dependencies
+    /// learned for a library (by name) beyond Debian's, added to it.
+    public func closure(_ names: [String], extra: [String: [String]] = [:]) throws -> [NativeLibrary] {
         var ordered: [NativeLibrary] = []
+        var visiting: Set<String> = []
         func visit(_ name: String) throws {
-            let lib = try named(name)
-            guard !ordered.contains(where: { $0.name == lib.name }) else { return }
+            var lib = try named(name)
+            guard !ordered.contains(where: { $0.name == lib.name }), !visiting.contains(lib.name) else { return }
+            visiting.insert(lib.name)
+            for dep in extra[lib.name] ?? [] where !lib.dependencies.contains(dep) { lib.dependencies.append(dep) }
             for dep in lib.dependencies { try visit(dep) }
             ordered.append(lib)
         }

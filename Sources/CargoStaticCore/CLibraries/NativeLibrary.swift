@@ -11,7 +11,8 @@ public struct NativeLibrary {
     public let summary: String
     /// Other libraries of this table that must be built first (their prefixes are visible
     /// to this build through pkg-config, CPPFLAGS and LDFLAGS).
-    public let dependencies: [String]
+    /// Learned ones are added when planned (`LearnedLibraryDependencies`).
+    public internal(set) var dependencies: [String]
     /// The static archives the installed prefix must contain.
     public let archives: [String]
     /// pkg-config modules the prefix provides (written by cargo-static when upstream has none).

@@ -141,6 +141,24 @@ public enum CacheCommands {
         public let libraries: [ProvidedLibrary]
     }
 
+    /// The library steps, planned again after a configure step named a library that is then
+    /// learned as a dependency (as a build does; a bounded number of rounds).
+    static func runLearning(_ planner: Planner, libraries: [LibraryID], target: Target, cc: CToolchain.Kind?, toolchain: CToolchain,
+                            steps: [LibraryStep], requirements: [LibraryRequirement]) throws -> (libraries: [ProvidedLibrary], diverged: Bool) {
+        var steps = steps
+        var toolchain = toolchain
+        for round in 0... {
+            do {
+                return try Executor(planner: planner).runLibraries(steps, toolchain: toolchain, requirements: requirements)
+            } catch let failure as LibraryConfigureFailed {
+                guard round < Executor.maxLibraryRounds else { throw failure.reported(ConfigureDecision()) }
+                try Executor(planner: planner).learnDependencies(from: failure)
+                (toolchain, steps) = try planner.planLibraries(libraries, for: target, cc: cc)
+            }
+        }
+        fatalError("unreachable")
+    }
+
     /// `deps build NAME… [--source PATH] [--dry-run]`.
     public static func buildLibraries(_ names: [String], targets: [Target], cc: CToolchain.Kind?, source: String?, dryRun: Bool,
                                       json: Bool, session: Session) throws {
@@ -167,7 +185,8 @@ public enum CacheCommands {
             }
             try CacheSafety.requireWritable(session.layout)
             for file in writes { try file.apply() }
-            let built = try Executor(planner: planner).runLibraries(steps, toolchain: toolchain, requirements: asked)
+            let built = try Self.runLearning(planner, libraries: libraries.map(\.id), target: target, cc: cc,
+                                             toolchain: toolchain, steps: steps, requirements: asked)
             results.append(DepsResult(target: target, libraries: built.libraries))
         }
         if dryRun { return }

@@ -66,7 +66,18 @@ public struct Executor {
                     guard !librariesDone else { continue }
                     librariesDone = true
                     let steps = plan.steps.compactMap { if case .library(let l) = $0 { return l } else { return nil } }
-                    let (provided, diverged) = try runLibraries(steps, toolchain: plan.cToolchain, requirements: plan.requirements)
+                    let provided: [ProvidedLibrary], diverged: Bool
+                    do {
+                        (provided, diverged) = try runLibraries(steps, toolchain: plan.cToolchain, requirements: plan.requirements)
+                    } catch let failure as LibraryConfigureFailed {
+                        // A configure step named a library it did not find: learned as that
+                        // library's dependency, the target is planned again (each library once).
+                        guard rounds < Self.maxLibraryRounds else { throw failure.reported(ConfigureDecision()) }
+                        try learnDependencies(from: failure)
+                        try awaitSteps(Array(background.keys))
+                        let again = try planner.plan(request).targets.first { $0.target == plan.target }!
+                        return try run(again, request: request, attempt: attempt, rounds: rounds + 1)
+                    }
                     if diverged {
                         guard attempt == 1 else { throw CargoStaticError(.libraryBuildFailed, "the C libraries for \(plan.target) did not come out as planned twice") }
                         reporter.note("a library's source came out different from the plan (another version was fetched); planning \(plan.target) again")
@@ -151,6 +162,23 @@ public struct Executor {
             throw SourceRequest.explained(error, steps: steps, requirements: requirements)
         } catch let error as CargoStaticError {
             throw SourceRequest.missingModules(error)
+        }
+    }
+
+    /// The libraries a failed configure step reported missing that cargo-static can build:
+    /// remembered as the library's dependencies (for its source and version), so the next plan
+    /// builds them first. Nothing to learn: the original error, naming what was missing.
+    public func learnDependencies(from failure: LibraryConfigureFailed) throws {
+        let resolver = LibraryResolver.shared
+        let failing = failure.library.name
+        let decision = ConfigureDecision.decide(failure.missing, library: failing, dependencies: Set(failure.dependencies.map(\.name)),
+                                                resolve: { try resolver.library(for: $0) },
+                                                reachesBack: { lib in ((try? resolver.closure([lib.name])) ?? []).contains { $0.name == failing } })
+        guard !decision.learned.isEmpty else { throw failure.reported(decision) }
+        try LearnedLibraryDependencies.remember(decision.learned.map(\.library), source: failure.source.package,
+                                                version: failure.source.version, layout: store.layout)
+        for learned in decision.learned {
+            reporter.note("\(failing)'s configure step reported `\(learned.said)`: building \(learned.library) first (remembered for \(failure.source.package) \(failure.source.version)), then \(failing) again")
         }
     }
 

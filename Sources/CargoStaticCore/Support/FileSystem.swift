@@ -250,7 +250,8 @@ public enum FileSystem {
     /// A Foundation or POSIX failure as a message with the path and the fix. Foundation's
     /// own text ("NSCocoaErrorDomain Code=640") is never shown.
     public static func explain(_ error: Error, at path: String) -> Error {
-        if error is CargoStaticError { return error }
+        // Errors of the tool's own (a configure step's missing libraries) are not file-system errors.
+        if error is CargoStaticError || error is LibraryConfigureFailed { return error }
         let code = posixCode(error)
         switch code {
         case ENOSPC, EDQUOT:

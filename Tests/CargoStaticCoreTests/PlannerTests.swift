@@ -296,6 +296,9 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(std.settings, "default-lean")
         XCTAssertTrue(std.variant?.contains("not a test build") == true, std.variant ?? "")
         XCTAssertTrue(std.variant?.contains("no cross-crate LTO") == true, std.variant ?? "")
+        // `plan` shows the variant and the reason.
+        XCTAssertTrue(PlanView.lines(.std(std)).contains("#   std variant: without libtest and embedded bitcode: not a test build; no cross-crate LTO in profile `release`"),
+                      PlanView.lines(.std(std)).joined(separator: "\n"))
     }
 
     func testTestBuildTakesTheFullStdEvenWhenALeanOneIsPublished() throws {

@@ -86,7 +86,7 @@ section=$(mktemp)
   printf '%s\n' "${rows[@]}"
   echo
   echo "On a machine other work keeps busy, wall time depends on the neighbours' load as much as on the build: CPU time is the steadier measure of the work done."
-  echo "Both build the same std crates (std, panic_unwind, panic_abort, proc_macro) except test, which cargo-static builds too (for \`cargo-static test\`); cargo-static's std also embeds bitcode (LTO against it)."
+  echo "Both build the same std crates (std, panic_unwind, panic_abort, proc_macro, with backtraces) without embedded bitcode: a release build without cross-crate LTO takes cargo-static's lean std, without libtest (built for \`cargo-static test\` only) and without bitcode (kept for LTO profiles)."
   echo
   echo "Where cargo-static's cold time goes (round 1, seconds since the start; steps on the same rows ran at the same time):"
   echo

@@ -330,5 +330,92 @@ final class PlannerTests: XCTestCase {
         XCTAssertThrowsError(try Planner.plan(request, facts: found))
         // A build without an image request has no image step.
         XCTAssertNil(try Planner.plan(try self.request(["x86_64-unknown-linux-musl"]), facts: found).image)
+
+    // MARK: which std variant a build takes
+
+    private func stdStep(_ plan: TargetPlan) throws -> StdStep {
+        guard case .std(let std)? = plan.steps.first(where: { if case .std = $0 { return true } else { return false } }) else {
+            throw XCTSkip("no std step")
+        }
+        return std
+    }
+
+    /// The std step of a release (or test) build of `app` for x86_64, with the project's
+    /// `[profile.release]` and the cache as given.
+    private func planStd(_ mode: BuildRequest.Mode = .build, release: [String: TOMLValue] = [:], variables: [String: String] = [:],
+                         settings: StdSettings = .standard, published: [StdSettings] = []) throws -> StdStep {
+        var found = try target("x86_64-unknown-linux-musl", metadata: metadata())
+        for variant in published {
+            found.cache.add(StdRecipe(toolchain: toolchain(), target: found.target, library: rustSource, settings: variant, layout: layout).entry)
+        }
+        var facts = facts([found])
+        facts.project = ProjectManifest(package: [:], profileLayers: [["release": .table(release)]],
+                                        environment: variables.filter { $0.key.hasPrefix("CARGO_PROFILE_") })
+        facts.context = Context(variables: variables, directory: context.directory, home: context.home, executable: context.executable)
+        var request = try request(["x86_64-unknown-linux-musl"], settings: settings)
+        request.mode = mode
+        request.cargo = try CargoArguments.parse(["--release"], mode: mode)
+        return try stdStep(Planner.plan(request, facts: facts).targets[0])
+    }
+
+    private func has(_ std: StdStep) -> (libtest: Bool, bitcode: Bool) {
+        (std.command.arguments.contains("test"), std.command.environment["CARGO_ENCODED_RUSTFLAGS"]?.contains("-Cembed-bitcode=yes") == true)
+    }
+
+    func testPlainReleaseBuildTakesAStdWithoutLibtestOrBitcode() throws {
+        let std = try planStd()
+        XCTAssertFalse(std.build.cached)
+        XCTAssertTrue(std.build.entry.name.contains("-default-lean-"), std.build.entry.name)
+        XCTAssertFalse(has(std).libtest, "\(std.command.arguments)")
+        XCTAssertFalse(has(std).bitcode)
+        XCTAssertFalse(std.workspace.contains { $0.text?.contains("library/test\"") == true }, "libtest is not even a dependency")
+        XCTAssertEqual(std.settings, "default-lean")
+        XCTAssertTrue(std.variant?.contains("not a test build") == true, std.variant ?? "")
+        XCTAssertTrue(std.variant?.contains("no cross-crate LTO") == true, std.variant ?? "")
+        // `plan` shows the variant and the reason.
+        XCTAssertTrue(PlanView.lines(.std(std)).contains("#   std variant: without libtest and embedded bitcode: not a test build; no cross-crate LTO in profile `release`"),
+                      PlanView.lines(.std(std)).joined(separator: "\n"))
+    }
+
+    func testTestBuildTakesTheFullStdEvenWhenALeanOneIsPublished() throws {
+        let full = try planStd(.test, published: [StdSettings.standard.trimmed(to: StdComponents(libtest: false, bitcode: false))])
+        XCTAssertFalse(full.build.cached, "the lean std cannot run tests: the full one is built")
+        XCTAssertTrue(has(full).libtest && has(full).bitcode)
+        // The full std is the profile itself: the entry every earlier version built and cached.
+        XCTAssertEqual(full.build.entry, StdRecipe(toolchain: toolchain(), target: try Target("x86_64-unknown-linux-musl"), library: rustSource,
+                                                   settings: .standard, layout: layout).entry)
+        XCTAssertTrue(full.variant?.contains("a test build") == true, full.variant ?? "")
+    }
+
+    func testCrossCrateLTOKeepsTheBitcode() throws {
+        for lto: TOMLValue in [.bool(true), .string("fat"), .string("thin")] {
+            let std = try planStd(release: ["lto": lto])
+            XCTAssertEqual(has(std).bitcode, true, "lto = \(lto.text)")
+            XCTAssertFalse(has(std).libtest)
+            XCTAssertTrue(std.variant?.contains("lto = \(lto.text)") == true, std.variant ?? "")
+        }
+        // LTO within each crate (false, the release default) or none needs no bitcode of std.
+        for lto: TOMLValue in [.bool(false), .string("off")] { XCTAssertFalse(has(try planStd(release: ["lto": lto])).bitcode) }
+        // cargo's environment overrides the manifest, and -Clto in RUSTFLAGS asks for it too.
+        XCTAssertTrue(has(try planStd(variables: ["CARGO_PROFILE_RELEASE_LTO": "true"])).bitcode)
+        XCTAssertFalse(has(try planStd(release: ["lto": .bool(true)], variables: ["CARGO_PROFILE_RELEASE_LTO": "off"])).bitcode)
+        XCTAssertTrue(has(try planStd(variables: ["CARGO_ENCODED_RUSTFLAGS": "-C\u{1F}lto=fat"])).bitcode)
+        // The size profile links with fat LTO of its own: its std keeps its bitcode and its entry.
+        let size = try planStd(settings: .size)
+        XCTAssertTrue(has(size).bitcode)
+        XCTAssertEqual(size.settings, "size")
+    }
+
+    func testPublishedFullStdServesALeanNeed() throws {
+        let std = try planStd(published: [.standard])
+        XCTAssertTrue(std.build.cached, "a machine with the full std builds no lean one")
+        XCTAssertEqual(std.settings, "default")
+        XCTAssertTrue(std.variant?.contains("already built") == true, std.variant ?? "")
+        // With both published, the leaner one is taken; with only an unrelated variant, exactly the need is built.
+        let lean = StdSettings.standard.trimmed(to: StdComponents(libtest: false, bitcode: false))
+        XCTAssertEqual(try planStd(published: [.standard, lean]).settings, "default-lean")
+        let withBitcode = try planStd(release: ["lto": .bool(true)], published: [lean])
+        XCTAssertFalse(withBitcode.build.cached, "a std without bitcode cannot serve an LTO build")
+        XCTAssertEqual(withBitcode.settings, "default-notest")
     }
 }

@@ -91,6 +91,19 @@ struct ProjectManifest: Equatable {
         profile != "test" && profile != "bench" && setting("panic", profile: profile)?.string == "abort"
     }
 
+    /// The profile's `lto` as written, when it asks for LTO across crates (true, "fat",
+    /// "thin"): then every rlib linked, std's too, must carry LLVM bitcode. nil when it does
+    /// not (`false` is LTO within each crate, "off" none). A value cargo would reject counts
+    /// as cross-crate: a std with bitcode serves either way.
+    func crossCrateLTO(profile: String) -> String? {
+        switch setting("lto", profile: profile) {
+        case nil: return nil
+        case .bool(let on)?: return on ? "true" : nil
+        case .string(let s)? where ["false", "off", "no", "n"].contains(s.lowercased()): return nil
+        case let value?: return value.text
+        }
+    }
+
     /// dev or release: the built-in profile `profile` descends from.
     private func root(of profile: String) -> String {
         var name = profile

@@ -60,9 +60,10 @@ public enum PlanView {
         case .std(let s):
             let rustc = "#   cargo-static then links \(s.toolchainDirectory.rustc) (rustc with it in its own sysroot)"
                 + (s.toolchainDirectory.cached ? ", cached" : "")
-            if s.build.cached { return ["# std for \(s.target): cached (\(s.build.entry.name)); sysroot \(s.sysroot)", rustc] }
+            let variant = s.variant.map { ["#   std variant: \($0)"] } ?? []
+            if s.build.cached { return ["# std for \(s.target): cached (\(s.build.entry.name)); sysroot \(s.sysroot)"] + variant + [rustc] }
             return ["# std for \(s.target) (not cached yet; cargo-static then copies the .rlib files from",
-                    "#   \(s.outputDirectory) into \(s.sysroot)/lib/rustlib/\(s.target)/lib):"]
+                    "#   \(s.outputDirectory) into \(s.sysroot)/lib/rustlib/\(s.target)/lib):"] + variant
                 + s.workspace.flatMap(\.shellLines) + [s.command.shellLine, rustc]
         case .library(let l):
             let name = l.build.map { "\(l.library) (\($0.entry.name))" } ?? l.library.name

@@ -82,7 +82,9 @@ public struct Planner {
         let compat = cc.kind == .zig ? LargeFileCompat.step(cc, cache: cache) : nil
         if let compat { archives.append(compat) }
 
-        let std = stdStep(choice, target, request.stdSettings, layout: layout, cache: cache, estimate: found.lastStdBuildSeconds)
+        let userRustflags = config.userRustflags(context: context, target: target, cfg: found.targetCfg)
+        let std = stdStep(choice, target, request.stdSettings, needs: stdNeeds(request, project: project, userRustflags: userRustflags),
+                          layout: layout, cache: cache, estimate: found.lastStdBuildSeconds)
         let requirements = try NativeDependencyScan.requirements(extra: request.extraLibraries, metadata: metadata, facts: found.scan)
         let (allocator, allocatorNote) = chooseAllocator(request, target, unavailable: found.allocatorUnavailable)
         let libraries = try LibraryPlanner.plan(target: target, toolchain: cc, facts: found.libraries, cache: cache)
@@ -130,7 +132,7 @@ public struct Planner {
         let cargo = CargoInvocation.command(
             mode: request.mode, toolchain: choice.toolchain, rustc: std?.toolchainDirectory.rustc, link: link, cargo: request.cargo, libraries: provided,
             settings: request.stdSettings, strip: request.strip,
-            userRustflags: config.userRustflags(context: context, target: target, cfg: found.targetCfg),
+            userRustflags: userRustflags,
             directory: request.directory,
             userCFlags: Dictionary(uniqueKeysWithValues: ["CFLAGS_\(target.envSuffix)", "CXXFLAGS_\(target.envSuffix)"].compactMap { k in context[k].map { (k, $0) } }),
             userDebug: project.debug(profile: request.cargo.profileName(request.mode)))
@@ -151,11 +153,57 @@ public struct Planner {
         return plan
     }
 
-    private static func stdStep(_ choice: ToolchainChoice, _ target: Target, _ settings: StdSettings, layout: CacheLayout,
-                                cache: CacheView, estimate: Double?) -> StdStep? {
+    /// The std profile's variant this build uses: a published one that has at least what the
+    /// build needs (a machine with the full std never builds a leaner one), else exactly what
+    /// it needs. Its reason is shown by `plan`.
+    static func stdStep(_ choice: ToolchainChoice, _ target: Target, _ settings: StdSettings, needs: StdNeeds,
+                        layout: CacheLayout, cache: CacheView, estimate: Double?) -> StdStep? {
         guard case .fromSource(let library) = choice.std else { return nil }
-        let recipe = StdRecipe(toolchain: choice.toolchain, target: target, library: library, settings: settings, layout: layout)
-        return recipe.step(cache: cache, estimate: estimate)
+        let recipes = settings.variants(serving: needs.components).map {
+            StdRecipe(toolchain: choice.toolchain, target: target, library: library, settings: $0, layout: layout)
+        }
+        let published = recipes.first { cache.isPublished($0.entry) }
+        let recipe = published ?? recipes[0]
+        var step = recipe.step(cache: cache, estimate: estimate)
+        let has = recipe.settings.components
+        step.variant = has == needs.components || published == nil
+            ? "\(has.described): \(needs.reasons)"
+            : "\(has.described), already built (more than this build needs: \(needs.reasons))"
+        return step
+    }
+
+    /// What the build needs of std beyond what every program links, and why: libtest for a
+    /// test build, bitcode when the program's crates are linked with LTO across crates (the
+    /// std profile's own, the cargo profile's `lto`, or -Clto in RUSTFLAGS). A test build
+    /// takes the full std (libtest and bitcode): the one that serves every other build too.
+    static func stdNeeds(_ request: BuildRequest, project: ProjectManifest, userRustflags: [String]) -> StdNeeds {
+        if request.mode == .test {
+            return StdNeeds(components: StdComponents(libtest: true, bitcode: true),
+                            reasons: "a test build (tests take the full std, which also serves every other build)")
+        }
+        let profile = request.cargo.profileName(request.mode)
+        let lto: String?
+        if let own = request.stdSettings.userProfile?["LTO"], !["false", "off"].contains(own) {
+            lto = "the \(request.stdSettings.name) std profile links with lto = \"\(own)\""
+        } else if let value = project.crossCrateLTO(profile: profile) {
+            lto = "profile `\(profile)` sets lto = \(value)"
+        } else if let flag = ltoFlag(userRustflags) {
+            lto = "RUSTFLAGS has \(flag)"
+        } else {
+            lto = nil
+        }
+        return StdNeeds(components: StdComponents(libtest: false, bitcode: lto != nil),
+                        reasons: "not a test build; " + (lto ?? "no cross-crate LTO in profile `\(profile)`"))
+    }
+
+    /// `-Clto…` or `-C lto…` among the program's rustflags.
+    private static func ltoFlag(_ flags: [String]) -> String? {
+        for (index, flag) in flags.enumerated() {
+            if flag.hasPrefix("-Clto"), !["-Clto=no", "-Clto=off"].contains(flag) { return flag }
+            if flag == "-C", index + 1 < flags.count, flags[index + 1].hasPrefix("lto"),
+               !["lto=no", "lto=off"].contains(flags[index + 1]) { return "-C " + flags[index + 1] }
+        }
+        return nil
     }
 
     /// `--allocator`, else the profile's default. The default falls back to the libc's malloc,
@@ -225,6 +273,12 @@ public struct Planner {
         return Array(Set(remaps.map(\.from))).sorted { $0.count < $1.count }.compactMap { from in remaps.first { $0.from == from } }
     }
 
+}
+
+/// What a build needs of std (`Planner.stdNeeds`), and why, in words for `plan`.
+struct StdNeeds: Equatable {
+    var components: StdComponents
+    var reasons: String
 }
 
 /// Which targets' first zig link was done, and how long it took (`runtimes.json`).

@@ -177,6 +177,8 @@ public struct StdStep: Codable, Equatable {
     public let release: String
     public let settings: String
     public let estimateSeconds: Double?
+    /// Which variant of the std profile this is, and why (`plan` shows it).
+    public var variant: String? = nil
 }
 
 /// The cargo build of the project, and what the executables must turn out to be.

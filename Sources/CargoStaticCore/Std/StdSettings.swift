@@ -84,4 +84,70 @@ public struct StdSettings: Codable, Equatable {
 
     /// Whether `cargo-static test` can use this std (the test harness needs unwinding and libtest).
     public var supportsTests: Bool { crates.contains("test") }
+
+    /// The optional parts this std has.
+    public var components: StdComponents {
+        StdComponents(libtest: crates.contains("test"), bitcode: rustflags.contains(StdComponents.bitcodeFlag))
+    }
+
+    /// This profile without the optional parts `needs` leaves out. A leaner variant is another
+    /// cache entry (its name says what it lacks); the profile itself keeps its name and key.
+    func trimmed(to needs: StdComponents) -> StdSettings {
+        var lean = self
+        let dropTest = components.libtest && !needs.libtest, dropBitcode = components.bitcode && !needs.bitcode
+        if dropTest { lean.crates.removeAll { $0 == "test" } }
+        if dropBitcode { lean.rustflags.removeAll { $0 == StdComponents.bitcodeFlag } }
+        switch (dropTest, dropBitcode) {
+        case (true, true): lean.name += "-lean"
+        case (true, false): lean.name += "-notest"
+        case (false, true): lean.name += "-nobitcode"
+        case (false, false): break
+        }
+        return lean
+    }
+
+    /// The variants of this profile that serve `needs`, leanest first (the one with exactly
+    /// what is needed) and this profile itself last: any of them will do, so the planner
+    /// takes the first one published and builds the first one otherwise.
+    func variants(serving needs: StdComponents) -> [StdSettings] {
+        let have = components
+        var found: [StdSettings] = []
+        for libtest in Set([needs.libtest && have.libtest, have.libtest]).sorted(by: { !$0 && $1 }) {
+            for bitcode in Set([needs.bitcode && have.bitcode, have.bitcode]).sorted(by: { !$0 && $1 }) {
+                let variant = trimmed(to: StdComponents(libtest: libtest, bitcode: bitcode))
+                if !found.contains(variant) { found.append(variant) }
+            }
+        }
+        return found
+    }
+}
+
+/// The optional parts of a std: libtest (and its dependencies), which only test harnesses
+/// link, and LLVM bitcode embedded in every rlib, which only cross-crate LTO reads (rustc
+/// otherwise skips writing it: cargo's own builds pass -Cembed-bitcode=no without LTO).
+public struct StdComponents: Codable, Equatable, Hashable {
+    public var libtest: Bool
+    public var bitcode: Bool
+
+    public init(libtest: Bool, bitcode: Bool) {
+        self.libtest = libtest
+        self.bitcode = bitcode
+    }
+
+    static let bitcodeFlag = "-Cembed-bitcode=yes"
+
+    /// Whether a std with these parts serves a build that needs `needs`.
+    public func covers(_ needs: StdComponents) -> Bool {
+        (libtest || !needs.libtest) && (bitcode || !needs.bitcode)
+    }
+
+    /// "with libtest and bitcode", "without libtest, with bitcode", …
+    public var described: String {
+        switch (libtest, bitcode) {
+        case (true, true): return "with libtest and embedded bitcode"
+        case (false, false): return "without libtest and embedded bitcode"
+        case (true, false): return "with libtest, without embedded bitcode"
+        case (false, true): return "without libtest, with embedded bitcode"
+        }
+    }
 }

@@ -330,6 +330,7 @@ final class PlannerTests: XCTestCase {
         XCTAssertThrowsError(try Planner.plan(request, facts: found))
         // A build without an image request has no image step.
         XCTAssertNil(try Planner.plan(try self.request(["x86_64-unknown-linux-musl"]), facts: found).image)
+    }
 
     // MARK: which std variant a build takes
 

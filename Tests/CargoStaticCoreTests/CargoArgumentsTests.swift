@@ -37,6 +37,14 @@ final class CargoArgumentsTests: XCTestCase {
         XCTAssertEqual(a.profileDirectory(.build), "release")
     }
 
+    /// `test --no-run` is cargo-static's: cargo already gets `--no-run` from it (and rejects a second).
+    func testNoRunIsTakenNotForwarded() throws {
+        let a = try CargoArguments.parse(["--no-run", "--release", "it_works"], mode: .test)
+        XCTAssertTrue(a.noRun)
+        XCTAssertEqual(a.forwarded, ["--release"])
+        XCTAssertFalse(try CargoArguments.parse(["--release"], mode: .test).noRun)
+    }
+
     func testTestNamesArePositionalNotForwarded() throws {
         let a = try CargoArguments.parse(["other", "--no-fail-fast"], mode: .test)
         XCTAssertEqual(a.positional, ["other"])

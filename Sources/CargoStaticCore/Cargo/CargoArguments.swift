@@ -24,6 +24,9 @@ public struct CargoArguments: Equatable {
     public var positional: [String] = []
     /// `--config` values, in order.
     public var configs: [String] = []
+    /// `test --no-run`: build the test executables, run none. Not forwarded: cargo-static
+    /// always asks cargo for `--no-run` and runs the tests itself (cargo rejects it twice).
+    public var noRun = false
 
     public init() {}
 
@@ -72,7 +75,7 @@ public struct CargoArguments: Equatable {
                 throw unknown(name, own: own)
             }
             result.take(name, value)
-            if name != "--message-format" { result.forwarded += [arg] + (separate.map { [$0] } ?? []) }
+            if name != "--message-format" && name != "--no-run" { result.forwarded += [arg] + (separate.map { [$0] } ?? []) }
         }
         return result
     }
@@ -127,6 +130,7 @@ public struct CargoArguments: Equatable {
         case "-p", "--package": if let value { packages.append(value) }
         case "--bin": if let value { bins.append(value) }
         case "--config": if let value { configs.append(value) }
+        case "--no-run": noRun = true
         default:
             if Self.isShortCluster(name) {
                 for c in name.dropFirst() {

@@ -62,7 +62,7 @@ public enum BuildCommands {
         let results = try build(request, session)
         let harnessArguments = request.cargo.positional + request.programArguments
         var failed: [String] = []
-        for result in results {
+        for result in results where !request.cargo.noRun {
             for exe in result.executables where exe.isTest {
                 session.reporter.status("Running", runningLine(exe.path, harnessArguments) + " (\(result.target))")
                 let status = try ProgramRunner(runner: session.runner)

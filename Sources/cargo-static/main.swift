@@ -332,7 +332,12 @@ struct StdTest: ParsableCommand {
 
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show every step of a build: commands, environment variables and generated files, as pasteable shell lines (--json: the plan itself).")
+        abstract: "Show every step of a build: commands, environment variables and generated files, as pasteable shell lines (--json: the plan itself).",
+        discussion: """
+        Nothing is built. The sources of C libraries built by the generic builder are fetched \
+        first when they are not yet in the cache (their build system and Debian's flags are \
+        read from the source tree), so every command shown is the one the build runs.
+        """)
     @OptionGroup var options: BuildOptions
 
     func run() throws {
@@ -562,7 +567,7 @@ struct Deps: ParsableCommand {
         @Option(help: ArgumentHelp("Build the (single) named library from this source directory or tarball instead of Debian's source package, now and in later builds.", valueName: "path"))
         var source: String?
         @Flag(help: "Print the result as JSON on stdout.") var json = false
-        @Flag(help: "Print the commands that would run and build nothing.") var dryRun = false
+        @Flag(help: "Print the commands that would run and build nothing (sources whose build system is read from their tree are fetched first).") var dryRun = false
 
         func run() throws {
             try execute(Session(context: Invocation.context, quiet: Invocation.quiet), json: json) { session in

@@ -105,6 +105,23 @@ final class CLibraryTests: XCTestCase {
         XCTAssertEqual(env["PKG_CONFIG_PATH_x86_64_unknown_linux_musl"], "")
     }
 
+    /// A generic library's commands are read from its source tree: from a cache without that
+    /// source, `--dry-run` fetches it first and shows every command the build would run
+    /// (no step left "known once the source is fetched"); nothing is built.
+    func testDryRunOfAGenericLibraryShowsItsCommandsFromAnEmptyCache() throws {
+        let dir = try Harness.temporaryDirectory("plan-fetch")
+        let out = try Harness.run(["deps", "build", "xxhash", "--dry-run", "--json"], in: dir, cache: dir + "/cache")
+        XCTAssertEqual(out.status, 0, out.all)
+        let step = try XCTUnwrap(try Harness.decode([LibraryStep].self, out).first, out.all)
+        XCTAssertEqual(step.library.name, "xxhash")
+        XCTAssertFalse(step.pending, out.stdout)
+        XCTAssertNil(step.fetch, "fetched while planning: \(out.stdout)")
+        XCTAssertTrue(step.commands.contains { $0.executable == "make" || $0.arguments.contains("make") }, "\(step.commands.map(\.shellLine))")
+        XCTAssertTrue(out.stderr.contains("Fetching the source of xxhash"), out.stderr)
+        let archives = ((try? FileManager.default.subpathsOfDirectory(atPath: dir + "/cache/deps")) ?? []).filter { $0.hasSuffix(".a") }
+        XCTAssertEqual(archives, [], "nothing built")
+    }
+
     /// All eight libraries for x86_64 musl: each prefix has its archives and pkg-config
     /// files, and pkg-config gives a static link line inside the cache only.
     func testDepsBuildsAllEightLibraries() throws {

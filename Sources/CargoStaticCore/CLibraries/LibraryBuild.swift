@@ -169,6 +169,14 @@ public struct LibraryPlanner {
         }
     }
 
+    /// A library's source: the plan's own fetch command (or its .deb's download), else the
+    /// source already selected. SourceStore fetches under a lock: two builds never download it twice.
+    func fetchSource(_ library: NativeLibrary, planned: SourceFetch?) throws -> LibrarySource {
+        if library.binaryPackage != nil { return try sources.download(library, planned: planned) }
+        guard let planned else { return try sources.current(library) }
+        return try sources.fetch(planned, for: library)
+    }
+
     /// The steps from facts found beforehand: pure.
     static func plan(target: Target, toolchain: CToolchain, facts: LibraryFacts, cache: CacheView) throws -> [LibraryStep] {
         var steps: [LibraryStep] = []
@@ -379,9 +387,7 @@ struct LibraryBuilder {
     /// The source: the plan's own fetch command when the step carries one (SourceStore fetches
     /// under a lock, so two builds never download it twice), else the selected source.
     private func fetch(_ library: NativeLibrary, planned: SourceFetch?) throws -> LibrarySource {
-        if library.binaryPackage != nil { return try planner.sources.download(library, planned: planned) }
-        guard let planned else { return try planner.sources.current(library) }
-        return try planner.sources.fetch(planned, for: library)
+        try planner.fetchSource(library, planned: planned)
     }
 
     private func build(_ step: LibraryStep, toolchain: CToolchain, dependencies: [ProvidedLibrary]) throws -> ProvidedLibrary {

@@ -2,9 +2,10 @@ import Foundation
 
 /// Resolves a request into a `BuildPlan`: which rustc and C toolchain, which std entry,
 /// which libraries (with their versions and commands), which allocator and unwinder, the
-/// wrappers' contents and the cargo command. Nothing is written, fetched or compiled here:
+/// wrappers' contents and the cargo command. Nothing is written or compiled here:
 /// `Discovery` finds (probes, cargo metadata, apt, the cache's state) and returns
-/// `PlanFacts`; `plan(_:facts:)` decides from them alone.
+/// `PlanFacts`; `plan(_:facts:)` decides from them alone. The one thing fetched before the
+/// plan is final is the source of a generic library (its commands are read from its tree).
 public struct Planner {
     public let runner: Runner
     public let reporter: Reporter
@@ -21,8 +22,36 @@ public struct Planner {
     /// `deps build`: finds, then decides, the steps of `libraries` (and their dependencies)
     /// alone for one target, with the C toolchain they are built with.
     public func planLibraries(_ libraries: [LibraryID], for target: Target, cc: CToolchain.Kind?) throws -> (cc: CToolchain, steps: [LibraryStep]) {
-        let facts = try Discovery(runner: runner, reporter: reporter, store: store, probes: probes).libraryFacts(libraries, for: target, preferred: cc)
-        return (facts.cc, try Self.planLibraries(facts))
+        let discovery = Discovery(runner: runner, reporter: reporter, store: store, probes: probes)
+        var facts = try discovery.libraryFacts(libraries, for: target, preferred: cc)
+        var steps = try Self.planLibraries(facts)
+        for _ in 0..<Self.fetchRounds where try fetchPendingSources(steps, requirements: []) {
+            facts = try discovery.libraryFacts(libraries, for: target, preferred: cc)
+            steps = try Self.planLibraries(facts)
+        }
+        return (facts.cc, steps)
+    }
+
+    /// How many times sources are fetched and the plan made again: a library whose dependency
+    /// was pending becomes fetchable only once that dependency's tree is read.
+    static let fetchRounds = 8
+
+    /// The library steps whose commands are not known yet: a generic library's build system is
+    /// read from its tree. Their sources are fetched (as `cargo fetch` before an offline build)
+    /// so the plan made next shows every command. Hand-written recipes are complete without
+    /// their source and are fetched by the executor, while std compiles. Whether any was fetched.
+    func fetchPendingSources(_ steps: [LibraryStep], requirements: [LibraryRequirement]) throws -> Bool {
+        let pending = steps.filter { $0.pending && $0.fetch != nil }
+        guard !pending.isEmpty else { return false }
+        let libraries = LibraryPlanner(store: store, runner: runner, reporter: reporter)
+        for step in pending {
+            do {
+                _ = try libraries.fetchSource(try NativeLibrary.library(step.library), planned: step.fetch)
+            } catch let error as CargoStaticError where error.message.hasPrefix("could not download the Debian source package") {
+                throw SourceRequest.explained(error, steps: steps, requirements: requirements)
+            }
+        }
+        return true
     }
 
     /// The library steps from facts alone: the same decision as a build's library steps.
@@ -31,10 +60,17 @@ public struct Planner {
     }
 
     /// Finds, then decides.
+    /// Finds, then decides. The sources of generic libraries not fetched yet are fetched
+    /// first (`fetchPendingSources`), and the plan made again: it then shows every command.
     public func plan(_ request: BuildRequest) throws -> BuildPlan {
         try Self.checkProfile(request)
-        let facts = try Discovery(runner: runner, reporter: reporter, store: store, probes: probes).facts(for: request)
-        return try Self.plan(request, facts: facts)
+        let discovery = Discovery(runner: runner, reporter: reporter, store: store, probes: probes)
+        var plan = try Self.plan(request, facts: try discovery.facts(for: request))
+        for _ in 0..<Self.fetchRounds
+        where try fetchPendingSources(plan.targets.flatMap(\.libraries), requirements: plan.targets.flatMap(\.requirements)) {
+            plan = try Self.plan(request, facts: try discovery.facts(for: request))
+        }
+        return plan
     }
 
     static func checkProfile(_ request: BuildRequest) throws {

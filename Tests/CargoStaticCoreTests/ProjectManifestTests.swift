@@ -4,6 +4,17 @@ import XCTest
 /// Profiles resolved one way for debug, strip and panic: environment over config over the
 /// workspace root's manifest, then what the profile inherits.
 final class ProjectManifestTests: XCTestCase {
+    /// The manifest the request's settings were read from is not read again: what was
+    /// parsed then is what the plan uses (here, a path with no file behind it).
+    func testManifestReadOnceIsNotReadAgain() throws {
+        let package = try TOML.parse("[package]\nname = \"app\"\ndefault-run = \"server\"\n[profile.release]\nlto = true\n")
+        let read = ProjectManifest.read("/nonexistent/app/Cargo.toml", package: package, config: nil, context: Context(variables: [:], directory: "/"))
+        XCTAssertEqual(read.defaultRun, "server")
+        XCTAssertEqual(read.setting("lto", profile: "release"), .bool(true), "the profile resolution works on the text read once")
+        XCTAssertNil(ProjectManifest.read("/nonexistent/app/Cargo.toml", config: nil, context: Context(variables: [:], directory: "/")).defaultRun,
+                     "without it the disk is read (nothing there)")
+    }
+
     private func manifest(_ root: String, config: [String] = [], env: [String: String] = [:]) throws -> ProjectManifest {
         let doc = try TOML.parse(root)
         let layers = try ([doc] + config.map { try TOML.parse($0) }).compactMap { $0["profile"]?.table }

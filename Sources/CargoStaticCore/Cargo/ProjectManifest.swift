@@ -17,8 +17,8 @@ struct ProjectManifest: Equatable {
     /// Reads the manifest at `path` and the workspace root's (nearest directory above
     /// declaring `[workspace]`, when there is one). An unreadable manifest reads as empty:
     /// cargo then reports it in its own words.
-    static func read(_ path: String, config: CargoConfig?, context: Context) -> ProjectManifest {
-        let package = (try? TOML.parse(file: path)) ?? [:]
+    static func read(_ path: String, package given: [String: TOMLValue]? = nil, config: CargoConfig?, context: Context) -> ProjectManifest {
+        let package = given ?? (try? TOML.parse(file: path)) ?? [:]
         let root = package["workspace"] != nil ? package : workspaceRoot(above: path) ?? package
         let profiles = [root["profile"]?.table ?? [:]] + (config?.values(["profile"]).compactMap { $0.value.table } ?? [])
         let environment = context.variables.filter { $0.key.hasPrefix("CARGO_PROFILE_") && !$0.value.isEmpty }

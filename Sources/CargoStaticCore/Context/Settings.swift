@@ -117,8 +117,13 @@ public struct Settings: Equatable {
     /// The layers in the files: the package's table (nil manifest: none), then cargo's
     /// config files, highest precedence first.
     public static func fileLayers(manifest: String?, config: CargoConfig) throws -> [SettingsLayer] {
+        try fileLayers(manifest: manifest, package: try manifest.map(readManifest), config: config)
+    }
+
+    /// The same, from a manifest already read (`package`: its parsed text).
+    static func fileLayers(manifest: String?, package: [String: TOMLValue]?, config: CargoConfig) throws -> [SettingsLayer] {
         var layers: [SettingsLayer] = []
-        if let manifest, let table = try packageTable(manifest) {
+        if let manifest, let package, let table = try packageTable(package, manifest: manifest) {
             var layer = try SettingsLayer.parse(table, origin: "[package.metadata.cargo-static] of \(manifest)")
             layer.deps = nil
             layers.append(layer)
@@ -136,11 +141,17 @@ public struct Settings: Equatable {
 
     /// `[package.metadata.cargo-static]` of a manifest, if it has one.
     static func packageTable(_ manifest: String) throws -> [String: TOMLValue]? {
-        let parsed: [String: TOMLValue]
-        do { parsed = try TOML.parse(file: manifest) } catch let error as CargoStaticError {
-            // As cargo: a manifest that cannot be parsed is exit 101, with one message.
+        try packageTable(try readManifest(manifest), manifest: manifest)
+    }
+
+    /// Cargo.toml, parsed. As cargo: a manifest that cannot be parsed is exit 101, with one message.
+    static func readManifest(_ manifest: String) throws -> [String: TOMLValue] {
+        do { return try TOML.parse(file: manifest) } catch let error as CargoStaticError {
             throw CargoStaticError(.cargoFailed, error.message, fix: "fix the manifest; cargo reads it too", exitCode: 101)
         }
+    }
+
+    static func packageTable(_ parsed: [String: TOMLValue], manifest: String) throws -> [String: TOMLValue]? {
         guard let value = parsed["package"]?["metadata"]?["cargo-static"] else { return nil }
         guard let table = value.table else {
             throw CargoStaticError(.usage, "`package.metadata.cargo-static` in \(manifest) is not a table",

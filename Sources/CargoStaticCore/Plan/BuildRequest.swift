@@ -14,8 +14,19 @@ public enum SBOMFormat: String, CaseIterable {
 
 /// What the user asked for, parsed once into types: the targets, toolchains, allocator,
 /// std profile and cargo's own arguments.
+/// Cargo.toml and cargo's config files as read once, when the request was made from them
+/// (its settings come from both): Discovery takes them from here instead of reading again.
+public struct ProjectFiles {
+    public let manifest: String
+    public let package: [String: TOMLValue]
+    public let config: CargoConfig
+}
+
 public struct BuildRequest {
     public typealias Mode = CargoArguments.Mode
+
+    /// The project's files read while the request was made (nil: Discovery reads them).
+    public var projectFiles: ProjectFiles? = nil
 
     public var mode: Mode
     public var targets: [Target]
@@ -138,7 +149,9 @@ public struct BuildFlags {
         // A missing project is reported by the build itself, with its own fix.
         let manifest = try? request.manifestPath()
         let config = try CargoConfig.load(context: context, cargo: request.cargo)
-        let settings = try Settings.merge([self.settings] + Settings.fileLayers(manifest: manifest, config: config))
+        let package = try manifest.map(Settings.readManifest)
+        let settings = try Settings.merge([self.settings] + Settings.fileLayers(manifest: manifest, package: package, config: config))
+        if let manifest, let package { request.projectFiles = ProjectFiles(manifest: manifest, package: package, config: config) }
         request.targets = settings.targets
         request.allocator = settings.allocator
         request.stdSettings = settings.stdSettings

@@ -16,8 +16,10 @@ struct Discovery {
 
     func facts(for request: BuildRequest) throws -> PlanFacts {
         let manifest = try request.manifestPath()
-        let config = try CargoConfig.load(context: context, cargo: request.cargo)
-        let project = ProjectManifest.read(manifest, config: config, context: context)
+        // Read once: the files the request's settings came from, when they are this manifest's.
+        let files = request.projectFiles.flatMap { $0.manifest == manifest ? $0 : nil }
+        let config = try files?.config ?? CargoConfig.load(context: context, cargo: request.cargo)
+        let project = ProjectManifest.read(manifest, package: files?.package, config: config, context: context)
         let targets = try request.targets.map { try facts(for: $0, request) }
         return PlanFacts(manifest: manifest, context: context, config: config, project: project, targets: targets,
                          image: try request.image.map { try imageFacts($0, manifest: manifest) })

@@ -11,6 +11,19 @@ final class ArgumentRewriterTests: XCTestCase {
                         searchDirectories: search, trailing: trailing, objects: objects, profileRustflags: [], tool: "/bin/cargo-static")
     }
 
+    /// zig's clang names the build machine's library directories; the wrapper answers that
+    /// nothing is searched there (meson and libtool resolve `-lffi` to a file from that list).
+    func testZigIsNeverAskedForTheHostsLibraryDirectories() {
+        XCTAssertEqual(ArgumentRewriter.searchAnswer(["-print-search-dirs"], kind: .zig), "programs: =\nlibraries: =\n")
+        XCTAssertEqual(ArgumentRewriter.searchAnswer(["-O2", "--print-search-dirs"], kind: .zig), "programs: =\nlibraries: =\n")
+        XCTAssertEqual(ArgumentRewriter.searchAnswer(["-print-file-name=libffi.a"], kind: .zig), "libffi.a\n", "not found, as gcc says")
+        XCTAssertEqual(ArgumentRewriter.searchAnswer(["-print-file-name=libz.so.1"], kind: .zig), "libz.so.1\n")
+        XCTAssertEqual(ArgumentRewriter.searchAnswer(["--print-file-name=crt1.o"], kind: .zig), "crt1.o\n")
+        XCTAssertNil(ArgumentRewriter.searchAnswer(["-print-file-name=include"], kind: .zig), "the compiler's own directory: zig answers")
+        XCTAssertNil(ArgumentRewriter.searchAnswer(["-c", "x.c", "-o", "x.o"], kind: .zig))
+        XCTAssertNil(ArgumentRewriter.searchAnswer(["-print-search-dirs"], kind: .muslGcc), "musl-gcc's directories are musl's")
+    }
+
     func testZigSpellsStaticPieAndDropsForeignTargetFlags() {
         let args = ["-static-pie", "--target=x86_64-unknown-linux-musl", "-target", "x86_64-unknown-linux-musl", "-Wl,-melf_i386",
                     "a b.o", "-o", "out"]

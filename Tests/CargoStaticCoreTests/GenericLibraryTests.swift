@@ -689,8 +689,76 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertTrue(setup.contains("-Dxkb-config-root=/usr/share/X11/xkb"))
         // Autotools, or a tree with no such option: nothing added.
         XCTAssertEqual(SourceLayout.partSwitches(["x11"], booleans: ["wayland"]), [])
+        XCTAssertEqual(SourceLayout.partSwitches(["introspection"], booleans: ["tests"], features: ["introspection", "png"]),
+                       ["-Dintrospection=disabled", "-Dtests=false"], "a feature option is disabled")
         XCTAssertEqual(SourceLayout.partSwitches([], booleans: ["tests", "man", "x11"]), ["-Dtests=false", "-Dman=false"])
         XCTAssertEqual(DebianRules.mesonOptions("option('enable-x11', type: 'boolean', value: true)\noption('f', type : 'feature')\n", type: "boolean"), ["enable-x11"])
+    }
+}
+
+extension GenericLibraryTests {
+    /// A source that ships its introspection data in a gir1.2 package (graphene): the
+    /// `introspection` part is switched off (a meson feature option here), and the -dev
+    /// package's dependency that is there only for the .gir file (libgirepository1.0-dev,
+    /// whose module graphene's .pc files do not require) is not built; glib, which they
+    /// require, is.
+    func testIntrospectionIsASeparatePartAndItsDependencyIsDropped() throws {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libgraphene-1.0-dev", source: "graphene",
+                  depends: [["libgraphene-1.0-0"], ["gir1.2-graphene-1.0"], ["libglib2.0-dev"], ["libgirepository1.0-dev"]],
+                  files: [lib + "libgraphene-1.0.so", lib + "pkgconfig/graphene-1.0.pc", lib + "pkgconfig/graphene-gobject-1.0.pc",
+                          "/usr/share/gir-1.0/Graphene-1.0.gir", "/usr/include/graphene-1.0/graphene.h"])
+        index.texts[lib + "pkgconfig/graphene-1.0.pc"] = "Name: Graphene\nRequires.private: gobject-2.0 >=  2.30.0\nLibs: -L${libdir} -lgraphene-1.0\n"
+        index.texts[lib + "pkgconfig/graphene-gobject-1.0.pc"] = "Name: Graphene-GObject\nRequires: graphene-1.0, gobject-2.0\n"
+        index.add("libgraphene-1.0-0", source: "graphene", files: [lib + "libgraphene-1.0.so.0"])
+        index.add("gir1.2-graphene-1.0", source: "graphene", files: [lib + "girepository-1.0/Graphene-1.0.typelib"])
+        index.add("libglib2.0-dev", source: "glib2.0", files: [lib + "libglib-2.0.a", lib + "pkgconfig/glib-2.0.pc", lib + "pkgconfig/gobject-2.0.pc"])
+        index.add("libgirepository1.0-dev", source: "gobject-introspection", depends: [["libglib2.0-dev"]],
+                  files: [lib + "libgirepository-1.0.so", lib + "pkgconfig/gobject-introspection-1.0.pc", "/usr/share/gir-1.0/GObject-2.0.gir"])
+        index.add("gir1.2-glib-2.0", source: "gobject-introspection", files: [lib + "girepository-1.0/GObject-2.0.typelib"])
+        let resolver = LibraryResolver(index: index)
+        XCTAssertEqual(resolver.separateParts(of: try XCTUnwrap(index.binary("libgraphene-1.0-dev"))), ["introspection"])
+        let graphene = try XCTUnwrap(try resolver.library(for: .pkgConfig("graphene-1.0")))
+        XCTAssertEqual(graphene.dependencies, ["glib2.0"], "libgirepository1.0-dev is there for the .gir file")
+        XCTAssertTrue(LibraryResolver.onlyForIntrospection(dependencyFiles: index.fileLists["libgirepository1.0-dev"]!, requiredModules: ["gobject-2.0"]))
+        XCTAssertFalse(LibraryResolver.onlyForIntrospection(dependencyFiles: index.fileLists["libgirepository1.0-dev"]!,
+                                                            requiredModules: ["gobject-introspection-1.0"]), "a required module keeps it")
+        XCTAssertFalse(LibraryResolver.onlyForIntrospection(dependencyFiles: index.fileLists["libglib2.0-dev"]!, requiredModules: []), "no .gir file")
+        let c = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: ["-Dintrospection=enabled"], patches: [],
+                                         mesonSwitches: ["gobject_types", "installed_tests", "tests"], mesonFeatures: ["introspection"]), deps: [])
+        let setup = try XCTUnwrap(graphene.steps(c).first { $0.arguments.first == "setup" }).arguments
+        XCTAssertTrue(setup.contains("-Dintrospection=disabled"), "\(setup)")
+        XCTAssertFalse(setup.contains("-Dintrospection=enabled"), "Debian's switch is replaced: \(setup)")
+        XCTAssertFalse(setup.contains("-Dgobject_types=false"), "graphene's GObject types are part of the library")
+    }
+
+    /// The meson wrapper answers `-print-search-dirs` with the dependencies' lib directories,
+    /// never the build machine's (meson turned gobject-introspection's `-lffi` into the host's
+    /// /lib/x86_64-linux-gnu/libffi.a from zig's answer).
+    func testMesonWrapperReportsOnlyTheDependenciesLibraryDirectories() throws {
+        let wrapper = NSTemporaryDirectory() + "cc-meson-dirs-\(getpid())"
+        try LibraryBuildContext.mesonCompilerWrapper("/bin/echo", libraryDirectories: ["/c/ffi/lib", "/c/glib/lib"])
+            .write(toFile: wrapper, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: wrapper) }
+        func run(_ args: [String]) throws -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = [wrapper] + args
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            try p.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        XCTAssertEqual(try run(["--print-search-dirs"]), "programs: =\nlibraries: =/c/ffi/lib:/c/glib/lib\n")
+        XCTAssertEqual(try run(["-O2", "-print-search-dirs"]), "programs: =\nlibraries: =/c/ffi/lib:/c/glib/lib\n")
+        XCTAssertTrue(try run(["-Wl,--version"]).hasPrefix("LLD "))
+        XCTAssertEqual(try run(["-c", "x.c"]), "-c x.c\n", "anything else goes to the compiler")
+        let meson = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: [], patches: []))
+        let cc = try XCTUnwrap(meson.genericSteps(GenericOptions())[0].environment["MESON_CC"])
+        XCTAssertTrue(cc.contains("libraries: =/c/dep/lib") && !cc.contains("/usr/lib") && !cc.contains("x86_64-linux-gnu"), cc)
     }
 }
 
@@ -772,6 +840,34 @@ final class HeaderPackageTests: XCTestCase {
         XCTAssertEqual(try resolver.library(for: .package("xcb-proto"))?.binaryPackage?.name, "xcb-proto", "data and a .pc file")
         XCTAssertNil(try resolver.library(for: .link("foo"))?.binaryPackage, "an archive is compiled code")
         XCTAssertNil(try resolver.library(for: .pkgConfig("bar"))?.binaryPackage, "per architecture: built")
+    }
+
+    /// A package built per architecture whose .pc files compile and link nothing
+    /// (shared-mime-info: programs, data and shared-mime-info.pc with empty Libs and Cflags),
+    /// named after its module and with no -dev package, is found for that module and taken
+    /// from its .deb; one whose .pc file links something, or that ships headers, is not.
+    func testDataOnlyPkgConfigPackageIsTakenFromItsDeb() throws {
+        var index = x11Index()
+        index.add("shared-mime-info", source: "shared-mime-info", depends: [["libc6"], ["libglib2.0-0"], ["libxml2"]],
+                  files: ["/usr/bin/update-mime-database", "/usr/share/mime/packages/freedesktop.org.xml", "/usr/share/pkgconfig/shared-mime-info.pc",
+                          "/usr/share/man/man1/update-mime-database.1.gz"], version: "2.2-1")
+        index.texts["/usr/share/pkgconfig/shared-mime-info.pc"] = "prefix=/usr\n\nName: shared-mime-info\nVersion: 2.2\nRequires:\nLibs:\nCflags:\n"
+        index.add("linky", source: "linky", files: ["/usr/share/pkgconfig/linky.pc", "/usr/lib/x86_64-linux-gnu/linky/plugin.bin"])
+        index.texts["/usr/share/pkgconfig/linky.pc"] = "Name: linky\nVersion: 1\nLibs: -L/usr/lib/x86_64-linux-gnu/linky -llinky\n"
+        let resolver = LibraryResolver(index: index)
+        let mime = try XCTUnwrap(try resolver.library(for: .pkgConfig("shared-mime-info")), "the package named after the module")
+        XCTAssertEqual(mime.binaryPackage?.name, "shared-mime-info")
+        XCTAssertEqual(mime.pkgConfigModules, ["shared-mime-info"])
+        XCTAssertEqual(mime.dependencies, [], "its Depends are runtime libraries, not -dev packages")
+        XCTAssertTrue(mime.summary.contains("data only"), mime.summary)
+        XCTAssertNil(try resolver.library(for: .pkgConfig("linky"))?.binaryPackage, "a .pc file that links something is compiled code")
+        let info = try XCTUnwrap(index.binary("shared-mime-info"))
+        XCTAssertFalse(HeaderPackages.takesFromDeb(info, files: index.fileLists["shared-mime-info"]!), "a .pc file that cannot be read: not taken")
+        XCTAssertFalse(HeaderPackages.takesFromDeb(info, files: index.fileLists["shared-mime-info"]! + ["/usr/include/mime.h"],
+                                                   text: { index.texts[$0] }), "headers per architecture: built")
+        XCTAssertTrue(HeaderPackages.isDataOnly("Name: x\nLibs: \nCflags:\n"))
+        XCTAssertFalse(HeaderPackages.isDataOnly("Name: x\nCflags: -I${includedir}\n"))
+        XCTAssertFalse(HeaderPackages.isDataOnly("Name: x\nRequires: glib-2.0\n"))
     }
 
     /// `Architecture:` comes from apt's stanza.

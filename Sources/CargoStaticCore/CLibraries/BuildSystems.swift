@@ -31,15 +31,18 @@ public struct SourceLayout: Codable, Equatable {
     public var fileAnswers: [String: String]? = nil
     /// Meson's boolean options (meson_options.txt), for switching off a part of the tree.
     public let mesonSwitches: [String]?
+    /// Meson's feature options (`introspection`), for switching off a part of the tree.
+    public var mesonFeatures: [String]? = nil
 
     public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = [],
-                mesonSwitches: [String]? = nil, fileAnswers: [String: String]? = nil) {
+                mesonSwitches: [String]? = nil, mesonFeatures: [String]? = nil, fileAnswers: [String: String]? = nil) {
         self.subdirectory = subdirectory
         self.buildSystem = buildSystem
         self.debianFlags = debianFlags
         self.patches = patches
         self.testSwitches = testSwitches
         self.mesonSwitches = mesonSwitches
+        self.mesonFeatures = mesonFeatures?.isEmpty == true ? nil : mesonFeatures
         self.fileAnswers = fileAnswers?.isEmpty == true ? nil : fileAnswers
     }
 
@@ -79,13 +82,14 @@ public struct SourceLayout: Codable, Equatable {
 
     /// `-D<switch>=false` for each part built as a library of its own that Debian ships in
     /// another -dev package (`x11` -> libxkbcommon's `enable-x11`), where the tree has such a
-    /// boolean option: `enable-<part>`, `<part>`, `build-<part>`, `with-<part>`.
+    /// boolean option: `enable-<part>`, `<part>`, `build-<part>`, `with-<part>`; a feature
+    /// option of that name is `disabled` (graphene's `introspection`).
     /// Programs, tests, examples and documentation are no part of a static library (the
     /// entry keeps no bin/ or docs): their meson switches too (`enable-tools`, `tests`).
-    static func partSwitches(_ parts: [String], booleans: [String]) -> [String] {
+    static func partSwitches(_ parts: [String], booleans: [String], features: [String] = []) -> [String] {
         (parts + nonLibraryParts).flatMap { part in
-            ["enable-\(part)", "enable_\(part)", part, "build-\(part)", "build_\(part)", "with-\(part)", "with_\(part)"]
-                .filter(booleans.contains).map { "-D\($0)=false" }
+            let names = ["enable-\(part)", "enable_\(part)", part, "build-\(part)", "build_\(part)", "with-\(part)", "with_\(part)"]
+            return names.filter(booleans.contains).map { "-D\($0)=false" } + names.filter(features.contains).map { "-D\($0)=disabled" }
         }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     }
 
@@ -167,11 +171,13 @@ public struct SourceLayout: Codable, Equatable {
             guard let system = choose(present: present, prefer: order) else { continue }
             var flags = DebianRules.flags(in: rules, for: system)
             var booleans: [String]? = nil
+            var features: [String]? = nil
             if system == .meson {
                 let options = (try? String(contentsOfFile: dir + "/meson_options.txt", encoding: .utf8))
                     ?? (try? String(contentsOfFile: dir + "/meson.options", encoding: .utf8)) ?? ""
                 flags = DebianRules.mesonFeaturesOptional(flags, options: options)
                 booleans = DebianRules.mesonOptions(options, type: "boolean").sorted()
+                features = DebianRules.mesonOptions(options, type: "feature").sorted()
             }
             let autotools = [.autotools, .autoreconf].contains(system)
             let configure = autotools ? try? String(contentsOfFile: dir + "/configure", encoding: .utf8) : nil
@@ -181,7 +187,7 @@ public struct SourceLayout: Codable, Equatable {
                 : system == .cmake ? cmakeTestSwitches((try? String(contentsOfFile: dir + "/CMakeLists.txt", encoding: .utf8)) ?? "") : []
             let files = autotools ? SourceLayout.crossFileAnswers(configure: configure, configureAC: configureAC) { fm.fileExists(atPath: $0) } : [:]
             return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests,
-                                mesonSwitches: booleans, fileAnswers: files)
+                                mesonSwitches: booleans, mesonFeatures: features, fileAnswers: files)
         }
         return nil
     }
@@ -474,7 +480,8 @@ extension LibraryBuildContext {
         let dir = layout.subdirectory.isEmpty ? source : source + "/" + layout.subdirectory
         // The recipe's own flags win over these switches.
         let ownNames = options.flags.map { String($0.split(separator: "=").first ?? "") }
-        let parts = (layout.buildSystem == .meson ? SourceLayout.partSwitches(options.separateParts, booleans: layout.mesonSwitches ?? []) : [])
+        let parts = (layout.buildSystem == .meson ? SourceLayout.partSwitches(options.separateParts, booleans: layout.mesonSwitches ?? [],
+                                                                                               features: layout.mesonFeatures ?? []) : [])
             .filter { !ownNames.contains(String($0.split(separator: "=").first ?? "")) }
         let partNames = parts.map { String($0.split(separator: "=").first ?? "") }
         let flags = layout.debianFlags.filter { flag in
@@ -516,7 +523,8 @@ extension LibraryBuildContext {
                                         + "printf '%s' \"$MESON_CC\" > cc-meson && printf '%s' \"$MESON_CXX\" > cxx-meson && chmod +x cc-meson cxx-meson"],
                         in: dir,
                         extra: ["MESON_CROSS_FILE": mesonCrossFile(wrappers: dir),
-                                "MESON_CC": Self.mesonCompilerWrapper(toolchain.cc), "MESON_CXX": Self.mesonCompilerWrapper(toolchain.cxx)]),
+                                "MESON_CC": Self.mesonCompilerWrapper(toolchain.cc, libraryDirectories: dependencyPrefixes.map { $0 + "/lib" }),
+                                "MESON_CXX": Self.mesonCompilerWrapper(toolchain.cxx, libraryDirectories: dependencyPrefixes.map { $0 + "/lib" })]),
                 command("meson", ["setup", "build-static", "--cross-file", "cross-static.txt", "--prefix", prefix, "--libdir", "lib",
                                   "--default-library=static", "--buildtype=release", "-Db_staticpic=true",
                                   "-Dprefer_static=true", "--wrap-mode=nodownload"] + flags, in: dir, extra: env),
@@ -568,11 +576,19 @@ extension LibraryBuildContext {
 
     /// Meson's cross file: the target's compilers and CPU, and pkg-config confined to the dependencies.
     /// A compiler as meson sees it: `-Wl,--version` answered with an LLD version line (meson
-    /// cannot identify "zig ld"), everything else passed to the compiler unchanged.
-    static func mesonCompilerWrapper(_ compiler: String) -> String {
-        """
+    /// cannot identify "zig ld"); `-print-search-dirs` answered with the dependencies' lib
+    /// directories only (meson resolves a pkg-config `-lffi` to a file in the directories the
+    /// compiler reports, and zig's clang reports the build machine's /lib/<multiarch>, whose
+    /// glibc-built libffi.a then went into gobject-introspection's link); everything else
+    /// passed to the compiler unchanged.
+    static func mesonCompilerWrapper(_ compiler: String, libraryDirectories: [String] = []) -> String {
+        let libraries = Shell.quote("libraries: =" + libraryDirectories.joined(separator: ":"))
+        return """
         #!/bin/sh
-        for a in "$@"; do [ "$a" = -Wl,--version ] && { echo 'LLD 0.0.0 (the C toolchain linker, GNU-compatible options)'; exit 0; }; done
+        for a in "$@"; do
+          [ "$a" = -Wl,--version ] && { echo 'LLD 0.0.0 (the C toolchain linker, GNU-compatible options)'; exit 0; }
+          [ "$a" = -print-search-dirs ] || [ "$a" = --print-search-dirs ] && { echo 'programs: ='; echo \(libraries); exit 0; }
+        done
         exec '\(compiler)' "$@"
 
         """

@@ -1,7 +1,8 @@
 import Foundation
 
 /// -dev packages with nothing compiled in them: `Architecture: all`, no static or shared
-/// library, only headers, .pc files and data (x11proto-dev, xtrans-dev, xcb-proto). Their
+/// library, only headers, .pc files and data (x11proto-dev, xtrans-dev, xcb-proto), and
+/// data packages whose .pc files link and compile nothing (shared-mime-info). Their
 /// files are the same for every target, so the library is Debian's .deb unpacked, not a
 /// build of the source package (whose tarball a mirror may not even serve). The .deb is
 /// fetched with `apt-get download NAME=VERSION`, kept in sources/, and unpacked with
@@ -12,11 +13,31 @@ public enum HeaderPackages {
     static let keyText = "from the .deb: usr/include, usr/share (no docs), .pc files into lib/pkgconfig with /usr and multiarch lib rebased"
 
     /// Whether a -dev package is taken from its .deb: architecture-independent, shipping no
-    /// library file and at least a header or a .pc file.
-    public static func takesFromDeb(_ info: BinaryPackage, files: [String]) -> Bool {
-        guard info.isArchitectureIndependent else { return false }
-        let useful = files.contains { $0.hasPrefix("/usr/include/") || isPkgConfigFile($0) }
-        return useful && !files.contains(where: isCompiledLibrary)
+    /// library file and at least a header or a .pc file. A package built per architecture is
+    /// taken too when all it offers a build is data: .pc files with nothing to compile or link
+    /// (`Libs:` and `Cflags:` empty, shared-mime-info's, which gdk-pixbuf's meson.build asks
+    /// for) and no headers; its programs are not copied, its data is the same on every target.
+    /// `text`: a file's text (nil: unreadable, so not taken).
+    public static func takesFromDeb(_ info: BinaryPackage, files: [String], text: (String) -> String? = { _ in nil }) -> Bool {
+        guard !files.contains(where: isCompiledLibrary) else { return false }
+        if info.isArchitectureIndependent {
+            return files.contains { $0.hasPrefix("/usr/include/") || isPkgConfigFile($0) }
+        }
+        let pcFiles = files.filter(isPkgConfigFile)
+        guard !pcFiles.isEmpty, !files.contains(where: { $0.hasPrefix("/usr/include/") }) else { return false }
+        return pcFiles.allSatisfy { text($0).map(isDataOnly) ?? false }
+    }
+
+    /// A .pc file with nothing to compile or link: its `Libs:`, `Libs.private:` and `Cflags:`
+    /// lines are empty (or absent) and it requires no other module.
+    static func isDataOnly(_ pc: String) -> Bool {
+        for line in pc.split(whereSeparator: \.isNewline) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            guard ["libs", "libs.private", "cflags", "cflags.private", "requires", "requires.private"].contains(key) else { continue }
+            if !line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces).isEmpty { return false }
+        }
+        return true
     }
 
     /// A static archive, libtool archive or shared object anywhere in the package.
@@ -45,7 +66,8 @@ public enum HeaderPackages {
         if info.source.hasPrefix("lib") { aliases.append(String(info.source.dropFirst(3))) }
         aliases = aliases.filter { $0 != info.source }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         return NativeLibrary(name: info.source, debianSource: info.source,
-                             summary: "headers and .pc files from Debian's \(info.name) \(info.version) (Architecture: all, nothing to compile)",
+                             summary: "headers and .pc files from Debian's \(info.name) \(info.version) ("
+                                 + (info.isArchitectureIndependent ? "Architecture: all" : "data only") + ", nothing to compile)",
                              dependencies: dependencies, archives: [], pkgConfigModules: modules.sorted(), aliases: aliases,
                              devPackage: info.name, binaryPackage: info) { c in
             steps(c, files: files)

@@ -142,6 +142,9 @@ public final class LibraryResolver {
         // The plain names first: each apt query costs a fraction of a second.
         for base in bases { for candidate in ["lib\(base)-dev", "\(base)-dev"] where ships(candidate) { return candidate } }
         for candidate in candidates(bases) where ships(candidate) { return candidate }
+        // A data package named after its module (shared-mime-info ships shared-mime-info.pc
+        // and no -dev package).
+        for module in modules where ships(module) { return module }
         for suffix in wanted {
             if let owner = index.installedOwner(ofFileEndingWith: suffix), owner.hasSuffix("-dev") { return owner }
         }
@@ -217,15 +220,35 @@ public final class LibraryResolver {
     /// parts a build of this library can leave out, named after this package
     /// (`libxkbcommon-x11-dev` next to `libxkbcommon-dev`: `x11`) or on their own
     /// (`libxkbregistry-dev`: `xkbregistry`).
+    /// A source that builds a `gir1.2-*` package ships its GObject introspection data there
+    /// (typelibs, read at run time by language bindings): `introspection` is no part of the
+    /// static library either.
     func separateParts(of info: BinaryPackage) -> [String] {
         guard info.name.hasSuffix("-dev") else { return [] }
         let stem = String(info.name.dropLast(4)) + "-"
         let depends = Set(info.depends.flatMap { $0 })
-        return index.binaries(ofSource: info.source).compactMap { sibling -> String? in
+        let siblings = index.binaries(ofSource: info.source)
+        let parts = siblings.compactMap { sibling -> String? in
             guard sibling != info.name, sibling.hasSuffix("-dev"), !depends.contains(sibling) else { return nil }
             let part = sibling.hasPrefix(stem) ? String(sibling.dropFirst(stem.count).dropLast(4)) : Self.bare(String(sibling.dropLast(4)))
             return part.isEmpty ? nil : part
-        }.sorted()
+        }
+        let introspection = siblings.contains { $0.hasPrefix(Self.introspectionPackagePrefix) } ? [Self.introspectionPart] : []
+        return (parts + introspection).sorted()
+    }
+
+    static let introspectionPart = "introspection"
+    static let introspectionPackagePrefix = "gir1.2-"
+
+    /// Whether a dependency of a -dev package is there only for its introspection data (the
+    /// .gir file the -dev package ships includes the .gir files of the dependency: Debian's
+    /// libgraphene-1.0-dev depends on libgirepository1.0-dev for GObject-2.0.gir): the
+    /// dependency ships .gir files and none of the pkg-config modules the library's .pc files
+    /// require. With introspection switched off it is not needed.
+    static func onlyForIntrospection(dependencyFiles: [String], requiredModules: [String]) -> Bool {
+        let ships = dependencyFiles.contains { $0.hasPrefix("/usr/share/gir-1.0/") && $0.hasSuffix(".gir") }
+        let modules = dependencyFiles.filter { $0.hasSuffix(".pc") }.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
+        return ships && !modules.contains(where: requiredModules.contains)
     }
 
     /// Dependencies that are never built: the libc and the kernel's headers come with the
@@ -254,15 +277,18 @@ public final class LibraryResolver {
         options.separateParts = separateParts(of: info)
         let files = index.files(info.name) ?? []
         var dependencies: [String] = []
+        let required = index.pkgConfigRequires(info.name)
+        let noIntrospection = options.separateParts.contains(Self.introspectionPart)
         for group in info.depends {
             guard let dep = group.first(where: { $0.hasSuffix("-dev") }), !Self.toolchainPackages.contains(dep),
                   !options.dropDependencies.contains(dep), index.binary(dep)?.source != info.source else { continue }
+            if noIntrospection, Self.onlyForIntrospection(dependencyFiles: index.files(dep) ?? [], requiredModules: required) { continue }
             if let lib = try library(for: .package(dep)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
         }
         // What its .pc files require, which Debian's Depends may leave out; a module that
         // resolves to nothing here is left to the build (which names it if it is missing).
         let ownModules = Set(files.filter { $0.hasSuffix(".pc") }.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension })
-        for module in index.pkgConfigRequires(info.name) where !ownModules.contains(module) {
+        for module in required where !ownModules.contains(module) {
             guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source,
                   !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
                   !dependencies.contains(lib.name) else { continue }
@@ -272,7 +298,7 @@ public final class LibraryResolver {
             if let lib = try library(for: .name(extra)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
         }
         // Nothing compiled in it (headers, .pc files): Debian's .deb is the library.
-        if HeaderPackages.takesFromDeb(info, files: files) {
+        if HeaderPackages.takesFromDeb(info, files: files, text: { self.index.text(ofFile: $0, in: info.name) }) {
             return HeaderPackages.library(info: info, files: files, dependencies: dependencies)
         }
         return GenericRecipes.library(source: info.source, devPackage: info.name, files: files, dependencies: dependencies, options: options)

@@ -59,6 +59,34 @@ public enum ArgumentRewriter {
         return front + search + middle + spec.objects + own + spec.trailing + ["-Wl,--build-id=sha1"]
     }
 
+    /// What the driver answers, without running it, when a build asks where the linker
+    /// searches: zig's clang reports the build machine's directories (/lib/x86_64-linux-gnu,
+    /// /usr/lib/gcc/…), and meson and libtool turn `-lffi` into the host's glibc-built
+    /// /lib/x86_64-linux-gnu/libffi.a from that list. The target's libc is zig's own and
+    /// every library of the build is named with -L, so no directory is the answer
+    /// (`-print-search-dirs`), and a library or object file asked for by name is not found
+    /// (`-print-file-name=libffi.a` prints the name back, as gcc does). nil: run the driver.
+    public static func searchAnswer(_ arguments: [String], kind: CToolchain.Kind) -> String? {
+        guard kind == .zig else { return nil }
+        if arguments.contains("-print-search-dirs") || arguments.contains("--print-search-dirs") {
+            return "programs: =\nlibraries: =\n"
+        }
+        for arg in arguments {
+            for flag in ["-print-file-name=", "--print-file-name="] where arg.hasPrefix(flag) {
+                let name = String(arg.dropFirst(flag.count))
+                if isLibraryOrObjectName(name) { return name + "\n" }
+            }
+        }
+        return nil
+    }
+
+    /// `libffi.a`, `libz.so`, `libz.so.1`, `crt1.o`.
+    static func isLibraryOrObjectName(_ name: String) -> Bool {
+        if name.hasSuffix(".a") || name.hasSuffix(".o") || name.hasSuffix(".so") { return true }
+        guard let so = name.range(of: ".so.") else { return false }
+        return name[so.upperBound...].allSatisfy { $0.isNumber || $0 == "." }
+    }
+
     /// The link's output (`-o FILE`).
     static func output(of arguments: [String]) -> String? {
         guard let i = arguments.firstIndex(of: "-o"), i + 1 < arguments.count else { return nil }
@@ -198,6 +226,10 @@ public enum WrapperMode {
             fail("\(error)")
         }
         guard var line = planned, line.first != nil else { fail("cannot read the wrapper configuration \(arguments[0])") }
+        if let spec = compiler, let answer = ArgumentRewriter.searchAnswer(rest, kind: spec.kind) {
+            FileHandle.standardOutput.write(Data(answer.utf8))
+            exit(0)
+        }
         for (key, value) in environment { setenv(key, value, 1) }
         if let spec = compiler, spec.kind == .zig,
            let split = ArgumentRewriter.splitCompileAndLink(ArgumentRewriter.compile(rest, kind: .zig, target: spec.target)) {

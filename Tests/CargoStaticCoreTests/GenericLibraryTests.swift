@@ -693,6 +693,20 @@ final class GenericLibraryTests: XCTestCase {
                        ["-Dintrospection=disabled", "-Dtests=false"], "a feature option is disabled")
         XCTAssertEqual(SourceLayout.partSwitches([], booleans: ["tests", "man", "x11"]), ["-Dtests=false", "-Dman=false"])
         XCTAssertEqual(DebianRules.mesonOptions("option('enable-x11', type: 'boolean', value: true)\noption('f', type : 'feature')\n", type: "boolean"), ["enable-x11"])
+        // gdk-pixbuf's: a parenthesis and commas in the description, before the type.
+        let pixbuf = """
+        option('introspection',
+               description: 'Whether to generate the API introspection data (requires GObject-Introspection)',
+               type: 'feature',
+               value: 'auto')
+        option('builtin_loaders',
+               description: 'Comma-separated list, of loaders (all, none)',
+               type: 'array', value: ['png', 'jpeg'])
+        option('gio_sniffing', description: "Perform file type detection (Unused on MacOS)", type: 'boolean', value: true)
+        """
+        XCTAssertEqual(DebianRules.mesonOptions(pixbuf, type: "feature"), ["introspection"])
+        XCTAssertEqual(DebianRules.mesonOptions(pixbuf, type: "array"), ["builtin_loaders"])
+        XCTAssertEqual(DebianRules.mesonOptions(pixbuf, type: "boolean"), ["gio_sniffing"])
     }
 }
 

@@ -386,8 +386,7 @@ public enum DebianRules {
         var rest = Substring(text)
         while let call = rest.range(of: "option(") {
             rest = rest[call.upperBound...]
-            let body = rest[..<(rest.firstIndex(of: ")") ?? rest.endIndex)]
-            let words = body.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let words = optionArguments(rest).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             guard let first = words.first, first.count > 2, first.first == "'" || first.first == "\"" else { continue }
             let name = String(first.dropFirst().dropLast())
             let isFeature = words.dropFirst().contains { word in
@@ -397,6 +396,29 @@ public enum DebianRules {
             if isFeature { names.insert(name) }
         }
         return names
+    }
+
+    /// The arguments of one `option(` call, up to its closing parenthesis: commas and
+    /// parentheses inside quotes are text (gdk-pixbuf's `description: 'Whether to generate
+    /// the API introspection data (requires GObject-Introspection)'` comes before its type).
+    static func optionArguments(_ text: Substring) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var quote: Character?
+        for c in text {
+            if let q = quote {
+                if c == q { quote = nil }
+            } else if c == "'" || c == "\"" {
+                quote = c
+            } else if c == "," {
+                words.append(current); current = ""; continue
+            } else if c == ")" {
+                break
+            }
+            current.append(c)
+        }
+        words.append(current)
+        return words
     }
 
     /// Shared libraries, installation directories, documentation, tests, language bindings:

@@ -412,7 +412,7 @@ struct LibraryBuilder {
         let started = Date()
         try? fm.removeItem(atPath: work)
         try FileSystem.makeDirectory(work)
-        let from = spec.library.binaryPackage.map { "from Debian's \($0.name) (headers only)" } ?? "from source"
+        let from = spec.library.binaryPackage.map { "from Debian's \($0.name) (headers and data, nothing compiled)" } ?? "from source"
         reporter.status("Building", "\(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) \(from) (once; cached in \(store.layout.shown))")
         // The planned commands: copy the source (keeping its timestamps), then the recipe.
         let copy = Self.copyCommands(spec.source, context)

@@ -249,7 +249,7 @@ public struct SourceStore {
         try FileSystem.makeDirectory(staging)
         defer { try? FileSystem.removeTree(staging) }
         let command = planned?.command ?? Self.downloadCommand(deb.name, deb.version, into: staging)
-        reporter.status("Fetching", "\(deb.name) \(deb.version) for \(library.name) (headers only, nothing to compile): apt-get download \(deb.name)=\(deb.version)")
+        reporter.status("Fetching", "\(deb.name) \(deb.version) for \(library.name) (headers and data, nothing to compile): apt-get download \(deb.name)=\(deb.version)")
         let result = try runner.capture(command)
         let downloaded = ((try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []).filter { $0.hasSuffix(".deb") }
         guard result.succeeded, downloaded.count == 1 else {

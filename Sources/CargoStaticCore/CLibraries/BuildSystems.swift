@@ -182,10 +182,11 @@ public struct SourceLayout: Codable, Equatable {
         }
         // The top, its directories, then theirs: an upstream tarball may wrap its project
         // twice (libpgm's openpgm/pgm).
-        let firstLevel = subdirectories("")
-        let candidates = debianSourceDirectory(rules).map { [$0] } ?? ([""] + firstLevel + firstLevel.flatMap(subdirectories))
+        // Listed level by level, only when the one above has no build system.
+        let levels: [() -> [String]] = debianSourceDirectory(rules).map { only in [{ [only] }] }
+            ?? [{ [""] }, { subdirectories("") }, { subdirectories("").flatMap(subdirectories) }]
         let order = prefer + debianChoice(rules)
-        for sub in candidates {
+        for sub in levels.lazy.flatMap({ $0() }) {
             let dir = sub.isEmpty ? tree : tree + "/" + sub
             guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { continue }
             let present = Set(((try? fm.contentsOfDirectory(atPath: dir)) ?? []))

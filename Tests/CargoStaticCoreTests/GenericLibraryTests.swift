@@ -657,6 +657,9 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(SourceLayout.cmakeTestSwitches(lists),
                        ["-DMBEDTLS_FATAL_WARNINGS=OFF", "-DENABLE_TESTING=OFF", "-DFOO_BUILD_TESTS=OFF", "-DJSON_WERROR=OFF", "-DBUILD_TESTING=OFF"])
         XCTAssertEqual(SourceLayout.cmakeTestSwitches("project(x C)\nadd_library(x x.c)\n"), [])
+        // Not a call: a word ending in "option", a variable; and CTestUseLaunchers is another module.
+        XCTAssertEqual(SourceLayout.cmakeTestSwitches("my_option(A_TESTS ON)\nset(option_TESTS 1)\ninclude(CTestUseLaunchers)\n"), [])
+        XCTAssertEqual(SourceLayout.cmakeTestSwitches("INCLUDE ( CTest )\n"), ["-DBUILD_TESTING=OFF"])
     }
 
     /// A part of the tree Debian ships as another -dev package of the same source, which the

@@ -68,3 +68,58 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(params, ["realm": "https://auth.example/token", "service": "registry.example", "scope": "repository:team/ci:pull,push"])
     }
 }
+
+final class CurlTransportTests: XCTestCase {
+    let files = CurlTransport.Files(in: "/s")
+
+    func testConfigCarriesMethodHeadersAndBodyWithCredentialsOffTheCommandLine() throws {
+        let put = CurlTransport.Exchange(method: "PUT", url: "http://127.0.0.1:5000/v2/c/manifests/x",
+                                         headers: [("Content-Type", "application/json"), ("Authorization", "Basic dTpw")], body: Data("{}".utf8))
+        let config = try CurlTransport.config(put, files: files, timeoutSeconds: 300)
+        let lines = config.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains("request = \"PUT\""))
+        XCTAssertTrue(lines.contains("url = \"http://127.0.0.1:5000/v2/c/manifests/x\""))
+        XCTAssertTrue(lines.contains("data-binary = \"@/s/upload\""))
+        XCTAssertTrue(lines.contains("header = \"Authorization: Basic dTpw\""), "the secret is in the 0600 config file")
+        XCTAssertTrue(lines.contains("header = \"Content-Type: application/json\""))
+        XCTAssertFalse(lines.contains("header = \"Content-Type:\""), "the caller's type is kept")
+        XCTAssertTrue(lines.contains("dump-header = \"/s/headers\"") && lines.contains("output = \"/s/body\""))
+        XCTAssertTrue(lines.contains("location"), "blob downloads may redirect to storage")
+    }
+
+    func testHeadGetAndAnEmptyUploadStart() throws {
+        let head = try CurlTransport.config(.init(method: "HEAD", url: "https://r/v2/c/blobs/sha256:a"), files: files, timeoutSeconds: 5)
+        XCTAssertTrue(head.contains("\nhead\n"))
+        XCTAssertFalse(head.contains("request ="))
+        XCTAssertFalse(head.contains("data-binary"))
+        let get = try CurlTransport.config(.init(method: "GET", url: "https://r/x"), files: files, timeoutSeconds: 5)
+        XCTAssertFalse(get.contains("request =") || get.contains("\nhead\n"))
+        XCTAssertTrue(get.contains("max-time = 5"))
+        let post = try CurlTransport.config(.init(method: "POST", url: "https://r/v2/c/blobs/uploads/"), files: files, timeoutSeconds: 5)
+        XCTAssertTrue(post.contains("request = \"POST\"\ndata-binary = \"\""), "an empty body with its length")
+        XCTAssertTrue(post.contains("header = \"Content-Type:\""), "no form type curl would add")
+    }
+
+    func testValuesAreQuotedAndLineBreaksRefused() throws {
+        XCTAssertEqual(try CurlTransport.quoted(#"a"b\c"#), #""a\"b\\c""#)
+        let injected = CurlTransport.Exchange(method: "GET", url: "https://r/x", headers: [("Accept", "a\nurl = \"https://evil\"")])
+        XCTAssertThrowsError(try CurlTransport.config(injected, files: files, timeoutSeconds: 5))
+    }
+
+    func testCurlsErrorIsShownWithoutTheStatusItPrinted() {
+        XCTAssertEqual(CurlTransport.errorText("curl: (7) Failed to connect to 127.0.0.1 port 1\n000"), "curl: (7) Failed to connect to 127.0.0.1 port 1")
+    }
+
+    func testHeadersAreTheLastResponsesAfterRedirects() {
+        let dump = "HTTP/1.1 307 Temporary Redirect\r\nLocation: https://storage/x\r\nX-A: 1\r\n\r\n"
+            + "HTTP/2 200\r\ncontent-length: 3\r\nDocker-Content-Digest:  sha256:ab \r\n\r\n"
+        let headers = CurlTransport.lastHeaders(dump)
+        XCTAssertEqual(headers["docker-content-digest"], "sha256:ab")
+        XCTAssertEqual(headers["content-length"], "3")
+        XCTAssertNil(headers["location"])
+        XCTAssertNil(headers["x-a"])
+        XCTAssertEqual(CurlTransport.lastHeaders(""), [:])
+        // A Location answered with 202 (an upload's start) is kept.
+        XCTAssertEqual(CurlTransport.lastHeaders("HTTP/1.1 202 Accepted\nLocation: /v2/c/blobs/uploads/u?x=1\n\n")["location"], "/v2/c/blobs/uploads/u?x=1")
+    }
+}

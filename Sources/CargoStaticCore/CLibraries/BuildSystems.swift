@@ -129,19 +129,44 @@ public struct SourceLayout: Codable, Equatable {
     /// a reason for the library not to build. mbedtls's tests stopped on one.
     static func cmakeTestSwitches(_ cmakeLists: String) -> [String] {
         var names: [String] = []
-        var rest = Substring(cmakeLists)
-        while let call = rest.range(of: #"(?i)\boption\s*\("#, options: .regularExpression) {
-            rest = rest[call.upperBound...]
-            let name = rest.drop { $0 == " " || $0 == "\t" }.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-            let words = name.uppercased().split(separator: "_").map(String.init)
-            let tests = words.contains { ["TEST", "TESTS", "TESTING"].contains($0) }
-            let werror = words.contains("WERROR") || name.uppercased().hasSuffix("FATAL_WARNINGS") || name.uppercased().hasSuffix("WARNINGS_AS_ERRORS")
+        for name in cmakeCallArguments(cmakeLists, command: "option").map({ $0.prefix { $0.isLetter || $0.isNumber || $0 == "_" } }) {
+            let upper = name.uppercased()
+            let words = upper.split(separator: "_")
+            let tests = words.contains { $0 == "TEST" || $0 == "TESTS" || $0 == "TESTING" }
+            let werror = words.contains("WERROR") || upper.hasSuffix("FATAL_WARNINGS") || upper.hasSuffix("WARNINGS_AS_ERRORS")
             if !name.isEmpty, tests || werror, !names.contains(String(name)) { names.append(String(name)) }
         }
-        if cmakeLists.range(of: #"(?i)include\s*\(\s*CTest\s*\)"#, options: .regularExpression) != nil, !names.contains("BUILD_TESTING") {
+        if cmakeCallArguments(cmakeLists, command: "include").contains(where: { $0.hasPrefix("CTest") && !$0.hasPrefix("CTest_") && $0.dropFirst(5).first.map { !$0.isLetter } ?? true }),
+           !names.contains("BUILD_TESTING") {
             names.append("BUILD_TESTING")
         }
         return names.map { "-D\($0)=OFF" }
+    }
+
+    /// The text after `command(` (spaces skipped) at each call of a CMake command, any case,
+    /// as a word of its own. A plain scan: a regular expression per call cost a no-op build
+    /// milliseconds on a large CMakeLists.txt.
+    static func cmakeCallArguments(_ text: String, command: String) -> [Substring] {
+        let bytes = Array(text.utf8), word = Array(command.lowercased().utf8)
+        func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+        func isWordByte(_ b: UInt8) -> Bool { b == 95 || (b >= 48 && b <= 57) || (lower(b) >= 97 && lower(b) <= 122) }
+        var found: [Substring] = []
+        var i = 0
+        while i + word.count < bytes.count {
+            defer { i += 1 }
+            guard lower(bytes[i]) == word[0], i == 0 || !isWordByte(bytes[i - 1]) else { continue }
+            guard (0..<word.count).allSatisfy({ lower(bytes[i + $0]) == word[$0] }) else { continue }
+            var j = i + word.count
+            while j < bytes.count, bytes[j] == 32 || bytes[j] == 9 { j += 1 }
+            guard j < bytes.count, bytes[j] == 40 else { continue }
+            j += 1
+            while j < bytes.count, bytes[j] == 32 || bytes[j] == 9 { j += 1 }
+            var k = j
+            while k < bytes.count, bytes[k] != 41, bytes[k] != 10 { k += 1 }
+            found.append(Substring(String(decoding: bytes[j..<k], as: UTF8.self)))
+            i = k
+        }
+        return found
     }
 
     /// Reads the tree (a directory; nil for a tarball or a tree without a known build system).
@@ -161,10 +186,11 @@ public struct SourceLayout: Codable, Equatable {
         }
         // The top, its directories, then theirs: an upstream tarball may wrap its project
         // twice (libpgm's openpgm/pgm).
-        let firstLevel = subdirectories("")
-        let candidates = debianSourceDirectory(rules).map { [$0] } ?? ([""] + firstLevel + firstLevel.flatMap(subdirectories))
+        // Listed level by level, only when the one above has no build system.
+        let levels: [() -> [String]] = debianSourceDirectory(rules).map { only in [{ [only] }] }
+            ?? [{ [""] }, { subdirectories("") }, { subdirectories("").flatMap(subdirectories) }]
         let order = prefer + debianChoice(rules)
-        for sub in candidates {
+        for sub in levels.lazy.flatMap({ $0() }) {
             let dir = sub.isEmpty ? tree : tree + "/" + sub
             guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { continue }
             let present = Set(((try? fm.contentsOfDirectory(atPath: dir)) ?? []))

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `HOST[:PORT]/REPO[:TAG]`: where `cache push` and `cache pull` keep entries.
 public struct RegistryReference: Equatable, CustomStringConvertible {
@@ -139,59 +136,44 @@ public enum RegistryDocuments {
 
 /// A minimal client of the OCI distribution API: blobs (check, monolithic upload, fetch)
 /// and manifests, with basic auth or the bearer-token challenge. Synchronous: one request
-/// at a time.
+/// at a time, each through `curl` (`CurlTransport`), its files in `scratch`.
 public final class RegistryClient {
     let reference: RegistryReference
     let credentials: RegistryCredentials?
     private var token: String?
-    private let session: URLSession
+    private let transport: CurlTransport
 
-    public init(_ reference: RegistryReference, context: Context) {
+    public init(_ reference: RegistryReference, context: Context, scratch: String) throws {
         self.reference = reference
         credentials = RegistryCredentials.lookup(reference.registry, context: context)
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = 300
-        session = URLSession(configuration: config)
+        let directory = scratch + "/http"
+        try FileSystem.makeDirectory(directory)  // inside a 0700 scratch directory
+        transport = CurlTransport(runner: Runner(context: context), scratch: directory)
     }
 
-    struct Response { let status: Int; let headers: [String: String]; let body: Data }
-    /// Written by the completion handler, read after the semaphore says it ran.
-    private final class ResultBox: @unchecked Sendable { var result: Result<Response, Error> = .failure(URLError(.unknown)) }
+    typealias Response = CurlTransport.Response
 
-    private func send(_ request: URLRequest) throws -> Response {
-        let semaphore = DispatchSemaphore(value: 0)
-        let box = ResultBox()
-        session.dataTask(with: request) { data, response, error in
-            if let error { box.result = .failure(error) } else if let http = response as? HTTPURLResponse {
-                var headers: [String: String] = [:]
-                for (k, v) in http.allHeaderFields { headers[String(describing: k).lowercased()] = String(describing: v) }
-                box.result = .success(Response(status: http.statusCode, headers: headers, body: data ?? Data()))
-            }
-            semaphore.signal()
-        }.resume()
-        semaphore.wait()
-        do { return try box.result.get() } catch {
-            throw CargoStaticError(.commandFailed, "cannot reach the registry \(reference.registry): \(error.localizedDescription)",
+    private func send(_ exchange: CurlTransport.Exchange) throws -> Response {
+        do { return try transport.send(exchange) } catch let failure as CurlTransport.Failure {
+            throw CargoStaticError(.commandFailed, "cannot reach the registry \(reference.registry): \(failure)",
                                    fix: reference.isLoopback ? "start the registry, or check the port" : "check the host name and that it serves HTTPS (plain HTTP is used only for 127.0.0.0/8 and ::1)")
         }
     }
 
+    private var authorization: (name: String, value: String)? {
+        if let token { return ("Authorization", "Bearer \(token)") }
+        return credentials.map { ("Authorization", "Basic " + Data("\($0.user):\($0.password)".utf8).base64EncodedString()) }
+    }
+
     /// A request, authenticated: basic auth, or a bearer token obtained after a challenge.
     func request(_ method: String, _ url: String, body: Data? = nil, headers: [String: String] = [:]) throws -> Response {
-        func make() throws -> URLRequest {
-            guard let u = URL(string: url) else { throw CargoStaticError(.badInput, "not a URL: \(url)") }
-            var r = URLRequest(url: u)
-            r.httpMethod = method
-            r.httpBody = body
-            for (k, v) in headers { r.setValue(v, forHTTPHeaderField: k) }
-            if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-            else if let credentials { r.setValue("Basic " + Data("\(credentials.user):\(credentials.password)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization") }
-            return r
+        func make() -> CurlTransport.Exchange {
+            CurlTransport.Exchange(method: method, url: url, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [authorization].compactMap { $0 }, body: body)
         }
-        var response = try send(try make())
+        var response = try send(make())
         if response.status == 401, token == nil, let challenge = response.headers["www-authenticate"], challenge.lowercased().hasPrefix("bearer ") {
             token = try fetchToken(challenge)
-            response = try send(try make())
+            response = try send(make())
         }
         if response.status == 401 || response.status == 403 {
             throw CargoStaticError(.badInput, "the registry \(reference.registry) refused access to \(reference.repository) (HTTP \(response.status))",
@@ -220,9 +202,8 @@ public final class RegistryClient {
         components.queryItems = [params["service"].map { URLQueryItem(name: "service", value: $0) },
                                  params["scope"].map { URLQueryItem(name: "scope", value: $0) }].compactMap { $0 }
         guard let url = components.url else { throw CargoStaticError(.commandFailed, "bad token realm \(realm)") }
-        var r = URLRequest(url: url)
-        if let credentials { r.setValue("Basic " + Data("\(credentials.user):\(credentials.password)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization") }
-        let response = try send(r)
+        let basic = credentials.map { ("Authorization", "Basic " + Data("\($0.user):\($0.password)".utf8).base64EncodedString()) }
+        let response = try send(CurlTransport.Exchange(method: "GET", url: url.absoluteString, headers: [basic].compactMap { $0 }))
         guard response.status == 200, let json = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
               let token = (json["token"] as? String) ?? (json["access_token"] as? String) else {
             throw CargoStaticError(.badInput, "the registry's token service refused access (HTTP \(response.status))",

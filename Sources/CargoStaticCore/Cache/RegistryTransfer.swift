@@ -17,7 +17,6 @@ public enum RegistryTransfer {
 
     public static func push(_ store: CacheStore, to reference: RegistryReference, matching patterns: [String],
                             context: Context, reporter: Reporter) throws -> [Moved] {
-        let client = RegistryClient(reference, context: context)
         let found = CacheArea.allCases.filter(\.transferable).flatMap(store.entries).filter { entry in
             patterns.isEmpty || patterns.contains { entry.name.contains($0) || (entry.group?.contains($0) ?? false) }
         }
@@ -27,6 +26,7 @@ public enum RegistryTransfer {
         }
         let scratch = try FileSystem.temporaryDirectory(in: store.layout.root.isEmpty ? "/tmp" : store.layout.work, label: "push")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let client = try RegistryClient(reference, context: context, scratch: scratch)
         try client.pushBlob(RegistryDocuments.empty, digest: RegistryDocuments.digest(RegistryDocuments.empty))
         var descriptors: [RegistryDocuments.Descriptor] = []
         var moved: [Moved] = []
@@ -61,16 +61,16 @@ public enum RegistryTransfer {
     /// Downloads every entry the tag lists (digests checked), then imports them all at once
     /// through `CacheTransfer.importArchives`, with the checks of any import: all or nothing.
     public static func pull(_ store: CacheStore, from reference: RegistryReference, context: Context, reporter: Reporter) throws -> [Moved] {
-        let client = RegistryClient(reference, context: context)
+        try FileSystem.makeDirectory(store.layout.work)
+        let scratch = try FileSystem.temporaryDirectory(in: store.layout.work, label: "pull")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let client = try RegistryClient(reference, context: context, scratch: scratch)
         let indexData = try client.manifest(reference.tag, accept: RegistryDocuments.indexType)
         guard let index = try? JSONDecoder().decode(RegistryDocuments.Index.self, from: indexData),
               index.mediaType == RegistryDocuments.indexType else {
             throw CargoStaticError(.badInput, "\(reference) is not a cache pushed by cargo-static (not an OCI image index of cache entries)",
                                    fix: "push one with `cargo-static cache push \(reference)`")
         }
-        try FileSystem.makeDirectory(store.layout.work)
-        let scratch = try FileSystem.temporaryDirectory(in: store.layout.work, label: "pull")
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
         var downloaded: [(file: String, label: String, digest: String, bytes: Int)] = []
         for (n, descriptor) in index.manifests.enumerated() where descriptor.artifactType == RegistryDocuments.artifactType {
             let data = try client.manifest(descriptor.digest, accept: RegistryDocuments.manifestType)

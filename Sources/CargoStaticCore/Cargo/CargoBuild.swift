@@ -104,14 +104,12 @@ struct CargoBuild {
         var out: [BuiltExecutable] = []
         var failures: [String] = []
         let expect = step.expectations
+        let memos = AuditMemos()
+        defer { memos.save() }
         for artifact in artifacts {
-            let elf: ELFFile
-            do { elf = try ELFFile.read(path: artifact.path) } catch {
-                throw CargoStaticError(.notStatic, "cannot read the produced executable \(artifact.path): \(error)")
-            }
-            let audit = Audit(elf)
+            let (audit, machine) = try audited(artifact.path, memos)
             var problems = audit.problems
-            if elf.machine != expect.machine || audit.bits != expect.bits {
+            if machine != expect.machine || audit.bits != expect.bits {
                 problems.append("built for \(audit.machine) (\(audit.bits)-bit), expected \(step.target.arch)")
             }
             if expect.staticPie && audit.linkage != .staticPie {
@@ -132,6 +130,20 @@ struct CargoBuild {
                                    detail: failures.joined(separator: "\n"))
         }
         return out
+    }
+
+    /// The executable's audit: remembered when the file is the one audited before (cargo
+    /// changed nothing), else read from it.
+    private func audited(_ path: String, _ memos: AuditMemos) throws -> (Audit, UInt16) {
+        if let known = memos.record(path) { return (known.audit, known.machine) }
+        let identity = AuditMemo.identity(path)
+        let elf: ELFFile
+        do { elf = try ELFFile.read(path: path) } catch {
+            throw CargoStaticError(.notStatic, "cannot read the produced executable \(path): \(error)")
+        }
+        let audit = Audit(elf)
+        if let identity { memos.update(path) { $0 = AuditMemo.Record(identity: identity, machine: elf.machine, audit: audit) } }
+        return (audit, elf.machine)
     }
 }
 

@@ -66,6 +66,10 @@ public struct DoctorReport: Codable {
         let entries = store.entries(.std)
         items.append(Item(area: "cache", name: store.layout.shown, ok: true,
                           detail: "\(entries.count) cached std(s), \(humanSize(entries.map { directorySize($0.directory) }.reduce(0, +)))", fix: nil))
+        let curl = runner.which("curl")
+        items.append(Item(area: "cache", name: "cache push/pull (an OCI registry)", ok: curl != nil,
+                          detail: curl.map { "through \($0)" } ?? "curl not found (only `cache push` and `cache pull` need it)",
+                          fix: curl == nil ? "apt-get install curl" : nil))
         let order = ["rust", "c-toolchain", "unwinder", "c-libraries", "run", "cache"]
         let sorted = items.enumerated().sorted { (order.firstIndex(of: $0.element.area) ?? 9, $0.offset) < (order.firstIndex(of: $1.element.area) ?? 9, $1.offset) }
         return DoctorReport(target: target.triple, items: sorted.map(\.element))

@@ -244,22 +244,45 @@ struct SBOMWriter {
 
     func write(_ executables: [BuiltExecutable], libraries: [ProvidedLibrary], sources: SourceStore, allocator: Allocator) throws {
         guard let libc = plan.libc else { return }
-        let cLibraries = libraries.compactMap { lib -> SBOMInventory.CLibrary? in
-            guard let library = try? NativeLibrary.library(lib.name), let source = sources.selected(library) else { return nil }
-            let patches = source.origin == "debian" ? DebianPatch.read(sourceTree: source.path) : []
-            return SBOMInventory.CLibrary(name: lib.name.name, debianSource: source.package, version: source.version, patches: patches)
+        let memos = AuditMemos()
+        defer { memos.save() }
+        var found: [SBOMInventory.CLibrary]?
+        func cLibraries() -> [SBOMInventory.CLibrary] {
+            if let found { return found }
+            found = libraries.compactMap { lib -> SBOMInventory.CLibrary? in
+                guard let library = try? NativeLibrary.library(lib.name), let source = sources.selected(library) else { return nil }
+                let patches = source.origin == "debian" ? DebianPatch.read(sourceTree: source.path) : []
+                return SBOMInventory.CLibrary(name: lib.name.name, debianSource: source.package, version: source.version, patches: patches)
+            }
+            return found!
         }
+        let shared = (try? JSONEncoder.sorted.encode(plan)) ?? Data()
         for exe in executables where !exe.isTest {
-            guard let package = plan.packages.first(where: { $0.id == exe.packageID }) ?? plan.packages.first(where: { "\($0.name)" == exe.package.split(separator: " ").first.map(String.init) }),
-                  let crates = try? DepInfo.parse(json: Data(package.dependencies.utf8)) else { continue }
+            guard let package = plan.packages.first(where: { $0.id == exe.packageID }) ?? plan.packages.first(where: { "\($0.name)" == exe.package.split(separator: " ").first.map(String.init) }) else { continue }
+            let known = memos.record(exe.path)
+            let sha256 = try known?.sha256 ?? SHA256.hex(file: exe.path)
+            let file = exe.path + SBOM.fileSuffix
+            // The SBOM is a function of these: when they and the SBOM file are as last time, it stays.
+            let inputs = SHA256.hex(shared + Data(([exe.name, sha256, exe.target.triple, package.id, allocator.rawValue]
+                                                   + libraries.map { "\($0.name.name) \($0.version)" }.sorted()).joined(separator: "\n").utf8))
+            if let known, known.sbomInputs == inputs, let written = known.sbomIdentity, written == AuditMemo.identity(file) {
+                reporter.detail("SBOM: \(file) (unchanged)")
+                continue
+            }
+            guard let crates = try? DepInfo.parse(json: Data(package.dependencies.utf8)) else { continue }
             let inventory = SBOMInventory(
-                executable: .init(name: exe.name, sha256: try SHA256.hex(file: exe.path), target: exe.target.triple),
-                crates: crates, cLibraries: cLibraries, libc: libc, allocator: allocator.rawValue,
+                executable: .init(name: exe.name, sha256: sha256, target: exe.target.triple),
+                crates: crates, cLibraries: cLibraries(), libc: libc, allocator: allocator.rawValue,
                 std: .init(version: plan.stdVersion, debianSource: plan.stdDebianSource, debianVersion: plan.stdDebianVersion, profile: plan.stdProfile,
                            provenance: plan.stdProvenance),
                 tools: plan.tools.map { .init(name: $0.name, version: $0.version) }, sourceDateEpoch: plan.sourceDateEpoch)
-            try SBOM.write(inventory, to: exe.path + SBOM.fileSuffix)
-            reporter.detail("SBOM: \(exe.path)\(SBOM.fileSuffix)")
+            try SBOM.write(inventory, to: file)
+            memos.update(exe.path) { record in
+                record?.sha256 = sha256
+                record?.sbomInputs = inputs
+                record?.sbomIdentity = AuditMemo.identity(file)
+            }
+            reporter.detail("SBOM: \(file)")
         }
     }
 }

@@ -374,7 +374,7 @@ struct LibraryBuilder {
         var diverged = false
         if step.fetch != nil || step.pending {
             let library = try NativeLibrary.library(step.library)
-            let source = try fetch(library, planned: step.fetch)
+            let source = try planner.fetchSource(library, planned: step.fetch)
             // The mirror may lack the planned version's files (an older one was fetched),
             // or a dependency came out differently: the step is completed again.
             let resolved = planner.resolve(library, source: source, target: step.target, toolchain: toolchain, dependencies: dependencies)
@@ -386,10 +386,6 @@ struct LibraryBuilder {
 
     /// The source: the plan's own fetch command when the step carries one (SourceStore fetches
     /// under a lock, so two builds never download it twice), else the selected source.
-    private func fetch(_ library: NativeLibrary, planned: SourceFetch?) throws -> LibrarySource {
-        try planner.fetchSource(library, planned: planned)
-    }
-
     private func build(_ step: LibraryStep, toolchain: CToolchain, dependencies: [ProvidedLibrary]) throws -> ProvidedLibrary {
         guard let planned = step.build, let source = step.source, let prefix = step.prefix else {
             throw CargoStaticError(.libraryBuildFailed, "the plan for \(step.library) is incomplete")

@@ -170,7 +170,7 @@ public struct SourceStore {
             if let source = try run(attempt) { return source }
         }
         if let version = tried.first?.version, let source = try upstreamTarball(library, version) { return source }
-        throw CargoStaticError(.commandFailed, "could not download the Debian source package \(package) (for \(library.name)) in any version apt knows: \(tried.map(\.version.text).joined(separator: ", ")), asked through `apt-get source` from the deb-src entries in /etc/apt",
+        throw CargoStaticError(.commandFailed, "\(SourceRequest.unavailable) \(package) (for \(library.name)) in any version apt knows: \(tried.map(\.version.text).joined(separator: ", ")), asked through `apt-get source` from the deb-src entries in /etc/apt",
                                fix: "check that the Debian mirror is reachable (apt-get update), or pass a local source: cargo-static deps build \(library.name) --source PATH",
                                detail: failures.joined(separator: "\n"))
     }

@@ -158,7 +158,7 @@ public struct Executor {
         let builder = LibraryBuilder(planner: LibraryPlanner(store: store, runner: runner, reporter: reporter), runner: runner, reporter: reporter)
         do {
             return try builder.run(steps, toolchain: toolchain)
-        } catch let error as CargoStaticError where error.message.hasPrefix("could not download the Debian source package") {
+        } catch let error as CargoStaticError where SourceRequest.isUnavailable(error) {
             throw SourceRequest.explained(error, steps: steps, requirements: requirements)
         } catch let error as CargoStaticError {
             throw SourceRequest.missingModules(error)
@@ -270,6 +270,11 @@ struct DebugFiles {
 /// A source package that could not be downloaded: which one, which version was planned, and
 /// which crate (or setting) asked for the library.
 enum SourceRequest {
+    /// How `SourcePackages` begins the error for a source no version of which could be downloaded.
+    static let unavailable = "could not download the Debian source package"
+
+    static func isUnavailable(_ error: CargoStaticError) -> Bool { error.message.hasPrefix(unavailable) }
+
     static func explained(_ error: CargoStaticError, steps: [LibraryStep], requirements: [LibraryRequirement]) -> CargoStaticError {
         let step = steps.first { step in step.fetch.map { error.message.contains("source package \($0.package) ") } ?? false }
         let version = step?.fetch?.version.map { " (version \($0))" } ?? ""

@@ -47,7 +47,7 @@ public struct Planner {
         for step in pending {
             do {
                 _ = try libraries.fetchSource(try NativeLibrary.library(step.library), planned: step.fetch)
-            } catch let error as CargoStaticError where error.message.hasPrefix("could not download the Debian source package") {
+            } catch let error as CargoStaticError where SourceRequest.isUnavailable(error) {
                 throw SourceRequest.explained(error, steps: steps, requirements: requirements)
             }
         }

@@ -57,6 +57,53 @@ final class ArgumentRewriterTests: XCTestCase {
                         "-static-pie", "/t/dep-v0.o", "/c/compat.a", "-lgcc", "-Wl,--build-id=sha1"])
     }
 
+    /// A build script's `-L` to the host's glibc libraries (pq-sys's `pg_config --libdir`)
+    /// never reaches the link; other directories stay.
+    func testHostLibraryDirectoriesNeverReachTheLink() throws {
+        let link = try spec(search: ["/c/deps/pq/lib"])
+        XCTAssertEqual(try ArgumentRewriter.link(["x.o", "-L", "/usr/lib/x86_64-linux-gnu", "-L/lib/x86_64-linux-gnu/", "-L", "/t/out",
+                                                  "-L/usr/lib/gcc/x86_64-linux-gnu/12", "-lpq"], spec: link),
+                       ["-L/c/deps/pq/lib", "x.o", "-L", "/t/out", "-lpq", "-static", "-pie", "-Wl,--build-id=sha1"])
+    }
+
+    /// libpq.a linked by name gets what its libpq.pc lists for a static link: its Libs.private
+    /// (archives of its own entry, and of another through -L) and its Requires.private modules'
+    /// libraries; nothing the line names already, nothing of the libc, nothing found nowhere.
+    func testArchivesLinkedByNameGetTheirPrivateLibraries() throws {
+        let archives: Set<String> = ["/c/pq/lib/libpq.a", "/c/pq/lib/libpgcommon.a", "/c/pq/lib/libpgport.a", "/c/ssl/lib/libssl.a",
+                                     "/c/ssl/lib/libcrypto.a", "/c/z/lib/libz.a", "/c/other/lib/libother.a"]
+        let pq = PrivateLibraries.PCFile(directory: "/c/pq/lib/pkgconfig", text: """
+            prefix=${pcfiledir}/../..
+            libdir=${prefix}/lib
+            Name: libpq
+            Requires.private: libssl >= 1.1, libcrypto
+            Libs: -L${libdir} -lpq
+            Libs.private: -L${pcfiledir}/../../../z/lib -lpgcommon -lpgport -lz -lm -lgssapi_krb5
+            """)
+        let ssl = PrivateLibraries.PCFile(directory: "/c/ssl/lib/pkgconfig", text: "libdir=${pcfiledir}/..\nLibs: -L${libdir} -lssl\nRequires.private: libcrypto\n")
+        let crypto = PrivateLibraries.PCFile(directory: "/c/ssl/lib/pkgconfig", text: "libdir=\"${pcfiledir}/..\"\nLibs: -L${libdir} -lcrypto\nLibs.private: -lpthread\n")
+        let files = ["libpq": pq, "libssl": ssl, "libcrypto": crypto]
+        let search = ["/c/pq/lib", "/c/ssl/lib"]
+        let extra = PrivateLibraries.extra(arguments: ["x.o", "-l", "pq", "-lother"], searchDirectories: search, pcFiles: files,
+                                           exists: archives.contains)
+        XCTAssertEqual(extra, ["-L/c/z/lib", "-Wl,--start-group", "-lpgcommon", "-lpgport", "-lz", "-lssl", "-lcrypto", "-Wl,--end-group"])
+        // A crate that asked pkg-config has them on its line already; one linking no such archive gets nothing.
+        XCTAssertEqual(PrivateLibraries.extra(arguments: ["-lpq", "-lpgcommon", "-lpgport", "-lz", "-lssl", "-lcrypto"], searchDirectories: search,
+                                              pcFiles: files, exists: archives.contains), [])
+        XCTAssertEqual(PrivateLibraries.extra(arguments: ["-lother"], searchDirectories: search, pcFiles: files, exists: archives.contains), [])
+        // In the final link line: after the line's own libraries, before the trailing archives.
+        let dir = NSTemporaryDirectory() + "cs-private-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/lib/pkgconfig", withIntermediateDirectories: true)
+        for name in ["libpq.a", "libpgport.a"] { try Data().write(to: URL(fileURLWithPath: dir + "/lib/" + name)) }
+        try "Libs: -lpq\nLibs.private: -lpgport -lpgcommon\n".write(toFile: dir + "/lib/pkgconfig/libpq.pc", atomically: false, encoding: .utf8)
+        let linkSpec = try spec(search: [dir + "/lib"], trailing: ["/c/compat.a"])
+        let link = try ArgumentRewriter.link(["x.o", "-lpq"], spec: linkSpec, pcFiles: PrivateLibraries.index(searchDirectories: [dir + "/lib"]))
+        XCTAssertEqual(link.dropLast().suffix(7), ["-lpq", "-static", "-pie", "-Wl,--start-group", "-lpgport", "-Wl,--end-group", "/c/compat.a"],
+                       "libpgcommon.a is nowhere: left out")
+        XCTAssertEqual(link.prefix(2), ["-L" + dir + "/lib", "x.o"])
+    }
+
     func testCommandLinePutsTheDriverFirst() throws {
         let link = try spec()
         XCTAssertEqual(try ArgumentRewriter.commandLine(mode: .link, arguments: ["-static-pie", "x.o"], compiler: nil, link: link),

@@ -18,6 +18,19 @@ final class CargoMessagesTests: XCTestCase {
         XCTAssertEqual(host.first?.library, "z")
     }
 
+    /// pq-sys adds the host's `pg_config --libdir` and links `pq` by name: when the plan built
+    /// libpq.a (an entry's lib/ has it), the link finds that one, and it is not the host's.
+    func testALibraryThePlanBuiltIsNotAHostLibrary() throws {
+        let entry = NSTemporaryDirectory() + "cs-provided-\(UUID().uuidString)/lib"
+        try FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: (entry as NSString).deletingLastPathComponent) }
+        try Data().write(to: URL(fileURLWithPath: entry + "/libpq.a"))
+        var m = CargoMessages()
+        m.consume(#"{"reason":"build-script-executed","package_id":"registry+x#pq-sys@0.4.6","linked_libs":["pq","ssl"],"linked_paths":["native=/usr/lib/x86_64-linux-gnu"]}"#)
+        XCTAssertEqual(m.hostLinkedLibraries().map(\.library), ["pq", "ssl"])
+        XCTAssertEqual(m.hostLinkedLibraries(providedDirectories: [entry]).map(\.library), ["ssl"], "ssl was not built: still the host's")
+    }
+
     func testManifestDiscoveryWalksUpAndExplainsAbsence() throws {
         let root = NSTemporaryDirectory() + "cs-manifest-\(getpid())"
         try FileManager.default.createDirectory(atPath: root + "/crate/src/deep", withIntermediateDirectories: true)

@@ -34,6 +34,18 @@ final class ConfigureFailureTests: XCTestCase {
         XCTAssertEqual(ConfigureFailure.missing(inOutput: out).map(\.needs), [[.link("z")]])
     }
 
+    /// krb5's `--with-system-et` (libzmq's chain): AC_CHECK_LIB's error names the library
+    /// without its -l (`… in com_err library`); the check's link name is the need.
+    func testAutoconfCannotFindFunctionInLibrary() {
+        let out = """
+        checking if C compiler supports -Werror-implicit-function-declaration... yes
+        checking for add_error_table in -lcom_err... no
+        configure: error: cannot find add_error_table in com_err library
+        """
+        XCTAssertEqual(ConfigureFailure.missing(inOutput: out),
+                       [ConfigureMissing(needs: [.link("com_err")], said: "checking for add_error_table in -lcom_err... no")])
+    }
+
     /// "no" answers with no `configure: error` are no failure of a library.
     func testAutoconfWithoutErrorFindsNothing() {
         XCTAssertEqual(ConfigureFailure.missing(inOutput: "checking for library containing readline... no\nconfig.status: creating Makefile\n"), [])

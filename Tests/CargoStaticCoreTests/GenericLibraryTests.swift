@@ -482,6 +482,25 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(Array(args.suffix(4)), ["--enable-tests", "--disable-gpg-test", "--disable-tests", "--with-x"])
     }
 
+    /// Debian's postgresql installs libpgcommon.a and libpgport.a (which libpq.a needs) in
+    /// /usr/lib/postgresql/15/lib whatever the prefix: they join the entry's lib/.
+    func testArchivesInstalledOutsideThePrefixJoinTheEntry() throws {
+        let moves = StrayArchives.moves(found: ["usr/lib/postgresql/15/lib/libpgcommon.a", "usr/lib/postgresql/15/lib/libpgport.a",
+                                                "usr/lib/postgresql/15/lib/plpgsql.so", "usr/lib/postgresql/15/lib/libpq.a",
+                                                "a/libtwice.a", "b/libtwice.a", "usr/share/x.a", "usr/lib/lib.a"],
+                                        present: ["libpq.a", "pkgconfig"])
+        XCTAssertEqual(moves.map(\.name), ["libpgcommon.a", "libpgport.a"], "libpq.a is in lib/ already; libtwice.a is ambiguous")
+        XCTAssertEqual(moves.first?.from, "usr/lib/postgresql/15/lib/libpgcommon.a")
+        let fm = FileManager.default
+        let root = NSTemporaryDirectory() + "cs-stray-\(UUID().uuidString)"
+        defer { try? fm.removeItem(atPath: root) }
+        try fm.createDirectory(atPath: root + "/destdir/usr/lib/postgresql/15/lib", withIntermediateDirectories: true)
+        try "a".write(toFile: root + "/destdir/usr/lib/postgresql/15/lib/libpgport.a", atomically: false, encoding: .utf8)
+        try fm.createSymbolicLink(atPath: root + "/destdir/usr/lib/postgresql/15/lib/liblink.a", withDestinationPath: "/etc/passwd")
+        try StrayArchives.adopt(destdir: root + "/destdir", lib: root + "/prefix/lib")
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: root + "/prefix/lib"), ["libpgport.a"], "a link is not followed")
+    }
+
     /// brotli's CMake installs libbrotlicommon-static.a: it stands for libbrotlicommon.a.
     func testStaticArchivesUnderAnotherNameGetTheExpectedOne() {
         let names = StaticArchiveNames.secondNames(expected: ["libbrotlicommon.a", "libbrotlidec.a", "libz.a", "libuv.a", "libq.a"],

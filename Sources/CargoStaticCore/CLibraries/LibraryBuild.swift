@@ -76,7 +76,7 @@ struct LibraryBuildSpec {
             .joined(separator: "\n")
         let written = library.extraPkgConfig.keys.sorted().map { "\($0).pc:\n" + library.extraPkgConfig[$0]!(placeholder) }
             + library.fileAliases.keys.sorted().map { "\($0) -> \(library.fileAliases[$0]!)" }
-            + (library.isGeneric ? [PkgConfigFixup.keyText, StaticArchiveNames.keyText] : [])
+            + (library.isGeneric ? [PkgConfigFixup.keyText, StaticArchiveNames.keyText, StrayArchives.keyText] : [])
             + (library.binaryPackage != nil ? [HeaderPackages.keyText] : [])
         return """
         library: \(library.name)
@@ -517,6 +517,7 @@ struct LibraryBuilder {
             throw CargoStaticError(.libraryBuildFailed, "\(library.name)'s install step put nothing in \(c.installRoot)")
         }
         try fm.moveItem(atPath: c.installRoot, toPath: prefix)
+        if library.isGeneric { try StrayArchives.adopt(destdir: c.destdir, lib: prefix + "/lib") }
         try? fm.removeItem(atPath: staging + "/destdir")
         for dir in ["share/man", "share/doc", "share/info", "bin"] { try? fm.removeItem(atPath: prefix + "/" + dir) }
         // libtool archives, and shared objects a build makes whatever it is told (brotli's
@@ -590,6 +591,46 @@ enum StaticArchiveNames {
             let variants = suffixes.map { "\(stem)\($0).a" }.filter(present.contains)
             return variants.count == 1 ? (archive, variants[0]) : nil
         }
+    }
+}
+
+/// Static archives an install put under DESTDIR but outside the prefix: Debian's postgresql
+/// installs libpgcommon.a and libpgport.a, which libpq.a needs (its libpq.pc names them), in a
+/// fixed pkglibdir (`/usr/lib/postgresql/15/lib`) whatever the prefix. They join the entry's
+/// lib/ before the .pc files are checked, so the .pc files keep their -l names; an archive
+/// whose name is already in lib/, or found twice elsewhere, is left out.
+enum StrayArchives {
+    static let keyText = "static archives installed under DESTDIR outside the prefix moved into lib/, before the .pc check"
+
+    /// (path relative to DESTDIR, name in lib/) for each archive to adopt. `found`: the
+    /// regular files left under DESTDIR once the prefix was moved out; `present`: lib/'s names.
+    static func moves(found: [String], present: Set<String>) -> [(from: String, name: String)] {
+        let archives = found.filter { path in
+            let name = (path as NSString).lastPathComponent
+            return name.hasPrefix("lib") && name.hasSuffix(".a") && name.count > 5
+        }
+        var byName: [String: [String]] = [:]
+        for path in archives { byName[(path as NSString).lastPathComponent, default: []].append(path) }
+        return archives.compactMap { path in
+            let name = (path as NSString).lastPathComponent
+            guard !present.contains(name), byName[name]?.count == 1 else { return nil }
+            return (path, name)
+        }
+    }
+
+    /// Moves them (files only: a link under DESTDIR is not followed).
+    static func adopt(destdir: String, lib: String) throws {
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: destdir) else { return }
+        var found: [String] = []
+        while let item = walker.nextObject() as? String {
+            if (walker.fileAttributes?[.type] as? FileAttributeType) == .typeRegular { found.append(item) }
+        }
+        let present = Set((try? fm.contentsOfDirectory(atPath: lib)) ?? [])
+        let moves = self.moves(found: found, present: present)
+        guard !moves.isEmpty else { return }
+        try fm.createDirectory(atPath: lib, withIntermediateDirectories: true)
+        for move in moves { try fm.moveItem(atPath: destdir + "/" + move.from, toPath: lib + "/" + move.name) }
     }
 }
 

@@ -19,7 +19,7 @@ struct CargoBuild {
             // `--message-format=json…` asked for cargo's messages: they are the output then.
             if passJSON { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
         }
-        try checkHostLibraries(messages, target: step.target)
+        try checkHostLibraries(messages, target: step.target, provided: provided)
         guard result.succeeded else {
             let verb = request.mode == .test ? "test" : "build"
             // A build script asked pkg-config for a module nobody built: build it, or say in one line why not.
@@ -87,8 +87,8 @@ struct CargoBuild {
         return nil
     }
 
-    private func checkHostLibraries(_ messages: CargoMessages, target: Target) throws {
-        let bad = messages.hostLinkedLibraries()
+    private func checkHostLibraries(_ messages: CargoMessages, target: Target, provided: [ProvidedLibrary]) throws {
+        let bad = messages.hostLinkedLibraries(providedDirectories: provided.map { $0.prefix + "/lib" })
         guard let first = bad.first else { return }
         let list = bad.map { "  crate \($0.package) links `\($0.library)` from \($0.directory)" }.joined(separator: "\n")
         let buildable = NativeLibrary.providing(link: first.library)

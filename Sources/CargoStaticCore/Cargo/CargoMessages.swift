@@ -49,7 +49,9 @@ public struct CargoMessages {
 
     /// Libraries that build scripts asked to link from the host's own library
     /// directories: glibc-built, so they either fail to link or make the binary dynamic.
-    public func hostLinkedLibraries() -> [(package: String, library: String, directory: String)] {
+    /// A library the plan built (`providedDirectories`: the entries' lib/) is not one of them:
+    /// the link searches the entries first and never the host's directories.
+    public func hostLinkedLibraries(providedDirectories: [String] = []) -> [(package: String, library: String, directory: String)] {
         var found: [(String, String, String)] = []
         for entry in linkedLibraries {
             let dirs = entry.paths.map { $0.split(separator: "=").last.map(String.init) ?? $0 }
@@ -61,7 +63,8 @@ public struct CargoMessages {
                 let name = parts.last ?? lib
                 if kind.hasPrefix("dylib") {
                     found.append((entry.package, name, hostDirs.first ?? "(shared library)"))
-                } else if let dir = hostDirs.first, !ownDirs.contains(where: { HostLibraries.has(name, in: $0) }) {
+                } else if let dir = hostDirs.first, !ownDirs.contains(where: { HostLibraries.has(name, in: $0) }),
+                          !providedDirectories.contains(where: { HostLibraries.hasArchive(name, in: $0) }) {
                     // Searched for in a host directory and not supplied by the crate's own build.
                     found.append((entry.package, name, dir))
                 }
@@ -78,6 +81,10 @@ enum HostLibraries {
     static func isHostDirectory(_ dir: String) -> Bool {
         let clean = URL(fileURLWithPath: dir).standardizedFileURL.path
         return directories.contains(clean) || clean.hasPrefix("/usr/lib/gcc/")
+    }
+
+    static func hasArchive(_ lib: String, in dir: String) -> Bool {
+        FileManager.default.fileExists(atPath: "\(dir)/lib\(lib).a")
     }
 
     static func has(_ lib: String, in dir: String) -> Bool {

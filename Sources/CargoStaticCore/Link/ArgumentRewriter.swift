@@ -38,9 +38,15 @@ public enum ArgumentRewriter {
     ///  - rustc's `-lunwind` replaced by the unwinder stand-ins when the std profile never unwinds;
     ///  - search directories, embedded objects and trailing archives (compatibility names, and
     ///    gcc's runtime for gcc drivers, which rustc's `-nodefaultlibs` leaves out) at the end.
-    public static func link(_ arguments: [String], spec: LinkSpec, manifestDirectory: String? = nil) throws -> [String] {
+    ///  - the host's library directories (a build script's `pg_config --libdir`) are dropped:
+    ///    what is there is built for glibc (`CargoBuild` refuses a library only found there);
+    ///  - archives linked by name get the private libraries their .pc files list (`PrivateLibraries`:
+    ///    `pcFiles` are the search directories' .pc files, nil for none).
+    public static func link(_ arguments: [String], spec: LinkSpec, manifestDirectory: String? = nil,
+                            pcFiles: [String: PrivateLibraries.PCFile]? = nil) throws -> [String] {
         // The linkage first, on rustc's own flags: static-pie on every target where it is verified.
-        var middle = compile(try StaticPie.rewrite(arguments, linkage: spec.linkage, driver: spec.kind), kind: spec.kind)
+        var middle = compile(try StaticPie.rewrite(withoutHostDirectories(arguments), linkage: spec.linkage, driver: spec.kind), kind: spec.kind)
+        let privateLibraries = pcFiles.map { PrivateLibraries.extra(arguments: middle, searchDirectories: spec.searchDirectories, pcFiles: $0) } ?? []
         if let stub = spec.unwinderStub { middle = middle.map { $0 == "-lunwind" ? stub : $0 } }
         var front: [String] = []
         if !spec.wholeArchives.isEmpty {
@@ -56,7 +62,26 @@ public enum ArgumentRewriter {
         }
         // A build id (a hash of the contents: stable across identical builds) names the
         // executable for debuggers, symbol servers and crash reports.
-        return front + search + middle + spec.objects + own + spec.trailing + ["-Wl,--build-id=sha1"]
+        return front + search + middle + spec.objects + own + privateLibraries + spec.trailing + ["-Wl,--build-id=sha1"]
+    }
+
+    /// `-L/usr/lib/x86_64-linux-gnu` and `-L /usr/lib/x86_64-linux-gnu` (any of the host's
+    /// library directories) left out.
+    static func withoutHostDirectories(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "-L", i + 1 < arguments.count {
+                if !HostLibraries.isHostDirectory(arguments[i + 1]) { out += [a, arguments[i + 1]] }
+                i += 2
+                continue
+            }
+            if a.hasPrefix("-L"), a.count > 2, HostLibraries.isHostDirectory(String(a.dropFirst(2))) { i += 1; continue }
+            out.append(a)
+            i += 1
+        }
+        return out
     }
 
     /// What the driver answers, without running it, when a build asks where the linker
@@ -186,7 +211,8 @@ public enum ArgumentRewriter {
         switch mode {
         case .cc: return compiler.map { $0.driver.c + compile(arguments, kind: $0.kind, target: $0.target) }
         case .cxx: return compiler.map { $0.driver.cxx + compile(arguments, kind: $0.kind, target: $0.target) }
-        case .link: return try link.map { $0.driver.c + (try Self.link(arguments, spec: $0, manifestDirectory: manifestDirectory)) }
+        case .link: return try link.map { $0.driver.c + (try Self.link(arguments, spec: $0, manifestDirectory: manifestDirectory,
+                                                                        pcFiles: PrivateLibraries.index(searchDirectories: $0.searchDirectories))) }
         }
     }
 }

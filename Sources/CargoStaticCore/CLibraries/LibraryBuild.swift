@@ -117,6 +117,7 @@ public struct LibraryPlanner {
     /// the selected sources, apt's versions where no source is selected, the trees' layouts.
     func find(_ names: [String]) -> LibraryFacts {
         var facts = LibraryFacts(sourcesRoot: sources.root, jobs: runner.context.processorCount)
+        facts.requested = names
         // Dependencies configure steps reported missing, for the version this plan builds:
         // they may add libraries (and theirs), so the closure is found again, a few times at most.
         let learned = LearnedLibraryDependencies.load(store.layout)

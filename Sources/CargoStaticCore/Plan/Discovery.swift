@@ -61,6 +61,19 @@ struct Discovery {
             lastStdBuildSeconds: lastStdBuildSeconds())
     }
 
+    /// After sources were fetched: the same facts, each target's library facts and cache view
+    /// found again (a fetched tree changes nothing else: not the toolchains, not cargo's metadata).
+    func refreshingLibraries(_ facts: PlanFacts) -> PlanFacts {
+        var facts = facts
+        let libraries = LibraryPlanner(store: store, runner: runner, reporter: reporter)
+        for i in facts.targets.indices {
+            let found = libraries.find(facts.targets[i].libraries.requested)
+            facts.targets[i].libraries = found
+            facts.targets[i].cache = CacheView.snapshot(store, target: facts.targets[i].target, libraries: found.closureNames)
+        }
+        return facts
+    }
+
     /// For `deps build`: the target's C toolchain, what planning `libraries` needs (apt, the
     /// selected sources, their trees) and the cache's entries for them.
     func libraryFacts(_ libraries: [LibraryID], for target: Target, preferred: CToolchain.Kind?) throws -> LibraryTargetFacts {

@@ -90,6 +90,8 @@ struct CacheView {
 /// allocator need, dependencies first), their chosen sources, the versions apt knows, the
 /// build systems of the fetched trees, the job count of the builds.
 struct LibraryFacts {
+    /// The names the closure was found from (found again after sources are fetched).
+    var requested: [String] = []
     /// nil: nothing to resolve; an error: a name no recipe or Debian package provides.
     var closure: Result<[NativeLibrary], Error> = .success([])
     /// The closure's names (none when it could not be resolved: the plan reports that).

@@ -59,16 +59,17 @@ public struct Planner {
         try LibraryPlanner.plan(target: facts.target, toolchain: facts.cc, facts: facts.libraries, cache: facts.cache)
     }
 
-    /// Finds, then decides.
     /// Finds, then decides. The sources of generic libraries not fetched yet are fetched
     /// first (`fetchPendingSources`), and the plan made again: it then shows every command.
     public func plan(_ request: BuildRequest) throws -> BuildPlan {
         try Self.checkProfile(request)
         let discovery = Discovery(runner: runner, reporter: reporter, store: store, probes: probes)
-        var plan = try Self.plan(request, facts: try discovery.facts(for: request))
+        var facts = try discovery.facts(for: request)
+        var plan = try Self.plan(request, facts: facts)
         for _ in 0..<Self.fetchRounds
         where try fetchPendingSources(plan.targets.flatMap(\.libraries), requirements: plan.targets.flatMap(\.requirements)) {
-            plan = try Self.plan(request, facts: try discovery.facts(for: request))
+            facts = discovery.refreshingLibraries(facts)
+            plan = try Self.plan(request, facts: facts)
         }
         return plan
     }

@@ -382,6 +382,8 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(DebianRules.mesonFeaturesOptional(["-Dgtk_doc=true", "-Dcairo=enabled", "-Ddoctool=enabled", "-Dmode=enabled", "-Dx=disabled"],
                                                          options: options),
                        ["-Dgtk_doc=true", "-Dcairo=auto", "-Ddoctool=auto", "-Dmode=enabled", "-Dx=disabled"])
+        // Debian's `auto_features=enabled` would require every `auto` feature: meson's own default instead.
+        XCTAssertEqual(DebianRules.mesonFeaturesOptional(["-Dauto_features=enabled", "-Dcairo=enabled"], options: options), ["-Dcairo=auto"])
         // Through detection: the tree's own option file decides.
         let fm = FileManager.default
         let tree = NSTemporaryDirectory() + "cs-meson-\(UUID().uuidString)"
@@ -691,6 +693,46 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(SourceLayout.partSwitches(["x11"], booleans: ["wayland"]), [])
         XCTAssertEqual(SourceLayout.partSwitches([], booleans: ["tests", "man", "x11"]), ["-Dtests=false", "-Dman=false"])
         XCTAssertEqual(DebianRules.mesonOptions("option('enable-x11', type: 'boolean', value: true)\noption('f', type : 'feature')\n", type: "boolean"), ["enable-x11"])
+    }
+
+    /// A module `<main>-<part>` of the -dev package itself (harfbuzz-icu beside harfbuzz) that
+    /// alone requires a library (ICU) is a part left out with that library: the chain of a crate
+    /// asking for harfbuzz has no ICU, and meson's `icu` feature is disabled. A part whose
+    /// libraries another module requires too (harfbuzz-gobject: GLib) is kept.
+    func testAddOnPartThatAloneNeedsALibraryIsLeftOut() throws {
+        let requires = ["harfbuzz": ["freetype2", "graphite2", "glib-2.0"], "harfbuzz-icu": ["harfbuzz", "icu-uc"],
+                        "harfbuzz-gobject": ["harfbuzz", "glib-2.0", "gobject-2.0"], "harfbuzz-subset": ["harfbuzz"], "other": ["zlib"]]
+        let libraryOf = ["freetype2": "freetype", "graphite2": "graphite2", "glib-2.0": "glib2.0", "gobject-2.0": "glib2.0", "icu-uc": "icu", "zlib": "zlib"]
+        XCTAssertEqual(LibraryResolver.addOnParts(requires: requires) { libraryOf[$0] },
+                       [LibraryResolver.AddOnPart(part: "icu", module: "harfbuzz-icu", libraries: ["icu"])],
+                       "`other` is no part (no module it extends); subset needs nothing; gobject's GLib is harfbuzz's too")
+        // The part's library is needed by the main module too: nothing left out.
+        XCTAssertEqual(LibraryResolver.addOnParts(requires: ["a": ["icu-uc"], "a-icu": ["a", "icu-uc"]]) { libraryOf[$0] }, [])
+        // A longer main module wins (`a-b-c` extends `a-b`).
+        XCTAssertEqual(LibraryResolver.addOnParts(requires: ["a": [], "a-b": [], "a-b-c": ["zlib"]]) { libraryOf[$0] }.map(\.part), ["c"])
+
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libharfbuzz-dev", source: "harfbuzz", depends: [["libharfbuzz0b"], ["libharfbuzz-icu0"], ["libicu-dev"], ["zlib1g-dev"]],
+                  files: [lib + "libharfbuzz.so", lib + "libharfbuzz-icu.so", lib + "pkgconfig/harfbuzz.pc", lib + "pkgconfig/harfbuzz-icu.pc"])
+        index.add("libharfbuzz0b", source: "harfbuzz", files: [lib + "libharfbuzz.so.0"])
+        index.add("libharfbuzz-icu0", source: "harfbuzz", files: [lib + "libharfbuzz-icu.so.0"])
+        index.add("libicu-dev", source: "icu", files: [lib + "libicuuc.so", lib + "pkgconfig/icu-uc.pc"])
+        index.texts[lib + "pkgconfig/harfbuzz.pc"] = "Name: harfbuzz\nRequires.private: zlib\nLibs: -lharfbuzz\n"
+        index.texts[lib + "pkgconfig/harfbuzz-icu.pc"] = "Name: harfbuzz-icu\nRequires: harfbuzz =  6.0.0\nRequires.private: icu-uc\nLibs: -lharfbuzz-icu\n"
+        let resolver = LibraryResolver(index: index)
+        let hb = try XCTUnwrap(try resolver.library(for: .pkgConfig("harfbuzz")))
+        XCTAssertEqual(hb.dependencies, ["zlib"], "ICU, which only harfbuzz-icu requires, is not built")
+        let c = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: ["-Dgraphite2=auto"], patches: [],
+                                         mesonSwitches: ["icu_builtin"], mesonFeatures: ["docs", "graphite2", "icu", "tests"]), deps: [])
+        let setup = try XCTUnwrap(hb.steps(c).first { $0.arguments.first == "setup" }).arguments
+        XCTAssertTrue(setup.contains("-Dicu=disabled"), "\(setup)")
+        XCTAssertTrue(setup.contains("-Dtests=disabled") && setup.contains("-Ddocs=disabled"), "\(setup)")
+        XCTAssertTrue(setup.contains("-Dgraphite2=auto"), "\(setup)")
+        XCTAssertFalse(setup.contains { $0.hasPrefix("-Dicu_builtin") }, "\(setup)")
+        // Feature options get `disabled`, booleans `false`.
+        XCTAssertEqual(SourceLayout.partSwitches(["icu"], booleans: ["with-icu"], features: ["icu", "tests"]),
+                       ["-Dicu=disabled", "-Dwith-icu=false", "-Dtests=disabled"])
     }
 }
 

@@ -31,15 +31,18 @@ public struct SourceLayout: Codable, Equatable {
     public var fileAnswers: [String: String]? = nil
     /// Meson's boolean options (meson_options.txt), for switching off a part of the tree.
     public let mesonSwitches: [String]?
+    /// Meson's feature options (`type : 'feature'`), switched off the same way (`=disabled`).
+    public var mesonFeatures: [String]? = nil
 
     public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = [],
-                mesonSwitches: [String]? = nil, fileAnswers: [String: String]? = nil) {
+                mesonSwitches: [String]? = nil, mesonFeatures: [String]? = nil, fileAnswers: [String: String]? = nil) {
         self.subdirectory = subdirectory
         self.buildSystem = buildSystem
         self.debianFlags = debianFlags
         self.patches = patches
         self.testSwitches = testSwitches
         self.mesonSwitches = mesonSwitches
+        self.mesonFeatures = mesonFeatures
         self.fileAnswers = fileAnswers?.isEmpty == true ? nil : fileAnswers
     }
 
@@ -78,14 +81,18 @@ public struct SourceLayout: Codable, Equatable {
     }
 
     /// `-D<switch>=false` for each part built as a library of its own that Debian ships in
-    /// another -dev package (`x11` -> libxkbcommon's `enable-x11`), where the tree has such a
-    /// boolean option: `enable-<part>`, `<part>`, `build-<part>`, `with-<part>`.
-    /// Programs, tests, examples and documentation are no part of a static library (the
-    /// entry keeps no bin/ or docs): their meson switches too (`enable-tools`, `tests`).
-    static func partSwitches(_ parts: [String], booleans: [String]) -> [String] {
+    /// another -dev package (`x11` -> libxkbcommon's `enable-x11`), or as another runtime
+    /// library of the same -dev package (`icu` -> harfbuzz's `icu`, see
+    /// `LibraryResolver.addOnParts`), where the tree has such a boolean option:
+    /// `enable-<part>`, `<part>`, `build-<part>`, `with-<part>`; `-D<switch>=disabled` where it
+    /// is a feature option. Programs, tests, examples and documentation are no part of a
+    /// static library (the entry keeps no bin/ or docs): their meson switches too
+    /// (`enable-tools`, `tests`).
+    static func partSwitches(_ parts: [String], booleans: [String], features: [String] = []) -> [String] {
         (parts + nonLibraryParts).flatMap { part in
-            ["enable-\(part)", "enable_\(part)", part, "build-\(part)", "build_\(part)", "with-\(part)", "with_\(part)"]
-                .filter(booleans.contains).map { "-D\($0)=false" }
+            ["enable-\(part)", "enable_\(part)", part, "build-\(part)", "build_\(part)", "with-\(part)", "with_\(part)"].flatMap { name in
+                (booleans.contains(name) ? ["-D\(name)=false"] : []) + (features.contains(name) ? ["-D\(name)=disabled"] : [])
+            }
         }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     }
 
@@ -167,11 +174,13 @@ public struct SourceLayout: Codable, Equatable {
             guard let system = choose(present: present, prefer: order) else { continue }
             var flags = DebianRules.flags(in: rules, for: system)
             var booleans: [String]? = nil
+            var features: [String]? = nil
             if system == .meson {
                 let options = (try? String(contentsOfFile: dir + "/meson_options.txt", encoding: .utf8))
                     ?? (try? String(contentsOfFile: dir + "/meson.options", encoding: .utf8)) ?? ""
                 flags = DebianRules.mesonFeaturesOptional(flags, options: options)
                 booleans = DebianRules.mesonOptions(options, type: "boolean").sorted()
+                features = DebianRules.mesonOptions(options, type: "feature").sorted()
             }
             let autotools = [.autotools, .autoreconf].contains(system)
             let configure = autotools ? try? String(contentsOfFile: dir + "/configure", encoding: .utf8) : nil
@@ -181,7 +190,7 @@ public struct SourceLayout: Codable, Equatable {
                 : system == .cmake ? cmakeTestSwitches((try? String(contentsOfFile: dir + "/CMakeLists.txt", encoding: .utf8)) ?? "") : []
             let files = autotools ? SourceLayout.crossFileAnswers(configure: configure, configureAC: configureAC) { fm.fileExists(atPath: $0) } : [:]
             return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests,
-                                mesonSwitches: booleans, fileAnswers: files)
+                                mesonSwitches: booleans, mesonFeatures: features, fileAnswers: files)
         }
         return nil
     }
@@ -362,9 +371,12 @@ public enum DebianRules {
     /// depends on. `auto` keeps a feature whose dependency is built and leaves out one whose
     /// dependency is not, where `enabled` stopped meson setup. Only options that
     /// meson_options.txt declares `type : 'feature'` are changed.
+    /// Debian's `-Dauto_features=enabled` (every `auto` feature required: harfbuzz's chafa,
+    /// cairo and introspection, none of which its -dev package depends on) is dropped for the
+    /// same reason: meson's own `auto` finds what the plan built.
     static func mesonFeaturesOptional(_ flags: [String], options: String) -> [String] {
         let features = mesonFeatureOptions(options)
-        return flags.map { flag in
+        return flags.filter { $0 != "-Dauto_features=enabled" }.map { flag in
             let parts = flag.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, parts[1] == "enabled", parts[0].hasPrefix("-D"), features.contains(String(parts[0].dropFirst(2))) else { return flag }
             return parts[0] + "=auto"
@@ -474,7 +486,8 @@ extension LibraryBuildContext {
         let dir = layout.subdirectory.isEmpty ? source : source + "/" + layout.subdirectory
         // The recipe's own flags win over these switches.
         let ownNames = options.flags.map { String($0.split(separator: "=").first ?? "") }
-        let parts = (layout.buildSystem == .meson ? SourceLayout.partSwitches(options.separateParts, booleans: layout.mesonSwitches ?? []) : [])
+        let parts = (layout.buildSystem == .meson
+            ? SourceLayout.partSwitches(options.separateParts, booleans: layout.mesonSwitches ?? [], features: layout.mesonFeatures ?? []) : [])
             .filter { !ownNames.contains(String($0.split(separator: "=").first ?? "")) }
         let partNames = parts.map { String($0.split(separator: "=").first ?? "") }
         let flags = layout.debianFlags.filter { flag in

@@ -228,6 +228,36 @@ public final class LibraryResolver {
         }.sorted()
     }
 
+    /// A part of a -dev package's own: a pkg-config module `<main>-<part>` beside `<main>`
+    /// (`harfbuzz-icu` beside `harfbuzz`), a library of its own that Debian ships as another
+    /// runtime package (libharfbuzz-icu0) but in the same -dev package, and the libraries only
+    /// that part requires (`icu-uc`: ICU, required by no other module of the package).
+    struct AddOnPart: Equatable {
+        let part: String
+        let module: String
+        let libraries: [String]
+    }
+
+    /// The add-on parts a build can leave out: those whose module requires a library (the
+    /// names `library` resolves modules to) that no other module of the package requires.
+    /// A crate asking for `harfbuzz` then builds no ICU; a part without such a library costs
+    /// nothing and is kept (`harfbuzz-gobject`: GLib, which `harfbuzz` requires too).
+    /// `requires`: each module of the package and the modules its .pc file requires.
+    static func addOnParts(requires: [String: [String]], library: (String) -> String?) -> [AddOnPart] {
+        let own = Set(requires.keys)
+        var libraries: [String: [String]] = [:]
+        for (module, required) in requires {
+            libraries[module] = required.filter { !own.contains($0) }.compactMap(library)
+                .reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        }
+        return requires.keys.sorted().compactMap { module -> AddOnPart? in
+            guard let main = own.filter({ module.hasPrefix($0 + "-") }).max(by: { $0.count < $1.count }) else { return nil }
+            let others = Set(libraries.filter { $0.key != module }.values.joined())
+            let only = (libraries[module] ?? []).filter { !others.contains($0) }
+            return only.isEmpty ? nil : AddOnPart(part: String(module.dropFirst(main.count + 1)), module: module, libraries: only)
+        }
+    }
+
     /// Dependencies that are never built: the libc and the kernel's headers come with the
     /// target's C toolchain.
     static let toolchainPackages: Set<String> = ["libc6-dev", "libc-dev", "linux-libc-dev", "libc6.1-dev", "libstdc++-dev", "libgcc-dev"]
@@ -251,19 +281,30 @@ public final class LibraryResolver {
         resolving.insert(info.source)
         defer { resolving.remove(info.source) }
         var options = GenericRecipes.options(for: info.source)
-        options.separateParts = separateParts(of: info)
         let files = index.files(info.name) ?? []
+        // Add-on parts that alone need a library (harfbuzz-icu: ICU) are left out with it.
+        // A module is looked for in the -dev packages this one depends on first (libicu-dev
+        // ships icu-uc.pc), then as any module: its name follows no package naming rule.
+        let devDepends = info.depends.flatMap { $0 }.filter { $0.hasSuffix("-dev") && !Self.toolchainPackages.contains($0) }
+        let addOns = Self.addOnParts(requires: index.pkgConfigRequiresByModule(info.name)) { module in
+            let shipping = devDepends.first { (self.index.files($0) ?? []).contains { $0.hasSuffix("/\(module).pc") } }
+            guard let lib = try? self.library(for: shipping.map { .package($0) } ?? .pkgConfig(module)),
+                  lib.debianSource != info.source else { return nil }
+            return lib.name
+        }
+        let leftOut = Set(addOns.flatMap(\.libraries))
+        options.separateParts = (separateParts(of: info) + addOns.map(\.part)).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         var dependencies: [String] = []
         for group in info.depends {
             guard let dep = group.first(where: { $0.hasSuffix("-dev") }), !Self.toolchainPackages.contains(dep),
                   !options.dropDependencies.contains(dep), index.binary(dep)?.source != info.source else { continue }
-            if let lib = try library(for: .package(dep)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
+            if let lib = try library(for: .package(dep)), !leftOut.contains(lib.name), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
         }
         // What its .pc files require, which Debian's Depends may leave out; a module that
         // resolves to nothing here is left to the build (which names it if it is missing).
         let ownModules = Set(files.filter { $0.hasSuffix(".pc") }.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension })
         for module in index.pkgConfigRequires(info.name) where !ownModules.contains(module) {
-            guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source,
+            guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source, !leftOut.contains(lib.name),
                   !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
                   !dependencies.contains(lib.name) else { continue }
             dependencies.append(lib.name)

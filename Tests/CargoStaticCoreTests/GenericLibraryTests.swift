@@ -309,6 +309,10 @@ final class GenericLibraryTests: XCTestCase {
         let gpgme = "override_dh_auto_configure:\n\tdh_auto_configure --builddirectory=build -- \\\n\t    --enable-static \\\n\t    --enable-languages=\"python cpp qt\" \\\n\t    --infodir=/usr/share/info --with-foo='a b' --x=c\\ d\n"
         XCTAssertEqual(DebianRules.flags(in: gpgme, for: .autotools), ["--enable-static", "--with-foo=a b", "--x=c d"])
         XCTAssertEqual(DebianRules.shellWords(#"a "b c"d 'e "f' g\ h  "" i"#), ["a", "b cd", #"e "f"#, "g h", "", "i"])
+        // harfbuzz: the udeb flavour's second line does not undo the main build's graphite2.
+        let harfbuzz = "override_dh_auto_configure:\n\tdh_auto_configure --builddir build-main -- -Dauto_features=enabled -Dgraphite2=enabled\n"
+            + "\tdh_auto_configure --builddir build-udeb -- -Dauto_features=enabled -Dgraphite2=disabled -Dchafa=disabled\n"
+        XCTAssertEqual(DebianRules.flags(in: harfbuzz, for: .meson), ["-Dauto_features=enabled", "-Dgraphite2=enabled", "-Dchafa=disabled"])
     }
 
     func testBuildSystemDetection() throws {
@@ -695,34 +699,59 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(DebianRules.mesonOptions("option('enable-x11', type: 'boolean', value: true)\noption('f', type : 'feature')\n", type: "boolean"), ["enable-x11"])
     }
 
-    /// A module `<main>-<part>` of the -dev package itself (harfbuzz-icu beside harfbuzz) that
-    /// alone requires a library (ICU) is a part left out with that library: the chain of a crate
-    /// asking for harfbuzz has no ICU, and meson's `icu` feature is disabled. A part whose
-    /// libraries another module requires too (harfbuzz-gobject: GLib) is kept.
+    /// A library Debian ships as a runtime package of its own beside the main one, in the same
+    /// -dev package (libharfbuzz-icu0 beside libharfbuzz0b), that alone links a library of
+    /// another source (ICU) is a part left out with that library: the chain of a crate asking
+    /// for harfbuzz has no ICU, and meson's `icu` feature is disabled. A part whose libraries
+    /// another one links too (harfbuzz-gobject: GLib) is kept; a need for the part keeps it.
     func testAddOnPartThatAloneNeedsALibraryIsLeftOut() throws {
-        let requires = ["harfbuzz": ["freetype2", "graphite2", "glib-2.0"], "harfbuzz-icu": ["harfbuzz", "icu-uc"],
-                        "harfbuzz-gobject": ["harfbuzz", "glib-2.0", "gobject-2.0"], "harfbuzz-subset": ["harfbuzz"], "other": ["zlib"]]
-        let libraryOf = ["freetype2": "freetype", "graphite2": "graphite2", "glib-2.0": "glib2.0", "gobject-2.0": "glib2.0", "icu-uc": "icu", "zlib": "zlib"]
-        XCTAssertEqual(LibraryResolver.addOnParts(requires: requires) { libraryOf[$0] },
-                       [LibraryResolver.AddOnPart(part: "icu", module: "harfbuzz-icu", libraries: ["icu"])],
-                       "`other` is no part (no module it extends); subset needs nothing; gobject's GLib is harfbuzz's too")
-        // The part's library is needed by the main module too: nothing left out.
-        XCTAssertEqual(LibraryResolver.addOnParts(requires: ["a": ["icu-uc"], "a-icu": ["a", "icu-uc"]]) { libraryOf[$0] }, [])
-        // A longer main module wins (`a-b-c` extends `a-b`).
-        XCTAssertEqual(LibraryResolver.addOnParts(requires: ["a": [], "a-b": [], "a-b-c": ["zlib"]]) { libraryOf[$0] }.map(\.part), ["c"])
+        XCTAssertEqual(["libharfbuzz0b", "libharfbuzz-icu0", "libpango-1.0-0", "libpangoft2-1.0-0", "libxkbcommon-x11-0", "libicu72", "zlib1g"]
+            .map(LibraryResolver.libraryStem), ["harfbuzz", "harfbuzz-icu", "pango", "pangoft2", "xkbcommon-x11", "icu", "zlib"])
+        XCTAssertEqual(["pangocairo-1.0", "libharfbuzz-icu", "harfbuzz"].map(LibraryResolver.needStem), ["pangocairo", "harfbuzz-icu", "harfbuzz"])
+        let sources = ["libc6": "glibc", "libglib2.0-0": "glib2.0", "libicu72": "icu", "libx11-6": "libx11", "libxft2": "xft", "libcairo2": "cairo",
+                       "libpango-1.0-0": "pango1.0", "libpangoft2-1.0-0": "pango1.0", "libfreetype6": "freetype"]
+        func runtime(_ name: String, _ source: String, _ depends: [String]) -> BinaryPackage {
+            BinaryPackage(name: name, version: "1", source: source, depends: depends.map { [$0] })
+        }
+        let pango = [runtime("libpango-1.0-0", "pango1.0", ["libc6", "libglib2.0-0"]),
+                     runtime("libpangoft2-1.0-0", "pango1.0", ["libc6", "libpango-1.0-0", "libfreetype6"]),
+                     runtime("libpangoxft-1.0-0", "pango1.0", ["libc6", "libpango-1.0-0", "libpangoft2-1.0-0", "libx11-6", "libxft2"]),
+                     runtime("libpangocairo-1.0-0", "pango1.0", ["libc6", "libglib2.0-0", "libcairo2"])]
+        XCTAssertEqual(LibraryResolver.addOnParts(runtimes: pango) { sources[$0] },
+                       [LibraryResolver.AddOnPart(part: "cairo", stem: "pangocairo", sources: ["cairo"]),
+                        LibraryResolver.AddOnPart(part: "ft2", stem: "pangoft2", sources: ["freetype"]),
+                        LibraryResolver.AddOnPart(part: "xft", stem: "pangoxft", sources: ["libx11", "xft"])],
+                       "ft2 links freetype alone (here), so it is a part too; a need or the chain keeps it")
+        // harfbuzz-gobject links GLib, which harfbuzz links too: no part to leave out.
+        XCTAssertEqual(LibraryResolver.addOnParts(runtimes: [runtime("libharfbuzz0b", "harfbuzz", ["libglib2.0-0"]),
+                                                             runtime("libharfbuzz-gobject0", "harfbuzz", ["libglib2.0-0", "libharfbuzz0b"])]) { sources[$0] }, [])
 
         let lib = "/usr/lib/x86_64-linux-gnu/"
         var index = FakeIndex.bookworm
         index.add("libharfbuzz-dev", source: "harfbuzz", depends: [["libharfbuzz0b"], ["libharfbuzz-icu0"], ["libicu-dev"], ["zlib1g-dev"]],
                   files: [lib + "libharfbuzz.so", lib + "libharfbuzz-icu.so", lib + "pkgconfig/harfbuzz.pc", lib + "pkgconfig/harfbuzz-icu.pc"])
-        index.add("libharfbuzz0b", source: "harfbuzz", files: [lib + "libharfbuzz.so.0"])
-        index.add("libharfbuzz-icu0", source: "harfbuzz", files: [lib + "libharfbuzz-icu.so.0"])
+        index.add("libharfbuzz0b", source: "harfbuzz", depends: [["libc6"], ["zlib1g"]], files: [lib + "libharfbuzz.so.0"])
+        index.add("libharfbuzz-icu0", source: "harfbuzz", depends: [["libc6"], ["libharfbuzz0b"], ["libicu72"]], files: [lib + "libharfbuzz-icu.so.0"])
+        index.add("libicu72", source: "icu", files: [lib + "libicuuc.so.72"])
+        index.add("zlib1g", source: "zlib", files: [lib + "libz.so.1"])
+        index.add("libc6", source: "glibc", files: [])
         index.add("libicu-dev", source: "icu", files: [lib + "libicuuc.so", lib + "pkgconfig/icu-uc.pc"])
-        index.texts[lib + "pkgconfig/harfbuzz.pc"] = "Name: harfbuzz\nRequires.private: zlib\nLibs: -lharfbuzz\n"
         index.texts[lib + "pkgconfig/harfbuzz-icu.pc"] = "Name: harfbuzz-icu\nRequires: harfbuzz =  6.0.0\nRequires.private: icu-uc\nLibs: -lharfbuzz-icu\n"
         let resolver = LibraryResolver(index: index)
         let hb = try XCTUnwrap(try resolver.library(for: .pkgConfig("harfbuzz")))
-        XCTAssertEqual(hb.dependencies, ["zlib"], "ICU, which only harfbuzz-icu requires, is not built")
+        XCTAssertEqual(hb.dependencies, ["zlib"], "ICU, which only libharfbuzz-icu0 links, is not built")
+        // A crate asking for harfbuzz-icu gets the library with its ICU part.
+        index.installed["/harfbuzz-icu.pc"] = "libharfbuzz-dev"
+        let withICU = LibraryResolver(index: index)
+        XCTAssertEqual(try XCTUnwrap(try withICU.library(for: .pkgConfig("harfbuzz-icu"))).dependencies, ["icu", "zlib"])
+        XCTAssertEqual(try withICU.named("harfbuzz").dependencies, ["icu", "zlib"], "the same library, with the part a need asked for")
+        // The part's library is needed by the rest of the chain anyway: nothing saved, the part kept.
+        var chained = index
+        chained.add("libharfbuzz-dev", source: "harfbuzz", depends: [["libharfbuzz0b"], ["libharfbuzz-icu0"], ["libicu-dev"], ["libfoo-dev"]],
+                    files: [lib + "libharfbuzz.so", lib + "libharfbuzz-icu.so", lib + "pkgconfig/harfbuzz.pc", lib + "pkgconfig/harfbuzz-icu.pc"])
+        chained.add("libfoo-dev", source: "foo", depends: [["libicu-dev"]], files: [lib + "libfoo.so"])
+        let keptResolver = LibraryResolver(index: chained)
+        XCTAssertEqual(try XCTUnwrap(try keptResolver.library(for: .pkgConfig("harfbuzz"))).dependencies, ["icu", "foo"])
         let c = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: ["-Dgraphite2=auto"], patches: [],
                                          mesonSwitches: ["icu_builtin"], mesonFeatures: ["docs", "graphite2", "icu", "tests"]), deps: [])
         let setup = try XCTUnwrap(hb.steps(c).first { $0.arguments.first == "setup" }).arguments

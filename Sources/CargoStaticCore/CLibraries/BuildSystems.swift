@@ -278,10 +278,16 @@ public enum DebianRules {
                 raw.append(String(trimmed[dashes.upperBound...]))
             }
         }
+        // A later dh_auto_configure line is another flavour of the build (harfbuzz's udeb:
+        // `-Dgraphite2=disabled` after the main build's `enabled`): an option keeps the value
+        // of the first line that sets it.
         var seen = Set<String>()
         return raw.flatMap { shellWords(withoutShellCalls(expand($0, variables))) }
             .filter { $0.hasPrefix("-") && !$0.contains("$") && !$0.contains("`") && keep($0, system) }
-            .filter { seen.insert($0).inserted }
+            .filter { flag in
+                let name = flag.split(separator: "=", maxSplits: 1).first.map(String.init) ?? flag
+                return seen.insert(flag.contains("=") ? name : flag).inserted
+            }
     }
 
     /// Continuation lines joined (a trailing backslash continues the line).

@@ -11,6 +11,14 @@ public enum LibraryNeed: Hashable, CustomStringConvertible {
     /// A Debian binary package (a -dev package's dependency).
     case package(String)
 
+    /// The library's name as the need gives it (nil for a Debian package).
+    var libraryName: String? {
+        switch self {
+        case .name(let n), .link(let n), .pkgConfig(let n): return n
+        case .package: return nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .name(let n): return n
@@ -31,6 +39,9 @@ public final class LibraryResolver {
     private var known: [String: NativeLibrary] = [:]
     private var byNeed: [LibraryNeed: String?] = [:]
     private var resolving: Set<String> = []
+    /// By source package: the parts a library can leave out, and those a need asked for.
+    private var partsOf: [String: [AddOnPart]] = [:]
+    private var wantedParts: [String: Set<String>] = [:]
     private let lock = NSRecursiveLock()
 
     public init(index: PackageIndex) { self.index = index }
@@ -98,7 +109,14 @@ public final class LibraryResolver {
     public func library(for need: LibraryNeed) throws -> NativeLibrary? {
         lock.lock(); defer { lock.unlock() }
         if let cached = byNeed[need] { return cached.flatMap { known[$0] } }
-        let found = try resolve(need)
+        var found = try resolve(need)
+        // A need for a part left out (`harfbuzz-icu`, `pangocairo`): the library again, with it.
+        if let lib = found, let part = partsOf[lib.debianSource]?.first(where: { need.libraryName.map(Self.needStem) == $0.stem }),
+           wantedParts[lib.debianSource]?.contains(part.part) != true, let dev = lib.devPackage, let info = index.binary(dev) {
+            wantedParts[lib.debianSource, default: []].insert(part.part)
+            known.removeValue(forKey: lib.name)
+            found = try library(fromDev: info) ?? lib
+        }
         if let found { known[found.name] = found }
         byNeed[need] = found?.name
         return found
@@ -228,34 +246,74 @@ public final class LibraryResolver {
         }.sorted()
     }
 
-    /// A part of a -dev package's own: a pkg-config module `<main>-<part>` beside `<main>`
-    /// (`harfbuzz-icu` beside `harfbuzz`), a library of its own that Debian ships as another
-    /// runtime package (libharfbuzz-icu0) but in the same -dev package, and the libraries only
-    /// that part requires (`icu-uc`: ICU, required by no other module of the package).
+    /// A part of a -dev package's own: a library Debian ships as a runtime package of its own
+    /// (libharfbuzz-icu0, libpangoxft-1.0-0) beside the main one (libharfbuzz0b,
+    /// libpango-1.0-0), all in the one -dev package, and the source packages of the
+    /// libraries only that part links (icu; libx11, xft, libxrender).
     struct AddOnPart: Equatable {
+        /// What the part is called in the tree's options: the runtime package's name less the
+        /// main one's (`icu`, `xft`, `cairo`).
         let part: String
-        let module: String
-        let libraries: [String]
+        /// Its library's name (`harfbuzz-icu`, `pangoxft`): a need for it asks for the part.
+        let stem: String
+        let sources: [String]
     }
 
-    /// The add-on parts a build can leave out: those whose module requires a library (the
-    /// names `library` resolves modules to) that no other module of the package requires.
-    /// A crate asking for `harfbuzz` then builds no ICU; a part without such a library costs
-    /// nothing and is kept (`harfbuzz-gobject`: GLib, which `harfbuzz` requires too).
-    /// `requires`: each module of the package and the modules its .pc file requires.
-    static func addOnParts(requires: [String: [String]], library: (String) -> String?) -> [AddOnPart] {
-        let own = Set(requires.keys)
-        var libraries: [String: [String]] = [:]
-        for (module, required) in requires {
-            libraries[module] = required.filter { !own.contains($0) }.compactMap(library)
-                .reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    /// `libpangoxft-1.0-0` -> `pangoxft`, `libharfbuzz0b` -> `harfbuzz`, `libharfbuzz-icu0` ->
+    /// `harfbuzz-icu`, `libxkbcommon-x11-0` -> `xkbcommon-x11`: the library a runtime package is
+    /// named for, without Debian's soname version.
+    static func libraryStem(_ package: String) -> String {
+        var name = Substring(package.hasPrefix("lib") ? String(package.dropFirst(3)) : package)
+        if let range = name.range(of: #"-[0-9][0-9.]*-[0-9]+[a-z]?$"#, options: .regularExpression) {
+            name = name[..<range.lowerBound]
+        } else if let range = name.range(of: #"[0-9][0-9.]*[a-z]?$"#, options: .regularExpression), range.lowerBound > name.startIndex {
+            name = name[..<range.lowerBound]
         }
-        return requires.keys.sorted().compactMap { module -> AddOnPart? in
-            guard let main = own.filter({ module.hasPrefix($0 + "-") }).max(by: { $0.count < $1.count }) else { return nil }
-            let others = Set(libraries.filter { $0.key != module }.values.joined())
-            let only = (libraries[module] ?? []).filter { !others.contains($0) }
-            return only.isEmpty ? nil : AddOnPart(part: String(module.dropFirst(main.count + 1)), module: module, libraries: only)
+        while name.hasSuffix("-") || name.hasSuffix(".") { name = name.dropLast() }
+        return String(name)
+    }
+
+    /// The name of a need as a library stem (`pangocairo-1.0` -> `pangocairo`, `libharfbuzz-icu` -> `harfbuzz-icu`).
+    static func needStem(_ name: String) -> String {
+        let bare = Self.bare(name)
+        guard let range = bare.range(of: #"-[0-9][0-9.]*$"#, options: .regularExpression) else { return bare }
+        return String(bare[..<range.lowerBound])
+    }
+
+    /// The parts a build can leave out: among the runtime packages of the source that the
+    /// -dev package depends on, those named after the main one (its stem and more) that link
+    /// a library of another source which no other of these runtime packages links. A crate
+    /// asking for harfbuzz builds no ICU, one asking for pango no Xft and X11; a part linking
+    /// nothing of its own costs nothing and is kept (harfbuzz-gobject: GLib, which harfbuzz
+    /// links too). `sourceOf`: a binary package's source package.
+    static func addOnParts(runtimes: [BinaryPackage], sourceOf: (String) -> String?) -> [AddOnPart] {
+        let stems = Dictionary(runtimes.map { ($0.name, libraryStem($0.name)) }) { a, _ in a }
+        let own = Set(runtimes.map(\.source))
+        func sources(_ package: BinaryPackage) -> Set<String> {
+            Set(package.depends.compactMap { group in group.first.flatMap(sourceOf) }.filter { !own.contains($0) })
         }
+        let linked = Dictionary(runtimes.map { ($0.name, sources($0)) }) { a, _ in a }
+        return runtimes.sorted { $0.name < $1.name }.compactMap { package -> AddOnPart? in
+            guard let stem = stems[package.name],
+                  let main = runtimes.compactMap({ stems[$0.name] }).filter({ $0 != stem && stem.hasPrefix($0) }).max(by: { $0.count < $1.count })
+            else { return nil }
+            var part = Substring(stem.dropFirst(main.count))
+            while part.hasPrefix("-") || part.hasPrefix("_") { part = part.dropFirst() }
+            let others = Set(linked.filter { $0.key != package.name }.values.joined())
+            let only = (linked[package.name] ?? []).filter { !others.contains($0) }.sorted()
+            return part.isEmpty || only.isEmpty ? nil : AddOnPart(part: String(part), stem: stem, sources: only)
+        }
+    }
+
+    /// The source packages of libraries already resolved and all they depend on.
+    private func chainSources(_ names: [String]) -> Set<String> {
+        var seen = Set<String>(), sources = Set<String>(), queue = names
+        while let name = queue.popLast() {
+            guard seen.insert(name).inserted, let lib = known[name] else { continue }
+            sources.insert(lib.debianSource)
+            queue += lib.dependencies
+        }
+        return sources
     }
 
     /// Dependencies that are never built: the libc and the kernel's headers come with the
@@ -282,33 +340,42 @@ public final class LibraryResolver {
         defer { resolving.remove(info.source) }
         var options = GenericRecipes.options(for: info.source)
         let files = index.files(info.name) ?? []
-        // Add-on parts that alone need a library (harfbuzz-icu: ICU) are left out with it.
-        // A module is looked for in the -dev packages this one depends on first (libicu-dev
-        // ships icu-uc.pc), then as any module: its name follows no package naming rule.
-        let devDepends = info.depends.flatMap { $0 }.filter { $0.hasSuffix("-dev") && !Self.toolchainPackages.contains($0) }
-        let addOns = Self.addOnParts(requires: index.pkgConfigRequiresByModule(info.name)) { module in
-            let shipping = devDepends.first { (self.index.files($0) ?? []).contains { $0.hasSuffix("/\(module).pc") } }
-            guard let lib = try? self.library(for: shipping.map { .package($0) } ?? .pkgConfig(module)),
-                  lib.debianSource != info.source else { return nil }
-            return lib.name
-        }
-        let leftOut = Set(addOns.flatMap(\.libraries))
-        options.separateParts = (separateParts(of: info) + addOns.map(\.part)).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
-        var dependencies: [String] = []
-        for group in info.depends {
-            guard let dep = group.first(where: { $0.hasSuffix("-dev") }), !Self.toolchainPackages.contains(dep),
-                  !options.dropDependencies.contains(dep), index.binary(dep)?.source != info.source else { continue }
-            if let lib = try library(for: .package(dep)), !leftOut.contains(lib.name), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
-        }
-        // What its .pc files require, which Debian's Depends may leave out; a module that
-        // resolves to nothing here is left to the build (which names it if it is missing).
+        // Add-on parts that alone need a library (harfbuzz-icu: ICU) are left out with it,
+        // unless a need asked for one of them.
+        let runtimes = info.depends.compactMap { $0.first }.filter { !$0.hasSuffix("-dev") }
+            .compactMap { index.binary($0) }.filter { $0.source == info.source }
+        let addOns = Self.addOnParts(runtimes: runtimes) { self.index.binary($0)?.source }
+        partsOf[info.source] = addOns
         let ownModules = Set(files.filter { $0.hasSuffix(".pc") }.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension })
-        for module in index.pkgConfigRequires(info.name) where !ownModules.contains(module) {
-            guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source, !leftOut.contains(lib.name),
-                  !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
-                  !dependencies.contains(lib.name) else { continue }
-            dependencies.append(lib.name)
+        func gather(leaving leftOut: Set<String>) throws -> [String] {
+            var dependencies: [String] = []
+            for group in info.depends {
+                guard let dep = group.first(where: { $0.hasSuffix("-dev") }), !Self.toolchainPackages.contains(dep),
+                      !options.dropDependencies.contains(dep), let source = index.binary(dep)?.source, source != info.source,
+                      !leftOut.contains(source) else { continue }
+                if let lib = try library(for: .package(dep)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
+            }
+            // What its .pc files require, which Debian's Depends may leave out; a module that
+            // resolves to nothing here is left to the build (which names it if it is missing).
+            for module in index.pkgConfigRequires(info.name) where !ownModules.contains(module) {
+                guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source, !leftOut.contains(lib.debianSource),
+                      !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
+                      !dependencies.contains(lib.name) else { continue }
+                dependencies.append(lib.name)
+            }
+            return dependencies
         }
+        let wanted = wantedParts[info.source] ?? []
+        var leftOutParts = addOns.filter { !wanted.contains($0.part) }
+        var dependencies = try gather(leaving: Set(leftOutParts.flatMap(\.sources)))
+        // A part whose library the rest builds anyway (pangoft2's freetype, which harfbuzz
+        // needs) saves nothing: kept.
+        let built = chainSources(dependencies)
+        if leftOutParts.contains(where: { !built.isDisjoint(with: $0.sources) }) {
+            leftOutParts = leftOutParts.filter { built.isDisjoint(with: $0.sources) }
+            dependencies = try gather(leaving: Set(leftOutParts.flatMap(\.sources)))
+        }
+        options.separateParts = (separateParts(of: info) + leftOutParts.map(\.part)).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         for extra in options.addDependencies {
             if let lib = try library(for: .name(extra)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
         }

@@ -87,16 +87,6 @@ extension PackageIndex {
         }
         return modules
     }
-
-    /// Each of a package's pkg-config modules (its .pc files by name) and what it requires.
-    func pkgConfigRequiresByModule(_ package: String) -> [String: [String]] {
-        var modules: [String: [String]] = [:]
-        for file in files(package) ?? [] where file.hasSuffix(".pc") {
-            let module = String((file as NSString).lastPathComponent.dropLast(3))
-            modules[module] = PkgConfigRequires.modules(inPcFile: text(ofFile: file, in: package) ?? "")
-        }
-        return modules
-    }
 }
 
 /// The module names of a .pc file's `Requires:` and `Requires.private:` lines

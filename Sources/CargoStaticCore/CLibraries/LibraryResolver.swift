@@ -342,9 +342,16 @@ public final class LibraryResolver {
         let files = index.files(info.name) ?? []
         // Add-on parts that alone need a library (harfbuzz-icu: ICU) are left out with it,
         // unless a need asked for one of them.
-        let runtimes = info.depends.compactMap { $0.first }.filter { !$0.hasSuffix("-dev") }
-            .compactMap { index.binary($0) }.filter { $0.source == info.source }
-        let addOns = Self.addOnParts(runtimes: runtimes) { self.index.binary($0)?.source }
+        // Only a -dev package depending on several runtime packages of its source has parts:
+        // for the others apt is not asked again (each answer costs a process).
+        let siblings = Set(index.binaries(ofSource: info.source))
+        // A shared library's package is named for its soname, which ends in its version
+        // (libharfbuzz0b, libpango-1.0-0); programs (libglib2.0-bin) are no part.
+        let runtimeNames = info.depends.compactMap { $0.first }.filter {
+            siblings.contains($0) && $0.hasPrefix("lib") && $0.range(of: #"[0-9][a-z]?$"#, options: .regularExpression) != nil
+        }
+        let runtimes = runtimeNames.count < 2 ? [] : runtimeNames.compactMap { index.binary($0) }.filter { $0.source == info.source }
+        let addOns = Self.addOnParts(runtimes: runtimes) { siblings.contains($0) ? info.source : self.index.binary($0)?.source }
         partsOf[info.source] = addOns
         let ownModules = Set(files.filter { $0.hasSuffix(".pc") }.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension })
         func gather(leaving leftOut: Set<String>) throws -> [String] {

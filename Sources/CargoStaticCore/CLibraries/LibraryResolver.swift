@@ -365,6 +365,9 @@ public final class LibraryResolver {
             // What its .pc files require, which Debian's Depends may leave out; a module that
             // resolves to nothing here is left to the build (which names it if it is missing).
             for module in index.pkgConfigRequires(info.name) where !ownModules.contains(module) {
+                // A left-out part's library is not resolved at all (Xft's chain is X11's).
+                if !leftOut.isEmpty, Self.recipe(for: .pkgConfig(module)) == nil, let dev = devPackage(for: .pkgConfig(module)),
+                   let source = index.binary(dev)?.source, leftOut.contains(source) { continue }
                 guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source, !leftOut.contains(lib.debianSource),
                       !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
                       !dependencies.contains(lib.name) else { continue }

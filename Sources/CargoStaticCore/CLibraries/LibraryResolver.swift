@@ -364,10 +364,13 @@ public final class LibraryResolver {
             }
             // What its .pc files require, which Debian's Depends may leave out; a module that
             // resolves to nothing here is left to the build (which names it if it is missing).
+            // A left-out part's library, or one the recipe drops, is not resolved at all: Xft's
+            // chain is X11's, and glib's gio-2.0.pc names `mount`, whose libmount-dev would have
+            // become util-linux's library for everyone (libuuid's too, with SELinux).
+            let skipped = leftOut.union(options.dropDependencies.compactMap { index.binary($0)?.source })
             for module in index.pkgConfigRequires(info.name) where !ownModules.contains(module) {
-                // A left-out part's library is not resolved at all (Xft's chain is X11's).
-                if !leftOut.isEmpty, Self.recipe(for: .pkgConfig(module)) == nil, let dev = devPackage(for: .pkgConfig(module)),
-                   let source = index.binary(dev)?.source, leftOut.contains(source) { continue }
+                if !skipped.isEmpty, Self.recipe(for: .pkgConfig(module)) == nil, let dev = devPackage(for: .pkgConfig(module)),
+                   let source = index.binary(dev)?.source, skipped.contains(source) { continue }
                 guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source, !leftOut.contains(lib.debianSource),
                       !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
                       !dependencies.contains(lib.name) else { continue }

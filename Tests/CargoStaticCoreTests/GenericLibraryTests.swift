@@ -699,6 +699,25 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(DebianRules.mesonOptions("option('enable-x11', type: 'boolean', value: true)\noption('f', type : 'feature')\n", type: "boolean"), ["enable-x11"])
     }
 
+    /// A .pc requirement whose -dev package the recipe drops is never resolved: glib's
+    /// gio-2.0.pc names `mount`, and libmount-dev resolved first had become util-linux's
+    /// library (with SELinux) for libuuid's users too.
+    func testDroppedRequirementIsNotResolved() throws {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libglib2.0-dev", source: "glib2.0", depends: [["libglib2.0-0"], ["libmount-dev"]],
+                  files: [lib + "libglib-2.0.so", lib + "pkgconfig/glib-2.0.pc", lib + "pkgconfig/gio-2.0.pc"])
+        index.add("libglib2.0-0", source: "glib2.0", files: [lib + "libglib-2.0.so.0"])
+        index.texts[lib + "pkgconfig/gio-2.0.pc"] = "Name: gio\nRequires.private: mount\n"
+        index.add("libmount-dev", source: "util-linux", depends: [["libselinux1-dev"]], files: [lib + "libmount.so", lib + "pkgconfig/mount.pc"])
+        index.add("libuuid-dev", source: "util-linux", files: [lib + "libuuid.so", lib + "pkgconfig/uuid.pc"])
+        index.add("libselinux1-dev", source: "libselinux", files: [lib + "libselinux.so", lib + "pkgconfig/libselinux.pc"])
+        index.installed["/mount.pc"] = "libmount-dev"
+        let resolver = LibraryResolver(index: index)
+        XCTAssertEqual(try XCTUnwrap(try resolver.library(for: .pkgConfig("glib-2.0"))).dependencies, [])
+        XCTAssertEqual(try XCTUnwrap(try resolver.library(for: .link("uuid"))).dependencies, [], "libuuid needs no SELinux")
+    }
+
     /// A library Debian ships as a runtime package of its own beside the main one, in the same
     /// -dev package (libharfbuzz-icu0 beside libharfbuzz0b), that alone links a library of
     /// another source (ICU) is a part left out with that library: the chain of a crate asking

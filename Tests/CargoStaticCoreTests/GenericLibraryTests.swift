@@ -309,6 +309,10 @@ final class GenericLibraryTests: XCTestCase {
         let gpgme = "override_dh_auto_configure:\n\tdh_auto_configure --builddirectory=build -- \\\n\t    --enable-static \\\n\t    --enable-languages=\"python cpp qt\" \\\n\t    --infodir=/usr/share/info --with-foo='a b' --x=c\\ d\n"
         XCTAssertEqual(DebianRules.flags(in: gpgme, for: .autotools), ["--enable-static", "--with-foo=a b", "--x=c d"])
         XCTAssertEqual(DebianRules.shellWords(#"a "b c"d 'e "f' g\ h  "" i"#), ["a", "b cd", #"e "f"#, "g h", "", "i"])
+        // harfbuzz: the udeb flavour's second line does not undo the main build's graphite2.
+        let harfbuzz = "override_dh_auto_configure:\n\tdh_auto_configure --builddir build-main -- -Dauto_features=enabled -Dgraphite2=enabled\n"
+            + "\tdh_auto_configure --builddir build-udeb -- -Dauto_features=enabled -Dgraphite2=disabled -Dchafa=disabled\n"
+        XCTAssertEqual(DebianRules.flags(in: harfbuzz, for: .meson), ["-Dauto_features=enabled", "-Dgraphite2=enabled", "-Dchafa=disabled"])
     }
 
     func testBuildSystemDetection() throws {
@@ -382,6 +386,8 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(DebianRules.mesonFeaturesOptional(["-Dgtk_doc=true", "-Dcairo=enabled", "-Ddoctool=enabled", "-Dmode=enabled", "-Dx=disabled"],
                                                          options: options),
                        ["-Dgtk_doc=true", "-Dcairo=auto", "-Ddoctool=auto", "-Dmode=enabled", "-Dx=disabled"])
+        // Debian's `auto_features=enabled` would require every `auto` feature: meson's own default instead.
+        XCTAssertEqual(DebianRules.mesonFeaturesOptional(["-Dauto_features=enabled", "-Dcairo=enabled"], options: options), ["-Dcairo=auto"])
         // Through detection: the tree's own option file decides.
         let fm = FileManager.default
         let tree = NSTemporaryDirectory() + "cs-meson-\(UUID().uuidString)"
@@ -795,6 +801,90 @@ extension GenericLibraryTests {
         let meson = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: [], patches: []))
         let cc = try XCTUnwrap(meson.genericSteps(GenericOptions())[0].environment["MESON_CC"])
         XCTAssertTrue(cc.contains("libraries: =/c/dep/lib") && !cc.contains("/usr/lib") && !cc.contains("x86_64-linux-gnu"), cc)
+    }
+
+    /// A .pc requirement whose -dev package the recipe drops is never resolved: glib's
+    /// gio-2.0.pc names `mount`, and libmount-dev resolved first had become util-linux's
+    /// library (with SELinux) for libuuid's users too.
+    func testDroppedRequirementIsNotResolved() throws {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libglib2.0-dev", source: "glib2.0", depends: [["libglib2.0-0"], ["libmount-dev"]],
+                  files: [lib + "libglib-2.0.so", lib + "pkgconfig/glib-2.0.pc", lib + "pkgconfig/gio-2.0.pc"])
+        index.add("libglib2.0-0", source: "glib2.0", files: [lib + "libglib-2.0.so.0"])
+        index.texts[lib + "pkgconfig/gio-2.0.pc"] = "Name: gio\nRequires.private: mount\n"
+        index.add("libmount-dev", source: "util-linux", depends: [["libselinux1-dev"]], files: [lib + "libmount.so", lib + "pkgconfig/mount.pc"])
+        index.add("libuuid-dev", source: "util-linux", files: [lib + "libuuid.so", lib + "pkgconfig/uuid.pc"])
+        index.add("libselinux1-dev", source: "libselinux", files: [lib + "libselinux.so", lib + "pkgconfig/libselinux.pc"])
+        index.installed["/mount.pc"] = "libmount-dev"
+        let resolver = LibraryResolver(index: index)
+        XCTAssertEqual(try XCTUnwrap(try resolver.library(for: .pkgConfig("glib-2.0"))).dependencies, [])
+        XCTAssertEqual(try XCTUnwrap(try resolver.library(for: .link("uuid"))).dependencies, [], "libuuid needs no SELinux")
+    }
+
+    /// A library Debian ships as a runtime package of its own beside the main one, in the same
+    /// -dev package (libharfbuzz-icu0 beside libharfbuzz0b), that alone links a library of
+    /// another source (ICU) is a part left out with that library: the chain of a crate asking
+    /// for harfbuzz has no ICU, and meson's `icu` feature is disabled. A part whose libraries
+    /// another one links too (harfbuzz-gobject: GLib) is kept; a need for the part keeps it.
+    func testAddOnPartThatAloneNeedsALibraryIsLeftOut() throws {
+        XCTAssertEqual(["libharfbuzz0b", "libharfbuzz-icu0", "libpango-1.0-0", "libpangoft2-1.0-0", "libxkbcommon-x11-0", "libicu72", "zlib1g"]
+            .map(LibraryResolver.libraryStem), ["harfbuzz", "harfbuzz-icu", "pango", "pangoft2", "xkbcommon-x11", "icu", "zlib"])
+        XCTAssertEqual(["pangocairo-1.0", "libharfbuzz-icu", "harfbuzz"].map(LibraryResolver.needStem), ["pangocairo", "harfbuzz-icu", "harfbuzz"])
+        let sources = ["libc6": "glibc", "libglib2.0-0": "glib2.0", "libicu72": "icu", "libx11-6": "libx11", "libxft2": "xft", "libcairo2": "cairo",
+                       "libpango-1.0-0": "pango1.0", "libpangoft2-1.0-0": "pango1.0", "libfreetype6": "freetype"]
+        func runtime(_ name: String, _ source: String, _ depends: [String]) -> BinaryPackage {
+            BinaryPackage(name: name, version: "1", source: source, depends: depends.map { [$0] })
+        }
+        let pango = [runtime("libpango-1.0-0", "pango1.0", ["libc6", "libglib2.0-0"]),
+                     runtime("libpangoft2-1.0-0", "pango1.0", ["libc6", "libpango-1.0-0", "libfreetype6"]),
+                     runtime("libpangoxft-1.0-0", "pango1.0", ["libc6", "libpango-1.0-0", "libpangoft2-1.0-0", "libx11-6", "libxft2"]),
+                     runtime("libpangocairo-1.0-0", "pango1.0", ["libc6", "libglib2.0-0", "libcairo2"])]
+        XCTAssertEqual(LibraryResolver.addOnParts(runtimes: pango) { sources[$0] },
+                       [LibraryResolver.AddOnPart(part: "cairo", stem: "pangocairo", sources: ["cairo"]),
+                        LibraryResolver.AddOnPart(part: "ft2", stem: "pangoft2", sources: ["freetype"]),
+                        LibraryResolver.AddOnPart(part: "xft", stem: "pangoxft", sources: ["libx11", "xft"])],
+                       "ft2 links freetype alone (here), so it is a part too; a need or the chain keeps it")
+        // harfbuzz-gobject links GLib, which harfbuzz links too: no part to leave out.
+        XCTAssertEqual(LibraryResolver.addOnParts(runtimes: [runtime("libharfbuzz0b", "harfbuzz", ["libglib2.0-0"]),
+                                                             runtime("libharfbuzz-gobject0", "harfbuzz", ["libglib2.0-0", "libharfbuzz0b"])]) { sources[$0] }, [])
+
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libharfbuzz-dev", source: "harfbuzz", depends: [["libharfbuzz0b"], ["libharfbuzz-icu0"], ["libicu-dev"], ["zlib1g-dev"]],
+                  files: [lib + "libharfbuzz.so", lib + "libharfbuzz-icu.so", lib + "pkgconfig/harfbuzz.pc", lib + "pkgconfig/harfbuzz-icu.pc"])
+        index.add("libharfbuzz0b", source: "harfbuzz", depends: [["libc6"], ["zlib1g"]], files: [lib + "libharfbuzz.so.0"])
+        index.add("libharfbuzz-icu0", source: "harfbuzz", depends: [["libc6"], ["libharfbuzz0b"], ["libicu72"]], files: [lib + "libharfbuzz-icu.so.0"])
+        index.add("libicu72", source: "icu", files: [lib + "libicuuc.so.72"])
+        index.add("zlib1g", source: "zlib", files: [lib + "libz.so.1"])
+        index.add("libc6", source: "glibc", files: [])
+        index.add("libicu-dev", source: "icu", files: [lib + "libicuuc.so", lib + "pkgconfig/icu-uc.pc"])
+        index.texts[lib + "pkgconfig/harfbuzz-icu.pc"] = "Name: harfbuzz-icu\nRequires: harfbuzz =  6.0.0\nRequires.private: icu-uc\nLibs: -lharfbuzz-icu\n"
+        let resolver = LibraryResolver(index: index)
+        let hb = try XCTUnwrap(try resolver.library(for: .pkgConfig("harfbuzz")))
+        XCTAssertEqual(hb.dependencies, ["zlib"], "ICU, which only libharfbuzz-icu0 links, is not built")
+        // A crate asking for harfbuzz-icu gets the library with its ICU part.
+        index.installed["/harfbuzz-icu.pc"] = "libharfbuzz-dev"
+        let withICU = LibraryResolver(index: index)
+        XCTAssertEqual(try XCTUnwrap(try withICU.library(for: .pkgConfig("harfbuzz-icu"))).dependencies, ["icu", "zlib"])
+        XCTAssertEqual(try withICU.named("harfbuzz").dependencies, ["icu", "zlib"], "the same library, with the part a need asked for")
+        // The part's library is needed by the rest of the chain anyway: nothing saved, the part kept.
+        var chained = index
+        chained.add("libharfbuzz-dev", source: "harfbuzz", depends: [["libharfbuzz0b"], ["libharfbuzz-icu0"], ["libicu-dev"], ["libfoo-dev"]],
+                    files: [lib + "libharfbuzz.so", lib + "libharfbuzz-icu.so", lib + "pkgconfig/harfbuzz.pc", lib + "pkgconfig/harfbuzz-icu.pc"])
+        chained.add("libfoo-dev", source: "foo", depends: [["libicu-dev"]], files: [lib + "libfoo.so"])
+        let keptResolver = LibraryResolver(index: chained)
+        XCTAssertEqual(try XCTUnwrap(try keptResolver.library(for: .pkgConfig("harfbuzz"))).dependencies, ["icu", "foo"])
+        let c = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: ["-Dgraphite2=auto"], patches: [],
+                                         mesonSwitches: ["icu_builtin"], mesonFeatures: ["docs", "graphite2", "icu", "tests"]), deps: [])
+        let setup = try XCTUnwrap(hb.steps(c).first { $0.arguments.first == "setup" }).arguments
+        XCTAssertTrue(setup.contains("-Dicu=disabled"), "\(setup)")
+        XCTAssertTrue(setup.contains("-Dtests=disabled") && setup.contains("-Ddocs=disabled"), "\(setup)")
+        XCTAssertTrue(setup.contains("-Dgraphite2=auto"), "\(setup)")
+        XCTAssertFalse(setup.contains { $0.hasPrefix("-Dicu_builtin") }, "\(setup)")
+        // Feature options get `disabled`, booleans `false`.
+        XCTAssertEqual(SourceLayout.partSwitches(["icu"], booleans: ["with-icu"], features: ["icu", "tests"]),
+                       ["-Dicu=disabled", "-Dwith-icu=false", "-Dtests=disabled"])
     }
 }
 

@@ -31,7 +31,7 @@ public struct SourceLayout: Codable, Equatable {
     public var fileAnswers: [String: String]? = nil
     /// Meson's boolean options (meson_options.txt), for switching off a part of the tree.
     public let mesonSwitches: [String]?
-    /// Meson's feature options (`introspection`), for switching off a part of the tree.
+    /// Meson's feature options (`type : 'feature'`), switched off the same way (`=disabled`).
     public var mesonFeatures: [String]? = nil
 
     public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = [],
@@ -81,15 +81,18 @@ public struct SourceLayout: Codable, Equatable {
     }
 
     /// `-D<switch>=false` for each part built as a library of its own that Debian ships in
-    /// another -dev package (`x11` -> libxkbcommon's `enable-x11`), where the tree has such a
-    /// boolean option: `enable-<part>`, `<part>`, `build-<part>`, `with-<part>`; a feature
-    /// option of that name is `disabled` (graphene's `introspection`).
-    /// Programs, tests, examples and documentation are no part of a static library (the
-    /// entry keeps no bin/ or docs): their meson switches too (`enable-tools`, `tests`).
+    /// another -dev package (`x11` -> libxkbcommon's `enable-x11`), or as another runtime
+    /// library of the same -dev package (`icu` -> harfbuzz's `icu`, see
+    /// `LibraryResolver.addOnParts`), where the tree has such a boolean option:
+    /// `enable-<part>`, `<part>`, `build-<part>`, `with-<part>`; `-D<switch>=disabled` where it
+    /// is a feature option. Programs, tests, examples and documentation are no part of a
+    /// static library (the entry keeps no bin/ or docs): their meson switches too
+    /// (`enable-tools`, `tests`).
     static func partSwitches(_ parts: [String], booleans: [String], features: [String] = []) -> [String] {
         (parts + nonLibraryParts).flatMap { part in
-            let names = ["enable-\(part)", "enable_\(part)", part, "build-\(part)", "build_\(part)", "with-\(part)", "with_\(part)"]
-            return names.filter(booleans.contains).map { "-D\($0)=false" } + names.filter(features.contains).map { "-D\($0)=disabled" }
+            ["enable-\(part)", "enable_\(part)", part, "build-\(part)", "build_\(part)", "with-\(part)", "with_\(part)"].flatMap { name in
+                (booleans.contains(name) ? ["-D\(name)=false"] : []) + (features.contains(name) ? ["-D\(name)=disabled"] : [])
+            }
         }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     }
 
@@ -301,10 +304,16 @@ public enum DebianRules {
                 raw.append(String(trimmed[dashes.upperBound...]))
             }
         }
+        // A later dh_auto_configure line is another flavour of the build (harfbuzz's udeb:
+        // `-Dgraphite2=disabled` after the main build's `enabled`): an option keeps the value
+        // of the first line that sets it.
         var seen = Set<String>()
         return raw.flatMap { shellWords(withoutShellCalls(expand($0, variables))) }
             .filter { $0.hasPrefix("-") && !$0.contains("$") && !$0.contains("`") && keep($0, system) }
-            .filter { seen.insert($0).inserted }
+            .filter { flag in
+                let name = flag.split(separator: "=", maxSplits: 1).first.map(String.init) ?? flag
+                return seen.insert(flag.contains("=") ? name : flag).inserted
+            }
     }
 
     /// Continuation lines joined (a trailing backslash continues the line).
@@ -394,9 +403,12 @@ public enum DebianRules {
     /// depends on. `auto` keeps a feature whose dependency is built and leaves out one whose
     /// dependency is not, where `enabled` stopped meson setup. Only options that
     /// meson_options.txt declares `type : 'feature'` are changed.
+    /// Debian's `-Dauto_features=enabled` (every `auto` feature required: harfbuzz's chafa,
+    /// cairo and introspection, none of which its -dev package depends on) is dropped for the
+    /// same reason: meson's own `auto` finds what the plan built.
     static func mesonFeaturesOptional(_ flags: [String], options: String) -> [String] {
         let features = mesonFeatureOptions(options)
-        return flags.map { flag in
+        return flags.filter { $0 != "-Dauto_features=enabled" }.map { flag in
             let parts = flag.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, parts[1] == "enabled", parts[0].hasPrefix("-D"), features.contains(String(parts[0].dropFirst(2))) else { return flag }
             return parts[0] + "=auto"
@@ -528,8 +540,8 @@ extension LibraryBuildContext {
         let dir = layout.subdirectory.isEmpty ? source : source + "/" + layout.subdirectory
         // The recipe's own flags win over these switches.
         let ownNames = options.flags.map { String($0.split(separator: "=").first ?? "") }
-        let parts = (layout.buildSystem == .meson ? SourceLayout.partSwitches(options.separateParts, booleans: layout.mesonSwitches ?? [],
-                                                                                               features: layout.mesonFeatures ?? []) : [])
+        let parts = (layout.buildSystem == .meson
+            ? SourceLayout.partSwitches(options.separateParts, booleans: layout.mesonSwitches ?? [], features: layout.mesonFeatures ?? []) : [])
             .filter { !ownNames.contains(String($0.split(separator: "=").first ?? "")) }
         let partNames = parts.map { String($0.split(separator: "=").first ?? "") }
         let flags = layout.debianFlags.filter { flag in

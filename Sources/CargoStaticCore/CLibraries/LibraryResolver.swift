@@ -11,6 +11,14 @@ public enum LibraryNeed: Hashable, CustomStringConvertible {
     /// A Debian binary package (a -dev package's dependency).
     case package(String)
 
+    /// The library's name as the need gives it (nil for a Debian package).
+    var libraryName: String? {
+        switch self {
+        case .name(let n), .link(let n), .pkgConfig(let n): return n
+        case .package: return nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .name(let n): return n
@@ -31,6 +39,9 @@ public final class LibraryResolver {
     private var known: [String: NativeLibrary] = [:]
     private var byNeed: [LibraryNeed: String?] = [:]
     private var resolving: Set<String> = []
+    /// By source package: the parts a library can leave out, and those a need asked for.
+    private var partsOf: [String: [AddOnPart]] = [:]
+    private var wantedParts: [String: Set<String>] = [:]
     private let lock = NSRecursiveLock()
 
     public init(index: PackageIndex) { self.index = index }
@@ -98,7 +109,14 @@ public final class LibraryResolver {
     public func library(for need: LibraryNeed) throws -> NativeLibrary? {
         lock.lock(); defer { lock.unlock() }
         if let cached = byNeed[need] { return cached.flatMap { known[$0] } }
-        let found = try resolve(need)
+        var found = try resolve(need)
+        // A need for a part left out (`harfbuzz-icu`, `pangocairo`): the library again, with it.
+        if let lib = found, let part = partsOf[lib.debianSource]?.first(where: { need.libraryName.map(Self.needStem) == $0.stem }),
+           wantedParts[lib.debianSource]?.contains(part.part) != true, let dev = lib.devPackage, let info = index.binary(dev) {
+            wantedParts[lib.debianSource, default: []].insert(part.part)
+            known.removeValue(forKey: lib.name)
+            found = try library(fromDev: info) ?? lib
+        }
         if let found { known[found.name] = found }
         byNeed[need] = found?.name
         return found
@@ -251,6 +269,76 @@ public final class LibraryResolver {
         return ships && !modules.contains(where: requiredModules.contains)
     }
 
+    /// A part of a -dev package's own: a library Debian ships as a runtime package of its own
+    /// (libharfbuzz-icu0, libpangoxft-1.0-0) beside the main one (libharfbuzz0b,
+    /// libpango-1.0-0), all in the one -dev package, and the source packages of the
+    /// libraries only that part links (icu; libx11, xft, libxrender).
+    struct AddOnPart: Equatable {
+        /// What the part is called in the tree's options: the runtime package's name less the
+        /// main one's (`icu`, `xft`, `cairo`).
+        let part: String
+        /// Its library's name (`harfbuzz-icu`, `pangoxft`): a need for it asks for the part.
+        let stem: String
+        let sources: [String]
+    }
+
+    /// `libpangoxft-1.0-0` -> `pangoxft`, `libharfbuzz0b` -> `harfbuzz`, `libharfbuzz-icu0` ->
+    /// `harfbuzz-icu`, `libxkbcommon-x11-0` -> `xkbcommon-x11`: the library a runtime package is
+    /// named for, without Debian's soname version.
+    static func libraryStem(_ package: String) -> String {
+        var name = Substring(package.hasPrefix("lib") ? String(package.dropFirst(3)) : package)
+        if let range = name.range(of: #"-[0-9][0-9.]*-[0-9]+[a-z]?$"#, options: .regularExpression) {
+            name = name[..<range.lowerBound]
+        } else if let range = name.range(of: #"[0-9][0-9.]*[a-z]?$"#, options: .regularExpression), range.lowerBound > name.startIndex {
+            name = name[..<range.lowerBound]
+        }
+        while name.hasSuffix("-") || name.hasSuffix(".") { name = name.dropLast() }
+        return String(name)
+    }
+
+    /// The name of a need as a library stem (`pangocairo-1.0` -> `pangocairo`, `libharfbuzz-icu` -> `harfbuzz-icu`).
+    static func needStem(_ name: String) -> String {
+        let bare = Self.bare(name)
+        guard let range = bare.range(of: #"-[0-9][0-9.]*$"#, options: .regularExpression) else { return bare }
+        return String(bare[..<range.lowerBound])
+    }
+
+    /// The parts a build can leave out: among the runtime packages of the source that the
+    /// -dev package depends on, those named after the main one (its stem and more) that link
+    /// a library of another source which no other of these runtime packages links. A crate
+    /// asking for harfbuzz builds no ICU, one asking for pango no Xft and X11; a part linking
+    /// nothing of its own costs nothing and is kept (harfbuzz-gobject: GLib, which harfbuzz
+    /// links too). `sourceOf`: a binary package's source package.
+    static func addOnParts(runtimes: [BinaryPackage], sourceOf: (String) -> String?) -> [AddOnPart] {
+        let stems = Dictionary(runtimes.map { ($0.name, libraryStem($0.name)) }) { a, _ in a }
+        let own = Set(runtimes.map(\.source))
+        func sources(_ package: BinaryPackage) -> Set<String> {
+            Set(package.depends.compactMap { group in group.first.flatMap(sourceOf) }.filter { !own.contains($0) })
+        }
+        let linked = Dictionary(runtimes.map { ($0.name, sources($0)) }) { a, _ in a }
+        return runtimes.sorted { $0.name < $1.name }.compactMap { package -> AddOnPart? in
+            guard let stem = stems[package.name],
+                  let main = runtimes.compactMap({ stems[$0.name] }).filter({ $0 != stem && stem.hasPrefix($0) }).max(by: { $0.count < $1.count })
+            else { return nil }
+            var part = Substring(stem.dropFirst(main.count))
+            while part.hasPrefix("-") || part.hasPrefix("_") { part = part.dropFirst() }
+            let others = Set(linked.filter { $0.key != package.name }.values.joined())
+            let only = (linked[package.name] ?? []).filter { !others.contains($0) }.sorted()
+            return part.isEmpty || only.isEmpty ? nil : AddOnPart(part: String(part), stem: stem, sources: only)
+        }
+    }
+
+    /// The source packages of libraries already resolved and all they depend on.
+    private func chainSources(_ names: [String]) -> Set<String> {
+        var seen = Set<String>(), sources = Set<String>(), queue = names
+        while let name = queue.popLast() {
+            guard seen.insert(name).inserted, let lib = known[name] else { continue }
+            sources.insert(lib.debianSource)
+            queue += lib.dependencies
+        }
+        return sources
+    }
+
     /// Dependencies that are never built: the libc and the kernel's headers come with the
     /// target's C toolchain.
     static let toolchainPackages: Set<String> = ["libc6-dev", "libc-dev", "linux-libc-dev", "libc6.1-dev", "libstdc++-dev", "libgcc-dev"]
@@ -274,26 +362,61 @@ public final class LibraryResolver {
         resolving.insert(info.source)
         defer { resolving.remove(info.source) }
         var options = GenericRecipes.options(for: info.source)
-        options.separateParts = separateParts(of: info)
         let files = index.files(info.name) ?? []
-        var dependencies: [String] = []
-        let required = index.pkgConfigRequires(info.name)
-        let noIntrospection = options.separateParts.contains(Self.introspectionPart)
-        for group in info.depends {
-            guard let dep = group.first(where: { $0.hasSuffix("-dev") }), !Self.toolchainPackages.contains(dep),
-                  !options.dropDependencies.contains(dep), index.binary(dep)?.source != info.source else { continue }
-            if noIntrospection, Self.onlyForIntrospection(dependencyFiles: index.files(dep) ?? [], requiredModules: required) { continue }
-            if let lib = try library(for: .package(dep)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
+        // Add-on parts that alone need a library (harfbuzz-icu: ICU) are left out with it,
+        // unless a need asked for one of them.
+        // Only a -dev package depending on several runtime packages of its source has parts:
+        // for the others apt is not asked again (each answer costs a process).
+        let siblings = Set(index.binaries(ofSource: info.source))
+        // A shared library's package is named for its soname, which ends in its version
+        // (libharfbuzz0b, libpango-1.0-0); programs (libglib2.0-bin) are no part.
+        let runtimeNames = info.depends.compactMap { $0.first }.filter {
+            siblings.contains($0) && $0.hasPrefix("lib") && $0.range(of: #"[0-9][a-z]?$"#, options: .regularExpression) != nil
         }
-        // What its .pc files require, which Debian's Depends may leave out; a module that
-        // resolves to nothing here is left to the build (which names it if it is missing).
+        let runtimes = runtimeNames.count < 2 ? [] : runtimeNames.compactMap { index.binary($0) }.filter { $0.source == info.source }
+        let addOns = Self.addOnParts(runtimes: runtimes) { siblings.contains($0) ? info.source : self.index.binary($0)?.source }
+        partsOf[info.source] = addOns
         let ownModules = Set(files.filter { $0.hasSuffix(".pc") }.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension })
-        for module in required where !ownModules.contains(module) {
-            guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source,
-                  !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
-                  !dependencies.contains(lib.name) else { continue }
-            dependencies.append(lib.name)
+        // With introspection switched off, a dependency there only for its .gir files is not built.
+        let separate = separateParts(of: info)
+        let required = index.pkgConfigRequires(info.name)
+        let noIntrospection = separate.contains(Self.introspectionPart)
+        func gather(leaving leftOut: Set<String>) throws -> [String] {
+            var dependencies: [String] = []
+            for group in info.depends {
+                guard let dep = group.first(where: { $0.hasSuffix("-dev") }), !Self.toolchainPackages.contains(dep),
+                      !options.dropDependencies.contains(dep), let source = index.binary(dep)?.source, source != info.source,
+                      !leftOut.contains(source) else { continue }
+                if noIntrospection, Self.onlyForIntrospection(dependencyFiles: index.files(dep) ?? [], requiredModules: required) { continue }
+                if let lib = try library(for: .package(dep)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
+            }
+            // What its .pc files require, which Debian's Depends may leave out; a module that
+            // resolves to nothing here is left to the build (which names it if it is missing).
+            // A left-out part's library, or one the recipe drops, is not resolved at all: Xft's
+            // chain is X11's, and glib's gio-2.0.pc names `mount`, whose libmount-dev would have
+            // become util-linux's library for everyone (libuuid's too, with SELinux).
+            let skipped = leftOut.union(options.dropDependencies.compactMap { index.binary($0)?.source })
+            for module in required where !ownModules.contains(module) {
+                if !skipped.isEmpty, Self.recipe(for: .pkgConfig(module)) == nil, let dev = devPackage(for: .pkgConfig(module)),
+                   let source = index.binary(dev)?.source, skipped.contains(source) { continue }
+                guard let lib = try? library(for: .pkgConfig(module)), lib.debianSource != info.source, !leftOut.contains(lib.debianSource),
+                      !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
+                      !dependencies.contains(lib.name) else { continue }
+                dependencies.append(lib.name)
+            }
+            return dependencies
         }
+        let wanted = wantedParts[info.source] ?? []
+        var leftOutParts = addOns.filter { !wanted.contains($0.part) }
+        var dependencies = try gather(leaving: Set(leftOutParts.flatMap(\.sources)))
+        // A part whose library the rest builds anyway (pangoft2's freetype, which harfbuzz
+        // needs) saves nothing: kept.
+        let built = chainSources(dependencies)
+        if leftOutParts.contains(where: { !built.isDisjoint(with: $0.sources) }) {
+            leftOutParts = leftOutParts.filter { built.isDisjoint(with: $0.sources) }
+            dependencies = try gather(leaving: Set(leftOutParts.flatMap(\.sources)))
+        }
+        options.separateParts = (separate + leftOutParts.map(\.part)).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
         for extra in options.addDependencies {
             if let lib = try library(for: .name(extra)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
         }

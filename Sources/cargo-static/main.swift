@@ -138,7 +138,7 @@ func execute(_ session: Session, json: Bool, _ body: (Session) throws -> Void) t
 }
 
 struct Build: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "build",
         abstract: "Build static executables and check each one.",
         discussion: "Prints the path of each executable on stdout and its verdict on stderr. Fails when any executable is not fully static.")
     @OptionGroup var options: BuildOptions
@@ -156,7 +156,7 @@ struct Build: ParsableCommand {
 }
 
 struct Test: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "test",
         abstract: "Build the crate's tests statically, check them, and run them (under qemu for foreign targets).",
         discussion: "Test name filters (`cargo-static test NAME`) and arguments after `--` go to the test harness, as with cargo test.")
     @OptionGroup var options: BuildOptions
@@ -177,7 +177,7 @@ struct Test: ParsableCommand {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "run",
         abstract: "Build, then run the executable (under qemu for foreign targets).",
         discussion: "Arguments after `--` go to the program. With --empty-root the program runs in a directory that holds only itself: proof that it needs nothing but the kernel. The program's output is the output: use `build --json` for results as JSON.")
     @OptionGroup var options: BuildOptions
@@ -204,7 +204,7 @@ struct Run: ParsableCommand {
 }
 
 struct Install: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "install",
         abstract: "Build a crate's executables static, check them, and install them into ~/.cargo/bin (as `cargo install`).",
         discussion: """
         CRATE (or CRATE@VERSION) comes from the registry cargo is configured to use: crates.io, or its source replacement in .cargo/config.toml or $CARGO_HOME/config.toml (a vendor directory, Debian's /usr/share/cargo/registry). --path DIR installs the package in DIR. Builds in release mode; --bin, --features, --locked and the other build options work as for `build`. The executables go to <root>/bin: --root, else $CARGO_INSTALL_ROOT, else cargo's install.root, else $CARGO_HOME, else ~/.cargo. An existing file is replaced only with --force. Prints each installed path on stdout.
@@ -253,7 +253,7 @@ struct SandboxOptions: ParsableArguments {
 }
 
 struct Exec: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "exec",
         abstract: "Run an existing executable, alone in the empty-root sandbox or directly (under qemu for foreign targets).",
         discussion: "Arguments after `--` go to the program. The target is read from the ELF header unless --target is given. Example: cargo-static exec --empty-root ./rg -- --version")
     @Argument(help: "The executable.") var file: String
@@ -277,7 +277,7 @@ struct Exec: ParsableCommand {
 }
 
 struct Std: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "std",
         abstract: "The Rust standard library cargo-static builds: its own test suites.",
         subcommands: [StdTest.self])
 }
@@ -331,7 +331,7 @@ struct StdTest: ParsableCommand {
 }
 
 struct Plan: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "plan",
         abstract: "Show every step of a build: commands, environment variables and generated files, as pasteable shell lines (--json: the plan itself).",
         discussion: """
         Nothing is built. The sources of C libraries built by the generic builder are fetched \
@@ -349,7 +349,7 @@ struct Plan: ParsableCommand {
 }
 
 struct Verify: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "verify",
         abstract: "Audit ELF files without running them: linkage, libc, hardening, verdict.",
         discussion: """
         Exit status: 0 = every file is fully static and kernel-only (and meets --require); \
@@ -398,7 +398,7 @@ struct Verify: ParsableCommand {
 }
 
 struct Doctor: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "doctor",
         abstract: "List every piece cargo-static found or misses, with the command that installs it, and which rustc `cargo static build` would use in this directory (with its +toolchain, RUSTUP_TOOLCHAIN, override or rust-toolchain file) and whether it would succeed.")
     @Option(help: "The target(s) to check for.", transform: { try Target.list($0) }) var target: [Target] = [try! Target(Target.defaultTriple)]
     @Option(help: "A rustup toolchain name, a rustc path or a sysroot directory.") var toolchain: String?
@@ -416,12 +416,12 @@ struct Doctor: ParsableCommand {
 }
 
 struct Cache: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "cache",
         abstract: "The cache of standard libraries and generated archives ($CARGO_STATIC_CACHE, else $XDG_CACHE_HOME/cargo-static).",
         subcommands: [List.self, Clean.self, VerifyCache.self, Export.self, Import.self, Push.self, Pull.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List everything in the cache: standard libraries, C libraries, generated archives and zig's cache, with sizes and a total.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List everything in the cache: standard libraries, C libraries, generated archives and zig's cache, with sizes and a total.")
         @Flag(help: "Print as JSON ({cache, entries: [{kind, name, target, detail, sizeBytes, path}], totalBytes}).") var json = false
         func run() throws {
             let session = Session(context: Invocation.context)
@@ -431,7 +431,7 @@ struct Cache: ParsableCommand {
     }
 
     struct Clean: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "clean",
             abstract: "Remove cached standard libraries, generated archives and toolchain directories (all, or those whose name contains PATTERN), with their build directories. C libraries: `deps clean`.")
         @Argument(help: "Only entries whose name contains this text.") var pattern: String?
         func run() throws {
@@ -464,7 +464,7 @@ struct Cache: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "export",
             abstract: "Write cached standard libraries, C libraries and generated archives to a tar file, to import into another machine's cache.",
             discussion: "Each entry is checked against its manifest first (a damaged one is refused). Example: cargo-static cache export runner.tar x86_64-unknown-linux-musl")
         @Argument(help: "The archive to write.") var file: String
@@ -482,7 +482,7 @@ struct Cache: ParsableCommand {
     }
 
     struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "import",
             abstract: "Add the entries of an archive written by `cache export` to this cache, after checking every file's size and SHA-256 against its entry's manifest.",
             discussion: "A tampered or incomplete archive is refused and nothing is added. Entries the cache already has are kept.")
         @Argument(help: "An archive written by `cargo-static cache export`.") var file: String
@@ -497,7 +497,7 @@ struct Cache: ParsableCommand {
     }
 
     struct Push: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "push",
             abstract: "Push cached standard libraries, C libraries and generated archives to an OCI registry (one artifact per entry, tagged as REF).",
             discussion: """
             REF is HOST[:PORT]/REPO[:TAG] (TAG defaults to latest). Each entry is checked against its manifest first, \
@@ -521,7 +521,7 @@ struct Cache: ParsableCommand {
     }
 
     struct Pull: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "pull",
             abstract: "Add the entries pushed to an OCI registry with `cache push` to this cache, with every check of `cache import`.",
             discussion: "REF is HOST[:PORT]/REPO[:TAG]. Every blob's digest is checked on download, and each entry goes through `cache import`'s checks before it is added; entries the cache already has are kept.")
         @Argument(help: "HOST[:PORT]/REPO[:TAG]") var reference: String
@@ -538,7 +538,7 @@ struct Cache: ParsableCommand {
 }
 
 struct Deps: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "deps",
         abstract: "C libraries compiled from source for musl targets, cached like the standard library.",
         discussion: """
         `build` needs them automatically: any crate in the project's resolved graph with a `links` \
@@ -554,7 +554,7 @@ struct Deps: ParsableCommand {
         subcommands: [Build.self, List.self, Clean.self], defaultSubcommand: List.self)
 
     struct Build: ParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "build",
             abstract: "Build C libraries (and what they depend on) for the target(s), unless cached.",
             discussion: "Example: cargo-static deps build zlib openssl --target x86_64-unknown-linux-musl,aarch64-unknown-linux-musl")
         @Argument(help: "Library names: a recipe (\(NativeLibrary.all.map(\.name).joined(separator: ", "))), a link name (git2), a pkg-config module (libgit2) or a Debian source package.") var names: [String]
@@ -577,7 +577,7 @@ struct Deps: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the built C libraries with their targets, versions, sizes and prefixes.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the built C libraries with their targets, versions, sizes and prefixes.")
         @Flag(help: "Print as JSON (times in RFC 3339).") var json = false
         func run() throws {
             let session = Session(context: Invocation.context)
@@ -592,7 +592,7 @@ struct Deps: ParsableCommand {
     }
 
     struct Clean: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove built C libraries (all, or those whose name or target contains PATTERN), with their build directories.")
+        static let configuration = CommandConfiguration(commandName: "clean", abstract: "Remove built C libraries (all, or those whose name or target contains PATTERN), with their build directories.")
         @Argument(help: "Only entries whose name or target contains this text.") var pattern: String?
         @Flag(help: "Also remove the downloaded sources (they are fetched again when needed).") var sources = false
         func run() throws {

@@ -15,6 +15,8 @@ struct AuditMemo: Codable {
         var identity: String
         var machine: UInt16
         var audit: Audit
+        /// Whether it calls dlopen (the build warns then).
+        var callsDlopen: Bool?
         var sha256: String?
         /// The SBOM written for it: the digest of its inputs, and the SBOM file's identity.
         var sbomInputs: String?

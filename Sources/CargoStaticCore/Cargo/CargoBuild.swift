@@ -48,10 +48,9 @@ struct CargoBuild {
                                    fix: diagnosis ?? missingLibraryHint(messages, provided: provided),
                                    exitCode: 101)
         }
-        let executables = try audit(messages.artifacts, step)
+        let (executables, callingDlopen) = try audit(messages.artifacts, step)
         if !dlopenKnown {
-            for exe in executables where !exe.isTest {
-                guard let elf = try? ELFFile.read(path: exe.path), DlopenUse.calls(elf) else { continue }
+            for exe in executables where !exe.isTest && callingDlopen.contains(exe.path) {
                 reporter.warn(DlopenUse.executableWarning(exe.name))
             }
         }
@@ -100,14 +99,16 @@ struct CargoBuild {
 
     /// Every executable read by the ELF audit: kernel-only, the right machine, the linkage
     /// and the allocator the plan asked for. Anything else fails the build with the reason.
-    private func audit(_ artifacts: [Artifact], _ step: CargoStep) throws -> [BuiltExecutable] {
+    private func audit(_ artifacts: [Artifact], _ step: CargoStep) throws -> ([BuiltExecutable], callingDlopen: Set<String>) {
         var out: [BuiltExecutable] = []
+        var callingDlopen = Set<String>()
         var failures: [String] = []
         let expect = step.expectations
         let memos = AuditMemos()
         defer { memos.save() }
         for artifact in artifacts {
-            let (audit, machine) = try audited(artifact.path, memos)
+            let (audit, machine, dlopen) = try audited(artifact.path, memos)
+            if dlopen { callingDlopen.insert(artifact.path) }
             var problems = audit.problems
             if machine != expect.machine || audit.bits != expect.bits {
                 problems.append("built for \(audit.machine) (\(audit.bits)-bit), expected \(step.target.arch)")
@@ -129,21 +130,22 @@ struct CargoBuild {
                                    fix: "see the reasons above; `cargo-static verify FILE` shows the full audit",
                                    detail: failures.joined(separator: "\n"))
         }
-        return out
+        return (out, callingDlopen)
     }
 
     /// The executable's audit: remembered when the file is the one audited before (cargo
     /// changed nothing), else read from it.
-    private func audited(_ path: String, _ memos: AuditMemos) throws -> (Audit, UInt16) {
-        if let known = memos.record(path) { return (known.audit, known.machine) }
+    private func audited(_ path: String, _ memos: AuditMemos) throws -> (Audit, UInt16, callsDlopen: Bool) {
+        if let known = memos.record(path), let dlopen = known.callsDlopen { return (known.audit, known.machine, dlopen) }
         let identity = AuditMemo.identity(path)
         let elf: ELFFile
         do { elf = try ELFFile.read(path: path) } catch {
             throw CargoStaticError(.notStatic, "cannot read the produced executable \(path): \(error)")
         }
         let audit = Audit(elf)
-        if let identity { memos.update(path) { $0 = AuditMemo.Record(identity: identity, machine: elf.machine, audit: audit) } }
-        return (audit, elf.machine)
+        let dlopen = DlopenUse.calls(elf)
+        if let identity { memos.update(path) { $0 = AuditMemo.Record(identity: identity, machine: elf.machine, audit: audit, callsDlopen: dlopen) } }
+        return (audit, elf.machine, dlopen)
     }
 }
 

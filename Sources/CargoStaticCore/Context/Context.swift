@@ -26,9 +26,13 @@ public struct Context {
     }
 
     /// The one read of the real process environment.
-    public static let process = Context(variables: ProcessInfo.processInfo.environment,
-                                        directory: FileManager.default.currentDirectoryPath,
-                                        home: NSHomeDirectory())
+    public static let process: Context = {
+        let variables = ProcessInfo.processInfo.environment
+        // $HOME first, as cargo does: the password database is read (through glibc's NSS,
+        // a few milliseconds of every start) only when it is unset.
+        let home = variables["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? NSHomeDirectory()
+        return Context(variables: variables, directory: FileManager.default.currentDirectoryPath, home: home)
+    }()
 
     public subscript(_ name: String) -> String? { variables[name] }
 

@@ -89,6 +89,32 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(try LibraryResolver(index: index).library(for: .link("slirp"))?.dependencies, [])
     }
 
+    /// A .pc file's `Libs.private` libraries that the library's own shared library is linked
+    /// against: dependencies even where neither Depends nor Requires names them
+    /// (libleptonica-dev depends on liblept5 alone; lept.pc: `Libs.private: -lz -lpng16 -lgif`).
+    func testPkgConfigPrivateLibsOfTheRuntimeLibraryAreDependencies() throws {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libleptonica-dev", source: "leptonlib", depends: [["liblept5"]], files: [lib + "liblept.so", lib + "pkgconfig/lept.pc"])
+        index.add("liblept5", source: "leptonlib", depends: [["libc6"], ["libgif7"], ["libpng16-16"], ["zlib1g"]], files: [lib + "liblept.so.5"])
+        index.add("libgif7", source: "giflib", files: [lib + "libgif.so.7"])
+        index.add("libgif-dev", source: "giflib", depends: [["libgif7"]], files: [lib + "libgif.so", lib + "libgif.a", "/usr/include/gif_lib.h"])
+        index.add("libpng16-16", source: "libpng1.6", depends: [["zlib1g"]], files: [lib + "libpng16.so.16"])
+        index.add("libpng-dev", source: "libpng1.6", depends: [["libpng16-16"], ["zlib1g-dev"]], files: [lib + "libpng16.so", lib + "libpng.so", lib + "pkgconfig/libpng.pc"])
+        index.add("zlib1g", source: "zlib", files: [lib + "libz.so.1"])
+        index.add("libc6", source: "glibc", files: [lib + "libc.so.6"])
+        index.add("libwebp-dev", source: "libwebp", files: [lib + "libwebp.so", lib + "pkgconfig/libwebp.pc"])
+        index.installed["/libpng16.so"] = "libpng-dev"
+        index.texts[lib + "pkgconfig/lept.pc"] = "Name: leptonica\nLibs: -L${libdir} -llept\nLibs.private: -lz  -lpng16  -lgif -lwebp -lm -pthread\n"
+        let lept = try XCTUnwrap(try LibraryResolver(index: index).library(for: .package("libleptonica-dev")))
+        XCTAssertEqual(lept.dependencies, ["zlib", "libpng1.6", "giflib"],
+                       "libwebp is in Libs.private but liblept5 does not depend on it: left out; -lm is the libc's")
+        XCTAssertEqual(PkgConfigRequires.privateLinks(inPcFile: "Libs: -lfoo\nLibs.private: -lz  -L/x -lpng16 -pthread -l${x}\n"), ["z", "png16"])
+        // A .pc file that cannot be read (not installed): nothing added.
+        index.texts = [:]
+        XCTAssertEqual(try LibraryResolver(index: index).library(for: .package("libleptonica-dev"))?.dependencies, [])
+    }
+
     /// A transitional -dev package (libjpeg-dev, libpcap-dev: no files, a dependency on the
     /// real -dev package of the same source) is the real one: its archives are expected.
     func testTransitionalDevPackageIsTheOneItDependsOn() throws {

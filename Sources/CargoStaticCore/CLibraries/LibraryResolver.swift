@@ -268,6 +268,17 @@ public final class LibraryResolver {
                   !dependencies.contains(lib.name) else { continue }
             dependencies.append(lib.name)
         }
+        // What its .pc files link privately and its own shared library is linked against
+        // (libleptonica-dev depends on liblept5 alone and lept.pc has no Requires, but
+        // `Libs.private: -lpng16 -lgif …` and liblept5 depends on libpng16-16, libgif7, …):
+        // without them configure builds the library without its image formats.
+        let runtimeSources = index.runtimeDependencySources(of: info)
+        for link in index.pkgConfigPrivateLinks(info.name) where !PkgConfigFixup.libcParts.contains(link) && !runtimeSources.isEmpty {
+            guard let lib = try? library(for: .link(link)), lib.debianSource != info.source, runtimeSources.contains(lib.debianSource),
+                  !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
+                  !dependencies.contains(lib.name) else { continue }
+            dependencies.append(lib.name)
+        }
         for extra in options.addDependencies {
             if let lib = try library(for: .name(extra)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
         }

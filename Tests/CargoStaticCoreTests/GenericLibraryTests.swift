@@ -681,8 +681,34 @@ final class GenericLibraryTests: XCTestCase {
         include(CTest)
         """
         XCTAssertEqual(SourceLayout.cmakeTestSwitches(lists),
-                       ["-DMBEDTLS_FATAL_WARNINGS=OFF", "-DENABLE_TESTING=OFF", "-DFOO_BUILD_TESTS=OFF", "-DJSON_WERROR=OFF", "-DBUILD_TESTING=OFF"])
+                       ["-DENABLE_PROGRAMS=OFF", "-DMBEDTLS_FATAL_WARNINGS=OFF", "-DENABLE_TESTING=OFF", "-DFOO_BUILD_TESTS=OFF", "-DJSON_WERROR=OFF", "-DBUILD_TESTING=OFF"])
         XCTAssertEqual(SourceLayout.cmakeTestSwitches("project(x C)\nadd_library(x x.c)\n"), [])
+        // aom declares its options through a wrapper, in build/cmake/aom_config_defaults.cmake;
+        // a target's compile options and its own library options are not switches.
+        let aom = """
+        set_aom_option_var(ENABLE_EXAMPLES "Enables build of example code." ON)
+        set_aom_option_var(ENABLE_TESTS "Enables unit tests." ON)
+        set_aom_option_var(ENABLE_TOOLS "Enable applications in tools sub directory." ON)
+        set_aom_option_var(ENABLE_NASM "Use nasm instead of yasm for x86 assembly." OFF)
+        set_aom_option_var(ENABLE_SSE2 "Enables SSE2 optimizations." ON)
+        cmake_dependent_option(BUILD_DOC "docs" ON "DOXYGEN_FOUND" OFF)
+        target_compile_options(aom_test PRIVATE -Wall)
+        """
+        XCTAssertEqual(SourceLayout.cmakeTestSwitches(aom),
+                       ["-DENABLE_EXAMPLES=OFF", "-DENABLE_TESTS=OFF", "-DENABLE_TOOLS=OFF", "-DBUILD_DOC=OFF"])
+    }
+
+    /// The options of a CMake tree are read from its cmake modules too (aom's are in
+    /// build/cmake/aom_config_defaults.cmake, not in CMakeLists.txt).
+    func testCMakeOptionsDeclaredInModulesAreRead() throws {
+        let tree = NSTemporaryDirectory() + "cmake-tree-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: tree + "/build/cmake", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tree) }
+        try "project(aom C)\ninclude(build/cmake/defaults.cmake)\nadd_library(aom a.c)\n".write(toFile: tree + "/CMakeLists.txt", atomically: true, encoding: .utf8)
+        try "set_aom_option_var(ENABLE_TESTS \"Enables unit tests.\" ON)\n".write(toFile: tree + "/build/cmake/defaults.cmake", atomically: true, encoding: .utf8)
+        let layout = try XCTUnwrap(SourceLayout.detect(tree))
+        XCTAssertEqual(layout.buildSystem, .cmake)
+        XCTAssertEqual(layout.testSwitches, ["-DENABLE_TESTS=OFF"])
     }
 
     /// A part of the tree Debian ships as another -dev package of the same source, which the

@@ -89,6 +89,9 @@ public struct SourceLayout: Codable, Equatable {
         }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     }
 
+    /// The words of a CMake option naming a part that is not the library (`ENABLE_EXAMPLES`).
+    static let nonLibraryWords: Set<String> = ["TOOLS", "PROGRAMS", "APPS", "UTILS", "EXAMPLES", "DEMOS", "BENCHMARKS", "DOCS", "DOC", "MAN", "MANPAGES"]
+
     static let nonLibraryParts = ["tools", "programs", "utils", "examples", "demos", "tests", "benchmarks", "docs", "man"]
 
     /// `--disable-X` for every option of configure (its `ac_user_opts` list, or configure.ac's
@@ -118,26 +121,43 @@ public struct SourceLayout: Codable, Equatable {
         }.map { "--disable-" + $0 }
     }
 
-    /// `-D<option>=OFF` for a CMake project's own options that build its tests or turn its
-    /// warnings into errors (`ENABLE_TESTING`, `BUILD_TESTING`, `FOO_BUILD_TESTS`,
-    /// `MBEDTLS_FATAL_WARNINGS`, `FOO_WERROR`), read from the top CMakeLists.txt: tests are
-    /// no part of a static library, and a newer compiler's new warning (zig's clang) is not
-    /// a reason for the library not to build. mbedtls's tests stopped on one.
+    /// `-D<option>=OFF` for a CMake project's own options that build its tests, its programs,
+    /// examples and documentation, or turn its warnings into errors (`ENABLE_TESTING`,
+    /// `BUILD_TESTING`, `FOO_BUILD_TESTS`, `ENABLE_EXAMPLES`, `ENABLE_TOOLS`, `ENABLE_PROGRAMS`,
+    /// `MBEDTLS_FATAL_WARNINGS`, `FOO_WERROR`), read from the top CMakeLists.txt and the
+    /// project's cmake/ and build/cmake/ modules: `option(`, and the wrappers projects declare
+    /// options with (`cmake_dependent_option(`, aom's `set_aom_option_var(`). Tests and
+    /// programs are no part of a static library (aom's unit tests are hundreds of C++ files),
+    /// and a newer compiler's new warning (zig's clang) is not a reason for the library not
+    /// to build. mbedtls's tests stopped on one.
     static func cmakeTestSwitches(_ cmakeLists: String) -> [String] {
         var names: [String] = []
         var rest = Substring(cmakeLists)
-        while let call = rest.range(of: #"(?i)\boption\s*\("#, options: .regularExpression) {
+        while let call = rest.range(of: #"(?i)\b(\w*_)?option(_\w*)?\s*\("#, options: .regularExpression) {
             rest = rest[call.upperBound...]
             let name = rest.drop { $0 == " " || $0 == "\t" }.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
             let words = name.uppercased().split(separator: "_").map(String.init)
             let tests = words.contains { ["TEST", "TESTS", "TESTING"].contains($0) }
+            let programs = words.contains { ["ENABLE", "BUILD", "WITH", "INSTALL"].contains($0) }
+                && words.contains { nonLibraryWords.contains($0) }
             let werror = words.contains("WERROR") || name.uppercased().hasSuffix("FATAL_WARNINGS") || name.uppercased().hasSuffix("WARNINGS_AS_ERRORS")
-            if !name.isEmpty, tests || werror, !names.contains(String(name)) { names.append(String(name)) }
+            if !name.isEmpty, tests || programs || werror, !names.contains(String(name)) { names.append(String(name)) }
         }
         if cmakeLists.range(of: #"(?i)include\s*\(\s*CTest\s*\)"#, options: .regularExpression) != nil, !names.contains("BUILD_TESTING") {
             names.append("BUILD_TESTING")
         }
         return names.map { "-D\($0)=OFF" }
+    }
+
+    /// The top CMakeLists.txt and the modules of the project's cmake/ and build/cmake/
+    /// directories, where projects declare their options (aom: build/cmake/aom_config_defaults.cmake).
+    static func cmakeOptionFiles(_ dir: String) -> [String] {
+        let top = (try? String(contentsOfFile: dir + "/CMakeLists.txt", encoding: .utf8)) ?? ""
+        let modules = ["cmake", "build/cmake", "CMake"].flatMap { sub -> [String] in
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/" + sub)) ?? []).sorted().filter { $0.hasSuffix(".cmake") }
+                .compactMap { try? String(contentsOfFile: dir + "/" + sub + "/" + $0, encoding: .utf8) }
+        }
+        return [top] + modules
     }
 
     /// Reads the tree (a directory; nil for a tarball or a tree without a known build system).
@@ -178,7 +198,7 @@ public struct SourceLayout: Codable, Equatable {
             let configureAC = autotools ? (try? String(contentsOfFile: dir + "/configure.ac", encoding: .utf8))
                 ?? (try? String(contentsOfFile: dir + "/configure.in", encoding: .utf8)) : nil
             let tests = autotools ? testSwitches(configure: configure, configureAC: configureAC)
-                : system == .cmake ? cmakeTestSwitches((try? String(contentsOfFile: dir + "/CMakeLists.txt", encoding: .utf8)) ?? "") : []
+                : system == .cmake ? cmakeTestSwitches(cmakeOptionFiles(dir).joined(separator: "\n")) : []
             let files = autotools ? SourceLayout.crossFileAnswers(configure: configure, configureAC: configureAC) { fm.fileExists(atPath: $0) } : [:]
             return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests,
                                 mesonSwitches: booleans, fileAnswers: files)

@@ -99,20 +99,18 @@ extension PackageIndex {
         return links
     }
 
-    /// The source packages the shared libraries of a -dev package's own source are linked
-    /// against: the Depends of its runtime packages (libleptonica-dev -> liblept5 ->
-    /// libpng16-16, libgif7, … -> libpng1.6, giflib, …).
-    func runtimeDependencySources(of dev: BinaryPackage) -> Set<String> {
-        var sources = Set<String>()
+    /// The packages the shared libraries of a -dev package's own source are linked against:
+    /// the Depends of its runtime packages (libleptonica-dev -> liblept5 -> libpng16-16,
+    /// libgif7, …). Names only: one query per runtime package.
+    func runtimeDependencies(of dev: BinaryPackage) -> [String] {
+        var names: [String] = []
         for group in dev.depends {
             for name in group where !name.hasSuffix("-dev") {
                 guard let runtime = binary(name), runtime.source == dev.source else { continue }
-                for dep in runtime.depends.flatMap({ $0 }) {
-                    if let source = binary(dep)?.source, source != dev.source { sources.insert(source) }
-                }
+                for dep in runtime.depends.flatMap({ $0 }) where !names.contains(dep) { names.append(dep) }
             }
         }
-        return sources
+        return names
     }
 }
 

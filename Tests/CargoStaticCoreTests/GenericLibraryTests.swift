@@ -698,6 +698,22 @@ final class GenericLibraryTests: XCTestCase {
                        ["-DENABLE_EXAMPLES=OFF", "-DENABLE_TESTS=OFF", "-DENABLE_TOOLS=OFF", "-DBUILD_DOC=OFF"])
     }
 
+    /// A plain Makefile that assigns CFLAGS (giflib: `CFLAGS = -std=gnu99 -fPIC -Wall …`)
+    /// ignores the environment's: the compiler carries the warnings that stay warnings, and
+    /// zig's date-time error is a warning again (giflib's utilities print __DATE__).
+    func testMakefileThatAssignsCFlagsGetsTheFlagsWithTheCompiler() throws {
+        XCTAssertTrue(SourceLayout.assignsCFlags("OFLAGS = -O2\nCFLAGS  = -std=gnu99 -fPIC -Wall $(OFLAGS)\n"))
+        XCTAssertTrue(SourceLayout.assignsCFlags("CFLAGS:=-O2\n"))
+        XCTAssertFalse(SourceLayout.assignsCFlags("CFLAGS += -Wall\nCFLAGS ?= -O2\nXCFLAGS = -g\n# CFLAGS = x\n"))
+        let tree = NSTemporaryDirectory() + "make-tree-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tree) }
+        try "CFLAGS = -std=gnu99 -fPIC\nall: libgif.a\n".write(toFile: tree + "/Makefile", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try XCTUnwrap(SourceLayout.detect(tree)).makefileSetsCFlags, true)
+        try "CFLAGS += -fPIC\nall: libx.a\n".write(toFile: tree + "/Makefile", atomically: true, encoding: .utf8)
+        XCTAssertNil(try XCTUnwrap(SourceLayout.detect(tree)).makefileSetsCFlags)
+    }
+
     /// The options of a CMake tree are read from its cmake modules too (aom's are in
     /// build/cmake/aom_config_defaults.cmake, not in CMakeLists.txt).
     func testCMakeOptionsDeclaredInModulesAreRead() throws {

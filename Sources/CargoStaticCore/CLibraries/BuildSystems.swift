@@ -31,6 +31,9 @@ public struct SourceLayout: Codable, Equatable {
     public var fileAnswers: [String: String]? = nil
     /// Meson's boolean options (meson_options.txt), for switching off a part of the tree.
     public let mesonSwitches: [String]?
+    /// A plain Makefile that assigns CFLAGS itself (`CFLAGS = -std=gnu99 …`), so the
+    /// environment's CFLAGS never reach its compiles (nil: not a plain Makefile, or it does not).
+    public var makefileSetsCFlags: Bool? = nil
 
     public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = [],
                 mesonSwitches: [String]? = nil, fileAnswers: [String: String]? = nil) {
@@ -149,6 +152,14 @@ public struct SourceLayout: Codable, Equatable {
         return names.map { "-D\($0)=OFF" }
     }
 
+    /// Whether a Makefile assigns CFLAGS with `=`/`:=` (make then ignores the environment's
+    /// CFLAGS); `+=` and `?=` keep them.
+    static func assignsCFlags(_ makefile: String) -> Bool {
+        makefile.split(separator: "\n").contains { line in
+            line.range(of: #"^\s*(override\s+)?CFLAGS\s*(:{0,2}=)"#, options: .regularExpression) != nil
+        }
+    }
+
     /// The top CMakeLists.txt and the modules of the project's cmake/ and build/cmake/
     /// directories, where projects declare their options (aom: build/cmake/aom_config_defaults.cmake).
     static func cmakeOptionFiles(_ dir: String) -> [String] {
@@ -200,8 +211,13 @@ public struct SourceLayout: Codable, Equatable {
             let tests = autotools ? testSwitches(configure: configure, configureAC: configureAC)
                 : system == .cmake ? cmakeTestSwitches(cmakeOptionFiles(dir).joined(separator: "\n")) : []
             let files = autotools ? SourceLayout.crossFileAnswers(configure: configure, configureAC: configureAC) { fm.fileExists(atPath: $0) } : [:]
-            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests,
-                                mesonSwitches: booleans, fileAnswers: files)
+            var layout = SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests,
+                                      mesonSwitches: booleans, fileAnswers: files)
+            if system == .make, let makefile = ["Makefile", "GNUmakefile", "makefile"].lazy
+                .compactMap({ try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }).first, assignsCFlags(makefile) {
+                layout.makefileSetsCFlags = true
+            }
+            return layout
         }
         return nil
     }
@@ -544,7 +560,11 @@ extension LibraryBuildContext {
                 command("meson", ["install", "-C", "build-static", "--destdir", destdir], in: dir, extra: env),
             ]
         case .make:
-            let vars = ["CC=\(toolchain.cc)", "AR=\(toolchain.ar)", "RANLIB=\(toolchain.ranlib)", "PREFIX=\(prefix)", "prefix=\(prefix)"]
+            // A Makefile that assigns CFLAGS never sees ours: the warnings that stay warnings
+            // go with the compiler, and so does `-Wno-error=date-time` (zig's clang makes
+            // __DATE__ an error; giflib's utilities print it).
+            let cc = layout.makefileSetsCFlags == true ? ([toolchain.cc] + Self.olderCWarnings + ["-Wno-error=date-time"]).joined(separator: " ") : toolchain.cc
+            let vars = ["CC=\(cc)", "AR=\(toolchain.ar)", "RANLIB=\(toolchain.ranlib)", "PREFIX=\(prefix)", "prefix=\(prefix)"]
                 + options.makeVariables
             return [
                 make(options.makeTargets + vars + flags, in: dir, extra: env),

@@ -86,6 +86,17 @@ final class BuildToolTests: XCTestCase {
         XCTAssertEqual(BuildTools.missing(inOutput: output, buildDepends: [], installed: { _ in false }, onPath: { _ in true }), [])
     }
 
+    /// giflib's doc/ Makefile without xmlto (in giflib's Build-Depends).
+    func testMakeCannotStartAProgram() {
+        let output = "make[1]: Entering directory '/src/doc'\nxmlto xhtml-nochunks giffilter.xml\nmake[1]: xmlto: No such file or directory\nmake[1]: *** [Makefile:4: giffilter.html] Error 127\n"
+        let deps = BuildTools.buildDepends(control: "Source: giflib\nBuild-Depends: debhelper-compat (= 13), xmlto\n")
+        let missing = BuildTools.missing(inOutput: output, buildDepends: deps, installed: { $0 != "xmlto" }, onPath: { _ in false })
+        XCTAssertEqual(missing.map(\.program), ["xmlto"])
+        XCTAssertEqual(missing.first?.package, "xmlto")
+        XCTAssertEqual(BuildTools.missing(inOutput: "cc: error: foo.c: No such file or directory\n", buildDepends: deps,
+                                          installed: { _ in true }, onPath: { _ in false }), [], "a compiler's missing file is no program")
+    }
+
     func testNothingForALibraryFailure() {
         let output = "configure: error: readline library not found\n"
         let deps = [BuildTools.Dependency(package: "libreadline-dev", architectures: [])]

@@ -714,6 +714,28 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertNil(try XCTUnwrap(SourceLayout.detect(tree)).makefileSetsCFlags)
     }
 
+    /// A Makefile whose `all` lists its libraries and which installs by part (giflib): only
+    /// the libraries are made and installed, not its utilities and documentation (xmlto).
+    func testMakefileSplitByPartBuildsTheLibrariesOnly() throws {
+        let giflib = """
+        CFLAGS  = -std=gnu99 -fPIC -Wall
+        LIBDIR = $(PREFIX)/lib
+        all: libgif.so libgif.a libutil.so libutil.a $(UTILS)
+        \t$(MAKE) -C doc
+        $(UTILS):: libutil.a libgif.so
+        install: all install-bin install-include install-lib install-man
+        install-include:
+        \t$(INSTALL) -m 644 gif_lib.h "$(DESTDIR)$(INCDIR)"
+        install-lib:
+        \t$(INSTALL) -m 644 libgif.a "$(DESTDIR)$(LIBDIR)/libgif.a"
+        """
+        let split = try XCTUnwrap(SourceLayout.libraryTargets(giflib))
+        XCTAssertEqual(split.build, ["libgif.so", "libgif.a", "libutil.so", "libutil.a"])
+        XCTAssertEqual(split.install, ["install-include", "install-lib"])
+        XCTAssertNil(SourceLayout.libraryTargets("all: liblmdb.a mdb_stat\ninstall: $(ILIBS)\n"), "no install by part: the defaults")
+        XCTAssertNil(SourceLayout.libraryTargets("all: prog\ninstall-lib:\ninstall-include:\n"), "no library in all")
+    }
+
     /// The options of a CMake tree are read from its cmake modules too (aom's are in
     /// build/cmake/aom_config_defaults.cmake, not in CMakeLists.txt).
     func testCMakeOptionsDeclaredInModulesAreRead() throws {

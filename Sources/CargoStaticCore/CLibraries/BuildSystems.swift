@@ -34,6 +34,11 @@ public struct SourceLayout: Codable, Equatable {
     /// A plain Makefile that assigns CFLAGS itself (`CFLAGS = -std=gnu99 …`), so the
     /// environment's CFLAGS never reach its compiles (nil: not a plain Makefile, or it does not).
     public var makefileSetsCFlags: Bool? = nil
+    /// A plain Makefile split by part (`make libgif.a libgif.so …`, `make install-include
+    /// install-lib`): the library's targets and install targets, so its programs and
+    /// documentation (giflib's doc/ needs xmlto) are not made. nil: `make`, `make install`.
+    public var makeLibraryTargets: [String]? = nil
+    public var makeInstallTargets: [String]? = nil
 
     public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = [],
                 mesonSwitches: [String]? = nil, fileAnswers: [String: String]? = nil) {
@@ -160,6 +165,25 @@ public struct SourceLayout: Codable, Equatable {
         }
     }
 
+    /// For a Makefile whose `all` lists its libraries (`all: libgif.so libgif.a $(UTILS)`) and
+    /// which installs by part (`install-lib` and `install-include`/`install-headers`): those
+    /// library files, and those install targets. nil otherwise (the Makefile's own defaults).
+    static func libraryTargets(_ makefile: String) -> (build: [String], install: [String])? {
+        var targets: Set<String> = []
+        var all: [String] = []
+        for line in makefile.split(separator: "\n") where !line.hasPrefix("\t") {
+            guard let colon = line.firstIndex(of: ":"), !line[colon...].hasPrefix(":="), !line[colon...].hasPrefix("::=") else { continue }
+            let names = line[..<colon].split(separator: " ").map(String.init)
+            guard names.allSatisfy({ !$0.contains("=") && !$0.contains("$") }) else { continue }
+            targets.formUnion(names)
+            if names == ["all"] { all = line[line.index(after: colon)...].split(separator: " ").map(String.init) }
+        }
+        let libraries = all.filter { $0.hasPrefix("lib") && ($0.hasSuffix(".a") || $0.hasSuffix(".so")) && !$0.contains("$") }
+        guard libraries.contains(where: { $0.hasSuffix(".a") }), targets.contains("install-lib"),
+              let headers = ["install-include", "install-headers", "install-includes"].first(where: targets.contains) else { return nil }
+        return (libraries, [headers, "install-lib"])
+    }
+
     /// The top CMakeLists.txt and the modules of the project's cmake/ and build/cmake/
     /// directories, where projects declare their options (aom: build/cmake/aom_config_defaults.cmake).
     static func cmakeOptionFiles(_ dir: String) -> [String] {
@@ -216,6 +240,12 @@ public struct SourceLayout: Codable, Equatable {
             if system == .make, let makefile = ["Makefile", "GNUmakefile", "makefile"].lazy
                 .compactMap({ try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }).first, assignsCFlags(makefile) {
                 layout.makefileSetsCFlags = true
+            }
+            if system == .make, let makefile = ["Makefile", "GNUmakefile", "makefile"].lazy
+                .compactMap({ try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }).first,
+               let split = libraryTargets(makefile) {
+                layout.makeLibraryTargets = split.build
+                layout.makeInstallTargets = split.install
             }
             return layout
         }
@@ -567,8 +597,9 @@ extension LibraryBuildContext {
             let vars = ["CC=\(cc)", "AR=\(toolchain.ar)", "RANLIB=\(toolchain.ranlib)", "PREFIX=\(prefix)", "prefix=\(prefix)"]
                 + options.makeVariables
             return [
-                make(options.makeTargets + vars + flags, in: dir, extra: env),
-                make(options.installTargets + vars + ["DESTDIR=\(destdir)"], in: dir, extra: env),
+                make((options.makeTargets.isEmpty ? layout.makeLibraryTargets ?? [] : options.makeTargets) + vars + flags, in: dir, extra: env),
+                make((options.makeTargets.isEmpty ? layout.makeInstallTargets ?? options.installTargets : options.installTargets)
+                     + vars + ["DESTDIR=\(destdir)"], in: dir, extra: env),
             ]
         }
     }

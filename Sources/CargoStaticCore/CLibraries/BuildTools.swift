@@ -72,7 +72,8 @@ public enum BuildTools {
     }
 
     /// The programs the output says were not found: meson's `Program 'nasm' not found`, the
-    /// shell's `nasm: command not found` / `sh: 1: nasm: not found`; and the Build-Depends
+    /// shell's `nasm: command not found` / `sh: 1: nasm: not found`, make's `make[1]: xmlto: No
+    /// such file or directory`; and the Build-Depends
     /// packages that are not installed and that an error line names as a word (aom's CMake:
     /// "Unable to find assembler. Install 'yasm' or 'nasm.'"), each once.
     /// `buildDepends`: already filtered for the target architecture; `installed`: whether a
@@ -88,7 +89,9 @@ public enum BuildTools {
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         for line in lines {
             if let p = quoted(line, after: "Program '", before: "' not found") { add(p, line); continue }
-            for suffix in [": command not found", ": not found"] where line.hasSuffix(suffix) {
+            // make's own words when it cannot start a recipe's program: `make[1]: xmlto: No such file or directory`.
+            let makeExec = line.hasPrefix("make") ? [": No such file or directory"] : []
+            for suffix in [": command not found", ": not found"] + makeExec where line.hasSuffix(suffix) {
                 let head = line.dropLast(suffix.count)
                 let program = String(head.split(separator: ":").last ?? "").trimmingCharacters(in: .whitespaces)
                 if !program.contains(" "), !program.contains("/"), !onPath(program) { add(program, line) }

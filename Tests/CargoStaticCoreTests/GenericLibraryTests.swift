@@ -454,6 +454,17 @@ final class GenericLibraryTests: XCTestCase {
         return c
     }
 
+    /// Debian's flag that turns on a program gives way to the switch that turns it off
+    /// (openjpeg2's `-DBUILD_JPIP_SERVER:BOOL=ON`, which requires curl).
+    func testDebianFlagGivesWayToTheProgramSwitch() throws {
+        let c = try context(SourceLayout(subdirectory: "", buildSystem: .cmake, debianFlags: ["-DBUILD_JPIP_SERVER:BOOL=ON", "-DBUILD_JPIP:BOOL=ON"],
+                                         patches: [], testSwitches: ["-DBUILD_JPIP_SERVER=OFF"]))
+        let configure = c.genericSteps(GenericOptions())[0].arguments
+        XCTAssertTrue(configure.contains("-DBUILD_JPIP_SERVER=OFF"))
+        XCTAssertTrue(configure.contains("-DBUILD_JPIP:BOOL=ON"))
+        XCTAssertFalse(configure.contains("-DBUILD_JPIP_SERVER:BOOL=ON"))
+    }
+
     /// CMake cross-compiles with the target's compilers and finds dependencies only in their prefixes.
     func testCMakeStepsConfineFindPackageToDependencies() throws {
         var options = GenericOptions()
@@ -696,6 +707,9 @@ final class GenericLibraryTests: XCTestCase {
         """
         XCTAssertEqual(SourceLayout.cmakeTestSwitches(aom),
                        ["-DENABLE_EXAMPLES=OFF", "-DENABLE_TESTS=OFF", "-DENABLE_TOOLS=OFF", "-DBUILD_DOC=OFF"])
+        // openjpeg2: the JPIP server is a program (it requires curl and FastCGI).
+        XCTAssertEqual(SourceLayout.cmakeTestSwitches("option(BUILD_CODEC \"Build the CODEC executables\" ON)\n  option(BUILD_JPIP_SERVER \"Build the JPIP server.\" OFF)\n"),
+                       ["-DBUILD_JPIP_SERVER=OFF"])
     }
 
     /// A plain Makefile that assigns CFLAGS (giflib: `CFLAGS = -std=gnu99 -fPIC -Wall …`)

@@ -98,7 +98,8 @@ public struct SourceLayout: Codable, Equatable {
     }
 
     /// The words of a CMake option naming a part that is not the library (`ENABLE_EXAMPLES`).
-    static let nonLibraryWords: Set<String> = ["TOOLS", "PROGRAMS", "APPS", "UTILS", "EXAMPLES", "DEMOS", "BENCHMARKS", "DOCS", "DOC", "MAN", "MANPAGES"]
+    static let nonLibraryWords: Set<String> = ["TOOLS", "PROGRAMS", "APPS", "UTILS", "EXAMPLES", "DEMOS", "BENCHMARKS", "DOCS", "DOC", "MAN", "MANPAGES",
+                                               "SERVER", "SERVERS", "VIEWER", "VIEWERS"]
 
     static let nonLibraryParts = ["tools", "programs", "utils", "examples", "demos", "tests", "benchmarks", "docs", "man"]
 
@@ -543,10 +544,13 @@ extension LibraryBuildContext {
         let parts = (layout.buildSystem == .meson ? SourceLayout.partSwitches(options.separateParts, booleans: layout.mesonSwitches ?? []) : [])
             .filter { !ownNames.contains(String($0.split(separator: "=").first ?? "")) }
         let partNames = parts.map { String($0.split(separator: "=").first ?? "") }
+        // Debian's `-DBUILD_JPIP_SERVER:BOOL=ON` gives way to the switch that turns the program
+        // off (openjpeg2's JPIP server requires curl and FastCGI).
+        let switchNames = (layout.testSwitches ?? []).filter { $0.hasPrefix("-D") }.map { String($0.split(separator: "=").first ?? "") }
         let flags = layout.debianFlags.filter { flag in
             let name = String(flag.split(separator: "=", maxSplits: 1).first ?? "")
             let key = name.hasPrefix("-D") ? String(name.split(separator: ":").first ?? "") : name
-            return !options.dropFlags.contains(key) && !options.dropFlags.contains(name) && !partNames.contains(key)
+            return !options.dropFlags.contains(key) && !options.dropFlags.contains(name) && !partNames.contains(key) && !switchNames.contains(key)
         } + (layout.testSwitches ?? []).filter { !options.flags.contains($0) } + parts + options.flags
         let env = options.environment
         switch layout.buildSystem {

@@ -330,6 +330,9 @@ final class GenericLibraryTests: XCTestCase {
         // nghttp2: the programs need libraries the library does not (libev, jansson, c-ares).
         let nghttp2 = "override_dh_auto_configure:\n\tdh_auto_configure -- \\\n\t\t--enable-python-bindings=no --disable-failmalloc --enable-app\n"
         XCTAssertEqual(DebianRules.flags(in: nghttp2, for: .autotools), ["--disable-failmalloc"])
+        // libarchive: programs linked against the shared library ("Shared linking of bsdtar requires shared libarchive").
+        let libarchive = "override_dh_auto_configure:\n\tdh_auto_configure -- --without-openssl --with-nettle \\\n\t\t--enable-bsdtar=shared --enable-bsdcpio=shared \\\n\t\t--enable-bsdcat=shared\n"
+        XCTAssertEqual(DebianRules.flags(in: libarchive, for: .autotools), ["--without-openssl", "--with-nettle"])
         // gpgme: a quoted value is one argument (split on its spaces, configure saw
         // `--enable-languages="python` and refused it); other languages' bindings are dropped.
         let gpgme = "override_dh_auto_configure:\n\tdh_auto_configure --builddirectory=build -- \\\n\t    --enable-static \\\n\t    --enable-languages=\"python cpp qt\" \\\n\t    --infodir=/usr/share/info --with-foo='a b' --x=c\\ d\n"

@@ -483,6 +483,9 @@ public enum DebianRules {
         if ["--enable-app", "--enable-apps", "--enable-examples", "--enable-hpack-tools", "--enable-tools", "--enable-programs"].contains(name) {
             return false
         }
+        // Programs linked against the shared library (libarchive's `--enable-bsdtar=shared`):
+        // configure refuses them when only the static library is built.
+        if name.hasPrefix("--enable-"), flag.hasSuffix("=shared") { return false }
         if name.hasPrefix("-D") {
             let key = String(name.dropFirst(2).split(separator: ":").first ?? "")
             // Documentation (Meson's usual option names; gobject-introspection's

@@ -513,6 +513,9 @@ final class GenericLibraryTests: XCTestCase {
         let ac = "AC_ARG_ENABLE(gpgsm-test,\n  AS_HELP_STRING(...))\nAC_ARG_ENABLE([installed_tests], [x])\nAC_ARG_ENABLE([fixed-path], [y])\n"
         XCTAssertEqual(SourceLayout.testSwitches(configure: nil, configureAC: ac), ["--disable-gpgsm-test", "--disable-installed-tests"])
         XCTAssertEqual(SourceLayout.testSwitches(configure: nil, configureAC: nil), [])
+        // Documentation too (tesseract's `--enable-doc` ran asciidoc); `docker` is not a doc.
+        let docs = "AC_ARG_ENABLE([doc], [x])\nAC_ARG_ENABLE([gtk-doc], [x])\nAC_ARG_ENABLE([man], [x])\nAC_ARG_ENABLE([docker], [x])\n"
+        XCTAssertEqual(SourceLayout.testSwitches(configure: nil, configureAC: docs), ["--disable-doc", "--disable-gtk-doc", "--disable-man"])
         // They reach configure after Debian's flags, before the recipe's own.
         var options = GenericOptions()
         options.flags = ["--disable-tests", "--with-x"]

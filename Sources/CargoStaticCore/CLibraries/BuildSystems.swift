@@ -104,8 +104,8 @@ public struct SourceLayout: Codable, Equatable {
     static let nonLibraryParts = ["tools", "programs", "utils", "examples", "demos", "tests", "benchmarks", "docs", "man"]
 
     /// `--disable-X` for every option of configure (its `ac_user_opts` list, or configure.ac's
-    /// `AC_ARG_ENABLE` when configure is not generated yet) named for tests: `tests`,
-    /// `gpg-test`, `glibtest`, `installed-tests`.
+    /// `AC_ARG_ENABLE` when configure is not generated yet) named for tests or documentation:
+    /// `tests`, `gpg-test`, `glibtest`, `installed-tests`, `doc`, `gtk-doc`, `man`.
     static func testSwitches(configure: String?, configureAC: String?) -> [String] {
         var names: [String] = []
         if let configure, let start = configure.range(of: "\nac_user_opts='") {
@@ -126,7 +126,10 @@ public struct SourceLayout: Codable, Equatable {
             // `tests`, `gpg-test`; glued: AM_PATH_GLIB's `glibtest`, `selftest` (not `latest`).
             let last = name.split(separator: "-").last.map(String.init) ?? name
             let glued = ["glib", "gtk", "self", "unit"].contains { last == $0 + "test" || last == $0 + "tests" }
-            return (last == "test" || last == "tests" || glued) && seen.insert(name).inserted
+            // Documentation is no part of a static library either (tesseract's `--enable-doc`
+            // ran a broken asciidoc found on PATH): `doc`, `docs`, `gtk-doc`, `man`.
+            let docs = ["doc", "docs", "documentation", "man", "manpages"].contains(last)
+            return (last == "test" || last == "tests" || glued || docs) && seen.insert(name).inserted
         }.map { "--disable-" + $0 }
     }
 

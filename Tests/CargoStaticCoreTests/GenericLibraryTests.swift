@@ -89,6 +89,32 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(try LibraryResolver(index: index).library(for: .link("slirp"))?.dependencies, [])
     }
 
+    /// A .pc file's `Libs.private` libraries that the library's own shared library is linked
+    /// against: dependencies even where neither Depends nor Requires names them
+    /// (libleptonica-dev depends on liblept5 alone; lept.pc: `Libs.private: -lz -lpng16 -lgif`).
+    func testPkgConfigPrivateLibsOfTheRuntimeLibraryAreDependencies() throws {
+        let lib = "/usr/lib/x86_64-linux-gnu/"
+        var index = FakeIndex.bookworm
+        index.add("libleptonica-dev", source: "leptonlib", depends: [["liblept5"]], files: [lib + "liblept.so", lib + "pkgconfig/lept.pc"])
+        index.add("liblept5", source: "leptonlib", depends: [["libc6"], ["libgif7"], ["libpng16-16"], ["zlib1g"]], files: [lib + "liblept.so.5"])
+        index.add("libgif7", source: "giflib", files: [lib + "libgif.so.7"])
+        index.add("libgif-dev", source: "giflib", depends: [["libgif7"]], files: [lib + "libgif.so", lib + "libgif.a", "/usr/include/gif_lib.h"])
+        index.add("libpng16-16", source: "libpng1.6", depends: [["zlib1g"]], files: [lib + "libpng16.so.16"])
+        index.add("libpng-dev", source: "libpng1.6", depends: [["libpng16-16"], ["zlib1g-dev"]], files: [lib + "libpng16.so", lib + "libpng.so", lib + "pkgconfig/libpng.pc"])
+        index.add("zlib1g", source: "zlib", files: [lib + "libz.so.1"])
+        index.add("libc6", source: "glibc", files: [lib + "libc.so.6"])
+        index.add("libwebp-dev", source: "libwebp", files: [lib + "libwebp.so", lib + "pkgconfig/libwebp.pc"])
+        index.installed["/libpng16.so"] = "libpng-dev"
+        index.texts[lib + "pkgconfig/lept.pc"] = "Name: leptonica\nLibs: -L${libdir} -llept\nLibs.private: -lz  -lpng16  -lgif -lwebp -lm -pthread\n"
+        let lept = try XCTUnwrap(try LibraryResolver(index: index).library(for: .package("libleptonica-dev")))
+        XCTAssertEqual(lept.dependencies, ["zlib", "libpng1.6", "giflib"],
+                       "libwebp is in Libs.private but liblept5 does not depend on it: left out; -lm is the libc's")
+        XCTAssertEqual(PkgConfigRequires.privateLinks(inPcFile: "Libs: -lfoo\nLibs.private: -lz  -L/x -lpng16 -pthread -l${x}\n"), ["z", "png16"])
+        // A .pc file that cannot be read (not installed): nothing added.
+        index.texts = [:]
+        XCTAssertEqual(try LibraryResolver(index: index).library(for: .package("libleptonica-dev"))?.dependencies, [])
+    }
+
     /// A transitional -dev package (libjpeg-dev, libpcap-dev: no files, a dependency on the
     /// real -dev package of the same source) is the real one: its archives are expected.
     func testTransitionalDevPackageIsTheOneItDependsOn() throws {
@@ -304,6 +330,9 @@ final class GenericLibraryTests: XCTestCase {
         // nghttp2: the programs need libraries the library does not (libev, jansson, c-ares).
         let nghttp2 = "override_dh_auto_configure:\n\tdh_auto_configure -- \\\n\t\t--enable-python-bindings=no --disable-failmalloc --enable-app\n"
         XCTAssertEqual(DebianRules.flags(in: nghttp2, for: .autotools), ["--disable-failmalloc"])
+        // libarchive: programs linked against the shared library ("Shared linking of bsdtar requires shared libarchive").
+        let libarchive = "override_dh_auto_configure:\n\tdh_auto_configure -- --without-openssl --with-nettle \\\n\t\t--enable-bsdtar=shared --enable-bsdcpio=shared \\\n\t\t--enable-bsdcat=shared\n"
+        XCTAssertEqual(DebianRules.flags(in: libarchive, for: .autotools), ["--without-openssl", "--with-nettle"])
         // gpgme: a quoted value is one argument (split on its spaces, configure saw
         // `--enable-languages="python` and refused it); other languages' bindings are dropped.
         let gpgme = "override_dh_auto_configure:\n\tdh_auto_configure --builddirectory=build -- \\\n\t    --enable-static \\\n\t    --enable-languages=\"python cpp qt\" \\\n\t    --infodir=/usr/share/info --with-foo='a b' --x=c\\ d\n"
@@ -434,6 +463,17 @@ final class GenericLibraryTests: XCTestCase {
         return c
     }
 
+    /// Debian's flag that turns on a program gives way to the switch that turns it off
+    /// (openjpeg2's `-DBUILD_JPIP_SERVER:BOOL=ON`, which requires curl).
+    func testDebianFlagGivesWayToTheProgramSwitch() throws {
+        let c = try context(SourceLayout(subdirectory: "", buildSystem: .cmake, debianFlags: ["-DBUILD_JPIP_SERVER:BOOL=ON", "-DBUILD_JPIP:BOOL=ON"],
+                                         patches: [], testSwitches: ["-DBUILD_JPIP_SERVER=OFF"]))
+        let configure = c.genericSteps(GenericOptions())[0].arguments
+        XCTAssertTrue(configure.contains("-DBUILD_JPIP_SERVER=OFF"))
+        XCTAssertTrue(configure.contains("-DBUILD_JPIP:BOOL=ON"))
+        XCTAssertFalse(configure.contains("-DBUILD_JPIP_SERVER:BOOL=ON"))
+    }
+
     /// CMake cross-compiles with the target's compilers and finds dependencies only in their prefixes.
     func testCMakeStepsConfineFindPackageToDependencies() throws {
         var options = GenericOptions()
@@ -479,6 +519,9 @@ final class GenericLibraryTests: XCTestCase {
         let ac = "AC_ARG_ENABLE(gpgsm-test,\n  AS_HELP_STRING(...))\nAC_ARG_ENABLE([installed_tests], [x])\nAC_ARG_ENABLE([fixed-path], [y])\n"
         XCTAssertEqual(SourceLayout.testSwitches(configure: nil, configureAC: ac), ["--disable-gpgsm-test", "--disable-installed-tests"])
         XCTAssertEqual(SourceLayout.testSwitches(configure: nil, configureAC: nil), [])
+        // Documentation too (tesseract's `--enable-doc` ran asciidoc); `docker` is not a doc.
+        let docs = "AC_ARG_ENABLE([doc], [x])\nAC_ARG_ENABLE([gtk-doc], [x])\nAC_ARG_ENABLE([man], [x])\nAC_ARG_ENABLE([docker], [x])\n"
+        XCTAssertEqual(SourceLayout.testSwitches(configure: nil, configureAC: docs), ["--disable-doc", "--disable-gtk-doc", "--disable-man"])
         // They reach configure after Debian's flags, before the recipe's own.
         var options = GenericOptions()
         options.flags = ["--disable-tests", "--with-x"]
@@ -680,11 +723,78 @@ final class GenericLibraryTests: XCTestCase {
         include(CTest)
         """
         XCTAssertEqual(SourceLayout.cmakeTestSwitches(lists),
-                       ["-DMBEDTLS_FATAL_WARNINGS=OFF", "-DENABLE_TESTING=OFF", "-DFOO_BUILD_TESTS=OFF", "-DJSON_WERROR=OFF", "-DBUILD_TESTING=OFF"])
+                       ["-DENABLE_PROGRAMS=OFF", "-DMBEDTLS_FATAL_WARNINGS=OFF", "-DENABLE_TESTING=OFF", "-DFOO_BUILD_TESTS=OFF", "-DJSON_WERROR=OFF", "-DBUILD_TESTING=OFF"])
         XCTAssertEqual(SourceLayout.cmakeTestSwitches("project(x C)\nadd_library(x x.c)\n"), [])
         // Not a call: a word ending in "option", a variable; and CTestUseLaunchers is another module.
-        XCTAssertEqual(SourceLayout.cmakeTestSwitches("my_option(A_TESTS ON)\nset(option_TESTS 1)\ninclude(CTestUseLaunchers)\n"), [])
+        XCTAssertEqual(SourceLayout.cmakeTestSwitches("myoption(A_TESTS ON)\nset(option_TESTS 1)\ninclude(CTestUseLaunchers)\n"), [])
         XCTAssertEqual(SourceLayout.cmakeTestSwitches("INCLUDE ( CTest )\n"), ["-DBUILD_TESTING=OFF"])
+        // aom declares its options through a wrapper, in build/cmake/aom_config_defaults.cmake;
+        // a target's compile options and its own library options are not switches.
+        let aom = """
+        set_aom_option_var(ENABLE_EXAMPLES "Enables build of example code." ON)
+        set_aom_option_var(ENABLE_TESTS "Enables unit tests." ON)
+        set_aom_option_var(ENABLE_TOOLS "Enable applications in tools sub directory." ON)
+        set_aom_option_var(ENABLE_NASM "Use nasm instead of yasm for x86 assembly." OFF)
+        set_aom_option_var(ENABLE_SSE2 "Enables SSE2 optimizations." ON)
+        cmake_dependent_option(BUILD_DOC "docs" ON "DOXYGEN_FOUND" OFF)
+        target_compile_options(aom_test PRIVATE -Wall)
+        """
+        XCTAssertEqual(SourceLayout.cmakeTestSwitches(aom),
+                       ["-DENABLE_EXAMPLES=OFF", "-DENABLE_TESTS=OFF", "-DENABLE_TOOLS=OFF", "-DBUILD_DOC=OFF"])
+        // openjpeg2: the JPIP server is a program (it requires curl and FastCGI).
+        XCTAssertEqual(SourceLayout.cmakeTestSwitches("option(BUILD_CODEC \"Build the CODEC executables\" ON)\n  option(BUILD_JPIP_SERVER \"Build the JPIP server.\" OFF)\n"),
+                       ["-DBUILD_JPIP_SERVER=OFF"])
+    }
+
+    /// A plain Makefile that assigns CFLAGS (giflib: `CFLAGS = -std=gnu99 -fPIC -Wall …`)
+    /// ignores the environment's: the compiler carries the warnings that stay warnings, and
+    /// zig's date-time error is a warning again (giflib's utilities print __DATE__).
+    func testMakefileThatAssignsCFlagsGetsTheFlagsWithTheCompiler() throws {
+        XCTAssertTrue(SourceLayout.assignsCFlags("OFLAGS = -O2\nCFLAGS  = -std=gnu99 -fPIC -Wall $(OFLAGS)\n"))
+        XCTAssertTrue(SourceLayout.assignsCFlags("CFLAGS:=-O2\n"))
+        XCTAssertFalse(SourceLayout.assignsCFlags("CFLAGS += -Wall\nCFLAGS ?= -O2\nXCFLAGS = -g\n# CFLAGS = x\n"))
+        let tree = NSTemporaryDirectory() + "make-tree-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tree) }
+        try "CFLAGS = -std=gnu99 -fPIC\nall: libgif.a\n".write(toFile: tree + "/Makefile", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try XCTUnwrap(SourceLayout.detect(tree)).makefileSetsCFlags, true)
+        try "CFLAGS += -fPIC\nall: libx.a\n".write(toFile: tree + "/Makefile", atomically: true, encoding: .utf8)
+        XCTAssertNil(try XCTUnwrap(SourceLayout.detect(tree)).makefileSetsCFlags)
+    }
+
+    /// A Makefile whose `all` lists its libraries and which installs by part (giflib): only
+    /// the libraries are made and installed, not its utilities and documentation (xmlto).
+    func testMakefileSplitByPartBuildsTheLibrariesOnly() throws {
+        let giflib = """
+        CFLAGS  = -std=gnu99 -fPIC -Wall
+        LIBDIR = $(PREFIX)/lib
+        all: libgif.so libgif.a libutil.so libutil.a $(UTILS)
+        \t$(MAKE) -C doc
+        $(UTILS):: libutil.a libgif.so
+        install: all install-bin install-include install-lib install-man
+        install-include:
+        \t$(INSTALL) -m 644 gif_lib.h "$(DESTDIR)$(INCDIR)"
+        install-lib:
+        \t$(INSTALL) -m 644 libgif.a "$(DESTDIR)$(LIBDIR)/libgif.a"
+        """
+        let split = try XCTUnwrap(SourceLayout.libraryTargets(giflib))
+        XCTAssertEqual(split.build, ["libgif.so", "libgif.a", "libutil.so", "libutil.a"])
+        XCTAssertEqual(split.install, ["install-include", "install-lib"])
+        XCTAssertNil(SourceLayout.libraryTargets("all: liblmdb.a mdb_stat\ninstall: $(ILIBS)\n"), "no install by part: the defaults")
+        XCTAssertNil(SourceLayout.libraryTargets("all: prog\ninstall-lib:\ninstall-include:\n"), "no library in all")
+    }
+
+    /// The options of a CMake tree are read from its cmake modules too (aom's are in
+    /// build/cmake/aom_config_defaults.cmake, not in CMakeLists.txt).
+    func testCMakeOptionsDeclaredInModulesAreRead() throws {
+        let tree = NSTemporaryDirectory() + "cmake-tree-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: tree + "/build/cmake", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tree) }
+        try "project(aom C)\ninclude(build/cmake/defaults.cmake)\nadd_library(aom a.c)\n".write(toFile: tree + "/CMakeLists.txt", atomically: true, encoding: .utf8)
+        try "set_aom_option_var(ENABLE_TESTS \"Enables unit tests.\" ON)\n".write(toFile: tree + "/build/cmake/defaults.cmake", atomically: true, encoding: .utf8)
+        let layout = try XCTUnwrap(SourceLayout.detect(tree))
+        XCTAssertEqual(layout.buildSystem, .cmake)
+        XCTAssertEqual(layout.testSwitches, ["-DENABLE_TESTS=OFF"])
     }
 
     /// A part of the tree Debian ships as another -dev package of the same source, which the

@@ -33,6 +33,14 @@ public struct SourceLayout: Codable, Equatable {
     public let mesonSwitches: [String]?
     /// Meson's feature options (`type : 'feature'`), switched off the same way (`=disabled`).
     public var mesonFeatures: [String]? = nil
+    /// A plain Makefile that assigns CFLAGS itself (`CFLAGS = -std=gnu99 …`), so the
+    /// environment's CFLAGS never reach its compiles (nil: not a plain Makefile, or it does not).
+    public var makefileSetsCFlags: Bool? = nil
+    /// A plain Makefile split by part (`make libgif.a libgif.so …`, `make install-include
+    /// install-lib`): the library's targets and install targets, so its programs and
+    /// documentation (giflib's doc/ needs xmlto) are not made. nil: `make`, `make install`.
+    public var makeLibraryTargets: [String]? = nil
+    public var makeInstallTargets: [String]? = nil
 
     public init(subdirectory: String, buildSystem: BuildSystem, debianFlags: [String], patches: [String], testSwitches: [String] = [],
                 mesonSwitches: [String]? = nil, mesonFeatures: [String]? = nil, fileAnswers: [String: String]? = nil) {
@@ -96,11 +104,15 @@ public struct SourceLayout: Codable, Equatable {
         }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     }
 
+    /// The words of a CMake option naming a part that is not the library (`ENABLE_EXAMPLES`).
+    static let nonLibraryWords: Set<String> = ["TOOLS", "PROGRAMS", "APPS", "UTILS", "EXAMPLES", "DEMOS", "BENCHMARKS", "DOCS", "DOC", "MAN", "MANPAGES",
+                                               "SERVER", "SERVERS", "VIEWER", "VIEWERS"]
+
     static let nonLibraryParts = ["tools", "programs", "utils", "examples", "demos", "tests", "benchmarks", "docs", "man"]
 
     /// `--disable-X` for every option of configure (its `ac_user_opts` list, or configure.ac's
-    /// `AC_ARG_ENABLE` when configure is not generated yet) named for tests: `tests`,
-    /// `gpg-test`, `glibtest`, `installed-tests`.
+    /// `AC_ARG_ENABLE` when configure is not generated yet) named for tests or documentation:
+    /// `tests`, `gpg-test`, `glibtest`, `installed-tests`, `doc`, `gtk-doc`, `man`.
     static func testSwitches(configure: String?, configureAC: String?) -> [String] {
         var names: [String] = []
         if let configure, let start = configure.range(of: "\nac_user_opts='") {
@@ -121,47 +133,58 @@ public struct SourceLayout: Codable, Equatable {
             // `tests`, `gpg-test`; glued: AM_PATH_GLIB's `glibtest`, `selftest` (not `latest`).
             let last = name.split(separator: "-").last.map(String.init) ?? name
             let glued = ["glib", "gtk", "self", "unit"].contains { last == $0 + "test" || last == $0 + "tests" }
-            return (last == "test" || last == "tests" || glued) && seen.insert(name).inserted
+            // Documentation is no part of a static library either (tesseract's `--enable-doc`
+            // ran a broken asciidoc found on PATH): `doc`, `docs`, `gtk-doc`, `man`.
+            let docs = ["doc", "docs", "documentation", "man", "manpages"].contains(last)
+            return (last == "test" || last == "tests" || glued || docs) && seen.insert(name).inserted
         }.map { "--disable-" + $0 }
     }
 
-    /// `-D<option>=OFF` for a CMake project's own options that build its tests or turn its
-    /// warnings into errors (`ENABLE_TESTING`, `BUILD_TESTING`, `FOO_BUILD_TESTS`,
-    /// `MBEDTLS_FATAL_WARNINGS`, `FOO_WERROR`), read from the top CMakeLists.txt: tests are
-    /// no part of a static library, and a newer compiler's new warning (zig's clang) is not
-    /// a reason for the library not to build. mbedtls's tests stopped on one.
+    /// `-D<option>=OFF` for a CMake project's own options that build its tests, its programs,
+    /// examples and documentation, or turn its warnings into errors (`ENABLE_TESTING`,
+    /// `BUILD_TESTING`, `FOO_BUILD_TESTS`, `ENABLE_EXAMPLES`, `ENABLE_TOOLS`, `ENABLE_PROGRAMS`,
+    /// `MBEDTLS_FATAL_WARNINGS`, `FOO_WERROR`), read from the top CMakeLists.txt and the
+    /// project's cmake/ and build/cmake/ modules: `option(`, and the wrappers projects declare
+    /// options with (`cmake_dependent_option(`, aom's `set_aom_option_var(`). Tests and
+    /// programs are no part of a static library (aom's unit tests are hundreds of C++ files),
+    /// and a newer compiler's new warning (zig's clang) is not a reason for the library not
+    /// to build. mbedtls's tests stopped on one.
     static func cmakeTestSwitches(_ cmakeLists: String) -> [String] {
         var names: [String] = []
-        for name in cmakeCallArguments(cmakeLists, command: "option").map({ $0.prefix { $0.isLetter || $0.isNumber || $0 == "_" } }) {
+        for name in cmakeCallArguments(cmakeLists, command: { $0.split(separator: "_").contains("option") })
+            .map({ $0.prefix { $0.isLetter || $0.isNumber || $0 == "_" } }) {
             let upper = name.uppercased()
-            let words = upper.split(separator: "_")
+            let words = upper.split(separator: "_").map(String.init)
             let tests = words.contains { $0 == "TEST" || $0 == "TESTS" || $0 == "TESTING" }
+            let programs = words.contains { ["ENABLE", "BUILD", "WITH", "INSTALL"].contains($0) }
+                && words.contains { nonLibraryWords.contains($0) }
             let werror = words.contains("WERROR") || upper.hasSuffix("FATAL_WARNINGS") || upper.hasSuffix("WARNINGS_AS_ERRORS")
-            if !name.isEmpty, tests || werror, !names.contains(String(name)) { names.append(String(name)) }
+            if !name.isEmpty, tests || programs || werror, !names.contains(String(name)) { names.append(String(name)) }
         }
-        if cmakeCallArguments(cmakeLists, command: "include").contains(where: { $0.hasPrefix("CTest") && !$0.hasPrefix("CTest_") && $0.dropFirst(5).first.map { !$0.isLetter } ?? true }),
+        if cmakeCallArguments(cmakeLists, command: { $0 == "include" }).contains(where: { $0.hasPrefix("CTest") && !$0.hasPrefix("CTest_") && $0.dropFirst(5).first.map { !$0.isLetter } ?? true }),
            !names.contains("BUILD_TESTING") {
             names.append("BUILD_TESTING")
         }
         return names.map { "-D\($0)=OFF" }
     }
 
-    /// The text after `command(` (spaces skipped) at each call of a CMake command, any case,
-    /// as a word of its own. A plain scan: a regular expression per call cost a no-op build
+    /// The text after `name(` (spaces skipped) at each call of a CMake command whose name,
+    /// lowercased, `command` accepts (`option`, `cmake_dependent_option`, aom's
+    /// `set_aom_option_var`). A plain scan: a regular expression per call cost a no-op build
     /// milliseconds on a large CMakeLists.txt.
-    static func cmakeCallArguments(_ text: String, command: String) -> [Substring] {
-        let bytes = Array(text.utf8), word = Array(command.lowercased().utf8)
-        func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
-        func isWordByte(_ b: UInt8) -> Bool { b == 95 || (b >= 48 && b <= 57) || (lower(b) >= 97 && lower(b) <= 122) }
+    static func cmakeCallArguments(_ text: String, command: (String) -> Bool) -> [Substring] {
+        let bytes = Array(text.utf8)
+        func isWordByte(_ b: UInt8) -> Bool { b == 95 || (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
         var found: [Substring] = []
         var i = 0
-        while i + word.count < bytes.count {
-            defer { i += 1 }
-            guard lower(bytes[i]) == word[0], i == 0 || !isWordByte(bytes[i - 1]) else { continue }
-            guard (0..<word.count).allSatisfy({ lower(bytes[i + $0]) == word[$0] }) else { continue }
-            var j = i + word.count
+        while i < bytes.count {
+            guard isWordByte(bytes[i]) else { i += 1; continue }
+            var j = i
+            while j < bytes.count, isWordByte(bytes[j]) { j += 1 }
+            let name = String(decoding: bytes[i..<j], as: UTF8.self).lowercased()
+            i = j
             while j < bytes.count, bytes[j] == 32 || bytes[j] == 9 { j += 1 }
-            guard j < bytes.count, bytes[j] == 40 else { continue }
+            guard j < bytes.count, bytes[j] == 40, command(name) else { continue }
             j += 1
             while j < bytes.count, bytes[j] == 32 || bytes[j] == 9 { j += 1 }
             var k = j
@@ -170,6 +193,44 @@ public struct SourceLayout: Codable, Equatable {
             i = k
         }
         return found
+    }
+
+    /// Whether a Makefile assigns CFLAGS with `=`/`:=` (make then ignores the environment's
+    /// CFLAGS); `+=` and `?=` keep them.
+    static func assignsCFlags(_ makefile: String) -> Bool {
+        makefile.split(separator: "\n").contains { line in
+            line.range(of: #"^\s*(override\s+)?CFLAGS\s*(:{0,2}=)"#, options: .regularExpression) != nil
+        }
+    }
+
+    /// For a Makefile whose `all` lists its libraries (`all: libgif.so libgif.a $(UTILS)`) and
+    /// which installs by part (`install-lib` and `install-include`/`install-headers`): those
+    /// library files, and those install targets. nil otherwise (the Makefile's own defaults).
+    static func libraryTargets(_ makefile: String) -> (build: [String], install: [String])? {
+        var targets: Set<String> = []
+        var all: [String] = []
+        for line in makefile.split(separator: "\n") where !line.hasPrefix("\t") {
+            guard let colon = line.firstIndex(of: ":"), !line[colon...].hasPrefix(":="), !line[colon...].hasPrefix("::=") else { continue }
+            let names = line[..<colon].split(separator: " ").map(String.init)
+            guard names.allSatisfy({ !$0.contains("=") && !$0.contains("$") }) else { continue }
+            targets.formUnion(names)
+            if names == ["all"] { all = line[line.index(after: colon)...].split(separator: " ").map(String.init) }
+        }
+        let libraries = all.filter { $0.hasPrefix("lib") && ($0.hasSuffix(".a") || $0.hasSuffix(".so")) && !$0.contains("$") }
+        guard libraries.contains(where: { $0.hasSuffix(".a") }), targets.contains("install-lib"),
+              let headers = ["install-include", "install-headers", "install-includes"].first(where: targets.contains) else { return nil }
+        return (libraries, [headers, "install-lib"])
+    }
+
+    /// The top CMakeLists.txt and the modules of the project's cmake/ and build/cmake/
+    /// directories, where projects declare their options (aom: build/cmake/aom_config_defaults.cmake).
+    static func cmakeOptionFiles(_ dir: String) -> [String] {
+        let top = (try? String(contentsOfFile: dir + "/CMakeLists.txt", encoding: .utf8)) ?? ""
+        let modules = ["cmake", "build/cmake", "CMake"].flatMap { sub -> [String] in
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/" + sub)) ?? []).sorted().filter { $0.hasSuffix(".cmake") }
+                .compactMap { try? String(contentsOfFile: dir + "/" + sub + "/" + $0, encoding: .utf8) }
+        }
+        return [top] + modules
     }
 
     /// Reads the tree (a directory; nil for a tarball or a tree without a known build system).
@@ -213,10 +274,21 @@ public struct SourceLayout: Codable, Equatable {
             let configureAC = autotools ? (try? String(contentsOfFile: dir + "/configure.ac", encoding: .utf8))
                 ?? (try? String(contentsOfFile: dir + "/configure.in", encoding: .utf8)) : nil
             let tests = autotools ? testSwitches(configure: configure, configureAC: configureAC)
-                : system == .cmake ? cmakeTestSwitches((try? String(contentsOfFile: dir + "/CMakeLists.txt", encoding: .utf8)) ?? "") : []
+                : system == .cmake ? cmakeTestSwitches(cmakeOptionFiles(dir).joined(separator: "\n")) : []
             let files = autotools ? SourceLayout.crossFileAnswers(configure: configure, configureAC: configureAC) { fm.fileExists(atPath: $0) } : [:]
-            return SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests,
-                                mesonSwitches: booleans, mesonFeatures: features, fileAnswers: files)
+            var layout = SourceLayout(subdirectory: sub, buildSystem: system, debianFlags: flags, patches: patches, testSwitches: tests,
+                                      mesonSwitches: booleans, mesonFeatures: features, fileAnswers: files)
+            if system == .make, let makefile = ["Makefile", "GNUmakefile", "makefile"].lazy
+                .compactMap({ try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }).first, assignsCFlags(makefile) {
+                layout.makefileSetsCFlags = true
+            }
+            if system == .make, let makefile = ["Makefile", "GNUmakefile", "makefile"].lazy
+                .compactMap({ try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }).first,
+               let split = libraryTargets(makefile) {
+                layout.makeLibraryTargets = split.build
+                layout.makeInstallTargets = split.install
+            }
+            return layout
         }
         return nil
     }
@@ -482,6 +554,9 @@ public enum DebianRules {
         if ["--enable-app", "--enable-apps", "--enable-examples", "--enable-hpack-tools", "--enable-tools", "--enable-programs"].contains(name) {
             return false
         }
+        // Programs linked against the shared library (libarchive's `--enable-bsdtar=shared`):
+        // configure refuses them when only the static library is built.
+        if name.hasPrefix("--enable-"), flag.hasSuffix("=shared") { return false }
         if name.hasPrefix("-D") {
             let key = String(name.dropFirst(2).split(separator: ":").first ?? "")
             // Documentation (Meson's usual option names; gobject-introspection's
@@ -544,10 +619,13 @@ extension LibraryBuildContext {
             ? SourceLayout.partSwitches(options.separateParts, booleans: layout.mesonSwitches ?? [], features: layout.mesonFeatures ?? []) : [])
             .filter { !ownNames.contains(String($0.split(separator: "=").first ?? "")) }
         let partNames = parts.map { String($0.split(separator: "=").first ?? "") }
+        // Debian's `-DBUILD_JPIP_SERVER:BOOL=ON` gives way to the switch that turns the program
+        // off (openjpeg2's JPIP server requires curl and FastCGI).
+        let switchNames = (layout.testSwitches ?? []).filter { $0.hasPrefix("-D") }.map { String($0.split(separator: "=").first ?? "") }
         let flags = layout.debianFlags.filter { flag in
             let name = String(flag.split(separator: "=", maxSplits: 1).first ?? "")
             let key = name.hasPrefix("-D") ? String(name.split(separator: ":").first ?? "") : name
-            return !options.dropFlags.contains(key) && !options.dropFlags.contains(name) && !partNames.contains(key)
+            return !options.dropFlags.contains(key) && !options.dropFlags.contains(name) && !partNames.contains(key) && !switchNames.contains(key)
         } + (layout.testSwitches ?? []).filter { !options.flags.contains($0) } + parts + options.flags
         let env = options.environment
         switch layout.buildSystem {
@@ -592,11 +670,16 @@ extension LibraryBuildContext {
                 command("meson", ["install", "-C", "build-static", "--destdir", destdir], in: dir, extra: env),
             ]
         case .make:
-            let vars = ["CC=\(toolchain.cc)", "AR=\(toolchain.ar)", "RANLIB=\(toolchain.ranlib)", "PREFIX=\(prefix)", "prefix=\(prefix)"]
+            // A Makefile that assigns CFLAGS never sees ours: the warnings that stay warnings
+            // go with the compiler, and so does `-Wno-error=date-time` (zig's clang makes
+            // __DATE__ an error; giflib's utilities print it).
+            let cc = layout.makefileSetsCFlags == true ? ([toolchain.cc] + Self.olderCWarnings + ["-Wno-error=date-time"]).joined(separator: " ") : toolchain.cc
+            let vars = ["CC=\(cc)", "AR=\(toolchain.ar)", "RANLIB=\(toolchain.ranlib)", "PREFIX=\(prefix)", "prefix=\(prefix)"]
                 + options.makeVariables
             return [
-                make(options.makeTargets + vars + flags, in: dir, extra: env),
-                make(options.installTargets + vars + ["DESTDIR=\(destdir)"], in: dir, extra: env),
+                make((options.makeTargets.isEmpty ? layout.makeLibraryTargets ?? [] : options.makeTargets) + vars + flags, in: dir, extra: env),
+                make((options.makeTargets.isEmpty ? layout.makeInstallTargets ?? options.installTargets : options.installTargets)
+                     + vars + ["DESTDIR=\(destdir)"], in: dir, extra: env),
             ]
         }
     }

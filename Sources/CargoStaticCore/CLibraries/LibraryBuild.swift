@@ -473,8 +473,12 @@ struct LibraryBuilder {
         progress.finish()
         guard result.succeeded else {
             if DiskSpace.isFull(result.output) { throw DiskSpace.error(at: store.layout.shown, output: result.output) }
-            let error = CargoStaticError(.libraryBuildFailed, "building \(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) failed at step \(index + 1) of \(total)",
-                                         fix: "the command, its environment and its output are above; `cargo-static deps build \(spec.library.name) --dry-run` prints every step to rerun by hand",
+            let tools = missingTools(result.output, spec)
+            let fixAll = "the command, its environment and its output are above; `cargo-static deps build \(spec.library.name) --dry-run` prints every step to rerun by hand"
+            let packages = tools.compactMap(\.package)
+            let error = CargoStaticError(.libraryBuildFailed, "building \(spec.library.name) \(spec.source.upstreamVersion) for \(spec.target) failed at step \(index + 1) of \(total)"
+                                            + tools.map { "; " + $0.explanation }.joined(),
+                                         fix: packages.isEmpty ? fixAll : "install the build tools (`apt-get install \(packages.joined(separator: " "))`; scripts/setup installs the common ones) and build again; " + fixAll,
                                          detail: Runner.failureReport(result, lines: 30))
             // configure named libraries it did not find: the executor may build them first.
             let missing = ConfigureFailure.isSetupStep(step) ? ConfigureFailure.missing(inOutput: result.output) : []
@@ -484,6 +488,17 @@ struct LibraryBuilder {
             }
             throw error
         }
+    }
+
+    /// Programs the failed step could not run (an assembler, a generator), with the Debian
+    /// package the source's debian/control names for each.
+    private func missingTools(_ output: String, _ spec: LibraryBuildSpec) -> [MissingBuildTool] {
+        let control = (try? String(contentsOfFile: spec.source.path + "/debian/control", encoding: .utf8)) ?? ""
+        let arch = BuildTools.debianArchitecture(spec.target)
+        let depends = BuildTools.buildDepends(control: control).filter { BuildTools.applies($0, to: arch) }
+        let path = runner.context["PATH"] ?? "/usr/bin:/bin"
+        return BuildTools.missing(inOutput: output, buildDepends: depends, installed: { BuildTools.dpkgInstalled($0) },
+                                  onPath: { BuildTools.onPath($0, path: path) })
     }
 
     /// A plain Makefile that installs under DESTDIR/usr whatever PREFIX says (Debian's patched

@@ -417,6 +417,22 @@ public final class LibraryResolver {
             dependencies = try gather(leaving: Set(leftOutParts.flatMap(\.sources)))
         }
         options.separateParts = (separate + leftOutParts.map(\.part)).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+        // What its .pc files link privately and its own shared library is linked against
+        // (libleptonica-dev depends on liblept5 alone and lept.pc has no Requires, but
+        // `Libs.private: -lpng16 -lgif …` and liblept5 depends on libpng16-16, libgif7, …):
+        // without them configure builds the library without its image formats.
+        let privateLinks = index.pkgConfigPrivateLinks(info.name).filter { !PkgConfigFixup.libcParts.contains($0) }
+        let runtime = privateLinks.isEmpty ? [] : index.runtimeDependencies(of: info)
+        for link in privateLinks {
+            // Only a link its runtime package's dependencies are named for (libpng16-16 for
+            // -lpng16, zlib1g for -lz) is resolved: each resolution asks apt.
+            let named = runtime.filter { $0.hasPrefix("lib" + link) || $0.hasPrefix(link) }
+            guard !named.isEmpty, let lib = try? library(for: .link(link)), lib.debianSource != info.source,
+                  named.contains(where: { index.binary($0)?.source == lib.debianSource }),
+                  !options.dropDependencies.contains(where: { index.binary($0)?.source == lib.debianSource }),
+                  !dependencies.contains(lib.name) else { continue }
+            dependencies.append(lib.name)
+        }
         for extra in options.addDependencies {
             if let lib = try library(for: .name(extra)), !dependencies.contains(lib.name) { dependencies.append(lib.name) }
         }

@@ -87,11 +87,51 @@ extension PackageIndex {
         }
         return modules
     }
+
+    /// The libraries a package's .pc files link privately (`Libs.private: -lz -lpng16`).
+    func pkgConfigPrivateLinks(_ package: String) -> [String] {
+        var links: [String] = []
+        for file in files(package) ?? [] where file.hasSuffix(".pc") {
+            for link in PkgConfigRequires.privateLinks(inPcFile: text(ofFile: file, in: package) ?? "") where !links.contains(link) {
+                links.append(link)
+            }
+        }
+        return links
+    }
+
+    /// The packages the shared libraries of a -dev package's own source are linked against:
+    /// the Depends of its runtime packages (libleptonica-dev -> liblept5 -> libpng16-16,
+    /// libgif7, …). Names only: one query per runtime package.
+    func runtimeDependencies(of dev: BinaryPackage) -> [String] {
+        var names: [String] = []
+        for group in dev.depends {
+            for name in group where !name.hasSuffix("-dev") {
+                guard let runtime = binary(name), runtime.source == dev.source else { continue }
+                for dep in runtime.depends.flatMap({ $0 }) where !names.contains(dep) { names.append(dep) }
+            }
+        }
+        return names
+    }
 }
 
 /// The module names of a .pc file's `Requires:` and `Requires.private:` lines
 /// (`glib-2.0 >= 2.50, gobject-2.0` -> [glib-2.0, gobject-2.0]), versions dropped.
 enum PkgConfigRequires {
+    /// The `-l` names of a .pc file's `Libs.private:` lines (`-lz  -lpng16 -pthread` -> [z, png16]).
+    static func privateLinks(inPcFile text: String) -> [String] {
+        var links: [String] = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard let colon = trimmed.firstIndex(of: ":"),
+                  trimmed[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == "libs.private" else { continue }
+            for word in trimmed[trimmed.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" }) where word.hasPrefix("-l") {
+                let name = String(word.dropFirst(2))
+                if !name.isEmpty, !name.contains("$"), !links.contains(name) { links.append(name) }
+            }
+        }
+        return links
+    }
+
     static func modules(inPcFile text: String) -> [String] {
         var modules: [String] = []
         for line in text.split(whereSeparator: \.isNewline) {

@@ -110,6 +110,16 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(lept.dependencies, ["zlib", "libpng1.6", "giflib"],
                        "libwebp is in Libs.private but liblept5 does not depend on it: left out; -lm is the libc's")
         XCTAssertEqual(PkgConfigRequires.privateLinks(inPcFile: "Libs: -lfoo\nLibs.private: -lz  -L/x -lpng16 -pthread -l${x}\n"), ["z", "png16"])
+        // A -dev package that names its library dependencies itself: those, not Libs.private.
+        var declared = index
+        declared.add("libleptonica-dev", source: "leptonlib", depends: [["liblept5"], ["libgif-dev"]], files: [lib + "liblept.so", lib + "pkgconfig/lept.pc"])
+        XCTAssertEqual(try LibraryResolver(index: declared).library(for: .package("libleptonica-dev"))?.dependencies, ["giflib"])
+        // A recipe that chooses its features (curl: --without-libidn2, …): nothing added.
+        var curl = index
+        curl.add("libcurl4-openssl-dev", source: "curl", depends: [["libcurl4"]], files: [lib + "libcurl.so", lib + "pkgconfig/libcurl.pc"])
+        curl.add("libcurl4", source: "curl", depends: [["libgif7"], ["zlib1g"]], files: [lib + "libcurl.so.4"])
+        curl.texts[lib + "pkgconfig/libcurl.pc"] = "Name: libcurl\nLibs: -lcurl\nLibs.private: -lgif -lz\n"
+        XCTAssertFalse(try XCTUnwrap(try LibraryResolver(index: curl).library(for: .package("libcurl4-openssl-dev"))).dependencies.contains("giflib"))
         // A .pc file that cannot be read (not installed): nothing added.
         index.texts = [:]
         XCTAssertEqual(try LibraryResolver(index: index).library(for: .package("libleptonica-dev"))?.dependencies, [])
@@ -600,17 +610,7 @@ final class GenericLibraryTests: XCTestCase {
         let wrapper = NSTemporaryDirectory() + "cc-meson-\(getpid())"
         try LibraryBuildContext.mesonCompilerWrapper("/bin/echo").write(toFile: wrapper, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: wrapper) }
-        func run(_ args: [String]) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = [wrapper] + args
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            try p.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
+        func run(_ args: [String]) throws -> String { try shellScriptOutput(wrapper, args) }
         XCTAssertTrue(try run(["-Wl,--version"]).hasPrefix("LLD "))
         XCTAssertEqual(try run(["-c", "x.c", "-Wl,-v"]), "-c x.c -Wl,-v\n")
     }
@@ -893,17 +893,7 @@ extension GenericLibraryTests {
         try LibraryBuildContext.mesonCompilerWrapper("/bin/echo", libraryDirectories: ["/c/ffi/lib", "/c/glib/lib"])
             .write(toFile: wrapper, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: wrapper) }
-        func run(_ args: [String]) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = [wrapper] + args
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            try p.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
+        func run(_ args: [String]) throws -> String { try shellScriptOutput(wrapper, args) }
         XCTAssertEqual(try run(["--print-search-dirs"]), "programs: =\nlibraries: =/c/ffi/lib:/c/glib/lib\n")
         XCTAssertEqual(try run(["-O2", "-print-search-dirs"]), "programs: =\nlibraries: =/c/ffi/lib:/c/glib/lib\n")
         XCTAssertTrue(try run(["-Wl,--version"]).hasPrefix("LLD "))
@@ -1169,4 +1159,17 @@ final class HeaderPackageTests: XCTestCase {
         XCTAssertFalse(relocated.contains("/usr"))
     }
 
+}
+
+/// What `sh SCRIPT ARGS…` prints on stdout (the generated wrapper scripts).
+private func shellScriptOutput(_ script: String, _ args: [String]) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = [script] + args
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
 }

@@ -420,8 +420,16 @@ public final class LibraryResolver {
         // What its .pc files link privately and its own shared library is linked against
         // (libleptonica-dev depends on liblept5 alone and lept.pc has no Requires, but
         // `Libs.private: -lpng16 -lgif …` and liblept5 depends on libpng16-16, libgif7, …):
-        // without them configure builds the library without its image formats.
-        let privateLinks = index.pkgConfigPrivateLinks(info.name).filter { !PkgConfigFixup.libcParts.contains($0) }
+        // without them configure builds the library without its image formats. Only where
+        // Debian says nothing else: a -dev package that names no library -dev package of
+        // another source, and a source whose recipe does not choose its features itself
+        // (curl's and libxml2's recipes switch off what their .pc files list, and curl's
+        // Libs.private would pull in GnuTLS, Kerberos and LDAP).
+        let declaresLibraries = info.depends.contains { group in
+            group.contains { $0.hasSuffix("-dev") && !Self.toolchainPackages.contains($0) && index.binary($0)?.source != info.source }
+        }
+        let privateLinks = declaresLibraries || GenericRecipes.tuned.contains(info.source) ? []
+            : index.pkgConfigPrivateLinks(info.name).filter { !PkgConfigFixup.libcParts.contains($0) }
         let runtime = privateLinks.isEmpty ? [] : index.runtimeDependencies(of: info)
         for link in privateLinks {
             // Only a link its runtime package's dependencies are named for (libpng16-16 for

@@ -79,24 +79,21 @@ extension PackageIndex {
     /// libslirp-dev requires glib-2.0 in slirp.pc but depends on libslirp0 alone), and a
     /// static build needs every one of them. Files that cannot be read add nothing.
     func pkgConfigRequires(_ package: String) -> [String] {
-        var modules: [String] = []
-        for file in files(package) ?? [] where file.hasSuffix(".pc") {
-            for module in PkgConfigRequires.modules(inPcFile: text(ofFile: file, in: package) ?? "") where !modules.contains(module) {
-                modules.append(module)
-            }
-        }
-        return modules
+        fromPcFiles(of: package, PkgConfigRequires.modules(inPcFile:))
     }
 
     /// The libraries a package's .pc files link privately (`Libs.private: -lz -lpng16`).
     func pkgConfigPrivateLinks(_ package: String) -> [String] {
-        var links: [String] = []
+        fromPcFiles(of: package, PkgConfigRequires.privateLinks(inPcFile:))
+    }
+
+    /// What `read` finds in each of a package's .pc files, in order, each name once.
+    private func fromPcFiles(of package: String, _ read: (String) -> [String]) -> [String] {
+        var names: [String] = []
         for file in files(package) ?? [] where file.hasSuffix(".pc") {
-            for link in PkgConfigRequires.privateLinks(inPcFile: text(ofFile: file, in: package) ?? "") where !links.contains(link) {
-                links.append(link)
-            }
+            for name in read(text(ofFile: file, in: package) ?? "") where !names.contains(name) { names.append(name) }
         }
-        return links
+        return names
     }
 
     /// The packages the shared libraries of a -dev package's own source are linked against:

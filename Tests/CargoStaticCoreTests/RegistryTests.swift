@@ -67,6 +67,15 @@ final class RegistryTests: XCTestCase {
         let params = RegistryClient.challengeParameters(#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:team/ci:pull,push""#)
         XCTAssertEqual(params, ["realm": "https://auth.example/token", "service": "registry.example", "scope": "repository:team/ci:pull,push"])
     }
+
+    func testAManifestFetchedByTagMustHaveTheDigestTheRegistryRecorded() {
+        let d = "sha256:" + String(repeating: "a", count: 64)
+        XCTAssertEqual(RegistryClient.expectedManifestDigest(d, headers: ["docker-content-digest": "sha256:other"]), d)
+        XCTAssertEqual(RegistryClient.expectedManifestDigest("x86_64", headers: ["docker-content-digest": " \(d) "]), d)
+        // No usable header: the index is still checked by what it lists (each entry by digest).
+        XCTAssertNil(RegistryClient.expectedManifestDigest("x86_64", headers: [:]))
+        XCTAssertNil(RegistryClient.expectedManifestDigest("x86_64", headers: ["docker-content-digest": "md5:abc"]))
+    }
 }
 
 final class CurlTransportTests: XCTestCase {

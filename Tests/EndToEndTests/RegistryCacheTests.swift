@@ -57,23 +57,30 @@ final class RegistryCacheTests: XCTestCase {
         XCTAssertFalse(build.stderr.contains("building the Rust standard library"), build.stderr)
         XCTAssertFalse(build.stderr.contains("mimalloc for x86_64-unknown-linux-musl built"), build.stderr)
 
-        // A blob changed in the registry's storage: its digest no longer matches, nothing is added.
+        // The largest blob (an entry's archive, never a manifest) changed in the registry's
+        // storage: its digest no longer matches, nothing is added.
         let blobs = work + "/storage/docker/registry/v2/blobs"
-        let enumerator = FileManager.default.enumerator(atPath: blobs)
-        var tampered = false
-        while let item = enumerator?.nextObject() as? String, !tampered {
-            let path = blobs + "/" + item
-            guard item.hasSuffix("/data"), var bytes = FileManager.default.contents(atPath: path), bytes.count > 4096 else { continue }
-            bytes[bytes.count / 2] ^= 0xFF
-            try bytes.write(to: URL(fileURLWithPath: path))
-            tampered = true
-        }
-        XCTAssertTrue(tampered)
+        let datas = (FileManager.default.enumerator(atPath: blobs)?.allObjects as? [String] ?? []).filter { $0.hasSuffix("/data") }
+        let largest = datas.map { (blobs + "/" + $0, (try? FileManager.default.attributesOfItem(atPath: blobs + "/" + $0)[.size] as? Int) ?? 0) }.max { $0.1 < $1.1 }
+        let target = try XCTUnwrap(largest, "no blob in the registry's storage")
+        var bytes = try XCTUnwrap(FileManager.default.contents(atPath: target.0))
+        XCTAssertGreaterThan(bytes.count, 65536)
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: target.0))
         let cacheD = work + "/cache-d"
         let refused = try Harness.run(["cache", "pull", ref], in: work, cache: cacheD)
         XCTAssertNotEqual(refused.status, 0, refused.all)
         XCTAssertTrue(refused.stderr.contains("digest"), refused.stderr)
         XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: cacheD + "/std")) ?? []).filter { !$0.hasPrefix(".") }, [])
+
+        // The tag's index changed in storage: refused by the digest the registry recorded for it.
+        let index = try XCTUnwrap(datas.map { blobs + "/" + $0 }.first { (FileManager.default.contents(atPath: $0).map { String(decoding: $0, as: UTF8.self) } ?? "").contains(RegistryDocuments.indexType) })
+        var indexBytes = try XCTUnwrap(FileManager.default.contents(atPath: index))
+        indexBytes.append(contentsOf: Array(" ".utf8))
+        try indexBytes.write(to: URL(fileURLWithPath: index))
+        let changedIndex = try Harness.run(["cache", "pull", ref], in: work, cache: cacheD)
+        XCTAssertNotEqual(changedIndex.status, 0, changedIndex.all)
+        XCTAssertTrue(changedIndex.stderr.contains("does not have the digest"), changedIndex.stderr)
 
         // Plain HTTP is refused for anything but the loopback: an HTTPS attempt at a non-loopback name fails.
         let remote = try Harness.run(["cache", "pull", "registry.invalid:\(port)/cargo-static/cache"], in: work, cache: work + "/cache-c")

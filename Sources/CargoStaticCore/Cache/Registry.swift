@@ -252,9 +252,17 @@ public final class RegistryClient {
                                    fix: "push a cache there first (`cargo-static cache push \(reference)`)")
         }
         guard r.status == 200 else { throw fail("fetching the manifest \(tagOrDigest)", r) }
-        if tagOrDigest.hasPrefix("sha256:"), RegistryDocuments.digest(r.body) != tagOrDigest {
-            throw CargoStaticError(.cacheDamaged, "the registry's manifest \(tagOrDigest) does not have that digest", fix: "push the cache again")
+        if let expected = Self.expectedManifestDigest(tagOrDigest, headers: r.headers), RegistryDocuments.digest(r.body) != expected {
+            throw CargoStaticError(.cacheDamaged, "the registry's manifest \(tagOrDigest) does not have the digest \(expected)", fix: "push the cache again")
         }
         return r.body
+    }
+
+    /// The digest a manifest must have: the one asked for, or for a tag the one the registry
+    /// recorded when it was pushed (`Docker-Content-Digest`), so a manifest changed in the
+    /// registry's storage is caught like a changed blob.
+    static func expectedManifestDigest(_ tagOrDigest: String, headers: [String: String]) -> String? {
+        if tagOrDigest.hasPrefix("sha256:") { return tagOrDigest }
+        return headers["docker-content-digest"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.hasPrefix("sha256:") ? $0 : nil }
     }
 }

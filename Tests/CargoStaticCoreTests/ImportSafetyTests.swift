@@ -297,7 +297,7 @@ final class ImportSafetyTests: XCTestCase {
                 imported += 1
                 let problems = CacheCommands.verify(store, full: false).problems
                 XCTAssertTrue(problems.isEmpty, "round \(round): a published entry is not intact: \(problems.map(\.problems))")
-                for found in CacheArea.allCases.flatMap(store.entries) {
+                for found in CacheArea.allCases.flatMap { store.entries($0) } {
                     XCTAssertTrue(ids.contains { $0.name == found.name }, "round \(round): \(found.name) published")
                 }
             } catch {

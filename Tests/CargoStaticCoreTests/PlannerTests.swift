@@ -136,6 +136,16 @@ final class PlannerTests: XCTestCase {
         let pkgConfig = try XCTUnwrap(cargo.command.environment["PKG_CONFIG_LIBDIR_x86_64_unknown_linux_musl"])
         XCTAssertTrue(pkgConfig.contains(ncursesPrefix) && pkgConfig.contains(second.prefix!), pkgConfig)
 
+        // zig's first link is the same with or without C libraries: their -L directories are
+        // not part of its key, or each new set of libraries would count as another first link.
+        let runtimeKey = { (plan: TargetPlan) -> String? in
+            plan.steps.lazy.compactMap { if case .runtime(let r) = $0 { return r.key } else { return nil } }.first
+        }
+        let plain = try Planner.plan(try self.request(["x86_64-unknown-linux-musl"]), facts: facts([try target("x86_64-unknown-linux-musl", metadata: metadata())])).targets[0]
+        XCTAssertNotNil(runtimeKey(plan))
+        XCTAssertFalse(runtimeKey(plan)!.contains("-L"), runtimeKey(plan)!)
+        XCTAssertEqual(runtimeKey(plan), runtimeKey(plain))
+
         // ncurses cached: its step runs nothing, libedit is still built.
         found.cache.add(first.build!.entry)
         let warm = try Planner.plan(request, facts: facts([found])).targets[0]

@@ -74,4 +74,13 @@ final class ProbeCacheTests: XCTestCase {
         XCTAssertFalse(ToolchainDiscovery.isRustupProxy(root + "/toolchains/stable/bin/rustc"))
         XCTAssertFalse(ToolchainDiscovery.isRustupProxy("/usr/bin/rustc"))
     }
+
+    func testRetiredProbesAreDroppedFromTheFile() throws {
+        let file = root + "/probes.json"
+        try JSONEncoder().encode(["objcopy-info:/usr/bin/objcopy": ["info": String(repeating: "x", count: 1000), "stamp": "1"],
+                                  "zig-version:/z": ["version": "0.17", "stamp": "2"]]).write(to: URL(fileURLWithPath: file))
+        _ = ProbeCache(file: file)
+        let kept = try JSONDecoder().decode([String: [String: String]].self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+        XCTAssertEqual(Array(kept.keys), ["zig-version:/z"])
+    }
 }

@@ -64,7 +64,9 @@ struct LibraryBuildSpec {
     }
 
     static func detect(_ source: LibrarySource, _ library: NativeLibrary) -> SourceLayout? {
-        SourceLayout.detect(source.path, prefer: library.preferredBuildSystems)
+        SourceLayoutMemo.layout(source, prefer: library.preferredBuildSystems) {
+            SourceLayout.detect(source.path, prefer: library.preferredBuildSystems)
+        }
     }
 
     var keyText: String {

@@ -258,18 +258,19 @@ public struct CacheStore {
     }
 
     /// Every published entry of `area`, sorted.
-    public func entries(_ area: CacheArea) -> [Found] {
+    /// The published entries of `area`: of one group only when `group` is given, and only
+    /// those whose name `named` accepts (both checked before anything is read from disk, so
+    /// a plan's look at a big cache costs what it asks for, not what the cache holds).
+    public func entries(_ area: CacheArea, group: String? = nil, named: (String) -> Bool = { _ in true }) -> [Found] {
         let fm = FileManager.default
         let base = layout.area(area)
         func names(_ dir: String) -> [String] { ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.sorted() }
-        if area == .std {
-            return names(base).filter { fm.fileExists(atPath: "\(base)/\($0)/entry.json") }
-                .map { Found(area: area, group: nil, name: $0, directory: "\(base)/\($0)") }
+        func published(_ dir: String, _ group: String?) -> [Found] {
+            names(dir).filter { named($0) && FileSystem.kind("\(dir)/\($0)/entry.json") == .regular }
+                .map { Found(area: area, group: group, name: $0, directory: "\(dir)/\($0)") }
         }
-        return names(base).flatMap { group in
-            names("\(base)/\(group)").filter { fm.fileExists(atPath: "\(base)/\(group)/\($0)/entry.json") }
-                .map { Found(area: area, group: group, name: $0, directory: "\(base)/\(group)/\($0)") }
-        }
+        if area == .std { return published(base, nil) }
+        return (group.map { [$0] } ?? names(base)).flatMap { published("\(base)/\($0)", $0) }
     }
 
     /// Removes the published entries (and staging leftovers, and build directories) of `area`

@@ -57,7 +57,7 @@ public enum CacheTransfer {
     /// damaged entry is refused with its clean command rather than carried to other machines.
     @discardableResult
     public static func export(_ store: CacheStore, to file: String, matching patterns: [String], reporter: Reporter) throws -> [Moved] {
-        let found = CacheArea.allCases.filter(\.transferable).flatMap(store.entries).filter { entry in
+        let found = CacheArea.allCases.filter(\.transferable).flatMap { store.entries($0) }.filter { entry in
             patterns.isEmpty || patterns.contains { entry.name.contains($0) || (entry.group?.contains($0) ?? false) }
         }
         guard !found.isEmpty else {

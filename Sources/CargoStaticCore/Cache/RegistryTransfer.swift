@@ -17,7 +17,7 @@ public enum RegistryTransfer {
 
     public static func push(_ store: CacheStore, to reference: RegistryReference, matching patterns: [String],
                             context: Context, reporter: Reporter) throws -> [Moved] {
-        let found = CacheArea.allCases.filter(\.transferable).flatMap(store.entries).filter { entry in
+        let found = CacheArea.allCases.filter(\.transferable).flatMap { store.entries($0) }.filter { entry in
             patterns.isEmpty || patterns.contains { entry.name.contains($0) || (entry.group?.contains($0) ?? false) }
         }
         guard !found.isEmpty else {

@@ -7,6 +7,7 @@ struct CargoBuild {
     let runner: Runner
     let reporter: Reporter
     let request: BuildRequest
+    var memos = AuditMemos()
 
     /// `dlopenKnown`: the plan already warned about crates that call dlopen.
     func run(_ step: CargoStep, provided: [ProvidedLibrary], dlopenKnown: Bool = false) throws -> [BuiltExecutable] {
@@ -104,7 +105,6 @@ struct CargoBuild {
         var callingDlopen = Set<String>()
         var failures: [String] = []
         let expect = step.expectations
-        let memos = AuditMemos()
         defer { memos.save() }
         for artifact in artifacts {
             let (audit, machine, dlopen) = try audited(artifact.path, memos)

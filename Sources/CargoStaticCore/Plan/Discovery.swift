@@ -99,8 +99,9 @@ struct Discovery {
 
     /// How long the last std build took (any target: they take about the same), for progress.
     private func lastStdBuildSeconds() -> Double? {
-        store.entries(.std).compactMap { store.metadata(EntryID(area: .std, group: nil, name: $0.name, key: ""), as: StdTiming.self) }
-            .max { $0.created < $1.created }?.buildSeconds
+        // The newest entry by its entry.json's time: one small file decoded, not every entry's.
+        let newest = store.entries(.std).max { (FileSystem.status($0.directory + "/entry.json")?.1 ?? .distantPast) < (FileSystem.status($1.directory + "/entry.json")?.1 ?? .distantPast) }
+        return newest.flatMap { store.metadata(EntryID(area: .std, group: nil, name: $0.name, key: ""), as: StdTiming.self) }?.buildSeconds
     }
 
     /// Of a std entry's metadata, only what the estimate needs (ISO 8601 dates in UTC sort
@@ -116,11 +117,20 @@ struct Discovery {
             if FileManager.default.isExecutableFile(atPath: own) { return [own] }
         }
         guard let objcopy = runner.which("objcopy") else { return [] }
-        let info = probes.values("objcopy-info:" + objcopy, stampedBy: objcopy) {
-            (try? self.runner.capture(Command(objcopy, ["--info"]))).flatMap { $0.succeeded ? ["info": $0.output] : nil }
-        }?["info"] ?? ""
-        let formats = Set(info.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
-        return formats.contains(target.info.bfdFormat) ? [objcopy] : []
+        // The answer for this format is remembered, not `--info`'s whole table (tens of KiB,
+        // split on every build when it was).
+        let format = target.info.bfdFormat
+        let handles = probes.values("objcopy-handles:\(objcopy):\(format)", stampedBy: objcopy) {
+            (try? self.runner.capture(Command(objcopy, ["--info"]))).flatMap { r in
+                r.succeeded ? ["handles": Self.objcopyInfo(r.output, lists: format) ? "yes" : "no"] : nil
+            }
+        }?["handles"]
+        return handles == "yes" ? [objcopy] : []
+    }
+
+    /// Whether `objcopy --info` names the BFD format among its words.
+    static func objcopyInfo(_ info: String, lists format: String) -> Bool {
+        info.split(whereSeparator: { $0 == " " || $0 == "\n" }).contains { $0 == format }
     }
 
     /// `rustc --print cfg` for the target, for `[target.'cfg(…)']` tables (remembered per rustc).

@@ -35,6 +35,8 @@ public struct Executor {
         var libraries: [ProvidedLibrary] = []
         var executables: [BuiltExecutable] = []
         var librariesDone = false
+        // What is known of the executables (audits, SBOM inputs), read once for both steps that use it.
+        let memos = AuditMemos()
         // Steps the schedule starts in the background (std), by their index in the plan.
         var background: [Int: BackgroundStep<StdOutcome>] = [:]
         func awaitSteps(_ indices: [Int]) throws {
@@ -92,7 +94,7 @@ public struct Executor {
                     try step.run(runner)
                 case .cargo(let cargo):
                     do {
-                        executables = try CargoBuild(runner: runner, reporter: reporter, request: request)
+                        executables = try CargoBuild(runner: runner, reporter: reporter, request: request, memos: memos)
                             .run(cargo, provided: libraries.filter { $0.name != plan.allocator.library }, dlopenKnown: plan.dlopenWarning != nil)
                         executables = executables.map { RunEnvironment.attach($0, plan: plan) }
                     } catch let asked as LibrariesAskedFor {
@@ -114,7 +116,7 @@ public struct Executor {
                 case .debugFiles(let step):
                     try DebugFiles(runner: runner, step: step).place(executables)
                 case .sbom:
-                    try SBOMWriter(plan: plan.inventory, reporter: reporter)
+                    try SBOMWriter(plan: plan.inventory, reporter: reporter, memos: memos)
                         .write(executables, libraries: libraries, sources: SourceStore(layout: store.layout, runner: runner, reporter: reporter),
                                allocator: plan.allocator)
                 }

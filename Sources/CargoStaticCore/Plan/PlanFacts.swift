@@ -73,9 +73,12 @@ struct CacheView {
     static func snapshot(_ store: CacheStore, target: Target, libraries: [String]? = nil) -> CacheView {
         var view = CacheView(layout: store.layout)
         for area in [CacheArea.std, .archives, .deps, .toolchains] {
-            for found in store.entries(area) where found.group == nil || found.group == target.triple {
-                if area == .std, !found.name.hasPrefix(target.triple + "-") { continue }
-                if area == .deps, let libraries, !libraries.contains(where: { found.name.hasPrefix($0 + "-") }) { continue }
+            let wanted: (String) -> Bool = switch area {
+            case .std: { $0.hasPrefix(target.triple + "-") }
+            case .deps: { name in libraries.map { $0.contains { name.hasPrefix($0 + "-") } } ?? true }
+            default: { _ in true }
+            }
+            for found in store.entries(area, group: area == .std ? nil : target.triple, named: wanted) {
                 let probe = EntryID(area: area, group: found.group, name: found.name, key: "")
                 guard let stored = store.metadata(probe, as: CacheStore.StoredKey.self) else { continue }
                 let id = EntryID(area: area, group: found.group, name: found.name, key: stored.key)

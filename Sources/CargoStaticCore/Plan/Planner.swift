@@ -196,12 +196,13 @@ public struct Planner {
     static func stdStep(_ choice: ToolchainChoice, _ target: Target, _ settings: StdSettings, needs: StdNeeds,
                         layout: CacheLayout, cache: CacheView, estimate: Double?) -> StdStep? {
         guard case .fromSource(let library) = choice.std else { return nil }
-        let recipes = settings.variants(serving: needs.components).map {
-            StdRecipe(toolchain: choice.toolchain, target: target, library: library, settings: $0, layout: layout)
+        let recipes = settings.variants(serving: needs.components).lazy.map {
+            let recipe = StdRecipe(toolchain: choice.toolchain, target: target, library: library, settings: $0, layout: layout)
+            return (recipe: recipe, entry: recipe.entry)
         }
         let published = recipes.first { cache.isPublished($0.entry) }
-        let recipe = published ?? recipes[0]
-        var step = recipe.step(cache: cache, estimate: estimate)
+        let (recipe, entry) = published ?? recipes.first!
+        var step = recipe.step(cache: cache, estimate: estimate, entry: entry)
         let has = recipe.settings.components
         step.variant = has == needs.components || published == nil
             ? "\(has.described): \(needs.reasons)"
@@ -268,7 +269,9 @@ public struct Planner {
             + (request.stdSettings.userRustflags ?? []).filter { $0.hasPrefix("-Clink-arg=") }.map { String($0.dropFirst("-Clink-arg=".count)) }
             + (strip == "symbols" ? ["-Wl,--strip-all"] : strip == "debuginfo" ? ["-Wl,--strip-debug"] : [])
             + ["-lunwind"]
-        let key = "\(cc.driver.identity) | \(((try? ArgumentRewriter.link(flags, spec: link)) ?? flags).filter { !$0.hasPrefix("/") }.joined(separator: " "))"
+        // Paths and library directories are not part of it: zig's libc does not depend on
+        // them, and every set of C libraries would otherwise count as another first link.
+        let key = "\(cc.driver.identity) | \(((try? ArgumentRewriter.link(flags, spec: link)) ?? flags).filter { !$0.hasPrefix("/") && !$0.hasPrefix("-L") }.joined(separator: " "))"
         let dir = layout.root + "/work/runtime-\(cc.target.triple)"
         return RuntimeStep(target: cc.target, key: key, done: record.done[key] != nil,
                            source: .text(dir + "/first-link.c", "int main(void) { return 0; }\n"),

@@ -241,10 +241,10 @@ struct InventoryPlanner {
 struct SBOMWriter {
     let plan: InventoryPlan
     let reporter: Reporter
+    var memos = AuditMemos()
 
     func write(_ executables: [BuiltExecutable], libraries: [ProvidedLibrary], sources: SourceStore, allocator: Allocator) throws {
         guard let libc = plan.libc else { return }
-        let memos = AuditMemos()
         defer { memos.save() }
         var found: [SBOMInventory.CLibrary]?
         func cLibraries() -> [SBOMInventory.CLibrary] {

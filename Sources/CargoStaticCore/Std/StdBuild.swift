@@ -119,8 +119,9 @@ struct StdRecipe {
                 environment: environment(), directory: "/", inherit: Self.inherited)
     }
 
-    func step(cache: CacheView, estimate: Double?) -> StdStep {
-        let id = entry
+    /// `entry`: this recipe's, when the caller has it already (its key text is long to make).
+    func step(cache: CacheView, estimate: Double?, entry known: EntryID? = nil) -> StdStep {
+        let id = known ?? entry
         let work = layout.work(id)
         return StdStep(
             build: CachedBuild(entry: id, cached: cache.isPublished(id), label: "std for \(target)"),

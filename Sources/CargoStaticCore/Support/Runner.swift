@@ -59,9 +59,9 @@ public enum Shell {
     /// One word for any POSIX shell. Control characters (CARGO_ENCODED_RUSTFLAGS' 0x1F
     /// separators) would not survive a paste: they are written as printf escapes.
     public static func quote(_ s: String) -> String {
-        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
-        if !s.isEmpty, s.unicodeScalars.allSatisfy({ safe.contains($0) }) { return s }
-        if s.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }) {
+        // Byte tests, not CharacterSet: every planned command line is quoted on every build.
+        if !s.isEmpty, s.utf8.allSatisfy(isSafe) { return s }
+        if s.utf8.contains(where: { $0 < 0x20 && $0 != 0x0A && $0 != 0x09 }) {
             var body = ""
             for scalar in s.unicodeScalars {
                 switch scalar {
@@ -73,7 +73,21 @@ public enum Shell {
             }
             return "\"$(printf '%b' '\(body)')\""
         }
-        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        var out = "'"
+        for scalar in s.unicodeScalars {
+            if scalar == "'" { out += "'\\''" } else { out.unicodeScalars.append(scalar) }
+        }
+        return out + "'"
+    }
+
+    /// Letters, digits and `-_./=:,+@%`: a word no POSIX shell changes.
+    private static func isSafe(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: ":"),
+             UInt8(ascii: ","), UInt8(ascii: "+"), UInt8(ascii: "@"), UInt8(ascii: "%"): true
+        default: false
+        }
     }
 }
 

@@ -16,7 +16,18 @@ public final class ProbeCache {
         } else {
             entries = [:]
         }
+        // Answers an older cargo-static kept and this one no longer asks for: dropped once,
+        // since the whole file is read at every start.
+        let stale = entries.keys.filter { key in Self.retired.contains { key.hasPrefix($0) } }
+        if !stale.isEmpty {
+            for key in stale { entries[key] = nil }
+            dirty = true
+            save()
+        }
     }
+
+    /// Kinds of probe no longer made (`objcopy --info`'s whole table, now one answer per format).
+    static let retired = ["objcopy-info:"]
 
     /// The file's identity for staleness checks.
     static func stamp(_ path: String) -> String? {

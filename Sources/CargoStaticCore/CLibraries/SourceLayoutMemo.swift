@@ -1,0 +1,46 @@
+import Foundation
+
+/// The layout of a fetched Debian tree, remembered beside it (`layout.json` next to
+/// `sources/<package>_<version>/tree`). A fetched tree never changes: it is moved into
+/// place whole, and builds work on a copy. Reading it again (debian/rules, configure,
+/// every CMake file) was a tenth of a no-op build's time. The record names the tree's
+/// identity (a fetched-again tree is another directory) and the cargo-static binary that
+/// wrote it (a new tool may read trees differently); anything else reads the tree again.
+/// Local sources (`--source DIR`), which the user may edit, are never remembered.
+struct SourceLayoutMemo: Codable, Equatable {
+    var tool: String
+    var tree: String
+    var prefer: [BuildSystem]
+    var layout: SourceLayout?
+
+    static let fileName = "layout.json"
+
+    /// The memo's file for a tree the source store fetched (`…/<dir>/tree`), else nil.
+    static func file(for source: LibrarySource) -> String? {
+        guard source.origin.hasPrefix("debian"), source.path.hasSuffix("/tree") else { return nil }
+        return (source.path as NSString).deletingLastPathComponent + "/" + fileName
+    }
+
+    /// `device:inode:mtime:ctime` of the tree's directory, without following a link.
+    static func identity(_ directory: String) -> String? {
+        var st = stat()
+        guard lstat(directory, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
+        return "\(st.st_dev):\(st.st_ino):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
+    }
+
+    /// The remembered layout when the record matches, else `detect()`'s, then remembered
+    /// (failing to write is no failure: the tree is simply read again next time).
+    static func layout(_ source: LibrarySource, prefer: [BuildSystem], tool: String = AuditMemo.currentTool,
+                       detect: () -> SourceLayout?) -> SourceLayout? {
+        guard let file = file(for: source), let tree = identity(source.path) else { return detect() }
+        if let data = FileManager.default.contents(atPath: file),
+           let memo = try? JSONDecoder().decode(SourceLayoutMemo.self, from: data),
+           memo.tool == tool, memo.tree == tree, memo.prefer == prefer {
+            return memo.layout
+        }
+        let layout = detect()
+        let memo = SourceLayoutMemo(tool: tool, tree: tree, prefer: prefer, layout: layout)
+        if let data = try? JSONEncoder.sorted.encode(memo) { try? FileSystem.write(data, to: file) }
+        return layout
+    }
+}

@@ -235,4 +235,14 @@ final class CacheStoreTests: XCTestCase {
             XCTAssertEqual(CacheAlias.usable(awkward, aliases: aliases), awkward, "another user's directory is not used")
         }
     }
+
+    /// Each installed cargo-static has its own wrappers: they call back the binary that wrote them.
+    func testWrappersAreTheToolsOwn() throws {
+        let layout = CacheLayout(root: "/c"), target = try Target("x86_64-unknown-linux-musl")
+        let a = layout.wrappers(.zig, target, tool: "/usr/bin/cargo-static")
+        XCTAssertEqual(a, layout.wrappers(.zig, target, tool: "/usr/bin/cargo-static"))
+        XCTAssertNotEqual(a, layout.wrappers(.zig, target, tool: "/home/me/.local/bin/cargo-static"))
+        XCTAssertNotEqual(a, layout.wrappers(.muslGcc, target, tool: "/usr/bin/cargo-static"))
+        XCTAssertTrue(a.hasPrefix("/c/cc/zig-x86_64-unknown-linux-musl-"), a)
+    }
 }

@@ -125,7 +125,13 @@ public struct CacheLayout {
     public var zigCache: String { sharedZigCache ?? root + "/zig" }
     public var probes: String { root + "/probes.json" }
     public var runtimes: String { root + "/runtimes.json" }
-    public func wrappers(_ kind: CToolchain.Kind, _ target: Target) -> String { "\(root)/cc/\(kind.rawValue)-\(target.triple)" }
+    /// The compiler and linker wrappers of a C toolchain for a target. They call back the
+    /// cargo-static that wrote them, so each installed binary (by its path) has its own: two
+    /// versions sharing a cache, building at the same time, never run each other's binary
+    /// (nor one that is being replaced).
+    public func wrappers(_ kind: CToolchain.Kind, _ target: Target, tool: String) -> String {
+        "\(root)/cc/\(kind.rawValue)-\(target.triple)-\(Fingerprint.hex(tool).prefix(8))"
+    }
     public func sourceLock(_ package: String) -> String { "\(locks)/source-\(package).lock" }
 
     /// Std sysroot of an entry (for `--sysroot`).

@@ -103,14 +103,14 @@ public struct CToolchainDiscovery {
             environment: ["ZIG_GLOBAL_CACHE_DIR": layout.zigCache],
             identity: "zig \(zig.version) " + flags.joined(separator: " "))
         return CToolchain(kind: .zig, target: target, version: "zig \(zig.version)", driver: driver,
-                          directory: layout.wrappers(.zig, target), files: [], zigLibDirectory: zig.libDirectory)
+                          directory: layout.wrappers(.zig, target, tool: runner.context.executable), files: [], zigLibDirectory: zig.libDirectory)
     }
 
     private func gccToolchain(_ kind: Kind, _ gcc: String, _ target: Target) -> CToolchain {
         let version = probes.values("gcc-version:" + gcc, stampedBy: gcc) {
             (try? runner.capture(Command(gcc, ["-dumpfullversion"]))).flatMap { $0.succeeded ? ["version": $0.output.trimmingCharacters(in: .whitespacesAndNewlines)] : nil }
         }?["version"] ?? "?"
-        let directory = layout.wrappers(kind, target)
+        let directory = layout.wrappers(kind, target, tool: runner.context.executable)
         var files: [FileWrite] = []
         var c = [gcc]
         var cxx = [runner.which(kind == .muslGcc ? "g++" : (gcc as NSString).lastPathComponent.replacingOccurrences(of: "-gcc", with: "-g++")) ?? "g++"]

@@ -33,6 +33,24 @@ final class BuildScriptEnvironmentTests: XCTestCase {
         XCTAssertEqual(BuildScriptEnvironment.shellQuoted("/a'b"), #"'/a'\''b'"#)
     }
 
+    /// The cc crate reads CFLAGS_<triple>, CFLAGS_<triple_>, TARGET_CFLAGS, CFLAGS, first found
+    /// wins: the user's plain or TARGET_ value is carried into ours, a dashed one gets ours.
+    func testUsersCFlagsUnderAnyNameAreKept() throws {
+        let target = try Target("x86_64-unknown-linux-musl")
+        let t = "x86_64_unknown_linux_musl"
+        func env(_ user: [String: String]) -> [String: String] {
+            BuildScriptEnvironment.environment(target: target, includeDirectories: ["/c/z/include"], cflags: [], user: user)
+        }
+        XCTAssertEqual(env(["CFLAGS": "-O1"])["CFLAGS_\(t)"], "-O1 -idirafter /c/z/include")
+        XCTAssertEqual(env(["TARGET_CFLAGS": "-O3", "CFLAGS": "-O1"])["CFLAGS_\(t)"], "-O3 -idirafter /c/z/include")
+        XCTAssertEqual(env(["CXXFLAGS": "-g"])["CXXFLAGS_\(t)"], "-g -idirafter /c/z/include")
+        let dashed = env(["CFLAGS_x86_64-unknown-linux-musl": "-Os", "CFLAGS": "-O1"])
+        XCTAssertEqual(dashed["CFLAGS_x86_64-unknown-linux-musl"], "-Os -idirafter /c/z/include")
+        XCTAssertNil(dashed["CFLAGS_\(t)"])
+        XCTAssertTrue(BuildScriptEnvironment.userKeys(target: target).contains("TARGET_CFLAGS"))
+        XCTAssertFalse(BuildScriptEnvironment.userKeys(target: target).contains("TARGET_BINDGEN_EXTRA_CLANG_ARGS"), "bindgen has no TARGET_ name")
+    }
+
     /// No built library: nothing about headers; the user's DEB_HOST_MULTIARCH is theirs.
     func testNothingBuiltAndUsersMultiarch() throws {
         let target = try Target("x86_64-unknown-linux-musl")

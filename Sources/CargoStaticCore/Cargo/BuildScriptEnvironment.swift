@@ -19,8 +19,23 @@ import Foundation
 public enum BuildScriptEnvironment {
     /// The variables read from the user's environment (for `environment(…user:)`).
     public static func userKeys(target: Target) -> [String] {
-        ["CFLAGS_\(target.envSuffix)", "CXXFLAGS_\(target.envSuffix)", "BINDGEN_EXTRA_CLANG_ARGS_\(target.triple)",
-         "BINDGEN_EXTRA_CLANG_ARGS_\(target.envSuffix)", "BINDGEN_EXTRA_CLANG_ARGS", "DEB_HOST_MULTIARCH"]
+        ["CFLAGS", "CXXFLAGS", "BINDGEN_EXTRA_CLANG_ARGS"].flatMap { lookupOrder($0, target: target) } + ["DEB_HOST_MULTIARCH"]
+    }
+
+    /// The names the cc crate (CFLAGS, CXXFLAGS) and bindgen read a variable under, first
+    /// found wins: with the triple as written, with underscores, (cc only) `TARGET_`, plain.
+    static func lookupOrder(_ name: String, target: Target) -> [String] {
+        ["\(name)_\(target.triple)", "\(name)_\(target.envSuffix)"] + (name.hasSuffix("FLAGS") ? ["TARGET_\(name)"] : []) + [name]
+    }
+
+    /// `ours` after the user's value (the first found in the tool's order), under the name the
+    /// tool reads: the user's dashed name when that is set (it would hide ours), else ours with
+    /// underscores; the user's lower-ranked value is carried over, not hidden.
+    static func joined(_ name: String, _ ours: [String], target: Target, user: [String: String]) -> (key: String, value: String) {
+        let order = lookupOrder(name, target: target)
+        let key = user[order[0]] != nil ? order[0] : order[1]
+        let theirs = order.lazy.compactMap { user[$0] }.first
+        return (key, ([theirs].compactMap { $0 } + ours).joined(separator: " "))
     }
 
     /// `includeDirectories`: the built libraries' include directories, in the plan's order.
@@ -31,17 +46,15 @@ public enum BuildScriptEnvironment {
         // The cc crate splits its flags on whitespace: a directory with a space cannot be said.
         let compileFlags = cflags + includeDirectories.filter { !$0.contains(where: \.isWhitespace) }.flatMap { ["-idirafter", $0] }
         if !compileFlags.isEmpty {
-            for key in ["CFLAGS_\(target.envSuffix)", "CXXFLAGS_\(target.envSuffix)"] {
-                env[key] = ([user[key]].compactMap { $0 } + compileFlags).joined(separator: " ")
+            for name in ["CFLAGS", "CXXFLAGS"] {
+                let (key, value) = joined(name, compileFlags, target: target, user: user)
+                env[key] = value
             }
         }
         if !includeDirectories.isEmpty {
-            // bindgen reads the first of these that is set (with the triple as written, then
-            // with underscores, then plain): ours goes where the user's would be read, after it.
-            let dashed = "BINDGEN_EXTRA_CLANG_ARGS_\(target.triple)"
-            let key = user[dashed] != nil ? dashed : "BINDGEN_EXTRA_CLANG_ARGS_\(target.envSuffix)"
-            let own = user[dashed] ?? user["BINDGEN_EXTRA_CLANG_ARGS_\(target.envSuffix)"] ?? user["BINDGEN_EXTRA_CLANG_ARGS"]
-            env[key] = ([own].compactMap { $0 } + includeDirectories.flatMap { ["-isystem", shellQuoted($0)] }).joined(separator: " ")
+            let (key, value) = joined("BINDGEN_EXTRA_CLANG_ARGS", includeDirectories.flatMap { ["-isystem", shellQuoted($0)] },
+                                      target: target, user: user)
+            env[key] = value
         }
         if user["DEB_HOST_MULTIARCH"] == nil { env["DEB_HOST_MULTIARCH"] = target.debianMultiarch }
         return env

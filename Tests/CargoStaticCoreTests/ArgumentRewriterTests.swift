@@ -66,6 +66,29 @@ final class ArgumentRewriterTests: XCTestCase {
                        ["-L/c/deps/pq/lib", "x.o", "-L", "/t/out", "-lpq", "-static", "-pie", "-Wl,--build-id=sha1"])
     }
 
+    /// A multiarch directory under /usr/lib is the host's too: musl-dev's
+    /// /usr/lib/x86_64-linux-musl, which a script given DEB_HOST_MULTIARCH names, holds a
+    /// libc that is not the link's. The same name under another root is not.
+    func testMultiarchDirectoriesAreTheHosts() {
+        XCTAssertTrue(HostLibraries.isHostDirectory("/usr/lib/x86_64-linux-musl"))
+        XCTAssertTrue(HostLibraries.isHostDirectory("/lib/arm-linux-musleabihf/"))
+        XCTAssertTrue(HostLibraries.isHostDirectory("/usr/local/lib/aarch64-linux-gnu"))
+        XCTAssertFalse(HostLibraries.isHostDirectory("/c/deps/mbedtls/prefix/lib/x86_64-linux-musl"))
+        XCTAssertFalse(HostLibraries.isHostDirectory("/usr/lib/x86_64-linux-musl/sub"))
+        XCTAssertFalse(HostLibraries.isHostDirectory("/usr/lib/postgresql"), "not a multiarch tuple (not in the list either)")
+    }
+
+    /// rustc links a build script's `dylib=` request after `-Wl,-Bdynamic`, where zig looks
+    /// for libfoo.so only; a static executable takes every library as an archive.
+    func testSharedLibraryRequestsAreLinkedAsArchives() throws {
+        XCTAssertEqual(ArgumentRewriter.archivesOnly(["-Wl,-Bstatic", "a.rlib", "-Wl,-Bdynamic", "-lmbedtls", "-Wl,-dy,-lz,-call_shared",
+                                                      "-Wl,--as-needed", "-Bdynamic"]),
+                       ["-Wl,-Bstatic", "a.rlib", "-Wl,-Bstatic", "-lmbedtls", "-Wl,-Bstatic,-lz,-Bstatic", "-Wl,--as-needed", "-Bdynamic"])
+        let link = try spec(search: ["/c/deps/mbedtls/lib"])
+        XCTAssertEqual(try ArgumentRewriter.link(["x.o", "-Wl,-Bdynamic", "-lmbedcrypto", "-L", "/usr/lib/x86_64-linux-musl", "-static-pie"], spec: link),
+                       ["-L/c/deps/mbedtls/lib", "x.o", "-Wl,-Bstatic", "-lmbedcrypto", "-static", "-pie", "-Wl,--build-id=sha1"])
+    }
+
     /// libpq.a linked by name gets what its libpq.pc lists for a static link: its Libs.private
     /// (archives of its own entry, and of another through -L) and its Requires.private modules'
     /// libraries; nothing the line names already, nothing of the libc, nothing found nowhere.

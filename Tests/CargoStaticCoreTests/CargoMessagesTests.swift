@@ -31,6 +31,24 @@ final class CargoMessagesTests: XCTestCase {
         XCTAssertEqual(m.hostLinkedLibraries(providedDirectories: [entry]).map(\.library), ["ssl"], "ssl was not built: still the host's")
     }
 
+    /// Debian's psa-crypto-sys asks for `dylib=mbedcrypto` from /usr/lib/$DEB_HOST_MULTIARCH:
+    /// a shared library the plan built as an archive is served by that archive; one it did not
+    /// build is still the host's, wherever it is searched for.
+    func testASharedLibraryThePlanBuiltAsAnArchiveIsNotAHostLibrary() throws {
+        let entry = NSTemporaryDirectory() + "cs-provided-\(UUID().uuidString)/lib"
+        try FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: (entry as NSString).deletingLastPathComponent) }
+        try Data().write(to: URL(fileURLWithPath: entry + "/libmbedcrypto.a"))
+        let out = (entry as NSString).deletingLastPathComponent + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: out + "/libshim.a"))
+        var m = CargoMessages()
+        m.consume(#"{"reason":"build-script-executed","package_id":"registry+x#psa-crypto-sys@0.9.3","linked_libs":["dylib=mbedcrypto","dylib=mbedx509","static=shim"],"linked_paths":["native=/usr/lib/x86_64-linux-musl","native=OUT"]}"#.replacingOccurrences(of: "OUT", with: out))
+        XCTAssertEqual(m.hostLinkedLibraries().map(\.library), ["mbedcrypto", "mbedx509"])
+        XCTAssertEqual(m.hostLinkedLibraries(providedDirectories: [entry]).map(\.library), ["mbedx509"])
+        XCTAssertEqual(m.hostLinkedLibraries(providedDirectories: [entry]).first?.directory, "/usr/lib/x86_64-linux-musl")
+    }
+
     func testManifestDiscoveryWalksUpAndExplainsAbsence() throws {
         let root = NSTemporaryDirectory() + "cs-manifest-\(getpid())"
         try FileManager.default.createDirectory(atPath: root + "/crate/src/deep", withIntermediateDirectories: true)

@@ -32,11 +32,12 @@ public enum CargoInvocation {
         (user + link.rustflags).joined(separator: "\u{1F}")
     }
 
+    /// `userEnvironment`: the user's values of `BuildScriptEnvironment.userKeys`, which ours join.
     /// `rustc`: the toolchain directory's rustc when the std was built from source (it has
     /// the std in its own sysroot), else the toolchain's.
     public static func command(mode: BuildRequest.Mode, toolchain: Toolchain, rustc: String? = nil, link: LinkSpec, cargo: CargoArguments,
                                libraries: [ProvidedLibrary], settings: StdSettings, strip: Bool,
-                               userRustflags: [String], directory: String, userCFlags: [String: String] = [:],
+                               userRustflags: [String], directory: String, userEnvironment: [String: String] = [:],
                                userDebug: String? = nil) -> Command {
         let target = link.target
         var env = link.cargoEnvironment
@@ -49,13 +50,10 @@ public enum CargoInvocation {
             env["CARGO_PROFILE_\(name)_STRIP"] = "none"
             if userDebug == nil { env["CARGO_PROFILE_\(name)_DEBUG"] = "line-tables-only" }
         }
-        // C code of build scripts gets the same path mappings as Rust code (the cc crate reads these).
-        let cflags = link.buildScriptCFlags.joined(separator: " ")
-        if !cflags.isEmpty {
-            for key in ["CFLAGS_\(link.target.envSuffix)", "CXXFLAGS_\(link.target.envSuffix)"] {
-                env[key] = [userCFlags[key], cflags].compactMap { $0 }.joined(separator: " ")
-            }
-        }
+        // C code of build scripts gets the same path mappings as Rust code (the cc crate reads
+        // these), and the built libraries' headers; bindgen gets those too.
+        env.merge(BuildScriptEnvironment.environment(target: target, includeDirectories: libraries.map { $0.prefix + "/include" },
+                                                     cflags: link.buildScriptCFlags, user: userEnvironment)) { _, new in new }
         env.merge(nativeLibraryEnvironment(libraries, target: target)) { _, new in new }
         var unsetting = unset
         if settings.userBootstrap == true {

@@ -61,10 +61,13 @@ public struct CargoMessages {
                 let parts = lib.split(separator: "=", maxSplits: 1).map(String.init)
                 let kind = parts.count == 2 ? parts[0] : ""
                 let name = parts.last ?? lib
+                // A shared library the plan built as an archive is linked from that archive:
+                // the link is static and never searches the host's directories.
+                let builtArchive = providedDirectories.contains(where: { HostLibraries.hasArchive(name, in: $0) })
                 if kind.hasPrefix("dylib") {
-                    found.append((entry.package, name, hostDirs.first ?? "(shared library)"))
+                    if !builtArchive { found.append((entry.package, name, hostDirs.first ?? "(shared library)")) }
                 } else if let dir = hostDirs.first, !ownDirs.contains(where: { HostLibraries.has(name, in: $0) }),
-                          !providedDirectories.contains(where: { HostLibraries.hasArchive(name, in: $0) }) {
+                          !builtArchive {
                     // Searched for in a host directory and not supplied by the crate's own build.
                     found.append((entry.package, name, dir))
                 }
@@ -78,9 +81,15 @@ enum HostLibraries {
     static let directories = ["/usr/lib", "/lib", "/usr/lib64", "/lib64", "/usr/local/lib",
                               "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"]
 
+    /// The list above, gcc's directories, and any multiarch directory (`/usr/lib/<tuple>`,
+    /// such as musl-dev's /usr/lib/x86_64-linux-musl that `DEB_HOST_MULTIARCH` names: its
+    /// libc is not the one the link uses).
     static func isHostDirectory(_ dir: String) -> Bool {
         let clean = URL(fileURLWithPath: dir).standardizedFileURL.path
-        return directories.contains(clean) || clean.hasPrefix("/usr/lib/gcc/")
+        if directories.contains(clean) || clean.hasPrefix("/usr/lib/gcc/") { return true }
+        let parent = (clean as NSString).deletingLastPathComponent
+        let name = (clean as NSString).lastPathComponent
+        return ["/usr/lib", "/lib", "/usr/local/lib"].contains(parent) && name.contains("-linux-")
     }
 
     static func hasArchive(_ lib: String, in dir: String) -> Bool {

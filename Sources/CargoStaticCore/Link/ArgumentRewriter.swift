@@ -38,6 +38,9 @@ public enum ArgumentRewriter {
     ///  - rustc's `-lunwind` replaced by the unwinder stand-ins when the std profile never unwinds;
     ///  - search directories, embedded objects and trailing archives (compatibility names, and
     ///    gcc's runtime for gcc drivers, which rustc's `-nodefaultlibs` leaves out) at the end.
+    ///  - libraries rustc links as shared (`-Wl,-Bdynamic`, for a build script's `dylib=` or
+    ///    plain `-l` request) are taken as archives (`-Wl,-Bstatic`): an executable with no
+    ///    interpreter can load none, and the plan built the library as an archive;
     ///  - the host's library directories (a build script's `pg_config --libdir`) are dropped:
     ///    what is there is built for glibc (`CargoBuild` refuses a library only found there);
     ///  - archives linked by name get the private libraries their .pc files list (`PrivateLibraries`:
@@ -45,7 +48,7 @@ public enum ArgumentRewriter {
     public static func link(_ arguments: [String], spec: LinkSpec, manifestDirectory: String? = nil,
                             pcFiles: [String: PrivateLibraries.PCFile]? = nil) throws -> [String] {
         // The linkage first, on rustc's own flags: static-pie on every target where it is verified.
-        var middle = compile(try StaticPie.rewrite(withoutHostDirectories(arguments), linkage: spec.linkage, driver: spec.kind), kind: spec.kind)
+        var middle = compile(try StaticPie.rewrite(archivesOnly(withoutHostDirectories(arguments)), linkage: spec.linkage, driver: spec.kind), kind: spec.kind)
         let privateLibraries = pcFiles.map { PrivateLibraries.extra(arguments: middle, searchDirectories: spec.searchDirectories, pcFiles: $0) } ?? []
         if let stub = spec.unwinderStub { middle = middle.map { $0 == "-lunwind" ? stub : $0 } }
         var front: [String] = []
@@ -63,6 +66,18 @@ public enum ArgumentRewriter {
         // A build id (a hash of the contents: stable across identical builds) names the
         // executable for debuggers, symbol servers and crash reports.
         return front + search + middle + spec.objects + own + privateLibraries + spec.trailing + ["-Wl,--build-id=sha1"]
+    }
+
+    /// `-Wl,-Bdynamic` (and its other spellings, `-dy`, `-call_shared`, also inside a comma
+    /// list) becomes `-Bstatic`: from there on, `-lfoo` is looked for as libfoo.a only.
+    static func archivesOnly(_ arguments: [String]) -> [String] {
+        let dynamicMode: Set<String> = ["-Bdynamic", "-dy", "-call_shared", "--Bdynamic"]
+        return arguments.map { arg in
+            guard arg.hasPrefix("-Wl,") else { return arg }
+            let parts = arg.dropFirst(4).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard parts.contains(where: dynamicMode.contains) else { return arg }
+            return "-Wl," + parts.map { dynamicMode.contains($0) ? "-Bstatic" : $0 }.joined(separator: ",")
+        }
     }
 
     /// `-L/usr/lib/x86_64-linux-gnu` and `-L /usr/lib/x86_64-linux-gnu` (any of the host's

@@ -171,7 +171,7 @@ public struct Planner {
             settings: request.stdSettings, strip: request.strip,
             userRustflags: userRustflags,
             directory: request.directory,
-            userCFlags: Dictionary(uniqueKeysWithValues: ["CFLAGS_\(target.envSuffix)", "CXXFLAGS_\(target.envSuffix)"].compactMap { k in context[k].map { (k, $0) } }),
+            userEnvironment: Dictionary(uniqueKeysWithValues: BuildScriptEnvironment.userKeys(target: target).compactMap { k in context[k].map { (k, $0) } }),
             userDebug: project.debug(profile: request.cargo.profileName(request.mode)))
         steps.append(.cargo(CargoStep(command: cargo, target: target, link: link, expectations: .init(
             machine: target.info.elfMachine, bits: target.info.bits, staticPie: link.linkage == .staticPie, allocator: allocator))))

@@ -130,6 +130,20 @@ public enum GenericRecipes {
         return o
     }
 
+    /// A library built from one directory of a bigger source package (`SourcePart`: gcc-12's
+    /// libbacktrace/), named after its archive (`libbacktrace`): its tree's build system with
+    /// no Debian flags (debian/rules configures the whole compiler), then its archive and
+    /// headers taken from the build directory when its install leaves them out.
+    static func library(part: SourcePart, source: String, package: String) -> NativeLibrary {
+        let name = "lib" + part.stem
+        let options = GenericOptions()
+        return NativeLibrary(name: name, debianSource: source,
+                             summary: "\(part.directories[0])/ of Debian's \(source) source (as in \(package)), built by the generic builder",
+                             archives: [part.archive], pkgConfigModules: [], aliases: [part.stem], devPackage: package, sourcePart: part) { c in
+            c.layout == nil ? c.genericSteps(options) : c.genericSteps(options) + c.sourcePartCollect(part)
+        }
+    }
+
     /// The library value for a Debian -dev package: named after its source package, found
     /// by its link names and pkg-config modules too.
     static func library(source: String, devPackage: String, files: [String], dependencies: [String], options: GenericOptions) -> NativeLibrary {

@@ -64,7 +64,7 @@ struct LibraryBuildSpec {
     }
 
     static func detect(_ source: LibrarySource, _ library: NativeLibrary) -> SourceLayout? {
-        SourceLayout.detect(source.path, prefer: library.preferredBuildSystems)
+        SourceLayout.detect(source.path, prefer: library.preferredBuildSystems, only: library.sourcePart.flatMap { $0.directory(in: source.path) })
     }
 
     var keyText: String {

@@ -40,6 +40,9 @@ final class SourcePartTests: XCTestCase {
         // A plan read back resolves it again by its name.
         let again = LibraryResolver(index: Self.gccIndex)
         XCTAssertEqual(try again.library(LibraryID(resolvedName: "libbacktrace")).sourcePart?.stem, "backtrace")
+        // Typed by a user (`deps build backtrace`).
+        XCTAssertEqual(try LibraryResolver(index: Self.gccIndex).named("backtrace").name, "libbacktrace")
+        XCTAssertThrowsError(try LibraryResolver(index: Self.gccIndex).named("gcc_s"), "the toolchain's runtime is no library to build")
     }
 
     func testTheCompilersOwnRuntimeIsNeverBuiltFromItsSource() throws {

@@ -136,7 +136,7 @@ public final class LibraryResolver {
         let stem: String
         switch need {
         case .link(let l): stem = l
-        case .name(let n) where n.hasPrefix("lib"): stem = Self.bare(n)
+        case .name(let n): stem = Self.bare(n)
         default: return nil
         }
         guard !stem.isEmpty, !SourcePart.toolchainRuntimes.contains(stem),

@@ -124,8 +124,8 @@ extension SourceStore {
         let tarballs = ((try? fm.contentsOfDirectory(atPath: whole.path)) ?? []).sorted().filter { $0.contains(".tar") }
         let dir = (target.path as NSString).deletingLastPathComponent
         let staging = dir + ".staging-\(getpid())"
-        try? fm.removeItem(atPath: staging)
-        defer { try? fm.removeItem(atPath: staging) }
+        try FileSystem.removeTree(staging)
+        defer { try? FileSystem.removeTree(staging) }
         for tarball in tarballs {
             let path = whole.path + "/" + tarball
             let listing = try runner.captureStdout(Command("tar", ["-tf", path], environment: ["LC_ALL": "C"]))
@@ -133,21 +133,20 @@ extension SourceStore {
             let members = listing.output.split(separator: "\n").map(String.init)
             guard let (top, partDir) = part.location(inListing: members) else { continue }
             reporter.status("Unpacking", "\(partDir)/ of \(tarball) in \(whole.package)'s source, for \(library) (only that directory is built)")
-            try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            try FileSystem.makeDirectory(staging)
             let first = [top + "/" + partDir] + SourcePart.topFiles(inListing: members, top: top)
-            try runner.check(Command("tar", ["-xf", path, "-C", staging] + first, environment: ["LC_ALL": "C"]),
+            try runner.check(Command("tar", ["-xf", path, "--no-same-owner", "-C", staging] + first, environment: ["LC_ALL": "C"]),
                              what: "unpacking \(partDir)/ from \(tarball)")
             let build = staging + "/" + top + "/" + partDir
             let texts = ["Makefile.in", "Makefile.am", "configure", "configure.ac", "CMakeLists.txt", "meson.build", "Makefile"]
                 .compactMap { try? String(contentsOfFile: build + "/" + $0, encoding: .utf8) }
             let siblings = SourcePart.siblings(named: texts, available: SourcePart.topDirectories(inListing: members, top: top), own: partDir)
             if !siblings.isEmpty {
-                try runner.check(Command("tar", ["-xf", path, "-C", staging] + siblings.map { top + "/" + $0 }, environment: ["LC_ALL": "C"]),
+                try runner.check(Command("tar", ["-xf", path, "--no-same-owner", "-C", staging] + siblings.map { top + "/" + $0 }, environment: ["LC_ALL": "C"]),
                                  what: "unpacking \(siblings.joined(separator: ", ")) from \(tarball)")
             }
-            try? fm.removeItem(atPath: dir)
-            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try fm.moveItem(atPath: staging + "/" + top, toPath: target.path)
+            try FileSystem.makeDirectory(dir)
+            try FileSystem.replaceDirectory(target.path, with: staging + "/" + top)
             reporter.warn("\(library) is built from \(partDir)/ of \(tarball), upstream's tarball inside Debian's \(whole.package) \(whole.version), without Debian's patches (debian/rules applies them to the whole compiler tree)")
             return target
         }

@@ -166,6 +166,7 @@ final class SourcePartTests: XCTestCase {
         let part = SourcePart(stem: "foo", headers: ["foo.h", "foo-missing.h"])
         let steps = GenericRecipes.library(part: part, source: "bigc", package: "libbigc-dev").steps(c)
         XCTAssertEqual(steps.first?.arguments.first, "--host=x86_64-linux-musl", "the generic configure first")
+        XCTAssertEqual(steps.first?.environment["LIBS"], "-lunwind", "configure's link tests find the unwinder (zig)")
         let collect = try XCTUnwrap(steps.last)
         let result = try Runner().capture(collect)
         XCTAssertTrue(result.succeeded, result.output)

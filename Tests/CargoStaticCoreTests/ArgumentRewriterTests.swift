@@ -127,6 +127,44 @@ final class ArgumentRewriterTests: XCTestCase {
         XCTAssertEqual(link.prefix(2), ["-L" + dir + "/lib", "x.o"])
     }
 
+    /// A C++ library of the plan (libtesseract.a, bundled into tesseract-sys's rlib) gets zig's
+    /// libc++ at the final link when nothing on the line links a C++ runtime.
+    func testCxxLibraryOfThePlanGetsTheCxxRuntime() throws {
+        let dir = NSTemporaryDirectory() + "cs-cxx-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/lib/pkgconfig", withIntermediateDirectories: true)
+        try "!<arch>\n... U __gxx_personality_v0 _ZNSt3__112basic_stringIcE ...".write(toFile: dir + "/libtess_sys.rlib", atomically: false, encoding: .utf8)
+        try "!<arch>\n... rust_eh_personality _ZN3std2io5stdio ... __cxa_thread_atexit_impl".write(toFile: dir + "/libplain.rlib", atomically: false, encoding: .utf8)
+        try "!<arch>\n_ZNSt7__cxx1112basic_string".write(toFile: dir + "/lib/libgnucxx.a", atomically: false, encoding: .utf8)
+        try "Libs: -lgnucxx\n".write(toFile: dir + "/lib/pkgconfig/gnucxx.pc", atomically: false, encoding: .utf8)
+        XCTAssertTrue(CxxRuntime.fileHoldsCxx(dir + "/libtess_sys.rlib"))
+        XCTAssertFalse(CxxRuntime.fileHoldsCxx(dir + "/libplain.rlib"), "Rust's own symbols and __cxa_thread_atexit_impl are no C++")
+        XCTAssertTrue(CxxRuntime.fileHoldsCxx(dir + "/lib/libgnucxx.a"))
+        XCTAssertFalse(CxxRuntime.fileHoldsCxx(dir + "/missing.a"))
+        XCTAssertTrue(CxxRuntime.contains(Data("__a__gxx_personality_v0".utf8), Array("__gxx_personality_v0".utf8)), "a match after a false start")
+        XCTAssertFalse(CxxRuntime.contains(Data("__gxx_personality_v".utf8), Array("__gxx_personality_v0".utf8)))
+
+        let search = [dir + "/lib"]
+        let pcFiles = PrivateLibraries.index(searchDirectories: search)
+        let linkSpec = try spec(search: search, trailing: ["/c/compat.a"])
+        let cxxLine = try ArgumentRewriter.link(["x.o", dir + "/libtess_sys.rlib", "/sysroot/lib/rustlib/x/lib/libstd.rlib"], spec: linkSpec,
+                                                pcFiles: pcFiles, holdsCxx: CxxRuntime.fileHoldsCxx)
+        XCTAssertEqual(cxxLine.suffix(3), ["-lc++", "/c/compat.a", "-Wl,--build-id=sha1"])
+        // By name too (-lgnucxx found in the plan's directory); not twice; not for Rust alone.
+        XCTAssertTrue(try ArgumentRewriter.link(["x.o", "-lgnucxx"], spec: linkSpec, pcFiles: pcFiles, holdsCxx: CxxRuntime.fileHoldsCxx).contains("-lc++"))
+        XCTAssertEqual(try ArgumentRewriter.link(["x.o", dir + "/libtess_sys.rlib", "-lstdc++"], spec: linkSpec, pcFiles: pcFiles,
+                                                 holdsCxx: CxxRuntime.fileHoldsCxx).filter { $0 == "-lc++" }, [], "the line has a runtime")
+        XCTAssertFalse(try ArgumentRewriter.link(["x.o", dir + "/libplain.rlib"], spec: linkSpec, pcFiles: pcFiles,
+                                                 holdsCxx: CxxRuntime.fileHoldsCxx).contains("-lc++"))
+        XCTAssertFalse(try ArgumentRewriter.link(["x.o", dir + "/libtess_sys.rlib"], spec: linkSpec, pcFiles: [:],
+                                                 holdsCxx: CxxRuntime.fileHoldsCxx).contains("-lc++"), "no C library in the plan: not looked at")
+        XCTAssertFalse(try ArgumentRewriter.link(["x.o", dir + "/libtess_sys.rlib"], spec: try spec(kind: .muslGcc, search: search), pcFiles: pcFiles,
+                                                 holdsCxx: CxxRuntime.fileHoldsCxx).contains("-lc++"), "musl-gcc has no libc++ to add")
+        var read: [String] = []
+        _ = CxxRuntime.extra(["x.o", dir + "/libtess_sys.rlib", "/s/lib/rustlib/t/lib/libcore.rlib", "-lgnucxx"], searchDirectories: search) { read.append($0); return false }
+        XCTAssertEqual(read, [dir + "/libtess_sys.rlib", dir + "/lib/libgnucxx.a"], "std's rlibs are not read")
+    }
+
     func testCommandLinePutsTheDriverFirst() throws {
         let link = try spec()
         XCTAssertEqual(try ArgumentRewriter.commandLine(mode: .link, arguments: ["-static-pie", "x.o"], compiler: nil, link: link),

@@ -617,7 +617,7 @@ final class GenericLibraryTests: XCTestCase {
 
     func testDpkgOwnerSkipsTheCompilersPrivateRuntime() {
         let gcc = "libgcc-12-dev:amd64: /usr/lib/gcc/x86_64-linux-gnu/12/libbacktrace.a\n"
-        XCTAssertNil(AptIndex.owner(inDpkgSearch: gcc, ofFileEndingWith: "/libbacktrace.a"), "gcc's source is not a library to build")
+        XCTAssertNil(AptIndex.owner(inDpkgSearch: gcc, ofFileEndingWith: "/libbacktrace.a"), "not a -dev package's library (SourcePartTests: built from its directory of gcc's source)")
         let lz4 = "liblz4-dev:amd64: /usr/lib/x86_64-linux-gnu/liblz4.a\n"
         XCTAssertEqual(AptIndex.owner(inDpkgSearch: gcc + lz4, ofFileEndingWith: "/liblz4.a"), "liblz4-dev")
     }

@@ -235,7 +235,8 @@ public struct SourceLayout: Codable, Equatable {
 
     /// Reads the tree (a directory; nil for a tarball or a tree without a known build system).
     /// `prefer` picks a build system when a tree ships several (CMake and autotools, ...).
-    public static func detect(_ tree: String, prefer: [BuildSystem] = []) -> SourceLayout? {
+    /// `only`: the one directory to look in (a `SourcePart`'s, such as libbacktrace/).
+    public static func detect(_ tree: String, prefer: [BuildSystem] = [], only: String? = nil) -> SourceLayout? {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: tree, isDirectory: &isDir), isDir.boolValue else { return nil }
@@ -251,7 +252,7 @@ public struct SourceLayout: Codable, Equatable {
         // The top, its directories, then theirs: an upstream tarball may wrap its project
         // twice (libpgm's openpgm/pgm).
         // Listed level by level, only when the one above has no build system.
-        let levels: [() -> [String]] = debianSourceDirectory(rules).map { only in [{ [only] }] }
+        let levels: [() -> [String]] = (only ?? debianSourceDirectory(rules)).map { only in [{ [only] }] }
             ?? [{ [""] }, { subdirectories("") }, { subdirectories("").flatMap(subdirectories) }]
         let order = prefer + debianChoice(rules)
         for sub in levels.lazy.flatMap({ $0() }) {

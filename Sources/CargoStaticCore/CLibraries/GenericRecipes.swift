@@ -130,6 +130,25 @@ public enum GenericRecipes {
         return o
     }
 
+    /// A library built from one directory of a bigger source package (`SourcePart`: gcc-12's
+    /// libbacktrace/), named after its archive (`libbacktrace`): its tree's build system with
+    /// no Debian flags (debian/rules configures the whole compiler), then its archive and
+    /// headers taken from the build directory when its install leaves them out.
+    /// A part of a compiler's runtime expects that compiler's unwinder at every link (gcc
+    /// links libgcc's): configure's link tests get zig's libunwind (`LIBS=-lunwind`), which
+    /// every Rust executable links too. Without it, libbacktrace's configure found no
+    /// `_Unwind_Backtrace` and built its no-unwind `backtrace_full`.
+    static func library(part: SourcePart, source: String, package: String) -> NativeLibrary {
+        let name = "lib" + part.stem
+        return NativeLibrary(name: name, debianSource: source,
+                             summary: "\(part.directories[0])/ of Debian's \(source) source (as in \(package)), built by the generic builder",
+                             archives: [part.archive], pkgConfigModules: [], aliases: [part.stem], devPackage: package, sourcePart: part) { c in
+            var options = GenericOptions()
+            if c.toolchain.kind == .zig { options.environment = ["LIBS": "-lunwind"] }
+            return c.layout == nil ? c.genericSteps(options) : c.genericSteps(options) + c.sourcePartCollect(part)
+        }
+    }
+
     /// The library value for a Debian -dev package: named after its source package, found
     /// by its link names and pkg-config modules too.
     static func library(source: String, devPackage: String, files: [String], dependencies: [String], options: GenericOptions) -> NativeLibrary {

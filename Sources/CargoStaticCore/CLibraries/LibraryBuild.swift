@@ -64,8 +64,9 @@ struct LibraryBuildSpec {
     }
 
     static func detect(_ source: LibrarySource, _ library: NativeLibrary) -> SourceLayout? {
-        SourceLayoutMemo.layout(source, prefer: library.preferredBuildSystems) {
-            SourceLayout.detect(source.path, prefer: library.preferredBuildSystems)
+        let only = library.sourcePart.flatMap { $0.directory(in: source.path) }
+        return SourceLayoutMemo.layout(source, prefer: library.preferredBuildSystems, only: only) {
+            SourceLayout.detect(source.path, prefer: library.preferredBuildSystems, only: only)
         }
     }
 

@@ -124,8 +124,25 @@ public final class LibraryResolver {
 
     private func resolve(_ need: LibraryNeed) throws -> NativeLibrary? {
         if let recipe = Self.recipe(for: need) { return recipe }
-        guard let dev = devPackage(for: need), let info = index.binary(dev) else { return nil }
+        guard let dev = devPackage(for: need) else { return sourcePart(for: need) }
+        guard let info = index.binary(dev) else { return nil }
         return try library(fromDev: info)
+    }
+
+    /// A library Debian ships only in a compiler's private directory (libgcc-12-dev's
+    /// /usr/lib/gcc/x86_64-linux-gnu/12/libbacktrace.a): built from the directory of that
+    /// package's source named for it (`SourcePart`), never the compiler's own runtime.
+    func sourcePart(for need: LibraryNeed) -> NativeLibrary? {
+        let stem: String
+        switch need {
+        case .link(let l): stem = l
+        case .name(let n): stem = Self.bare(n)
+        default: return nil
+        }
+        guard !stem.isEmpty, !SourcePart.toolchainRuntimes.contains(stem),
+              let file = index.compilerPrivateFile(endingWith: "/lib\(stem).a"), let info = index.binary(file.package) else { return nil }
+        let part = SourcePart(stem: stem, headers: SourcePart.headers(stem: stem, in: index.files(file.package) ?? []))
+        return GenericRecipes.library(part: part, source: info.source, package: info.name)
     }
 
     /// A hand-written recipe matching the need by name, alias, archive or module.
@@ -153,9 +170,11 @@ public final class LibraryResolver {
             (links, modules, bases) = ([Self.bare(n)], [n, "lib" + Self.bare(n)], Self.baseNames(n))
         }
         let wanted = links.flatMap { ["/lib\($0).so", "/lib\($0).a"] } + modules.map { "/\($0).pc" }
+        // A file in a compiler's private directory (libgcc-12-dev's /usr/lib/gcc/…/libgcc.a
+        // for -lgcc) is the compiler's runtime, not a library its package is the -dev of.
         func ships(_ package: String) -> Bool {
             guard let files = index.files(package) else { return false }
-            return files.contains { file in wanted.contains { file.hasSuffix($0) } }
+            return files.contains { file in !SourcePart.isCompilerPrivate(file) && wanted.contains { file.hasSuffix($0) } }
         }
         // The plain names first: each apt query costs a fraction of a second.
         for base in bases { for candidate in ["lib\(base)-dev", "\(base)-dev"] where ships(candidate) { return candidate } }
@@ -339,6 +358,14 @@ public final class LibraryResolver {
         return sources
     }
 
+    /// A package whose libraries are all in a compiler's private directory (libstdc++-12-dev,
+    /// libgcc-12-dev: source gcc-12): the compiler's runtime, which the target's C toolchain
+    /// brings; as a dependency it is never built (that would build the compiler).
+    static func isCompilerRuntime(_ files: [String]) -> Bool {
+        let libraries = files.filter(isLibraryFile)
+        return !libraries.isEmpty && libraries.allSatisfy(SourcePart.isCompilerPrivate)
+    }
+
     /// Dependencies that are never built: the libc and the kernel's headers come with the
     /// target's C toolchain.
     static let toolchainPackages: Set<String> = ["libc6-dev", "libc-dev", "linux-libc-dev", "libc6.1-dev", "libstdc++-dev", "libgcc-dev"]
@@ -385,6 +412,7 @@ public final class LibraryResolver {
             var dependencies: [String] = []
             for group in info.depends {
                 guard let dep = group.first(where: { $0.hasSuffix("-dev") }), !Self.toolchainPackages.contains(dep),
+                      !Self.isCompilerRuntime(index.files(dep) ?? []),
                       !options.dropDependencies.contains(dep), let source = index.binary(dep)?.source, source != info.source,
                       !leftOut.contains(source) else { continue }
                 if noIntrospection, Self.onlyForIntrospection(dependencyFiles: index.files(dep) ?? [], requiredModules: required) { continue }

@@ -31,6 +31,9 @@ public struct NativeLibrary {
     /// The Debian binary package it is taken from, unpacked rather than built (a -dev
     /// package with nothing compiled in it: `HeaderPackages`); nil: built from source.
     public let binaryPackage: BinaryPackage?
+    /// The one directory of its source package it is built from (gcc-12's libbacktrace/:
+    /// `SourcePart`); nil: the whole source.
+    public let sourcePart: SourcePart?
 
     /// Whether cargo-static generated this recipe from Debian's packages.
     public var isGeneric: Bool { devPackage != nil }
@@ -38,8 +41,9 @@ public struct NativeLibrary {
     init(name: String, debianSource: String, summary: String, dependencies: [String] = [], archives: [String],
          pkgConfigModules: [String], aliases: [String] = [], extraPkgConfig: [String: (LibraryBuildContext) -> String] = [:],
          fileAliases: [String: String] = [:], devPackage: String? = nil, preferredBuildSystems: [BuildSystem] = [],
-         binaryPackage: BinaryPackage? = nil, steps: @escaping (LibraryBuildContext) -> [Command]) {
+         binaryPackage: BinaryPackage? = nil, sourcePart: SourcePart? = nil, steps: @escaping (LibraryBuildContext) -> [Command]) {
         self.devPackage = devPackage
+        self.sourcePart = sourcePart
         self.binaryPackage = binaryPackage
         self.preferredBuildSystems = preferredBuildSystems
         self.name = name

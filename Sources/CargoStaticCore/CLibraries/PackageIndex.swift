@@ -69,11 +69,16 @@ public protocol PackageIndex {
     func installedOwner(ofFileEndingWith suffix: String) -> String?
     /// The binary packages a source package builds (its `Binary:` list).
     func binaries(ofSource source: String) -> [String]
+    /// The installed package and path of a file ending with `suffix` in a compiler's private
+    /// directory (`libgcc-12-dev`, `/usr/lib/gcc/x86_64-linux-gnu/12/libbacktrace.a`).
+    func compilerPrivateFile(endingWith suffix: String) -> (package: String, path: String)?
     /// The text of one of a package's files, when it can be read (an installed package).
     func text(ofFile path: String, in package: String) -> String?
 }
 
 extension PackageIndex {
+    public func compilerPrivateFile(endingWith suffix: String) -> (package: String, path: String)? { nil }
+
     /// The pkg-config modules a package's .pc files require (Requires and Requires.private):
     /// a -dev package may not depend on the -dev packages its .pc files name (Debian's
     /// libslirp-dev requires glib-2.0 in slirp.pc but depends on libslirp0 alone), and a
@@ -253,8 +258,10 @@ public final class AptIndex: PackageIndex {
     }
 
     /// The package of the first file `dpkg -S` found (`libfoo-dev:amd64: /usr/lib/…/libfoo.a`).
-    /// A compiler's private runtime (gcc's libbacktrace.a, libasan.a under /usr/lib/gcc/) is
-    /// not a library: building it would mean building the compiler's own source.
+    /// A file in a compiler's private directory (gcc's libbacktrace.a, libasan.a under
+    /// /usr/lib/gcc/) is not a -dev package's library: its package's source is the whole
+    /// compiler. Such a library is built from its own directory of that source instead
+    /// (`compilerPrivateFile`, `LibraryResolver.sourcePart`).
     static func owner(inDpkgSearch text: String, ofFileEndingWith suffix: String) -> String? {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
@@ -264,6 +271,31 @@ public final class AptIndex: PackageIndex {
             return String(parts[0].split(separator: ",").first ?? "").split(separator: ":").first.map(String.init)
         }
         return nil
+    }
+
+    public func compilerPrivateFile(endingWith suffix: String) -> (package: String, path: String)? {
+        let text = answer("owner:" + suffix) {
+            (try? runner.capture(Command("dpkg", ["-S", "*" + suffix], environment: ["LC_ALL": "C"]))).map { $0.succeeded ? $0.output : "" }
+        } ?? ""
+        return Self.compilerPrivateOwner(inDpkgSearch: text, ofFileEndingWith: suffix)
+    }
+
+    /// The package and path of the file `dpkg -S` found in a compiler's private directory;
+    /// of several (multilib: `…/12/32/libbacktrace.a` of lib32gcc-12-dev), the shortest path.
+    static func compilerPrivateOwner(inDpkgSearch text: String, ofFileEndingWith suffix: String) -> (package: String, path: String)? {
+        var found: [(package: String, path: String)] = []
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let names = parts[0].split(separator: ",").compactMap { $0.trimmingCharacters(in: .whitespaces).split(separator: ":").first.map(String.init) }
+            // `libgcc-12-dev:amd64: /path`: the architecture's colon is the first split.
+            var rest = String(parts[1])
+            if let colon = rest.firstIndex(of: ":"), !rest[..<colon].contains("/") { rest = String(rest[rest.index(after: colon)...]) }
+            let path = rest.trimmingCharacters(in: .whitespaces)
+            guard path.hasSuffix(suffix), SourcePart.isCompilerPrivate(path), let name = names.first else { continue }
+            found.append((name, path))
+        }
+        return found.min { ($0.path.count, $0.path) < ($1.path.count, $1.path) }
     }
 
     private func installedFiles(_ package: String) -> [String]? {

@@ -11,6 +11,8 @@ struct SourceLayoutMemo: Codable, Equatable {
     var tool: String
     var tree: String
     var prefer: [BuildSystem]
+    /// The one directory read, for a library built from a part of a bigger tree.
+    var only: String?
     var layout: SourceLayout?
 
     static let fileName = "layout.json"
@@ -30,16 +32,16 @@ struct SourceLayoutMemo: Codable, Equatable {
 
     /// The remembered layout when the record matches, else `detect()`'s, then remembered
     /// (failing to write is no failure: the tree is simply read again next time).
-    static func layout(_ source: LibrarySource, prefer: [BuildSystem], tool: String = AuditMemo.currentTool,
+    static func layout(_ source: LibrarySource, prefer: [BuildSystem], only: String? = nil, tool: String = AuditMemo.currentTool,
                        detect: () -> SourceLayout?) -> SourceLayout? {
         guard let file = file(for: source), let tree = identity(source.path) else { return detect() }
         if let data = FileManager.default.contents(atPath: file),
            let memo = try? JSONDecoder().decode(SourceLayoutMemo.self, from: data),
-           memo.tool == tool, memo.tree == tree, memo.prefer == prefer {
+           memo.tool == tool, memo.tree == tree, memo.prefer == prefer, memo.only == only {
             return memo.layout
         }
         let layout = detect()
-        let memo = SourceLayoutMemo(tool: tool, tree: tree, prefer: prefer, layout: layout)
+        let memo = SourceLayoutMemo(tool: tool, tree: tree, prefer: prefer, only: only, layout: layout)
         if let data = try? JSONEncoder.sorted.encode(memo) { try? FileSystem.write(data, to: file) }
         return layout
     }

@@ -135,7 +135,7 @@ public struct SourceStore {
                 reporter.warn("the source of \(package) \(tried[0].version.text) could not be downloaded (\(failures.joined(separator: "; "))); trying the previous version the archive has, \(version.text)")
             }
             if fm.fileExists(atPath: dir + "/tree") {
-                let source = debianSource(package, version, dir)
+                let source = try partOf(debianSource(package, version, dir), library)
                 try select(source, for: library)
                 return source
             }
@@ -149,7 +149,7 @@ public struct SourceStore {
                 try removeDownloads(in: staging)
                 try? fm.removeItem(atPath: dir)
                 try fm.moveItem(atPath: staging, toPath: dir)
-                let source = debianSource(package, version, dir)
+                let source = try partOf(debianSource(package, version, dir), library)
                 try select(source, for: library)
                 return source
             }
@@ -173,6 +173,12 @@ public struct SourceStore {
         throw CargoStaticError(.commandFailed, "\(SourceRequest.unavailable) \(package) (for \(library.name)) in any version apt knows: \(tried.map(\.version.text).joined(separator: ", ")), asked through `apt-get source` from the deb-src entries in /etc/apt",
                                fix: "check that the Debian mirror is reachable (apt-get update), or pass a local source: cargo-static deps build \(library.name) --source PATH",
                                detail: failures.joined(separator: "\n"))
+    }
+
+    /// The source a library builds: the whole package's, or the part it is (`SourcePart`).
+    private func partOf(_ whole: LibrarySource, _ library: NativeLibrary) throws -> LibrarySource {
+        guard let part = library.sourcePart else { return whole }
+        return try self.part(part, of: whole, library: library.name)
     }
 
     /// When the mirror has a version's upstream tarball but not Debian's diff (a 1.0-format
@@ -275,7 +281,9 @@ public struct SourceStore {
 
     /// Where the source of `version` will be once fetched into `root`.
     static func expected(_ library: NativeLibrary, _ version: DebianVersion, root: String) -> LibrarySource {
-        debianSource(library.debianSource, version, "\(root)/\(library.debianSource)_\(version.text)")
+        let whole = debianSource(library.debianSource, version, "\(root)/\(library.debianSource)_\(version.text)")
+        guard let part = library.sourcePart, part.directory(in: whole.path) == nil else { return whole }
+        return partTree(part, of: whole)
     }
 
     private func debianSource(_ package: String, _ version: DebianVersion, _ dir: String) -> LibrarySource {

@@ -45,11 +45,17 @@ public enum ArgumentRewriter {
     ///    what is there is built for glibc (`CargoBuild` refuses a library only found there);
     ///  - archives linked by name get the private libraries their .pc files list (`PrivateLibraries`:
     ///    `pcFiles` are the search directories' .pc files, nil for none).
+    ///  - a line with a C++ library of the plan and no C++ runtime gets zig's libc++ (`CxxRuntime`;
+    ///    `holdsCxx` reads a library, nil: not looked at).
     public static func link(_ arguments: [String], spec: LinkSpec, manifestDirectory: String? = nil,
-                            pcFiles: [String: PrivateLibraries.PCFile]? = nil) throws -> [String] {
+                            pcFiles: [String: PrivateLibraries.PCFile]? = nil, holdsCxx: ((String) -> Bool)? = nil) throws -> [String] {
         // The linkage first, on rustc's own flags: static-pie on every target where it is verified.
         var middle = compile(try StaticPie.rewrite(archivesOnly(withoutHostDirectories(arguments)), linkage: spec.linkage, driver: spec.kind), kind: spec.kind)
         let privateLibraries = pcFiles.map { PrivateLibraries.extra(arguments: middle, searchDirectories: spec.searchDirectories, pcFiles: $0) } ?? []
+        // zig brings LLVM's libc++ for every target; a gcc driver has none for musl. Only a
+        // plan with C libraries (their .pc files) is looked at: C++ that a build script
+        // compiles itself comes with the cc crate's `-lc++`.
+        let cxx = spec.kind == .zig && pcFiles?.isEmpty == false ? holdsCxx.map { CxxRuntime.extra(middle + privateLibraries, searchDirectories: spec.searchDirectories, holdsCxx: $0) } ?? [] : []
         if let stub = spec.unwinderStub { middle = middle.map { $0 == "-lunwind" ? stub : $0 } }
         var front: [String] = []
         if !spec.wholeArchives.isEmpty {
@@ -65,7 +71,7 @@ public enum ArgumentRewriter {
         }
         // A build id (a hash of the contents: stable across identical builds) names the
         // executable for debuggers, symbol servers and crash reports.
-        return front + search + middle + spec.objects + own + privateLibraries + spec.trailing + ["-Wl,--build-id=sha1"]
+        return front + search + middle + spec.objects + own + privateLibraries + cxx + spec.trailing + ["-Wl,--build-id=sha1"]
     }
 
     /// `-Wl,-Bdynamic` (and its other spellings, `-dy`, `-call_shared`, also inside a comma
@@ -227,7 +233,8 @@ public enum ArgumentRewriter {
         case .cc: return compiler.map { $0.driver.c + compile(arguments, kind: $0.kind, target: $0.target) }
         case .cxx: return compiler.map { $0.driver.cxx + compile(arguments, kind: $0.kind, target: $0.target) }
         case .link: return try link.map { $0.driver.c + (try Self.link(arguments, spec: $0, manifestDirectory: manifestDirectory,
-                                                                        pcFiles: PrivateLibraries.index(searchDirectories: $0.searchDirectories))) }
+                                                                        pcFiles: PrivateLibraries.index(searchDirectories: $0.searchDirectories),
+                                                                        holdsCxx: CxxRuntime.fileHoldsCxx)) }
         }
     }
 }

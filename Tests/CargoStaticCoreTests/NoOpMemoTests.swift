@@ -78,4 +78,13 @@ final class NoOpMemoTests: XCTestCase {
             XCTAssertEqual(r.output, word, word)
         }
     }
+
+    func testFirstLinkRecordDropsKeysWithLibraryDirectories() throws {
+        let layout = CacheLayout(root: root)
+        try FileManager.default.createDirectory(atPath: layout.locks, withIntermediateDirectories: true)
+        let old = "zig 0.17.1 -target x86_64-linux-musl | -L/c/deps/zlib/prefix/lib -static -pie -lunwind"
+        try JSONEncoder().encode(RuntimeRecord(done: [old: 50])).write(to: URL(fileURLWithPath: layout.runtimes))
+        try RuntimeRecord.mark("zig 0.17.1 -target x86_64-linux-musl | -static -pie -lunwind", seconds: 40, layout)
+        XCTAssertEqual(Array(RuntimeRecord.load(layout).done.keys), ["zig 0.17.1 -target x86_64-linux-musl | -static -pie -lunwind"])
+    }
 }

@@ -333,6 +333,9 @@ struct RuntimeRecord: Codable {
         let lock = try FileLock(path: layout.locks + "/runtimes.lock")
         defer { withExtendedLifetime(lock) {} }
         var record = load(layout)
+        // Keys with library directories came from older versions (one per set of C
+        // libraries, for the same libc): dropped, since the file is read at every start.
+        record.done = record.done.filter { !$0.key.contains(" -L") }
         record.done[key] = seconds
         try FileSystem.write(JSONEncoder.pretty.encode(record), to: layout.runtimes)
     }

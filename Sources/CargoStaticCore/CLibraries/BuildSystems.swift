@@ -635,7 +635,7 @@ extension LibraryBuildContext {
             // The dependencies are static archives: a program the build links (fontconfig's
             // fc-cache against freetype, which needs brotli) needs their private libraries too.
             // configure keeps $PKG_CONFIG for make.
-            steps.append(command("./configure", ["--host=\(target.info.gnuTriple)", "--build=\(Self.buildTriple)", "--prefix=\(prefix)",
+            steps.append(command("./configure", Self.configureTriples(target: target) + ["--prefix=\(prefix)",
                                                  "--libdir=\(prefix)/lib", "--disable-shared", "--enable-static", "--with-pic"] + flags,
                                  in: dir, extra: configureEnvironment.merging(layout.fileAnswers ?? [:]) { ours, _ in ours }.merging(env) { _, recipe in recipe }))
             // Info manuals are not part of a static library: a tree whose .texi Debian patched

@@ -642,6 +642,11 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(steps[1].arguments.last, "--enable-x")
         XCTAssertEqual(steps[1].environment["PKG_CONFIG"], "pkg-config --static", "programs of the build link static dependencies")
         XCTAssertEqual(steps[1].environment["ax_cv_c_float_words_bigendian"], "no", "x86_64 is little-endian (cairo's configure cannot tell)")
+        // Tentative definitions are common symbols for configure (krb5's kdb5_util), on top of the usual flags.
+        let cflags = steps[1].environment["CFLAGS"] ?? ""
+        XCTAssertTrue(cflags.hasSuffix(" -fcommon") && cflags.contains("-D_LARGEFILE64_SOURCE"), cflags)
+        XCTAssertFalse((steps[2].environment["CFLAGS"] ?? "").contains("-fcommon"), "make takes configure's CFLAGS from its Makefiles")
+        XCTAssertTrue((steps[1].environment["CXXFLAGS"] ?? "").hasSuffix(" -Drestrict=__restrict"), "C headers' restrict in C++ (libpgm in libzmq)")
         XCTAssertTrue(steps[2].arguments.contains("MAKEINFO=true") && steps[3].arguments.contains("MAKEINFO=true"), "no info manuals: \(steps[2].arguments)")
         XCTAssertTrue(steps[3].arguments.contains("DESTDIR=/d"))
         let meson = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: [], patches: []))

@@ -1069,6 +1069,9 @@ final class PkgConfigFixupTests: XCTestCase {
         let ssh = "Libs: -L${libdir} -lssh2\nLibs.private:  -lgpg-error -ldl"
         XCTAssertEqual(PkgConfigFixup.fixed(ssh, ownLib: "/c/ssh/lib", dependencyLibs: ["/c/ssl/lib"], exists: files.contains),
                        "Libs: -L${libdir} -lssh2\nLibs.private: -ldl")
+        // libzmq.pc: the C++ runtime is the toolchain's, kept.
+        XCTAssertEqual(PkgConfigFixup.fixed("Libs.private: -lstdc++  -lpthread -lnowhere", ownLib: "/c/z/lib", dependencyLibs: [], exists: { _ in false }),
+                       "Libs.private: -lstdc++ -lpthread")
         // norm's CMake: a bare archive name becomes its -l (found beside the library); a path stays.
         let norm = "Libs: -L${libdir} -lnorm\nLibs.private: libprotokit.a /x/libkeep.a\nRequires.private:   libxml-2.0"
         XCTAssertEqual(PkgConfigFixup.fixed(norm, ownLib: "/c/norm/lib", dependencyLibs: [], exists: ["/c/norm/lib/libnorm.a", "/c/norm/lib/libprotokit.a", "/x/libkeep.a"].contains),

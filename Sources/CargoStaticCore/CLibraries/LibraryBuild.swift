@@ -736,6 +736,10 @@ enum PkgConfigFixup {
     static let keyText = ".pc files: -L added for -l names found in dependency prefixes, -l names found nowhere dropped, bare libX.a as -lX"
     /// Parts of musl's libc.a that keep their traditional names (zig and musl-gcc provide them).
     static let libcParts: Set<String> = ["c", "m", "rt", "dl", "pthread", "util", "resolv", "crypt", "xnet"]
+    /// The C++ runtime comes with the C toolchain too (zig links its libc++ for `-lstdc++` and
+    /// `-lc++`): a C++ library's `Libs.private: -lstdc++` (libzmq.pc) is kept, not dropped as
+    /// found nowhere, or the final link misses operator new and the exception runtime.
+    static let cxxRuntime: Set<String> = ["stdc++", "c++", "c++abi"]
 
     static func apply(pkgconfigDir: String, ownLib: String, dependencyLibs: [String]) throws {
         let fm = FileManager.default
@@ -763,7 +767,7 @@ enum PkgConfigFixup {
             for word in words where word.hasPrefix("-l") {
                 let name = String(word.dropFirst(2))
                 let archive = "/lib\(name).a"
-                if libcParts.contains(name) || exists(ownLib + archive) || searched.contains(where: { exists($0 + archive) }) { continue }
+                if libcParts.contains(name) || cxxRuntime.contains(name) || exists(ownLib + archive) || searched.contains(where: { exists($0 + archive) }) { continue }
                 if let dir = dependencyLibs.first(where: { exists($0 + archive) }) {
                     if !added.contains(dir) { added.append(dir) }
                 } else {

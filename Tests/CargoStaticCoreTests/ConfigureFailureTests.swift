@@ -60,6 +60,7 @@ final class ConfigureFailureTests: XCTestCase {
         XCTAssertEqual(ConfigureFailure.missing(inOutput: versioned).map(\.needs), [[.pkgConfig("glib-2.0")]])
         let unnamed = "checking for libfoo... no\nchecking for stdio.h... no\nconfigure: error: something else broke\n"
         XCTAssertEqual(ConfigureFailure.missing(inOutput: unnamed), [])
+        XCTAssertTrue(ConfigureFailure.mentions("cannot find libz.so or libz.a", "z"), "a file name still names its library")
         XCTAssertNil(ConfigureFailure.pkgConfigCheck("checking for stdio.h... no"))
         XCTAssertNil(ConfigureFailure.pkgConfigCheck("checking for a BSD-compatible install... no"))
     }

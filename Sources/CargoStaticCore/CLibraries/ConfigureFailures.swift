@@ -126,9 +126,10 @@ public enum ConfigureFailure {
 
     /// Whether an error message names `name` as a word (`readline library not found`).
     static func mentions(_ message: String, _ name: String) -> Bool {
-        // A dot inside a word is part of it (`glib-2.0`); one ending a sentence is not.
-        let words = message.split { !$0.isLetter && !$0.isNumber && $0 != "_" && $0 != "-" && $0 != "+" && $0 != "." }
+        // A dot inside a word may be part of it (`glib-2.0`) or not (`libz.so`): both readings.
+        let dotted = message.split { !$0.isLetter && !$0.isNumber && $0 != "_" && $0 != "-" && $0 != "+" && $0 != "." }
             .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
+        let words = dotted + dotted.flatMap { $0.split(separator: ".").map(String.init) }
         let key = name.lowercased()
         return words.contains { $0 == key || $0 == "lib" + key || $0 == "-l" + key }
     }

@@ -38,6 +38,51 @@ final class ArgumentRewriterTests: XCTestCase {
                        ["-march=haswell", "-c", "a.c"])
     }
 
+    /// zig searches its libc headers before the caller's -isystem directories: they become -I
+    /// directories, so an overlay (libbsd's include/bsd/stdlib.h) is read first. gcc keeps them.
+    func testIsystemBecomesIncludeDirectoryForZig() throws {
+        XCTAssertEqual(ArgumentRewriter.compile(["-I.", "-isystem", "./include/bsd/", "-isystem/o/inc", "-isystem-after", "/x", "-c", "a.c"], kind: .zig),
+                       ["-I.", "-I", "./include/bsd/", "-I/o/inc", "-isystem-after", "/x", "-c", "a.c"])
+        XCTAssertEqual(ArgumentRewriter.compile(["-isystem", "/o", "-c", "a.c"], kind: .muslGcc), ["-isystem", "/o", "-c", "a.c"])
+        // zig itself: with the rewrite, the overlay's header is the one included.
+        if let missing = ELFFixtures.Tool.zig.missing { throw XCTSkip(missing) }
+        let dir = NSTemporaryDirectory() + "cs-isystem-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/ov", withIntermediateDirectories: true)
+        try "#define OVERLAY_READ 1\n#include_next <stdlib.h>\n".write(toFile: dir + "/ov/stdlib.h", atomically: false, encoding: .utf8)
+        try "#include <stdlib.h>\n#ifndef OVERLAY_READ\n#error overlay not read\n#endif\nint f(void) { return abs(-1); }\n"
+            .write(toFile: dir + "/t.c", atomically: false, encoding: .utf8)
+        func compiles(_ args: [String]) -> Bool {
+            ELFTestTools.run(ELFFixtures.Tool.zig.command + ["-target", "x86_64-linux-musl"] + args + ["-c", dir + "/t.c", "-o", dir + "/t.o"],
+                             timeout: 120).status == 0
+        }
+        XCTAssertFalse(compiles(["-isystem", dir + "/ov"]), "zig's own order: the overlay is not read")
+        XCTAssertTrue(compiles(ArgumentRewriter.compile(["-isystem", dir + "/ov"], kind: .zig)))
+    }
+
+    /// A compiler call that links an archive by name (krb5's configure: `-lss`) gets the
+    /// private libraries its .pc file lists (ss.pc requires com_err); a compile does not, and
+    /// nor does a link naming no archive with a .pc file.
+    func testLinkingCompilerCallGetsPrivateLibrariesOfArchives() {
+        let lib = "/e/prefix/lib"
+        let pcs: [String: PrivateLibraries.PCFile] = [
+            "ss": .init(directory: lib + "/pkgconfig", text: "libdir=${pcfiledir}/../../lib\nName: ss\nRequires.private: com_err\nLibs: -L${libdir} -lss\nLibs.private: -ldl\n"),
+            "com_err": .init(directory: lib + "/pkgconfig", text: "libdir=${pcfiledir}/../../lib\nName: com_err\nLibs: -L${libdir} -lcom_err\n"),
+        ]
+        let files: Set<String> = [lib + "/libss.a", lib + "/libcom_err.a"]
+        var asked: [[String]] = []
+        let index: ([String]) -> [String: PrivateLibraries.PCFile] = { asked.append($0); return pcs }
+        let link = ["-o", "conftest", "-L" + lib, "-L/usr/lib/x86_64-linux-gnu", "conftest.c", "-lss"]
+        XCTAssertEqual(ArgumentRewriter.withPrivateLibraries(link, index: index, exists: files.contains),
+                       link + ["-Wl,--start-group", "-lcom_err", "-Wl,--end-group"])
+        XCTAssertEqual(asked, [[lib]], "the host's directory is not read")
+        let compile = ["-c", "-L" + lib, "a.c", "-lss"]
+        XCTAssertEqual(ArgumentRewriter.withPrivateLibraries(compile, index: index, exists: files.contains), compile)
+        let both = link + ["-lcom_err"]
+        XCTAssertEqual(ArgumentRewriter.withPrivateLibraries(both, index: index, exists: files.contains), both, "com_err is on the line already")
+        XCTAssertEqual(ArgumentRewriter.withPrivateLibraries(["-o", "x", "x.c", "-lm"], index: index, exists: files.contains), ["-o", "x", "x.c", "-lm"])
+    }
+
     func testGccKeepsStaticPieAndEmulationButDropsTarget() {
         XCTAssertEqual(ArgumentRewriter.compile(["-static-pie", "--target", "x", "-Wl,-melf_x86_64", "x.o"], kind: .muslGcc),
                        ["-static-pie", "-Wl,-melf_x86_64", "x.o"])

@@ -46,6 +46,25 @@ final class ConfigureFailureTests: XCTestCase {
                        [ConfigureMissing(needs: [.link("com_err")], said: "checking for add_error_table in -lcom_err... no")])
     }
 
+    /// PKG_CHECK_MODULES with its own error (krb5's `--with-system-verto`): the module, when
+    /// the error names it; a function check the error does not name is nothing.
+    func testAutoconfPkgConfigCheckNamedInTheError() {
+        let out = """
+        checking for strlcpy... no
+        checking for libverto... no
+        configure: error: cannot detect system libverto
+        """
+        XCTAssertEqual(ConfigureFailure.missing(inOutput: out),
+                       [ConfigureMissing(needs: [.pkgConfig("libverto")], said: "checking for libverto... no")])
+        let versioned = "checking for glib-2.0 >= 2.56... no\nconfigure: error: GLib (glib-2.0) is required\n"
+        XCTAssertEqual(ConfigureFailure.missing(inOutput: versioned).map(\.needs), [[.pkgConfig("glib-2.0")]])
+        let unnamed = "checking for libfoo... no\nchecking for stdio.h... no\nconfigure: error: something else broke\n"
+        XCTAssertEqual(ConfigureFailure.missing(inOutput: unnamed), [])
+        XCTAssertTrue(ConfigureFailure.mentions("cannot find libz.so or libz.a", "z"), "a file name still names its library")
+        XCTAssertNil(ConfigureFailure.pkgConfigCheck("checking for stdio.h... no"))
+        XCTAssertNil(ConfigureFailure.pkgConfigCheck("checking for a BSD-compatible install... no"))
+    }
+
     /// "no" answers with no `configure: error` are no failure of a library.
     func testAutoconfWithoutErrorFindsNothing() {
         XCTAssertEqual(ConfigureFailure.missing(inOutput: "checking for library containing readline... no\nconfig.status: creating Makefile\n"), [])

@@ -463,8 +463,8 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertTrue(fm.fileExists(atPath: usr + "/include/jbig.h"))
     }
 
-    private func context(_ layout: SourceLayout, deps: [String] = ["/c/dep"]) throws -> LibraryBuildContext {
-        let t = try Target("x86_64-unknown-linux-musl")
+    private func context(_ layout: SourceLayout, deps: [String] = ["/c/dep"], target: String = "x86_64-unknown-linux-musl") throws -> LibraryBuildContext {
+        let t = try Target(target)
         let driver = CompilerDriver(c: ["/z/zig", "cc"], cxx: ["/z/zig", "c++"], ar: ["/z/zig", "ar"], ranlib: ["/z/zig", "ranlib"],
                                     environment: [:], identity: "zig 0.x")
         let cc = CToolchain(kind: .zig, target: t, version: "zig 0.x", driver: driver, directory: "/w", files: [], zigLibDirectory: nil)
@@ -518,6 +518,52 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(p.terminationStatus, 0)
         let cache = try String(contentsOfFile: dir + "/b/CMakeCache.txt", encoding: .utf8)
         XCTAssertTrue(cache.contains("CMAKE_INSTALL_LIBDIR:PATH=lib\n"), cache.split(separator: "\n").filter { $0.contains("INSTALL_LIBDIR") }.joined(separator: "\n"))
+    }
+
+    /// A target whose programs run here (x86_64 musl on x86_64) is configured as a native
+    /// build, so configure's run checks run; another stays a cross build from this machine.
+    func testConfigureIsNativeWhereTheTargetRunsHere() throws {
+        let layout = SourceLayout(subdirectory: "", buildSystem: .autotools, debianFlags: [], patches: [])
+        let triples: (String) throws -> [String] = { target in
+            try self.context(layout, target: target).genericSteps(GenericOptions())[0].arguments.filter { $0.hasPrefix("--host=") || $0.hasPrefix("--build=") }
+        }
+        #if arch(x86_64)
+        XCTAssertEqual(try triples("x86_64-unknown-linux-musl"), ["--host=x86_64-linux-musl", "--build=x86_64-linux-musl"])
+        XCTAssertEqual(try triples("aarch64-unknown-linux-musl"), ["--host=aarch64-linux-musl", "--build=x86_64-pc-linux-gnu"])
+        #endif
+        // autoconf itself: with --build equal to --host, a run check without a cross answer
+        // runs (krb5's constructor check); as a cross build it stops.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/autoconf"), FileManager.default.isExecutableFile(atPath: "/usr/bin/cc")
+        else { throw XCTSkip("no autoconf or cc") }
+        let dir = NSTemporaryDirectory() + "cs-runcheck-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+        AC_INIT([t], [1])
+        AC_PROG_CC
+        AC_RUN_IFELSE([AC_LANG_PROGRAM([], [return 0;])], [echo RAN], [AC_MSG_ERROR([failed])],
+                      [AC_MSG_ERROR([Cannot test when cross compiling])])
+        AC_OUTPUT
+
+        """.write(toFile: dir + "/configure.ac", atomically: false, encoding: .utf8)
+        func run(_ args: [String]) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "autoconf && CC=cc ./configure \"$@\" 2>&1", "sh"] + args
+            p.currentDirectoryURL = URL(fileURLWithPath: dir)
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, text)
+        }
+        let native = try run(["--host=x86_64-linux-musl", "--build=x86_64-linux-musl"])
+        XCTAssertEqual(native.0, 0, native.1)
+        XCTAssertTrue(native.1.contains("RAN"), native.1)
+        let cross = try run(["--host=x86_64-linux-musl", "--build=x86_64-pc-linux-gnu"])
+        XCTAssertNotEqual(cross.0, 0)
+        XCTAssertTrue(cross.1.contains("Cannot test when cross compiling"), cross.1)
     }
 
     /// configure's switches for its test suites are turned off (gpgme's tests/ runs the
@@ -596,6 +642,11 @@ final class GenericLibraryTests: XCTestCase {
         XCTAssertEqual(steps[1].arguments.last, "--enable-x")
         XCTAssertEqual(steps[1].environment["PKG_CONFIG"], "pkg-config --static", "programs of the build link static dependencies")
         XCTAssertEqual(steps[1].environment["ax_cv_c_float_words_bigendian"], "no", "x86_64 is little-endian (cairo's configure cannot tell)")
+        // Tentative definitions are common symbols for configure (krb5's kdb5_util), on top of the usual flags.
+        let cflags = steps[1].environment["CFLAGS"] ?? ""
+        XCTAssertTrue(cflags.hasSuffix(" -fcommon") && cflags.contains("-D_LARGEFILE64_SOURCE"), cflags)
+        XCTAssertFalse((steps[2].environment["CFLAGS"] ?? "").contains("-fcommon"), "make takes configure's CFLAGS from its Makefiles")
+        XCTAssertTrue((steps[1].environment["CXXFLAGS"] ?? "").hasSuffix(" -Drestrict=__restrict"), "C headers' restrict in C++ (libpgm in libzmq)")
         XCTAssertTrue(steps[2].arguments.contains("MAKEINFO=true") && steps[3].arguments.contains("MAKEINFO=true"), "no info manuals: \(steps[2].arguments)")
         XCTAssertTrue(steps[3].arguments.contains("DESTDIR=/d"))
         let meson = try context(SourceLayout(subdirectory: "", buildSystem: .meson, debianFlags: [], patches: []))
@@ -1018,6 +1069,13 @@ final class PkgConfigFixupTests: XCTestCase {
         let ssh = "Libs: -L${libdir} -lssh2\nLibs.private:  -lgpg-error -ldl"
         XCTAssertEqual(PkgConfigFixup.fixed(ssh, ownLib: "/c/ssh/lib", dependencyLibs: ["/c/ssl/lib"], exists: files.contains),
                        "Libs: -L${libdir} -lssh2\nLibs.private: -ldl")
+        // libzmq.pc: the C++ runtime is the toolchain's, kept.
+        XCTAssertEqual(PkgConfigFixup.fixed("Libs.private: -lstdc++  -lpthread -lnowhere", ownLib: "/c/z/lib", dependencyLibs: [], exists: { _ in false }),
+                       "Libs.private: -lstdc++ -lpthread")
+        // norm's CMake: a bare archive name becomes its -l (found beside the library); a path stays.
+        let norm = "Libs: -L${libdir} -lnorm\nLibs.private: libprotokit.a /x/libkeep.a\nRequires.private:   libxml-2.0"
+        XCTAssertEqual(PkgConfigFixup.fixed(norm, ownLib: "/c/norm/lib", dependencyLibs: [], exists: ["/c/norm/lib/libnorm.a", "/c/norm/lib/libprotokit.a", "/x/libkeep.a"].contains),
+                       "Libs: -L${libdir} -lnorm\nLibs.private: -lprotokit /x/libkeep.a\nRequires.private:   libxml-2.0")
     }
 
 }

@@ -636,7 +636,7 @@ extension LibraryBuildContext {
             // The dependencies are static archives: a program the build links (fontconfig's
             // fc-cache against freetype, which needs brotli) needs their private libraries too.
             // configure keeps $PKG_CONFIG for make.
-            steps.append(command("./configure", ["--host=\(target.info.gnuTriple)", "--build=\(Self.buildTriple)", "--prefix=\(prefix)",
+            steps.append(command("./configure", Self.configureTriples(target: target) + ["--prefix=\(prefix)",
                                                  "--libdir=\(prefix)/lib", "--disable-shared", "--enable-static", "--with-pic"] + flags,
                                  in: dir, extra: configureEnvironment.merging(layout.fileAnswers ?? [:]) { ours, _ in ours }.merging(env) { _, recipe in recipe }))
             // Info manuals are not part of a static library: a tree whose .texi Debian patched
@@ -689,9 +689,21 @@ extension LibraryBuildContext {
     /// build cannot find by itself: the float word order (autoconf-archive's
     /// AX_C_FLOAT_WORDS_BIGENDIAN greps an object file, which zig's objects defeat; cairo
     /// stops at "unknown") is the target's byte order.
+    /// C's tentative definitions are common symbols (`-fcommon`, gcc's default before 10):
+    /// programs an autotools tree links against its own static libraries define the same
+    /// global as a library does (krb5's kdb5_util and libkadm5srv's `master_keyblock`), which a
+    /// shared link resolves by interposition and a static one reports as a duplicate symbol.
+    /// C++ gets C99's `restrict` as clang's `__restrict`: C headers included from C++ (libpgm's
+    /// pgm/types.h, in libzmq) define it away for g++, which Debian builds with, but assume
+    /// clang++ knows the keyword, which it does not ("redefinition of parameter 'restrict'").
     var configureEnvironment: [String: String] {
-        ["PKG_CONFIG": "pkg-config --static", "ax_cv_c_float_words_bigendian": targetIsBigEndian ? "yes" : "no"]
+        ["PKG_CONFIG": "pkg-config --static", "ax_cv_c_float_words_bigendian": targetIsBigEndian ? "yes" : "no",
+         "CFLAGS": (environment["CFLAGS"] ?? "") + " " + Self.commonSymbols,
+         "CXXFLAGS": (environment["CXXFLAGS"] ?? "") + " " + Self.cxxRestrict]
     }
+
+    static let commonSymbols = "-fcommon"
+    static let cxxRestrict = "-Drestrict=__restrict"
 
     var targetIsBigEndian: Bool {
         let cpu = String(target.info.gnuTriple.split(separator: "-").first ?? "")

@@ -54,11 +54,27 @@ public enum ConfigureFailure {
                 failed.append((f, .link(f), line))
             } else if let lib = between(line, " in -l", "...") {
                 failed.append((lib, .link(lib), line))
+            } else if let module = pkgConfigCheck(line) {
+                failed.append((module, .pkgConfig(module), line))
             }
         }
+        // A PKG_CHECK_MODULES line counts only where the error names its module (`checking for
+        // libverto... no`, then krb5's "cannot detect system libverto"): the same words are
+        // any AC_CHECK_FUNC's or AC_CHECK_PROG's.
         let named = failed.filter { mentions(message, $0.name) }
-        let chosen = named.isEmpty ? failed.filter { $0.line == lastCheck } : named
+        let chosen = named.isEmpty ? failed.filter { $0.line == lastCheck && !$0.need.isPkgConfig } : named
         return chosen.map { ConfigureMissing(needs: [$0.need], said: $0.line) }
+    }
+
+    /// `checking for libverto... no`, `checking for glib-2.0 >= 2.56... no`: PKG_CHECK_MODULES
+    /// (pkg.m4 0.29 prints its modules) with one module; not a header (`checking for foo.h`).
+    static func pkgConfigCheck(_ line: String) -> String? {
+        guard line.hasPrefix("checking for "), line.hasSuffix("... no") else { return nil }
+        let words = line.dropFirst("checking for ".count).dropLast("... no".count).split(separator: " ")
+        guard let module = words.first.map(String.init), words.count == 1 || (words.count == 3 && [">=", "=", "<="].contains(words[1])),
+              !module.hasSuffix(".h"), module.first?.isLetter == true,
+              module.allSatisfy({ $0.isLetter || $0.isNumber || "-_.+".contains($0) }) else { return nil }
+        return module
     }
 
     /// meson: `ERROR: Dependency "X" not found` (and `Dependency lookup for X ... failed`), or the
@@ -110,7 +126,10 @@ public enum ConfigureFailure {
 
     /// Whether an error message names `name` as a word (`readline library not found`).
     static func mentions(_ message: String, _ name: String) -> Bool {
-        let words = message.split { !$0.isLetter && !$0.isNumber && $0 != "_" && $0 != "-" && $0 != "+" }
+        // A dot inside a word may be part of it (`glib-2.0`) or not (`libz.so`): both readings.
+        let dotted = message.split { !$0.isLetter && !$0.isNumber && $0 != "_" && $0 != "-" && $0 != "+" && $0 != "." }
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
+        let words = dotted + dotted.flatMap { $0.split(separator: ".").map(String.init) }
         let key = name.lowercased()
         return words.contains { $0 == key || $0 == "lib" + key || $0 == "-l" + key }
     }

@@ -736,9 +736,13 @@ enum AutotoolsTimestamps {
 /// dropped: a Debian patch may name what Debian's own configuration links (libssh2's
 /// `-lgpg-error`, for its libgcrypt backend) while this build uses another.
 enum PkgConfigFixup {
-    static let keyText = ".pc files: -L added for -l names found in dependency prefixes, -l names found nowhere dropped"
+    static let keyText = ".pc files: -L added for -l names found in dependency prefixes, -l names found nowhere dropped, bare libX.a as -lX"
     /// Parts of musl's libc.a that keep their traditional names (zig and musl-gcc provide them).
     static let libcParts: Set<String> = ["c", "m", "rt", "dl", "pthread", "util", "resolv", "crypt", "xnet"]
+    /// The C++ runtime comes with the C toolchain too (zig links its libc++ for `-lstdc++` and
+    /// `-lc++`): a C++ library's `Libs.private: -lstdc++` (libzmq.pc) is kept, not dropped as
+    /// found nowhere, or the final link misses operator new and the exception runtime.
+    static let cxxRuntime: Set<String> = ["stdc++", "c++", "c++abi"]
 
     static func apply(pkgconfigDir: String, ownLib: String, dependencyLibs: [String]) throws {
         let fm = FileManager.default
@@ -755,22 +759,28 @@ enum PkgConfigFixup {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { raw -> String in
             let line = String(raw)
             guard line.hasPrefix("Libs:") || line.hasPrefix("Libs.private:") else { return line }
-            let words = line.split(separator: " ").map(String.init)
+            // A bare archive name (norm's CMake writes `Libs.private: libprotokit.a`) names no
+            // directory: pkg-config passes it as it is, and libtool then looks for it in the
+            // consumer's build directory. It is the `-l` of the archive beside the library.
+            let bare = { (w: String) -> Bool in w.hasPrefix("lib") && w.hasSuffix(".a") && w.count > 5 && !w.contains("/") }
+            let words = line.split(separator: " ").map(String.init).map { bare($0) ? "-l" + $0.dropFirst(3).dropLast(2) : $0 }
             let searched = Set(words.filter { $0.hasPrefix("-L") }.map { String($0.dropFirst(2)) })
             var added: [String] = []
             var dropped: Set<String> = []
             for word in words where word.hasPrefix("-l") {
                 let name = String(word.dropFirst(2))
                 let archive = "/lib\(name).a"
-                if libcParts.contains(name) || exists(ownLib + archive) || searched.contains(where: { exists($0 + archive) }) { continue }
+                if libcParts.contains(name) || cxxRuntime.contains(name) || exists(ownLib + archive) || searched.contains(where: { exists($0 + archive) }) { continue }
                 if let dir = dependencyLibs.first(where: { exists($0 + archive) }) {
                     if !added.contains(dir) { added.append(dir) }
                 } else {
                     dropped.insert(word)
                 }
             }
-            guard !added.isEmpty || !dropped.isEmpty, let colon = line.firstIndex(of: ":") else { return line }
-            let rest = line[line.index(after: colon)...].split(separator: " ").map(String.init).filter { !dropped.contains($0) }
+            let renamed = line.split(separator: " ").contains { bare(String($0)) }
+            guard !added.isEmpty || !dropped.isEmpty || renamed, let colon = line.firstIndex(of: ":") else { return line }
+            let rest = line[line.index(after: colon)...].split(separator: " ").map(String.init)
+                .map { bare($0) ? "-l" + $0.dropFirst(3).dropLast(2) : $0 }.filter { !dropped.contains($0) }
             return String(line[...colon]) + (added.map { "-L" + $0 } + rest).map { " " + $0 }.joined()
         }.joined(separator: "\n")
     }

@@ -11,6 +11,8 @@ public enum LibraryNeed: Hashable, CustomStringConvertible {
     /// A Debian binary package (a -dev package's dependency).
     case package(String)
 
+    var isPkgConfig: Bool { if case .pkgConfig = self { return true } else { return false } }
+
     /// The library's name as the need gives it (nil for a Debian package).
     var libraryName: String? {
         switch self {

@@ -114,6 +114,24 @@ public struct LibraryBuildContext {
         #endif
     }
 
+    /// configure's `--host` and `--build`. A target whose executables run on this machine
+    /// (x86_64 musl on x86_64: static, and the kernel is the same) is built as a native
+    /// build (`--build` = `--host`): configure then runs its test programs (AC_RUN_IFELSE)
+    /// and learns the target's true answers, and a tree that compiles and runs its own
+    /// generators at build time (com_err's and ss's tables, ICU's data tools) builds them
+    /// with the target's compiler and runs them here. As a cross build, configure stops at
+    /// every run check written without a cross-compiling answer (krb5's "Cannot test for
+    /// constructor/destructor support when cross compiling", its regcomp and printf checks).
+    /// configure still runs one program first and stops with "cannot run C compiled
+    /// programs" if that is wrong: never a silent guess. Other targets stay cross builds.
+    public static func configureTriples(target: Target) -> [String] {
+        let host = target.info.gnuTriple
+        return ["--host=\(host)", "--build=\(runsHere(target) ? host : buildTriple)"]
+    }
+
+    /// Whether the target's static executables run on the build machine as they are.
+    static func runsHere(_ target: Target) -> Bool { target.isNative }
+
     /// The source copy's path stays out of __FILE__ strings and debug info (it is in the cache).
     public var sourcePrefixMap: String { "-ffile-prefix-map=\(source)=/cargo-static/src" }
 

@@ -12,7 +12,11 @@ public enum ArgumentRewriter {
     /// Rules for every compiler call, from build scripts and from rustc:
     ///  - build scripts (cc, cmake) may pass the Rust triple as `--target`; the driver owns the target;
     ///  - zig cc ignores `-static-pie` but honours `-static -pie`;
-    ///  - zig's linker rejects GNU emulation names (`-Wl,-melf_x86_64`; the target already says it).
+    ///  - zig's linker rejects GNU emulation names (`-Wl,-melf_x86_64`; the target already says it);
+    ///  - zig puts its own libc headers in front of the caller's `-isystem` directories (clang
+    ///    searches them first), so an overlay of libc headers (libbsd's include/bsd/stdlib.h,
+    ///    which adds fparseln's flags and then `#include_next <stdlib.h>`) was never read: they
+    ///    become `-I` directories, which zig's clang searches before its libc.
     public static func compile(_ arguments: [String], kind: CToolchain.Kind, target: Target? = nil) -> [String] {
         // zig takes -march= as a CPU name; on ARM and RISC-V it names an ISA level (`armv7-a`,
         // `rv64gc`) that zig does not know, and the driver's own -mcpu already decides.
@@ -23,6 +27,9 @@ public enum ArgumentRewriter {
             if skipNext { skipNext = false; continue }
             switch arg {
             case "-target", "--target": skipNext = true
+            case "-isystem" where kind == .zig: out.append("-I")
+            case _ where kind == .zig && arg.hasPrefix("-isystem") && arg.count > 8 && !arg.hasPrefix("-isystem-"):
+                out.append("-I" + arg.dropFirst(8))
             case _ where arg.hasPrefix("--target="): continue
             case "-static-pie" where kind == .zig: out += ["-static", "-pie", "-fPIE"]
             case _ where kind == .zig && arg.hasPrefix("-Wl,-melf"): continue
@@ -226,6 +233,29 @@ public enum ArgumentRewriter {
             || a.hasPrefix("-flto") || a.hasPrefix("-fsanitize") || a.hasPrefix("-T") || a.hasPrefix("-rtlib") || a.hasPrefix("--ld-path")
     }
 
+    /// A compiler call that links (no `-c`, `-S`, `-E`: configure's AC_CHECK_LIB and run
+    /// checks, a library's own programs) gets, after its own, the private libraries of the
+    /// archives it links by name, from the .pc files beside them in its `-L` directories, as
+    /// `pkg-config --static` would give them: a static archive does not bring its
+    /// dependencies as a shared library does. krb5's configure links `-lss` alone to test
+    /// Debian's libss, whose ss.pc requires com_err (`undefined symbol: com_err_va`). The
+    /// build machine's library directories are never read.
+    public static func withPrivateLibraries(_ arguments: [String],
+                                            index: ([String]) -> [String: PrivateLibraries.PCFile] = PrivateLibraries.index(searchDirectories:),
+                                            exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) -> [String] {
+        let compileOnly: Set<String> = ["-c", "-S", "-E", "-M", "-MM", "-fsyntax-only", "-shared", "-r"]
+        guard !arguments.contains(where: { compileOnly.contains($0) || $0.hasPrefix("-print-") || $0.hasPrefix("--print") }) else { return arguments }
+        var dirs: [String] = []
+        for (i, a) in arguments.enumerated() {
+            let dir = a == "-L" ? (i + 1 < arguments.count ? arguments[i + 1] : "") : a.hasPrefix("-L") ? String(a.dropFirst(2)) : ""
+            guard !dir.isEmpty, !HostLibraries.isHostDirectory(dir) else { continue }
+            let path = URL(fileURLWithPath: dir).standardizedFileURL.path
+            if !dirs.contains(path) { dirs.append(path) }
+        }
+        guard !dirs.isEmpty, !PrivateLibraries.linkedNames(arguments).isEmpty else { return arguments }
+        return arguments + PrivateLibraries.extra(arguments: arguments, searchDirectories: dirs, pcFiles: index(dirs), exists: exists)
+    }
+
     /// The whole command line for `mode`: the driver's prefix, then the rewritten arguments.
     public static func commandLine(mode: Mode, arguments: [String], compiler: CompilerSpec?, link: LinkSpec?,
                                    manifestDirectory: String? = nil) throws -> [String]? {
@@ -251,7 +281,9 @@ public enum WrapperMode {
             fail("usage: cargo-static __wrap SPEC cc|c++|link ARGS… (run by the generated wrappers; SPEC unreadable?)")
         }
         // rustc's `@file` of linker arguments (a very long link line) is read, so every edit applies.
-        let (rest, fromFile) = ResponseFile.expand(Array(arguments.dropFirst(2)), read: { try? String(contentsOfFile: $0, encoding: .utf8) })
+        let (expanded, fromFile) = ResponseFile.expand(Array(arguments.dropFirst(2)), read: { try? String(contentsOfFile: $0, encoding: .utf8) })
+        // The final link's own rules add these (`link`); a compiler call that links, here.
+        let rest = mode == .link ? expanded : ArgumentRewriter.withPrivateLibraries(expanded)
         // The spec is decoded once; one that does not decode stops the wrapper, naming it.
         let decoder = JSONDecoder()
         let compiler: CompilerSpec?, link: LinkSpec?, environment: [String: String]

@@ -34,12 +34,8 @@ struct AuditMemo: Codable {
         return exe + " " + (identity(exe) ?? "?")
     }()
 
-    /// `device:inode:size:mtime:ctime` (nanoseconds), without following a final link.
-    static func identity(_ path: String) -> String? {
-        var st = stat()
-        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return "\(st.st_dev):\(st.st_ino):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
-    }
+    /// A regular file's identity (`FileSystem.identity`); nil for anything else.
+    static func identity(_ path: String) -> String? { FileSystem.identity(path, of: .regular) }
 
     static func load(directory: String, tool: String = currentTool) -> AuditMemo {
         guard let data = FileManager.default.contents(atPath: directory + "/" + fileName),

@@ -23,18 +23,11 @@ struct SourceLayoutMemo: Codable, Equatable {
         return (source.path as NSString).deletingLastPathComponent + "/" + fileName
     }
 
-    /// `device:inode:mtime:ctime` of the tree's directory, without following a link.
-    static func identity(_ directory: String) -> String? {
-        var st = stat()
-        guard lstat(directory, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
-        return "\(st.st_dev):\(st.st_ino):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
-    }
-
     /// The remembered layout when the record matches, else `detect()`'s, then remembered
     /// (failing to write is no failure: the tree is simply read again next time).
     static func layout(_ source: LibrarySource, prefer: [BuildSystem], only: String? = nil, tool: String = AuditMemo.currentTool,
                        detect: () -> SourceLayout?) -> SourceLayout? {
-        guard let file = file(for: source), let tree = identity(source.path) else { return detect() }
+        guard let file = file(for: source), let tree = FileSystem.identity(source.path, of: .directory) else { return detect() }
         if let data = FileManager.default.contents(atPath: file),
            let memo = try? JSONDecoder().decode(SourceLayoutMemo.self, from: data),
            memo.tool == tool, memo.tree == tree, memo.prefer == prefer, memo.only == only {

@@ -92,6 +92,15 @@ public enum FileSystem {
         throw CargoStaticError(.badInput, "cannot create a directory under \(parent)\(purpose): \(String(cString: strerror(errno)))", fix: fix)
     }
 
+    /// `device:inode:size:mtime:ctime` (nanoseconds) of what `path` names when it is of
+    /// `kind`, without following a final link: a replaced or edited file has another (the
+    /// memos beside executables and source trees are keyed by it).
+    public static func identity(_ path: String, of kind: Kind) -> String? {
+        var st = stat()
+        guard lstat(path, &st) == 0, Directory.kind(st.st_mode) == kind else { return nil }
+        return "\(st.st_dev):\(st.st_ino):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
+    }
+
     /// What `path` names, without following a final link.
     public static func kind(_ path: String) -> Kind {
         var st = stat()

@@ -63,11 +63,11 @@ public struct CargoMessages {
                 let name = parts.last ?? lib
                 // A shared library the plan built as an archive is linked from that archive:
                 // the link is static and never searches the host's directories.
-                let builtArchive = providedDirectories.contains(where: { HostLibraries.hasArchive(name, in: $0) })
+                let builtArchive = { providedDirectories.contains(where: { HostLibraries.hasArchive(name, in: $0) }) }
                 if kind.hasPrefix("dylib") {
-                    if !builtArchive { found.append((entry.package, name, hostDirs.first ?? "(shared library)")) }
+                    if !builtArchive() { found.append((entry.package, name, hostDirs.first ?? "(shared library)")) }
                 } else if let dir = hostDirs.first, !ownDirs.contains(where: { HostLibraries.has(name, in: $0) }),
-                          !builtArchive {
+                          !builtArchive() {
                     // Searched for in a host directory and not supplied by the crate's own build.
                     found.append((entry.package, name, dir))
                 }

@@ -100,8 +100,8 @@ struct Discovery {
     /// How long the last std build took (any target: they take about the same), for progress.
     private func lastStdBuildSeconds() -> Double? {
         // The newest entry by its entry.json's time: one small file decoded, not every entry's.
-        let newest = store.entries(.std).max { (FileSystem.status($0.directory + "/entry.json")?.1 ?? .distantPast) < (FileSystem.status($1.directory + "/entry.json")?.1 ?? .distantPast) }
-        return newest.flatMap { store.metadata(EntryID(area: .std, group: nil, name: $0.name, key: ""), as: StdTiming.self) }?.buildSeconds
+        let written = store.entries(.std).map { ($0, FileSystem.status($0.directory + "/entry.json")?.modified ?? .distantPast) }
+        return written.max { $0.1 < $1.1 }.flatMap { store.metadata(EntryID(area: .std, group: nil, name: $0.0.name, key: ""), as: StdTiming.self) }?.buildSeconds
     }
 
     /// Of a std entry's metadata, only what the estimate needs (ISO 8601 dates in UTC sort

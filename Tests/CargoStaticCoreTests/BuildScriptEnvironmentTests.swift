@@ -69,12 +69,7 @@ final class BuildScriptEnvironmentTests: XCTestCase {
     /// The cargo command carries them, with the plan's libraries' include directories.
     func testCargoCommandTellsBuildScriptsTheBuiltHeaders() throws {
         let target = try Target("x86_64-unknown-linux-musl")
-        let tc = Toolchain(rustc: "/usr/bin/rustc", cargo: "/usr/bin/cargo", origin: .system, name: "system", versionInfo: "v",
-                           release: "1.96.0", host: "x86_64-unknown-linux-gnu", sysroot: "/nonexistent")
-        let driver = CompilerDriver(c: ["/z", "cc"], cxx: ["/z", "c++"], ar: ["/z", "ar"], ranlib: ["/z", "ranlib"], environment: [:], identity: "z")
-        let link = LinkSpec(target: target, kind: .zig, driver: driver, wrapperDirectory: "/c", selfContainedCrt: false,
-                            pie: true, wholeArchives: [], unwinderStub: nil, searchDirectories: [], trailing: [], objects: [],
-                            profileRustflags: [], tool: "/cs")
+        let tc = CargoCommandFixture.toolchain, link = CargoCommandFixture.zigLink(target)
         let libs = [ProvidedLibrary(name: "mbedtls", version: "2.28.3", outcome: .hit, prefix: "/c/mbedtls", entry: "m-1")]
         let command = CargoInvocation.command(mode: .build, toolchain: tc, link: link, cargo: CargoArguments(), libraries: libs,
                                               settings: .standard, strip: false, userRustflags: [], directory: "/w")

@@ -63,12 +63,7 @@ final class CargoMessagesTests: XCTestCase {
 
     func testCargoCommandCarriesUserFlagsThenOurs() throws {
         let target = try Target("x86_64-unknown-linux-musl")
-        let tc = Toolchain(rustc: "/usr/bin/rustc", cargo: "/usr/bin/cargo", origin: .system, name: "system", versionInfo: "v",
-                           release: "1.96.0", host: "x86_64-unknown-linux-gnu", sysroot: "/nonexistent")
-        let driver = CompilerDriver(c: ["/z", "cc"], cxx: ["/z", "c++"], ar: ["/z", "ar"], ranlib: ["/z", "ranlib"], environment: [:], identity: "z")
-        let link = LinkSpec(target: target, kind: .zig, driver: driver, wrapperDirectory: "/c", selfContainedCrt: false,
-                            pie: true, wholeArchives: [], unwinderStub: nil, searchDirectories: [], trailing: [], objects: [],
-                            profileRustflags: [], tool: "/cs")
+        let tc = CargoCommandFixture.toolchain, link = CargoCommandFixture.zigLink(target)
         let cargo = try CargoArguments.parse(["--release", "--message-format=short"], mode: .build)
         let command = CargoInvocation.command(mode: .build, toolchain: tc, link: link, cargo: cargo, libraries: [], settings: .standard,
                                               strip: true, userRustflags: ["-Copt-level=1"], directory: "/w")

@@ -33,4 +33,39 @@ final class ReproducibilityDifferenceTests: XCTestCase {
         XCTAssertEqual(Reproducibility.workspaceRoot(of: base + "/ws/member/Cargo.toml"), base + "/ws")
         XCTAssertEqual(Reproducibility.workspaceRoot(of: base + "/ws/Cargo.toml"), base + "/ws")
     }
+
+    /// Two builds' `<profile>/build` directories: a generated source that changed is named
+    /// with its package; one that differs only by the build's own path is not; object files
+    /// are not compared.
+    func testBuildScriptOutputThatChangedIsNamedWithItsPackage() throws {
+        let base = NSTemporaryDirectory() + "repro-out-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let first = base + "/one/target/x86_64-unknown-linux-musl/release/build"
+        let second = base + "/scratch/target/x86_64-unknown-linux-musl/release/build"
+        func put(_ dir: String, _ file: String, _ text: String) throws {
+            let path = dir + "/" + file
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: path, atomically: false, encoding: .utf8)
+        }
+        try put(first, "linebreak-0a1b2c3d4e5f6789/out/tables.rs", "const T: [u8; 3] = [1, 2, 3];\n")
+        try put(second, "linebreak-0a1b2c3d4e5f6789/out/tables.rs", "const T: [u8; 3] = [1, 3, 2];\n")
+        try put(first, "paths-00ff/out/paths.rs", "include!(\"\(first)/paths-00ff/out/x.rs\");\n")
+        try put(second, "paths-00ff/out/paths.rs", "include!(\"\(second)/paths-00ff/out/x.rs\");\n")
+        try put(first, "objects-1234/out/a.o", "\u{0}one")
+        try put(second, "objects-1234/out/a.o", "\u{0}two")
+        try put(first, "gone-abcd/out/only-first.rs", "x\n")
+        try FileManager.default.createDirectory(atPath: second + "/gone-abcd/out", withIntermediateDirectories: true)
+
+        let roots = Reproducibility.differingRoots(first, second)
+        XCTAssertEqual(roots.first, base + "/one"); XCTAssertEqual(roots.second, base + "/scratch")
+        let changes = BuildScriptOutputs.changes(first, second, rewrite: [(roots.second, roots.first)])
+        XCTAssertEqual(changes.map(\.package), ["gone", "linebreak"])
+        XCTAssertEqual(changes.last?.file, first + "/linebreak-0a1b2c3d4e5f6789/out/tables.rs")
+        XCTAssertEqual(changes.last?.detail, "line 1 differs: const T: [u8; 3] = [1, 2, 3]; | const T: [u8; 3] = [1, 3, 2];")
+        XCTAssertEqual(changes.first?.detail, "the second build did not write it")
+        XCTAssertEqual(BuildScriptOutputs.package(ofDirectory: "unicode-linebreak-b78f5e1dfe61f8f9"), "unicode-linebreak")
+        XCTAssertEqual(BuildScriptOutputs.package(ofDirectory: "no-hash-here"), "no-hash-here")
+        XCTAssertEqual(BuildScriptOutputs.buildDirectory(of: "/t/release/deps/app-1234"), "/t/release/build")
+        XCTAssertEqual(BuildScriptOutputs.buildDirectory(of: "/t/release/app"), "/t/release/build")
+    }
 }

@@ -291,13 +291,23 @@ final class RealProgramTests: XCTestCase {
         return copy
     }
 
+    static let buildScriptCause = "'s build script, which writes something else on every run"
+
     /// Builds `bin` with `cargo-static build --release --json`, checks that it is a static-pie
     /// needing only the kernel, and returns its path.
     private func buildStatic(_ program: String, bin: String, features: [String] = [], reproducible: Bool = false) throws -> String {
         let dir = try preparedCopy(program)
         let args = ["build", "--release", "--json", "--bin", bin] + (features.isEmpty ? [] : ["--features", features.joined(separator: ",")])
             + (reproducible ? ["--check-reproducible"] : [])
-        let out = try Harness.run(args, in: dir)
+        var out = try Harness.run(args, in: dir), checked = reproducible
+        if reproducible, out.status == 1, out.all.contains(Self.buildScriptCause) {
+            // A dependency's build script writes something else on every run (ripgrep 13's
+            // unicode-linebreak 0.1.4 orders its tables by a randomly seeded hash map): the
+            // check must name it as the cause, which it did; nothing else can be asserted.
+            print("\(program): not reproducible, and the check named the build script that is the cause:\n\(out.stderr.suffix(3000))")
+            out = try Harness.run(args.filter { $0 != "--check-reproducible" }, in: dir)
+            checked = false
+        }
         guard out.status == 0 else {
             throw SetupFailure("cargo-static build of \(program) failed:\n\(out.all.suffix(6000))")
         }
@@ -306,7 +316,7 @@ final class RealProgramTests: XCTestCase {
         XCTAssertTrue(exe.audit.kernelOnly, "\(exe.audit)")
         XCTAssertEqual(exe.audit.relro, .full)
         XCTAssertTrue(exe.audit.nx)
-        if reproducible { XCTAssertEqual(exe.reproducible, true, out.stderr) }
+        if checked { XCTAssertEqual(exe.reproducible, true, out.stderr) }
         guard FileManager.default.isExecutableFile(atPath: exe.path) else {
             throw SetupFailure("the build's JSON names \(exe.path), which is not an executable:\n\(out.stdout)")
         }

@@ -122,4 +122,28 @@ final class ReproducibilityTests: XCTestCase {
         // The shared wrappers still work (the second build must not leave them pointing elsewhere).
         XCTAssertEqual(try Harness.run(["build", "--release"], in: try Harness.fixture("hello")).status, 0)
     }
+
+    /// A build script that writes something new on every run (here the time; in real
+    /// crates often a hash map's random order): the check fails and names that package's
+    /// build script and the file it wrote, as the cause.
+    func testBuildScriptWithChangingOutputIsNamedAsTheCause() throws {
+        let dir = try Harness.temporaryDirectory("seeded")
+        try FileManager.default.createDirectory(atPath: dir + "/src", withIntermediateDirectories: true)
+        try "[package]\nname = \"seeded\"\nversion = \"0.1.0\"\nedition = \"2021\"\n".write(toFile: dir + "/Cargo.toml", atomically: true, encoding: .utf8)
+        try """
+            fn main() {
+                let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+                let out = std::env::var("OUT_DIR").unwrap();
+                std::fs::write(format!("{out}/seed.rs"), format!("pub const SEED: u128 = {nanos};\\n")).unwrap();
+            }
+            """.write(toFile: dir + "/build.rs", atomically: true, encoding: .utf8)
+        try "include!(concat!(env!(\"OUT_DIR\"), \"/seed.rs\"));\nfn main() { println!(\"{}\", SEED); }\n"
+            .write(toFile: dir + "/src/main.rs", atomically: true, encoding: .utf8)
+        let out = try check(dir)
+        XCTAssertEqual(out.status, 1, out.all)
+        XCTAssertTrue(out.stderr.contains("/out/seed.rs: written by seeded's build script, which writes something else on every run (a random hash seed, the time or the host: the fix is in that build script): line 1 differs: pub const SEED"),
+                      out.stderr)
+        XCTAssertTrue(out.stderr.contains("fix: the build script of seeded writes something else on every run"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("release/seeded: section "), out.stderr)
+    }
 }

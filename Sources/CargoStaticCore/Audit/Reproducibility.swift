@@ -56,9 +56,15 @@ public enum Reproducibility {
         guard report.reproducible else {
             report = keepSecondCopies(report)
             let kept = report.differences.first { $0.kept != nil }
-            throw CargoStaticError(.notReproducible, "the build is not reproducible: \(report.differences.count) file(s) differ when built again elsewhere",
-                                   fix: "see which section differs above; `cargo-static plan` shows every path and variable the build uses"
-                                       + (kept.map { "; compare the two builds with `diffoscope \($0.file) \($0.kept!)`" } ?? ""),
+            let causes = buildScriptCauses(first, again, rewrite: [(copy, root)])
+            let fix = causes.isEmpty
+                ? "see which section differs above; `cargo-static plan` shows every path and variable the build uses"
+                : "the build script of \(Set(causes.map(\.package)).sorted().joined(separator: ", ")) writes something else on every run (above): "
+                    + "no setting of the build can fix that; report it to the crate, or use a version whose build script is deterministic"
+            report = Report(compared: report.compared, differences: causes.map { Difference(file: $0.file, detail: BuildScriptOutputs.described($0)) } + report.differences,
+                            variations: report.variations)
+            throw CargoStaticError(.notReproducible, "the build is not reproducible: \(report.differences.count - causes.count) file(s) differ when built again elsewhere",
+                                   fix: fix + (kept.map { "; compare the two builds with `diffoscope \($0.file) \($0.kept!)`" } ?? ""),
                                    detail: report.differences.map { "\($0.file): \($0.detail)" + ($0.kept.map { "\n  the second build's copy: \($0)" } ?? "") }
                                        .joined(separator: "\n"))
         }
@@ -112,6 +118,28 @@ public enum Reproducibility {
         second.artifactDirectory = nil
         second.image = nil
         return second
+    }
+
+    /// The build scripts whose output differs between the two builds, for each target's
+    /// build directory (each path of the second build read as the first's).
+    static func buildScriptCauses(_ first: [TargetResult], _ second: [TargetResult], rewrite: [(from: String, to: String)]) -> [BuildScriptOutputs.Change] {
+        var seen = Set<String>(), changes: [BuildScriptOutputs.Change] = []
+        for result in first {
+            guard let exe = result.executables.first,
+                  let other = second.first(where: { $0.target == result.target })?.executables.first else { continue }
+            let left = BuildScriptOutputs.buildDirectory(of: exe.path), right = BuildScriptOutputs.buildDirectory(of: other.path)
+            guard seen.insert(left).inserted else { continue }
+            let roots = differingRoots(left, right)
+            changes += BuildScriptOutputs.changes(left, right, rewrite: [(roots.second, roots.first)] + rewrite)
+        }
+        return changes
+    }
+
+    /// `a/x/p/q`, `b/y/p/q` → (`a/x`, `b/y`): the two directories the paths' common tail hangs from.
+    static func differingRoots(_ first: String, _ second: String) -> (first: String, second: String) {
+        var a = first.split(separator: "/", omittingEmptySubsequences: false), b = second.split(separator: "/", omittingEmptySubsequences: false)
+        while a.count > 1, b.count > 1, a.last == b.last { a.removeLast(); b.removeLast() }
+        return (a.joined(separator: "/"), b.joined(separator: "/"))
     }
 
     /// Each executable with its SBOM and debug file, matched by target and name.

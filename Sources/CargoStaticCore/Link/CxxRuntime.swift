@@ -43,11 +43,19 @@ public enum CxxRuntime {
         return candidates(arguments, searchDirectories: searchDirectories).contains(where: holdsCxx) ? ["-lc++"] : []
     }
 
-    /// Whether a file's bytes contain one of `markers` (the archive's symbol tables name the
-    /// undefined C++ runtime symbols). Mapped, not read: rlibs can be large.
+    /// Whether a file's bytes contain one of `markers` (the objects' symbol tables name the
+    /// undefined C++ runtime symbols). Mapped, not read: rlibs can be large. In an archive,
+    /// the members rustc wrote (`*.rcgu.o`, `lib.rmeta`: Rust, most of an rlib's bytes) are
+    /// skipped; an archive that does not parse is searched whole.
     static func fileHoldsCxx(_ path: String) -> Bool {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { return false }
-        return markers.contains { contains(data, Array($0.utf8)) }
+        let searched = ArchiveMembers.parse(data).map { members in members.filter { !isRustMember($0.name) }.map(\.range) } ?? [0..<data.count]
+        return searched.contains { range in markers.contains { contains(data[range], Array($0.utf8)) } }
+    }
+
+    /// Members rustc writes into an rlib, and the archive's own tables.
+    static func isRustMember(_ name: String) -> Bool {
+        name.hasSuffix(".rcgu.o") || name == "lib.rmeta" || name.isEmpty || name == "/" || name == "//" || name == "/SYM64"
     }
 
     /// A byte search: memchr to each candidate first byte, then memcmp.

@@ -24,6 +24,36 @@ final class ArgumentRewriterTests: XCTestCase {
         XCTAssertNil(ArgumentRewriter.searchAnswer(["-print-search-dirs"], kind: .muslGcc), "musl-gcc's directories are musl's")
     }
 
+    /// In a C library build with dependencies, the build's sysroot-like directory (their
+    /// .pc files) is the one library directory and where the start files are, as GnuPG's
+    /// configure macros expect of a cross compiler; other names are still not found.
+    func testLibraryBuildsSeeTheirTargetLibraryDirectory() {
+        let dir = "/cache/work/deps-x/sysroot/lib"
+        XCTAssertEqual(ArgumentRewriter.searchAnswer(["-print-search-dirs"], kind: .zig, targetLibrary: dir), "programs: =\nlibraries: =\(dir)\n")
+        XCTAssertEqual(ArgumentRewriter.searchAnswer(["-print-file-name=crt1.o"], kind: .zig, targetLibrary: dir), dir + "/crt1.o\n")
+        XCTAssertEqual(ArgumentRewriter.searchAnswer(["-print-file-name=libffi.a"], kind: .zig, targetLibrary: dir), "libffi.a\n")
+        XCTAssertEqual(ArgumentRewriter.searchAnswer(["-print-file-name=crt1.o"], kind: .zig, targetLibrary: ""), "crt1.o\n")
+        XCTAssertEqual(TargetLibraryView.directory(source: "/cache/work/deps-x/src"), dir)
+        XCTAssertEqual(TargetLibraryView.directory(source: "$SRC"), "$WORK/sysroot/lib")
+    }
+
+    /// The view's .pc files name their dependency's directories outright (gpgrt-config
+    /// reads them and knows no `${pcfiledir}`); the first dependency's file of a name wins.
+    func testTargetLibraryViewWritesEachDependencysPcFiles() throws {
+        let base = NSTemporaryDirectory() + "target-lib-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let pc = "prefix=${pcfiledir}/../..\nlibdir=${pcfiledir}/../../lib\nName: gpg-error\nVersion: 1.46\nLibs: -L${libdir} -lgpg-error\n"
+        for (dep, name, text) in [("a", "gpg-error.pc", pc), ("b", "libassuan.pc", "Name: libassuan\n"), ("b", "gpg-error.pc", "Name: other\n")] {
+            try FileManager.default.createDirectory(atPath: "\(base)/\(dep)/lib/pkgconfig", withIntermediateDirectories: true)
+            try text.write(toFile: "\(base)/\(dep)/lib/pkgconfig/\(name)", atomically: false, encoding: .utf8)
+        }
+        try TargetLibraryView.write(base + "/sysroot/lib", dependencyPrefixes: [base + "/a", base + "/b", base + "/missing"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base + "/sysroot/lib/pkgconfig").sorted(), ["gpg-error.pc", "libassuan.pc"])
+        let written = try String(contentsOfFile: base + "/sysroot/lib/pkgconfig/gpg-error.pc", encoding: .utf8)
+        XCTAssertTrue(written.hasPrefix("prefix=\(base)/a/lib/pkgconfig/../..\nlibdir=\(base)/a/lib/pkgconfig/../../lib\n"), written)
+        XCTAssertFalse(written.contains("pcfiledir"))
+    }
+
     func testZigSpellsStaticPieAndDropsForeignTargetFlags() {
         let args = ["-static-pie", "--target=x86_64-unknown-linux-musl", "-target", "x86_64-unknown-linux-musl", "-Wl,-melf_i386",
                     "a b.o", "-o", "out"]

@@ -422,6 +422,9 @@ struct LibraryBuilder {
         }
         try Self.settleUnpacked(spec.source, into: context.source, work: work)
         try AutotoolsTimestamps.settle(context.source)
+        if !context.dependencyPrefixes.isEmpty {
+            try TargetLibraryView.write(TargetLibraryView.directory(source: context.source), dependencyPrefixes: context.dependencyPrefixes)
+        }
         let steps = planned.isEmpty ? spec.library.steps(context) : Array(planned.dropFirst(copy.count))
         for (index, step) in steps.enumerated() { try run(step, index: index, of: steps.count, spec) }
         // A generic recipe whose tree showed no build system ran placeholders only: say so,

@@ -151,6 +151,7 @@ public struct LibraryBuildContext {
         if !dependencyPrefixes.isEmpty {
             env["CPPFLAGS"] = dependencyPrefixes.map { "-I\($0)/include" }.joined(separator: " ")
             env["LDFLAGS"] = dependencyPrefixes.map { "-L\($0)/lib" }.joined(separator: " ")
+            env[TargetLibraryView.variable] = TargetLibraryView.directory(source: source)
         }
         return env
     }

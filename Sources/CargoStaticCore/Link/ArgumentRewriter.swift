@@ -119,14 +119,18 @@ public enum ArgumentRewriter {
     /// every library of the build is named with -L, so no directory is the answer
     /// (`-print-search-dirs`), and a library or object file asked for by name is not found
     /// (`-print-file-name=libffi.a` prints the name back, as gcc does). nil: run the driver.
-    public static func searchAnswer(_ arguments: [String], kind: CToolchain.Kind) -> String? {
+    /// A start file (`crt1.o`) is answered in the library build's `TargetLibraryView`
+    /// (`targetLibrary`), where the dependencies' .pc files are, and that directory is the
+    /// one library directory, as in a sysroot.
+    public static func searchAnswer(_ arguments: [String], kind: CToolchain.Kind, targetLibrary: String? = nil) -> String? {
         guard kind == .zig else { return nil }
         if arguments.contains("-print-search-dirs") || arguments.contains("--print-search-dirs") {
-            return "programs: =\nlibraries: =\n"
+            return "programs: =\nlibraries: =\(targetLibrary ?? "")\n"
         }
         for arg in arguments {
             for flag in ["-print-file-name=", "--print-file-name="] where arg.hasPrefix(flag) {
                 let name = String(arg.dropFirst(flag.count))
+                if let path = TargetLibraryView.startFile(name, directory: targetLibrary) { return path + "\n" }
                 if isLibraryOrObjectName(name) { return name + "\n" }
             }
         }
@@ -306,7 +310,8 @@ public enum WrapperMode {
             fail("\(error)")
         }
         guard var line = planned, line.first != nil else { fail("cannot read the wrapper configuration \(arguments[0])") }
-        if let spec = compiler, let answer = ArgumentRewriter.searchAnswer(rest, kind: spec.kind) {
+        if let spec = compiler, let answer = ArgumentRewriter.searchAnswer(rest, kind: spec.kind,
+                                                                           targetLibrary: ProcessInfo.processInfo.environment[TargetLibraryView.variable]) {
             FileHandle.standardOutput.write(Data(answer.utf8))
             exit(0)
         }

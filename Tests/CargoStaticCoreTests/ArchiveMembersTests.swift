@@ -6,12 +6,7 @@ import XCTest
 final class ArchiveMembersTests: XCTestCase {
     private var dir = ""
 
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "archive-members-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+    override func setUpWithError() throws { dir = try scratchDirectory("archive-members") }
 
     /// Writes `members` (name → text) and archives them with binutils' ar, as rustc and
     /// the C builds do (GNU format: long names in the `//` table).

@@ -40,8 +40,7 @@ final class ArgumentRewriterTests: XCTestCase {
     /// The view's .pc files name their dependency's directories outright (gpgrt-config
     /// reads them and knows no `${pcfiledir}`); the first dependency's file of a name wins.
     func testTargetLibraryViewWritesEachDependencysPcFiles() throws {
-        let base = NSTemporaryDirectory() + "target-lib-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: base) }
+        let base = try scratchDirectory("target-lib")
         let pc = "prefix=${pcfiledir}/../..\nlibdir=${pcfiledir}/../../lib\nName: gpg-error\nVersion: 1.46\nLibs: -L${libdir} -lgpg-error\n"
         for (dep, name, text) in [("a", "gpg-error.pc", pc), ("b", "libassuan.pc", "Name: libassuan\n"), ("b", "gpg-error.pc", "Name: other\n")] {
             try FileManager.default.createDirectory(atPath: "\(base)/\(dep)/lib/pkgconfig", withIntermediateDirectories: true)

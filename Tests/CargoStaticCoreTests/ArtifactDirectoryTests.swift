@@ -6,10 +6,9 @@ import XCTest
 final class ArtifactDirectoryTests: XCTestCase {
     private var root = ""
     override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "cs-artifacts-\(getpid())-\(UUID().uuidString)"
+        root = try scratchDirectory("artifacts")
         try FileManager.default.createDirectory(atPath: root + "/target", withIntermediateDirectories: true)
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
 
     /// A built executable at `dir/name` (a real static ELF file, so its audit is real).
     private func executable(_ name: String, in dir: String, target: String, isTest: Bool = false) throws -> BuiltExecutable {

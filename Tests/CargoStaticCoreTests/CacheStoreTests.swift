@@ -4,10 +4,8 @@ import XCTest
 final class CacheStoreTests: XCTestCase {
     private var root = ""
     override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "cs-cache-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        root = try scratchDirectory("cache")
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
 
     private struct Meta: Codable { let key: String; let note: String }
 

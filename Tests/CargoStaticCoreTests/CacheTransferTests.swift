@@ -6,10 +6,8 @@ import XCTest
 final class CacheTransferTests: XCTestCase {
     private var base = ""
     override func setUpWithError() throws {
-        base = NSTemporaryDirectory() + "cs-transfer-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        base = try scratchDirectory("transfer")
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: base) }
 
     private struct Meta: Codable { let key: String }
     private let quiet = Reporter(quiet: true)

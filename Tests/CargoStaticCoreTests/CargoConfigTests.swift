@@ -4,12 +4,11 @@ import XCTest
 final class CargoConfigTests: XCTestCase {
     private var root = ""
     override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "cs-config-\(getpid())-\(UUID().uuidString)"
+        root = try scratchDirectory("config")
         try FileManager.default.createDirectory(atPath: root + "/home/.cargo", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/proj/sub/.cargo", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/proj/.cargo", withIntermediateDirectories: true)
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
 
     private func context(_ vars: [String: String] = [:]) -> Context {
         Context(variables: vars.merging(["CARGO_HOME": root + "/home/.cargo"]) { a, _ in a }, directory: root + "/proj/sub", home: root + "/home")

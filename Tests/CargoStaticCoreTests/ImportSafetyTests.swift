@@ -9,10 +9,8 @@ final class ImportSafetyTests: XCTestCase {
     private struct Meta: Codable { let key: String }
 
     override func setUpWithError() throws {
-        base = NSTemporaryDirectory() + "cs-import-safety-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        base = try scratchDirectory("import-safety")
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: base) }
 
     /// A small synthetic cache: a std entry with a nested file and a C library entry.
     private func populated(_ root: String) throws -> (CacheStore, [EntryID]) {

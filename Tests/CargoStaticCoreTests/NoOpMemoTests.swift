@@ -5,10 +5,8 @@ import XCTest
 final class NoOpMemoTests: XCTestCase {
     private var root = ""
     override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "cs-noop-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        root = try scratchDirectory("noop")
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
 
     private func tree(_ dir: String) throws -> LibrarySource {
         try FileManager.default.createDirectory(atPath: root + "/\(dir)/tree", withIntermediateDirectories: true)

@@ -6,10 +6,7 @@ final class OCIImageTests: XCTestCase {
     private var dir = ""
 
     override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "cs-oci-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let path = dir
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        dir = try scratchDirectory("oci")
     }
 
     // MARK: helpers

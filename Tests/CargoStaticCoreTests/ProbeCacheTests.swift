@@ -4,10 +4,8 @@ import XCTest
 final class ProbeCacheTests: XCTestCase {
     private var root = ""
     override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "cs-probes-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        root = try scratchDirectory("probes")
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
 
     func testRemembersUntilTheProbedFileChanges() throws {
         let tool = root + "/tool"

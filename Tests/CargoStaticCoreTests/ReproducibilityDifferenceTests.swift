@@ -38,8 +38,7 @@ final class ReproducibilityDifferenceTests: XCTestCase {
     /// with its package; one that differs only by the build's own path is not; object files
     /// are not compared.
     func testBuildScriptOutputThatChangedIsNamedWithItsPackage() throws {
-        let base = NSTemporaryDirectory() + "repro-out-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: base) }
+        let base = try scratchDirectory("repro-out")
         let first = base + "/one/target/x86_64-unknown-linux-musl/release/build"
         let second = base + "/scratch/target/x86_64-unknown-linux-musl/release/build"
         func put(_ dir: String, _ file: String, _ text: String) throws {

@@ -8,11 +8,9 @@ final class SandboxLimitsTests: XCTestCase {
     private var dir = ""
     override func setUpWithError() throws {
         guard Sandbox.bwrap(Runner()) != nil, Context.process.which("musl-gcc") != nil else { throw XCTSkip("needs bwrap and musl-gcc") }
-        dir = NSTemporaryDirectory() + "cs-sandbox-limits-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dir = try scratchDirectory("sandbox-limits")
         chmod(dir, 0o755)
     }
-    override func tearDown() { if !dir.isEmpty { try? FileManager.default.removeItem(atPath: dir) } }
 
     private func program(_ name: String, _ body: String) throws -> String {
         let source = dir + "/\(name).c"

@@ -5,11 +5,10 @@ import XCTest
 final class SettingsTests: XCTestCase {
     private var root = ""
     override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "cs-settings-\(getpid())-\(UUID().uuidString)"
+        root = try scratchDirectory("settings")
         try FileManager.default.createDirectory(atPath: root + "/home/.cargo", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/proj/.cargo", withIntermediateDirectories: true)
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
 
     private var context: Context {
         Context(variables: ["CARGO_HOME": root + "/home/.cargo"], directory: root + "/proj", home: root + "/home")

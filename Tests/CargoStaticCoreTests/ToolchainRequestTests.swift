@@ -7,12 +7,10 @@ final class ToolchainRequestTests: XCTestCase {
     private var root = ""
 
     override func setUpWithError() throws {
-        root = NSTemporaryDirectory() + "toolchain-request-\(UUID().uuidString)"
+        root = try scratchDirectory("toolchain-request")
         try FileManager.default.createDirectory(atPath: root + "/project", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/rustup", withIntermediateDirectories: true)
     }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
 
     private func settings(_ text: String) throws {
         try text.write(toFile: root + "/rustup/settings.toml", atomically: true, encoding: .utf8)

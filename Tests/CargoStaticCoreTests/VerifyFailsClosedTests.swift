@@ -6,10 +6,8 @@ import XCTest
 final class VerifyFailsClosedTests: XCTestCase {
     private var dir = ""
     override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "cs-verify-closed-\(getpid())-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dir = try scratchDirectory("verify-closed")
     }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
     private func sh(_ arguments: [String]) throws {
         _ = try Runner().check(Command(arguments[0], Array(arguments.dropFirst())), what: arguments[0])

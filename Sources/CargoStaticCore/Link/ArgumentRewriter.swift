@@ -96,20 +96,25 @@ public enum ArgumentRewriter {
     /// `-L/usr/lib/x86_64-linux-gnu` and `-L /usr/lib/x86_64-linux-gnu` (any of the host's
     /// library directories) left out.
     static func withoutHostDirectories(_ arguments: [String]) -> [String] {
-        var out: [String] = []
+        let dropped = Set(libraryDirectoryFlags(arguments).filter { HostLibraries.isHostDirectory($0.directory) }.flatMap { $0.range })
+        return arguments.indices.filter { !dropped.contains($0) }.map { arguments[$0] }
+    }
+
+    /// Each `-LDIR` and `-L DIR` of a command line: the arguments it takes and the directory.
+    static func libraryDirectoryFlags(_ arguments: [String]) -> [(range: Range<Int>, directory: String)] {
+        var flags: [(range: Range<Int>, directory: String)] = []
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
             if a == "-L", i + 1 < arguments.count {
-                if !HostLibraries.isHostDirectory(arguments[i + 1]) { out += [a, arguments[i + 1]] }
+                flags.append((i..<i + 2, arguments[i + 1]))
                 i += 2
                 continue
             }
-            if a.hasPrefix("-L"), a.count > 2, HostLibraries.isHostDirectory(String(a.dropFirst(2))) { i += 1; continue }
-            out.append(a)
+            if a.hasPrefix("-L"), a.count > 2 { flags.append((i..<i + 1, String(a.dropFirst(2)))) }
             i += 1
         }
-        return out
+        return flags
     }
 
     /// What the driver answers, without running it, when a build asks where the linker
@@ -250,10 +255,8 @@ public enum ArgumentRewriter {
         let compileOnly: Set<String> = ["-c", "-S", "-E", "-M", "-MM", "-fsyntax-only", "-shared", "-r"]
         guard !arguments.contains(where: { compileOnly.contains($0) || $0.hasPrefix("-print-") || $0.hasPrefix("--print") }) else { return arguments }
         var dirs: [String] = []
-        for (i, a) in arguments.enumerated() {
-            let dir = a == "-L" ? (i + 1 < arguments.count ? arguments[i + 1] : "") : a.hasPrefix("-L") ? String(a.dropFirst(2)) : ""
-            guard !dir.isEmpty, !HostLibraries.isHostDirectory(dir) else { continue }
-            let path = URL(fileURLWithPath: dir).standardizedFileURL.path
+        for flag in libraryDirectoryFlags(arguments) where !flag.directory.isEmpty && !HostLibraries.isHostDirectory(flag.directory) {
+            let path = URL(fileURLWithPath: flag.directory).standardizedFileURL.path
             if !dirs.contains(path) { dirs.append(path) }
         }
         guard !dirs.isEmpty, !PrivateLibraries.linkedNames(arguments).isEmpty else { return arguments }

@@ -3,6 +3,17 @@ import XCTest
 
 /// Progress in a log: one line per finished step, real counts and time, nothing for no work.
 final class ReportingTests: XCTestCase {
+    func testHumanSizesHaveOneDecimalRoundedAsPrintfDoes() {
+        XCTAssertEqual(humanSize(0), "0 B")
+        XCTAssertEqual(humanSize(1023), "1023 B")
+        XCTAssertEqual(humanSize(1024), "1.0 KiB")
+        XCTAssertEqual(humanSize(786_000), "767.6 KiB")
+        XCTAssertEqual(humanSize(1_048_575), "1024.0 KiB")
+        XCTAssertEqual(humanSize(5 * 1_048_576 + 104_858), "5.1 MiB")
+        XCTAssertEqual(humanSize(3 * 1_073_741_824), "3.0 GiB")
+        XCTAssertEqual(humanSize(5000 * 1_073_741_824), "5000.0 GiB")
+    }
+
     func testFinishedLines() {
         XCTAssertEqual(ProgressTask.finishedLine(label: "building std for x86_64-unknown-linux-musl", done: 24, total: 24, unit: "units", elapsed: 37.2),
                        "building std for x86_64-unknown-linux-musl: 24 units in 37 s")

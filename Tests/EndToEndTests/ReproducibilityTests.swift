@@ -27,6 +27,45 @@ final class ReproducibilityTests: XCTestCase {
         }
     }
 
+    /// A link replayed from zig's kept line (`LinkReplay`) gives the bytes zig's driver
+    /// gives: a build with replay off, the build that keeps the line, and one that replays
+    /// it (proven by a map file only the kept line asks for) make the same executable.
+    func testReplayedLinkGivesTheBytesOfZigsDriver() throws {
+        let dir = try Harness.fixture("hello")
+        let fm = FileManager.default
+        func build(_ environment: [String: String] = [:]) throws -> Data {
+            try? fm.removeItem(atPath: dir + "/target")
+            let out = try Harness.run(["build", "--release", "--json"], in: dir, environment: environment)
+            XCTAssertEqual(out.status, 0, out.all)
+            return try Data(contentsOf: URL(fileURLWithPath: try Harness.onlyExecutable(out).path))
+        }
+        // This project's linker: its configuration names the project (its dependency list).
+        func templates() throws -> String? {
+            let cc = Harness.sharedCache + "/cc"
+            for wrapper in try fm.contentsOfDirectory(atPath: cc) {
+                for name in (try? fm.contentsOfDirectory(atPath: cc + "/" + wrapper)) ?? [] where name.hasSuffix(".json") && name.hasPrefix("static-link-") {
+                    let spec = cc + "/" + wrapper + "/" + name
+                    if (try? String(contentsOfFile: spec, encoding: .utf8))?.contains(dir) == true { return LinkReplay.directory(forSpecFile: spec) }
+                }
+            }
+            return nil
+        }
+        let driver = try build([LinkReplay.switchVariable: "0"])
+        let links = try XCTUnwrap(try templates())
+        XCTAssertFalse(fm.fileExists(atPath: links), "replay off keeps no line")
+        XCTAssertEqual(try build(), driver, "the build that keeps zig's line")
+        let kept = try fm.contentsOfDirectory(atPath: links)
+        XCTAssertEqual(kept.count, 1, "\(kept)")
+        let file = links + "/" + kept[0]
+        var template = try JSONDecoder().decode(LinkTemplate.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+        XCTAssertTrue(template.lld.contains("--gc-sections"), "\(template.lld)")
+        let map = dir + "/replayed.map"
+        template = LinkTemplate(shape: template.shape, lld: template.lld + ["-Map=" + map])
+        try JSONEncoder().encode(template).write(to: URL(fileURLWithPath: file))
+        XCTAssertEqual(try build(), driver, "the replayed link")
+        XCTAssertTrue(fm.fileExists(atPath: map), "the link did not run the kept line")
+    }
+
     /// Debug info names sources in the target directory (code a build script generated, C
     /// the cc crate compiled): a second build with another `--target-dir` must name them
     /// the same way.

@@ -350,7 +350,6 @@ public final class AptIndex: PackageIndex {
     /// `apt-get download` into the cache, `dpkg-deb -c`, and only the list is kept.
     private func downloadedFiles(_ package: String) -> [String]? {
         guard let info = binary(package) else { return nil }
-        let fm = FileManager.default
         let listFile = "\(directory)/\(package)_\(info.version.replacingOccurrences(of: ":", with: "%3a")).files"
         if let text = try? String(contentsOfFile: listFile, encoding: .utf8) { return text.split(separator: "\n").map(String.init) }
         guard let listing = withDownloadedDeb(package, { _, deb in

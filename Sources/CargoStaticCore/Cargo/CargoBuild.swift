@@ -14,6 +14,7 @@ struct CargoBuild {
         var messages = CargoMessages()
         var scripts = BuildScriptTracker()
         let passJSON = request.cargo.wantsJSONMessages
+        step.rustcInfo?.restore()
         let (result, stderr) = try runner.captureStdoutTeeingStderr(Self.terminalLike(step.command, color: reporter.color, env: runner.context)) { line in
             messages.consume(line)
             scripts.consume(line)
@@ -49,6 +50,7 @@ struct CargoBuild {
                                    fix: diagnosis ?? missingLibraryHint(messages, provided: provided),
                                    exitCode: 101)
         }
+        step.rustcInfo?.keep()
         let (executables, callingDlopen) = try audit(messages.artifacts, step)
         if !dlopenKnown {
             for exe in executables where !exe.isTest && callingDlopen.contains(exe.path) {

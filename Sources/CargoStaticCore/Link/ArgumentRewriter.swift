@@ -160,8 +160,13 @@ public enum ArgumentRewriter {
     /// The line stays as it is when it cannot be written (no output named, or zig's syntax
     /// cannot hold an argument).
     static func viaResponseFile(_ line: [String], prefixCount: Int, kind: CToolchain.Kind, output: String?) -> [String] {
+        viaResponseFile(line, prefixCount: prefixCount, syntax: kind == .zig ? .zig : .gnu, output: output)
+    }
+
+    /// The same in a given syntax (`zig ld.lld` reads GNU's, as lld does).
+    static func viaResponseFile(_ line: [String], prefixCount: Int, syntax: ResponseFile.Syntax, output: String?) -> [String] {
         guard let output, line.count > prefixCount,
-              let text = ResponseFile.render(Array(line.dropFirst(prefixCount)), syntax: kind == .zig ? .zig : .gnu) else { return line }
+              let text = ResponseFile.render(Array(line.dropFirst(prefixCount)), syntax: syntax) else { return line }
         let file = output + ".link-arguments"
         guard (try? FileSystem.write(Data(text.utf8), to: file)) != nil else { return line }
         return Array(line.prefix(prefixCount)) + ["@" + file]
@@ -330,27 +335,110 @@ public enum WrapperMode {
         }
         if let spec = link {
             let post = ArgumentRewriter.postLink(rest, spec: spec)
+            var replayed = false
+            if spec.kind == .zig, ProcessInfo.processInfo.environment[LinkReplay.switchVariable] != "0" {
+                let output = ArgumentRewriter.output(of: rest)
+                let driverLine = fromFile ? ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: output) : line
+                switch zigLink(line, running: driverLine, templates: LinkReplay.directory(forSpecFile: arguments[0]), output: output) {
+                case .replay(let lld): line = lld; replayed = true
+                case .ran(let status):
+                    if status != 0 { exit(status) }
+                    finish(post, spec: spec, output: output)
+                }
+            }
+            if fromFile {
+                line = replayed
+                    ? ArgumentRewriter.viaResponseFile(line, prefixCount: 2, syntax: .gnu, output: ArgumentRewriter.output(of: rest))
+                    : ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: ArgumentRewriter.output(of: rest))
+            }
             if !post.isEmpty {
                 let status = spawnAndWait(line)
                 if status != 0 { exit(status) }
-                for command in post {
-                    let status = spawnAndWait(command)
-                    if status != 0 { fail("`\(command.joined(separator: " "))` failed (exit status \(status))") }
-                }
-                // Stripped of debug sections: the id must describe what ships (`BuildID`).
-                if spec.debug == .keepSymbols, let output = ArgumentRewriter.output(of: rest) {
-                    do { try BuildID.restamp(output) } catch { fail("cannot recompute the build id of \(output): \(error)") }
-                }
-                exit(0)
-            }
-            if fromFile {
-                line = ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: ArgumentRewriter.output(of: rest))
+                finish(post, spec: spec, output: ArgumentRewriter.output(of: rest))
             }
         }
         let program = line[0]
         var argv: [UnsafeMutablePointer<CChar>?] = line.map { strdup($0) } + [nil]
         execv(program, &argv)
         fail("cannot run \(program): \(String(cString: strerror(errno)))")
+    }
+
+    /// The commands after a link that succeeded (`postLink`), then exit.
+    private static func finish(_ post: [[String]], spec: LinkSpec, output: String?) -> Never {
+        for command in post {
+            let status = spawnAndWait(command)
+            if status != 0 { fail("`\(command.joined(separator: " "))` failed (exit status \(status))") }
+        }
+        // Stripped of debug sections: the id must describe what ships (`BuildID`).
+        if !post.isEmpty, spec.debug == .keepSymbols, let output {
+            do { try BuildID.restamp(output) } catch { fail("cannot recompute the build id of \(output): \(error)") }
+        }
+        exit(0)
+    }
+
+    enum ZigLink {
+        /// A template fits: `zig ld.lld` with these arguments makes the executable.
+        case replay([String])
+        /// zig's driver ran (and left a template when it could): its exit status.
+        case ran(Int32)
+    }
+
+    /// A zig link through its template when one fits (`LinkReplay`); otherwise zig's driver
+    /// runs (`driverLine`: `line`, in an argument file when rustc used one) with
+    /// `ZIG_VERBOSE_LINK`, its line is kept as the template for the next link of this
+    /// shape, and what else it printed passes through.
+    private static func zigLink(_ line: [String], running driverLine: [String], templates: String, output: String?) -> ZigLink {
+        let environment = ProcessInfo.processInfo.environment
+        let listing = { (dir: String) -> [String]? in
+            FileSystem.kind(dir) == .missing ? [] : try? FileManager.default.contentsOfDirectory(atPath: dir)
+        }
+        guard let output, let shape = LinkReplay.shape(Array(line.dropFirst()), environment: environment, listing: listing) else {
+            return .ran(spawnAndWait(driverLine))
+        }
+        let file = templates + "/" + shape.name
+        if let data = FileManager.default.contents(atPath: file),
+           let template = try? JSONDecoder().decode(LinkTemplate.self, from: data),
+           let lld = LinkReplay.replay(template, shape: shape, exists: { FileSystem.kind($0) != .missing }) {
+            return .replay([line[0], "ld.lld"] + lld)
+        }
+        let userAsked = environment["ZIG_VERBOSE_LINK"] != nil
+        setenv("ZIG_VERBOSE_LINK", "1", 1)
+        let (status, printed) = spawnCapturingErrors(driverLine)
+        if !userAsked { unsetenv("ZIG_VERBOSE_LINK") }
+        let shown = userAsked ? printed : printed.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("ld.lld ") && !$0.hasPrefix("ar rcs ") }.joined(separator: "\n")
+        FileHandle.standardError.write(Data(shown.utf8))
+        if status == 0, let lld = LinkReplay.linkerLine(in: printed, output: output),
+           let template = LinkReplay.template(shape, lld: lld),
+           let data = try? JSONEncoder.sorted.encode(template) {
+            // A template that cannot be written only means the driver runs again next time.
+            try? FileSystem.write(data, to: file)
+        }
+        return .ran(status)
+    }
+
+    /// Runs a command with this process's descriptors but for stderr, which is collected:
+    /// its exit status and what it wrote there.
+    private static func spawnCapturingErrors(_ line: [String]) -> (Int32, String) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return (spawnAndWait(line), "") }
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(line[0], arguments: Array(line.dropFirst()), environment: ProcessInfo.processInfo.environment,
+                                           directory: nil, stdin: 0, stdout: 1, stderr: fds[1])
+        } catch {
+            close(fds[0]); close(fds[1])
+            return (127, "cargo-static: cannot run \(line[0]): \(error)\n")
+        }
+        close(fds[1])
+        var collected = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fds[0], &buffer, buffer.count)
+            if n > 0 { collected.append(contentsOf: buffer[0..<n]) } else if n == 0 || errno != EINTR { break }
+        }
+        close(fds[0])
+        return (child.wait().shellStatus, String(decoding: collected, as: UTF8.self))
     }
 
     /// Runs a command with this process's descriptors and waits: its exit status.

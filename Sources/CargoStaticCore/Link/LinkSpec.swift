@@ -132,6 +132,7 @@ public struct LinkSpec: Codable, Equatable {
     /// C library builds) and the linker call cargo-static back, which rewrites the arguments
     /// (`ArgumentRewriter`) and executes the real tool; ar and ranlib need no rewriting.
     public var wrapperFiles: [FileWrite] {
+        let linker = self.linker
         let json = { (value: Encodable) -> String in
             String(decoding: (try? JSONEncoder.pretty.encode(AnyEncodable(value))) ?? Data(), as: UTF8.self) + "\n"
         }
@@ -141,8 +142,9 @@ public struct LinkSpec: Codable, Equatable {
             .text(cxx, Self.callBack(tool, compilerSpecFile, "c++", note: "the C++ compiler for \(target)"), executable: true),
             .text(ar, Self.direct(driver.ar, driver.environment), executable: true),
             .text(ranlib, Self.direct(driver.ranlib, driver.environment), executable: true),
-            .text(linkSpecFile, json(self)),
-            .text(linker, Self.callBack(tool, linkSpecFile, "link", note: "the linker for \(target)"), executable: true),
+            // The linker's name is the spec's fingerprint (a JSON encoding of it): made once.
+            .text(linker + ".json", json(self)),
+            .text(linker, Self.callBack(tool, linker + ".json", "link", note: "the linker for \(target)"), executable: true),
         ]
     }
 

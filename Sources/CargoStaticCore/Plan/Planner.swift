@@ -173,8 +173,11 @@ public struct Planner {
             directory: request.directory,
             userEnvironment: Dictionary(uniqueKeysWithValues: BuildScriptEnvironment.userKeys(target: target).compactMap { k in context[k].map { (k, $0) } }),
             userDebug: project.debug(profile: request.cargo.profileName(request.mode)))
-        steps.append(.cargo(CargoStep(command: cargo, target: target, link: link, expectations: .init(
-            machine: target.info.elfMachine, bits: target.info.bits, staticPie: link.linkage == .staticPie, allocator: allocator))))
+        var cargoStep = CargoStep(command: cargo, target: target, link: link, expectations: .init(
+            machine: target.info.elfMachine, bits: target.info.bits, staticPie: link.linkage == .staticPie, allocator: allocator))
+        cargoStep.rustcInfo = RustcInfoCache.plan(targetDirectory: request.cargo.targetDir.map(context.absolute) ?? metadata.targetDirectory ?? "",
+                                                  command: cargo, layout: layout)
+        steps.append(.cargo(cargoStep))
         if link.debug == .split { steps.append(.debugFiles(DebugFilesStep(objcopy: link.objcopy))) }
         if inventory.writeSBOM && inventory.libc != nil { steps.append(.sbom(SBOMStep(target: target, suffix: SBOM.fileSuffix))) }
 

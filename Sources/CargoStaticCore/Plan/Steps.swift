@@ -188,6 +188,8 @@ public struct CargoStep: Codable, Equatable {
     /// The link this build uses (rendered into the command's environment and the wrappers).
     public let link: LinkSpec
     public let expectations: Expectations
+    /// cargo's record of rustc's answers, put back into an emptied target directory.
+    public var rustcInfo: RustcInfoCache? = nil
 
     public struct Expectations: Codable, Equatable {
         public let machine: UInt16

@@ -335,26 +335,26 @@ public enum WrapperMode {
         }
         if let spec = link {
             let post = ArgumentRewriter.postLink(rest, spec: spec)
-            var replayed = false
+            let output = ArgumentRewriter.output(of: rest)
+            // A line that came from rustc's argument file goes on in one (`viaResponseFile`).
+            let driverLine = { [line] in
+                fromFile ? ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: output) : line
+            }
+            var replayed: [String]?
             if spec.kind == .zig, ProcessInfo.processInfo.environment[LinkReplay.switchVariable] != "0" {
-                let output = ArgumentRewriter.output(of: rest)
-                let driverLine = fromFile ? ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: output) : line
                 switch zigLink(line, running: driverLine, templates: LinkReplay.directory(forSpecFile: arguments[0]), output: output) {
-                case .replay(let lld): line = lld; replayed = true
+                case .replay(let lld):
+                    replayed = fromFile ? ArgumentRewriter.viaResponseFile(lld, prefixCount: 2, syntax: .gnu, output: output) : lld
                 case .ran(let status):
                     if status != 0 { exit(status) }
                     finish(post, spec: spec, output: output)
                 }
             }
-            if fromFile {
-                line = replayed
-                    ? ArgumentRewriter.viaResponseFile(line, prefixCount: 2, syntax: .gnu, output: ArgumentRewriter.output(of: rest))
-                    : ArgumentRewriter.viaResponseFile(line, prefixCount: spec.driver.c.count, kind: spec.kind, output: ArgumentRewriter.output(of: rest))
-            }
+            line = replayed ?? driverLine()
             if !post.isEmpty {
                 let status = spawnAndWait(line)
                 if status != 0 { exit(status) }
-                finish(post, spec: spec, output: ArgumentRewriter.output(of: rest))
+                finish(post, spec: spec, output: output)
             }
         }
         let program = line[0]
@@ -387,13 +387,13 @@ public enum WrapperMode {
     /// runs (`driverLine`: `line`, in an argument file when rustc used one) with
     /// `ZIG_VERBOSE_LINK`, its line is kept as the template for the next link of this
     /// shape, and what else it printed passes through.
-    private static func zigLink(_ line: [String], running driverLine: [String], templates: String, output: String?) -> ZigLink {
+    private static func zigLink(_ line: [String], running driverLine: () -> [String], templates: String, output: String?) -> ZigLink {
         let environment = ProcessInfo.processInfo.environment
         let listing = { (dir: String) -> [String]? in
             FileSystem.kind(dir) == .missing ? [] : try? FileManager.default.contentsOfDirectory(atPath: dir)
         }
         guard let output, let shape = LinkReplay.shape(Array(line.dropFirst()), environment: environment, listing: listing) else {
-            return .ran(spawnAndWait(driverLine))
+            return .ran(spawnAndWait(driverLine()))
         }
         let file = templates + "/" + shape.name
         if let data = FileManager.default.contents(atPath: file),
@@ -403,7 +403,7 @@ public enum WrapperMode {
         }
         let userAsked = environment["ZIG_VERBOSE_LINK"] != nil
         setenv("ZIG_VERBOSE_LINK", "1", 1)
-        let (status, printed) = spawnCapturingErrors(driverLine)
+        let (status, printed) = spawnCapturingErrors(driverLine())
         if !userAsked { unsetenv("ZIG_VERBOSE_LINK") }
         let shown = userAsked ? printed : printed.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("ld.lld ") && !$0.hasPrefix("ar rcs ") }.joined(separator: "\n")
@@ -422,30 +422,41 @@ public enum WrapperMode {
     private static func spawnCapturingErrors(_ line: [String]) -> (Int32, String) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { return (spawnAndWait(line), "") }
-        let child: ChildProcess
-        do {
-            child = try ChildProcess.spawn(line[0], arguments: Array(line.dropFirst()), environment: ProcessInfo.processInfo.environment,
-                                           directory: nil, stdin: 0, stdout: 1, stderr: fds[1])
-        } catch {
-            close(fds[0]); close(fds[1])
-            return (127, "cargo-static: cannot run \(line[0]): \(error)\n")
-        }
+        // Neither end stays open in the command; its descriptor 2 is a copy (`spawn`).
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let pid = spawn(line, stderr: fds[1])
         close(fds[1])
         var collected = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
+        while pid != nil {
             let n = read(fds[0], &buffer, buffer.count)
             if n > 0 { collected.append(contentsOf: buffer[0..<n]) } else if n == 0 || errno != EINTR { break }
         }
         close(fds[0])
-        return (child.wait().shellStatus, String(decoding: collected, as: UTF8.self))
+        guard let pid else { return (127, "cargo-static: cannot run \(line[0])\n") }
+        return (wait(pid), String(decoding: collected, as: UTF8.self))
     }
 
     /// Runs a command with this process's descriptors and waits: its exit status.
     private static func spawnAndWait(_ line: [String]) -> Int32 {
+        spawn(line).map(wait) ?? 127
+    }
+
+    /// Starts a command with this process's descriptors and environment (`stderr`, when
+    /// given, becomes its descriptor 2); nil when it cannot be started.
+    private static func spawn(_ line: [String], stderr: Int32? = nil) -> pid_t? {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let stderr { posix_spawn_file_actions_adddup2(&actions, stderr, 2) }
         var pid: pid_t = 0
         var argv: [UnsafeMutablePointer<CChar>?] = line.map { strdup($0) } + [nil]
-        guard posix_spawn(&pid, line[0], nil, nil, &argv, environ) == 0 else { return 127 }
+        defer { argv.forEach { free($0) } }
+        return posix_spawn(&pid, line[0], &actions, nil, &argv, environ) == 0 ? pid : nil
+    }
+
+    /// Waits for a started command: its exit status, 128 + the signal that ended it.
+    private static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

@@ -154,7 +154,8 @@ public struct Planner {
         } else if request.stdSettings.needsUnwinder && !request.strip && !link.objcopy.isEmpty {
             link.debug = .keepSymbols
         }
-        link.pathRemaps = Self.pathRemaps(metadata: metadata, targetDir: request.cargo.targetDir.map(context.absolute),
+        let targetDir = request.cargo.targetDir.map(context.absolute)
+        link.pathRemaps = Self.pathRemaps(metadata: metadata, targetDir: targetDir,
                                           context: context, layout: layout)
         steps += link.wrapperFiles.map(Step.write)
         steps += archives.map(Step.archive)
@@ -175,8 +176,8 @@ public struct Planner {
             userDebug: project.debug(profile: request.cargo.profileName(request.mode)))
         var cargoStep = CargoStep(command: cargo, target: target, link: link, expectations: .init(
             machine: target.info.elfMachine, bits: target.info.bits, staticPie: link.linkage == .staticPie, allocator: allocator))
-        cargoStep.rustcInfo = RustcInfoCache.plan(targetDirectory: request.cargo.targetDir.map(context.absolute) ?? metadata.targetDirectory ?? "",
-                                                  command: cargo, layout: layout)
+        let targetDirectory = targetDir ?? metadata.targetDirectory ?? ""
+        cargoStep.rustcInfo = RustcInfoCache.plan(targetDirectory: targetDirectory, command: cargo, layout: layout)
         steps.append(.cargo(cargoStep))
         if link.debug == .split { steps.append(.debugFiles(DebugFilesStep(objcopy: link.objcopy))) }
         if inventory.writeSBOM && inventory.libc != nil { steps.append(.sbom(SBOMStep(target: target, suffix: SBOM.fileSuffix))) }
@@ -187,7 +188,7 @@ public struct Planner {
                           allocator: allocator, allocatorNote: allocatorNote, unwinderStub: stub?.archive, inventory: inventory, link: link,
                           linker: link.linker, cargo: cargo, steps: steps)
         plan.packages = PackageInfo.local(metadata)
-        plan.targetDirectory = request.cargo.targetDir.map(context.absolute) ?? metadata.targetDirectory ?? ""
+        plan.targetDirectory = targetDirectory
         plan.dlopenWarning = DlopenUse.warning(inMetadata: metadata)
         plan.learnedNeedsFile = LearnedPkgConfigNeeds.file(metadata: metadata)
         return plan

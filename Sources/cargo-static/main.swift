@@ -621,6 +621,27 @@ enum Invocation {
     nonisolated(unsafe) static var quiet = false
 }
 
+/// ArgumentParser checks every command line for `--generate-completion-script` by parsing it
+/// twice more, as two other commands: a fifth of a no-op build's instructions. A subcommand's
+/// line that cannot be asking for a completion script is parsed under a second root that
+/// skips that check (a "super-command" root, which only the check and the help text read),
+/// and any failure is parsed again under `CargoStatic`, whose errors and help are shown.
+enum StartUpParser {
+    struct Root: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "cargo-static", _superCommandName: "cargo",
+                                                        subcommands: CargoStatic.configuration.subcommands)
+    }
+
+    static func parse(_ arguments: [String]) throws -> ParsableCommand {
+        if let first = arguments.first, first != "help", StartUp.subcommands.contains(first),
+           !arguments.contains(where: { $0.hasPrefix("--generate-completion-script") }),
+           let command = try? Root.parseAsRoot(arguments), !(command is Root) {
+            return command
+        }
+        return try CargoStatic.parseAsRoot(arguments)
+    }
+}
+
 var arguments = Array(CommandLine.arguments.dropFirst())
 // The generated compiler and linker wrappers call back here: the fast path, no parsing.
 if arguments.first == WrapperMode.command { WrapperMode.main(Array(arguments.dropFirst())) }
@@ -634,7 +655,7 @@ if let error = start.error {
     exit(error.exitCode)
 }
 do {
-    var command = try CargoStatic.parseAsRoot(start.arguments)
+    var command = try StartUpParser.parse(start.arguments)
     try command.run()
 } catch let code as ExitCode {
     exit(code.rawValue)

@@ -372,7 +372,7 @@ public struct AuditPolicy: Equatable {
     /// "static" accepts static and static-pie; "static-pie" only static-pie;
     /// "relro" alone means at least partial; "cet" means any of ibt/shstk/bti/pac.
     public static func parse(_ spec: String) throws -> AuditPolicy {
-        let items = spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        let items = spec.split(separator: ",").map { $0.trimmingSpaces().lowercased() }.filter { !$0.isEmpty }
         guard !items.isEmpty else { throw AuditPolicyError.empty }
         return AuditPolicy(try items.map(requirement))
     }

@@ -62,7 +62,7 @@ enum BuildScriptOutputs {
     }
 
     static func rewritten(_ text: String, _ rewrite: [(from: String, to: String)]) -> String {
-        rewrite.reduce(text) { $0.replacingOccurrences(of: $1.from, with: $1.to) }
+        rewrite.reduce(text) { $0.replacingEvery($1.from, with: $1.to) }
     }
 
     /// The report's words for one change.

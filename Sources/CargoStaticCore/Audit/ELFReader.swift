@@ -937,7 +937,7 @@ final class ParseContext {
         let view = try read(section.offset, size, ".comment section")
         var result: [String] = []
         for part in view.bytes.split(separator: 0) {
-            let text = String(decoding: part, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: part, as: UTF8.self).trimmed()
             if !text.isEmpty && !result.contains(text) { result.append(text) }
             if result.count == ELFLimits.maxCommentStrings { break }
         }

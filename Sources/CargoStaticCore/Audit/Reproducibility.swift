@@ -79,7 +79,7 @@ public enum Reproducibility {
         while dir != "/" && !dir.isEmpty {
             dir = (dir as NSString).deletingLastPathComponent
             if let text = try? String(contentsOfFile: dir + "/Cargo.toml", encoding: .utf8),
-               text.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "[workspace]" }) {
+               text.split(separator: "\n").contains(where: { $0.trimmingSpaces() == "[workspace]" }) {
                 root = dir
             }
         }

@@ -119,13 +119,13 @@ public struct SourceLayout: Codable, Equatable {
             let rest = configure[start.upperBound...]
             let list = rest[..<(rest.firstIndex(of: "'") ?? rest.endIndex)]
             names = list.split(whereSeparator: { $0 == "\n" || $0 == " " }).filter { $0.hasPrefix("enable_") }
-                .map { String($0.dropFirst("enable_".count)).replacingOccurrences(of: "_", with: "-") }
+                .map { String($0.dropFirst("enable_".count)).replacingEvery("_", with: "-") }
         } else if let configureAC {
             var rest = Substring(configureAC)
             while let call = rest.range(of: "AC_ARG_ENABLE(") {
                 rest = rest[call.upperBound...]
                 let name = rest.prefix { $0 != "," && $0 != ")" }.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t\n"))
-                if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) { names.append(name.replacingOccurrences(of: "_", with: "-")) }
+                if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) { names.append(name.replacingEvery("_", with: "-")) }
             }
         }
         var seen = Set<String>()
@@ -242,7 +242,7 @@ public struct SourceLayout: Codable, Equatable {
         guard fm.fileExists(atPath: tree, isDirectory: &isDir), isDir.boolValue else { return nil }
         let rules = (try? String(contentsOfFile: tree + "/debian/rules", encoding: .utf8)) ?? ""
         let series = (try? String(contentsOfFile: tree + "/debian/patches/series", encoding: .utf8)) ?? ""
-        let patches = series.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let patches = series.split(separator: "\n").map { $0.trimmingSpaces() }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }.map { String($0.split(separator: " ").first ?? "") }
         func subdirectories(_ sub: String) -> [String] {
             let dir = sub.isEmpty ? tree : tree + "/" + sub
@@ -317,7 +317,7 @@ public struct SourceLayout: Codable, Equatable {
     /// The directory debhelper builds in (`dh $@ -Dlibraries/liblmdb/`, `--sourcedirectory=src`):
     /// a tree whose build system is not at its top.
     static func debianSourceDirectory(_ rules: String) -> String? {
-        for line in rules.split(separator: "\n") where line.trimmingCharacters(in: .whitespaces).hasPrefix("dh ") {
+        for line in rules.split(separator: "\n") where line.trimmingSpaces().hasPrefix("dh ") {
             for word in line.split(separator: " ") {
                 var value: Substring?
                 if word.hasPrefix("--sourcedirectory=") { value = word.dropFirst("--sourcedirectory=".count) }
@@ -362,7 +362,7 @@ public enum DebianRules {
         var depth = 0
         var raw: [String] = []
         for line in lines {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingSpaces()
             if trimmed.hasPrefix("ifeq") || trimmed.hasPrefix("ifneq") || trimmed.hasPrefix("ifdef") || trimmed.hasPrefix("ifndef") {
                 depth += 1; continue
             }
@@ -409,9 +409,9 @@ public enum DebianRules {
         let text = line.hasPrefix("export ") ? String(line.dropFirst(7)) : line
         for op in ["+=", ":=", "?=", "="] {
             guard let range = text.range(of: op) else { continue }
-            let name = text[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+            let name = text[..<range.lowerBound].trimmingSpaces()
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
-            return (name, text[range.upperBound...].trimmingCharacters(in: .whitespaces), op == "+=")
+            return (name, text[range.upperBound...].trimmingSpaces(), op == "+=")
         }
         return nil
     }
@@ -465,7 +465,7 @@ public enum DebianRules {
         guard depth < 8 else { return text }
         var out = text
         for (name, value) in variables {
-            out = out.replacingOccurrences(of: "$(\(name))", with: value).replacingOccurrences(of: "${\(name)}", with: value)
+            out = out.replacingEvery("$(\(name))", with: value).replacingEvery("${\(name)}", with: value)
         }
         return out == text ? out : expand(out, variables, depth: depth + 1)
     }
@@ -497,11 +497,11 @@ public enum DebianRules {
         var rest = Substring(text)
         while let call = rest.range(of: "option(") {
             rest = rest[call.upperBound...]
-            let words = optionArguments(rest).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            let words = optionArguments(rest).map { $0.trimmed() }
             guard let first = words.first, first.count > 2, first.first == "'" || first.first == "\"" else { continue }
             let name = String(first.dropFirst().dropLast())
             let isFeature = words.dropFirst().contains { word in
-                let pair = word.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let pair = word.split(separator: ":", maxSplits: 1).map { $0.trimmingSpaces() }
                 return pair.count == 2 && pair[0] == "type" && ["'\(type)'", "\"\(type)\""].contains(pair[1])
             }
             if isFeature { names.insert(name) }

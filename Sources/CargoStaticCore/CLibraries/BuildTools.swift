@@ -34,9 +34,9 @@ public enum BuildTools {
         var fields: [String] = []
         var current: String?
         for line in control.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { break }   // the source stanza only
+            if line.trimmingSpaces().isEmpty { break }   // the source stanza only
             if line.first == " " || line.first == "\t" {
-                if current != nil { current! += " " + line.trimmingCharacters(in: .whitespaces) }
+                if current != nil { current! += " " + line.trimmingSpaces() }
                 continue
             }
             if let c = current { fields.append(c) }
@@ -48,7 +48,7 @@ public enum BuildTools {
         var out: [Dependency] = []
         for field in fields {
             for alternative in field.split(whereSeparator: { $0 == "," || $0 == "|" }) {
-                let text = alternative.trimmingCharacters(in: .whitespaces)
+                let text = alternative.trimmingSpaces()
                 let name = String(text.prefix { !$0.isWhitespace && $0 != "(" && $0 != "[" && $0 != "<" && $0 != ":" })
                 guard !name.isEmpty else { continue }
                 var arches: [String] = []
@@ -86,14 +86,14 @@ public enum BuildTools {
             let package = buildDepends.first { $0.package == program && !installed($0.package) }?.package
             out.append(MissingBuildTool(program: program, package: package, said: line))
         }
-        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = text.split(separator: "\n").map { $0.trimmingSpaces() }
         for line in lines {
             if let p = quoted(line, after: "Program '", before: "' not found") { add(p, line); continue }
             // make's own words when it cannot start a recipe's program: `make[1]: xmlto: No such file or directory`.
             let makeExec = line.hasPrefix("make") ? [": No such file or directory"] : []
             for suffix in [": command not found", ": not found"] + makeExec where line.hasSuffix(suffix) {
                 let head = line.dropLast(suffix.count)
-                let program = String(head.split(separator: ":").last ?? "").trimmingCharacters(in: .whitespaces)
+                let program = String(head.split(separator: ":").last ?? "").trimmingSpaces()
                 if !program.contains(" "), !program.contains("/"), !onPath(program) { add(program, line) }
             }
         }

@@ -30,7 +30,7 @@ public enum ConfigureFailure {
         func add(_ found: [ConfigureMissing]) {
             for m in found where !out.contains(where: { $0.needs == m.needs }) { out.append(m) }
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
         add(autoconf(lines))
         add(meson(lines))
         add(cmake(lines))
@@ -138,7 +138,7 @@ public enum ConfigureFailure {
         guard let a = line.range(of: open) else { return nil }
         let rest = line[a.upperBound...]
         guard let b = rest.range(of: close) else { return nil }
-        let value = rest[..<b.lowerBound].trimmingCharacters(in: .whitespaces)
+        let value = rest[..<b.lowerBound].trimmingSpaces()
         return value.isEmpty || value.contains(" ") ? nil : value
     }
 }

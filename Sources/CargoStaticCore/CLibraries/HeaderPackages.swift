@@ -33,9 +33,9 @@ public enum HeaderPackages {
     static func isDataOnly(_ pc: String) -> Bool {
         for line in pc.split(whereSeparator: \.isNewline) {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            let key = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            let key = line[..<colon].trimmingSpaces().lowercased()
             guard ["libs", "libs.private", "cflags", "cflags.private", "requires", "requires.private"].contains(key) else { continue }
-            if !line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces).isEmpty { return false }
+            if !line[line.index(after: colon)...].trimmingSpaces().isEmpty { return false }
         }
         return true
     }
@@ -127,7 +127,7 @@ public enum HeaderPackages {
                     line = String(line[...eq]) + logicalPrefix + value.dropFirst(4)
                 }
             }
-            for flag in ["-I", "-L"] { line = line.replacingOccurrences(of: " \(flag)/usr/", with: " \(flag)\(logicalPrefix)/") }
+            for flag in ["-I", "-L"] { line = line.replacingEvery(" \(flag)/usr/", with: " \(flag)\(logicalPrefix)/") }
             return withoutMultiarch(line)
         }.joined(separator: "\n")
     }

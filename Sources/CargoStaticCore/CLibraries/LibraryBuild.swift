@@ -75,7 +75,7 @@ struct LibraryBuildSpec {
                                               target: target, toolchain: toolchain, jobs: 1,
                                               dependencyPrefixes: dependencies.map { "$DEP/\($0.entry)" })
         placeholder.layout = layout
-        let steps = library.steps(placeholder).map { $0.shellLine.replacingOccurrences(of: toolchain.directory, with: "$CC_DIR") }
+        let steps = library.steps(placeholder).map { $0.shellLine.replacingEvery(toolchain.directory, with: "$CC_DIR") }
             .joined(separator: "\n")
         let written = library.extraPkgConfig.keys.sorted().map { "\($0).pc:\n" + library.extraPkgConfig[$0]!(placeholder) }
             + library.fileAliases.keys.sorted().map { "\($0) -> \(library.fileAliases[$0]!)" }
@@ -693,8 +693,8 @@ enum PkgConfigFiles {
                 }
             }
             for flag in ["-I", "-L"] {
-                line = line.replacingOccurrences(of: " \(flag)\(logicalPrefix)/", with: " \(flag)\(root)/")
-                if !siblings.isEmpty { line = line.replacingOccurrences(of: " \(flag)\(siblings)/", with: " \(flag)${pcfiledir}/../../../../") }
+                line = line.replacingEvery(" \(flag)\(logicalPrefix)/", with: " \(flag)\(root)/")
+                if !siblings.isEmpty { line = line.replacingEvery(" \(flag)\(siblings)/", with: " \(flag)${pcfiledir}/../../../../") }
             }
             return line
         }.joined(separator: "\n")
@@ -795,6 +795,6 @@ enum DebianPkgConfigTemplate {
     static func fill(_ template: String, prefix: String, version: String) -> String {
         let values = ["@prefix@": prefix, "@exec_prefix@": "${prefix}", "@libdir@": "${prefix}/lib", "@includedir@": "${prefix}/include",
                       "@PACKAGE_VERSION@": version, "@VERSION@": version]
-        return values.reduce(template) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
+        return values.reduce(template) { $0.replacingEvery($1.key, with: $1.value) }
     }
 }

@@ -37,11 +37,11 @@ public struct BuildScriptTracker {
     static func linksKey(_ manifest: String) -> String? {
         var inPackage = false
         for raw in manifest.split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingSpaces()
             if line.hasPrefix("[") { inPackage = line == "[package]"; continue }
             guard inPackage, line.hasPrefix("links"), let eq = line.firstIndex(of: "=") else { continue }
-            guard line[..<eq].trimmingCharacters(in: .whitespaces) == "links" else { continue }
-            let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            guard line[..<eq].trimmingSpaces() == "links" else { continue }
+            let value = line[line.index(after: eq)...].trimmingSpaces()
             return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
         }
         return nil

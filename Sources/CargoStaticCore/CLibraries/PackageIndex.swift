@@ -30,10 +30,10 @@ public struct BinaryPackage: Codable, Equatable {
             var fields: [String: String] = [:]
             var last = ""
             for line in stanza.split(separator: "\n") {
-                if line.first == " ", !last.isEmpty { fields[last, default: ""] += " " + line.trimmingCharacters(in: .whitespaces); continue }
+                if line.first == " ", !last.isEmpty { fields[last, default: ""] += " " + line.trimmingSpaces(); continue }
                 guard let colon = line.firstIndex(of: ":") else { continue }
                 last = String(line[..<colon])
-                fields[last] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                fields[last] = line[line.index(after: colon)...].trimmingSpaces()
             }
             guard let name = fields["Package"], let version = fields["Version"] else { return nil }
             let source = fields["Source"].map { String($0.split(separator: " ").first ?? "") } ?? name
@@ -48,7 +48,7 @@ public struct BinaryPackage: Codable, Equatable {
     static func relations(_ text: String) -> [[String]] {
         text.split(separator: ",").map { group in
             group.split(separator: "|").compactMap { alternative in
-                let name = alternative.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+                let name = alternative.trimmingSpaces().split(separator: " ").first.map(String.init) ?? ""
                 let bare = String(name.split(separator: ":").first ?? "")
                 return bare.isEmpty ? nil : bare
             }
@@ -123,9 +123,9 @@ enum PkgConfigRequires {
     static func privateLinks(inPcFile text: String) -> [String] {
         var links: [String] = []
         for line in text.split(whereSeparator: \.isNewline) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingSpaces()
             guard let colon = trimmed.firstIndex(of: ":"),
-                  trimmed[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == "libs.private" else { continue }
+                  trimmed[..<colon].trimmingSpaces().lowercased() == "libs.private" else { continue }
             for word in trimmed[trimmed.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" }) where word.hasPrefix("-l") {
                 let name = String(word.dropFirst(2))
                 if !name.isEmpty, !name.contains("$"), !links.contains(name) { links.append(name) }
@@ -137,9 +137,9 @@ enum PkgConfigRequires {
     static func modules(inPcFile text: String) -> [String] {
         var modules: [String] = []
         for line in text.split(whereSeparator: \.isNewline) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingSpaces()
             guard let colon = trimmed.firstIndex(of: ":") else { continue }
-            let key = trimmed[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            let key = trimmed[..<colon].trimmingSpaces().lowercased()
             guard key == "requires" || key == "requires.private" else { continue }
             var skipVersion = false
             for word in trimmed[trimmed.index(after: colon)...].split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) {
@@ -233,7 +233,7 @@ public final class AptIndex: PackageIndex {
         var names: [String] = []
         for line in text.split(separator: "\n") where line.hasPrefix("Binary:") {
             for name in line.dropFirst("Binary:".count).split(separator: ",") {
-                let n = name.trimmingCharacters(in: .whitespaces)
+                let n = name.trimmingSpaces()
                 if !n.isEmpty, !names.contains(n) { names.append(n) }
             }
         }
@@ -265,7 +265,7 @@ public final class AptIndex: PackageIndex {
     static func owner(inDpkgSearch text: String, ofFileEndingWith suffix: String) -> String? {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, parts[1].trimmingCharacters(in: .whitespaces).hasSuffix(suffix) else { continue }
+            guard parts.count == 2, parts[1].trimmingSpaces().hasSuffix(suffix) else { continue }
             let paths = parts[1].split(separator: " ").filter { $0.hasPrefix("/") }
             if paths.contains(where: { $0.hasPrefix("/usr/lib/gcc/") || $0.hasPrefix("/usr/lib/gcc-cross/") }) { continue }
             return String(parts[0].split(separator: ",").first ?? "").split(separator: ":").first.map(String.init)
@@ -287,11 +287,11 @@ public final class AptIndex: PackageIndex {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let names = parts[0].split(separator: ",").compactMap { $0.trimmingCharacters(in: .whitespaces).split(separator: ":").first.map(String.init) }
+            let names = parts[0].split(separator: ",").compactMap { $0.trimmingSpaces().split(separator: ":").first.map(String.init) }
             // `libgcc-12-dev:amd64: /path`: the architecture's colon is the first split.
             var rest = String(parts[1])
             if let colon = rest.firstIndex(of: ":"), !rest[..<colon].contains("/") { rest = String(rest[rest.index(after: colon)...]) }
-            let path = rest.trimmingCharacters(in: .whitespaces)
+            let path = rest.trimmingSpaces()
             guard path.hasSuffix(suffix), SourcePart.isCompilerPrivate(path), let name = names.first else { continue }
             found.append((name, path))
         }
@@ -350,7 +350,7 @@ public final class AptIndex: PackageIndex {
     /// `apt-get download` into the cache, `dpkg-deb -c`, and only the list is kept.
     private func downloadedFiles(_ package: String) -> [String]? {
         guard let info = binary(package) else { return nil }
-        let listFile = "\(directory)/\(package)_\(info.version.replacingOccurrences(of: ":", with: "%3a")).files"
+        let listFile = "\(directory)/\(package)_\(info.version.replacingEvery(":", with: "%3a")).files"
         if let text = try? String(contentsOfFile: listFile, encoding: .utf8) { return text.split(separator: "\n").map(String.init) }
         guard let listing = withDownloadedDeb(package, { _, deb in
             (try? runner.capture(Command("dpkg-deb", ["-c", deb], environment: ["LC_ALL": "C"]))).flatMap { $0.succeeded ? $0 : nil }

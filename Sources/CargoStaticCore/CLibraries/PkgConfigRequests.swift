@@ -39,7 +39,7 @@ public enum PkgConfigFailure {
         while let start = rest.range(of: marker) {
             let after = rest[start.upperBound...]
             guard let close = after.firstIndex(of: "`") else { break }
-            let crate = String(after[..<close]).replacingOccurrences(of: " v", with: " ")
+            let crate = String(after[..<close]).replacingEvery(" v", with: " ")
             let body = after[after.index(after: close)...]
             let next = body.range(of: marker)?.lowerBound ?? body.endIndex
             out.append((crate, String(body[..<next])))
@@ -57,7 +57,7 @@ public enum PkgConfigFailure {
             out.append(name)
         }
         for raw in text.split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingSpaces()
             // pkgconf names the module that required it: the missing one is X, and Y is found.
             if let x = between(line, "Package '", "', required by") { add(x); continue }
             if let x = between(line, "Package ", " was not found in the pkg-config search path") { add(x); continue }

@@ -159,7 +159,7 @@ public struct SourceStore {
                 throw CargoStaticError(.commandFailed, "apt-get downloaded the source of \(package) but cannot unpack it without dpkg-source",
                                        fix: "apt-get install dpkg-dev")
             }
-            failures.append("\(package)=\(version.text): " + Runner.tail(result.output, lines: 3).replacingOccurrences(of: "\n", with: " | "))
+            failures.append("\(package)=\(version.text): " + Runner.tail(result.output, lines: 3).replacingEvery("\n", with: " | "))
             return nil
         }
         for attempt in attempts {
@@ -314,7 +314,7 @@ public struct SourceStore {
         var seen = Set<String>()
         return text.split(separator: "\n").compactMap { line -> DebianVersion? in
             guard line.hasPrefix("Version: ") else { return nil }
-            let v = String(line.dropFirst("Version: ".count)).trimmingCharacters(in: .whitespaces)
+            let v = String(line.dropFirst("Version: ".count)).trimmingSpaces()
             return seen.insert(v).inserted ? DebianVersion(v) : nil
         }.sorted(by: >)
     }

@@ -43,7 +43,7 @@ enum TargetLibraryView {
 
     /// The .pc text with `${pcfiledir}` replaced by the directory the file came from.
     static func rendered(_ text: String, pcDirectory: String) -> String {
-        text.replacingOccurrences(of: "${pcfiledir}", with: pcDirectory)
+        text.replacingEvery("${pcfiledir}", with: pcDirectory)
     }
 
     /// The wrapper's answer to `-print-file-name=NAME` for a start file, when the build

@@ -53,7 +53,7 @@ public struct CurlTransport {
         try FileSystem.write(try Self.config(exchange, files: files, timeoutSeconds: timeoutSeconds), to: files.config, mode: 0o600)
         let result = try runner.capture(Command("curl", ["--config", files.config]))
         guard result.succeeded else { throw Failure(status: result.status, message: Self.errorText(result.output)) }
-        let status = Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines).suffix(3)) ?? 0
+        let status = Int(result.output.trimmed().suffix(3)) ?? 0
         let headers = (try? String(contentsOfFile: files.headers, encoding: .utf8)).map(Self.lastHeaders) ?? [:]
         let body = FileManager.default.contents(atPath: files.output) ?? Data()
         return Response(status: status, headers: headers, body: body)
@@ -68,7 +68,7 @@ public struct CurlTransport {
 
     /// curl's error lines, without the status code `write-out` printed after them.
     static func errorText(_ output: String) -> String {
-        output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        output.split(separator: "\n").map { $0.trimmingSpaces() }
             .filter { !$0.isEmpty && !($0.count == 3 && $0.allSatisfy(\.isNumber)) }.joined(separator: "; ")
     }
 
@@ -107,18 +107,18 @@ public struct CurlTransport {
         guard !value.contains(where: { $0 == "\n" || $0 == "\r" }) else {
             throw CargoStaticError(.badInput, "an HTTP request value holds a line break: \(value.debugDescription)")
         }
-        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return "\"" + value.replacingEvery("\\", with: "\\\\").replacingEvery("\"", with: "\\\"") + "\""
     }
 
     /// The headers of the last response in curl's dump (one block per redirect followed).
     static func lastHeaders(_ dump: String) -> [String: String] {
-        let blocks = dump.replacingOccurrences(of: "\r\n", with: "\n")
-            .components(separatedBy: "\n\n").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        let blocks = dump.replacingEvery("\r\n", with: "\n")
+            .components(separatedBy: "\n\n").filter { !$0.trimmed().isEmpty }
         guard let last = blocks.last else { return [:] }
         var headers: [String: String] = [:]
         for line in last.split(separator: "\n").dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].trimmingSpaces().lowercased()] = line[line.index(after: colon)...].trimmingSpaces()
         }
         return headers
     }

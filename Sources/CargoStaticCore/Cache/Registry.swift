@@ -127,7 +127,7 @@ public enum RegistryDocuments {
     public static func entryManifest(entry: String, key: String, manifestSHA256: String, blobDigest: String, blobSize: Int) -> Manifest {
         Manifest(config: Descriptor(mediaType: emptyType, digest: digest(empty), size: empty.count),
                  layers: [Descriptor(mediaType: layerType, digest: blobDigest, size: blobSize,
-                                     annotations: ["org.opencontainers.image.title": entry.replacingOccurrences(of: "/", with: "_") + ".tar"])],
+                                     annotations: ["org.opencontainers.image.title": entry.replacingEvery("/", with: "_") + ".tar"])],
                  annotations: [entryAnnotation: entry, keyAnnotation: key, manifestAnnotation: manifestSHA256])
     }
 
@@ -263,6 +263,6 @@ public final class RegistryClient {
     /// registry's storage is caught like a changed blob.
     static func expectedManifestDigest(_ tagOrDigest: String, headers: [String: String]) -> String? {
         if tagOrDigest.hasPrefix("sha256:") { return tagOrDigest }
-        return headers["docker-content-digest"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.hasPrefix("sha256:") ? $0 : nil }
+        return headers["docker-content-digest"].map { $0.trimmingSpaces() }.flatMap { $0.hasPrefix("sha256:") ? $0 : nil }
     }
 }

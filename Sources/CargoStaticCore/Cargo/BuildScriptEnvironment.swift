@@ -63,7 +63,7 @@ public enum BuildScriptEnvironment {
     /// One word for bindgen's shell-like splitting.
     static func shellQuoted(_ word: String) -> String {
         let plain = word.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:,@%".contains($0) }
-        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return plain && !word.isEmpty ? word : "'" + word.replacingEvery("'", with: "'\\''") + "'"
     }
 }
 

@@ -118,7 +118,7 @@ public struct CargoArguments: Equatable {
         switch name {
         case "--message-format":
             // Not forwarded as given: merged with the JSON cargo-static reads (`messageFormatArgument`).
-            messageFormats += (value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            messageFormats += (value ?? "").split(separator: ",").map { $0.trimmingSpaces() }
         case "--manifest-path": manifestPath = value
         case "--profile": profile = value
         case "-r", "--release": release = true

@@ -22,7 +22,7 @@ public enum CargoInvocation {
     public static func profileEnvironment(_ settings: StdSettings, strip: Bool, profile: String) -> [String: String] {
         var keys = settings.userProfile ?? [:]
         if strip { keys["STRIP"] = "symbols" }
-        let name = profile.uppercased().replacingOccurrences(of: "-", with: "_")
+        let name = profile.uppercased().replacingEvery("-", with: "_")
         return Dictionary(uniqueKeysWithValues: keys.map { ("CARGO_PROFILE_\(name)_\($0.key)", $0.value) })
     }
 
@@ -46,7 +46,7 @@ public enum CargoInvocation {
         env.merge(profileEnvironment(settings, strip: strip, profile: cargo.profileName(mode))) { _, new in new }
         if link.debug == .split {
             // Line tables at least, so `<exe>.debug` maps addresses to source lines; rustc does not strip.
-            let name = cargo.profileName(mode).uppercased().replacingOccurrences(of: "-", with: "_")
+            let name = cargo.profileName(mode).uppercased().replacingEvery("-", with: "_")
             env["CARGO_PROFILE_\(name)_STRIP"] = "none"
             if userDebug == nil { env["CARGO_PROFILE_\(name)_DEBUG"] = "line-tables-only" }
         }

@@ -18,21 +18,34 @@ public struct CargoMessages {
     public var linkedLibraries: [(package: String, libs: [String], paths: [String])] = []
 
     public mutating func consume(_ line: String) {
-        guard line.hasPrefix("{"), let data = line.data(using: .utf8),
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let reason = obj["reason"] as? String else { return }
-        let package = CargoMessages.packageName(obj["package_id"] as? String ?? "")
-        if reason == "compiler-artifact", let exe = obj["executable"] as? String {
-            let target = obj["target"] as? [String: Any]
-            let isTest = (obj["profile"] as? [String: Any])?["test"] as? Bool ?? false
-            var artifact = Artifact(path: exe, package: package, name: target?["name"] as? String ?? "", isTest: isTest)
-            artifact.packageID = obj["package_id"] as? String ?? ""
-            artifact.kinds = target?["kind"] as? [String] ?? []
+        guard line.hasPrefix("{"), let message = try? JSONDecoder().decode(Message.self, from: Data(line.utf8)) else { return }
+        let package = CargoMessages.packageName(message.packageID ?? "")
+        if message.reason == "compiler-artifact", let exe = message.executable {
+            var artifact = Artifact(path: exe, package: package, name: message.target?.name ?? "", isTest: message.profile?.test ?? false)
+            artifact.packageID = message.packageID ?? ""
+            artifact.kinds = message.target?.kind ?? []
             artifacts.append(artifact)
-        } else if reason == "build-script-executed" {
-            let libs = obj["linked_libs"] as? [String] ?? []
-            let paths = obj["linked_paths"] as? [String] ?? []
+        } else if message.reason == "build-script-executed" {
+            let libs = message.linkedLibs ?? [], paths = message.linkedPaths ?? []
             if !libs.isEmpty || !paths.isEmpty { linkedLibraries.append((package, libs, paths)) }
+        }
+    }
+
+    /// The fields of cargo's JSON messages read here (typed: casting `Any` from
+    /// JSONSerialization cost more than the decoding).
+    private struct Message: Decodable {
+        struct Target: Decodable { var name: String?; var kind: [String]? }
+        struct Profile: Decodable { var test: Bool? }
+        var reason: String
+        var packageID: String?
+        var executable: String?
+        var target: Target?
+        var profile: Profile?
+        var linkedLibs: [String]?
+        var linkedPaths: [String]?
+        enum CodingKeys: String, CodingKey {
+            case reason, executable, target, profile
+            case packageID = "package_id", linkedLibs = "linked_libs", linkedPaths = "linked_paths"
         }
     }
 
@@ -40,7 +53,7 @@ public struct CargoMessages {
     static func packageName(_ id: String) -> String {
         let parts = id.split(separator: "#", maxSplits: 1).map(String.init)
         let last = parts.last ?? id
-        if last.contains("@") { return last.replacingOccurrences(of: "@", with: " ") }
+        if last.contains("@") { return last.replacingEvery("@", with: " ") }
         // `path+file:///w/hello#0.1.0`: the name is the directory's when cargo omits it.
         if parts.count == 2, let dir = parts[0].split(separator: "/").last { return "\(dir) \(last)" }
         if id.contains(" ") { return id.split(separator: " ").prefix(2).joined(separator: " ") }

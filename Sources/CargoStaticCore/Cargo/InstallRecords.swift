@@ -52,7 +52,7 @@ public enum InstallRecords {
     /// with none is dropped), and join this package's entry.
     public static func updatedV1(_ existing: String?, adding record: InstallRecord) throws -> String {
         var listing: [String: [String]] = [:]
-        if let existing, !existing.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if let existing, !existing.trimmed().isEmpty {
             let table = try parse { try TOML.parse(existing) }
             // A file without `[v1]` lists none; an entry that cannot be read is refused, not dropped.
             if let v1 = table["v1"] {

@@ -51,11 +51,11 @@ struct ProjectManifest: Equatable {
         var name = profile
         var seen = Set<String>()
         while seen.insert(name).inserted {
-            let variable = "CARGO_PROFILE_\(name.uppercased().replacingOccurrences(of: "-", with: "_"))_\(key.uppercased().replacingOccurrences(of: "-", with: "_"))"
+            let variable = "CARGO_PROFILE_\(name.uppercased().replacingEvery("-", with: "_"))_\(key.uppercased().replacingEvery("-", with: "_"))"
             if let value = environment[variable] { return .string(value) }
             let tables = profileLayers.reversed().compactMap { $0[name]?.table }
             if let value = tables.lazy.compactMap({ $0[key] }).first { return value }
-            let inherits = environment["CARGO_PROFILE_\(name.uppercased().replacingOccurrences(of: "-", with: "_"))_INHERITS"]
+            let inherits = environment["CARGO_PROFILE_\(name.uppercased().replacingEvery("-", with: "_"))_INHERITS"]
                 ?? tables.lazy.compactMap({ $0["inherits"]?.string }).first
             guard let parent = inherits ?? Self.builtInParent(name) else { return nil }
             name = parent

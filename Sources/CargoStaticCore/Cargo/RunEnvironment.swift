@@ -58,7 +58,7 @@ public enum RunEnvironment {
             "CARGO_PKG_LICENSE_FILE": package.licenseFile ?? "",
             "CARGO_PKG_RUST_VERSION": package.rustVersion ?? "",
             "CARGO_PKG_README": package.readme ?? "",
-            "CARGO_CRATE_NAME": targetName.replacingOccurrences(of: "-", with: "_"),
+            "CARGO_CRATE_NAME": targetName.replacingEvery("-", with: "_"),
         ]
         if kinds.contains("bin") { env["CARGO_BIN_NAME"] = targetName }
         if kinds.contains("test") || kinds.contains("bench") { env["CARGO_TARGET_TMPDIR"] = targetDirectory + "/tmp" }

@@ -45,7 +45,7 @@ public enum BuildCommands {
         let paths = !request.cargo.wantsJSONMessages
         for result in results {
             for exe in result.executables {
-                if paths { print(exe.path) }
+                if paths { StandardOutput.line(exe.path) }
                 session.reporter.status(exe.audit.kernelOnly ? "Checked" : "Rejected", "\(Verdict.summary(exe)): \(exe.verdict)")
             }
             if result.executables.isEmpty {

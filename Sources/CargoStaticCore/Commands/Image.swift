@@ -111,7 +111,7 @@ public enum ImageDate {
         let dir = (manifest as NSString).deletingLastPathComponent
         if runner.which("git") != nil,
            let log = try? runner.capture(Command("git", ["-C", dir, "log", "-1", "--format=%ct"])), log.succeeded,
-           let seconds = Int64(log.output.trimmingCharacters(in: .whitespacesAndNewlines)) {
+           let seconds = Int64(log.output.trimmed()) {
             return (seconds, "the project's last commit")
         }
         let times = [manifest, dir + "/Cargo.lock"].compactMap { path -> Int64? in
@@ -126,7 +126,7 @@ public enum ImageDate {
         guard runner.which("git") != nil else { return nil }
         let dir = (manifest as NSString).deletingLastPathComponent
         guard let result = try? runner.capture(Command("git", ["-C", dir, "rev-parse", "--verify", "HEAD"])), result.succeeded else { return nil }
-        let revision = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let revision = result.output.trimmed()
         return revision.count == 40 || revision.count == 64 ? revision : nil
     }
 }

@@ -284,7 +284,7 @@ public struct Installer {
         let bins = package.targets.filter { $0.kind.contains("bin") }.map(\.name)
         let directory = URL(fileURLWithPath: package.directory).resolvingSymlinksInPath().path
         return InstallSource(manifest: package.manifestPath, name: package.name, version: package.version, binaries: bins,
-                             sourceID: URL(fileURLWithPath: directory).absoluteString.replacingOccurrences(of: "file:///", with: "path+file:///")
+                             sourceID: URL(fileURLWithPath: directory).absoluteString.replacingEvery("file:///", with: "path+file:///")
                                 .trimmingCharacters(in: CharacterSet(charactersIn: "/")))
     }
 
@@ -303,7 +303,7 @@ public enum RegistryManifest {
         var skipping = false
         var inString = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingSpaces()
             if !inString, trimmed.hasPrefix("["), !trimmed.hasPrefix("[[") {
                 skipping = isDevDependencyTable(trimmed)
             } else if !inString, trimmed.hasPrefix("[[") {

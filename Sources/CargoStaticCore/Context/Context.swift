@@ -15,19 +15,24 @@ public struct Context {
     /// This cargo-static executable: the generated compiler wrappers call it back.
     public let executable: String
     /// The processors this process may use (the job count of C library builds).
-    public let processorCount: Int
+    public var processorCount: Int { givenProcessorCount ?? Context.availableProcessors }
+    private let givenProcessorCount: Int?
 
     public init(variables: [String: String], directory: String, home: String? = nil, executable: String? = nil, processorCount: Int? = nil) {
         self.variables = variables
         self.directory = directory
         self.home = home ?? variables["HOME"] ?? "/root"
         self.executable = executable ?? Context.selfExecutable()
-        self.processorCount = processorCount ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        self.givenProcessorCount = processorCount
     }
+
+    /// Read when first asked (Foundation's count reads the cgroup's CPU quota: time every
+    /// start would pay, while only C library builds use it).
+    private static let availableProcessors = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// The one read of the real process environment.
     public static let process: Context = {
-        let variables = ProcessInfo.processInfo.environment
+        let variables = environment()
         // $HOME first, as cargo does: the password database is read (through glibc's NSS,
         // a few milliseconds of every start) only when it is unset.
         let home = variables["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? NSHomeDirectory()
@@ -84,15 +89,31 @@ public struct Context {
 
     /// A path as the user meant it: relative ones are taken from the working directory.
     public func absolute(_ path: String) -> String {
-        let joined = path.hasPrefix("/") ? path : directory + "/" + path
-        return URL(fileURLWithPath: joined).standardizedFileURL.path
+        PathText.standardized(path.hasPrefix("/") ? path : directory + "/" + path)
     }
 
     /// The same context with some variables changed (tests, nested runs).
     public func with(_ changes: [String: String?]) -> Context {
         var vars = variables
         for (key, value) in changes { vars[key] = value }
-        return Context(variables: vars, directory: directory, home: home, executable: executable)
+        return Context(variables: vars, directory: directory, home: home, executable: executable, processorCount: givenProcessorCount)
+    }
+
+    /// `environ` as a dictionary (the first `=` ends a name), read directly: Foundation's
+    /// ProcessInfo starts with more than the environment, a measurable part of a no-op build.
+    static func environment() -> [String: String] {
+        var variables: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let eq = text.utf8.firstIndex(of: UInt8(ascii: "=")), eq != text.utf8.startIndex {
+                let name = String(text[..<eq])
+                // The first definition wins, as getenv's.
+                if variables[name] == nil { variables[name] = String(text[text.index(after: eq)...]) }
+            }
+            entry += 1
+        }
+        return variables
     }
 
     static func selfExecutable() -> String {

@@ -28,7 +28,7 @@ public struct SettingsLayer: Equatable {
 
     /// `--deps a,b` or `deps = "a,b"`: names split on commas.
     public static func names(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        text.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
     }
 
     /// Reads a settings table. Unknown keys and values of the wrong kind are errors that name

@@ -44,7 +44,7 @@ enum ArchiveMembers {
 
     /// A header field, without its space padding.
     static func field(_ bytes: UnsafeBufferPointer<UInt8>, _ at: Int, _ length: Int) -> String {
-        String(decoding: bytes[at..<at + length], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        String(decoding: bytes[at..<at + length], as: UTF8.self).trimmingSpaces()
     }
 
     /// The GNU long name at `at` in the `//` table: it ends at "/\n".

@@ -94,7 +94,7 @@ public struct LinkSpec: Codable, Equatable {
         copy.debug = debug
         copy.objcopy = objcopy
         copy.pathRemaps = pathRemaps
-        return Fingerprint.hex(String(decoding: (try? JSONEncoder.sorted.encode(copy)) ?? Data(), as: UTF8.self))
+        return Fingerprint.hex((try? JSONEncoder.sorted.encode(copy)) ?? Data())
     }
 
     // MARK: what rustc is told

@@ -92,14 +92,14 @@ public enum PrivateLibraries {
         var variables = ["pcfiledir": file.directory]
         var fields: [String: String] = [:]
         for raw in file.text.split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingSpaces()
             if line.hasPrefix("#") { continue }
             let colon = line.firstIndex(of: ":"), eq = line.firstIndex(of: "=")
             if let eq, colon.map({ eq < $0 }) ?? true {
-                let name = line[..<eq].trimmingCharacters(in: .whitespaces)
-                variables[name] = expand(String(line[line.index(after: eq)...]).trimmingCharacters(in: .whitespaces), variables)
+                let name = line[..<eq].trimmingSpaces()
+                variables[name] = expand(String(line[line.index(after: eq)...]).trimmingSpaces(), variables)
             } else if let colon {
-                fields[String(line[..<colon])] = expand(String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces), variables)
+                fields[String(line[..<colon])] = expand(String(line[line.index(after: colon)...]).trimmingSpaces(), variables)
             }
         }
         return fields
@@ -113,14 +113,14 @@ public enum PrivateLibraries {
             out += variables[String(rest[start.upperBound..<end])] ?? ""
             rest = rest[rest.index(after: end)...]
         }
-        return (out + rest).replacingOccurrences(of: "\"", with: "")
+        return (out + rest).replacingEvery("\"", with: "")
     }
 
     static func words(_ value: String?) -> [String] { (value ?? "").split(separator: " ").map(String.init) }
 
     /// `libssl >= 1.1, libcrypto zlib`: the module names, without version constraints.
     static func modules(_ value: String?) -> [String] {
-        let tokens = (value ?? "").replacingOccurrences(of: ",", with: " ").split(separator: " ").map(String.init)
+        let tokens = (value ?? "").replacingEvery(",", with: " ").split(separator: " ").map(String.init)
         var out: [String] = []
         var skipNext = false
         for token in tokens {

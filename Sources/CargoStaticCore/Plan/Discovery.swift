@@ -113,7 +113,7 @@ struct Discovery {
     /// Empty when there is none: then zig's strip stays, and symbol names go with it.
     func objcopy(_ cc: CToolchain, _ target: Target) -> [String] {
         if cc.kind == .crossGcc {
-            let own = cc.driver.c[0].replacingOccurrences(of: "-gcc", with: "-objcopy")
+            let own = cc.driver.c[0].replacingEvery("-gcc", with: "-objcopy")
             if FileManager.default.isExecutableFile(atPath: own) { return [own] }
         }
         guard let objcopy = runner.which("objcopy") else { return [] }
@@ -142,6 +142,6 @@ struct Discovery {
             return ["cfg": r.output]
         }
         let found = probes.values("cfg:\(toolchain.rustc):\(target.triple)", stampedBy: [toolchain.rustc], context: "", compute: probe)
-        return (found?["cfg"] ?? "").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return (found?["cfg"] ?? "").split(separator: "\n").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
     }
 }

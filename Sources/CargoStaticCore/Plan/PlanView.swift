@@ -32,7 +32,7 @@ public enum PlanView {
         for package in image.packages {
             out.append("#   labels if the entrypoint is \(package.name)'s:")
             // One per line, a newline of a description kept inside the comment.
-            out += image.labels(for: package).sorted { $0.key < $1.key }.map { "#     \($0.key)=\($0.value.replacingOccurrences(of: "\n", with: "\\n"))" }
+            out += image.labels(for: package).sorted { $0.key < $1.key }.map { "#     \($0.key)=\($0.value.replacingEvery("\n", with: "\\n"))" }
         }
         out.append("#   CA bundle, in the images that get one: \(image.caBundle)")
         for platform in image.platforms {

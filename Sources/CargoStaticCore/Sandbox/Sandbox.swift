@@ -241,7 +241,7 @@ extension Sandbox {
             return DoctorReport.Item(area: "run", name: name, ok: false, detail: "bubblewrap (bwrap) not found",
                                      fix: "apt-get install bubblewrap")
         }
-        let version = (try? runner.capture(Command(bwrap, ["--version"])))?.output.trimmingCharacters(in: .whitespacesAndNewlines) ?? "bwrap"
+        let version = (try? runner.capture(Command(bwrap, ["--version"])))?.output.trimmed() ?? "bwrap"
         let probe = UserNamespaceProbe.shared.result(runner: runner)
         guard probe.current else {
             return DoctorReport.Item(area: "run", name: name, ok: false, detail: "\(version) at \(bwrap); \(probe.detail)",

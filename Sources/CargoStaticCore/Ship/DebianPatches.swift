@@ -62,17 +62,17 @@ public struct DebianPatch: Codable, Equatable {
             }
             if let first = line.first, first == " " || first == "\t", let key = current {
                 // A folded Subject continues; a DEP-3 Description's later lines are the long text.
-                if key != "description" { fields[key, default: ""] += " " + line.trimmingCharacters(in: .whitespaces) }
+                if key != "description" { fields[key, default: ""] += " " + line.trimmingSpaces() }
                 continue
             }
             guard let colon = line.firstIndex(of: ":"), !line[..<colon].contains(" ") else { current = nil; continue }
             let key = line[..<colon].lowercased()
-            if fields[key] == nil { fields[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+            if fields[key] == nil { fields[key] = line[line.index(after: colon)...].trimmingSpaces() }
             current = key
         }
         var summary = fields["subject"] ?? fields["description"]
         if let s = summary, s.hasPrefix("[PATCH") , let close = s.firstIndex(of: "]") {
-            summary = s[s.index(after: close)...].trimmingCharacters(in: .whitespaces)
+            summary = s[s.index(after: close)...].trimmingSpaces()
         }
         let origin = fields["origin"]?.lowercased() ?? ""
         return DebianPatch(name: name, summary: summary.flatMap { $0.isEmpty ? nil : $0 },

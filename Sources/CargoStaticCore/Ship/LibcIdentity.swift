@@ -186,7 +186,7 @@ public struct DebianPackage: Equatable {
     public static func query(_ package: String, runner: Runner) throws -> DebianPackage? {
         guard runner.which("dpkg-query") != nil else { return nil }
         let r = try runner.capture(Command("dpkg-query", ["-W", "-f=${db:Status-Status}\t${Version}\t${source:Package}\t${source:Version}", package]))
-        let f = r.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        let f = r.output.trimmed().split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         guard r.succeeded, f.count == 4, f[0] == "installed" else { return nil }
         return DebianPackage(package: package, version: f[1], source: f[2], sourceVersion: f[3])
     }
@@ -197,7 +197,7 @@ public struct DebianPackage: Equatable {
         let r = try runner.capture(Command("dpkg-query", ["-S", path]))
         guard r.succeeded, let line = r.output.split(separator: "\n").first, let colon = line.firstIndex(of: ":") else { return nil }
         // `pkg:arch: path` or `pkg: path`; diversions and multi-owner lines list packages with commas.
-        let name = line[..<colon].split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+        let name = line[..<colon].split(separator: ",").first.map { String($0).trimmingSpaces() } ?? ""
         return name.isEmpty ? nil : try query(name, runner: runner)
     }
 

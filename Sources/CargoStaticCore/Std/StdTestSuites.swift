@@ -11,7 +11,7 @@ public enum StdTestSuite: String, Codable, CaseIterable, Comparable {
 
     /// `--suite core,alloc,std`.
     public static func list(_ text: String) throws -> [StdTestSuite] {
-        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let names = text.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
         var suites: [StdTestSuite] = []
         for name in names {
             guard let suite = StdTestSuite(rawValue: name) else {

@@ -73,11 +73,7 @@ public enum Shell {
             }
             return "\"$(printf '%b' '\(body)')\""
         }
-        var out = "'"
-        for scalar in s.unicodeScalars {
-            if scalar == "'" { out += "'\\''" } else { out.unicodeScalars.append(scalar) }
-        }
-        return out + "'"
+        return "'" + s.replacingEvery("'", with: "'\\''") + "'"
     }
 
     /// Letters, digits and `-_./=:,+@%`: a word no POSIX shell changes.
@@ -278,20 +274,30 @@ final class LineCollector {
         }
         guard let onLine else { return }
         buffer.append(data)
-        while let nl = buffer.firstIndex(of: 0x0A) {
-            let line = String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self)
-            buffer.removeSubrange(buffer.startIndex...nl)
-            onLine(line)
+        // Every complete line of the buffer, decoded from its bytes in place (a Data slice
+        // would be decoded byte by byte), then the consumed part removed once.
+        var lines: [String] = []
+        let consumed = buffer.withUnsafeBytes { raw -> Int in
+            var start = 0
+            for i in 0..<raw.count where raw[i] == 0x0A {
+                lines.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<i]), as: UTF8.self))
+                start = i + 1
+            }
+            return start
         }
+        if consumed > 0 { buffer.removeSubrange(buffer.startIndex..<buffer.startIndex + consumed) }
+        lines.forEach(onLine)
     }
 
     func finish() {
         lock.lock(); defer { lock.unlock() }
-        if let onLine, !buffer.isEmpty { onLine(String(decoding: buffer, as: UTF8.self)) }
+        if let onLine, !buffer.isEmpty { onLine(Self.text(buffer)) }
         buffer.removeAll()
     }
 
-    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: all, as: UTF8.self) }
+    var text: String { lock.lock(); defer { lock.unlock() }; return Self.text(all) }
+
+    private static func text(_ data: Data) -> String { data.withUnsafeBytes { String(decoding: $0, as: UTF8.self) } }
 }
 
 extension Runner {

@@ -298,7 +298,7 @@ struct TOMLParser {
     }
 
     static func integer(_ text: String) -> Int64? {
-        let clean = text.replacingOccurrences(of: "_", with: "")
+        let clean = text.replacingEvery("_", with: "")
         guard !text.hasPrefix("_"), !text.hasSuffix("_"), !text.contains("__") else { return nil }
         for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where clean.hasPrefix(prefix) {
             return Int64(clean.dropFirst(2), radix: radix)
@@ -309,7 +309,7 @@ struct TOMLParser {
     }
 
     static func float(_ text: String) -> Double? {
-        let clean = text.replacingOccurrences(of: "_", with: "")
+        let clean = text.replacingEvery("_", with: "")
         switch clean {
         case "inf", "+inf": return .infinity
         case "-inf": return -.infinity

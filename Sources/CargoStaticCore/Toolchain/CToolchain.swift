@@ -108,12 +108,12 @@ public struct CToolchainDiscovery {
 
     private func gccToolchain(_ kind: Kind, _ gcc: String, _ target: Target) -> CToolchain {
         let version = probes.values("gcc-version:" + gcc, stampedBy: gcc) {
-            (try? runner.capture(Command(gcc, ["-dumpfullversion"]))).flatMap { $0.succeeded ? ["version": $0.output.trimmingCharacters(in: .whitespacesAndNewlines)] : nil }
+            (try? runner.capture(Command(gcc, ["-dumpfullversion"]))).flatMap { $0.succeeded ? ["version": $0.output.trimmed()] : nil }
         }?["version"] ?? "?"
         let directory = layout.wrappers(kind, target, tool: runner.context.executable)
         var files: [FileWrite] = []
         var c = [gcc]
-        var cxx = [runner.which(kind == .muslGcc ? "g++" : (gcc as NSString).lastPathComponent.replacingOccurrences(of: "-gcc", with: "-g++")) ?? "g++"]
+        var cxx = [runner.which(kind == .muslGcc ? "g++" : (gcc as NSString).lastPathComponent.replacingEvery("-gcc", with: "-g++")) ?? "g++"]
         if kind == .muslGcc {
             // Debian's musl-gcc.specs always names the dynamic loader and the non-PIE-static
             // start file, so `-static-pie` yields a *dynamic* executable. Our specs fix that.
@@ -124,7 +124,7 @@ public struct CToolchainDiscovery {
             cxx += ["-nostdinc", "-isystem", "/usr/include/x86_64-linux-musl"]
         }
         let tool = { (name: String) -> [String] in
-            kind == .crossGcc ? [gcc.replacingOccurrences(of: "-gcc", with: "-\(name)")] : [self.runner.which(name) ?? name]
+            kind == .crossGcc ? [gcc.replacingEvery("-gcc", with: "-\(name)")] : [self.runner.which(name) ?? name]
         }
         let driver = CompilerDriver(c: c, cxx: cxx, ar: tool("ar"), ranlib: tool("ranlib"), environment: [:],
                                     identity: "\(kind.rawValue) \(version)" + (kind == .muslGcc ? " specs " + Fingerprint.hex(MuslGccSpecs.text) : ""))

@@ -78,7 +78,7 @@ public struct ZigInstallation {
         guard let path else { return nil }
         let probe = { () -> [String: String]? in
             guard let r = try? runner.capture(Command(path, ["version"])), r.succeeded else { return nil }
-            return ["version": r.output.trimmingCharacters(in: .whitespacesAndNewlines)]
+            return ["version": r.output.trimmed()]
         }
         let values = probes.map { $0.values("zig-version:" + path, stampedBy: path, compute: probe) } ?? probe()
         guard let version = values?["version"] else { return nil }
@@ -91,7 +91,7 @@ public struct ZigInstallation {
         let find = { () -> [String: String]? in
             guard let r = try? runner.capture(Command(python, ["-c", "import ziglang, os; print(os.path.dirname(ziglang.__file__))"])),
                   r.succeeded else { return nil }
-            let zig = r.output.trimmingCharacters(in: .whitespacesAndNewlines) + "/zig"
+            let zig = r.output.trimmed() + "/zig"
             return FileManager.default.isExecutableFile(atPath: zig) ? ["zig": zig] : nil
         }
         let found = probes.map { $0.values("ziglang:" + python, stampedBy: python, compute: find) } ?? find()

@@ -9,7 +9,7 @@ public struct Target: Hashable, Codable, CustomStringConvertible, Comparable {
     public static let defaultTriple = "x86_64-unknown-linux-musl"
 
     public init(_ triple: String) throws {
-        let trimmed = triple.trimmingCharacters(in: .whitespaces)
+        let trimmed = triple.trimmingSpaces()
         guard let info = TargetTable.known[trimmed] else {
             let suggestion = Self.suggestion(for: trimmed).map { "did you mean --target \($0)? " } ?? ""
             if !trimmed.contains("-linux-musl") {
@@ -51,7 +51,7 @@ public struct Target: Hashable, Codable, CustomStringConvertible, Comparable {
     public var arch: String { String(triple.split(separator: "-")[0]) }
 
     /// `x86_64-unknown-linux-musl` -> `x86_64_unknown_linux_musl`, for `CC_<target>` and friends.
-    public var envSuffix: String { triple.replacingOccurrences(of: "-", with: "_") }
+    public var envSuffix: String { triple.replacingEvery("-", with: "_") }
 
     /// `CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_...` prefix.
     public var cargoEnvPrefix: String { "CARGO_TARGET_\(envSuffix.uppercased())" }
@@ -71,7 +71,7 @@ public struct Target: Hashable, Codable, CustomStringConvertible, Comparable {
         var seen = Set<String>()
         var result: [Target] = []
         for part in spec.split(separator: ",") {
-            let name = String(part).trimmingCharacters(in: .whitespaces)
+            let name = String(part).trimmingSpaces()
             let expanded = name == "all-tested" ? TargetTable.tested : [name]
             for triple in expanded where seen.insert(triple).inserted { result.append(try Target(triple)) }
         }

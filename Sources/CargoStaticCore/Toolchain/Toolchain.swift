@@ -183,14 +183,14 @@ public struct ToolchainDiscovery {
         let measure = { () -> [String: String]? in
             guard let vv = try? self.runner.capture(Command(real, ["-vV"])), vv.succeeded,
                   let sr = try? self.runner.capture(Command(real, ["--print", "sysroot"])), sr.succeeded else { return nil }
-            return ["vV": vv.output.trimmingCharacters(in: .whitespacesAndNewlines),
-                    "sysroot": sr.output.trimmingCharacters(in: .whitespacesAndNewlines)]
+            return ["vV": vv.output.trimmed(),
+                    "sysroot": sr.output.trimmed()]
         }
         guard let found = probes.map({ $0.values("rustc:" + real, stampedBy: real, compute: measure) }) ?? measure(),
               let versionInfo = found["vV"], let sysroot = found["sysroot"] else { return nil }
         let fields = Dictionary(versionInfo.split(separator: "\n").compactMap { line -> (String, String)? in
             guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingSpaces())
         }, uniquingKeysWith: { a, _ in a })
         let cargoNextToRustc = (real as NSString).deletingLastPathComponent + "/cargo"
         let cargo = FileManager.default.isExecutableFile(atPath: cargoNextToRustc) ? cargoNextToRustc : (runner.which("cargo") ?? "cargo")
@@ -209,7 +209,7 @@ public struct ToolchainDiscovery {
             + ",dir=" + (Self.toolchainFile(from: context.directory) ?? "")
         let ask = { () -> [String: String]? in
             guard let sr = try? self.runner.capture(Command(proxy, ["--print", "sysroot"])), sr.succeeded else { return nil }
-            let sysroot = sr.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let sysroot = sr.output.trimmed()
             return FileManager.default.isExecutableFile(atPath: sysroot + "/bin/rustc") ? ["sysroot": sysroot] : nil
         }
         let found = probes.map { $0.values("rustup-proxy:" + proxy, stampedBy: stamps, context: inputs, compute: ask) } ?? ask()
@@ -219,14 +219,14 @@ public struct ToolchainDiscovery {
 
     /// The nearest `rust-toolchain.toml` or `rust-toolchain` upwards from `directory`.
     static func toolchainFile(from directory: String) -> String? {
-        var dir = URL(fileURLWithPath: directory).standardizedFileURL
+        var dir = PathText.standardized(directory)
         while true {
             for name in ["rust-toolchain.toml", "rust-toolchain"] {
-                let candidate = dir.appendingPathComponent(name).path
+                let candidate = (dir == "/" ? "" : dir) + "/" + name
                 if FileManager.default.fileExists(atPath: candidate) { return candidate }
             }
-            if dir.path == "/" { return nil }
-            dir.deleteLastPathComponent()
+            if dir == "/" { return nil }
+            dir = PathText.parent(dir)
         }
     }
 

@@ -59,7 +59,7 @@ public struct ToolchainRequest: Equatable, CustomStringConvertible {
         if let table = try? TOML.parse(text), let toolchain = table["toolchain"]?.table {
             return toolchain["path"]?.string ?? toolchain["channel"]?.string
         }
-        let first = text.split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let first = text.split(separator: "\n").first.map { $0.trimmingSpaces() } ?? ""
         return first.isEmpty || first.contains("=") ? nil : first
     }
 
@@ -94,11 +94,11 @@ public struct RustupSettings: Equatable {
 
     /// The override for `directory` or the nearest directory above it.
     public func override(for directory: String) -> String? {
-        var dir = URL(fileURLWithPath: directory).standardizedFileURL.path
+        var dir = PathText.standardized(directory)
         while true {
             if let name = overrides[dir] { return name }
-            if dir == "/" || dir.isEmpty { return nil }
-            dir = (dir as NSString).deletingLastPathComponent
+            if dir == "/" { return nil }
+            dir = PathText.parent(dir)
         }
     }
 }

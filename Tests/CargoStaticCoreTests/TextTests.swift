@@ -47,6 +47,13 @@ final class PathTextTests: XCTestCase {
         }
     }
 
+    func testAncestorsEndAtTheRoot() {
+        XCTAssertEqual(PathText.ancestors(of: "/w/./a/../p/"), ["/w/p", "/w", "/"])
+        XCTAssertEqual(PathText.ancestors(of: "/"), ["/"])
+        XCTAssertEqual(PathText.join("/", "Cargo.toml"), "/Cargo.toml")
+        XCTAssertEqual(PathText.join("/w/p", "Cargo.toml"), "/w/p/Cargo.toml")
+    }
+
     func testParentWalksUpToTheRoot() {
         XCTAssertEqual(PathText.parent("/a/b"), "/a")
         XCTAssertEqual(PathText.parent("/a"), "/")

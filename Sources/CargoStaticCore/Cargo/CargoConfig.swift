@@ -17,7 +17,7 @@ public struct CargoConfig {
             files.append("\(cargoHome)/\(name)")
             break
         }
-        for dir in ancestors(of: context.directory).reversed() {
+        for dir in PathText.ancestors(of: context.directory).reversed() {
             for name in ["config.toml", "config"] {
                 let path = "\(dir)/.cargo/\(name)"
                 if FileManager.default.fileExists(atPath: path), !files.contains(path) { files.append(path); break }
@@ -34,16 +34,6 @@ public struct CargoConfig {
             }
         }
         return CargoConfig(layers: layers)
-    }
-
-    static func ancestors(of directory: String) -> [String] {
-        var out: [String] = []
-        var dir = URL(fileURLWithPath: directory).standardizedFileURL
-        while true {
-            out.append(dir.path)
-            if dir.path == "/" { return out }
-            dir.deleteLastPathComponent()
-        }
     }
 
     /// Values found at `path` in every layer, lowest precedence first, with their origin.

@@ -97,12 +97,9 @@ public struct BuildRequest {
             }
             return absolute
         }
-        var dir = URL(fileURLWithPath: directory).standardizedFileURL
-        while true {
-            let candidate = dir.appendingPathComponent("Cargo.toml").path
+        for dir in PathText.ancestors(of: directory) {
+            let candidate = PathText.join(dir, "Cargo.toml")
             if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            if dir.path == "/" { break }
-            dir.deleteLastPathComponent()
         }
         throw CargoStaticError(.notCargoProject, "\(directory) is not inside a Cargo project (no Cargo.toml here or in any parent directory)",
                                fix: "run cargo-static in the project's directory, or pass --manifest-path path/to/Cargo.toml")

@@ -63,6 +63,19 @@ enum PathText {
         return "/" + parts.joined(separator: "/")
     }
 
+    /// `directory` standardized, then each directory above it, ending with `/`: where cargo,
+    /// rustup and cargo-static look upwards for their files.
+    static func ancestors(of directory: String) -> [String] {
+        var out = [standardized(directory)]
+        while out.last != "/" { out.append(parent(out.last!)) }
+        return out
+    }
+
+    /// `name` inside `directory` (`/name` at the root).
+    static func join(_ directory: String, _ name: String) -> String {
+        (directory == "/" ? "" : directory) + "/" + name
+    }
+
     /// The directory holding a standardized path; `/` for `/` itself.
     static func parent(_ path: String) -> String {
         guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")), path != "/" else { return "/" }

@@ -219,15 +219,13 @@ public struct ToolchainDiscovery {
 
     /// The nearest `rust-toolchain.toml` or `rust-toolchain` upwards from `directory`.
     static func toolchainFile(from directory: String) -> String? {
-        var dir = PathText.standardized(directory)
-        while true {
+        for dir in PathText.ancestors(of: directory) {
             for name in ["rust-toolchain.toml", "rust-toolchain"] {
-                let candidate = (dir == "/" ? "" : dir) + "/" + name
+                let candidate = PathText.join(dir, name)
                 if FileManager.default.fileExists(atPath: candidate) { return candidate }
             }
-            if dir == "/" { return nil }
-            dir = PathText.parent(dir)
         }
+        return nil
     }
 
     /// rustup installs its proxies next to the `rustup` binary (~/.cargo/bin).

@@ -94,11 +94,6 @@ public struct RustupSettings: Equatable {
 
     /// The override for `directory` or the nearest directory above it.
     public func override(for directory: String) -> String? {
-        var dir = PathText.standardized(directory)
-        while true {
-            if let name = overrides[dir] { return name }
-            if dir == "/" { return nil }
-            dir = PathText.parent(dir)
-        }
+        PathText.ancestors(of: directory).lazy.compactMap { self.overrides[$0] }.first
     }
 }

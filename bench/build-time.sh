@@ -30,11 +30,14 @@ source_dir() {
 }
 
 # time_build DIR CMD...: runs CMD in DIR after removing DIR/target; prints "WALL CPU" in
-# seconds, CPU being user + system time of CMD and every process it waited for.
+# seconds (bench/timed.py), CPU being user + system time of CMD and everything it started.
 time_build() {
   local dir=$1; shift
   rm -rf "$dir/target"
-  (cd "$dir" && timed "$@") 2>"$work/last-build.log" || { echo "build failed: $*" >&2; tail -n 30 "$work/last-build.log" >&2; exit 1; }
+  local result
+  result=$(cd "$dir" && python3 "$repo/bench/timed.py" "$work/last-build.log" "$@") \
+    || { echo "build failed: $*" >&2; tail -n 30 "$work/last-build.log" >&2; exit 1; }
+  python3 -c "wall, user, system = map(float, '$result'.split()); print(f'{wall:.2f} {user + system:.2f}')"
 }
 
 # median_of FIELD MEASUREMENTS...: the median of field 1 (wall) or 2 (CPU) of "WALL CPU" pairs.

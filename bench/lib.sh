@@ -99,18 +99,3 @@ for res in first:
     print(statistics.median(times[res["command"]]))
 PY
 }
-
-# timed CMD...: runs CMD (its output to stderr) and prints "WALL CPU" in seconds, CPU being
-# the user + system time of CMD and of every process it waited for.
-timed() {
-  python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
-t0 = time.monotonic()
-rc = subprocess.call(sys.argv[1:], stdout=sys.stderr)
-wall = time.monotonic() - t0
-ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-if rc != 0:
-    sys.exit(rc)
-print(f"{wall:.2f} {ru.ru_utime + ru.ru_stime:.2f}")
-PY
-}
